@@ -1,0 +1,52 @@
+/*
+ * common.h — what the command-line clients share: talking to the api
+ * socket, and turning replies and events into text or JSON.
+ */
+#ifndef SHELTERD_CLIENT_COMMON_H
+#define SHELTERD_CLIENT_COMMON_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "beds.h"
+#include "shelterd.pb-c.h"
+
+#define DEFAULT_API_URL "tcp://127.0.0.1:7450"
+#define DEFAULT_EVENTS_URL "tcp://127.0.0.1:7451"
+
+/* Exit statuses shared by every client. */
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,     /* the daemon answered with an error */
+	EXIT_USAGE = 2,
+	EXIT_UNREACHABLE = 3, /* no daemon, or no answer in time */
+};
+
+/* $SHELTERD_API / $SHELTERD_EVENTS, else the defaults. */
+const char *client_default_api(void);
+const char *client_default_events(void);
+
+/*
+ * Send one request and wait for the reply. Returns EXIT_OK with *reply set
+ * (free with shelterd__v1__reply__free_unpacked) — whatever reply->code
+ * says — or EXIT_UNREACHABLE with the reason in err.
+ */
+int client_call(const char *url, int timeout_ms,
+    const Shelterd__V1__Request *req, Shelterd__V1__Reply **reply,
+    char *err, size_t errlen);
+
+/* "BAD_REQUEST" etc. */
+const char *client_code_name(int code);
+/* "2026-11-23 18:04:05Z" */
+void client_format_time(long long unix_secs, char *buf, size_t len);
+
+/* One event as a line of text (no newline) or as a JSON object. */
+void client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len);
+cJSON *client_event_json(const Shelterd__V1__Event *ev);
+/* Print a JSON value on one line to stdout and free it. */
+void client_print_json(cJSON *json);
+
+/* Parse a positive integer; -1 on error. */
+long long client_parse_num(const char *s, long long max);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * coord-watch — follow shelterd's escalations: one line (or JSON object) per
+ * event, filtered by region and level.
+ *
+ * Live events come over pub/sub, which drops messages for a slow or absent
+ * subscriber. Every event carries a gap-free event_seq, so when one is
+ * missing (or with --since) the missed ones are fetched from the daemon's
+ * event log over the api before anything newer is printed.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/supplemental/util/platform.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+enum { MAX_FILTERS = 32 };
+
+struct watch {
+	const char *api;
+	const char *regions[MAX_FILTERS];
+	int n_regions;
+	bool levels[3];
+	bool any_level;
+	bool json;
+	long long count;       /* stop after this many printed; 0 = never */
+	long long printed;
+	uint64_t last_seq;     /* newest event seen (printed or filtered) */
+	bool have_last;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: coord-watch [OPTION]...\n"
+	    "Print shelterd's escalation events as they happen.\n"
+	    "\n"
+	    "  -r, --region ID     only this region (repeatable); national "
+	    "events are\n"
+	    "                      shown only without --region\n"
+	    "  -l, --level LEVEL   only warning, critical or cleared "
+	    "(repeatable)\n"
+	    "  -j, --json          one JSON object per line\n"
+	    "  -n, --count N       exit 0 after printing N events\n"
+	    "  -s, --since SEQ     first print the logged events after "
+	    "event_seq SEQ\n"
+	    "                      (0 = the whole log), then follow live\n"
+	    "  -w, --wait SECS     give up after SECS; exit 0, or 1 if "
+	    "--count was not\n"
+	    "                      reached\n"
+	    "  -e, --events URL    daemon events (default $SHELTERD_EVENTS "
+	    "or\n"
+	    "                      " DEFAULT_EVENTS_URL ")\n"
+	    "  -a, --api URL       daemon api, to fetch missed events "
+	    "(default\n"
+	    "                      $SHELTERD_API or " DEFAULT_API_URL ")\n"
+	    "  -h, --help          print this help and exit\n"
+	    "\n"
+	    "A line reads: #SEQ TIME LEVEL SCOPE WHERE CATEGORY: FREE of "
+	    "CAPACITY free.\n"
+	    "Exit status: 0 done, 1 --count not reached in --wait, 2 bad "
+	    "usage,\n"
+	    "3 daemon not reachable.\n");
+}
+
+static bool
+wanted(const struct watch *w, const Shelterd__V1__Event *ev)
+{
+	bool region_ok = w->n_regions == 0;
+
+	for (int i = 0; i < w->n_regions; i++)
+		if (strcmp(w->regions[i], ev->region_id) == 0)
+			region_ok = true;
+	if (!region_ok)
+		return false;
+	if (!w->any_level)
+		return true;
+	return ev->level <= 2 && w->levels[ev->level];
+}
+
+/* Print one event if it passes the filters; true when --count is met. */
+static bool
+show(struct watch *w, const Shelterd__V1__Event *ev)
+{
+	char line[512];
+
+	w->last_seq = ev->event_seq;
+	w->have_last = true;
+	if (!wanted(w, ev))
+		return false;
+	if (w->json) {
+		client_print_json(client_event_json(ev));
+	} else {
+		client_event_line(ev, line, sizeof(line));
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	w->printed++;
+	return w->count > 0 && w->printed >= w->count;
+}
+
+/*
+ * Fetch and print logged events after w->last_seq up to (not including)
+ * `until` (0: to the end of the log). Returns 1 when --count was met, 0 when
+ * caught up, or EXIT_UNREACHABLE.
+ */
+static int
+catch_up(struct watch *w, uint64_t until)
+{
+	for (;;) {
+		Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+		Shelterd__V1__EventsSince since =
+		    SHELTERD__V1__EVENTS_SINCE__INIT;
+		Shelterd__V1__Reply *reply;
+		char err[512];
+		uint64_t before = w->last_seq;
+		size_t n;
+
+		since.after_seq = w->last_seq;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_EVENTS_SINCE;
+		req.events_since = &since;
+		if (client_call(w->api, 5000, &req, &reply, err,
+		    sizeof(err)) != EXIT_OK) {
+			fprintf(stderr, "coord-watch: cannot fetch missed "
+			    "events: %s\n", err);
+			return EXIT_UNREACHABLE;
+		}
+		if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
+		    reply->body_case != SHELTERD__V1__REPLY__BODY_EVENTS) {
+			fprintf(stderr, "coord-watch: cannot fetch missed "
+			    "events: %s\n", reply->error);
+			shelterd__v1__reply__free_unpacked(reply, NULL);
+			return EXIT_UNREACHABLE;
+		}
+		n = reply->events->n_events;
+		for (size_t i = 0; i < n; i++) {
+			const Shelterd__V1__Event *ev =
+			    reply->events->events[i];
+
+			if (until != 0 && ev->event_seq >= until)
+				break;
+			if (show(w, ev)) {
+				shelterd__v1__reply__free_unpacked(reply,
+				    NULL);
+				return 1;
+			}
+		}
+		if (!w->have_last)
+			w->have_last = true; /* empty log: start at 0 */
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		if (n == 0 || w->last_seq == before ||
+		    (until != 0 && w->last_seq + 1 >= until))
+			return 0;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "api", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct watch w = { .api = client_default_api() };
+	const char *events = client_default_events();
+	long long since = -1, wait_s = 0;
+	nng_time deadline = 0;
+	nng_socket sock;
+	int c, rv, lvl;
+
+	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:h", opts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (w.n_regions == MAX_FILTERS)
+				goto bad;
+			w.regions[w.n_regions++] = optarg;
+			break;
+		case 'l':
+			if ((lvl = level_parse(optarg)) < 0) {
+				fprintf(stderr, "coord-watch: --level must be "
+				    "warning, critical or cleared\n");
+				return EXIT_USAGE;
+			}
+			w.levels[lvl] = w.any_level = true;
+			break;
+		case 'j':
+			w.json = true;
+			break;
+		case 'n':
+			if ((w.count = client_parse_num(optarg,
+			    1000000000)) < 1)
+				goto bad;
+			break;
+		case 's':
+			if ((since = client_parse_num(optarg, INT64_MAX)) < 0)
+				goto bad;
+			break;
+		case 'w':
+			if ((wait_s = client_parse_num(optarg, 86400 * 365)) <
+			    1)
+				goto bad;
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 'a':
+			w.api = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'coord-watch --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		goto bad;
+
+	if ((rv = nng_sub0_open(&sock)) != 0 ||
+	    (rv = nng_socket_set(sock, NNG_OPT_SUB_SUBSCRIBE, "esc/", 4))) {
+		fprintf(stderr, "coord-watch: %s\n", nng_strerror(rv));
+		return EXIT_UNREACHABLE;
+	}
+	/* Filtering by region happens in wanted(), not by subscription
+	 * prefix: gap detection needs to see every event_seq. */
+	if ((rv = nng_dial(sock, events, NULL, 0)) != 0) {
+		fprintf(stderr, "coord-watch: cannot reach shelterd events at "
+		    "%s: %s (is the daemon running? see --events)\n", events,
+		    nng_strerror(rv));
+		return EXIT_UNREACHABLE;
+	}
+	/* Dial again by itself if the daemon restarts. */
+	fprintf(stderr, "coord-watch: watching %s\n", events);
+	if (wait_s > 0)
+		deadline = nng_clock() + (nng_time)wait_s * 1000;
+	if (since >= 0) {
+		w.last_seq = (uint64_t)since;
+		if ((rv = catch_up(&w, 0)) != 0)
+			goto done;
+	}
+	for (;;) {
+		Shelterd__V1__Event *ev;
+		nng_msg *msg;
+		const char *body;
+		size_t len, tlen;
+
+		if (deadline != 0) {
+			nng_time now = nng_clock();
+
+			if (now >= deadline) {
+				rv = (w.count > 0) ? 1 : 0;
+				goto done_code;
+			}
+			nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO,
+			    (nng_duration)(deadline - now));
+		}
+		if ((rv = nng_recvmsg(sock, &msg, 0)) != 0) {
+			if (rv == NNG_ETIMEDOUT)
+				continue;
+			fprintf(stderr, "coord-watch: %s\n", nng_strerror(rv));
+			rv = EXIT_UNREACHABLE;
+			goto done_code;
+		}
+		body = nng_msg_body(msg);
+		len = nng_msg_len(msg);
+		tlen = strnlen(body, len);
+		ev = tlen < len ? shelterd__v1__event__unpack(NULL,
+		    len - tlen - 1, (const uint8_t *)body + tlen + 1) : NULL;
+		nng_msg_free(msg);
+		if (ev == NULL) {
+			fprintf(stderr, "coord-watch: skipped a message that "
+			    "is not an event\n");
+			continue;
+		}
+		if (w.have_last && ev->event_seq <= w.last_seq) {
+			/* Already printed from the log. */
+		} else if (w.have_last && ev->event_seq > w.last_seq + 1) {
+			/* Missed some: print them first, in order. */
+			rv = catch_up(&w, ev->event_seq);
+			if (rv == 0 && show(&w, ev))
+				rv = 1;
+		} else if (show(&w, ev)) {
+			rv = 1;
+		}
+		shelterd__v1__event__free_unpacked(ev, NULL);
+		if (rv != 0)
+			goto done;
+	}
+done:
+	rv = rv == 1 ? EXIT_OK : rv;
+done_code:
+	nng_close(sock);
+	return rv;
+bad:
+	fprintf(stderr, "coord-watch: bad arguments\nTry 'coord-watch "
+	    "--help'.\n");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,89 @@
+/*
+ * beds.h — bed categories, per-shelter state and region/national totals.
+ *
+ * Plain data and pure functions: no I/O. These structs are also the LMDB
+ * value layout (see daemon/store.c), so fields are fixed-width and only ever
+ * appended to, behind a bump of STORE_SCHEMA_VERSION.
+ */
+#ifndef SHELTERD_BEDS_H
+#define SHELTERD_BEDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Categories are the proto's Category values 1..CAT_COUNT; index = value-1. */
+enum { CAT_COUNT = 5 };
+
+/* Shelter status, same numbers as the proto's ShelterStatus. */
+enum sh_status {
+	SH_STATUS_UNSPECIFIED = 0,
+	SH_STATUS_OPEN = 1,
+	SH_STATUS_INTAKE_PAUSED = 2,
+	SH_STATUS_CLOSED = 3,
+};
+
+/* Escalation levels, same numbers as the proto's Level. */
+enum esc_level { LEVEL_OK = 0, LEVEL_WARNING = 1, LEVEL_CRITICAL = 2 };
+
+/* Short names used on the command line, in topics and in the registry:
+ * women, men, minors, highsec, children. NULL for an unknown category. */
+const char *cat_name(int category);
+/* Category value (1..CAT_COUNT) for a short name, or -1. */
+int cat_parse(const char *name);
+
+const char *status_name(int status); /* open, paused, closed, unknown */
+int status_parse(const char *name);  /* SH_STATUS_* or -1 */
+const char *level_name(int level);   /* cleared, warning, critical */
+int level_parse(const char *name);   /* LEVEL_* or -1 */
+
+struct bed_counts {
+	uint32_t capacity;
+	uint32_t occupied;
+	uint32_t out_of_service;
+};
+
+/* What a shelter last reported, plus its escalation level per category. */
+struct shelter_state {
+	uint64_t seq;         /* 0: never reported */
+	int64_t observed_at;  /* unix seconds, from the shelter */
+	int64_t received_at;  /* unix seconds, when the daemon applied it */
+	uint8_t status;       /* enum sh_status */
+	uint8_t present;      /* bit (cat-1): category reported */
+	uint8_t level[CAT_COUNT]; /* enum esc_level, shelter scope */
+	uint8_t reserved;
+	struct bed_counts beds[CAT_COUNT];
+};
+
+struct totals {
+	uint32_t capacity;
+	uint32_t occupied;
+	uint32_t out_of_service;
+	uint32_t free;
+	uint8_t level;        /* enum esc_level for this scope */
+	uint8_t reserved[3];
+};
+
+/* Region or national aggregate. */
+struct aggregate {
+	struct totals cat[CAT_COUNT];
+	uint32_t shelters_reported;
+	uint32_t reserved;
+};
+
+/*
+ * Free beds of one category of one shelter: capacity less occupied and out of
+ * service, never negative, and zero unless the shelter is open — beds of a
+ * closed shelter or one that paused intake are not free.
+ */
+uint32_t beds_free(int status, const struct bed_counts *b);
+
+/* Add (sign = +1) or remove (sign = -1) a shelter's contribution. */
+void aggregate_add(struct aggregate *agg, const struct shelter_state *sh,
+    int sign);
+
+/* Occupancy in whole percent, (capacity - free) * 100 / capacity; 0 when
+ * there is no capacity. */
+uint32_t totals_pct(const struct totals *t);
+
+#endif

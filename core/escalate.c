@@ -1,0 +1,170 @@
+#include "escalate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+esc_thresholds_default(struct esc_thresholds *t)
+{
+	t->region_warning_pct = 90;
+	t->region_critical_pct = 100;
+	t->hysteresis_pct = 5;
+	t->shelter_clear_free = 1;
+	t->national_clear_free = 1;
+}
+
+int
+esc_thresholds_check(const struct esc_thresholds *t, char *err, size_t errlen)
+{
+	if (t->region_warning_pct < 1 || t->region_warning_pct > 100 ||
+	    t->region_critical_pct < t->region_warning_pct ||
+	    t->region_critical_pct > 100) {
+		snprintf(err, errlen, "need 1 <= region_warning_pct <= "
+		    "region_critical_pct <= 100 (got %u and %u)",
+		    t->region_warning_pct, t->region_critical_pct);
+		return -1;
+	}
+	if (t->hysteresis_pct >= t->region_warning_pct) {
+		snprintf(err, errlen, "hysteresis_pct (%u) must be below "
+		    "region_warning_pct (%u)", t->hysteresis_pct,
+		    t->region_warning_pct);
+		return -1;
+	}
+	if (t->shelter_clear_free < 1 || t->national_clear_free < 1) {
+		snprintf(err, errlen, "shelter_clear_free and "
+		    "national_clear_free must be at least 1");
+		return -1;
+	}
+	return 0;
+}
+
+int
+esc_region_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free)
+{
+	/* Percent scaled by capacity so no rounding decides a threshold:
+	 * "used * 100 >= pct * capacity" is exact. */
+	uint64_t used100 = (uint64_t)(capacity - free) * 100;
+	uint32_t raise_at[3] = { 0, t->region_warning_pct,
+		t->region_critical_pct };
+	int up = LEVEL_OK, level;
+
+	if (capacity == 0)
+		return LEVEL_OK; /* no beds of this kind: nothing to fill */
+	for (int l = LEVEL_WARNING; l <= LEVEL_CRITICAL; l++)
+		if (used100 >= (uint64_t)raise_at[l] * capacity)
+			up = l;
+	if (up >= current)
+		return up;
+	/* Going down: release a level only below its threshold minus the
+	 * hysteresis band, one level at a time. */
+	level = current;
+	while (level > up &&
+	    used100 < (uint64_t)(raise_at[level] - t->hysteresis_pct) *
+	    capacity)
+		level--;
+	return level;
+}
+
+static int
+no_free_level(int current, int raised, uint32_t capacity, uint32_t free,
+    uint32_t clear_free)
+{
+	if (capacity == 0)
+		return LEVEL_OK;
+	if (free == 0)
+		return raised;
+	if (current != LEVEL_OK && free < clear_free)
+		return current;
+	return LEVEL_OK;
+}
+
+int
+esc_shelter_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free)
+{
+	return no_free_level(current, LEVEL_WARNING, capacity, free,
+	    t->shelter_clear_free);
+}
+
+int
+esc_national_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free)
+{
+	return no_free_level(current, LEVEL_CRITICAL, capacity, free,
+	    t->national_clear_free);
+}
+
+static int
+scope_level(const struct esc_thresholds *t, int scope, int current,
+    uint32_t capacity, uint32_t free)
+{
+	switch (scope) {
+	case SCOPE_SHELTER:
+		return esc_shelter_level(t, current, capacity, free);
+	case SCOPE_REGION:
+		return esc_region_level(t, current, capacity, free);
+	default:
+		return esc_national_level(t, current, capacity, free);
+	}
+}
+
+/* Re-evaluate one level in place; record a transition if it changed. */
+static size_t
+update_level(const struct esc_thresholds *t, int scope, int cat_index,
+    uint8_t *level, uint32_t capacity, uint32_t free,
+    struct esc_transition *out)
+{
+	int next = scope_level(t, scope, *level, capacity, free);
+
+	if (next == *level)
+		return 0;
+	out->scope = (uint8_t)scope;
+	out->level = (uint8_t)next;
+	out->previous = *level;
+	out->category = (uint8_t)(cat_index + 1);
+	out->capacity = capacity;
+	out->free = free;
+	*level = (uint8_t)next;
+	return 1;
+}
+
+size_t
+esc_apply(const struct esc_thresholds *t, struct shelter_state *sh,
+    struct aggregate *region, struct aggregate *nation,
+    const struct shelter_state *next, struct esc_transition *out)
+{
+	uint8_t levels[CAT_COUNT];
+	size_t n = 0;
+
+	memcpy(levels, sh->level, sizeof(levels));
+	aggregate_add(region, sh, -1);
+	aggregate_add(nation, sh, -1);
+	*sh = *next;
+	memcpy(sh->level, levels, sizeof(levels));
+	aggregate_add(region, sh, +1);
+	aggregate_add(nation, sh, +1);
+
+	for (int i = 0; i < CAT_COUNT; i++) {
+		const struct bed_counts *b = &sh->beds[i];
+		uint32_t cap = (sh->present & (1u << i)) ? b->capacity : 0;
+
+		n += update_level(t, SCOPE_SHELTER, i, &sh->level[i], cap,
+		    beds_free(sh->status, b), out + n);
+	}
+	n += esc_reevaluate(t, SCOPE_REGION, region, out + n);
+	n += esc_reevaluate(t, SCOPE_NATIONAL, nation, out + n);
+	return n;
+}
+
+size_t
+esc_reevaluate(const struct esc_thresholds *t, int scope,
+    struct aggregate *agg, struct esc_transition *out)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < CAT_COUNT; i++)
+		n += update_level(t, scope, i, &agg->cat[i].level,
+		    agg->cat[i].capacity, agg->cat[i].free, out + n);
+	return n;
+}

@@ -1,0 +1,71 @@
+/*
+ * escalate.h — escalation rules: pure functions from counts to levels, and
+ * the one place that applies a shelter's new report to its region and the
+ * nation and says which levels changed.
+ */
+#ifndef SHELTERD_ESCALATE_H
+#define SHELTERD_ESCALATE_H
+
+#include "beds.h"
+
+struct esc_thresholds {
+	uint32_t region_warning_pct;  /* default 90 */
+	uint32_t region_critical_pct; /* default 100 */
+	/* A region level is released only when occupancy drops this many
+	 * points below the level's threshold: 90 % raises a warning, under
+	 * 85 % clears it (default 5). */
+	uint32_t hysteresis_pct;
+	/* A full shelter/category, or a nation with no free bed, clears only
+	 * when at least this many beds are free again (default 1). */
+	uint32_t shelter_clear_free;
+	uint32_t national_clear_free;
+};
+
+void esc_thresholds_default(struct esc_thresholds *t);
+/* 0, or -1 with a reason in err when the thresholds make no sense. */
+int esc_thresholds_check(const struct esc_thresholds *t, char *err,
+    size_t errlen);
+
+enum esc_scope { SCOPE_SHELTER = 1, SCOPE_REGION = 2, SCOPE_NATIONAL = 3 };
+
+/* New level for a region/category with this capacity and free count. */
+int esc_region_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free);
+/* Shelter/category: warning when no bed is free. */
+int esc_shelter_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free);
+/* Nation/category: critical when no bed is free anywhere. */
+int esc_national_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free);
+
+struct esc_transition {
+	uint8_t scope;    /* enum esc_scope */
+	uint8_t level;    /* new level */
+	uint8_t previous; /* old level */
+	uint8_t category; /* 1..CAT_COUNT */
+	uint32_t capacity;
+	uint32_t free;
+};
+
+/* At most one transition per scope and category. */
+enum { ESC_MAX_TRANSITIONS = 3 * CAT_COUNT };
+
+/*
+ * Replace shelter state *sh by *next (whose levels are ignored), keeping
+ * region and nation totals in step, and re-evaluate every level the change
+ * touches. Writes the transitions to out (room for ESC_MAX_TRANSITIONS) and
+ * returns how many there are. Categories the new report omits keep nothing:
+ * a report is the shelter's full picture.
+ */
+size_t esc_apply(const struct esc_thresholds *t, struct shelter_state *sh,
+    struct aggregate *region, struct aggregate *nation,
+    const struct shelter_state *next, struct esc_transition *out);
+
+/*
+ * Re-evaluate all levels of an aggregate (after thresholds changed or the
+ * registry moved a shelter); appends transitions like esc_apply.
+ */
+size_t esc_reevaluate(const struct esc_thresholds *t, int scope,
+    struct aggregate *agg, struct esc_transition *out);
+
+#endif

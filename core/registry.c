@@ -1,0 +1,338 @@
+#include "registry.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_FIELDS = 8, LINE_MAX_LEN = 1024 };
+
+/* A line reader over a NUL-terminated text; handles \n and \r\n. */
+struct lines {
+	const char *p;
+	unsigned no;
+	char buf[LINE_MAX_LEN];
+};
+
+static int
+next_line(struct lines *l)
+{
+	size_t n;
+
+	while (*l->p != '\0') {
+		const char *end = strchr(l->p, '\n');
+
+		if (end == NULL)
+			end = l->p + strlen(l->p);
+		n = (size_t)(end - l->p);
+		l->no++;
+		if (n >= sizeof(l->buf))
+			return -1;
+		memcpy(l->buf, l->p, n);
+		l->buf[n] = '\0';
+		if (n > 0 && l->buf[n - 1] == '\r')
+			l->buf[n - 1] = '\0';
+		l->p = *end ? end + 1 : end;
+		if (l->buf[0] != '\0' && l->buf[0] != '#')
+			return 1;
+	}
+	return 0;
+}
+
+/* Split in place on commas; fields may not contain commas or quotes. */
+static int
+split(char *s, char **f, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		char *comma = strchr(s, ',');
+
+		if (n == max)
+			return -1;
+		f[n++] = s;
+		if (comma == NULL)
+			return n;
+		*comma = '\0';
+		s = comma + 1;
+	}
+}
+
+static int
+copy_id(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n == 0 || n >= REG_ID_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)src[i]) && src[i] != '-' &&
+		    src[i] != '_')
+			return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+static int
+copy_name(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n == 0 || n >= REG_NAME_MAX)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+static int
+parse_double(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return (errno != 0 || end == s || *end != '\0') ? -1 : 0;
+}
+
+static int
+parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+#define FAIL(...)                                       \
+	do {                                            \
+		snprintf(err, errlen, __VA_ARGS__);     \
+		return -1;                              \
+	} while (0)
+
+/* Regions: code,name,province,seat,lat,lon,neighbours (space separated). */
+static int
+parse_regions(struct registry *reg, const char *text, char *err,
+    size_t errlen)
+{
+	struct lines l = { .p = text };
+	char *f[MAX_FIELDS];
+	size_t cap = 0;
+	int rc;
+
+	/* Neighbour codes are resolved in a second pass, once all regions
+	 * are known; keep them as text meanwhile. */
+	char (*pending)[LINE_MAX_LEN] = NULL;
+
+	while ((rc = next_line(&l)) == 1) {
+		struct reg_region *r;
+
+		if (split(l.buf, f, MAX_FIELDS) != 7)
+			FAIL("regions line %u: expected 7 fields "
+			    "(code,name,province,seat,lat,lon,neighbours)",
+			    l.no);
+		if (strcmp(f[0], "code") == 0)
+			continue; /* header */
+		if (reg->n_regions == cap) {
+			void *p, *q;
+
+			cap = cap ? cap * 2 : 32;
+			p = realloc(reg->regions, cap * sizeof(*reg->regions));
+			q = realloc(pending, cap * sizeof(*pending));
+			if (p != NULL)
+				reg->regions = p;
+			if (q != NULL)
+				pending = q;
+			if (p == NULL || q == NULL) {
+				free(pending);
+				FAIL("regions: out of memory");
+			}
+		}
+		r = &reg->regions[reg->n_regions];
+		memset(r, 0, sizeof(*r));
+		if (copy_id(r->id, f[0]) != 0 || copy_name(r->name, f[1]) != 0 ||
+		    parse_double(f[4], &r->lat) != 0 ||
+		    parse_double(f[5], &r->lon) != 0) {
+			free(pending);
+			FAIL("regions line %u: bad code, name or coordinates",
+			    l.no);
+		}
+		for (size_t i = 0; i < reg->n_regions; i++)
+			if (strcmp(reg->regions[i].id, r->id) == 0) {
+				free(pending);
+				FAIL("regions line %u: region %s listed twice",
+				    l.no, r->id);
+			}
+		snprintf(pending[reg->n_regions], LINE_MAX_LEN, "%s", f[6]);
+		reg->n_regions++;
+	}
+	if (rc < 0) {
+		free(pending);
+		FAIL("regions line %u: line too long", l.no);
+	}
+	for (size_t i = 0; i < reg->n_regions; i++) {
+		struct reg_region *r = &reg->regions[i];
+		char *save = NULL, *tok;
+		int n = 0;
+
+		for (tok = strtok_r(pending[i], " ", &save); tok != NULL;
+		     tok = strtok_r(NULL, " ", &save)) {
+			int idx = registry_region(reg, tok);
+
+			if (idx < 0 || n == REG_NEIGHBOURS_MAX) {
+				snprintf(err, errlen, "regions: %s has unknown "
+				    "or too many neighbours (%s)", r->id, tok);
+				free(pending);
+				return -1;
+			}
+			r->neighbours[n++] = (uint16_t)idx;
+		}
+		r->n_neighbours = (uint8_t)n;
+	}
+	free(pending);
+	if (reg->n_regions == 0)
+		FAIL("regions: no regions");
+	if (reg->n_regions > UINT16_MAX)
+		FAIL("regions: too many regions");
+	return 0;
+}
+
+static int
+shelter_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct reg_shelter *)a)->id,
+	    ((const struct reg_shelter *)b)->id);
+}
+
+/* Shelters: id,name,region,security_level,beds ("women:12 minors:4"). */
+static int
+parse_shelters(struct registry *reg, const char *text, char *err,
+    size_t errlen)
+{
+	struct lines l = { .p = text };
+	char *f[MAX_FIELDS];
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = next_line(&l)) == 1) {
+		struct reg_shelter *s;
+		char *save = NULL, *tok;
+		uint32_t sec;
+		int region;
+
+		if (split(l.buf, f, MAX_FIELDS) != 5)
+			FAIL("shelters line %u: expected 5 fields "
+			    "(id,name,region,security_level,beds)", l.no);
+		if (strcmp(f[0], "id") == 0)
+			continue;
+		if (reg->n_shelters == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 256;
+			p = realloc(reg->shelters, cap * sizeof(*reg->shelters));
+			if (p == NULL)
+				FAIL("shelters: out of memory");
+			reg->shelters = p;
+		}
+		s = &reg->shelters[reg->n_shelters];
+		memset(s, 0, sizeof(*s));
+		if (copy_id(s->id, f[0]) != 0)
+			FAIL("shelters line %u: bad shelter id '%s' (letters, "
+			    "digits, - and _, at most %d)", l.no, f[0],
+			    REG_ID_MAX - 1);
+		if (copy_name(s->name, f[1]) != 0)
+			FAIL("shelters line %u: bad name", l.no);
+		if ((region = registry_region(reg, f[2])) < 0)
+			FAIL("shelters line %u: unknown region '%s'", l.no,
+			    f[2]);
+		s->region = (uint16_t)region;
+		if (parse_u32(f[3], 3, &sec) != 0)
+			FAIL("shelters line %u: security_level must be 0-3",
+			    l.no);
+		s->security_level = (uint8_t)sec;
+		for (tok = strtok_r(f[4], " ", &save); tok != NULL;
+		     tok = strtok_r(NULL, " ", &save)) {
+			char *colon = strchr(tok, ':');
+			int cat;
+
+			if (colon == NULL)
+				FAIL("shelters line %u: beds must look like "
+				    "'women:12 minors:4'", l.no);
+			*colon = '\0';
+			if ((cat = cat_parse(tok)) < 0)
+				FAIL("shelters line %u: unknown category '%s'",
+				    l.no, tok);
+			if (s->categories & (1u << (cat - 1)))
+				FAIL("shelters line %u: category '%s' twice",
+				    l.no, tok);
+			if (parse_u32(colon + 1, 100000,
+			    &s->nominal[cat - 1]) != 0)
+				FAIL("shelters line %u: bad bed count for '%s'",
+				    l.no, tok);
+			s->categories |= (uint8_t)(1u << (cat - 1));
+		}
+		if (s->categories == 0)
+			FAIL("shelters line %u: shelter %s has no beds", l.no,
+			    s->id);
+		reg->regions[region].n_shelters++;
+		reg->n_shelters++;
+	}
+	if (rc < 0)
+		FAIL("shelters line %u: line too long", l.no);
+	qsort(reg->shelters, reg->n_shelters, sizeof(*reg->shelters),
+	    shelter_cmp);
+	for (size_t i = 1; i < reg->n_shelters; i++)
+		if (strcmp(reg->shelters[i - 1].id, reg->shelters[i].id) == 0)
+			FAIL("shelters: shelter %s listed twice",
+			    reg->shelters[i].id);
+	return 0;
+}
+
+int
+registry_parse(struct registry *reg, const char *regions_csv,
+    const char *shelters_csv, char *err, size_t errlen)
+{
+	if (parse_regions(reg, regions_csv, err, errlen) != 0 ||
+	    parse_shelters(reg, shelters_csv, err, errlen) != 0) {
+		registry_free(reg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+registry_free(struct registry *reg)
+{
+	free(reg->regions);
+	free(reg->shelters);
+	memset(reg, 0, sizeof(*reg));
+}
+
+const struct reg_shelter *
+registry_shelter(const struct registry *reg, const char *id)
+{
+	struct reg_shelter key;
+	size_t n = strlen(id);
+
+	if (n >= sizeof(key.id))
+		return NULL;
+	memcpy(key.id, id, n + 1);
+	return bsearch(&key, reg->shelters, reg->n_shelters,
+	    sizeof(*reg->shelters), shelter_cmp);
+}
+
+int
+registry_region(const struct registry *reg, const char *id)
+{
+	for (size_t i = 0; i < reg->n_regions; i++)
+		if (strcmp(reg->regions[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}

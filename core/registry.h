@@ -1,0 +1,55 @@
+/*
+ * registry.h — who exists: regions (with neighbours) and shelters (with
+ * their region, bed categories and security level). Parsed from two CSV
+ * texts; see docs/registry.md for the format. No I/O here.
+ */
+#ifndef SHELTERD_REGISTRY_H
+#define SHELTERD_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beds.h"
+
+enum { REG_ID_MAX = 32, REG_NAME_MAX = 80, REG_NEIGHBOURS_MAX = 16 };
+
+struct reg_region {
+	char id[REG_ID_MAX];
+	char name[REG_NAME_MAX];
+	double lat, lon;
+	uint16_t neighbours[REG_NEIGHBOURS_MAX]; /* region indexes */
+	uint8_t n_neighbours;
+	uint32_t n_shelters;
+};
+
+struct reg_shelter {
+	char id[REG_ID_MAX];
+	char name[REG_NAME_MAX];
+	uint16_t region;        /* index into regions */
+	uint8_t categories;     /* bit (cat-1) */
+	uint8_t security_level; /* 0 (none) .. 3 (highest) */
+	uint32_t nominal[CAT_COUNT]; /* planned capacity, for demos/checks */
+};
+
+struct registry {
+	struct reg_region *regions;
+	size_t n_regions;
+	struct reg_shelter *shelters; /* sorted by id */
+	size_t n_shelters;
+};
+
+/*
+ * Parse regions then shelters into *reg (which must be zeroed). Returns 0,
+ * or -1 with "FILE line N: what is wrong" in err; *reg is then empty.
+ */
+int registry_parse(struct registry *reg, const char *regions_csv,
+    const char *shelters_csv, char *err, size_t errlen);
+void registry_free(struct registry *reg);
+
+/* NULL when unknown. */
+const struct reg_shelter *registry_shelter(const struct registry *reg,
+    const char *id);
+/* Region index, or -1. */
+int registry_region(const struct registry *reg, const char *id);
+
+#endif

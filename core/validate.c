@@ -1,0 +1,118 @@
+#include "validate.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+validate_limits_default(struct validate_limits *lim)
+{
+	lim->max_beds = 10000;
+	lim->max_future_secs = 300;
+}
+
+#define REFUSE(code, ...)                               \
+	do {                                            \
+		snprintf(err, errlen, __VA_ARGS__);     \
+		return SHELTERD__V1__CODE__CODE_##code;      \
+	} while (0)
+
+int
+validate_update(const Shelterd__V1__OccupancyUpdate *u,
+    const struct registry *reg, const struct validate_limits *lim,
+    int64_t now, const struct reg_shelter **shelter,
+    struct shelter_state *out, uint8_t *over_occupied, char *err,
+    size_t errlen)
+{
+	const struct reg_shelter *sh;
+
+	memset(out, 0, sizeof(*out));
+	*over_occupied = 0;
+	if (u->shelter_id == NULL || u->shelter_id[0] == '\0')
+		REFUSE(BAD_REQUEST, "shelter_id is missing");
+	if ((sh = registry_shelter(reg, u->shelter_id)) == NULL)
+		REFUSE(UNKNOWN_SHELTER, "unknown shelter '%.40s': check the "
+		    "id with the registry (shelterctl shelter ID)",
+		    u->shelter_id);
+	if (u->seq == 0)
+		REFUSE(BAD_REQUEST, "seq must be at least 1");
+	if (u->observed_at <= 0 || u->observed_at > now + lim->max_future_secs)
+		REFUSE(BAD_REQUEST, "observed_at %" PRId64 " is not a time "
+		    "between 1970 and a few minutes from now (%" PRId64 ")",
+		    u->observed_at, now);
+	if (u->status < SHELTERD__V1__SHELTER_STATUS__SHELTER_STATUS_OPEN ||
+	    u->status > SHELTERD__V1__SHELTER_STATUS__SHELTER_STATUS_CLOSED)
+		REFUSE(BAD_REQUEST, "status must be open, paused or closed");
+	if (u->n_beds == 0)
+		REFUSE(BAD_REQUEST, "no bed counts: report every category "
+		    "the shelter has");
+	if (u->n_beds > CAT_COUNT)
+		REFUSE(BAD_REQUEST, "%zu bed counts; there are only %d "
+		    "categories", u->n_beds, CAT_COUNT);
+
+	for (size_t i = 0; i < u->n_beds; i++) {
+		const Shelterd__V1__BedCount *b = u->beds[i];
+		int cat = (int)b->category;
+		unsigned bit;
+
+		if (cat_name(cat) == NULL)
+			REFUSE(UNKNOWN_CATEGORY, "unknown category %d", cat);
+		bit = 1u << (cat - 1);
+		if (!(sh->categories & bit))
+			REFUSE(UNKNOWN_CATEGORY, "shelter %s has no '%s' beds "
+			    "in the registry", sh->id, cat_name(cat));
+		if (out->present & bit)
+			REFUSE(BAD_REQUEST, "category '%s' appears twice",
+			    cat_name(cat));
+		if (b->capacity > lim->max_beds ||
+		    b->occupied > lim->max_beds ||
+		    b->out_of_service > lim->max_beds)
+			REFUSE(BAD_REQUEST, "'%s': counts above %u are not "
+			    "plausible for one shelter", cat_name(cat),
+			    lim->max_beds);
+		if (b->out_of_service > b->capacity)
+			REFUSE(BAD_REQUEST, "'%s': %u beds out of service but "
+			    "only %u in total", cat_name(cat),
+			    b->out_of_service, b->capacity);
+		if ((uint64_t)b->occupied + b->out_of_service > b->capacity)
+			*over_occupied |= (uint8_t)bit;
+		out->present |= (uint8_t)bit;
+		out->beds[cat - 1].capacity = b->capacity;
+		out->beds[cat - 1].occupied = b->occupied;
+		out->beds[cat - 1].out_of_service = b->out_of_service;
+	}
+	if (out->present != sh->categories) {
+		for (int c = 1; c <= CAT_COUNT; c++)
+			if ((sh->categories & ~out->present) & (1u << (c - 1)))
+				REFUSE(BAD_REQUEST, "'%s' is missing: a report "
+				    "gives every category the shelter has",
+				    cat_name(c));
+	}
+	out->seq = u->seq;
+	out->observed_at = u->observed_at;
+	out->status = (uint8_t)u->status;
+	*shelter = sh;
+	return 0;
+}
+
+int
+validate_seq(const struct shelter_state *stored,
+    const struct shelter_state *next, char *err, size_t errlen)
+{
+	if (next->seq > stored->seq)
+		return SEQ_APPLY;
+	if (next->seq < stored->seq) {
+		snprintf(err, errlen, "seq %" PRIu64 " is older than the last "
+		    "applied seq %" PRIu64 ": not applied", next->seq,
+		    stored->seq);
+		return -SHELTERD__V1__CODE__CODE_STALE_SEQ;
+	}
+	if (next->status != stored->status ||
+	    next->present != stored->present ||
+	    memcmp(next->beds, stored->beds, sizeof(next->beds)) != 0) {
+		snprintf(err, errlen, "seq %" PRIu64 " was already applied "
+		    "with other counts: use a new seq", next->seq);
+		return -SHELTERD__V1__CODE__CODE_SEQ_CONFLICT;
+	}
+	return SEQ_DUPLICATE;
+}

@@ -1,0 +1,610 @@
+/*
+ * api.c — what each request on the api socket does, and the events that
+ * escalations produce. Decisions are made by core/ (validate, escalate);
+ * this file moves data between protobuf, LMDB and nng.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "escalate.h"
+#include "log.h"
+#include "server.h"
+#include "validate.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
+
+static void
+fail(struct item *it, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct item *it, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	it->code = code;
+	va_start(ap, fmt);
+	vsnprintf(it->err, sizeof(it->err), fmt, ap);
+	va_end(ap);
+}
+
+void
+api_decode(struct server *s, struct item *it)
+{
+	size_t len = nng_msg_len(it->msg);
+
+	it->req = NULL;
+	it->code = CODE(OK);
+	it->err[0] = '\0';
+	it->duplicate = false;
+	it->over_occupied = 0;
+	if (len > s->cfg->max_message_bytes) {
+		fail(it, CODE(TOO_LARGE), "request of %zu bytes is larger "
+		    "than the limit of %u", len, s->cfg->max_message_bytes);
+	} else if ((it->req = shelterd__v1__request__unpack(NULL, len,
+	    nng_msg_body(it->msg))) == NULL) {
+		fail(it, CODE(BAD_REQUEST), "not a shelterd.v1.Request "
+		    "(%zu bytes that do not decode)", len);
+	} else if (it->req->body_case ==
+	    SHELTERD__V1__REQUEST__BODY__NOT_SET) {
+		fail(it, CODE(BAD_REQUEST), "empty request: set one of "
+		    "update, status, shelter, regions, events_since");
+	}
+	if (it->code != CODE(OK))
+		log_warn("refused request: %s", it->err);
+}
+
+bool
+api_is_write(const struct item *it)
+{
+	return it->code == CODE(OK) &&
+	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_UPDATE;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static const char *const scope_names[] = { "?", "shelter", "region",
+	"national" };
+
+/*
+ * Build one event, store it in the log under the next event_seq and keep
+ * the framed message ("topic\0protobuf") to publish after commit. The topic
+ * puts region first, then level, so `esc/VR09/` follows a region and
+ * `esc/VR09/critical/` its critical alerts.
+ */
+static int
+emit(struct server *s, MDB_txn *txn, const struct esc_transition *tr,
+    const char *region_id, const char *shelter_id, int64_t now)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+	uint8_t packed[256];
+	char topic[128];
+	struct totals t = { .capacity = tr->capacity, .free = tr->free };
+	nng_msg *msg;
+	size_t len;
+	int tlen, rc;
+
+	ev.event_seq = s->next_event_seq;
+	ev.at = now;
+	ev.scope = (Shelterd__V1__Scope)tr->scope;
+	ev.level = (Shelterd__V1__Level)tr->level;
+	ev.previous_level = (Shelterd__V1__Level)tr->previous;
+	ev.region_id = (char *)(region_id ? region_id : "");
+	ev.shelter_id = (char *)(shelter_id ? shelter_id : "");
+	ev.category = (Shelterd__V1__Category)tr->category;
+	ev.capacity = tr->capacity;
+	ev.free = tr->free;
+	ev.occupancy_pct = totals_pct(&t);
+	len = shelterd__v1__event__get_packed_size(&ev);
+	REQUIRE(len <= sizeof(packed));
+	shelterd__v1__event__pack(&ev, packed);
+
+	if ((rc = store_put_event(s->store, txn, ev.event_seq, packed,
+	    len)) != 0)
+		return rc;
+	tlen = snprintf(topic, sizeof(topic), "esc/%s/%s/%s/%s%s%s",
+	    region_id ? region_id : "national", level_name(tr->level),
+	    scope_names[tr->scope], cat_name(tr->category),
+	    shelter_id ? "/" : "", shelter_id ? shelter_id : "");
+	REQUIRE(tlen > 0 && (size_t)tlen < sizeof(topic));
+	REQUIRE(nng_msg_alloc(&msg, 0) == 0);
+	REQUIRE(nng_msg_append(msg, topic, (size_t)tlen + 1) == 0);
+	REQUIRE(nng_msg_append(msg, packed, len) == 0);
+	if (s->n_events == s->cap_events) {
+		size_t cap = s->cap_events ? s->cap_events * 2 : 64;
+		void *p = realloc(s->pending_events, cap * sizeof(msg));
+
+		REQUIRE(p != NULL);
+		s->pending_events = p;
+		s->cap_events = cap;
+	}
+	s->pending_events[s->n_events++] = msg;
+	log_info("event %" PRIu64 ": %s %s %s %s%s%s free %u of %u",
+	    ev.event_seq, level_name(tr->level), scope_names[tr->scope],
+	    region_id ? region_id : "national", cat_name(tr->category),
+	    shelter_id ? " " : "", shelter_id ? shelter_id : "", tr->free,
+	    tr->capacity);
+	s->next_event_seq++;
+	return 0;
+}
+
+static void
+drop_events_from(struct server *s, size_t from)
+{
+	while (s->n_events > from)
+		nng_msg_free(s->pending_events[--s->n_events]);
+}
+
+void
+api_drop_events(struct server *s)
+{
+	drop_events_from(s, 0);
+}
+
+void
+api_publish_events(struct server *s)
+{
+	for (size_t i = 0; i < s->n_events; i++) {
+		/* pub0 never blocks: a slow subscriber loses messages and
+		 * catches up from the event log. */
+		if (nng_sendmsg(s->events, s->pending_events[i],
+		    NNG_FLAG_NONBLOCK) != 0)
+			nng_msg_free(s->pending_events[i]);
+		else
+			s->stats.events_published++;
+	}
+	s->n_events = 0;
+}
+
+/* ---- updates --------------------------------------------------------- */
+
+/* Apply a validated report inside txn; returns a STORE_* code. */
+static int
+apply_update(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+{
+	const Shelterd__V1__OccupancyUpdate *u = it->req->update;
+	const struct reg_shelter *sh;
+	const struct reg_region *region;
+	struct shelter_state stored, next;
+	struct aggregate ragg, nagg;
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	size_t n;
+	int rc, v;
+
+	if ((v = validate_update(u, s->reg, &s->cfg->limits, now, &sh, &next,
+	    &it->over_occupied, it->err, sizeof(it->err))) != 0) {
+		it->code = v;
+		return 0;
+	}
+	if ((rc = store_get_shelter(s->store, txn, sh->id, &stored)) != 0)
+		return rc;
+	if ((v = validate_seq(&stored, &next, it->err,
+	    sizeof(it->err))) < 0) {
+		it->code = -v;
+		return 0;
+	}
+	if (v == SEQ_DUPLICATE) {
+		it->duplicate = true;
+		return 0;
+	}
+	region = &s->reg->regions[sh->region];
+	next.received_at = now;
+	if ((rc = store_get_region(s->store, txn, region->id, &ragg)) != 0 ||
+	    (rc = store_get_national(s->store, txn, &nagg)) != 0)
+		return rc;
+	n = esc_apply(&s->cfg->esc, &stored, &ragg, &nagg, &next, tr);
+	if ((rc = store_put_shelter(s->store, txn, sh->id, &stored)) != 0 ||
+	    (rc = store_put_region(s->store, txn, region->id, &ragg)) != 0 ||
+	    (rc = store_put_national(s->store, txn, &nagg)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const char *rid = tr[i].scope == SCOPE_NATIONAL ? NULL :
+		    region->id;
+		const char *sid = tr[i].scope == SCOPE_SHELTER ? sh->id : NULL;
+
+		if ((rc = emit(s, txn, &tr[i], rid, sid, now)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+{
+	size_t events_before = s->n_events;
+	uint64_t seq_before = s->next_event_seq;
+	MDB_txn *child;
+	int rc;
+
+	/* A nested txn per update: if one update cannot be written (map
+	 * full), only it fails and the rest of the batch still commits. */
+	if ((rc = store_begin(s->store, txn, 1, &child)) == 0) {
+		rc = apply_update(s, child, it, now);
+		if (rc == 0 && it->code == CODE(OK) && !it->duplicate)
+			rc = store_commit(child);
+		else
+			mdb_txn_abort(child);
+	}
+	if (rc != 0) {
+		fail(it, rc == STORE_EFULL ? CODE(STORE_FULL) : CODE(INTERNAL),
+		    "not stored: %s", store_strerror(rc));
+		log_err("update %s seq %" PRIu64 " not stored: %s",
+		    it->req->update->shelter_id, it->req->update->seq,
+		    store_strerror(rc));
+	}
+	if (it->code != CODE(OK) || it->duplicate) {
+		drop_events_from(s, events_before);
+		s->next_event_seq = seq_before;
+	}
+	if (it->code != CODE(OK) && rc == 0)
+		log_warn("refused update for '%.40s' seq %" PRIu64 ": %s",
+		    it->req->update->shelter_id, it->req->update->seq,
+		    it->err);
+}
+
+/* ---- replies --------------------------------------------------------- */
+
+static void
+fill_totals(Shelterd__V1__CategoryTotals *out, int cat_index,
+    const struct totals *t)
+{
+	shelterd__v1__category_totals__init(out);
+	out->category = (Shelterd__V1__Category)(cat_index + 1);
+	out->capacity = t->capacity;
+	out->occupied = t->occupied;
+	out->out_of_service = t->out_of_service;
+	out->free = t->free;
+	out->level = (Shelterd__V1__Level)t->level;
+}
+
+/* Shared storage for one status reply, freed after packing. */
+struct status_buf {
+	Shelterd__V1__StatusReply status;
+	Shelterd__V1__RegionStatus *regions, **region_ptrs;
+	Shelterd__V1__CategoryTotals *totals, **total_ptrs;
+};
+
+static int
+build_status(struct server *s, MDB_txn *txn, struct status_buf *b)
+{
+	size_t nr = s->reg->n_regions, nt = (nr + 1) * CAT_COUNT;
+	struct aggregate agg;
+	int rc;
+
+	shelterd__v1__status_reply__init(&b->status);
+	b->regions = calloc(nr, sizeof(*b->regions));
+	b->region_ptrs = calloc(nr, sizeof(*b->region_ptrs));
+	b->totals = calloc(nt, sizeof(*b->totals));
+	b->total_ptrs = calloc(nt, sizeof(*b->total_ptrs));
+	REQUIRE(b->regions && b->region_ptrs && b->totals && b->total_ptrs);
+	for (size_t i = 0; i < nt; i++)
+		b->total_ptrs[i] = &b->totals[i];
+	for (size_t r = 0; r < nr; r++) {
+		const struct reg_region *reg = &s->reg->regions[r];
+		Shelterd__V1__RegionStatus *rs = &b->regions[r];
+
+		if ((rc = store_get_region(s->store, txn, reg->id, &agg)) != 0)
+			return rc;
+		shelterd__v1__region_status__init(rs);
+		rs->region_id = (char *)reg->id;
+		rs->name = (char *)reg->name;
+		rs->shelters = reg->n_shelters;
+		rs->shelters_reported = agg.shelters_reported;
+		rs->n_totals = CAT_COUNT;
+		rs->totals = &b->total_ptrs[r * CAT_COUNT];
+		for (int c = 0; c < CAT_COUNT; c++)
+			fill_totals(rs->totals[c], c, &agg.cat[c]);
+		b->region_ptrs[r] = rs;
+	}
+	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
+	    (rc = store_get_next_event_seq(s->store, txn,
+	    &b->status.last_event_seq)) != 0)
+		return rc;
+	b->status.last_event_seq--;
+	b->status.n_regions = nr;
+	b->status.regions = b->region_ptrs;
+	b->status.n_national = CAT_COUNT;
+	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
+	for (int c = 0; c < CAT_COUNT; c++)
+		fill_totals(b->status.national[c], c, &agg.cat[c]);
+	return 0;
+}
+
+static void
+free_status(struct status_buf *b)
+{
+	free(b->regions);
+	free(b->region_ptrs);
+	free(b->totals);
+	free(b->total_ptrs);
+}
+
+struct events_buf {
+	Shelterd__V1__Event **v;
+	size_t n;
+};
+
+static int
+collect_event(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct events_buf *b = arg;
+	Shelterd__V1__Event *ev = shelterd__v1__event__unpack(NULL, len, data);
+
+	if (ev == NULL) {
+		log_err("event %" PRIu64 " in the log does not decode", seq);
+		return 0; /* skip it rather than hide the rest */
+	}
+	b->v[b->n++] = ev;
+	return 0;
+}
+
+static void
+reply_pack(nng_msg *msg, const Shelterd__V1__Reply *reply)
+{
+	size_t len = shelterd__v1__reply__get_packed_size(reply);
+
+	/* Clearing keeps the header: it routes the reply to its requester. */
+	nng_msg_clear(msg);
+	REQUIRE(nng_msg_realloc(msg, len) == 0);
+	shelterd__v1__reply__pack(reply, nng_msg_body(msg));
+}
+
+static void
+reply_query(struct server *s, MDB_txn *txn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	const Shelterd__V1__Request *req = it->req;
+	int rc = 0;
+
+	switch (req->body_case) {
+	case SHELTERD__V1__REQUEST__BODY_STATUS: {
+		struct status_buf b;
+
+		if ((rc = build_status(s, txn, &b)) == 0) {
+			reply->body_case = SHELTERD__V1__REPLY__BODY_STATUS;
+			reply->status = &b.status;
+			reply_pack(it->msg, reply);
+		}
+		free_status(&b);
+		break;
+	}
+	case SHELTERD__V1__REQUEST__BODY_SHELTER: {
+		Shelterd__V1__ShelterReply sr =
+		    SHELTERD__V1__SHELTER_REPLY__INIT;
+		Shelterd__V1__BedCount beds[CAT_COUNT], *bp[CAT_COUNT];
+		Shelterd__V1__Category cats[CAT_COUNT];
+		const char *id = req->shelter->shelter_id;
+		const struct reg_shelter *sh = registry_shelter(s->reg,
+		    id ? id : "");
+		struct shelter_state st;
+
+		if (sh == NULL) {
+			fail(it, CODE(NOT_FOUND), "no shelter '%.40s' in the "
+			    "registry", id ? id : "");
+			break;
+		}
+		if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+			break;
+		sr.shelter_id = (char *)sh->id;
+		sr.name = (char *)sh->name;
+		sr.region_id = (char *)s->reg->regions[sh->region].id;
+		sr.status = (Shelterd__V1__ShelterStatus)st.status;
+		sr.last_seq = st.seq;
+		sr.observed_at = st.observed_at;
+		sr.received_at = st.received_at;
+		sr.security_level = sh->security_level;
+		sr.beds = bp;
+		sr.categories = cats;
+		for (int c = 0; c < CAT_COUNT; c++) {
+			if (sh->categories & (1u << c))
+				cats[sr.n_categories++] =
+				    (Shelterd__V1__Category)(c + 1);
+			if (!(st.present & (1u << c)))
+				continue;
+			shelterd__v1__bed_count__init(&beds[sr.n_beds]);
+			beds[sr.n_beds].category =
+			    (Shelterd__V1__Category)(c + 1);
+			beds[sr.n_beds].capacity = st.beds[c].capacity;
+			beds[sr.n_beds].occupied = st.beds[c].occupied;
+			beds[sr.n_beds].out_of_service =
+			    st.beds[c].out_of_service;
+			bp[sr.n_beds] = &beds[sr.n_beds];
+			sr.n_beds++;
+		}
+		reply->body_case = SHELTERD__V1__REPLY__BODY_SHELTER;
+		reply->shelter = &sr;
+		reply_pack(it->msg, reply);
+		break;
+	}
+	case SHELTERD__V1__REQUEST__BODY_REGIONS: {
+		size_t nr = s->reg->n_regions;
+		Shelterd__V1__RegionsReply rr =
+		    SHELTERD__V1__REGIONS_REPLY__INIT;
+		Shelterd__V1__RegionInfo *info = calloc(nr, sizeof(*info));
+		Shelterd__V1__RegionInfo **ptrs = calloc(nr, sizeof(*ptrs));
+		char **neigh = calloc(nr * REG_NEIGHBOURS_MAX, sizeof(*neigh));
+
+		REQUIRE(info && ptrs && neigh);
+		for (size_t r = 0; r < nr; r++) {
+			const struct reg_region *reg = &s->reg->regions[r];
+
+			shelterd__v1__region_info__init(&info[r]);
+			info[r].region_id = (char *)reg->id;
+			info[r].name = (char *)reg->name;
+			info[r].shelters = reg->n_shelters;
+			info[r].neighbours = &neigh[r * REG_NEIGHBOURS_MAX];
+			info[r].n_neighbours = reg->n_neighbours;
+			for (size_t k = 0; k < reg->n_neighbours; k++)
+				info[r].neighbours[k] = (char *)
+				    s->reg->regions[reg->neighbours[k]].id;
+			ptrs[r] = &info[r];
+		}
+		rr.n_regions = nr;
+		rr.regions = ptrs;
+		reply->body_case = SHELTERD__V1__REPLY__BODY_REGIONS;
+		reply->regions = &rr;
+		reply_pack(it->msg, reply);
+		free(info);
+		free(ptrs);
+		free(neigh);
+		break;
+	}
+	case SHELTERD__V1__REQUEST__BODY_EVENTS_SINCE: {
+		Shelterd__V1__EventsPage page = SHELTERD__V1__EVENTS_PAGE__INIT;
+		uint32_t limit = req->events_since->limit;
+		struct events_buf b = { 0 };
+		uint64_t next;
+
+		if (limit == 0 || limit > s->cfg->events_page_max)
+			limit = s->cfg->events_page_max;
+		b.v = calloc(limit, sizeof(*b.v));
+		REQUIRE(b.v != NULL);
+		rc = store_events_since(s->store, txn,
+		    req->events_since->after_seq, limit, collect_event, &b);
+		if (rc == 0)
+			rc = store_get_next_event_seq(s->store, txn, &next);
+		if (rc == 0) {
+			page.events = b.v;
+			page.n_events = b.n;
+			page.last_event_seq = next - 1;
+			reply->body_case = SHELTERD__V1__REPLY__BODY_EVENTS;
+			reply->events = &page;
+			reply_pack(it->msg, reply);
+		}
+		for (size_t i = 0; i < b.n; i++)
+			shelterd__v1__event__free_unpacked(b.v[i], NULL);
+		free(b.v);
+		break;
+	}
+	default:
+		fail(it, CODE(BAD_REQUEST), "unknown request");
+		break;
+	}
+	if (rc != 0) {
+		fail(it, CODE(INTERNAL), "cannot read the store: %s",
+		    store_strerror(rc));
+		log_err("query failed: %s", it->err);
+	}
+}
+
+void
+api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
+{
+	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
+
+	if (it->code == CODE(OK) && !api_is_write(it)) {
+		reply_query(s, rtxn, it, &reply);
+		if (it->code == CODE(OK))
+			return; /* packed already */
+		reply.body_case = SHELTERD__V1__REPLY__BODY__NOT_SET;
+	}
+	reply.code = (Shelterd__V1__Code)it->code;
+	reply.error = it->err;
+	if (it->code == CODE(OK)) {
+		/* An update's ack. */
+		Shelterd__V1__UpdateAck ack = SHELTERD__V1__UPDATE_ACK__INIT;
+		char warn[CAT_COUNT][96], *wp[CAT_COUNT];
+		const Shelterd__V1__OccupancyUpdate *u = it->req->update;
+
+		ack.shelter_id = u->shelter_id;
+		ack.seq = u->seq;
+		ack.duplicate = it->duplicate;
+		ack.warnings = wp;
+		for (int c = 0; c < CAT_COUNT; c++) {
+			if (!(it->over_occupied & (1u << c)))
+				continue;
+			snprintf(warn[ack.n_warnings], sizeof(warn[0]),
+			    "'%s' is over-occupied: occupied plus out of "
+			    "service is above capacity", cat_name(c + 1));
+			wp[ack.n_warnings] = warn[ack.n_warnings];
+			ack.n_warnings++;
+		}
+		if (ack.n_warnings > 0)
+			log_warn("shelter %s seq %" PRIu64 ": over-occupied "
+			    "(accepted, flagged)", u->shelter_id, u->seq);
+		reply.body_case = SHELTERD__V1__REPLY__BODY_ACK;
+		reply.ack = &ack;
+		reply_pack(it->msg, &reply);
+		return;
+	}
+	if (it->code < 16)
+		s->stats.refused[it->code]++;
+	reply_pack(it->msg, &reply);
+}
+
+/* ---- startup --------------------------------------------------------- */
+
+int
+api_reconcile(struct server *s)
+{
+	const struct registry *reg = s->reg;
+	struct aggregate *aggs, nation, stored;
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	MDB_txn *txn;
+	int64_t now = (int64_t)time(NULL);
+	size_t changed = 0, n;
+	int rc;
+
+	aggs = calloc(reg->n_regions, sizeof(*aggs));
+	REQUIRE(aggs != NULL);
+	memset(&nation, 0, sizeof(nation));
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0) {
+		free(aggs);
+		return rc;
+	}
+	if ((rc = store_get_next_event_seq(s->store, txn,
+	    &s->next_event_seq)) != 0)
+		goto out;
+	for (size_t i = 0; i < reg->n_shelters; i++) {
+		struct shelter_state st;
+
+		if ((rc = store_get_shelter(s->store, txn, reg->shelters[i].id,
+		    &st)) != 0)
+			goto out;
+		aggregate_add(&aggs[reg->shelters[i].region], &st, +1);
+		aggregate_add(&nation, &st, +1);
+	}
+	/* Keep stored levels; recompute counts; then let the rules decide. */
+	for (size_t r = 0; r <= reg->n_regions; r++) {
+		bool national = r == reg->n_regions;
+		struct aggregate *a = national ? &nation : &aggs[r];
+		const char *rid = national ? NULL : reg->regions[r].id;
+
+		rc = national ? store_get_national(s->store, txn, &stored) :
+		    store_get_region(s->store, txn, rid, &stored);
+		if (rc != 0)
+			goto out;
+		for (int c = 0; c < CAT_COUNT; c++)
+			a->cat[c].level = stored.cat[c].level;
+		if (memcmp(a, &stored, sizeof(stored)) != 0)
+			changed++;
+		n = esc_reevaluate(&s->cfg->esc,
+		    national ? SCOPE_NATIONAL : SCOPE_REGION, a, tr);
+		for (size_t k = 0; k < n; k++)
+			if ((rc = emit(s, txn, &tr[k], rid, NULL, now)) != 0)
+				goto out;
+		rc = national ? store_put_national(s->store, txn, a) :
+		    store_put_region(s->store, txn, rid, a);
+		if (rc != 0)
+			goto out;
+	}
+	if ((rc = store_put_next_event_seq(s->store, txn,
+	    s->next_event_seq)) != 0)
+		goto out;
+	rc = store_commit(txn);
+	txn = NULL;
+	if (rc == 0 && changed > 0)
+		log_warn("rebuilt %zu aggregates that did not match the "
+		    "shelter states (registry changed?)", changed);
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (rc != 0)
+		api_drop_events(s);
+	free(aggs);
+	return rc;
+}

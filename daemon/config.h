@@ -1,0 +1,45 @@
+/*
+ * config.h — every setting of the daemon, with its embedded default. An INI
+ * file (libinih) may override any key; see docs/config.md and
+ * shelterd.conf.example for the list.
+ */
+#ifndef SHELTERD_CONFIG_H
+#define SHELTERD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "escalate.h"
+#include "validate.h"
+
+enum { CONFIG_STR_MAX = 512 };
+
+struct config {
+	/* [daemon] */
+	char api_url[CONFIG_STR_MAX];     /* tcp://127.0.0.1:7450 */
+	char events_url[CONFIG_STR_MAX];  /* tcp://127.0.0.1:7451 */
+	char data_dir[CONFIG_STR_MAX];    /* ./var/shelterd */
+	char registry_dir[CONFIG_STR_MAX]; /* "" = built-in demo registry */
+	char log_level[16];               /* info */
+	uint64_t map_size_mb;             /* LMDB map size, 1024 */
+	uint32_t max_message_bytes;       /* larger requests refused, 65536 */
+	uint32_t batch_max;               /* requests per write txn, 1024 */
+	uint32_t queue_max;               /* received, not yet applied, 65536 */
+	uint32_t events_page_max;         /* replay page size cap, 1000 */
+	/* [escalation] */
+	struct esc_thresholds esc;
+	/* [validation] */
+	struct validate_limits limits;
+};
+
+void config_defaults(struct config *cfg);
+/* Apply one key; 0, or -1 with a reason in err. */
+int config_set(struct config *cfg, const char *section, const char *key,
+    const char *value, char *err, size_t errlen);
+/* Read an INI file over the current values; 0, or -1 with err. */
+int config_load(struct config *cfg, const char *path, char *err,
+    size_t errlen);
+/* Cross-field checks; 0, or -1 with err. */
+int config_check(const struct config *cfg, char *err, size_t errlen);
+
+#endif

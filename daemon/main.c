@@ -1,0 +1,213 @@
+/*
+ * shelterd — live picture of shelter beds, and the alarm when a region runs
+ * out. main() reads as the steps of starting up; each is checked, and
+ * teardown runs in reverse.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_config.h"
+#include "config.h"
+#include "log.h"
+#include "registry.h"
+#include "server.h"
+#include "store.h"
+
+extern const char demo_regions_csv[];
+extern const char demo_shelters_csv[];
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: shelterd [OPTION]...\n"
+	    "Keep the live picture of shelter beds and publish escalations.\n"
+	    "\n"
+	    "With no options it runs with the embedded defaults: api on\n"
+	    "tcp://127.0.0.1:7450, events on tcp://127.0.0.1:7451, data in\n"
+	    "./var/shelterd, and the built-in demo registry (25 Dutch safety\n"
+	    "regions, 249 synthetic shelters).\n"
+	    "\n"
+	    "  -c, --config FILE      read settings from an INI file (see\n"
+	    "                         shelterd.conf.example for every key)\n"
+	    "  -d, --data-dir DIR     LMDB directory        [daemon] data_dir\n"
+	    "  -r, --registry DIR     regions.csv + shelters.csv [daemon] "
+	    "registry_dir\n"
+	    "      --api URL          request/reply socket  [daemon] api_url\n"
+	    "      --events URL       pub/sub socket        [daemon] "
+	    "events_url\n"
+	    "  -l, --log-level LEVEL  error, warn, info, debug\n"
+	    "  -V, --version          print the version and exit\n"
+	    "  -h, --help             print this help and exit\n"
+	    "\n"
+	    "Flags override the config file; the file overrides the defaults.\n"
+	    "SIGINT/SIGTERM: apply and acknowledge what was received, then "
+	    "exit 0.\n");
+}
+
+static char *
+read_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)len + 1)) != NULL &&
+	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
+		buf[len] = '\0';
+	} else {
+		snprintf(err, errlen, "%s: cannot read", path);
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int
+load_registry(const struct config *cfg, struct registry *reg)
+{
+	char err[512], path[CONFIG_STR_MAX + 32];
+	char *regions = NULL, *shelters = NULL;
+	int rc = -1;
+
+	if (cfg->registry_dir[0] == '\0') {
+		if (registry_parse(reg, demo_regions_csv, demo_shelters_csv,
+		    err, sizeof(err)) != 0) {
+			log_err("built-in registry: %s", err);
+			return -1;
+		}
+		log_info("registry: built-in demo");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/regions.csv", cfg->registry_dir);
+	if ((regions = read_file(path, err, sizeof(err))) == NULL)
+		goto out;
+	snprintf(path, sizeof(path), "%s/shelters.csv", cfg->registry_dir);
+	if ((shelters = read_file(path, err, sizeof(err))) == NULL)
+		goto out;
+	if (registry_parse(reg, regions, shelters, err, sizeof(err)) != 0)
+		goto out;
+	log_info("registry: %s", cfg->registry_dir);
+	rc = 0;
+out:
+	if (rc != 0)
+		log_err("registry %s: %s", cfg->registry_dir, err);
+	free(regions);
+	free(shelters);
+	return rc;
+}
+
+enum { OPT_API = 256, OPT_EVENTS };
+
+static int
+parse_args(int argc, char **argv, struct config *cfg)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "registry", required_argument, NULL, 'r' },
+		{ "api", required_argument, NULL, OPT_API },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* Flags win over the file, so read the file first. */
+	const char *flag_key[OPT_EVENTS + 1] = { 0 };
+	const char *flag_val[OPT_EVENTS + 1] = { 0 };
+	char err[512];
+	int c;
+
+	flag_key['d'] = "data_dir";
+	flag_key['r'] = "registry_dir";
+	flag_key[OPT_API] = "api_url";
+	flag_key[OPT_EVENTS] = "events_url";
+	flag_key['l'] = "log_level";
+	while ((c = getopt_long(argc, argv, "c:d:r:l:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (config_load(cfg, optarg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "shelterd: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'd':
+		case 'r':
+		case 'l':
+		case OPT_API:
+		case OPT_EVENTS:
+			flag_val[c] = optarg;
+			break;
+		case 'V':
+			printf("shelterd %s\n", SHELTERD_VERSION);
+			return 1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "Try 'shelterd --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "shelterd: unexpected argument '%s'\n"
+		    "Try 'shelterd --help'.\n", argv[optind]);
+		return 2;
+	}
+	for (int k = 0; k <= OPT_EVENTS; k++)
+		if (flag_val[k] != NULL && config_set(cfg, "daemon",
+		    flag_key[k], flag_val[k], err, sizeof(err)) != 0) {
+			fprintf(stderr, "shelterd: %s\n", err);
+			return 2;
+		}
+	if (config_check(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelterd: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct config cfg;
+	static struct registry reg;
+	static struct store store;
+	static struct server server;
+	int rc, status = EXIT_FAILURE;
+
+	config_defaults(&cfg);
+	if ((rc = parse_args(argc, argv, &cfg)) != 0)
+		return rc == 1 ? EXIT_SUCCESS : 2;
+	log_set_level(log_level_parse(cfg.log_level));
+	log_info("shelterd %s starting", SHELTERD_VERSION);
+
+	if (load_registry(&cfg, &reg) != 0)
+		goto out;
+	if (store_open(&store, cfg.data_dir, cfg.map_size_mb << 20) != 0)
+		goto out_registry;
+	log_info("store: %s (map %llu MiB)", cfg.data_dir,
+	    (unsigned long long)cfg.map_size_mb);
+	if (server_init(&server, &cfg, &reg, &store) != 0)
+		goto out_server;
+	if (server_run(&server) == 0)
+		status = EXIT_SUCCESS;
+out_server:
+	server_deinit(&server);
+	store_close(&store);
+out_registry:
+	registry_free(&reg);
+out:
+	return status;
+}

@@ -1,0 +1,311 @@
+#include "server.h"
+
+#include <inttypes.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/util/platform.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
+
+/* ---- receiving (nng's thread) ---------------------------------------- */
+
+/*
+ * Runs on an nng thread: queue the request and wake the loop. It never
+ * touches the store or a socket other than to re-arm its own receive.
+ */
+static void
+on_recv(void *arg)
+{
+	struct server *s = arg;
+	bool rearm;
+
+	if (nng_aio_result(s->recv_aio) != 0)
+		return; /* closed or stopped */
+	uv_mutex_lock(&s->lock);
+	if (s->q_len == s->q_cap) {
+		size_t cap = s->q_cap * 2;
+		nng_msg **q = malloc(cap * sizeof(*q));
+
+		REQUIRE(q != NULL);
+		for (size_t i = 0; i < s->q_len; i++)
+			q[i] = s->queue[(s->q_head + i) % s->q_cap];
+		free(s->queue);
+		s->queue = q;
+		s->q_head = 0;
+		s->q_cap = cap;
+	}
+	s->queue[(s->q_head + s->q_len) % s->q_cap] =
+	    nng_aio_get_msg(s->recv_aio);
+	s->q_len++;
+	rearm = s->q_len < s->cfg->queue_max;
+	s->recv_paused = !rearm;
+	uv_mutex_unlock(&s->lock);
+	uv_async_send(&s->wake);
+	if (rearm)
+		nng_recv_aio(s->api, s->recv_aio);
+}
+
+/* Take up to max requests off the queue; re-arm receiving if it paused. */
+static size_t
+take(struct server *s, struct item *items, size_t max)
+{
+	size_t n = 0;
+	bool resume;
+
+	uv_mutex_lock(&s->lock);
+	while (n < max && s->q_len > 0) {
+		items[n++].msg = s->queue[s->q_head];
+		s->q_head = (s->q_head + 1) % s->q_cap;
+		s->q_len--;
+	}
+	resume = s->recv_paused && s->q_len < s->cfg->queue_max;
+	if (resume)
+		s->recv_paused = false;
+	uv_mutex_unlock(&s->lock);
+	if (resume)
+		nng_recv_aio(s->api, s->recv_aio);
+	return n;
+}
+
+/* ---- the batch (loop thread) ----------------------------------------- */
+
+static void
+send_reply(struct server *s, struct item *it)
+{
+	/* Raw rep0: the header kept from the request routes this reply. If
+	 * the requester went away, nng drops it: it will re-send, and the
+	 * seq makes that safe. */
+	if (nng_sendmsg(s->api, it->msg, NNG_FLAG_NONBLOCK) != 0)
+		nng_msg_free(it->msg);
+	it->msg = NULL;
+}
+
+static void
+process_batch(struct server *s, struct item *items, size_t n)
+{
+	int64_t now = (int64_t)time(NULL);
+	MDB_txn *txn = NULL, *rtxn = NULL;
+	size_t writes = 0, reads = 0;
+	int rc;
+
+	s->stats.batches++;
+	s->stats.requests += n;
+	for (size_t i = 0; i < n; i++) {
+		api_decode(s, &items[i]);
+		if (api_is_write(&items[i]))
+			writes++;
+		else if (items[i].code == CODE(OK))
+			reads++;
+	}
+
+	if (writes > 0) {
+		rc = store_begin(s->store, NULL, 1, &txn);
+		if (rc == 0)
+			rc = store_get_next_event_seq(s->store, txn,
+			    &s->next_event_seq);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			if (api_is_write(&items[i]))
+				api_apply(s, txn, &items[i], now);
+		if (rc == 0)
+			rc = store_put_next_event_seq(s->store, txn,
+			    s->next_event_seq);
+		if (rc == 0) {
+			rc = store_commit(txn); /* synced: now we may ack */
+			txn = NULL;
+		}
+		if (txn != NULL)
+			mdb_txn_abort(txn);
+		if (rc != 0) {
+			/* Nothing of this batch is on disk: no update may be
+			 * acked and no event published. */
+			s->stats.commit_failures++;
+			log_err("batch of %zu updates not committed: %s",
+			    writes, store_strerror(rc));
+			api_drop_events(s);
+			for (size_t i = 0; i < n; i++) {
+				struct item *it = &items[i];
+
+				if (!api_is_write(it))
+					continue;
+				it->code = rc == STORE_EFULL ?
+				    CODE(STORE_FULL) : CODE(INTERNAL);
+				snprintf(it->err, sizeof(it->err),
+				    "not stored: %s", store_strerror(rc));
+				it->duplicate = false;
+			}
+		}
+	}
+
+	if (reads > 0 && (rc = store_begin(s->store, NULL, 0, &rtxn)) != 0) {
+		log_err("cannot open a read txn: %s", store_strerror(rc));
+		rtxn = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = &items[i];
+
+		if (it->code == CODE(OK) && !api_is_write(it) &&
+		    rtxn == NULL) {
+			it->code = CODE(INTERNAL);
+			snprintf(it->err, sizeof(it->err),
+			    "cannot read the store");
+		}
+		if (api_is_write(it) && it->code == CODE(OK)) {
+			if (it->duplicate)
+				s->stats.updates_duplicate++;
+			else
+				s->stats.updates_applied++;
+		}
+		api_reply(s, rtxn, it);
+		send_reply(s, it);
+		if (it->req != NULL)
+			shelterd__v1__request__free_unpacked(it->req, NULL);
+		it->req = NULL;
+	}
+	if (rtxn != NULL)
+		mdb_txn_abort(rtxn);
+	api_publish_events(s);
+	log_debug("batch: %zu requests, %zu writes", n, writes);
+}
+
+static void
+drain(struct server *s)
+{
+	size_t n;
+
+	while ((n = take(s, s->items, s->cfg->batch_max)) > 0)
+		process_batch(s, s->items, n);
+}
+
+static void
+on_wake(uv_async_t *h)
+{
+	drain(h->data);
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct server *s = h->data;
+
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	log_info("signal %d: finishing the requests in hand, then stopping",
+	    signum);
+	/* No new requests; what was received is still applied and acked. */
+	nng_aio_stop(s->recv_aio);
+	drain(s);
+	uv_close((uv_handle_t *)&s->wake, NULL);
+	uv_close((uv_handle_t *)&s->sig_int, NULL);
+	uv_close((uv_handle_t *)&s->sig_term, NULL);
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+static int
+listen_on(nng_socket sock, const char *what, const char *url)
+{
+	int rv = nng_listen(sock, url, NULL, 0);
+
+	if (rv != 0) {
+		log_err("cannot listen for %s on %s: %s", what, url,
+		    nng_strerror(rv));
+		return -1;
+	}
+	if (strncmp(url, "tcp://", 6) == 0 &&
+	    strncmp(url, "tcp://127.", 10) != 0 &&
+	    strncmp(url, "tcp://localhost:", 16) != 0 &&
+	    strncmp(url, "tcp://[::1]", 11) != 0)
+		log_warn("%s listens in plain text on %s, beyond loopback",
+		    what, url);
+	log_info("%s listening on %s", what, url);
+	return 0;
+}
+
+int
+server_init(struct server *s, const struct config *cfg,
+    const struct registry *reg, struct store *st)
+{
+	int rv;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->reg = reg;
+	s->store = st;
+	s->loop = uv_default_loop();
+	s->q_cap = 1024;
+	s->queue = malloc(s->q_cap * sizeof(*s->queue));
+	s->items = calloc(cfg->batch_max, sizeof(*s->items));
+	REQUIRE(s->queue != NULL && s->items != NULL);
+	REQUIRE(uv_mutex_init(&s->lock) == 0);
+
+	if ((rv = nng_rep0_open_raw(&s->api)) != 0 ||
+	    (rv = nng_pub0_open(&s->events)) != 0) {
+		log_err("cannot open sockets: %s", nng_strerror(rv));
+		return -1;
+	}
+	/* A hard cap well above max_message_bytes: larger frames are cut off
+	 * by nng itself; those in between get a clear TOO_LARGE reply. */
+	nng_socket_set_size(s->api, NNG_OPT_RECVMAXSZ,
+	    (size_t)cfg->max_message_bytes * 4);
+	if (listen_on(s->api, "api", cfg->api_url) != 0 ||
+	    listen_on(s->events, "events", cfg->events_url) != 0)
+		return -1;
+
+	REQUIRE(uv_async_init(s->loop, &s->wake, on_wake) == 0);
+	s->wake.data = s;
+	REQUIRE(uv_signal_init(s->loop, &s->sig_int) == 0);
+	REQUIRE(uv_signal_init(s->loop, &s->sig_term) == 0);
+	s->sig_int.data = s->sig_term.data = s;
+	REQUIRE(nng_aio_alloc(&s->recv_aio, on_recv, s) == 0);
+	return 0;
+}
+
+int
+server_run(struct server *s)
+{
+	int rc;
+
+	if ((rc = api_reconcile(s)) != 0) {
+		log_err("cannot reconcile the store: %s", store_strerror(rc));
+		return -1;
+	}
+	api_publish_events(s);
+	uv_signal_start(&s->sig_int, on_signal, SIGINT);
+	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
+	nng_recv_aio(s->api, s->recv_aio);
+	log_info("ready: %zu regions, %zu shelters", s->reg->n_regions,
+	    s->reg->n_shelters);
+	uv_run(s->loop, UV_RUN_DEFAULT);
+	log_info("stopped: %" PRIu64 " requests in %" PRIu64 " batches, %"
+	    PRIu64 " updates applied, %" PRIu64 " events published",
+	    s->stats.requests, s->stats.batches, s->stats.updates_applied,
+	    s->stats.events_published);
+	return 0;
+}
+
+void
+server_deinit(struct server *s)
+{
+	if (s->recv_aio != NULL) {
+		nng_aio_stop(s->recv_aio);
+		nng_aio_free(s->recv_aio);
+	}
+	/* Give nng a moment to flush the last replies before closing. */
+	nng_msleep(50);
+	nng_close(s->api);
+	nng_close(s->events);
+	for (size_t i = 0; i < s->q_len; i++)
+		nng_msg_free(s->queue[(s->q_head + i) % s->q_cap]);
+	api_drop_events(s);
+	free(s->pending_events);
+	free(s->queue);
+	free(s->items);
+	uv_mutex_destroy(&s->lock);
+	uv_loop_close(s->loop);
+}

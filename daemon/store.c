@@ -1,0 +1,306 @@
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+/* The one adapter from LMDB's codes to ours. */
+static int
+store_error(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return STORE_OK;
+	case MDB_NOTFOUND:
+		return STORE_ENOTFOUND;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case ENOSPC:
+		return STORE_EFULL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_BAD_VALSIZE:
+		return STORE_ECORRUPT;
+	case MDB_VERSION_MISMATCH:
+	case MDB_INVALID:
+		return STORE_EVERSION;
+	default:
+		return STORE_EIO;
+	}
+}
+
+const char *
+store_strerror(int err)
+{
+	switch (err) {
+	case STORE_OK:
+		return "ok";
+	case STORE_ENOTFOUND:
+		return "not found";
+	case STORE_EFULL:
+		return "store is full (raise [daemon] map_size_mb or free "
+		       "disk space)";
+	case STORE_ECORRUPT:
+		return "store holds a value of the wrong size (corrupt, or "
+		       "another schema)";
+	case STORE_EVERSION:
+		return "store was written by another version";
+	default:
+		return "store I/O error";
+	}
+}
+
+/* mkdir -p */
+static int
+make_dirs(const char *dir)
+{
+	char path[1024];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return -1;
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int
+get_fixed(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *out,
+    size_t size)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	int rc = mdb_get(txn, dbi, &k, &v);
+
+	if (rc == MDB_NOTFOUND) {
+		memset(out, 0, size);
+		return STORE_OK;
+	}
+	if (rc != 0)
+		return store_error(rc);
+	if (v.mv_size != size)
+		return STORE_ECORRUPT;
+	memcpy(out, v.mv_data, size); /* LMDB values need not be aligned */
+	return STORE_OK;
+}
+
+static int
+put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+    const void *data, size_t size)
+{
+	MDB_val k = { klen, (void *)key }, v = { size, (void *)data };
+
+	return store_error(mdb_put(txn, dbi, &k, &v, 0));
+}
+
+int
+store_open(struct store *st, const char *dir, uint64_t map_bytes)
+{
+	MDB_txn *txn = NULL;
+	uint32_t schema;
+	int rc, err;
+
+	memset(st, 0, sizeof(*st));
+	if (make_dirs(dir) != 0) {
+		log_err("cannot create data directory %s: %s", dir,
+		    strerror(errno));
+		return STORE_EIO;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, (size_t)map_bytes)) != 0)
+		goto fail;
+	/* Default flags: every commit is synced to disk before it returns,
+	 * which is what an ack promises. MDB_NOTLS: read txns are not tied
+	 * to threads. */
+	if ((rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "shelters", MDB_CREATE, &st->shelters)) ||
+	    (rc = mdb_dbi_open(txn, "regions", MDB_CREATE, &st->regions)) ||
+	    (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &st->events)) ||
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)))
+		goto fail;
+	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
+	    sizeof(schema))) != 0) {
+		log_err("data directory %s: %s", dir, store_strerror(err));
+		mdb_txn_abort(txn);
+		store_close(st);
+		return err;
+	}
+	if (schema == 0) {
+		schema = STORE_SCHEMA_VERSION;
+		if (put(txn, st->meta, "schema", 6, &schema,
+		    sizeof(schema)) != 0) {
+			rc = MDB_MAP_FULL;
+			goto fail;
+		}
+	} else if (schema != STORE_SCHEMA_VERSION) {
+		log_err("data directory %s has schema %u; this shelterd "
+		    "reads schema %u", dir, schema, STORE_SCHEMA_VERSION);
+		mdb_txn_abort(txn);
+		store_close(st);
+		return STORE_EVERSION;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	return STORE_OK;
+fail:
+	log_err("cannot open LMDB store in %s: %s", dir, mdb_strerror(rc));
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	store_close(st);
+	return store_error(rc);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	st->env = NULL;
+}
+
+int
+store_begin(struct store *st, MDB_txn *parent, int write, MDB_txn **txn)
+{
+	return store_error(mdb_txn_begin(st->env, parent,
+	    write ? 0 : MDB_RDONLY, txn));
+}
+
+int
+store_commit(MDB_txn *txn)
+{
+	return store_error(mdb_txn_commit(txn));
+}
+
+int
+store_get_shelter(struct store *st, MDB_txn *txn, const char *id,
+    struct shelter_state *out)
+{
+	return get_fixed(txn, st->shelters, id, strlen(id), out, sizeof(*out));
+}
+
+int
+store_put_shelter(struct store *st, MDB_txn *txn, const char *id,
+    const struct shelter_state *sh)
+{
+	return put(txn, st->shelters, id, strlen(id), sh, sizeof(*sh));
+}
+
+int
+store_get_region(struct store *st, MDB_txn *txn, const char *id,
+    struct aggregate *out)
+{
+	return get_fixed(txn, st->regions, id, strlen(id), out, sizeof(*out));
+}
+
+int
+store_put_region(struct store *st, MDB_txn *txn, const char *id,
+    const struct aggregate *agg)
+{
+	return put(txn, st->regions, id, strlen(id), agg, sizeof(*agg));
+}
+
+int
+store_get_national(struct store *st, MDB_txn *txn, struct aggregate *out)
+{
+	return get_fixed(txn, st->meta, "national", 8, out, sizeof(*out));
+}
+
+int
+store_put_national(struct store *st, MDB_txn *txn,
+    const struct aggregate *agg)
+{
+	return put(txn, st->meta, "national", 8, agg, sizeof(*agg));
+}
+
+int
+store_get_next_event_seq(struct store *st, MDB_txn *txn, uint64_t *out)
+{
+	int rc = get_fixed(txn, st->meta, "next_event_seq", 14, out,
+	    sizeof(*out));
+
+	if (rc == 0 && *out == 0)
+		*out = 1;
+	return rc;
+}
+
+int
+store_put_next_event_seq(struct store *st, MDB_txn *txn, uint64_t seq)
+{
+	return put(txn, st->meta, "next_event_seq", 14, &seq, sizeof(seq));
+}
+
+/* Big-endian keys keep LMDB's byte order equal to numeric order. */
+static void
+be64(uint64_t v, unsigned char out[8])
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)v;
+}
+
+static uint64_t
+from_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+int
+store_put_event(struct store *st, MDB_txn *txn, uint64_t seq,
+    const void *data, size_t len)
+{
+	unsigned char key[8];
+	MDB_val k = { 8, key }, v = { len, (void *)data };
+
+	be64(seq, key);
+	/* Appending in key order lets LMDB fill pages completely. */
+	return store_error(mdb_put(txn, st->events, &k, &v, MDB_APPEND));
+}
+
+int
+store_events_since(struct store *st, MDB_txn *txn, uint64_t after,
+    size_t limit, store_event_fn fn, void *arg)
+{
+	unsigned char key[8];
+	MDB_cursor *cur;
+	MDB_val k = { 8, key }, v;
+	size_t n = 0;
+	int rc;
+
+	if (after == UINT64_MAX || limit == 0)
+		return STORE_OK;
+	be64(after + 1, key);
+	if ((rc = mdb_cursor_open(txn, st->events, &cur)) != 0)
+		return store_error(rc);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && n < limit) {
+		if (k.mv_size != 8) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (fn(arg, from_be64(k.mv_data), v.mv_data, v.mv_size) != 0)
+			break;
+		n++;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? STORE_OK : store_error(rc);
+}

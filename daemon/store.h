@@ -1,0 +1,75 @@
+/*
+ * store.h — the LMDB environment: the live snapshot (shelter state, region
+ * and national aggregates), the event log and meta counters.
+ *
+ * Only the libuv loop thread writes. Every function returns 0 or a negative
+ * STORE_E* code; store_error() is the one place LMDB codes are mapped.
+ */
+#ifndef SHELTERD_STORE_H
+#define SHELTERD_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beds.h"
+
+enum {
+	STORE_OK = 0,
+	STORE_ENOTFOUND = -1,
+	STORE_EFULL = -2,    /* map full: raise [daemon] map_size_mb */
+	STORE_EIO = -3,      /* disk or environment error */
+	STORE_ECORRUPT = -4, /* a value of the wrong size: wrong schema */
+	STORE_EVERSION = -5, /* written by another schema version */
+};
+
+/* Bump when a stored struct changes layout. */
+#define STORE_SCHEMA_VERSION 1u
+
+struct store {
+	MDB_env *env;
+	MDB_dbi shelters; /* shelter id -> struct shelter_state */
+	MDB_dbi regions;  /* region id -> struct aggregate */
+	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */
+	MDB_dbi meta;     /* "schema", "national", "next_event_seq" */
+};
+
+const char *store_strerror(int err);
+
+/* Create dir if needed and open the environment with a map of map_bytes. */
+int store_open(struct store *st, const char *dir, uint64_t map_bytes);
+void store_close(struct store *st);
+
+/* parent may be NULL; write != 0 for a write txn. */
+int store_begin(struct store *st, MDB_txn *parent, int write, MDB_txn **txn);
+int store_commit(MDB_txn *txn);
+
+/* A never-reported shelter / empty aggregate reads as zeroes, not an
+ * error. */
+int store_get_shelter(struct store *st, MDB_txn *txn, const char *id,
+    struct shelter_state *out);
+int store_put_shelter(struct store *st, MDB_txn *txn, const char *id,
+    const struct shelter_state *sh);
+int store_get_region(struct store *st, MDB_txn *txn, const char *id,
+    struct aggregate *out);
+int store_put_region(struct store *st, MDB_txn *txn, const char *id,
+    const struct aggregate *agg);
+int store_get_national(struct store *st, MDB_txn *txn,
+    struct aggregate *out);
+int store_put_national(struct store *st, MDB_txn *txn,
+    const struct aggregate *agg);
+
+/* The seq the next event gets (1 for an empty log). */
+int store_get_next_event_seq(struct store *st, MDB_txn *txn, uint64_t *out);
+int store_put_next_event_seq(struct store *st, MDB_txn *txn, uint64_t seq);
+int store_put_event(struct store *st, MDB_txn *txn, uint64_t seq,
+    const void *data, size_t len);
+
+/* Call fn for each event with seq > after, at most limit of them; fn
+ * returns 0 to go on. */
+typedef int (*store_event_fn)(void *arg, uint64_t seq, const void *data,
+    size_t len);
+int store_events_since(struct store *st, MDB_txn *txn, uint64_t after,
+    size_t limit, store_event_fn fn, void *arg);
+
+#endif

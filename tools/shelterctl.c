@@ -1,0 +1,300 @@
+/*
+ * shelterctl — read the national picture from shelterd: the region x
+ * category table, one shelter, the regions.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: shelterctl [OPTION]... COMMAND [ARG]\n"
+	    "Read the live picture of shelter beds from shelterd.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  status        every region x category, and the national "
+	    "totals:\n"
+	    "                capacity, occupied, out of service, free, "
+	    "occupancy %%\n"
+	    "                and escalation level\n"
+	    "  shelter ID    one shelter: registry entry and last report\n"
+	    "  regions       the regions, their neighbours and shelter "
+	    "counts\n"
+	    "\n"
+	    "Options:\n"
+	    "  -j, --json        JSON instead of a table\n"
+	    "  -a, --api URL     daemon api (default $SHELTERD_API or "
+	    DEFAULT_API_URL ")\n"
+	    "  -T, --timeout MS  wait at most MS for the answer (default "
+	    "5000)\n"
+	    "  -h, --help        print this help and exit\n"
+	    "\n"
+	    "Exit status: 0 ok, 1 refused by the daemon, 2 bad usage, 3 "
+	    "daemon not\nreachable.\n");
+}
+
+static const char *
+lvl(int level)
+{
+	return level == 0 ? "" : level_name(level);
+}
+
+static cJSON *
+totals_json(const Shelterd__V1__CategoryTotals *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct totals tt = { .capacity = t->capacity, .free = t->free };
+
+	cJSON_AddNumberToObject(o, "capacity", t->capacity);
+	cJSON_AddNumberToObject(o, "occupied", t->occupied);
+	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
+	cJSON_AddNumberToObject(o, "free", t->free);
+	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
+	cJSON_AddStringToObject(o, "level", level_name((int)t->level));
+	return o;
+}
+
+static void
+totals_row(const char *id, const char *name,
+    const Shelterd__V1__CategoryTotals *t)
+{
+	struct totals tt = { .capacity = t->capacity, .free = t->free };
+
+	printf("%-8s %-26.26s %-9s %8u %8u %5u %6u %4u%%  %s\n", id, name,
+	    cat_name((int)t->category), t->capacity, t->occupied,
+	    t->out_of_service, t->free, totals_pct(&tt), lvl((int)t->level));
+}
+
+static void
+print_status(const Shelterd__V1__StatusReply *st, bool json)
+{
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON *regions = cJSON_AddArrayToObject(root, "regions");
+		cJSON *national = cJSON_AddObjectToObject(root, "national");
+
+		for (size_t r = 0; r < st->n_regions; r++) {
+			const Shelterd__V1__RegionStatus *rs = st->regions[r];
+			cJSON *o = cJSON_CreateObject();
+			cJSON *cats = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "region", rs->region_id);
+			cJSON_AddStringToObject(o, "name", rs->name);
+			cJSON_AddNumberToObject(o, "shelters", rs->shelters);
+			cJSON_AddNumberToObject(o, "shelters_reported",
+			    rs->shelters_reported);
+			for (size_t c = 0; c < rs->n_totals; c++)
+				cJSON_AddItemToObject(cats, cat_name((int)
+				    rs->totals[c]->category),
+				    totals_json(rs->totals[c]));
+			cJSON_AddItemToObject(o, "categories", cats);
+			cJSON_AddItemToArray(regions, o);
+		}
+		for (size_t c = 0; c < st->n_national; c++)
+			cJSON_AddItemToObject(national, cat_name((int)
+			    st->national[c]->category),
+			    totals_json(st->national[c]));
+		cJSON_AddNumberToObject(root, "last_event_seq",
+		    (double)st->last_event_seq);
+		client_print_json(root);
+		return;
+	}
+	printf("%-8s %-26s %-9s %8s %8s %5s %6s %5s  %s\n", "REGION", "NAME",
+	    "CATEGORY", "CAPACITY", "OCCUPIED", "OOS", "FREE", "OCC", "LEVEL");
+	for (size_t r = 0; r < st->n_regions; r++) {
+		const Shelterd__V1__RegionStatus *rs = st->regions[r];
+
+		/* Only categories the region has beds for. */
+		for (size_t c = 0; c < rs->n_totals; c++)
+			if (rs->totals[c]->capacity > 0)
+				totals_row(rs->region_id, rs->name,
+				    rs->totals[c]);
+	}
+	for (size_t c = 0; c < st->n_national; c++)
+		totals_row("NL", "national", st->national[c]);
+	printf("last event_seq %" PRIu64 "\n", st->last_event_seq);
+}
+
+static void
+print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
+{
+	char seen[32], got[32];
+
+	client_format_time(sh->observed_at, seen, sizeof(seen));
+	client_format_time(sh->received_at, got, sizeof(got));
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON *beds = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "shelter", sh->shelter_id);
+		cJSON_AddStringToObject(o, "name", sh->name);
+		cJSON_AddStringToObject(o, "region", sh->region_id);
+		cJSON_AddStringToObject(o, "status",
+		    status_name((int)sh->status));
+		cJSON_AddNumberToObject(o, "security_level",
+		    sh->security_level);
+		cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
+		cJSON_AddStringToObject(o, "observed_at", seen);
+		cJSON_AddStringToObject(o, "received_at", got);
+		for (size_t i = 0; i < sh->n_beds; i++) {
+			cJSON *b = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(b, "capacity",
+			    sh->beds[i]->capacity);
+			cJSON_AddNumberToObject(b, "occupied",
+			    sh->beds[i]->occupied);
+			cJSON_AddNumberToObject(b, "out_of_service",
+			    sh->beds[i]->out_of_service);
+			cJSON_AddItemToObject(beds, cat_name((int)
+			    sh->beds[i]->category), b);
+		}
+		cJSON_AddItemToObject(o, "beds", beds);
+		client_print_json(o);
+		return;
+	}
+	printf("shelter   %s  %s\nregion    %s\nsecurity  %u\n",
+	    sh->shelter_id, sh->name, sh->region_id, sh->security_level);
+	if (sh->last_seq == 0) {
+		printf("status    no report yet\n");
+		return;
+	}
+	printf("status    %s\nlast seq  %" PRIu64 "\nobserved  %s\n"
+	    "received  %s\n", status_name((int)sh->status), sh->last_seq,
+	    seen, got);
+	printf("%-9s %8s %8s %5s\n", "CATEGORY", "CAPACITY", "OCCUPIED",
+	    "OOS");
+	for (size_t i = 0; i < sh->n_beds; i++)
+		printf("%-9s %8u %8u %5u\n",
+		    cat_name((int)sh->beds[i]->category),
+		    sh->beds[i]->capacity, sh->beds[i]->occupied,
+		    sh->beds[i]->out_of_service);
+}
+
+static void
+print_regions(const Shelterd__V1__RegionsReply *rr, bool json)
+{
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+
+	if (!json)
+		printf("%-8s %-28s %8s  %s\n", "REGION", "NAME", "SHELTERS",
+		    "NEIGHBOURS");
+	for (size_t r = 0; r < rr->n_regions; r++) {
+		const Shelterd__V1__RegionInfo *ri = rr->regions[r];
+
+		if (json) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "region", ri->region_id);
+			cJSON_AddStringToObject(o, "name", ri->name);
+			cJSON_AddNumberToObject(o, "shelters", ri->shelters);
+			cJSON_AddItemToObject(o, "neighbours",
+			    cJSON_CreateStringArray((const char *const *)
+			    ri->neighbours, (int)ri->n_neighbours));
+			cJSON_AddItemToArray(arr, o);
+			continue;
+		}
+		printf("%-8s %-28s %8u ", ri->region_id, ri->name,
+		    ri->shelters);
+		for (size_t k = 0; k < ri->n_neighbours; k++)
+			printf(" %s", ri->neighbours[k]);
+		printf("\n");
+	}
+	if (json)
+		client_print_json(arr);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "api", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__StatusQuery sq = SHELTERD__V1__STATUS_QUERY__INIT;
+	Shelterd__V1__ShelterQuery shq = SHELTERD__V1__SHELTER_QUERY__INIT;
+	Shelterd__V1__RegionsQuery rq = SHELTERD__V1__REGIONS_QUERY__INIT;
+	Shelterd__V1__Reply *reply;
+	const char *api = client_default_api(), *cmd;
+	long long timeout = 5000;
+	bool json = false;
+	char err[512];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "ja:T:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			api = optarg;
+			break;
+		case 'T':
+			if ((timeout = client_parse_num(optarg,
+			    3600000)) < 1) {
+				fprintf(stderr, "shelterctl: --timeout must "
+				    "be milliseconds\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'shelterctl --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "shelterctl: which command? status, shelter "
+		    "ID or regions\nTry 'shelterctl --help'.\n");
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	if (strcmp(cmd, "status") == 0 && optind == argc) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_STATUS;
+		req.status = &sq;
+	} else if (strcmp(cmd, "shelter") == 0 && optind + 1 == argc) {
+		shq.shelter_id = argv[optind];
+		req.body_case = SHELTERD__V1__REQUEST__BODY_SHELTER;
+		req.shelter = &shq;
+	} else if (strcmp(cmd, "regions") == 0 && optind == argc) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_REGIONS;
+		req.regions = &rq;
+	} else {
+		fprintf(stderr, "shelterctl: unknown command or wrong "
+		    "arguments: '%s'\nTry 'shelterctl --help'.\n", cmd);
+		return EXIT_USAGE;
+	}
+	if ((rc = client_call(api, (int)timeout, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelterctl: %s\n", err);
+		return rc;
+	}
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
+		fprintf(stderr, "shelterctl: %s (%s)\n", reply->error,
+		    client_code_name(reply->code));
+		rc = EXIT_REFUSED;
+	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_STATUS) {
+		print_status(reply->status, json);
+	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_SHELTER) {
+		print_shelter(reply->shelter, json);
+	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_REGIONS) {
+		print_regions(reply->regions, json);
+	} else {
+		fprintf(stderr, "shelterctl: unexpected answer\n");
+		rc = EXIT_REFUSED;
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return rc;
+}
