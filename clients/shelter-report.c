@@ -197,7 +197,7 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || up.shelter_id == NULL || up.n_beds == 0) {
+	if (optind < argc || up.shelter_id[0] == '\0' || up.n_beds == 0) {
 		fprintf(stderr, "shelter-report: need --shelter and at least "
 		    "one --beds\nTry 'shelter-report --help'.\n");
 		return EXIT_USAGE;

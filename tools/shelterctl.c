@@ -57,7 +57,9 @@ totals_json(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
 	cJSON_AddNumberToObject(o, "free", t->free);
 	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
-	cJSON_AddStringToObject(o, "level", level_name((int)t->level));
+	/* A level of 0 is "ok" in a picture, "cleared" in an event. */
+	cJSON_AddStringToObject(o, "level",
+	    t->level ? level_name((int)t->level) : "ok");
 	return o;
 }
 
