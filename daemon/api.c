@@ -40,8 +40,9 @@ api_decode(struct server *s, struct item *it)
 	it->req = NULL;
 	it->code = CODE(OK);
 	it->err[0] = '\0';
-	it->duplicate = false;
-	it->over_occupied = 0;
+	it->updates = NULL;
+	it->results = NULL;
+	it->n_updates = 0;
 	if (len > s->cfg->max_message_bytes) {
 		fail(it, CODE(TOO_LARGE), "request of %zu bytes is larger "
 		    "than the limit of %u", len, s->cfg->max_message_bytes);
@@ -52,7 +53,25 @@ api_decode(struct server *s, struct item *it)
 	} else if (it->req->body_case ==
 	    SHELTERD__V1__REQUEST__BODY__NOT_SET) {
 		fail(it, CODE(BAD_REQUEST), "empty request: set one of "
-		    "update, status, shelter, regions, events_since");
+		    "update, batch, status, shelter, regions, events_since");
+	} else if (it->req->body_case == SHELTERD__V1__REQUEST__BODY_UPDATE) {
+		it->updates = (const Shelterd__V1__OccupancyUpdate *const *)
+		    &it->req->update;
+		it->n_updates = 1;
+		it->results = &it->one;
+	} else if (it->req->body_case == SHELTERD__V1__REQUEST__BODY_BATCH) {
+		size_t n = it->req->batch->n_updates;
+
+		if (n == 0 || n > s->cfg->max_batch_updates) {
+			fail(it, CODE(BAD_REQUEST), "a batch holds 1 to %u "
+			    "updates, not %zu", s->cfg->max_batch_updates, n);
+		} else {
+			it->updates = (const Shelterd__V1__OccupancyUpdate
+			    *const *)it->req->batch->updates;
+			it->n_updates = n;
+			it->results = calloc(n, sizeof(*it->results));
+			REQUIRE(it->results != NULL);
+		}
 	}
 	if (it->code != CODE(OK))
 		log_warn("refused request: %s", it->err);
@@ -61,8 +80,33 @@ api_decode(struct server *s, struct item *it)
 bool
 api_is_write(const struct item *it)
 {
-	return it->code == CODE(OK) &&
-	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_UPDATE;
+	return it->code == CODE(OK) && it->n_updates > 0;
+}
+
+void
+api_release(struct item *it)
+{
+	if (it->results != &it->one)
+		free(it->results);
+	it->results = NULL;
+	it->n_updates = 0;
+	if (it->req != NULL)
+		shelterd__v1__request__free_unpacked(it->req, NULL);
+	it->req = NULL;
+}
+
+void
+api_fail_updates(struct item *it, int store_err)
+{
+	for (size_t i = 0; i < it->n_updates; i++) {
+		struct update_result *r = &it->results[i];
+
+		r->code = store_err == STORE_EFULL ? CODE(STORE_FULL) :
+		    CODE(INTERNAL);
+		r->duplicate = false;
+		snprintf(r->err, sizeof(r->err), "not stored: %s",
+		    store_strerror(store_err));
+	}
 }
 
 /* ---- events ---------------------------------------------------------- */
@@ -162,11 +206,13 @@ api_publish_events(struct server *s)
 
 /* ---- updates --------------------------------------------------------- */
 
-/* Apply a validated report inside txn; returns a STORE_* code. */
+/* Validate and apply one report inside txn; returns a STORE_* code (the
+ * verdict on the report itself is in *res). */
 static int
-apply_update(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+apply_update(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__OccupancyUpdate *u, struct update_result *res,
+    int64_t now)
 {
-	const Shelterd__V1__OccupancyUpdate *u = it->req->update;
 	const struct reg_shelter *sh;
 	const struct reg_region *region;
 	struct shelter_state stored, next;
@@ -176,19 +222,19 @@ apply_update(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 	int rc, v;
 
 	if ((v = validate_update(u, s->reg, &s->cfg->limits, now, &sh, &next,
-	    &it->over_occupied, it->err, sizeof(it->err))) != 0) {
-		it->code = v;
+	    &res->over_occupied, res->err, sizeof(res->err))) != 0) {
+		res->code = v;
 		return 0;
 	}
 	if ((rc = store_get_shelter(s->store, txn, sh->id, &stored)) != 0)
 		return rc;
-	if ((v = validate_seq(&stored, &next, it->err,
-	    sizeof(it->err))) < 0) {
-		it->code = -v;
+	if ((v = validate_seq(&stored, &next, res->err,
+	    sizeof(res->err))) < 0) {
+		res->code = -v;
 		return 0;
 	}
 	if (v == SEQ_DUPLICATE) {
-		it->duplicate = true;
+		res->duplicate = true;
 		return 0;
 	}
 	region = &s->reg->regions[sh->region];
@@ -212,38 +258,54 @@ apply_update(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 	return 0;
 }
 
-void
-api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+static void
+apply_one(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__OccupancyUpdate *u, struct update_result *res,
+    int64_t now)
 {
 	size_t events_before = s->n_events;
 	uint64_t seq_before = s->next_event_seq;
 	MDB_txn *child;
 	int rc;
 
+	res->code = CODE(OK);
+	res->duplicate = false;
+	res->over_occupied = 0;
+	res->err[0] = '\0';
 	/* A nested txn per update: if one update cannot be written (map
 	 * full), only it fails and the rest of the batch still commits. */
 	if ((rc = store_begin(s->store, txn, 1, &child)) == 0) {
-		rc = apply_update(s, child, it, now);
-		if (rc == 0 && it->code == CODE(OK) && !it->duplicate)
+		rc = apply_update(s, child, u, res, now);
+		if (rc == 0 && res->code == CODE(OK) && !res->duplicate)
 			rc = store_commit(child);
 		else
 			mdb_txn_abort(child);
 	}
 	if (rc != 0) {
-		fail(it, rc == STORE_EFULL ? CODE(STORE_FULL) : CODE(INTERNAL),
-		    "not stored: %s", store_strerror(rc));
-		log_err("update %s seq %" PRIu64 " not stored: %s",
-		    it->req->update->shelter_id, it->req->update->seq,
+		res->code = rc == STORE_EFULL ? CODE(STORE_FULL) :
+		    CODE(INTERNAL);
+		snprintf(res->err, sizeof(res->err), "not stored: %s",
 		    store_strerror(rc));
+		log_err("update %.40s seq %" PRIu64 " not stored: %s",
+		    u->shelter_id, u->seq, store_strerror(rc));
 	}
-	if (it->code != CODE(OK) || it->duplicate) {
+	if (res->code != CODE(OK) || res->duplicate) {
 		drop_events_from(s, events_before);
 		s->next_event_seq = seq_before;
 	}
-	if (it->code != CODE(OK) && rc == 0)
+	if (res->code != CODE(OK) && rc == 0)
 		log_warn("refused update for '%.40s' seq %" PRIu64 ": %s",
-		    it->req->update->shelter_id, it->req->update->seq,
-		    it->err);
+		    u->shelter_id, u->seq, res->err);
+	if (res->over_occupied)
+		log_warn("shelter %.40s seq %" PRIu64 ": over-occupied "
+		    "(accepted, flagged)", u->shelter_id, u->seq);
+}
+
+void
+api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+{
+	for (size_t i = 0; i < it->n_updates; i++)
+		apply_one(s, txn, it->updates[i], &it->results[i], now);
 }
 
 /* ---- replies --------------------------------------------------------- */
@@ -491,6 +553,75 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 	}
 }
 
+/* Fill an ack for one applied (or already applied) update. */
+static void
+fill_ack(Shelterd__V1__UpdateAck *ack, const Shelterd__V1__OccupancyUpdate *u,
+    const struct update_result *r, char (*warn)[96], char **wp)
+{
+	shelterd__v1__update_ack__init(ack);
+	ack->shelter_id = u->shelter_id;
+	ack->seq = u->seq;
+	ack->duplicate = r->duplicate;
+	ack->warnings = wp;
+	for (int c = 0; c < CAT_COUNT; c++) {
+		if (!(r->over_occupied & (1u << c)))
+			continue;
+		snprintf(warn[ack->n_warnings], 96, "'%s' is over-occupied: "
+		    "occupied plus out of service is above capacity",
+		    cat_name(c + 1));
+		wp[ack->n_warnings] = warn[ack->n_warnings];
+		ack->n_warnings++;
+	}
+}
+
+static void
+count_result(struct server *s, const struct update_result *r)
+{
+	if (r->code != CODE(OK))
+		s->stats.refused[r->code & 15]++;
+	else if (r->duplicate)
+		s->stats.updates_duplicate++;
+	else
+		s->stats.updates_applied++;
+}
+
+static void
+reply_batch(struct server *s, struct item *it, Shelterd__V1__Reply *reply)
+{
+	size_t n = it->n_updates;
+	Shelterd__V1__BatchAck batch = SHELTERD__V1__BATCH_ACK__INIT;
+	Shelterd__V1__UpdateResult *res = calloc(n, sizeof(*res));
+	Shelterd__V1__UpdateResult **rp = calloc(n, sizeof(*rp));
+	Shelterd__V1__UpdateAck *acks = calloc(n, sizeof(*acks));
+	char (*warn)[CAT_COUNT][96] = calloc(n, sizeof(*warn));
+	char *(*wp)[CAT_COUNT] = calloc(n, sizeof(*wp));
+
+	REQUIRE(res && rp && acks && warn && wp);
+	for (size_t i = 0; i < n; i++) {
+		const struct update_result *r = &it->results[i];
+
+		shelterd__v1__update_result__init(&res[i]);
+		res[i].code = (Shelterd__V1__Code)r->code;
+		res[i].error = (char *)r->err;
+		if (r->code == CODE(OK)) {
+			fill_ack(&acks[i], it->updates[i], r, warn[i], wp[i]);
+			res[i].ack = &acks[i];
+		}
+		rp[i] = &res[i];
+		count_result(s, r);
+	}
+	batch.n_results = n;
+	batch.results = rp;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_BATCH;
+	reply->batch = &batch;
+	reply_pack(it->msg, reply);
+	free(res);
+	free(rp);
+	free(acks);
+	free(warn);
+	free(wp);
+}
+
 void
 api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
 {
@@ -502,37 +633,30 @@ api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
 			return; /* packed already */
 		reply.body_case = SHELTERD__V1__REPLY__BODY__NOT_SET;
 	}
+	if (it->code == CODE(OK) &&
+	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_BATCH) {
+		reply_batch(s, it, &reply);
+		return;
+	}
+	if (it->code == CODE(OK)) {
+		/* A single update: its verdict is the reply's. */
+		it->code = it->one.code;
+		snprintf(it->err, sizeof(it->err), "%s", it->one.err);
+		count_result(s, &it->one);
+	}
 	reply.code = (Shelterd__V1__Code)it->code;
 	reply.error = it->err;
 	if (it->code == CODE(OK)) {
-		/* An update's ack. */
-		Shelterd__V1__UpdateAck ack = SHELTERD__V1__UPDATE_ACK__INIT;
+		Shelterd__V1__UpdateAck ack;
 		char warn[CAT_COUNT][96], *wp[CAT_COUNT];
-		const Shelterd__V1__OccupancyUpdate *u = it->req->update;
 
-		ack.shelter_id = u->shelter_id;
-		ack.seq = u->seq;
-		ack.duplicate = it->duplicate;
-		ack.warnings = wp;
-		for (int c = 0; c < CAT_COUNT; c++) {
-			if (!(it->over_occupied & (1u << c)))
-				continue;
-			snprintf(warn[ack.n_warnings], sizeof(warn[0]),
-			    "'%s' is over-occupied: occupied plus out of "
-			    "service is above capacity", cat_name(c + 1));
-			wp[ack.n_warnings] = warn[ack.n_warnings];
-			ack.n_warnings++;
-		}
-		if (ack.n_warnings > 0)
-			log_warn("shelter %s seq %" PRIu64 ": over-occupied "
-			    "(accepted, flagged)", u->shelter_id, u->seq);
+		fill_ack(&ack, it->req->update, &it->one, warn, wp);
 		reply.body_case = SHELTERD__V1__REPLY__BODY_ACK;
 		reply.ack = &ack;
-		reply_pack(it->msg, &reply);
-		return;
+	} else if (it->req == NULL ||
+	    it->req->body_case != SHELTERD__V1__REQUEST__BODY_UPDATE) {
+		s->stats.refused[it->code & 15]++;
 	}
-	if (it->code < 16)
-		s->stats.refused[it->code]++;
 	reply_pack(it->msg, &reply);
 }
 

@@ -18,10 +18,11 @@ config_defaults(struct config *cfg)
 	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "./var/shelterd");
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 	cfg->map_size_mb = 1024;
-	cfg->max_message_bytes = 65536;
+	cfg->max_message_bytes = 262144;
 	cfg->batch_max = 1024;
 	cfg->queue_max = 65536;
 	cfg->events_page_max = 1000;
+	cfg->max_batch_updates = 1000;
 	esc_thresholds_default(&cfg->esc);
 	validate_limits_default(&cfg->limits);
 }
@@ -52,6 +53,8 @@ static const struct key keys[] = {
 	NUM("daemon", "batch_max", K_U32, batch_max, 1, 100000),
 	NUM("daemon", "queue_max", K_U32, queue_max, 16, 10000000),
 	NUM("daemon", "events_page_max", K_U32, events_page_max, 1, 100000),
+	NUM("daemon", "max_batch_updates", K_U32, max_batch_updates, 1,
+	    100000),
 	NUM("escalation", "region_warning_pct", K_U32,
 	    esc.region_warning_pct, 1, 100),
 	NUM("escalation", "region_critical_pct", K_U32,

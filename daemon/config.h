@@ -22,10 +22,11 @@ struct config {
 	char registry_dir[CONFIG_STR_MAX]; /* "" = built-in demo registry */
 	char log_level[16];               /* info */
 	uint64_t map_size_mb;             /* LMDB map size, 1024 */
-	uint32_t max_message_bytes;       /* larger requests refused, 65536 */
+	uint32_t max_message_bytes;       /* larger requests refused, 262144 */
 	uint32_t batch_max;               /* requests per write txn, 1024 */
 	uint32_t queue_max;               /* received, not yet applied, 65536 */
 	uint32_t events_page_max;         /* replay page size cap, 1000 */
+	uint32_t max_batch_updates;       /* updates per OccupancyBatch, 1000 */
 	/* [escalation] */
 	struct esc_thresholds esc;
 	/* [validation] */

@@ -109,8 +109,10 @@ process_batch(struct server *s, struct item *items, size_t n)
 			rc = store_get_next_event_seq(s->store, txn,
 			    &s->next_event_seq);
 		for (size_t i = 0; rc == 0 && i < n; i++)
-			if (api_is_write(&items[i]))
+			if (api_is_write(&items[i])) {
 				api_apply(s, txn, &items[i], now);
+				writes += items[i].n_updates - 1;
+			}
 		if (rc == 0)
 			rc = store_put_next_event_seq(s->store, txn,
 			    s->next_event_seq);
@@ -124,20 +126,12 @@ process_batch(struct server *s, struct item *items, size_t n)
 			/* Nothing of this batch is on disk: no update may be
 			 * acked and no event published. */
 			s->stats.commit_failures++;
-			log_err("batch of %zu updates not committed: %s",
+			log_err("%zu updates not committed: %s",
 			    writes, store_strerror(rc));
 			api_drop_events(s);
-			for (size_t i = 0; i < n; i++) {
-				struct item *it = &items[i];
-
-				if (!api_is_write(it))
-					continue;
-				it->code = rc == STORE_EFULL ?
-				    CODE(STORE_FULL) : CODE(INTERNAL);
-				snprintf(it->err, sizeof(it->err),
-				    "not stored: %s", store_strerror(rc));
-				it->duplicate = false;
-			}
+			for (size_t i = 0; i < n; i++)
+				if (api_is_write(&items[i]))
+					api_fail_updates(&items[i], rc);
 		}
 	}
 
@@ -154,17 +148,9 @@ process_batch(struct server *s, struct item *items, size_t n)
 			snprintf(it->err, sizeof(it->err),
 			    "cannot read the store");
 		}
-		if (api_is_write(it) && it->code == CODE(OK)) {
-			if (it->duplicate)
-				s->stats.updates_duplicate++;
-			else
-				s->stats.updates_applied++;
-		}
 		api_reply(s, rtxn, it);
 		send_reply(s, it);
-		if (it->req != NULL)
-			shelterd__v1__request__free_unpacked(it->req, NULL);
-		it->req = NULL;
+		api_release(it);
 	}
 	if (rtxn != NULL)
 		mdb_txn_abort(rtxn);

@@ -21,14 +21,25 @@
 #include "shelterd.pb-c.h"
 #include "store.h"
 
-/* One request of a batch and what became of it. */
+/* What became of one occupancy update. */
+struct update_result {
+	int code;                     /* SHELTERD__V1__CODE__* */
+	bool duplicate;               /* seq already applied */
+	uint8_t over_occupied;        /* categories flagged */
+	char err[200];
+};
+
+/* One request of a loop turn's batch and what became of it. */
 struct item {
 	nng_msg *msg;                 /* header routes the reply back */
 	Shelterd__V1__Request *req;   /* NULL when undecodable */
-	int code;                     /* SHELTERD__V1__CODE__* */
+	int code;                     /* the request as a whole */
 	char err[256];
-	bool duplicate;               /* update: seq already applied */
-	uint8_t over_occupied;        /* update: categories flagged */
+	/* Updates: one for an OccupancyUpdate, many for an OccupancyBatch. */
+	const Shelterd__V1__OccupancyUpdate *const *updates;
+	struct update_result *results;
+	size_t n_updates;
+	struct update_result one;
 };
 
 struct counters {
@@ -76,7 +87,12 @@ void server_deinit(struct server *s);
 /* api.c: what each request does. */
 void api_decode(struct server *s, struct item *it);
 bool api_is_write(const struct item *it);
-/* Apply one write inside the batch txn; on failure only this item fails. */
+/* The whole txn failed: every update of the item gets this error. */
+void api_fail_updates(struct item *it, int store_err);
+/* Release what api_decode allocated. */
+void api_release(struct item *it);
+/* Apply an item's updates inside the batch txn; an update that cannot be
+ * written fails alone. */
 void api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now);
 /* Fill it->msg with the reply; rtxn is a read txn for queries (may be NULL
  * when the batch holds no query). */

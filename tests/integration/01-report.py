@@ -142,6 +142,42 @@ def test_unknown_shelter_via_shelterctl(d):
     check(sum(x["shelters"] for x in regions) >= 200, "200+ shelters")
 
 
+def test_batch_from_a_gateway():
+    """One request, many shelters: each update is judged on its own."""
+    from harness import raw_request, encode
+    now = int(time.time())
+
+    def upd(sid, seq, cat, cap, occ):
+        return ('updates { shelter_id: "%s" seq: %d observed_at: %d '
+                'status: SHELTER_STATUS_OPEN beds { category: %s '
+                'capacity: %d occupied: %d } }' % (sid, seq, now, cat, cap,
+                                                    occ))
+    d = Daemon().start()
+    try:
+        body = " ".join([
+            upd("SH-UT-003", 10, "CATEGORY_ADULT_WOMEN", 4, 2),
+            upd("SH-NOPE-1", 10, "CATEGORY_ADULT_WOMEN", 4, 2),
+            upd("SH-UT-009", 10, "CATEGORY_ADULT_WOMEN", 4, 6),
+            upd("SH-UT-003", 9, "CATEGORY_ADULT_WOMEN", 4, 4),
+            upd("SH-UT-003", 10, "CATEGORY_ADULT_WOMEN", 4, 2),
+        ])
+        reply = raw_request(d, encode("batch { %s }" % body))
+        codes = [l.split(":")[1].strip() for l in reply.splitlines()
+                 if l.strip().startswith("code:")]
+        check_eq(codes, ["CODE_UNKNOWN_SHELTER", "CODE_STALE_SEQ"],
+                 f"non-OK results (OK is the default, not printed):\n{reply}")
+        check_eq(reply.count("results {"), 5, f"one result each:\n{reply}")
+        check("duplicate: true" in reply, "the repeat is a duplicate")
+        check("over-occupied" in reply, "the over-occupancy is flagged")
+        t = d.region("VR09", "women")
+        check_eq((t["capacity"], t["occupied"]), (8, 8), "both applied")
+        empty = raw_request(d, encode("batch { }"))
+        check("a batch holds 1 to 1000 updates" in empty, empty)
+        d.stop()
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main([test_report_is_acked_and_shown,
           test_every_category_and_out_of_service,
@@ -151,4 +187,5 @@ if __name__ == "__main__":
           test_same_seq_other_counts_is_refused,
           test_over_occupancy_is_accepted_and_flagged,
           test_client_errors,
-          test_unknown_shelter_via_shelterctl])
+          test_unknown_shelter_via_shelterctl,
+          test_batch_from_a_gateway])
