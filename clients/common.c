@@ -98,8 +98,17 @@ client_format_time(long long unix_secs, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
-static const char *
-scope_name(int scope)
+const char *
+client_kind_name(int kind)
+{
+	static const char *const names[] = { "occupancy", "stale",
+		"acknowledged" };
+
+	return (kind >= 0 && kind <= 2) ? names[kind] : "unknown";
+}
+
+const char *
+client_scope_name(int scope)
 {
 	static const char *const names[] = { "unknown", "shelter", "region",
 		"national" };
@@ -110,8 +119,9 @@ scope_name(int scope)
 void
 client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 {
-	char when[32], where[96], was[32] = "";
+	char when[32], where[96], was[32] = "", again[64] = "";
 	const char *cat = cat_name((int)ev->category);
+	const char *level = level_name((int)ev->level);
 
 	client_format_time(ev->at, when, sizeof(when));
 	if (ev->scope == SHELTERD__V1__SCOPE__SCOPE_SHELTER)
@@ -121,14 +131,35 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		snprintf(where, sizeof(where), "region %s", ev->region_id);
 	else
 		snprintf(where, sizeof(where), "national");
+	if (ev->step > 0)
+		snprintf(again, sizeof(again), " [unacknowledged, step %u, "
+		    "alert #%" PRIu64 "]", ev->step, ev->alert_seq);
+
+	switch (ev->kind) {
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE:
+		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s: %s%s",
+		    ev->event_seq, when, level, where,
+		    ev->level == SHELTERD__V1__LEVEL__LEVEL_OK ?
+		    "reports again" : "missed its reporting deadline, beds "
+		    "unknown", again);
+		return;
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
+		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s %s: alert #%"
+		    PRIu64 " acknowledged by %s", ev->event_seq, when, "ack",
+		    where, cat ? cat : "-", ev->alert_seq,
+		    ev->acknowledged_by);
+		return;
+	default:
+		break;
+	}
 	if (ev->level == SHELTERD__V1__LEVEL__LEVEL_OK ||
 	    ev->level < ev->previous_level)
 		snprintf(was, sizeof(was), ", was %s",
 		    level_name((int)ev->previous_level));
 	snprintf(buf, len, "#%" PRIu64 " %s %-8s %s %s: %u of %u free "
-	    "(%u%% occupied)%s", ev->event_seq, when,
-	    level_name((int)ev->level), where, cat ? cat : "?", ev->free,
-	    ev->capacity, ev->occupancy_pct, was);
+	    "(%u%% occupied)%s%s", ev->event_seq, when, level, where,
+	    cat ? cat : "?", ev->free, ev->capacity, ev->occupancy_pct, was,
+	    again);
 }
 
 cJSON *
@@ -141,7 +172,7 @@ client_event_json(const Shelterd__V1__Event *ev)
 	client_format_time(ev->at, when, sizeof(when));
 	cJSON_AddNumberToObject(o, "event_seq", (double)ev->event_seq);
 	cJSON_AddStringToObject(o, "at", when);
-	cJSON_AddStringToObject(o, "scope", scope_name((int)ev->scope));
+	cJSON_AddStringToObject(o, "scope", client_scope_name((int)ev->scope));
 	cJSON_AddStringToObject(o, "level", level_name((int)ev->level));
 	cJSON_AddStringToObject(o, "previous_level",
 	    level_name((int)ev->previous_level));
@@ -153,6 +184,14 @@ client_event_json(const Shelterd__V1__Event *ev)
 	cJSON_AddNumberToObject(o, "capacity", ev->capacity);
 	cJSON_AddNumberToObject(o, "free", ev->free);
 	cJSON_AddNumberToObject(o, "occupancy_pct", ev->occupancy_pct);
+	cJSON_AddStringToObject(o, "kind", client_kind_name((int)ev->kind));
+	cJSON_AddNumberToObject(o, "step", ev->step);
+	if (ev->alert_seq != 0)
+		cJSON_AddNumberToObject(o, "alert_seq",
+		    (double)ev->alert_seq);
+	if (ev->acknowledged_by && *ev->acknowledged_by)
+		cJSON_AddStringToObject(o, "acknowledged_by",
+		    ev->acknowledged_by);
 	return o;
 }
 
@@ -181,4 +220,73 @@ client_parse_num(const char *s, long long max)
 	if (errno != 0 || *end != '\0' || v > max)
 		return -1;
 	return v;
+}
+
+int
+client_ack(const char *api, int timeout_ms, unsigned long long seq,
+    const char *by, bool json, const char *prog)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__AckAlert ack = SHELTERD__V1__ACK_ALERT__INIT;
+	Shelterd__V1__Reply *reply;
+	char err[512];
+	int rc;
+
+	ack.event_seq = seq;
+	ack.by = (char *)by;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_ACK_ALERT;
+	req.ack_alert = &ack;
+	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return rc;
+	}
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
+		fprintf(stderr, "%s: not acknowledged (%s): %s\n", prog,
+		    client_code_name(reply->code), reply->error);
+		rc = EXIT_REFUSED;
+	} else if (json) {
+		client_print_json(client_alert_json(reply->alert, 0));
+	} else {
+		printf("alert #%llu acknowledged by %s\n",
+		    (unsigned long long)reply->alert->opened_seq,
+		    reply->alert->acknowledged_by);
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return rc;
+}
+
+cJSON *
+client_alert_json(const Shelterd__V1__Alert *a, long long now)
+{
+	cJSON *o = cJSON_CreateObject();
+	char when[32];
+	const char *cat = cat_name((int)a->category);
+
+	client_format_time(a->opened_at, when, sizeof(when));
+	cJSON_AddNumberToObject(o, "alert_seq", (double)a->opened_seq);
+	cJSON_AddNumberToObject(o, "last_seq", (double)a->last_seq);
+	cJSON_AddStringToObject(o, "opened_at", when);
+	if (now > 0)
+		cJSON_AddNumberToObject(o, "age_secs",
+		    (double)(now - a->opened_at));
+	cJSON_AddStringToObject(o, "kind", client_kind_name((int)a->kind));
+	cJSON_AddStringToObject(o, "scope", client_scope_name((int)a->scope));
+	cJSON_AddStringToObject(o, "level", level_name((int)a->level));
+	if (*a->region_id)
+		cJSON_AddStringToObject(o, "region", a->region_id);
+	if (*a->shelter_id)
+		cJSON_AddStringToObject(o, "shelter", a->shelter_id);
+	if (cat != NULL)
+		cJSON_AddStringToObject(o, "category", cat);
+	cJSON_AddNumberToObject(o, "step", a->step);
+	if (*a->acknowledged_by) {
+		client_format_time(a->acknowledged_at, when, sizeof(when));
+		cJSON_AddStringToObject(o, "acknowledged_by",
+		    a->acknowledged_by);
+		cJSON_AddStringToObject(o, "acknowledged_at", when);
+	} else {
+		cJSON_AddNullToObject(o, "acknowledged_by");
+	}
+	return o;
 }

@@ -6,6 +6,7 @@
 #define SHELTERD_CLIENT_COMMON_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "beds.h"
@@ -45,6 +46,15 @@ void client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len);
 cJSON *client_event_json(const Shelterd__V1__Event *ev);
 /* Print a JSON value on one line to stdout and free it. */
 void client_print_json(cJSON *json);
+
+const char *client_kind_name(int kind);   /* occupancy, stale, ... */
+const char *client_scope_name(int scope); /* shelter, region, national */
+cJSON *client_alert_json(const Shelterd__V1__Alert *a, long long now);
+
+/* Acknowledge the open alert that event `seq` belongs to; prints the
+ * result. Returns an exit status. */
+int client_ack(const char *api, int timeout_ms, unsigned long long seq,
+    const char *by, bool json, const char *prog);
 
 /* Parse a positive integer; -1 on error. */
 long long client_parse_num(const char *s, long long max);

@@ -32,6 +32,7 @@ struct watch {
 	long long printed;
 	uint64_t last_seq;     /* newest event seen (printed or filtered) */
 	bool have_last;
+	const char *state;     /* file keeping last_seq across runs */
 };
 
 static void
@@ -57,10 +58,22 @@ usage(FILE *out)
 	    "  -e, --events URL    daemon events (default $SHELTERD_EVENTS "
 	    "or\n"
 	    "                      " DEFAULT_EVENTS_URL ")\n"
+	    "  -S, --state FILE    remember the last event_seq seen in "
+	    "FILE; when it\n"
+	    "                      exists, start after it (missed events "
+	    "first, each\n"
+	    "                      once, in order)\n"
 	    "  -a, --api URL       daemon api, to fetch missed events "
 	    "(default\n"
 	    "                      $SHELTERD_API or " DEFAULT_API_URL ")\n"
 	    "  -h, --help          print this help and exit\n"
+	    "\n"
+	    "       coord-watch ack EVENT_SEQ --by DESK [--api URL] "
+	    "[--json]\n"
+	    "Acknowledge the open alert that EVENT_SEQ belongs to: it is "
+	    "then no longer\n"
+	    "published again as unacknowledged. DESK names the desk or role "
+	    "taking it on.\n"
 	    "\n"
 	    "A line reads: #SEQ TIME LEVEL SCOPE WHERE CATEGORY: FREE of "
 	    "CAPACITY free.\n"
@@ -84,6 +97,36 @@ wanted(const struct watch *w, const Shelterd__V1__Event *ev)
 	return ev->level <= 2 && w->levels[ev->level];
 }
 
+/* Write the state file atomically: a crash never leaves half a number. */
+static void
+save_state(const struct watch *w)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (w->state == NULL)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", w->state);
+	if ((f = fopen(tmp, "w")) == NULL ||
+	    fprintf(f, "%" PRIu64 "\n", w->last_seq) < 0 || fclose(f) != 0 ||
+	    rename(tmp, w->state) != 0)
+		fprintf(stderr, "coord-watch: cannot write %s\n", w->state);
+}
+
+static long long
+load_state(const char *path)
+{
+	unsigned long long v;
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "%llu", &v);
+	fclose(f);
+	return n == 1 ? (long long)v : -1;
+}
+
 /* Print one event if it passes the filters; true when --count is met. */
 static bool
 show(struct watch *w, const Shelterd__V1__Event *ev)
@@ -92,6 +135,7 @@ show(struct watch *w, const Shelterd__V1__Event *ev)
 
 	w->last_seq = ev->event_seq;
 	w->have_last = true;
+	save_state(w);
 	if (!wanted(w, ev))
 		return false;
 	if (w->json) {
@@ -172,17 +216,20 @@ main(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "api", required_argument, NULL, 'a' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "by", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct watch w = { .api = client_default_api() };
+	const char *by = NULL;
 	const char *events = client_default_events();
 	long long since = -1, wait_s = 0;
 	nng_time deadline = 0;
 	nng_socket sock;
 	int c, rv, lvl;
 
-	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:h", opts,
+	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:S:b:h", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -221,6 +268,12 @@ main(int argc, char **argv)
 		case 'a':
 			w.api = optarg;
 			break;
+		case 'S':
+			w.state = optarg;
+			break;
+		case 'b':
+			by = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -229,8 +282,22 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "ack") == 0) {
+		long long seq;
+
+		if (optind + 2 != argc || (seq = client_parse_num(
+		    argv[optind + 1], INT64_MAX)) < 1 || by == NULL) {
+			fprintf(stderr, "coord-watch: usage: coord-watch ack "
+			    "EVENT_SEQ --by DESK\n");
+			return EXIT_USAGE;
+		}
+		return client_ack(w.api, 5000, (unsigned long long)seq, by,
+		    w.json, "coord-watch");
+	}
 	if (optind < argc)
 		goto bad;
+	if (w.state != NULL && since < 0)
+		since = load_state(w.state);
 
 	if ((rv = nng_sub0_open(&sock)) != 0 ||
 	    (rv = nng_socket_set(sock, NNG_OPT_SUB_SUBSCRIBE, "esc/", 4))) {

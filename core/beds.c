@@ -89,9 +89,14 @@ aggregate_add(struct aggregate *agg, const struct shelter_state *sh, int sign)
 		t->capacity += (uint32_t)sign * b->capacity;
 		t->occupied += (uint32_t)sign * b->occupied;
 		t->out_of_service += (uint32_t)sign * b->out_of_service;
-		t->free += (uint32_t)sign * beds_free(sh->status, b);
+		if (sh->stale)
+			t->unknown += (uint32_t)sign * beds_free(sh->status, b);
+		else
+			t->free += (uint32_t)sign * beds_free(sh->status, b);
 	}
 	agg->shelters_reported += (uint32_t)sign;
+	if (sh->stale)
+		agg->shelters_stale += (uint32_t)sign;
 }
 
 uint32_t

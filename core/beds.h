@@ -51,7 +51,7 @@ struct shelter_state {
 	uint8_t status;       /* enum sh_status */
 	uint8_t present;      /* bit (cat-1): category reported */
 	uint8_t level[CAT_COUNT]; /* enum esc_level, shelter scope */
-	uint8_t reserved;
+	uint8_t stale;        /* missed its reporting deadline */
 	struct bed_counts beds[CAT_COUNT];
 };
 
@@ -60,6 +60,7 @@ struct totals {
 	uint32_t occupied;
 	uint32_t out_of_service;
 	uint32_t free;
+	uint32_t unknown;     /* last known free beds of stale shelters */
 	uint8_t level;        /* enum esc_level for this scope */
 	uint8_t reserved[3];
 };
@@ -68,7 +69,7 @@ struct totals {
 struct aggregate {
 	struct totals cat[CAT_COUNT];
 	uint32_t shelters_reported;
-	uint32_t reserved;
+	uint32_t shelters_stale;
 };
 
 /*
@@ -78,7 +79,8 @@ struct aggregate {
  */
 uint32_t beds_free(int status, const struct bed_counts *b);
 
-/* Add (sign = +1) or remove (sign = -1) a shelter's contribution. */
+/* Add (sign = +1) or remove (sign = -1) a shelter's contribution. A stale
+ * shelter's free beds count as unknown, not free. */
 void aggregate_add(struct aggregate *agg, const struct shelter_state *sh,
     int sign);
 

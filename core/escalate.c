@@ -149,6 +149,10 @@ esc_apply(const struct esc_thresholds *t, struct shelter_state *sh,
 		const struct bed_counts *b = &sh->beds[i];
 		uint32_t cap = (sh->present & (1u << i)) ? b->capacity : 0;
 
+		/* A stale shelter is not full, it is unknown: its own levels
+		 * wait for its next report. */
+		if (sh->stale)
+			continue;
 		n += update_level(t, SCOPE_SHELTER, i, &sh->level[i], cap,
 		    beds_free(sh->status, b), out + n);
 	}

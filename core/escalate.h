@@ -55,7 +55,8 @@ enum { ESC_MAX_TRANSITIONS = 3 * CAT_COUNT };
  * region and nation totals in step, and re-evaluate every level the change
  * touches. Writes the transitions to out (room for ESC_MAX_TRANSITIONS) and
  * returns how many there are. Categories the new report omits keep nothing:
- * a report is the shelter's full picture.
+ * a report is the shelter's full picture. Marking a shelter stale is also
+ * an esc_apply: the same state with stale = 1.
  */
 size_t esc_apply(const struct esc_thresholds *t, struct shelter_state *sh,
     struct aggregate *region, struct aggregate *nation,

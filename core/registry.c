@@ -134,10 +134,12 @@ parse_regions(struct registry *reg, const char *text, char *err,
 	while ((rc = next_line(&l)) == 1) {
 		struct reg_region *r;
 
-		if (split(l.buf, f, MAX_FIELDS) != 7)
+		if (split(l.buf, f, MAX_FIELDS) != 7) {
+			free(pending);
 			FAIL("regions line %u: expected 7 fields "
 			    "(code,name,province,seat,lat,lon,neighbours)",
 			    l.no);
+		}
 		if (strcmp(f[0], "code") == 0)
 			continue; /* header */
 		if (reg->n_regions == cap) {
@@ -171,6 +173,7 @@ parse_regions(struct registry *reg, const char *text, char *err,
 				    l.no, r->id);
 			}
 		snprintf(pending[reg->n_regions], LINE_MAX_LEN, "%s", f[6]);
+		r->line = l.no;
 		reg->n_regions++;
 	}
 	if (rc < 0) {
@@ -187,8 +190,9 @@ parse_regions(struct registry *reg, const char *text, char *err,
 			int idx = registry_region(reg, tok);
 
 			if (idx < 0 || n == REG_NEIGHBOURS_MAX) {
-				snprintf(err, errlen, "regions: %s has unknown "
-				    "or too many neighbours (%s)", r->id, tok);
+				snprintf(err, errlen, "regions line %u: %s has "
+				    "unknown or too many neighbours (%s)",
+				    r->line, r->id, tok);
 				free(pending);
 				return -1;
 			}
@@ -211,7 +215,9 @@ shelter_cmp(const void *a, const void *b)
 	    ((const struct reg_shelter *)b)->id);
 }
 
-/* Shelters: id,name,region,security_level,beds ("women:12 minors:4"). */
+/* Shelters: id,name,region,security_level,beds ("women:12 minors:4") and
+ * optionally deadline_secs (how often it must report; empty or 0: the
+ * configured default). */
 static int
 parse_shelters(struct registry *reg, const char *text, char *err,
     size_t errlen)
@@ -225,11 +231,13 @@ parse_shelters(struct registry *reg, const char *text, char *err,
 		struct reg_shelter *s;
 		char *save = NULL, *tok;
 		uint32_t sec;
-		int region;
+		int region, nf;
 
-		if (split(l.buf, f, MAX_FIELDS) != 5)
-			FAIL("shelters line %u: expected 5 fields "
-			    "(id,name,region,security_level,beds)", l.no);
+		nf = split(l.buf, f, MAX_FIELDS);
+		if (nf != 5 && nf != 6)
+			FAIL("shelters line %u: expected 5 or 6 fields "
+			    "(id,name,region,security_level,beds"
+			    "[,deadline_secs])", l.no);
 		if (strcmp(f[0], "id") == 0)
 			continue;
 		if (reg->n_shelters == cap) {
@@ -253,10 +261,15 @@ parse_shelters(struct registry *reg, const char *text, char *err,
 			FAIL("shelters line %u: unknown region '%s'", l.no,
 			    f[2]);
 		s->region = (uint16_t)region;
+		s->line = l.no;
 		if (parse_u32(f[3], 3, &sec) != 0)
 			FAIL("shelters line %u: security_level must be 0-3",
 			    l.no);
 		s->security_level = (uint8_t)sec;
+		if (nf == 6 && f[5][0] != '\0' &&
+		    parse_u32(f[5], 366u * 86400, &s->deadline_secs) != 0)
+			FAIL("shelters line %u: deadline_secs must be a number "
+			    "of seconds", l.no);
 		for (tok = strtok_r(f[4], " ", &save); tok != NULL;
 		     tok = strtok_r(NULL, " ", &save)) {
 			char *colon = strchr(tok, ':');
@@ -286,12 +299,20 @@ parse_shelters(struct registry *reg, const char *text, char *err,
 	}
 	if (rc < 0)
 		FAIL("shelters line %u: line too long", l.no);
+	if (reg->n_shelters == 0)
+		return 0;
 	qsort(reg->shelters, reg->n_shelters, sizeof(*reg->shelters),
 	    shelter_cmp);
-	for (size_t i = 1; i < reg->n_shelters; i++)
-		if (strcmp(reg->shelters[i - 1].id, reg->shelters[i].id) == 0)
-			FAIL("shelters: shelter %s listed twice",
-			    reg->shelters[i].id);
+	for (size_t i = 1; i < reg->n_shelters; i++) {
+		const struct reg_shelter *a = &reg->shelters[i - 1];
+		const struct reg_shelter *b = &reg->shelters[i];
+
+		if (strcmp(a->id, b->id) == 0)
+			FAIL("shelters line %u: shelter %s is listed twice "
+			    "(also line %u)", a->line > b->line ? a->line :
+			    b->line, a->id, a->line < b->line ? a->line :
+			    b->line);
+	}
 	return 0;
 }
 
@@ -324,6 +345,8 @@ registry_shelter(const struct registry *reg, const char *id)
 	if (n >= sizeof(key.id))
 		return NULL;
 	memcpy(key.id, id, n + 1);
+	if (reg->n_shelters == 0)
+		return NULL;
 	return bsearch(&key, reg->shelters, reg->n_shelters,
 	    sizeof(*reg->shelters), shelter_cmp);
 }

@@ -20,6 +20,7 @@ struct reg_region {
 	uint16_t neighbours[REG_NEIGHBOURS_MAX]; /* region indexes */
 	uint8_t n_neighbours;
 	uint32_t n_shelters;
+	uint32_t line;          /* in regions.csv, for error messages */
 };
 
 struct reg_shelter {
@@ -29,6 +30,8 @@ struct reg_shelter {
 	uint8_t categories;     /* bit (cat-1) */
 	uint8_t security_level; /* 0 (none) .. 3 (highest) */
 	uint32_t nominal[CAT_COUNT]; /* planned capacity, for demos/checks */
+	uint32_t deadline_secs; /* report at least this often; 0: default */
+	uint32_t line;          /* in shelters.csv, for error messages */
 };
 
 struct registry {

@@ -43,6 +43,7 @@ api_decode(struct server *s, struct item *it)
 	it->updates = NULL;
 	it->results = NULL;
 	it->n_updates = 0;
+	it->is_write = false;
 	if (len > s->cfg->max_message_bytes) {
 		fail(it, CODE(TOO_LARGE), "request of %zu bytes is larger "
 		    "than the limit of %u", len, s->cfg->max_message_bytes);
@@ -54,7 +55,11 @@ api_decode(struct server *s, struct item *it)
 	    SHELTERD__V1__REQUEST__BODY__NOT_SET) {
 		fail(it, CODE(BAD_REQUEST), "empty request: set one of "
 		    "update, batch, status, shelter, regions, events_since");
+	} else if (it->req->body_case ==
+	    SHELTERD__V1__REQUEST__BODY_ACK_ALERT) {
+		it->is_write = true;
 	} else if (it->req->body_case == SHELTERD__V1__REQUEST__BODY_UPDATE) {
+		it->is_write = true;
 		it->updates = (const Shelterd__V1__OccupancyUpdate *const *)
 		    &it->req->update;
 		it->n_updates = 1;
@@ -71,6 +76,7 @@ api_decode(struct server *s, struct item *it)
 			it->n_updates = n;
 			it->results = calloc(n, sizeof(*it->results));
 			REQUIRE(it->results != NULL);
+			it->is_write = true;
 		}
 	}
 	if (it->code != CODE(OK))
@@ -80,7 +86,7 @@ api_decode(struct server *s, struct item *it)
 bool
 api_is_write(const struct item *it)
 {
-	return it->code == CODE(OK) && it->n_updates > 0;
+	return it->code == CODE(OK) && it->is_write;
 }
 
 void
@@ -98,6 +104,12 @@ api_release(struct item *it)
 void
 api_fail_updates(struct item *it, int store_err)
 {
+	if (it->n_updates == 0) {
+		fail(it, store_err == STORE_EFULL ? CODE(STORE_FULL) :
+		    CODE(INTERNAL), "not stored: %s",
+		    store_strerror(store_err));
+		return;
+	}
 	for (size_t i = 0; i < it->n_updates; i++) {
 		struct update_result *r = &it->results[i];
 
@@ -107,101 +119,6 @@ api_fail_updates(struct item *it, int store_err)
 		snprintf(r->err, sizeof(r->err), "not stored: %s",
 		    store_strerror(store_err));
 	}
-}
-
-/* ---- events ---------------------------------------------------------- */
-
-static const char *const scope_names[] = { "?", "shelter", "region",
-	"national" };
-
-/*
- * Build one event, store it in the log under the next event_seq and keep
- * the framed message ("topic\0protobuf") to publish after commit. The topic
- * puts region first, then level, so `esc/VR09/` follows a region and
- * `esc/VR09/critical/` its critical alerts.
- */
-static int
-emit(struct server *s, MDB_txn *txn, const struct esc_transition *tr,
-    const char *region_id, const char *shelter_id, int64_t now)
-{
-	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
-	uint8_t packed[256];
-	char topic[128];
-	struct totals t = { .capacity = tr->capacity, .free = tr->free };
-	nng_msg *msg;
-	size_t len;
-	int tlen, rc;
-
-	ev.event_seq = s->next_event_seq;
-	ev.at = now;
-	ev.scope = (Shelterd__V1__Scope)tr->scope;
-	ev.level = (Shelterd__V1__Level)tr->level;
-	ev.previous_level = (Shelterd__V1__Level)tr->previous;
-	ev.region_id = (char *)(region_id ? region_id : "");
-	ev.shelter_id = (char *)(shelter_id ? shelter_id : "");
-	ev.category = (Shelterd__V1__Category)tr->category;
-	ev.capacity = tr->capacity;
-	ev.free = tr->free;
-	ev.occupancy_pct = totals_pct(&t);
-	len = shelterd__v1__event__get_packed_size(&ev);
-	REQUIRE(len <= sizeof(packed));
-	shelterd__v1__event__pack(&ev, packed);
-
-	if ((rc = store_put_event(s->store, txn, ev.event_seq, packed,
-	    len)) != 0)
-		return rc;
-	tlen = snprintf(topic, sizeof(topic), "esc/%s/%s/%s/%s%s%s",
-	    region_id ? region_id : "national", level_name(tr->level),
-	    scope_names[tr->scope], cat_name(tr->category),
-	    shelter_id ? "/" : "", shelter_id ? shelter_id : "");
-	REQUIRE(tlen > 0 && (size_t)tlen < sizeof(topic));
-	REQUIRE(nng_msg_alloc(&msg, 0) == 0);
-	REQUIRE(nng_msg_append(msg, topic, (size_t)tlen + 1) == 0);
-	REQUIRE(nng_msg_append(msg, packed, len) == 0);
-	if (s->n_events == s->cap_events) {
-		size_t cap = s->cap_events ? s->cap_events * 2 : 64;
-		void *p = realloc(s->pending_events, cap * sizeof(msg));
-
-		REQUIRE(p != NULL);
-		s->pending_events = p;
-		s->cap_events = cap;
-	}
-	s->pending_events[s->n_events++] = msg;
-	log_info("event %" PRIu64 ": %s %s %s %s%s%s free %u of %u",
-	    ev.event_seq, level_name(tr->level), scope_names[tr->scope],
-	    region_id ? region_id : "national", cat_name(tr->category),
-	    shelter_id ? " " : "", shelter_id ? shelter_id : "", tr->free,
-	    tr->capacity);
-	s->next_event_seq++;
-	return 0;
-}
-
-static void
-drop_events_from(struct server *s, size_t from)
-{
-	while (s->n_events > from)
-		nng_msg_free(s->pending_events[--s->n_events]);
-}
-
-void
-api_drop_events(struct server *s)
-{
-	drop_events_from(s, 0);
-}
-
-void
-api_publish_events(struct server *s)
-{
-	for (size_t i = 0; i < s->n_events; i++) {
-		/* pub0 never blocks: a slow subscriber loses messages and
-		 * catches up from the event log. */
-		if (nng_sendmsg(s->events, s->pending_events[i],
-		    NNG_FLAG_NONBLOCK) != 0)
-			nng_msg_free(s->pending_events[i]);
-		else
-			s->stats.events_published++;
-	}
-	s->n_events = 0;
 }
 
 /* ---- updates --------------------------------------------------------- */
@@ -239,6 +156,19 @@ apply_update(struct server *s, MDB_txn *txn,
 	}
 	region = &s->reg->regions[sh->region];
 	next.received_at = now;
+	if (stored.stale) {
+		Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+		ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE;
+		ev.scope = SHELTERD__V1__SCOPE__SCOPE_SHELTER;
+		ev.level = SHELTERD__V1__LEVEL__LEVEL_OK;
+		ev.previous_level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
+		ev.region_id = (char *)region->id;
+		ev.shelter_id = (char *)sh->id;
+		if ((rc = events_emit(s, txn, &ev, now)) != 0)
+			return rc;
+	}
+	s->stale_at[sh - s->reg->shelters] = now + api_deadline(s, sh);
 	if ((rc = store_get_region(s->store, txn, region->id, &ragg)) != 0 ||
 	    (rc = store_get_national(s->store, txn, &nagg)) != 0)
 		return rc;
@@ -252,7 +182,8 @@ apply_update(struct server *s, MDB_txn *txn,
 		    region->id;
 		const char *sid = tr[i].scope == SCOPE_SHELTER ? sh->id : NULL;
 
-		if ((rc = emit(s, txn, &tr[i], rid, sid, now)) != 0)
+		if ((rc = events_emit_transition(s, txn, &tr[i], rid, sid,
+		    now)) != 0)
 			return rc;
 	}
 	return 0;
@@ -290,7 +221,7 @@ apply_one(struct server *s, MDB_txn *txn,
 		    u->shelter_id, u->seq, store_strerror(rc));
 	}
 	if (res->code != CODE(OK) || res->duplicate) {
-		drop_events_from(s, events_before);
+		events_drop_from(s, events_before);
 		s->next_event_seq = seq_before;
 	}
 	if (res->code != CODE(OK) && rc == 0)
@@ -304,6 +235,33 @@ apply_one(struct server *s, MDB_txn *txn,
 void
 api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 {
+	if (it->req->body_case == SHELTERD__V1__REQUEST__BODY_ACK_ALERT) {
+		size_t events_before = s->n_events;
+		uint64_t seq_before = s->next_event_seq;
+		MDB_txn *child;
+		int rc;
+
+		if ((rc = store_begin(s->store, txn, 1, &child)) != 0) {
+			api_fail_updates(it, rc);
+			return;
+		}
+		rc = alerts_ack(s, child, it->req->ack_alert, &it->alert,
+		    it->err, sizeof(it->err), now);
+		if (rc == 0)
+			rc = -store_commit(child);
+		else
+			mdb_txn_abort(child);
+		if (rc < 0)
+			api_fail_updates(it, -rc);
+		else
+			it->code = rc;
+		if (rc != 0) {
+			events_drop_from(s, events_before);
+			s->next_event_seq = seq_before;
+			log_warn("refused acknowledgement: %s", it->err);
+		}
+		return;
+	}
 	for (size_t i = 0; i < it->n_updates; i++)
 		apply_one(s, txn, it->updates[i], &it->results[i], now);
 }
@@ -320,6 +278,7 @@ fill_totals(Shelterd__V1__CategoryTotals *out, int cat_index,
 	out->occupied = t->occupied;
 	out->out_of_service = t->out_of_service;
 	out->free = t->free;
+	out->unknown = t->unknown;
 	out->level = (Shelterd__V1__Level)t->level;
 }
 
@@ -356,6 +315,7 @@ build_status(struct server *s, MDB_txn *txn, struct status_buf *b)
 		rs->name = (char *)reg->name;
 		rs->shelters = reg->n_shelters;
 		rs->shelters_reported = agg.shelters_reported;
+		rs->shelters_stale = agg.shelters_stale;
 		rs->n_totals = CAT_COUNT;
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
 		for (int c = 0; c < CAT_COUNT; c++)
@@ -459,6 +419,8 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 		sr.observed_at = st.observed_at;
 		sr.received_at = st.received_at;
 		sr.security_level = sh->security_level;
+		sr.stale = st.stale;
+		sr.deadline_secs = api_deadline(s, sh);
 		sr.beds = bp;
 		sr.categories = cats;
 		for (int c = 0; c < CAT_COUNT; c++) {
@@ -542,6 +504,9 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 		free(b.v);
 		break;
 	}
+	case SHELTERD__V1__REQUEST__BODY_ALERTS:
+		rc = alerts_list(s, txn, reply, it->msg, reply_pack);
+		break;
 	default:
 		fail(it, CODE(BAD_REQUEST), "unknown request");
 		break;
@@ -638,6 +603,22 @@ api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
 		reply_batch(s, it, &reply);
 		return;
 	}
+	if (it->req != NULL &&
+	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_ACK_ALERT) {
+		Shelterd__V1__Alert alert;
+
+		reply.code = (Shelterd__V1__Code)it->code;
+		reply.error = it->err;
+		if (it->code == CODE(OK) || it->code == CODE(CONFLICT)) {
+			alerts_fill_reply(&it->alert, &alert);
+			reply.body_case = SHELTERD__V1__REPLY__BODY_ALERT;
+			reply.alert = &alert;
+		}
+		if (it->code != CODE(OK))
+			s->stats.refused[it->code & 15]++;
+		reply_pack(it->msg, &reply);
+		return;
+	}
 	if (it->code == CODE(OK)) {
 		/* A single update: its verdict is the reply's. */
 		it->code = it->one.code;
@@ -658,6 +639,87 @@ api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
 		s->stats.refused[it->code & 15]++;
 	}
 	reply_pack(it->msg, &reply);
+}
+
+/* ---- stale reports -------------------------------------------------- */
+
+int64_t
+api_deadline(const struct server *s, const struct reg_shelter *sh)
+{
+	return sh->deadline_secs ? sh->deadline_secs :
+	    s->cfg->deadline_secs;
+}
+
+bool
+api_stale_any_due(const struct server *s, int64_t now)
+{
+	for (size_t i = 0; i < s->reg->n_shelters; i++)
+		if (s->stale_at[i] != 0 && s->stale_at[i] <= now)
+			return true;
+	return false;
+}
+
+/* One shelter missed its deadline: its beds become unknown. */
+static int
+mark_stale(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
+    int64_t now)
+{
+	const struct reg_region *region = &s->reg->regions[sh->region];
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	struct shelter_state st, next;
+	struct aggregate ragg, nagg;
+	size_t n;
+	int rc;
+
+	if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+		return rc;
+	if (st.seq == 0 || st.stale ||
+	    st.received_at + api_deadline(s, sh) > now)
+		return 0; /* reported meanwhile, or already stale */
+	if ((rc = store_get_region(s->store, txn, region->id, &ragg)) != 0 ||
+	    (rc = store_get_national(s->store, txn, &nagg)) != 0)
+		return rc;
+	next = st;
+	next.stale = 1;
+	n = esc_apply(&s->cfg->esc, &st, &ragg, &nagg, &next, tr);
+	if ((rc = store_put_shelter(s->store, txn, sh->id, &st)) != 0 ||
+	    (rc = store_put_region(s->store, txn, region->id, &ragg)) != 0 ||
+	    (rc = store_put_national(s->store, txn, &nagg)) != 0)
+		return rc;
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_SHELTER;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
+	ev.region_id = (char *)region->id;
+	ev.shelter_id = (char *)sh->id;
+	for (int c = 0; c < CAT_COUNT; c++)
+		if (st.present & (1u << c))
+			ev.capacity += st.beds[c].capacity;
+	if ((rc = events_emit(s, txn, &ev, now)) != 0)
+		return rc;
+	log_warn("shelter %s is stale: no report since %" PRId64 " s ago",
+	    sh->id, now - st.received_at);
+	for (size_t i = 0; i < n; i++)
+		if ((rc = events_emit_transition(s, txn, &tr[i],
+		    tr[i].scope == SCOPE_NATIONAL ? NULL : region->id, NULL,
+		    now)) != 0)
+			return rc;
+	return 0;
+}
+
+int
+api_stale_sweep(struct server *s, MDB_txn *txn, int64_t now)
+{
+	int rc;
+
+	for (size_t i = 0; i < s->reg->n_shelters; i++) {
+		if (s->stale_at[i] == 0 || s->stale_at[i] > now)
+			continue;
+		if ((rc = mark_stale(s, txn, &s->reg->shelters[i], now)) != 0)
+			return rc;
+		s->stale_at[i] = 0;
+	}
+	return 0;
 }
 
 /* ---- startup --------------------------------------------------------- */
@@ -689,6 +751,8 @@ api_reconcile(struct server *s)
 		if ((rc = store_get_shelter(s->store, txn, reg->shelters[i].id,
 		    &st)) != 0)
 			goto out;
+		s->stale_at[i] = (st.seq != 0 && !st.stale) ? st.received_at +
+		    api_deadline(s, &reg->shelters[i]) : 0;
 		aggregate_add(&aggs[reg->shelters[i].region], &st, +1);
 		aggregate_add(&nation, &st, +1);
 	}
@@ -709,7 +773,8 @@ api_reconcile(struct server *s)
 		n = esc_reevaluate(&s->cfg->esc,
 		    national ? SCOPE_NATIONAL : SCOPE_REGION, a, tr);
 		for (size_t k = 0; k < n; k++)
-			if ((rc = emit(s, txn, &tr[k], rid, NULL, now)) != 0)
+			if ((rc = events_emit_transition(s, txn, &tr[k], rid,
+			    NULL, now)) != 0)
 				goto out;
 		rc = national ? store_put_national(s->store, txn, a) :
 		    store_put_region(s->store, txn, rid, a);
@@ -728,7 +793,7 @@ out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	if (rc != 0)
-		api_drop_events(s);
+		events_drop_from(s, 0);
 	free(aggs);
 	return rc;
 }

@@ -23,6 +23,9 @@ config_defaults(struct config *cfg)
 	cfg->queue_max = 65536;
 	cfg->events_page_max = 1000;
 	cfg->max_batch_updates = 1000;
+	cfg->tick_ms = 1000;
+	cfg->deadline_secs = 3600;
+	cfg->reescalate_secs = 900;
 	esc_thresholds_default(&cfg->esc);
 	validate_limits_default(&cfg->limits);
 }
@@ -55,6 +58,11 @@ static const struct key keys[] = {
 	NUM("daemon", "events_page_max", K_U32, events_page_max, 1, 100000),
 	NUM("daemon", "max_batch_updates", K_U32, max_batch_updates, 1,
 	    100000),
+	NUM("daemon", "tick_ms", K_U32, tick_ms, 50, 60000),
+	NUM("reporting", "deadline_secs", K_U32, deadline_secs, 1,
+	    366u * 86400),
+	NUM("alerts", "reescalate_secs", K_U32, reescalate_secs, 1,
+	    30u * 86400),
 	NUM("escalation", "region_warning_pct", K_U32,
 	    esc.region_warning_pct, 1, 100),
 	NUM("escalation", "region_critical_pct", K_U32,

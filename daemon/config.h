@@ -27,6 +27,11 @@ struct config {
 	uint32_t queue_max;               /* received, not yet applied, 65536 */
 	uint32_t events_page_max;         /* replay page size cap, 1000 */
 	uint32_t max_batch_updates;       /* updates per OccupancyBatch, 1000 */
+	uint32_t tick_ms;                 /* housekeeping timer, 1000 */
+	/* [reporting] */
+	uint32_t deadline_secs;           /* stale after this silence, 3600 */
+	/* [alerts] */
+	uint32_t reescalate_secs;         /* unacked critical again, 900 */
 	/* [escalation] */
 	struct esc_thresholds esc;
 	/* [validation] */

@@ -45,7 +45,10 @@ usage(FILE *out)
 	    "\n"
 	    "Flags override the config file; the file overrides the defaults.\n"
 	    "SIGINT/SIGTERM: apply and acknowledge what was received, then "
-	    "exit 0.\n");
+	    "exit 0.\n"
+	    "SIGHUP: re-read the config file: thresholds, deadlines and "
+	    "re-escalation\ntime apply at once, without dropping "
+	    "connections.\n");
 }
 
 static char *
@@ -107,10 +110,54 @@ out:
 	return rc;
 }
 
-enum { OPT_API = 256, OPT_EVENTS };
+enum { OPT_API = 256, OPT_EVENTS, OPT_MAX };
+
+/* What the command line said: kept so SIGHUP can rebuild the same
+ * configuration from the (changed) file. */
+struct args {
+	const char *config_path;
+	const char *flag_val[OPT_MAX];
+};
+
+static const char *const flag_key[OPT_MAX] = {
+	['d'] = "data_dir",
+	['r'] = "registry_dir",
+	['l'] = "log_level",
+	[OPT_API] = "api_url",
+	[OPT_EVENTS] = "events_url",
+};
+
+/* Defaults, then the file, then the flags. 0 or -1 with err. */
+static int
+build_config(const struct args *a, struct config *cfg, char *err,
+    size_t errlen)
+{
+	config_defaults(cfg);
+	if (a->config_path != NULL &&
+	    config_load(cfg, a->config_path, err, errlen) != 0)
+		return -1;
+	for (int k = 0; k < OPT_MAX; k++)
+		if (a->flag_val[k] != NULL && config_set(cfg, "daemon",
+		    flag_key[k], a->flag_val[k], err, errlen) != 0)
+			return -1;
+	return config_check(cfg, err, errlen);
+}
 
 static int
-parse_args(int argc, char **argv, struct config *cfg)
+reload(struct config *out, void *arg)
+{
+	char err[512];
+
+	if (build_config(arg, out, err, sizeof(err)) != 0) {
+		log_err("reload: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0: run; 1: done (help/version); 2: usage error. */
+static int
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -123,31 +170,19 @@ parse_args(int argc, char **argv, struct config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	/* Flags win over the file, so read the file first. */
-	const char *flag_key[OPT_EVENTS + 1] = { 0 };
-	const char *flag_val[OPT_EVENTS + 1] = { 0 };
-	char err[512];
 	int c;
 
-	flag_key['d'] = "data_dir";
-	flag_key['r'] = "registry_dir";
-	flag_key[OPT_API] = "api_url";
-	flag_key[OPT_EVENTS] = "events_url";
-	flag_key['l'] = "log_level";
 	while ((c = getopt_long(argc, argv, "c:d:r:l:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			if (config_load(cfg, optarg, err, sizeof(err)) != 0) {
-				fprintf(stderr, "shelterd: %s\n", err);
-				return 2;
-			}
+			a->config_path = optarg;
 			break;
 		case 'd':
 		case 'r':
 		case 'l':
 		case OPT_API:
 		case OPT_EVENTS:
-			flag_val[c] = optarg;
+			a->flag_val[c] = optarg;
 			break;
 		case 'V':
 			printf("shelterd %s\n", SHELTERD_VERSION);
@@ -165,31 +200,26 @@ parse_args(int argc, char **argv, struct config *cfg)
 		    "Try 'shelterd --help'.\n", argv[optind]);
 		return 2;
 	}
-	for (int k = 0; k <= OPT_EVENTS; k++)
-		if (flag_val[k] != NULL && config_set(cfg, "daemon",
-		    flag_key[k], flag_val[k], err, sizeof(err)) != 0) {
-			fprintf(stderr, "shelterd: %s\n", err);
-			return 2;
-		}
-	if (config_check(cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "shelterd: %s\n", err);
-		return 2;
-	}
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	static struct args args;
 	static struct config cfg;
 	static struct registry reg;
 	static struct store store;
 	static struct server server;
 	int rc, status = EXIT_FAILURE;
+	char err[512];
 
-	config_defaults(&cfg);
-	if ((rc = parse_args(argc, argv, &cfg)) != 0)
+	if ((rc = parse_args(argc, argv, &args)) != 0)
 		return rc == 1 ? EXIT_SUCCESS : 2;
+	if (build_config(&args, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelterd: %s\n", err);
+		return 2;
+	}
 	log_set_level(log_level_parse(cfg.log_level));
 	log_info("shelterd %s starting", SHELTERD_VERSION);
 
@@ -201,6 +231,8 @@ main(int argc, char **argv)
 	    (unsigned long long)cfg.map_size_mb);
 	if (server_init(&server, &cfg, &reg, &store) != 0)
 		goto out_server;
+	server.reload = reload;
+	server.reload_arg = &args;
 	if (server_run(&server) == 0)
 		status = EXIT_SUCCESS;
 out_server:

@@ -128,7 +128,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 			s->stats.commit_failures++;
 			log_err("%zu updates not committed: %s",
 			    writes, store_strerror(rc));
-			api_drop_events(s);
+			events_drop_from(s, 0);
 			for (size_t i = 0; i < n; i++)
 				if (api_is_write(&items[i]))
 					api_fail_updates(&items[i], rc);
@@ -154,7 +154,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 	}
 	if (rtxn != NULL)
 		mdb_txn_abort(rtxn);
-	api_publish_events(s);
+	events_publish(s);
 	log_debug("batch: %zu requests, %zu writes", n, writes);
 }
 
@@ -189,6 +189,96 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&s->wake, NULL);
 	uv_close((uv_handle_t *)&s->sig_int, NULL);
 	uv_close((uv_handle_t *)&s->sig_term, NULL);
+	uv_close((uv_handle_t *)&s->sig_hup, NULL);
+	uv_close((uv_handle_t *)&s->tick, NULL);
+}
+
+/*
+ * Housekeeping on the loop thread, between batches (so still the only
+ * writer): shelters that missed their deadline become stale, unacknowledged
+ * critical alerts are published again. A write txn only when there is work.
+ */
+static void
+on_tick(uv_timer_t *h)
+{
+	struct server *s = h->data;
+	int64_t now = (int64_t)time(NULL);
+	MDB_txn *txn = NULL;
+	bool stale, alerts = false;
+	int rc;
+
+	stale = api_stale_any_due(s, now);
+	if (store_begin(s->store, NULL, 0, &txn) == 0) {
+		alerts = alerts_any_due(s, txn, now);
+		mdb_txn_abort(txn);
+	}
+	if (!stale && !alerts)
+		return;
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0)
+		goto fail;
+	rc = store_get_next_event_seq(s->store, txn, &s->next_event_seq);
+	if (rc == 0 && stale)
+		rc = api_stale_sweep(s, txn, now);
+	if (rc == 0 && alerts)
+		rc = alerts_reescalate(s, txn, now);
+	if (rc == 0)
+		rc = store_put_next_event_seq(s->store, txn,
+		    s->next_event_seq);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	if (rc == 0) {
+		events_publish(s);
+		return;
+	}
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	events_drop_from(s, 0);
+	log_err("housekeeping not committed: %s (retrying next tick)",
+	    store_strerror(rc));
+	/* Stale marks were cleared in memory; rebuild them from the store. */
+	api_reconcile(s);
+	events_publish(s);
+}
+
+/* SIGHUP: new thresholds, deadlines and re-escalation time; sockets, data
+ * dir and registry stay as they are. */
+static void
+on_hup(uv_signal_t *h, int signum)
+{
+	struct server *s = h->data;
+	struct config next;
+	int rc;
+
+	(void)signum;
+	if (s->reload == NULL || s->reload(&next, s->reload_arg) != 0) {
+		log_err("SIGHUP: configuration not reloaded; keeping the "
+		    "current one");
+		return;
+	}
+	if (strcmp(next.api_url, s->cfg->api_url) != 0 ||
+	    strcmp(next.events_url, s->cfg->events_url) != 0 ||
+	    strcmp(next.data_dir, s->cfg->data_dir) != 0 ||
+	    strcmp(next.registry_dir, s->cfg->registry_dir) != 0 ||
+	    next.map_size_mb != s->cfg->map_size_mb)
+		log_warn("SIGHUP: sockets, data dir, registry and map size "
+		    "change only with a restart");
+	s->cfg->esc = next.esc;
+	s->cfg->limits = next.limits;
+	s->cfg->deadline_secs = next.deadline_secs;
+	s->cfg->reescalate_secs = next.reescalate_secs;
+	/* Levels follow the new thresholds at once. */
+	if ((rc = api_reconcile(s)) != 0)
+		log_err("SIGHUP: re-evaluation failed: %s",
+		    store_strerror(rc));
+	events_publish(s);
+	log_info("SIGHUP: configuration reloaded (warning %u%%, critical "
+	    "%u%%, hysteresis %u, deadline %u s, re-escalation %u s)",
+	    s->cfg->esc.region_warning_pct, s->cfg->esc.region_critical_pct,
+	    s->cfg->esc.hysteresis_pct, s->cfg->deadline_secs,
+	    s->cfg->reescalate_secs);
 }
 
 /* ---- setup ----------------------------------------------------------- */
@@ -214,7 +304,7 @@ listen_on(nng_socket sock, const char *what, const char *url)
 }
 
 int
-server_init(struct server *s, const struct config *cfg,
+server_init(struct server *s, struct config *cfg,
     const struct registry *reg, struct store *st)
 {
 	int rv;
@@ -227,7 +317,8 @@ server_init(struct server *s, const struct config *cfg,
 	s->q_cap = 1024;
 	s->queue = malloc(s->q_cap * sizeof(*s->queue));
 	s->items = calloc(cfg->batch_max, sizeof(*s->items));
-	REQUIRE(s->queue != NULL && s->items != NULL);
+	s->stale_at = calloc(reg->n_shelters + 1, sizeof(*s->stale_at));
+	REQUIRE(s->queue != NULL && s->items != NULL && s->stale_at != NULL);
 	REQUIRE(uv_mutex_init(&s->lock) == 0);
 
 	if ((rv = nng_rep0_open_raw(&s->api)) != 0 ||
@@ -247,7 +338,10 @@ server_init(struct server *s, const struct config *cfg,
 	s->wake.data = s;
 	REQUIRE(uv_signal_init(s->loop, &s->sig_int) == 0);
 	REQUIRE(uv_signal_init(s->loop, &s->sig_term) == 0);
-	s->sig_int.data = s->sig_term.data = s;
+	REQUIRE(uv_signal_init(s->loop, &s->sig_hup) == 0);
+	REQUIRE(uv_timer_init(s->loop, &s->tick) == 0);
+	s->sig_int.data = s->sig_term.data = s->sig_hup.data = s;
+	s->tick.data = s;
 	REQUIRE(nng_aio_alloc(&s->recv_aio, on_recv, s) == 0);
 	return 0;
 }
@@ -261,9 +355,11 @@ server_run(struct server *s)
 		log_err("cannot reconcile the store: %s", store_strerror(rc));
 		return -1;
 	}
-	api_publish_events(s);
+	events_publish(s);
 	uv_signal_start(&s->sig_int, on_signal, SIGINT);
 	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&s->sig_hup, on_hup, SIGHUP);
+	uv_timer_start(&s->tick, on_tick, s->cfg->tick_ms, s->cfg->tick_ms);
 	nng_recv_aio(s->api, s->recv_aio);
 	log_info("ready: %zu regions, %zu shelters", s->reg->n_regions,
 	    s->reg->n_shelters);
@@ -288,10 +384,11 @@ server_deinit(struct server *s)
 	nng_close(s->events);
 	for (size_t i = 0; i < s->q_len; i++)
 		nng_msg_free(s->queue[(s->q_head + i) % s->q_cap]);
-	api_drop_events(s);
+	events_drop_from(s, 0);
 	free(s->pending_events);
 	free(s->queue);
 	free(s->items);
+	free(s->stale_at);
 	uv_mutex_destroy(&s->lock);
 	uv_loop_close(s->loop);
 }

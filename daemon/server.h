@@ -40,6 +40,8 @@ struct item {
 	struct update_result *results;
 	size_t n_updates;
 	struct update_result one;
+	bool is_write;                /* update, batch or ack: in the txn */
+	struct alert_state alert;     /* ack_alert: the alert as now */
 };
 
 struct counters {
@@ -49,14 +51,20 @@ struct counters {
 	uint64_t commit_failures;
 };
 
+/* Re-read the configuration (SIGHUP) into *out; 0 or -1 (logged). */
+typedef int (*server_reload_fn)(struct config *out, void *arg);
+
 struct server {
-	const struct config *cfg;
+	struct config *cfg;
+	server_reload_fn reload;
+	void *reload_arg;
 	const struct registry *reg;
 	struct store *store;
 
 	uv_loop_t *loop;
 	uv_async_t wake;
-	uv_signal_t sig_int, sig_term;
+	uv_signal_t sig_int, sig_term, sig_hup;
+	uv_timer_t tick;              /* stale reports, re-escalation */
 
 	nng_socket api, events;
 	nng_aio *recv_aio;
@@ -75,10 +83,15 @@ struct server {
 	size_t n_events, cap_events;
 	uint64_t next_event_seq;      /* valid inside a write txn */
 
+	/* Per registry shelter: when it becomes stale (unix seconds), 0 if
+	 * it never reported or is stale already. Only finds candidates: the
+	 * store decides. */
+	int64_t *stale_at;
+
 	struct counters stats;
 };
 
-int server_init(struct server *s, const struct config *cfg,
+int server_init(struct server *s, struct config *cfg,
     const struct registry *reg, struct store *st);
 /* Runs until SIGINT/SIGTERM; returns 0 on a clean stop. */
 int server_run(struct server *s);
@@ -101,8 +114,34 @@ void api_reply(struct server *s, MDB_txn *rtxn, struct item *it);
  * changed) and re-evaluate region/national levels under the current
  * thresholds. */
 int api_reconcile(struct server *s);
-/* Send the events built by the last committed txn, or drop them. */
-void api_publish_events(struct server *s);
-void api_drop_events(struct server *s);
+/* The reporting deadline of a registry shelter, in seconds. */
+int64_t api_deadline(const struct server *s, const struct reg_shelter *sh);
+/* Mark shelters whose deadline passed as stale, in txn. */
+bool api_stale_any_due(const struct server *s, int64_t now);
+int api_stale_sweep(struct server *s, MDB_txn *txn, int64_t now);
+
+/* events.c: number, log (in txn) and later publish events. */
+struct esc_transition;
+int events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
+    int64_t now);
+int events_emit_transition(struct server *s, MDB_txn *txn,
+    const struct esc_transition *tr, const char *region_id,
+    const char *shelter_id, int64_t now);
+/* Forget events built since the count was `from` (their txn aborted). */
+void events_drop_from(struct server *s, size_t from);
+/* Send the events of the txn that just committed. */
+void events_publish(struct server *s);
+
+/* alerts.c: the open alerts table. */
+int alerts_track(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev);
+/* 0, a positive CODE, or a negative STORE_* error. */
+int alerts_ack(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__AckAlert *req, struct alert_state *out, char *err,
+    size_t errlen, int64_t now);
+bool alerts_any_due(struct server *s, MDB_txn *rtxn, int64_t now);
+int alerts_reescalate(struct server *s, MDB_txn *txn, int64_t now);
+void alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out);
+int alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
+    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
 
 #endif

@@ -130,7 +130,8 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    (rc = mdb_dbi_open(txn, "shelters", MDB_CREATE, &st->shelters)) ||
 	    (rc = mdb_dbi_open(txn, "regions", MDB_CREATE, &st->regions)) ||
 	    (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &st->events)) ||
-	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)))
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)) ||
+	    (rc = mdb_dbi_open(txn, "alerts", MDB_CREATE, &st->alerts)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {
@@ -300,6 +301,60 @@ store_events_since(struct store *st, MDB_txn *txn, uint64_t after,
 			break;
 		n++;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? STORE_OK : store_error(rc);
+}
+
+int
+store_get_alert(struct store *st, MDB_txn *txn, const char *key,
+    struct alert_state *out)
+{
+	return get_fixed(txn, st->alerts, key, strlen(key), out, sizeof(*out));
+}
+
+int
+store_put_alert(struct store *st, MDB_txn *txn, const char *key,
+    const struct alert_state *a)
+{
+	return put(txn, st->alerts, key, strlen(key), a, sizeof(*a));
+}
+
+int
+store_del_alert(struct store *st, MDB_txn *txn, const char *key)
+{
+	MDB_val k = { strlen(key), (void *)key };
+	int rc = mdb_del(txn, st->alerts, &k, NULL);
+
+	return rc == MDB_NOTFOUND ? STORE_OK : store_error(rc);
+}
+
+int
+store_alerts_each(struct store *st, MDB_txn *txn, store_alert_fn fn,
+    void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char key[160];
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->alerts, &cur)) != 0)
+		return store_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct alert_state a;
+
+		if (v.mv_size != sizeof(a) || k.mv_size >= sizeof(key)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&a, v.mv_data, sizeof(a));
+		memcpy(key, k.mv_data, k.mv_size);
+		key[k.mv_size] = '\0';
+		/* fn may write to this txn, which would invalidate the
+		 * cursor's page: it gets copies, and we stop on request. */
+		if (fn(arg, key, &a) != 0)
+			break;
 	}
 	mdb_cursor_close(cur);
 	return (rc == 0 || rc == MDB_NOTFOUND) ? STORE_OK : store_error(rc);

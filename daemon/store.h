@@ -24,7 +24,21 @@ enum {
 };
 
 /* Bump when a stored struct changes layout. */
-#define STORE_SCHEMA_VERSION 1u
+#define STORE_SCHEMA_VERSION 2u
+
+/* An open alert (see daemon/alerts.c). */
+struct alert_state {
+	uint64_t opened_seq;    /* event that raised it; 0: no alert */
+	uint64_t last_seq;      /* its latest publication */
+	int64_t opened_at;
+	int64_t published_at;   /* last (re)publication */
+	int64_t acked_at;
+	uint32_t step;          /* re-publications while unacknowledged */
+	uint8_t kind, scope, level, category;
+	char region[32];
+	char shelter[32];
+	char acked_by[48];
+};
 
 struct store {
 	MDB_env *env;
@@ -32,6 +46,7 @@ struct store {
 	MDB_dbi regions;  /* region id -> struct aggregate */
 	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */
 	MDB_dbi meta;     /* "schema", "national", "next_event_seq" */
+	MDB_dbi alerts;   /* "kind/scope/region/shelter/category" -> alert */
 };
 
 const char *store_strerror(int err);
@@ -64,6 +79,18 @@ int store_get_next_event_seq(struct store *st, MDB_txn *txn, uint64_t *out);
 int store_put_next_event_seq(struct store *st, MDB_txn *txn, uint64_t seq);
 int store_put_event(struct store *st, MDB_txn *txn, uint64_t seq,
     const void *data, size_t len);
+
+/* A missing alert reads as opened_seq == 0. */
+int store_get_alert(struct store *st, MDB_txn *txn, const char *key,
+    struct alert_state *out);
+int store_put_alert(struct store *st, MDB_txn *txn, const char *key,
+    const struct alert_state *a);
+int store_del_alert(struct store *st, MDB_txn *txn, const char *key);
+/* Call fn for each open alert; fn returns 0 to go on. */
+typedef int (*store_alert_fn)(void *arg, const char *key,
+    const struct alert_state *a);
+int store_alerts_each(struct store *st, MDB_txn *txn, store_alert_fn fn,
+    void *arg);
 
 /* Call fn for each event with seq > after, at most limit of them; fn
  * returns 0 to go on. */

@@ -27,6 +27,12 @@ usage(FILE *out)
 	    "  shelter ID    one shelter: registry entry and last report\n"
 	    "  regions       the regions, their neighbours and shelter "
 	    "counts\n"
+	    "  alerts        the open alerts, oldest first, with age and "
+	    "who\n"
+	    "                acknowledged them\n"
+	    "  ack SEQ --by DESK\n"
+	    "                acknowledge the open alert that event SEQ "
+	    "belongs to\n"
 	    "\n"
 	    "Options:\n"
 	    "  -j, --json        JSON instead of a table\n"
@@ -34,6 +40,8 @@ usage(FILE *out)
 	    DEFAULT_API_URL ")\n"
 	    "  -T, --timeout MS  wait at most MS for the answer (default "
 	    "5000)\n"
+	    "  -b, --by DESK     with ack: the desk or role taking the "
+	    "alert on\n"
 	    "  -h, --help        print this help and exit\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 refused by the daemon, 2 bad usage, 3 "
@@ -56,6 +64,7 @@ totals_json(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddNumberToObject(o, "occupied", t->occupied);
 	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
 	cJSON_AddNumberToObject(o, "free", t->free);
+	cJSON_AddNumberToObject(o, "unknown", t->unknown);
 	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
 	/* A level of 0 is "ok" in a picture, "cleared" in an event. */
 	cJSON_AddStringToObject(o, "level",
@@ -69,9 +78,10 @@ totals_row(const char *id, const char *name,
 {
 	struct totals tt = { .capacity = t->capacity, .free = t->free };
 
-	printf("%-8s %-26.26s %-9s %8u %8u %5u %6u %4u%%  %s\n", id, name,
-	    cat_name((int)t->category), t->capacity, t->occupied,
-	    t->out_of_service, t->free, totals_pct(&tt), lvl((int)t->level));
+	printf("%-8s %-26.26s %-9s %8u %8u %5u %6u %7u %4u%%  %s\n", id,
+	    name, cat_name((int)t->category), t->capacity, t->occupied,
+	    t->out_of_service, t->free, t->unknown, totals_pct(&tt),
+	    lvl((int)t->level));
 }
 
 static void
@@ -92,6 +102,8 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 			cJSON_AddNumberToObject(o, "shelters", rs->shelters);
 			cJSON_AddNumberToObject(o, "shelters_reported",
 			    rs->shelters_reported);
+			cJSON_AddNumberToObject(o, "shelters_stale",
+			    rs->shelters_stale);
 			for (size_t c = 0; c < rs->n_totals; c++)
 				cJSON_AddItemToObject(cats, cat_name((int)
 				    rs->totals[c]->category),
@@ -108,8 +120,9 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		client_print_json(root);
 		return;
 	}
-	printf("%-8s %-26s %-9s %8s %8s %5s %6s %5s  %s\n", "REGION", "NAME",
-	    "CATEGORY", "CAPACITY", "OCCUPIED", "OOS", "FREE", "OCC", "LEVEL");
+	printf("%-8s %-26s %-9s %8s %8s %5s %6s %7s %5s  %s\n", "REGION",
+	    "NAME", "CATEGORY", "CAPACITY", "OCCUPIED", "OOS", "FREE",
+	    "UNKNOWN", "OCC", "LEVEL");
 	for (size_t r = 0; r < st->n_regions; r++) {
 		const Shelterd__V1__RegionStatus *rs = st->regions[r];
 
@@ -142,6 +155,9 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 		    status_name((int)sh->status));
 		cJSON_AddNumberToObject(o, "security_level",
 		    sh->security_level);
+		cJSON_AddBoolToObject(o, "stale", sh->stale);
+		cJSON_AddNumberToObject(o, "deadline_secs",
+		    (double)sh->deadline_secs);
 		cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
 		cJSON_AddStringToObject(o, "observed_at", seen);
 		cJSON_AddStringToObject(o, "received_at", got);
@@ -167,9 +183,10 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 		printf("status    no report yet\n");
 		return;
 	}
-	printf("status    %s\nlast seq  %" PRIu64 "\nobserved  %s\n"
-	    "received  %s\n", status_name((int)sh->status), sh->last_seq,
-	    seen, got);
+	printf("status    %s%s\nlast seq  %" PRIu64 "\nobserved  %s\n"
+	    "received  %s\n", status_name((int)sh->status),
+	    sh->stale ? " (STALE: missed its reporting deadline; beds "
+	    "unknown)" : "", sh->last_seq, seen, got);
 	printf("%-9s %8s %8s %5s\n", "CATEGORY", "CAPACITY", "OCCUPIED",
 	    "OOS");
 	for (size_t i = 0; i < sh->n_beds; i++)
@@ -212,6 +229,52 @@ print_regions(const Shelterd__V1__RegionsReply *rr, bool json)
 		client_print_json(arr);
 }
 
+static void
+print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
+{
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+
+	if (!json)
+		printf("%-6s %-8s %-9s %-8s %-10s %-9s %8s %4s  %s\n", "ALERT",
+		    "LEVEL", "SCOPE", "REGION", "SHELTER", "CATEGORY", "AGE",
+		    "STEP", "ACKNOWLEDGED");
+	for (size_t i = 0; i < ar->n_alerts; i++) {
+		const Shelterd__V1__Alert *a = ar->alerts[i];
+		const char *cat = cat_name((int)a->category);
+		long long age = (long long)(ar->now - a->opened_at);
+		char agebuf[32], acked[96];
+
+		if (json) {
+			cJSON_AddItemToArray(arr, client_alert_json(a,
+			    ar->now));
+			continue;
+		}
+		if (age >= 3600)
+			snprintf(agebuf, sizeof(agebuf), "%lldh%02lldm",
+			    age / 3600, age % 3600 / 60);
+		else
+			snprintf(agebuf, sizeof(agebuf), "%lldm%02llds",
+			    age / 60, age % 60);
+		if (*a->acknowledged_by)
+			snprintf(acked, sizeof(acked), "%s",
+			    a->acknowledged_by);
+		else
+			snprintf(acked, sizeof(acked), "no");
+		printf("#%-5llu %-8s %-9s %-8s %-10s %-9s %8s %4u  %s\n",
+		    (unsigned long long)a->opened_seq,
+		    level_name((int)a->level),
+		    a->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE ?
+		    "stale" : client_scope_name((int)a->scope),
+		    *a->region_id ? a->region_id : "NL",
+		    *a->shelter_id ? a->shelter_id : "-", cat ? cat : "-",
+		    agebuf, a->step, acked);
+	}
+	if (json)
+		client_print_json(arr);
+	else if (ar->n_alerts == 0)
+		printf("no open alerts\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,6 +282,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "by", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -226,6 +290,9 @@ main(int argc, char **argv)
 	Shelterd__V1__StatusQuery sq = SHELTERD__V1__STATUS_QUERY__INIT;
 	Shelterd__V1__ShelterQuery shq = SHELTERD__V1__SHELTER_QUERY__INIT;
 	Shelterd__V1__RegionsQuery rq = SHELTERD__V1__REGIONS_QUERY__INIT;
+	Shelterd__V1__AlertsQuery aq = SHELTERD__V1__ALERTS_QUERY__INIT;
+	const char *by = NULL;
+	long long seq;
 	Shelterd__V1__Reply *reply;
 	const char *api = client_default_api(), *cmd;
 	long long timeout = 5000;
@@ -233,7 +300,7 @@ main(int argc, char **argv)
 	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "ja:T:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ja:T:b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -248,6 +315,9 @@ main(int argc, char **argv)
 				    "be milliseconds\n");
 				return EXIT_USAGE;
 			}
+			break;
+		case 'b':
+			by = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -273,6 +343,18 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "regions") == 0 && optind == argc) {
 		req.body_case = SHELTERD__V1__REQUEST__BODY_REGIONS;
 		req.regions = &rq;
+	} else if (strcmp(cmd, "alerts") == 0 && optind == argc) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_ALERTS;
+		req.alerts = &aq;
+	} else if (strcmp(cmd, "ack") == 0 && optind + 1 == argc) {
+		if ((seq = client_parse_num(argv[optind], INT64_MAX)) < 1 ||
+		    by == NULL) {
+			fprintf(stderr, "shelterctl: usage: shelterctl ack "
+			    "EVENT_SEQ --by DESK\n");
+			return EXIT_USAGE;
+		}
+		return client_ack(api, (int)timeout, (unsigned long long)seq,
+		    by, json, "shelterctl");
 	} else {
 		fprintf(stderr, "shelterctl: unknown command or wrong "
 		    "arguments: '%s'\nTry 'shelterctl --help'.\n", cmd);
@@ -293,6 +375,8 @@ main(int argc, char **argv)
 		print_shelter(reply->shelter, json);
 	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_REGIONS) {
 		print_regions(reply->regions, json);
+	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_ALERTS) {
+		print_alerts(reply->alerts, json);
 	} else {
 		fprintf(stderr, "shelterctl: unexpected answer\n");
 		rc = EXIT_REFUSED;

@@ -1,0 +1,355 @@
+/*
+ * alerts.c — open alerts: raised by an event, lowered or cleared by later
+ * ones, acknowledged by a coordinator, and published again (one step higher)
+ * while a critical one stays unacknowledged.
+ *
+ * The alert table lives in LMDB next to the event log and changes in the
+ * same txn as the events that move it, so after a crash the two agree.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "server.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
+
+static void
+alert_key(int kind, int scope, const char *region, const char *shelter,
+    int category, char *key, size_t len)
+{
+	snprintf(key, len, "%d/%d/%s/%s/%d", kind, scope, region, shelter,
+	    category);
+}
+
+static void
+copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+int
+alerts_track(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev)
+{
+	struct alert_state a;
+	char key[160];
+	int rc;
+
+	alert_key((int)ev->kind, (int)ev->scope, ev->region_id,
+	    ev->shelter_id, (int)ev->category, key, sizeof(key));
+	if ((rc = store_get_alert(s->store, txn, key, &a)) != 0)
+		return rc;
+	if (ev->level == SHELTERD__V1__LEVEL__LEVEL_OK) {
+		ev->alert_seq = a.opened_seq;
+		return a.opened_seq ? store_del_alert(s->store, txn, key) : 0;
+	}
+	if (a.opened_seq == 0) {
+		memset(&a, 0, sizeof(a));
+		a.opened_seq = ev->event_seq;
+		a.opened_at = ev->at;
+		a.kind = (uint8_t)ev->kind;
+		a.scope = (uint8_t)ev->scope;
+		a.category = (uint8_t)ev->category;
+		copy_str(a.region, sizeof(a.region), ev->region_id);
+		copy_str(a.shelter, sizeof(a.shelter), ev->shelter_id);
+	} else if ((int)ev->level > a.level) {
+		/* Worse than what was acknowledged: it needs a new ack. */
+		a.acked_by[0] = '\0';
+		a.acked_at = 0;
+		a.step = 0;
+	}
+	a.level = (uint8_t)ev->level;
+	a.last_seq = ev->event_seq;
+	a.published_at = ev->at;
+	ev->alert_seq = a.opened_seq;
+	return store_put_alert(s->store, txn, key, &a);
+}
+
+static void
+fill_alert(Shelterd__V1__Alert *out, struct alert_state *a)
+{
+	shelterd__v1__alert__init(out);
+	out->opened_seq = a->opened_seq;
+	out->last_seq = a->last_seq;
+	out->opened_at = a->opened_at;
+	out->scope = (Shelterd__V1__Scope)a->scope;
+	out->level = (Shelterd__V1__Level)a->level;
+	out->kind = (Shelterd__V1__EventKind)a->kind;
+	out->region_id = a->region;
+	out->shelter_id = a->shelter;
+	out->category = (Shelterd__V1__Category)a->category;
+	out->step = a->step;
+	out->acknowledged_by = a->acked_by;
+	out->acknowledged_at = a->acked_at;
+}
+
+/* ---- acknowledging --------------------------------------------------- */
+
+struct find {
+	uint64_t seq;
+	char key[160];
+	struct alert_state a;
+	bool found;
+};
+
+static int
+match_seq(void *arg, const char *key, const struct alert_state *a)
+{
+	struct find *f = arg;
+
+	if (a->opened_seq != f->seq && a->last_seq != f->seq)
+		return 0;
+	f->found = true;
+	f->a = *a;
+	snprintf(f->key, sizeof(f->key), "%s", key);
+	return 1;
+}
+
+int
+alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
+    struct alert_state *out, char *err, size_t errlen, int64_t now)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+	struct find f = { .seq = req->event_seq };
+	size_t by_len = req->by ? strlen(req->by) : 0;
+	int rc;
+
+	if (by_len == 0 || by_len >= sizeof(f.a.acked_by)) {
+		snprintf(err, errlen, "say who acknowledges (by: a desk or "
+		    "role, 1 to %zu characters)", sizeof(f.a.acked_by) - 1);
+		return CODE(BAD_REQUEST);
+	}
+	if ((rc = store_alerts_each(s->store, txn, match_seq, &f)) != 0)
+		return -rc;
+	if (!f.found) {
+		snprintf(err, errlen, "no open alert with event_seq %" PRIu64
+		    " (it may have cleared; see shelterctl alerts)",
+		    req->event_seq);
+		return CODE(NOT_FOUND);
+	}
+	if (f.a.acked_at != 0) {
+		snprintf(err, errlen, "alert %" PRIu64 " was already "
+		    "acknowledged by %s", f.a.opened_seq, f.a.acked_by);
+		*out = f.a;
+		return CODE(CONFLICT);
+	}
+	copy_str(f.a.acked_by, sizeof(f.a.acked_by), req->by);
+	f.a.acked_at = now;
+	if ((rc = store_put_alert(s->store, txn, f.key, &f.a)) != 0)
+		return -rc;
+	/* Tell the other coordinators that this one is taken. */
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED;
+	ev.scope = (Shelterd__V1__Scope)f.a.scope;
+	ev.level = ev.previous_level = (Shelterd__V1__Level)f.a.level;
+	ev.region_id = f.a.region;
+	ev.shelter_id = f.a.shelter;
+	ev.category = (Shelterd__V1__Category)f.a.category;
+	ev.step = f.a.step;
+	ev.alert_seq = f.a.opened_seq;
+	ev.acknowledged_by = f.a.acked_by;
+	if ((rc = events_emit(s, txn, &ev, now)) != 0)
+		return -rc;
+	log_info("alert %" PRIu64 " acknowledged by %s", f.a.opened_seq,
+	    f.a.acked_by);
+	*out = f.a;
+	return 0;
+}
+
+void
+alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out)
+{
+	fill_alert(out, a);
+}
+
+/* ---- re-escalation --------------------------------------------------- */
+
+struct due {
+	struct server *s;
+	int64_t now;
+	size_t n, cap;
+	char (*keys)[160];
+	struct alert_state *alerts;
+};
+
+static bool
+is_due(const struct server *s, const struct alert_state *a, int64_t now)
+{
+	return a->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL &&
+	    a->acked_at == 0 &&
+	    now - a->published_at >= (int64_t)s->cfg->reescalate_secs;
+}
+
+static int
+collect_due(void *arg, const char *key, const struct alert_state *a)
+{
+	struct due *d = arg;
+
+	if (!is_due(d->s, a, d->now))
+		return 0;
+	if (d->keys == NULL) {
+		d->n = 1; /* only asked whether any is due */
+		return 1;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		void *k = realloc(d->keys, cap * sizeof(*d->keys));
+		void *v = realloc(d->alerts, cap * sizeof(*d->alerts));
+
+		REQUIRE(k != NULL && v != NULL);
+		d->keys = k;
+		d->alerts = v;
+		d->cap = cap;
+	}
+	snprintf(d->keys[d->n], sizeof(d->keys[0]), "%s", key);
+	d->alerts[d->n++] = *a;
+	return 0;
+}
+
+bool
+alerts_any_due(struct server *s, MDB_txn *rtxn, int64_t now)
+{
+	struct due d = { .s = s, .now = now };
+
+	/* keys == NULL: collect_due stops at the first due alert. */
+	if (store_alerts_each(s->store, rtxn, collect_due, &d) != 0)
+		return false;
+	return d.n > 0;
+}
+
+/* Current counts of what an alert is about, for its re-publication. */
+static void
+current_counts(struct server *s, MDB_txn *txn, const struct alert_state *a,
+    Shelterd__V1__Event *ev)
+{
+	struct aggregate agg;
+	struct shelter_state sh;
+	int c = a->category - 1;
+
+	if (c < 0 || c >= CAT_COUNT)
+		return;
+	if (a->scope == SCOPE_SHELTER) {
+		if (store_get_shelter(s->store, txn, a->shelter, &sh) == 0) {
+			ev->capacity = sh.beds[c].capacity;
+			ev->free = beds_free(sh.status, &sh.beds[c]);
+		}
+		return;
+	}
+	if ((a->scope == SCOPE_REGION ? store_get_region(s->store, txn,
+	    a->region, &agg) : store_get_national(s->store, txn, &agg)) == 0) {
+		struct totals t = agg.cat[c];
+
+		ev->capacity = t.capacity;
+		ev->free = t.free;
+		ev->occupancy_pct = totals_pct(&t);
+	}
+}
+
+int
+alerts_reescalate(struct server *s, MDB_txn *txn, int64_t now)
+{
+	struct due d = { .s = s, .now = now };
+	int rc;
+
+	d.cap = 0;
+	d.keys = malloc(16 * sizeof(*d.keys));
+	d.alerts = malloc(16 * sizeof(*d.alerts));
+	REQUIRE(d.keys != NULL && d.alerts != NULL);
+	d.cap = 16;
+	/* Collect first, then write: no writes under an open cursor. */
+	rc = store_alerts_each(s->store, txn, collect_due, &d);
+	for (size_t i = 0; rc == 0 && i < d.n; i++) {
+		Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+		struct alert_state *a = &d.alerts[i];
+
+		a->step++;
+		ev.kind = (Shelterd__V1__EventKind)a->kind;
+		ev.scope = (Shelterd__V1__Scope)a->scope;
+		ev.level = ev.previous_level = (Shelterd__V1__Level)a->level;
+		ev.region_id = a->region;
+		ev.shelter_id = a->shelter;
+		ev.category = (Shelterd__V1__Category)a->category;
+		ev.step = a->step;
+		ev.alert_seq = a->opened_seq;
+		current_counts(s, txn, a, &ev);
+		if ((rc = events_emit(s, txn, &ev, now)) != 0)
+			break;
+		a->last_seq = ev.event_seq;
+		a->published_at = now;
+		rc = store_put_alert(s->store, txn, d.keys[i], a);
+		log_warn("alert %" PRIu64 " still unacknowledged: published "
+		    "again, step %u", a->opened_seq, a->step);
+	}
+	free(d.keys);
+	free(d.alerts);
+	return rc;
+}
+
+/* ---- listing --------------------------------------------------------- */
+
+struct list {
+	struct alert_state *v;
+	size_t n, cap;
+};
+
+static int
+collect_all(void *arg, const char *key, const struct alert_state *a)
+{
+	struct list *l = arg;
+
+	(void)key;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		void *p = realloc(l->v, cap * sizeof(*l->v));
+
+		REQUIRE(p != NULL);
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *a;
+	return 0;
+}
+
+static int
+by_opened(const void *x, const void *y)
+{
+	const struct alert_state *a = x, *b = y;
+
+	return (a->opened_seq > b->opened_seq) -
+	    (a->opened_seq < b->opened_seq);
+}
+
+int
+alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
+    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *))
+{
+	Shelterd__V1__AlertsReply ar = SHELTERD__V1__ALERTS_REPLY__INIT;
+	Shelterd__V1__Alert *alerts, **ptrs;
+	struct list l = { 0 };
+	int rc;
+
+	if ((rc = store_alerts_each(s->store, txn, collect_all, &l)) != 0) {
+		free(l.v);
+		return rc;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), by_opened);
+	alerts = calloc(l.n + 1, sizeof(*alerts));
+	ptrs = calloc(l.n + 1, sizeof(*ptrs));
+	REQUIRE(alerts != NULL && ptrs != NULL);
+	for (size_t i = 0; i < l.n; i++) {
+		fill_alert(&alerts[i], &l.v[i]);
+		ptrs[i] = &alerts[i];
+	}
+	ar.alerts = ptrs;
+	ar.n_alerts = l.n;
+	ar.now = (int64_t)time(NULL);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_ALERTS;
+	reply->alerts = &ar;
+	pack(msg, reply);
+	free(alerts);
+	free(ptrs);
+	free(l.v);
+	return 0;
+}

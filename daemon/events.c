@@ -1,0 +1,131 @@
+/*
+ * events.c — escalation events: numbered, logged in LMDB in the txn that
+ * caused them, and published on the events socket only after that txn
+ * committed.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "escalate.h"
+#include "log.h"
+#include "server.h"
+
+static const char *
+kind_word(const Shelterd__V1__Event *ev)
+{
+	static const char *const scopes[] = { "?", "shelter", "region",
+		"national" };
+
+	switch (ev->kind) {
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE:
+		return "stale";
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
+		return "ack";
+	default:
+		return ev->scope <= 3 ? scopes[ev->scope] : "?";
+	}
+}
+
+/*
+ * The topic puts region first, then level, so `esc/VR09/` follows a region
+ * and `esc/VR09/critical/` its critical alerts:
+ * esc/<region|national>/<level>/<shelter|region|national|stale|ack>/
+ * <category|->[/<shelter>].
+ */
+static int
+topic_of(const Shelterd__V1__Event *ev, char *buf, size_t len)
+{
+	const char *cat = cat_name((int)ev->category);
+
+	return snprintf(buf, len, "esc/%s/%s/%s/%s%s%s",
+	    *ev->region_id ? ev->region_id : "national",
+	    level_name((int)ev->level), kind_word(ev), cat ? cat : "-",
+	    *ev->shelter_id ? "/" : "", ev->shelter_id);
+}
+
+int
+events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
+    int64_t now)
+{
+	uint8_t packed[512];
+	char topic[160];
+	nng_msg *msg;
+	size_t len;
+	int tlen, rc;
+
+	ev->event_seq = s->next_event_seq;
+	ev->at = now;
+	/* Raising, lowering and clearing keep the alert table in step. */
+	if (ev->kind != SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED &&
+	    ev->step == 0 && (rc = alerts_track(s, txn, ev)) != 0)
+		return rc;
+	len = shelterd__v1__event__get_packed_size(ev);
+	REQUIRE(len <= sizeof(packed));
+	shelterd__v1__event__pack(ev, packed);
+	if ((rc = store_put_event(s->store, txn, ev->event_seq, packed,
+	    len)) != 0)
+		return rc;
+
+	tlen = topic_of(ev, topic, sizeof(topic));
+	REQUIRE(tlen > 0 && (size_t)tlen < sizeof(topic));
+	REQUIRE(nng_msg_alloc(&msg, 0) == 0);
+	REQUIRE(nng_msg_append(msg, topic, (size_t)tlen + 1) == 0);
+	REQUIRE(nng_msg_append(msg, packed, len) == 0);
+	if (s->n_events == s->cap_events) {
+		size_t cap = s->cap_events ? s->cap_events * 2 : 64;
+		void *p = realloc(s->pending_events, cap * sizeof(msg));
+
+		REQUIRE(p != NULL);
+		s->pending_events = p;
+		s->cap_events = cap;
+	}
+	s->pending_events[s->n_events++] = msg;
+	log_info("event %" PRIu64 " %s: free %u of %u%s%s", ev->event_seq,
+	    topic, ev->free, ev->capacity, ev->step ? " (again)" : "",
+	    "");
+	s->next_event_seq++;
+	return 0;
+}
+
+int
+events_emit_transition(struct server *s, MDB_txn *txn,
+    const struct esc_transition *tr, const char *region_id,
+    const char *shelter_id, int64_t now)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+	struct totals t = { .capacity = tr->capacity, .free = tr->free };
+
+	ev.scope = (Shelterd__V1__Scope)tr->scope;
+	ev.level = (Shelterd__V1__Level)tr->level;
+	ev.previous_level = (Shelterd__V1__Level)tr->previous;
+	ev.region_id = (char *)(region_id ? region_id : "");
+	ev.shelter_id = (char *)(shelter_id ? shelter_id : "");
+	ev.category = (Shelterd__V1__Category)tr->category;
+	ev.capacity = tr->capacity;
+	ev.free = tr->free;
+	ev.occupancy_pct = totals_pct(&t);
+	return events_emit(s, txn, &ev, now);
+}
+
+void
+events_drop_from(struct server *s, size_t from)
+{
+	while (s->n_events > from)
+		nng_msg_free(s->pending_events[--s->n_events]);
+}
+
+void
+events_publish(struct server *s)
+{
+	for (size_t i = 0; i < s->n_events; i++) {
+		/* pub0 never blocks: a slow subscriber loses messages and
+		 * catches up from the event log. */
+		if (nng_sendmsg(s->events, s->pending_events[i],
+		    NNG_FLAG_NONBLOCK) != 0)
+			nng_msg_free(s->pending_events[i]);
+		else
+			s->stats.events_published++;
+	}
+	s->n_events = 0;
+}
