@@ -1,0 +1,69 @@
+"""A full LMDB map: every writer gets a clear error, the daemon stays up,
+reads are still served, and what was stored is intact."""
+import time
+
+from harness import Daemon, TEST_REGISTRY, check, check_eq, encode, main
+from harness import raw_request
+
+
+def toggling_batch(first_seq, n):
+    """n updates of S1 that fill and free it in turn: each one moves the
+    shelter, region and national levels, so every update logs events."""
+    now = int(time.time())
+    parts = []
+    for i in range(n):
+        occ = 10 if i % 2 == 0 else 0
+        parts.append('updates { shelter_id: "S1" seq: %d observed_at: %d '
+                     'status: SHELTER_STATUS_OPEN beds { category: '
+                     'CATEGORY_ADULT_WOMEN capacity: 10 occupied: %d } }'
+                     % (first_seq + i, now, occ))
+    return encode("batch { %s }" % " ".join(parts))
+
+
+def test_full_map_refuses_writes_and_keeps_serving():
+    d = Daemon(registry=TEST_REGISTRY, config="[daemon]\nmap_size_mb = 1\n")
+    try:
+        d.start()
+        check_eq(d.report("-s", "S4", "-b", "men=6/2", "-b",
+                          "highsec=2/1").rc, 0, "S4 before")
+        s4 = d.ctl("--json", "shelter", "S4").json()
+        seq, full = 1, None
+        for _ in range(40):  # ~4 events per update: 1 MiB goes fast
+            reply = raw_request(d, toggling_batch(seq, 500))
+            seq += 500
+            if "CODE_STORE_FULL" in reply:
+                full = reply
+                break
+        check(full is not None, "the 1 MiB map filled up")
+        check("store is full" in full, full[:400])
+        check("store is full" in d.read_log(), "log line")
+        check(d.alive(), "daemon alive")
+        # A single report now also gets the clear error...
+        r = d.report("-s", "S4", "-b", "men=6/3", "-b", "highsec=2/1")
+        check(r.rc in (0, 1), f"report {r}")
+        if r.rc == 1:
+            check("STORE_FULL" in r.err and "map_size_mb" in r.err, r.err)
+        # ...reads are served, and what was stored before is intact.
+        st = d.status()
+        check_eq(st["regions"][2]["categories"]["men"]["capacity"], 6,
+                 "R3 men still there")
+        if r.rc == 1:
+            check_eq(d.ctl("--json", "shelter", "S4").json(), s4,
+                     "S4 unchanged")
+        check_eq(d.ctl("--json", "alerts").rc, 0, "alerts readable")
+        log = d.watch("--since", "0").stop(settle=1.0)
+        seqs = [e["event_seq"] for e in log]
+        check_eq(seqs, list(range(1, len(seqs) + 1)), "event log intact")
+        d.stop()
+        # After a restart with a bigger map, writes work again.
+        d.config = "[daemon]\nmap_size_mb = 64\n"
+        d.start()
+        check_eq(d.report("-s", "S4", "-b", "men=6/4", "-b",
+                          "highsec=2/1").rc, 0, "bigger map: accepted")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    main([test_full_map_refuses_writes_and_keeps_serving])
