@@ -102,9 +102,9 @@ const char *
 client_kind_name(int kind)
 {
 	static const char *const names[] = { "occupancy", "stale",
-		"acknowledged" };
+		"acknowledged", "placement" };
 
-	return (kind >= 0 && kind <= 2) ? names[kind] : "unknown";
+	return (kind >= 0 && kind <= 3) ? names[kind] : "unknown";
 }
 
 const char *
@@ -143,6 +143,24 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		    "reports again" : "missed its reporting deadline, beds "
 		    "unknown", again);
 		return;
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT: {
+		const ProtobufCEnumValue *st =
+		    protobuf_c_enum_descriptor_get_value(
+		    &shelterd__v1__placement_state__descriptor,
+		    ev->placement_state);
+		char held[64] = "";
+
+		if (*ev->held_region)
+			snprintf(held, sizeof(held), ", bed in %s",
+			    ev->held_region);
+		snprintf(buf, len, "#%" PRIu64 " %s %-8s placement %s from "
+		    "%s: %u %s bed%s %s%s%s", ev->event_seq, when, level,
+		    ev->request_id, ev->region_id, ev->beds, cat ? cat : "?",
+		    ev->beds == 1 ? "" : "s", st ? st->name + 16 : "?", held,
+		    ev->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL ?
+		    " - NO SUITABLE BED" : "");
+		return;
+	}
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
 		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s %s: alert #%"
 		    PRIu64 " acknowledged by %s", ev->event_seq, when, "ack",
@@ -192,6 +210,24 @@ client_event_json(const Shelterd__V1__Event *ev)
 	if (ev->acknowledged_by && *ev->acknowledged_by)
 		cJSON_AddStringToObject(o, "acknowledged_by",
 		    ev->acknowledged_by);
+	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT) {
+		const ProtobufCEnumValue *st =
+		    protobuf_c_enum_descriptor_get_value(
+		    &shelterd__v1__placement_state__descriptor,
+		    ev->placement_state);
+		char name[32];
+
+		/* "PLACEMENT_STATE_HELD" -> "held" */
+		snprintf(name, sizeof(name), "%s", st ? st->name + 16 : "?");
+		for (char *c = name; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		cJSON_AddStringToObject(o, "request_id", ev->request_id);
+		cJSON_AddStringToObject(o, "placement_state", name);
+		cJSON_AddNumberToObject(o, "beds", ev->beds);
+		if (*ev->held_region)
+			cJSON_AddStringToObject(o, "held_region",
+			    ev->held_region);
+	}
 	return o;
 }
 

@@ -25,7 +25,7 @@ struct watch {
 	const char *api;
 	const char *regions[MAX_FILTERS];
 	int n_regions;
-	bool levels[3];
+	bool levels[4];
 	bool any_level;
 	bool json;
 	long long count;       /* stop after this many printed; 0 = never */
@@ -45,8 +45,9 @@ usage(FILE *out)
 	    "  -r, --region ID     only this region (repeatable); national "
 	    "events are\n"
 	    "                      shown only without --region\n"
-	    "  -l, --level LEVEL   only warning, critical or cleared "
-	    "(repeatable)\n"
+	    "  -l, --level LEVEL   only warning, critical, cleared or info "
+	    "(placement\n"
+	    "                      steps; repeatable)\n"
 	    "  -j, --json          one JSON object per line\n"
 	    "  -n, --count N       exit 0 after printing N events\n"
 	    "  -s, --since SEQ     first print the logged events after "
@@ -94,7 +95,7 @@ wanted(const struct watch *w, const Shelterd__V1__Event *ev)
 		return false;
 	if (!w->any_level)
 		return true;
-	return ev->level <= 2 && w->levels[ev->level];
+	return ev->level <= 3 && w->levels[ev->level];
 }
 
 /* Write the state file atomically: a crash never leaves half a number. */
@@ -240,7 +241,7 @@ main(int argc, char **argv)
 		case 'l':
 			if ((lvl = level_parse(optarg)) < 0) {
 				fprintf(stderr, "coord-watch: --level must be "
-				    "warning, critical or cleared\n");
+				    "warning, critical, cleared or info\n");
 				return EXIT_USAGE;
 			}
 			w.levels[lvl] = w.any_level = true;
@@ -300,12 +301,13 @@ main(int argc, char **argv)
 		since = load_state(w.state);
 
 	if ((rv = nng_sub0_open(&sock)) != 0 ||
-	    (rv = nng_socket_set(sock, NNG_OPT_SUB_SUBSCRIBE, "esc/", 4))) {
+	    (rv = nng_socket_set(sock, NNG_OPT_SUB_SUBSCRIBE, "", 0))) {
 		fprintf(stderr, "coord-watch: %s\n", nng_strerror(rv));
 		return EXIT_UNREACHABLE;
 	}
-	/* Filtering by region happens in wanted(), not by subscription
-	 * prefix: gap detection needs to see every event_seq. */
+	/* Everything (esc/ and place/): filtering by region happens in
+	 * wanted(), not by prefix, since gap detection needs every
+	 * event_seq. */
 	if ((rv = nng_dial(sock, events, NULL, 0)) != 0) {
 		fprintf(stderr, "coord-watch: cannot reach shelterd events at "
 		    "%s: %s (is the daemon running? see --events)\n", events,

@@ -1,6 +1,8 @@
 /*
  * shelter-report — a shelter tells shelterd how many beds it has and how
- * many are taken. Returns only once the daemon has stored the report.
+ * many are taken. Returns only once the daemon has stored the report; when
+ * the daemon cannot be reached, the report waits in a local outbox (see
+ * outbox.h) and a later run delivers it, so nobody types it twice.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,6 +12,12 @@
 #include <time.h>
 
 #include "common.h"
+#include "shelter-holds.h"
+#include "outbox.h"
+
+/* Not delivered yet, but safe in the outbox: a status of its own, so that
+ * a script can tell it from "lost" (3) and from "stored" (0). */
+enum { EXIT_QUEUED = 4 };
 
 static void
 usage(FILE *out)
@@ -17,8 +25,14 @@ usage(FILE *out)
 	fprintf(out,
 	    "Usage: shelter-report --shelter ID --beds CAT=CAP/OCC[/OOS]... "
 	    "[OPTION]...\n"
+	    "       shelter-report flush [--outbox FILE] [--api URL] "
+	    "[--timeout MS] [-q]\n"
 	    "Report a shelter's beds to shelterd; returns after the daemon "
 	    "has stored it.\n"
+	    "When shelterd cannot be reached, the report waits in a local "
+	    "outbox and is\n"
+	    "delivered, in order, by the next report or by "
+	    "'shelter-report flush'.\n"
 	    "\n"
 	    "  -s, --shelter ID       the shelter, as in the registry "
 	    "(e.g. SH-UT-003)\n"
@@ -39,16 +53,52 @@ usage(FILE *out)
 	    "                         the current time in microseconds)\n"
 	    "  -t, --observed-at T    when counted, unix seconds (default: "
 	    "now)\n"
-	    "  -a, --api URL          daemon api (default $SHELTERD_API or "
-	    DEFAULT_API_URL ")\n"
-	    "  -T, --timeout MS       wait at most MS for the ack (default "
+	    "  -a, --api URL          daemon api (default $SHELTERD_API "
+	    "or\n"
+	    "                         " DEFAULT_API_URL ")\n"
+	    "  -T, --timeout MS       wait at most MS for each ack (default "
 	    "5000)\n"
+	    "  -o, --outbox FILE      where undelivered reports wait "
+	    "(default\n"
+	    "                         $SHELTERD_OUTBOX, else "
+	    "$XDG_STATE_HOME/shelterd/outbox\n"
+	    "                         or ~/.local/state/shelterd/outbox); "
+	    "one outbox can\n"
+	    "                         hold the reports of several shelters\n"
+	    "  -N, --no-outbox        neither deliver nor keep queued "
+	    "reports: when\n"
+	    "                         shelterd cannot be reached, exit 3\n"
 	    "  -q, --quiet            print nothing on success\n"
 	    "  -h, --help             print this help and exit\n"
 	    "\n"
-	    "Exit status: 0 stored (or already stored), 1 refused by the "
-	    "daemon,\n"
-	    "2 bad usage, 3 daemon not reachable or no answer.\n");
+	    "Commands:\n"
+	    "  flush                  deliver the queued reports, oldest "
+	    "first, and exit\n"
+	    "  holds, accept, decline answer placement holds on your "
+	    "shelter (see\n"
+	    "                         'shelter-report holds --help')\n"
+	    "\n"
+	    "Every run first delivers what waits in the outbox, oldest first, "
+	    "then sends\n"
+	    "its own report. A queued report that shelterd refuses (e.g. "
+	    "STALE_SEQ: a\n"
+	    "newer one is stored) can never be stored: it is dropped, with "
+	    "the reason.\n"
+	    "\n"
+	    "Exit status: 0 stored (or already stored), and so was everything "
+	    "queued;\n"
+	    "1 refused by the daemon (this report, or a queued one that was "
+	    "dropped);\n"
+	    "2 bad usage; 3 daemon not reachable or no answer, and the "
+	    "report is not\n"
+	    "queued (--no-outbox, or the outbox cannot be written); 4 queued: "
+	    "not yet\n"
+	    "delivered, the next report or 'shelter-report flush' will "
+	    "deliver it.\n"
+	    "flush: 0 the outbox is empty, 1 some were dropped (or the outbox "
+	    "cannot be\n"
+	    "written), 4 reports still wait (daemon not reachable, or it "
+	    "could not store).\n");
 }
 
 static int
@@ -97,6 +147,193 @@ now_micros(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* What delivering the outbox came to. */
+struct delivery {
+	size_t delivered, dropped;
+	int stopped; /* the rest waits: no daemon, or it could not store */
+	char why[512];
+};
+
+static void
+print_ack(const Shelterd__V1__OccupancyUpdate *up,
+    const Shelterd__V1__Reply *reply, int queued, int quiet)
+{
+	char when[32] = "";
+
+	if (reply->body_case != SHELTERD__V1__REPLY__BODY_ACK)
+		return;
+	for (size_t i = 0; i < reply->ack->n_warnings; i++)
+		fprintf(stderr, "shelter-report: warning: %s\n",
+		    reply->ack->warnings[i]);
+	if (quiet)
+		return;
+	/* A queued report is days old, maybe: say which count it was. */
+	if (queued)
+		client_format_time(up->observed_at, when, sizeof(when));
+	printf("%s seq %" PRIu64 ": %s%s%s%s\n", up->shelter_id, up->seq,
+	    reply->ack->duplicate ? "already stored, not applied again" :
+	    "stored", queued ? " (from the outbox, counted " : "", when,
+	    queued ? ")" : "");
+}
+
+/* The daemon's trouble, not the report's: it may well be stored once the
+ * operator has fixed it, so it stays queued. */
+static int
+transient(int code)
+{
+	return code == SHELTERD__V1__CODE__CODE_STORE_FULL ||
+	    code == SHELTERD__V1__CODE__CODE_INTERNAL;
+}
+
+/*
+ * Deliver the outbox, oldest first, saving it after each report so that a
+ * crash re-sends at most one (which the daemon then acknowledges as a
+ * repeat). Stops at the first report that may still be stored later.
+ * Returns 0, or -1 when the outbox cannot be written (reason in d->why).
+ */
+static int
+deliver(struct outbox *ob, const char *api, int timeout, int quiet,
+    struct delivery *d)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__Reply *reply;
+	char err[512];
+
+	req.body_case = SHELTERD__V1__REQUEST__BODY_UPDATE;
+	while (ob->n > 0) {
+		Shelterd__V1__OccupancyUpdate *up = ob->v[0].up;
+
+		req.update = up;
+		if (client_call(api, timeout, &req, &reply, err,
+		    sizeof(err)) != EXIT_OK) {
+			snprintf(d->why, sizeof(d->why), "%s", err);
+			d->stopped = 1;
+			return 0;
+		}
+		if (reply->code == SHELTERD__V1__CODE__CODE_OK) {
+			print_ack(up, reply, 1, quiet);
+			d->delivered++;
+		} else if (transient(reply->code)) {
+			snprintf(d->why, sizeof(d->why), "shelterd could not "
+			    "store queued report %s seq %" PRIu64 " (%s): %s",
+			    up->shelter_id, up->seq,
+			    client_code_name(reply->code), reply->error);
+			shelterd__v1__reply__free_unpacked(reply, NULL);
+			d->stopped = 1;
+			return 0;
+		} else {
+			fprintf(stderr, "shelter-report: dropped queued "
+			    "report %s seq %" PRIu64 ": refused (%s): %s\n",
+			    up->shelter_id, up->seq,
+			    client_code_name(reply->code), reply->error);
+			d->dropped++;
+		}
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		outbox_shift(ob);
+		if (outbox_save(ob, d->why, sizeof(d->why)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *
+reports(size_t n)
+{
+	return n == 1 ? "report waits" : "reports wait";
+}
+
+static void
+say_damaged(const struct outbox *ob)
+{
+	if (ob->damaged > 0)
+		fprintf(stderr, "shelter-report: %zu line(s) of %s were not "
+		    "reports: moved to %s.damaged\n", ob->damaged, ob->path,
+		    ob->path);
+}
+
+static int
+flush(const char *path, const char *api, int timeout, int quiet)
+{
+	struct delivery d = { 0, 0, 0, "" };
+	struct outbox ob;
+	char err[512];
+	int rc;
+
+	if (outbox_open(&ob, path, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelter-report: %s\n", err);
+		return EXIT_REFUSED;
+	}
+	say_damaged(&ob);
+	if (ob.n == 0) {
+		if (!quiet)
+			printf("the outbox %s is empty: nothing to deliver\n",
+			    path);
+		outbox_close(&ob);
+		return EXIT_OK;
+	}
+	if (deliver(&ob, api, timeout, quiet, &d) != 0) {
+		fprintf(stderr, "shelter-report: %s\n", d.why);
+		outbox_close(&ob);
+		return EXIT_REFUSED;
+	}
+	if (d.stopped) {
+		fprintf(stderr, "shelter-report: %s\n"
+		    "shelter-report: %zu delivered, %zu dropped; %zu %s in "
+		    "%s: run 'shelter-report flush' again once shelterd can "
+		    "store them\n", d.why, d.delivered, d.dropped, ob.n,
+		    reports(ob.n), path);
+		rc = EXIT_QUEUED;
+	} else {
+		if (!quiet)
+			printf("%zu delivered, %zu dropped; the outbox is "
+			    "empty\n", d.delivered, d.dropped);
+		rc = d.dropped ? EXIT_REFUSED : EXIT_OK;
+	}
+	outbox_close(&ob);
+	return rc;
+}
+
+/*
+ * The report could not be stored now (why): keep it at the end of the
+ * outbox. Returns EXIT_QUEUED, or EXIT_UNREACHABLE if it cannot be kept.
+ */
+static int
+queue(struct outbox *ob, const char *path,
+    const Shelterd__V1__OccupancyUpdate *up, const char *why)
+{
+	char err[512];
+	int again;
+
+	fprintf(stderr, "shelter-report: %s\n", why);
+	if (path == NULL) {
+		fprintf(stderr, "shelter-report: %s seq %" PRIu64 " is NOT "
+		    "stored and not queued\n", up->shelter_id, up->seq);
+		return EXIT_UNREACHABLE;
+	}
+	/* Not locked yet when the directory did not exist: make it now,
+	 * and load what another run may have queued meanwhile. */
+	if (ob->lock_fd < 0) {
+		outbox_close(ob);
+		if (outbox_open(ob, path, 1, err, sizeof(err)) != 0)
+			goto fail;
+		say_damaged(ob);
+	}
+	again = outbox_push(ob, up);
+	if (outbox_save(ob, err, sizeof(err)) != 0)
+		goto fail;
+	fprintf(stderr, "shelter-report: %s seq %" PRIu64 " %s %s, not yet "
+	    "delivered (%zu %s); the next report or 'shelter-report flush' "
+	    "will deliver %s\n", up->shelter_id, up->seq,
+	    again ? "was already queued in" : "is queued in", path, ob->n,
+	    reports(ob->n), ob->n == 1 ? "it" : "them in order");
+	return EXIT_QUEUED;
+fail:
+	fprintf(stderr, "shelter-report: %s\nshelter-report: %s seq %" PRIu64
+	    " is not acknowledged (it may not be stored) and could not be "
+	    "queued\n", err, up->shelter_id, up->seq);
+	return EXIT_UNREACHABLE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -108,6 +345,8 @@ main(int argc, char **argv)
 		{ "observed-at", required_argument, NULL, 't' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "outbox", required_argument, NULL, 'o' },
+		{ "no-outbox", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -116,20 +355,31 @@ main(int argc, char **argv)
 	Shelterd__V1__OccupancyUpdate up = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
 	Shelterd__V1__BedCount beds[16], *bp[16];
 	Shelterd__V1__Reply *reply;
-	const char *api = client_default_api();
+	struct delivery d = { 0, 0, 0, "" };
+	struct outbox ob;
+	const char *api = client_default_api(), *outbox_arg = NULL;
+	const char *report_flag = NULL; /* one flag that only a report has */
+	char *path = NULL;
 	long long timeout = 5000, v;
-	int c, rc, quiet = 0, status;
+	int c, rc, quiet = 0, status, no_outbox = 0, do_flush = 0;
 	char err[512];
 
+	/* The placement side has its own flags. */
+	if (argc > 1 && (strcmp(argv[1], "holds") == 0 ||
+	    strcmp(argv[1], "accept") == 0 ||
+	    strcmp(argv[1], "decline") == 0))
+		return shelter_holds_main(argc - 1, argv + 1);
 	up.status = SHELTERD__V1__SHELTER_STATUS__SHELTER_STATUS_OPEN;
 	up.beds = bp;
-	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:qh", opts,
+	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:o:Nqh", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
+			report_flag = "--shelter";
 			up.shelter_id = optarg;
 			break;
 		case 'b':
+			report_flag = "--beds";
 			if (up.n_beds == 16) {
 				fprintf(stderr, "shelter-report: too many "
 				    "--beds\n");
@@ -152,6 +402,7 @@ main(int argc, char **argv)
 			up.n_beds++;
 			break;
 		case 'S':
+			report_flag = "--status";
 			if ((status = status_parse(optarg)) < 0) {
 				fprintf(stderr, "shelter-report: --status must "
 				    "be open, paused or closed\n");
@@ -160,6 +411,7 @@ main(int argc, char **argv)
 			up.status = (Shelterd__V1__ShelterStatus)status;
 			break;
 		case 'n':
+			report_flag = "--seq";
 			if ((v = client_parse_num(optarg, INT64_MAX)) < 1) {
 				fprintf(stderr, "shelter-report: --seq must be "
 				    "a positive number\n");
@@ -168,6 +420,7 @@ main(int argc, char **argv)
 			up.seq = (uint64_t)v;
 			break;
 		case 't':
+			report_flag = "--observed-at";
 			if ((v = client_parse_num(optarg, INT64_MAX)) < 0) {
 				fprintf(stderr, "shelter-report: --observed-at "
 				    "must be unix seconds\n");
@@ -186,6 +439,18 @@ main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'o':
+			if (*optarg == '\0') {
+				fprintf(stderr, "shelter-report: --outbox "
+				    "needs a file name\n");
+				return EXIT_USAGE;
+			}
+			outbox_arg = optarg;
+			break;
+		case 'N':
+			report_flag = "--no-outbox";
+			no_outbox = 1;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -197,11 +462,47 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || up.shelter_id[0] == '\0' || up.n_beds == 0) {
+	if (optind < argc) {
+		if (strcmp(argv[optind], "flush") == 0)
+			optind++;
+		if (optind < argc) {
+			fprintf(stderr, "shelter-report: unexpected argument "
+			    "'%s': the only command is flush\nTry "
+			    "'shelter-report --help'.\n", argv[optind]);
+			return EXIT_USAGE;
+		}
+		do_flush = 1;
+	}
+	if (do_flush && report_flag != NULL) {
+		fprintf(stderr, "shelter-report: flush sends no report of "
+		    "its own: %s is not for flush (it takes --outbox, --api, "
+		    "--timeout and --quiet)\n", report_flag);
+		return EXIT_USAGE;
+	}
+	if (no_outbox && outbox_arg != NULL) {
+		fprintf(stderr, "shelter-report: --outbox and --no-outbox "
+		    "contradict each other\n");
+		return EXIT_USAGE;
+	}
+	if (!do_flush && (up.shelter_id[0] == '\0' || up.n_beds == 0)) {
 		fprintf(stderr, "shelter-report: need --shelter and at least "
 		    "one --beds\nTry 'shelter-report --help'.\n");
 		return EXIT_USAGE;
 	}
+	if (!no_outbox && (path = outbox_arg ? strdup(outbox_arg) :
+	    outbox_default_path(err, sizeof(err))) == NULL) {
+		fprintf(stderr, "shelter-report: %s\n", err);
+		if (do_flush)
+			return EXIT_USAGE;
+	}
+	if (do_flush) {
+		rc = flush(path, api, (int)timeout, quiet);
+		free(path);
+		return rc;
+	}
+
+	/* The seq is fixed now, when the shelter counted: a queued report
+	 * keeps its place among the shelter's reports. */
 	if (up.seq == 0)
 		up.seq = now_micros();
 	if (up.observed_at == 0)
@@ -209,26 +510,44 @@ main(int argc, char **argv)
 	req.body_case = SHELTERD__V1__REQUEST__BODY_UPDATE;
 	req.update = &up;
 
+	memset(&ob, 0, sizeof(ob));
+	ob.lock_fd = -1;
+	if (path != NULL && outbox_open(&ob, path, 0, err, sizeof(err)) != 0) {
+		/* Unreadable: still try to deliver this report; only
+		 * queueing it would need the outbox. */
+		fprintf(stderr, "shelter-report: %s\n", err);
+		free(path);
+		path = NULL;
+	}
+	say_damaged(&ob);
+	/* Older reports first: sent after this one, a queued report of the
+	 * same shelter would only be refused as stale. */
+	if (ob.n > 0 && deliver(&ob, api, (int)timeout, quiet, &d) != 0) {
+		fprintf(stderr, "shelter-report: %s\n", d.why);
+		outbox_close(&ob);
+		free(path);
+		path = NULL;
+	}
+	if (d.stopped) {
+		rc = queue(&ob, path, &up, d.why);
+		goto out;
+	}
 	if ((rc = client_call(api, (int)timeout, &req, &reply, err,
 	    sizeof(err))) != EXIT_OK) {
-		fprintf(stderr, "shelter-report: %s\n", err);
-		return rc;
+		rc = queue(&ob, path, &up, err);
+		goto out;
 	}
 	if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
 		fprintf(stderr, "shelter-report: refused (%s): %s\n",
 		    client_code_name(reply->code), reply->error);
-		shelterd__v1__reply__free_unpacked(reply, NULL);
-		return EXIT_REFUSED;
-	}
-	if (reply->body_case == SHELTERD__V1__REPLY__BODY_ACK) {
-		for (size_t i = 0; i < reply->ack->n_warnings; i++)
-			fprintf(stderr, "shelter-report: warning: %s\n",
-			    reply->ack->warnings[i]);
-		if (!quiet)
-			printf("%s seq %" PRIu64 ": %s\n", up.shelter_id,
-			    up.seq, reply->ack->duplicate ?
-			    "already stored, not applied again" : "stored");
+		rc = EXIT_REFUSED;
+	} else {
+		print_ack(&up, reply, 0, quiet);
+		rc = d.dropped ? EXIT_REFUSED : EXIT_OK;
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
-	return EXIT_OK;
+out:
+	outbox_close(&ob);
+	free(path);
+	return rc;
 }

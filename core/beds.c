@@ -44,12 +44,13 @@ status_parse(const char *name)
 	return -1;
 }
 
-static const char *const level_names[] = { "cleared", "warning", "critical" };
+static const char *const level_names[] = { "cleared", "warning", "critical",
+	"info" };
 
 const char *
 level_name(int level)
 {
-	if (level < LEVEL_OK || level > LEVEL_CRITICAL)
+	if (level < LEVEL_OK || level > LEVEL_INFO)
 		return "unknown";
 	return level_names[level];
 }
@@ -57,7 +58,7 @@ level_name(int level)
 int
 level_parse(const char *name)
 {
-	for (int i = LEVEL_OK; i <= LEVEL_CRITICAL; i++)
+	for (int i = LEVEL_OK; i <= LEVEL_INFO; i++)
 		if (strcmp(name, level_names[i]) == 0)
 			return i;
 	return -1;
@@ -66,7 +67,7 @@ level_parse(const char *name)
 uint32_t
 beds_free(int status, const struct bed_counts *b)
 {
-	uint64_t used = (uint64_t)b->occupied + b->out_of_service;
+	uint64_t used = (uint64_t)b->occupied + b->out_of_service + b->held;
 
 	if (status != SH_STATUS_OPEN || used >= b->capacity)
 		return 0;
@@ -89,6 +90,7 @@ aggregate_add(struct aggregate *agg, const struct shelter_state *sh, int sign)
 		t->capacity += (uint32_t)sign * b->capacity;
 		t->occupied += (uint32_t)sign * b->occupied;
 		t->out_of_service += (uint32_t)sign * b->out_of_service;
+		t->held += (uint32_t)sign * b->held;
 		if (sh->stale)
 			t->unknown += (uint32_t)sign * beds_free(sh->status, b);
 		else

@@ -23,8 +23,14 @@ enum sh_status {
 	SH_STATUS_CLOSED = 3,
 };
 
-/* Escalation levels, same numbers as the proto's Level. */
-enum esc_level { LEVEL_OK = 0, LEVEL_WARNING = 1, LEVEL_CRITICAL = 2 };
+/* Escalation levels, same numbers as the proto's Level. LEVEL_INFO is not
+ * an escalation: it marks the steps of a placement. */
+enum esc_level {
+	LEVEL_OK = 0,
+	LEVEL_WARNING = 1,
+	LEVEL_CRITICAL = 2,
+	LEVEL_INFO = 3,
+};
 
 /* Short names used on the command line, in topics and in the registry:
  * women, men, minors, highsec, children. NULL for an unknown category. */
@@ -34,13 +40,16 @@ int cat_parse(const char *name);
 
 const char *status_name(int status); /* open, paused, closed, unknown */
 int status_parse(const char *name);  /* SH_STATUS_* or -1 */
-const char *level_name(int level);   /* cleared, warning, critical */
+const char *level_name(int level);   /* cleared, warning, critical, info */
 int level_parse(const char *name);   /* LEVEL_* or -1 */
 
 struct bed_counts {
 	uint32_t capacity;
 	uint32_t occupied;
 	uint32_t out_of_service;
+	/* Held by the daemon for a placement the shelter has not answered
+	 * yet: not free. Kept across the shelter's own reports. */
+	uint32_t held;
 };
 
 /* What a shelter last reported, plus its escalation level per category. */
@@ -60,6 +69,7 @@ struct totals {
 	uint32_t occupied;
 	uint32_t out_of_service;
 	uint32_t free;
+	uint32_t held;        /* held for placements */
 	uint32_t unknown;     /* last known free beds of stale shelters */
 	uint8_t level;        /* enum esc_level for this scope */
 	uint8_t reserved[3];
@@ -73,9 +83,9 @@ struct aggregate {
 };
 
 /*
- * Free beds of one category of one shelter: capacity less occupied and out of
- * service, never negative, and zero unless the shelter is open — beds of a
- * closed shelter or one that paused intake are not free.
+ * Free beds of one category of one shelter: capacity less occupied, out of
+ * service and held, never negative, and zero unless the shelter is open —
+ * beds of a closed shelter or one that paused intake are not free.
  */
 uint32_t beds_free(int status, const struct bed_counts *b);
 

@@ -12,6 +12,7 @@
 
 #include "escalate.h"
 #include "log.h"
+#include "placement.h"
 #include "server.h"
 #include "validate.h"
 
@@ -44,6 +45,7 @@ api_decode(struct server *s, struct item *it)
 	it->results = NULL;
 	it->n_updates = 0;
 	it->is_write = false;
+	it->placement = NULL;
 	if (len > s->cfg->max_message_bytes) {
 		fail(it, CODE(TOO_LARGE), "request of %zu bytes is larger "
 		    "than the limit of %u", len, s->cfg->max_message_bytes);
@@ -56,7 +58,10 @@ api_decode(struct server *s, struct item *it)
 		fail(it, CODE(BAD_REQUEST), "empty request: set one of "
 		    "update, batch, status, shelter, regions, events_since");
 	} else if (it->req->body_case ==
-	    SHELTERD__V1__REQUEST__BODY_ACK_ALERT) {
+	    SHELTERD__V1__REQUEST__BODY_ACK_ALERT ||
+	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_PLACE ||
+	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_ANSWER ||
+	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_CANCEL) {
 		it->is_write = true;
 	} else if (it->req->body_case == SHELTERD__V1__REQUEST__BODY_UPDATE) {
 		it->is_write = true;
@@ -99,6 +104,8 @@ api_release(struct item *it)
 	if (it->req != NULL)
 		shelterd__v1__request__free_unpacked(it->req, NULL);
 	it->req = NULL;
+	free(it->placement);
+	it->placement = NULL;
 }
 
 void
@@ -123,6 +130,37 @@ api_fail_updates(struct item *it, int store_err)
 
 /* ---- updates --------------------------------------------------------- */
 
+int
+api_store_shelter(struct server *s, MDB_txn *txn,
+    const struct reg_shelter *sh, struct shelter_state *stored,
+    const struct shelter_state *next, int64_t now)
+{
+	const struct reg_region *region = &s->reg->regions[sh->region];
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	struct aggregate ragg, nagg;
+	size_t n;
+	int rc;
+
+	if ((rc = store_get_region(s->store, txn, region->id, &ragg)) != 0 ||
+	    (rc = store_get_national(s->store, txn, &nagg)) != 0)
+		return rc;
+	n = esc_apply(&s->cfg->esc, stored, &ragg, &nagg, next, tr);
+	if ((rc = store_put_shelter(s->store, txn, sh->id, stored)) != 0 ||
+	    (rc = store_put_region(s->store, txn, region->id, &ragg)) != 0 ||
+	    (rc = store_put_national(s->store, txn, &nagg)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const char *rid = tr[i].scope == SCOPE_NATIONAL ? NULL :
+		    region->id;
+		const char *sid = tr[i].scope == SCOPE_SHELTER ? sh->id : NULL;
+
+		if ((rc = events_emit_transition(s, txn, &tr[i], rid, sid,
+		    now)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Validate and apply one report inside txn; returns a STORE_* code (the
  * verdict on the report itself is in *res). */
 static int
@@ -133,9 +171,6 @@ apply_update(struct server *s, MDB_txn *txn,
 	const struct reg_shelter *sh;
 	const struct reg_region *region;
 	struct shelter_state stored, next;
-	struct aggregate ragg, nagg;
-	struct esc_transition tr[ESC_MAX_TRANSITIONS];
-	size_t n;
 	int rc, v;
 
 	if ((v = validate_update(u, s->reg, &s->cfg->limits, now, &sh, &next,
@@ -145,6 +180,9 @@ apply_update(struct server *s, MDB_txn *txn,
 	}
 	if ((rc = store_get_shelter(s->store, txn, sh->id, &stored)) != 0)
 		return rc;
+	/* Holds are the daemon's, not the shelter's: a report keeps them. */
+	for (int c = 0; c < CAT_COUNT; c++)
+		next.beds[c].held = stored.beds[c].held;
 	if ((v = validate_seq(&stored, &next, res->err,
 	    sizeof(res->err))) < 0) {
 		res->code = -v;
@@ -169,24 +207,7 @@ apply_update(struct server *s, MDB_txn *txn,
 			return rc;
 	}
 	s->stale_at[sh - s->reg->shelters] = now + api_deadline(s, sh);
-	if ((rc = store_get_region(s->store, txn, region->id, &ragg)) != 0 ||
-	    (rc = store_get_national(s->store, txn, &nagg)) != 0)
-		return rc;
-	n = esc_apply(&s->cfg->esc, &stored, &ragg, &nagg, &next, tr);
-	if ((rc = store_put_shelter(s->store, txn, sh->id, &stored)) != 0 ||
-	    (rc = store_put_region(s->store, txn, region->id, &ragg)) != 0 ||
-	    (rc = store_put_national(s->store, txn, &nagg)) != 0)
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		const char *rid = tr[i].scope == SCOPE_NATIONAL ? NULL :
-		    region->id;
-		const char *sid = tr[i].scope == SCOPE_SHELTER ? sh->id : NULL;
-
-		if ((rc = events_emit_transition(s, txn, &tr[i], rid, sid,
-		    now)) != 0)
-			return rc;
-	}
-	return 0;
+	return api_store_shelter(s, txn, sh, &stored, &next, now);
 }
 
 static void
@@ -232,34 +253,75 @@ apply_one(struct server *s, MDB_txn *txn,
 		    "(accepted, flagged)", u->shelter_id, u->seq);
 }
 
+/* One write that is not an update: 0, a positive CODE, or -STORE_*. */
+static int
+write_other(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+{
+	const Shelterd__V1__Request *req = it->req;
+
+	switch (req->body_case) {
+	case SHELTERD__V1__REQUEST__BODY_ACK_ALERT:
+		return alerts_ack(s, txn, req->ack_alert, &it->alert, it->err,
+		    sizeof(it->err), now);
+	case SHELTERD__V1__REQUEST__BODY_PLACE:
+		return place_request(s, txn, req->place, it->placement,
+		    it->err, sizeof(it->err), now);
+	case SHELTERD__V1__REQUEST__BODY_ANSWER:
+		return place_answer(s, txn, req->answer, it->placement,
+		    it->err, sizeof(it->err), now);
+	case SHELTERD__V1__REQUEST__BODY_CANCEL:
+		return place_cancel(s, txn, req->cancel, it->placement,
+		    it->err, sizeof(it->err), now);
+	default:
+		return CODE(BAD_REQUEST);
+	}
+}
+
+/* In a nested txn, so that a refused or failed write leaves no trace. */
+static void
+apply_other(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+{
+	size_t events_before = s->n_events;
+	uint64_t seq_before = s->next_event_seq;
+	MDB_txn *child;
+	int rc;
+
+	if (it->req->body_case != SHELTERD__V1__REQUEST__BODY_ACK_ALERT) {
+		it->placement = calloc(1, sizeof(*it->placement));
+		REQUIRE(it->placement != NULL);
+	}
+	if ((rc = store_begin(s->store, txn, 1, &child)) != 0) {
+		api_fail_updates(it, rc);
+		return;
+	}
+	rc = write_other(s, child, it, now);
+	if (rc == 0)
+		rc = -store_commit(child);
+	else
+		mdb_txn_abort(child);
+	if (rc < 0)
+		api_fail_updates(it, -rc);
+	else
+		it->code = rc;
+	if (rc != 0) {
+		events_drop_from(s, events_before);
+		s->next_event_seq = seq_before;
+		/* A refused case_ref may be exactly what must not be stored
+		 * (a name, a date of birth): the requester gets the reason,
+		 * the log does not get the value. */
+		if (strncmp(it->err, "case_ref", 8) == 0)
+			log_warn("refused placement request: case_ref is not "
+			    "pseudonymous (value not logged)");
+		else
+			log_warn("refused request: %s", it->err);
+	}
+}
+
 void
 api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 {
-	if (it->req->body_case == SHELTERD__V1__REQUEST__BODY_ACK_ALERT) {
-		size_t events_before = s->n_events;
-		uint64_t seq_before = s->next_event_seq;
-		MDB_txn *child;
-		int rc;
-
-		if ((rc = store_begin(s->store, txn, 1, &child)) != 0) {
-			api_fail_updates(it, rc);
-			return;
-		}
-		rc = alerts_ack(s, child, it->req->ack_alert, &it->alert,
-		    it->err, sizeof(it->err), now);
-		if (rc == 0)
-			rc = -store_commit(child);
-		else
-			mdb_txn_abort(child);
-		if (rc < 0)
-			api_fail_updates(it, -rc);
-		else
-			it->code = rc;
-		if (rc != 0) {
-			events_drop_from(s, events_before);
-			s->next_event_seq = seq_before;
-			log_warn("refused acknowledgement: %s", it->err);
-		}
+	if (it->n_updates == 0) {
+		apply_other(s, txn, it, now);
 		return;
 	}
 	for (size_t i = 0; i < it->n_updates; i++)
@@ -279,6 +341,7 @@ fill_totals(Shelterd__V1__CategoryTotals *out, int cat_index,
 	out->out_of_service = t->out_of_service;
 	out->free = t->free;
 	out->unknown = t->unknown;
+	out->held = t->held;
 	out->level = (Shelterd__V1__Level)t->level;
 }
 
@@ -507,6 +570,57 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 	case SHELTERD__V1__REQUEST__BODY_ALERTS:
 		rc = alerts_list(s, txn, reply, it->msg, reply_pack);
 		break;
+	case SHELTERD__V1__REQUEST__BODY_PLACEMENTS: {
+		size_t n;
+
+		rc = place_list(s, txn, NULL, reply, it->msg, &n, reply_pack);
+		break;
+	}
+	case SHELTERD__V1__REQUEST__BODY_PLACEMENT: {
+		struct placement_state p;
+		Shelterd__V1__Placement pl;
+		char *excl[PLACE_EXCLUDE_MAX];
+		const char *id = req->placement->request_id;
+
+		if ((rc = store_get_placement(s->store, txn, id ? id : "",
+		    &p)) != 0)
+			break;
+		if (p.request_id[0] == '\0') {
+			fail(it, CODE(NOT_FOUND), "no placement request "
+			    "'%.47s'", id ? id : "");
+			break;
+		}
+		place_fill(&p, &pl, excl, false);
+		reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
+		reply->placement = &pl;
+		reply_pack(it->msg, reply);
+		break;
+	}
+	case SHELTERD__V1__REQUEST__BODY_HOLDS: {
+		const char *id = req->holds->shelter_id;
+		const struct reg_shelter *sh = registry_shelter(s->reg,
+		    id ? id : "");
+		size_t n;
+
+		if (sh == NULL) {
+			fail(it, CODE(UNKNOWN_SHELTER), "unknown shelter "
+			    "'%.31s'", id ? id : "");
+			break;
+		}
+		rc = place_list(s, txn, sh->id, reply, NULL, &n, reply_pack);
+		if (rc == 0 && n == 0 && req->holds->wait_ms > 0) {
+			/* Nothing yet: answer when a hold arrives. */
+			server_wait_hold(s, it->msg,
+			    (uint32_t)(sh - s->reg->shelters),
+			    req->holds->wait_ms);
+			it->msg = NULL;
+			break;
+		}
+		if (rc == 0)
+			place_list(s, txn, sh->id, reply, it->msg, &n,
+			    reply_pack);
+		break;
+	}
 	default:
 		fail(it, CODE(BAD_REQUEST), "unknown request");
 		break;
@@ -588,19 +702,54 @@ reply_batch(struct server *s, struct item *it, Shelterd__V1__Reply *reply)
 }
 
 void
+api_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
+    nng_msg *msg)
+{
+	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
+	size_t n;
+
+	if (place_list(s, rtxn, s->reg->shelters[shelter].id, &reply, msg, &n,
+	    reply_pack) != 0) {
+		reply.body_case = SHELTERD__V1__REPLY__BODY__NOT_SET;
+		reply.code = CODE(INTERNAL);
+		reply.error = (char *)"cannot read the store";
+		reply_pack(msg, &reply);
+	}
+}
+
+void
 api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
 {
 	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
+	/* Live until reply_pack at the end: the reply points into them. */
+	Shelterd__V1__UpdateAck ack;
+	char warn[CAT_COUNT][96], *wp[CAT_COUNT];
 
 	if (it->code == CODE(OK) && !api_is_write(it)) {
 		reply_query(s, rtxn, it, &reply);
-		if (it->code == CODE(OK))
-			return; /* packed already */
+		if (it->code == CODE(OK) || it->msg == NULL)
+			return; /* packed already, or waiting */
 		reply.body_case = SHELTERD__V1__REPLY__BODY__NOT_SET;
 	}
 	if (it->code == CODE(OK) &&
 	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_BATCH) {
 		reply_batch(s, it, &reply);
+		return;
+	}
+	if (it->placement != NULL) {
+		Shelterd__V1__Placement pl;
+		char *excl[PLACE_EXCLUDE_MAX];
+
+		reply.code = (Shelterd__V1__Code)it->code;
+		reply.error = it->err;
+		if (it->code == CODE(OK)) {
+			place_fill(it->placement, &pl, excl, false);
+			reply.body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
+			reply.placement = &pl;
+		} else {
+			s->stats.refused[it->code & 15]++;
+		}
+		reply_pack(it->msg, &reply);
 		return;
 	}
 	if (it->req != NULL &&
@@ -628,9 +777,6 @@ api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
 	reply.code = (Shelterd__V1__Code)it->code;
 	reply.error = it->err;
 	if (it->code == CODE(OK)) {
-		Shelterd__V1__UpdateAck ack;
-		char warn[CAT_COUNT][96], *wp[CAT_COUNT];
-
 		fill_ack(&ack, it->req->update, &it->one, warn, wp);
 		reply.body_case = SHELTERD__V1__REPLY__BODY_ACK;
 		reply.ack = &ack;
@@ -666,10 +812,7 @@ mark_stale(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 {
 	const struct reg_region *region = &s->reg->regions[sh->region];
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
-	struct esc_transition tr[ESC_MAX_TRANSITIONS];
 	struct shelter_state st, next;
-	struct aggregate ragg, nagg;
-	size_t n;
 	int rc;
 
 	if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
@@ -677,16 +820,6 @@ mark_stale(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 	if (st.seq == 0 || st.stale ||
 	    st.received_at + api_deadline(s, sh) > now)
 		return 0; /* reported meanwhile, or already stale */
-	if ((rc = store_get_region(s->store, txn, region->id, &ragg)) != 0 ||
-	    (rc = store_get_national(s->store, txn, &nagg)) != 0)
-		return rc;
-	next = st;
-	next.stale = 1;
-	n = esc_apply(&s->cfg->esc, &st, &ragg, &nagg, &next, tr);
-	if ((rc = store_put_shelter(s->store, txn, sh->id, &st)) != 0 ||
-	    (rc = store_put_region(s->store, txn, region->id, &ragg)) != 0 ||
-	    (rc = store_put_national(s->store, txn, &nagg)) != 0)
-		return rc;
 	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE;
 	ev.scope = SHELTERD__V1__SCOPE__SCOPE_SHELTER;
 	ev.level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
@@ -699,12 +832,9 @@ mark_stale(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 		return rc;
 	log_warn("shelter %s is stale: no report since %" PRId64 " s ago",
 	    sh->id, now - st.received_at);
-	for (size_t i = 0; i < n; i++)
-		if ((rc = events_emit_transition(s, txn, &tr[i],
-		    tr[i].scope == SCOPE_NATIONAL ? NULL : region->id, NULL,
-		    now)) != 0)
-			return rc;
-	return 0;
+	next = st;
+	next.stale = 1;
+	return api_store_shelter(s, txn, sh, &st, &next, now);
 }
 
 int
@@ -782,7 +912,7 @@ api_reconcile(struct server *s)
 			goto out;
 	}
 	if ((rc = store_put_next_event_seq(s->store, txn,
-	    s->next_event_seq)) != 0)
+	    s->next_event_seq)) != 0 || (rc = place_init(s, txn)) != 0)
 		goto out;
 	rc = store_commit(txn);
 	txn = NULL;

@@ -26,6 +26,7 @@ config_defaults(struct config *cfg)
 	cfg->tick_ms = 1000;
 	cfg->deadline_secs = 3600;
 	cfg->reescalate_secs = 900;
+	cfg->hold_ttl_secs = 3600;
 	esc_thresholds_default(&cfg->esc);
 	validate_limits_default(&cfg->limits);
 }
@@ -61,6 +62,8 @@ static const struct key keys[] = {
 	NUM("daemon", "tick_ms", K_U32, tick_ms, 50, 60000),
 	NUM("reporting", "deadline_secs", K_U32, deadline_secs, 1,
 	    366u * 86400),
+	NUM("placement", "hold_ttl_secs", K_U32, hold_ttl_secs, 1,
+	    7u * 86400),
 	NUM("alerts", "reescalate_secs", K_U32, reescalate_secs, 1,
 	    30u * 86400),
 	NUM("escalation", "region_warning_pct", K_U32,

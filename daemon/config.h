@@ -30,6 +30,8 @@ struct config {
 	uint32_t tick_ms;                 /* housekeeping timer, 1000 */
 	/* [reporting] */
 	uint32_t deadline_secs;           /* stale after this silence, 3600 */
+	/* [placement] */
+	uint32_t hold_ttl_secs;           /* a held bed waits this long, 3600 */
 	/* [alerts] */
 	uint32_t reescalate_secs;         /* unacked critical again, 900 */
 	/* [escalation] */

@@ -80,9 +80,85 @@ send_reply(struct server *s, struct item *it)
 	/* Raw rep0: the header kept from the request routes this reply. If
 	 * the requester went away, nng drops it: it will re-send, and the
 	 * seq makes that safe. */
-	if (nng_sendmsg(s->api, it->msg, NNG_FLAG_NONBLOCK) != 0)
+	int rv;
+
+	if (it->msg != NULL && (rv = nng_sendmsg(s->api, it->msg,
+	    NNG_FLAG_NONBLOCK)) != 0) {
+		s->stats.replies_dropped++;
+		log_warn("reply dropped: %s", nng_strerror(rv));
 		nng_msg_free(it->msg);
+	}
 	it->msg = NULL;
+}
+
+void
+server_note_hold(struct server *s, uint32_t shelter)
+{
+	s->new_hold[shelter] = 1;
+	s->any_new_hold = true;
+}
+
+void
+server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
+    uint32_t wait_ms)
+{
+	if (s->n_waiters == s->cap_waiters) {
+		size_t cap = s->cap_waiters ? s->cap_waiters * 2 : 16;
+		void *p = realloc(s->waiters, cap * sizeof(*s->waiters));
+
+		REQUIRE(p != NULL);
+		s->waiters = p;
+		s->cap_waiters = cap;
+	}
+	s->waiters[s->n_waiters].msg = msg;
+	s->waiters[s->n_waiters].shelter = shelter;
+	s->waiters[s->n_waiters].deadline_ms = (int64_t)uv_now(s->loop) +
+	    wait_ms;
+	s->n_waiters++;
+}
+
+/*
+ * Answer parked holds queries whose shelter got a hold in the txn that just
+ * committed (all = false), or whose wait ran out (all = true: answer those
+ * past their deadline, with whatever holds there are).
+ */
+static void
+answer_waiters(struct server *s, bool expired_only)
+{
+	int64_t now_ms = (int64_t)uv_now(s->loop);
+	MDB_txn *rtxn = NULL;
+	size_t kept = 0;
+
+	if (s->n_waiters == 0 || (!expired_only && !s->any_new_hold))
+		goto out;
+	for (size_t i = 0; i < s->n_waiters; i++) {
+		struct waiter *w = &s->waiters[i];
+		bool due = expired_only ? w->deadline_ms <= now_ms :
+		    s->new_hold[w->shelter] != 0;
+
+		if (!due) {
+			s->waiters[kept++] = *w;
+			continue;
+		}
+		if (rtxn == NULL &&
+		    store_begin(s->store, NULL, 0, &rtxn) != 0) {
+			s->waiters[kept++] = *w; /* try again next time */
+			continue;
+		}
+		api_reply_holds(s, rtxn, w->shelter, w->msg);
+		if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
+			s->stats.replies_dropped++;
+			log_warn("holds reply dropped");
+			nng_msg_free(w->msg);
+		}
+	}
+	s->n_waiters = kept;
+	if (rtxn != NULL)
+		mdb_txn_abort(rtxn);
+out:
+	if (s->any_new_hold)
+		memset(s->new_hold, 0, s->reg->n_shelters + 1);
+	s->any_new_hold = false;
 }
 
 static void
@@ -155,6 +231,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 	if (rtxn != NULL)
 		mdb_txn_abort(rtxn);
 	events_publish(s);
+	answer_waiters(s, false);
 	log_debug("batch: %zu requests, %zu writes", n, writes);
 }
 
@@ -204,15 +281,17 @@ on_tick(uv_timer_t *h)
 	struct server *s = h->data;
 	int64_t now = (int64_t)time(NULL);
 	MDB_txn *txn = NULL;
-	bool stale, alerts = false;
+	bool stale, alerts = false, holds;
 	int rc;
 
+	answer_waiters(s, true);
 	stale = api_stale_any_due(s, now);
+	holds = place_any_expired(s, now);
 	if (store_begin(s->store, NULL, 0, &txn) == 0) {
 		alerts = alerts_any_due(s, txn, now);
 		mdb_txn_abort(txn);
 	}
-	if (!stale && !alerts)
+	if (!stale && !alerts && !holds)
 		return;
 	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0)
 		goto fail;
@@ -221,6 +300,8 @@ on_tick(uv_timer_t *h)
 		rc = api_stale_sweep(s, txn, now);
 	if (rc == 0 && alerts)
 		rc = alerts_reescalate(s, txn, now);
+	if (rc == 0 && holds)
+		rc = place_expire(s, txn, now);
 	if (rc == 0)
 		rc = store_put_next_event_seq(s->store, txn,
 		    s->next_event_seq);
@@ -230,6 +311,7 @@ on_tick(uv_timer_t *h)
 	}
 	if (rc == 0) {
 		events_publish(s);
+		answer_waiters(s, false);
 		return;
 	}
 fail:
@@ -318,7 +400,9 @@ server_init(struct server *s, struct config *cfg,
 	s->queue = malloc(s->q_cap * sizeof(*s->queue));
 	s->items = calloc(cfg->batch_max, sizeof(*s->items));
 	s->stale_at = calloc(reg->n_shelters + 1, sizeof(*s->stale_at));
-	REQUIRE(s->queue != NULL && s->items != NULL && s->stale_at != NULL);
+	s->new_hold = calloc(reg->n_shelters + 1, 1);
+	REQUIRE(s->queue != NULL && s->items != NULL && s->stale_at != NULL &&
+	    s->new_hold != NULL);
 	REQUIRE(uv_mutex_init(&s->lock) == 0);
 
 	if ((rv = nng_rep0_open_raw(&s->api)) != 0 ||
@@ -330,6 +414,13 @@ server_init(struct server *s, struct config *cfg,
 	 * by nng itself; those in between get a clear TOO_LARGE reply. */
 	nng_socket_set_size(s->api, NNG_OPT_RECVMAXSZ,
 	    (size_t)cfg->max_message_bytes * 4);
+	/* Raw rep0 in nng 1.5.2 has no send buffer by default: a reply sent
+	 * while another is still going out fails with NNG_EAGAIN and would be
+	 * lost (found by tools/crashtest.py: ~1 in 4 acks with 2 concurrent
+	 * clients). 8192 is nng's maximum. */
+	if ((rv = nng_socket_set_int(s->api, NNG_OPT_SENDBUF, 8192)) != 0 ||
+	    (rv = nng_socket_set_int(s->events, NNG_OPT_SENDBUF, 1024)) != 0)
+		log_warn("cannot set send buffers: %s", nng_strerror(rv));
 	if (listen_on(s->api, "api", cfg->api_url) != 0 ||
 	    listen_on(s->events, "events", cfg->events_url) != 0)
 		return -1;
@@ -389,6 +480,10 @@ server_deinit(struct server *s)
 	free(s->queue);
 	free(s->items);
 	free(s->stale_at);
+	for (size_t i = 0; i < s->n_waiters; i++)
+		nng_msg_free(s->waiters[i].msg);
+	free(s->waiters);
+	free(s->new_hold);
 	uv_mutex_destroy(&s->lock);
 	uv_loop_close(s->loop);
 }

@@ -40,8 +40,16 @@ struct item {
 	struct update_result *results;
 	size_t n_updates;
 	struct update_result one;
-	bool is_write;                /* update, batch or ack: in the txn */
+	bool is_write;                /* update, batch, ack, placement */
 	struct alert_state alert;     /* ack_alert: the alert as now */
+	struct placement_state *placement; /* place/answer/cancel result */
+};
+
+/* A `shelter-report holds --wait` whose reply waits for a hold. */
+struct waiter {
+	nng_msg *msg;
+	uint32_t shelter;             /* registry index */
+	int64_t deadline_ms;          /* uv_now() time */
 };
 
 struct counters {
@@ -49,6 +57,7 @@ struct counters {
 	uint64_t refused[16];         /* by Code */
 	uint64_t events_published;
 	uint64_t commit_failures;
+	uint64_t replies_dropped;     /* requester gone, or send buffer full */
 };
 
 /* Re-read the configuration (SIGHUP) into *out; 0 or -1 (logged). */
@@ -88,6 +97,12 @@ struct server {
 	 * store decides. */
 	int64_t *stale_at;
 
+	int64_t next_hold_expiry;     /* earliest running hold; 0: none */
+	struct waiter *waiters;
+	size_t n_waiters, cap_waiters;
+	uint8_t *new_hold;            /* per shelter: held in this txn */
+	bool any_new_hold;
+
 	struct counters stats;
 };
 
@@ -114,6 +129,41 @@ void api_reply(struct server *s, MDB_txn *rtxn, struct item *it);
  * changed) and re-evaluate region/national levels under the current
  * thresholds. */
 int api_reconcile(struct server *s);
+/* Store a shelter's new state: aggregates, levels and events follow. */
+int api_store_shelter(struct server *s, MDB_txn *txn,
+    const struct reg_shelter *sh, struct shelter_state *stored,
+    const struct shelter_state *next, int64_t now);
+/* Note that a shelter got a hold (answers waiting holds queries). */
+void server_note_hold(struct server *s, uint32_t shelter);
+/* Park a holds query until a hold on the shelter or wait_ms pass. */
+void server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
+    uint32_t wait_ms);
+/* Pack the holds on a shelter as a reply into msg. */
+void api_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
+    nng_msg *msg);
+
+/* placements.c */
+const char *place_state_name(int state);
+int place_request(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__PlacementRequest *req, struct placement_state *p,
+    char *err, size_t errlen, int64_t now);
+int place_answer(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
+    char *err, size_t errlen, int64_t now);
+int place_cancel(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__PlacementCancel *c, struct placement_state *p,
+    char *err, size_t errlen, int64_t now);
+bool place_any_expired(const struct server *s, int64_t now);
+int place_expire(struct server *s, MDB_txn *txn, int64_t now);
+int place_init(struct server *s, MDB_txn *txn);
+void place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
+    char **exclude, bool disclose);
+/* Open and recent placements, or (shelter != NULL) holds on a shelter;
+ * packs into msg unless msg is NULL. */
+int place_list(struct server *s, MDB_txn *txn, const char *shelter,
+    Shelterd__V1__Reply *reply, nng_msg *msg, size_t *count,
+    void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
+
 /* The reporting deadline of a registry shelter, in seconds. */
 int64_t api_deadline(const struct server *s, const struct reg_shelter *sh);
 /* Mark shelters whose deadline passed as stale, in txn. */

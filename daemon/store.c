@@ -131,7 +131,9 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    (rc = mdb_dbi_open(txn, "regions", MDB_CREATE, &st->regions)) ||
 	    (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &st->events)) ||
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)) ||
-	    (rc = mdb_dbi_open(txn, "alerts", MDB_CREATE, &st->alerts)))
+	    (rc = mdb_dbi_open(txn, "alerts", MDB_CREATE, &st->alerts)) ||
+	    (rc = mdb_dbi_open(txn, "placements", MDB_CREATE,
+	    &st->placements)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {
@@ -354,6 +356,48 @@ store_alerts_each(struct store *st, MDB_txn *txn, store_alert_fn fn,
 		/* fn may write to this txn, which would invalidate the
 		 * cursor's page: it gets copies, and we stop on request. */
 		if (fn(arg, key, &a) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? STORE_OK : store_error(rc);
+}
+
+int
+store_get_placement(struct store *st, MDB_txn *txn, const char *id,
+    struct placement_state *out)
+{
+	return get_fixed(txn, st->placements, id, strlen(id), out,
+	    sizeof(*out));
+}
+
+int
+store_put_placement(struct store *st, MDB_txn *txn,
+    const struct placement_state *p)
+{
+	return put(txn, st->placements, p->request_id, strlen(p->request_id),
+	    p, sizeof(*p));
+}
+
+int
+store_placements_each(struct store *st, MDB_txn *txn, store_placement_fn fn,
+    void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->placements, &cur)) != 0)
+		return store_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct placement_state p;
+
+		if (v.mv_size != sizeof(p)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&p, v.mv_data, sizeof(p));
+		if (fn(arg, &p) != 0)
 			break;
 	}
 	mdb_cursor_close(cur);

@@ -40,6 +40,22 @@ struct alert_state {
 	char acked_by[48];
 };
 
+/* A placement request and where it stands (see daemon/placements.c). */
+struct placement_state {
+	char request_id[48];
+	char case_ref[48];      /* pseudonymous, checked on entry */
+	char from_region[32];
+	char held_shelter[32];  /* while held, and once accepted */
+	char held_region[32];
+	char last_reason[96];
+	char exclude[16][32];
+	char tried[32][32];     /* declined or expired: never again */
+	int64_t created_at, updated_at, hold_expires_at;
+	uint8_t category, beds, security_level, urgency;
+	uint8_t state;          /* PlacementState */
+	uint8_t allow_own_region, n_exclude, n_tried;
+};
+
 struct store {
 	MDB_env *env;
 	MDB_dbi shelters; /* shelter id -> struct shelter_state */
@@ -47,6 +63,7 @@ struct store {
 	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */
 	MDB_dbi meta;     /* "schema", "national", "next_event_seq" */
 	MDB_dbi alerts;   /* "kind/scope/region/shelter/category" -> alert */
+	MDB_dbi placements; /* request id -> struct placement_state */
 };
 
 const char *store_strerror(int err);
@@ -91,6 +108,16 @@ typedef int (*store_alert_fn)(void *arg, const char *key,
     const struct alert_state *a);
 int store_alerts_each(struct store *st, MDB_txn *txn, store_alert_fn fn,
     void *arg);
+
+/* A missing placement reads as request_id[0] == 0. */
+int store_get_placement(struct store *st, MDB_txn *txn, const char *id,
+    struct placement_state *out);
+int store_put_placement(struct store *st, MDB_txn *txn,
+    const struct placement_state *p);
+typedef int (*store_placement_fn)(void *arg,
+    const struct placement_state *p);
+int store_placements_each(struct store *st, MDB_txn *txn,
+    store_placement_fn fn, void *arg);
 
 /* Call fn for each event with seq > after, at most limit of them; fn
  * returns 0 to go on. */

@@ -21,8 +21,9 @@ usage(FILE *out)
 	    "Commands:\n"
 	    "  status        every region x category, and the national "
 	    "totals:\n"
-	    "                capacity, occupied, out of service, free, "
-	    "occupancy %%\n"
+	    "                capacity, occupied, out of service, held for "
+	    "placements,\n"
+	    "                free, unknown (stale shelters), occupancy %%\n"
 	    "                and escalation level\n"
 	    "  shelter ID    one shelter: registry entry and last report\n"
 	    "  regions       the regions, their neighbours and shelter "
@@ -30,6 +31,9 @@ usage(FILE *out)
 	    "  alerts        the open alerts, oldest first, with age and "
 	    "who\n"
 	    "                acknowledged them\n"
+	    "  placements    open and recent placement requests (the "
+	    "shelter is named\n"
+	    "                only once it has accepted)\n"
 	    "  ack SEQ --by DESK\n"
 	    "                acknowledge the open alert that event SEQ "
 	    "belongs to\n"
@@ -64,6 +68,7 @@ totals_json(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddNumberToObject(o, "occupied", t->occupied);
 	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
 	cJSON_AddNumberToObject(o, "free", t->free);
+	cJSON_AddNumberToObject(o, "held", t->held);
 	cJSON_AddNumberToObject(o, "unknown", t->unknown);
 	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
 	/* A level of 0 is "ok" in a picture, "cleared" in an event. */
@@ -78,9 +83,9 @@ totals_row(const char *id, const char *name,
 {
 	struct totals tt = { .capacity = t->capacity, .free = t->free };
 
-	printf("%-8s %-26.26s %-9s %8u %8u %5u %6u %7u %4u%%  %s\n", id,
+	printf("%-8s %-24.24s %-9s %8u %8u %5u %5u %6u %7u %4u%%  %s\n", id,
 	    name, cat_name((int)t->category), t->capacity, t->occupied,
-	    t->out_of_service, t->free, t->unknown, totals_pct(&tt),
+	    t->out_of_service, t->held, t->free, t->unknown, totals_pct(&tt),
 	    lvl((int)t->level));
 }
 
@@ -120,9 +125,9 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		client_print_json(root);
 		return;
 	}
-	printf("%-8s %-26s %-9s %8s %8s %5s %6s %7s %5s  %s\n", "REGION",
-	    "NAME", "CATEGORY", "CAPACITY", "OCCUPIED", "OOS", "FREE",
-	    "UNKNOWN", "OCC", "LEVEL");
+	printf("%-8s %-24s %-9s %8s %8s %5s %5s %6s %7s %5s  %s\n",
+	    "REGION", "NAME", "CATEGORY", "CAPACITY", "OCCUPIED", "OOS",
+	    "HELD", "FREE", "UNKNOWN", "OCC", "LEVEL");
 	for (size_t r = 0; r < st->n_regions; r++) {
 		const Shelterd__V1__RegionStatus *rs = st->regions[r];
 
@@ -230,6 +235,56 @@ print_regions(const Shelterd__V1__RegionsReply *rr, bool json)
 }
 
 static void
+print_placements(const Shelterd__V1__PlacementList *pl, bool json)
+{
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+
+	if (!json)
+		printf("%-24s %-16s %-6s %-9s %4s %-10s %-8s %-10s %s\n",
+		    "REQUEST", "CASE", "FROM", "CATEGORY", "BEDS", "STATE",
+		    "HELD IN", "SHELTER", "TRIED");
+	for (size_t i = 0; i < pl->n_placements; i++) {
+		const Shelterd__V1__Placement *p = pl->placements[i];
+		const ProtobufCEnumValue *st =
+		    protobuf_c_enum_descriptor_get_value(
+		    &shelterd__v1__placement_state__descriptor, p->state);
+		const char *state = st ? st->name + 16 : "?";
+		const char *cat = cat_name((int)p->category);
+
+		if (json) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "request_id",
+			    p->request_id);
+			cJSON_AddStringToObject(o, "case_ref", p->case_ref);
+			cJSON_AddStringToObject(o, "from_region",
+			    p->from_region);
+			cJSON_AddStringToObject(o, "category", cat ? cat :
+			    "?");
+			cJSON_AddNumberToObject(o, "beds", p->beds);
+			cJSON_AddStringToObject(o, "state", state);
+			cJSON_AddStringToObject(o, "held_region",
+			    p->held_region);
+			cJSON_AddStringToObject(o, "shelter", p->shelter_id);
+			cJSON_AddNumberToObject(o, "candidates_tried",
+			    p->candidates_tried);
+			cJSON_AddItemToArray(arr, o);
+			continue;
+		}
+		printf("%-24s %-16s %-6s %-9s %4u %-10s %-8s %-10s %u\n",
+		    p->request_id, p->case_ref, p->from_region,
+		    cat ? cat : "?", p->beds, state,
+		    *p->held_region ? p->held_region : "-",
+		    *p->shelter_id ? p->shelter_id : "-",
+		    p->candidates_tried);
+	}
+	if (json)
+		client_print_json(arr);
+	else if (pl->n_placements == 0)
+		printf("no open or recent placement requests\n");
+}
+
+static void
 print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 {
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
@@ -291,6 +346,8 @@ main(int argc, char **argv)
 	Shelterd__V1__ShelterQuery shq = SHELTERD__V1__SHELTER_QUERY__INIT;
 	Shelterd__V1__RegionsQuery rq = SHELTERD__V1__REGIONS_QUERY__INIT;
 	Shelterd__V1__AlertsQuery aq = SHELTERD__V1__ALERTS_QUERY__INIT;
+	Shelterd__V1__PlacementsQuery pq =
+	    SHELTERD__V1__PLACEMENTS_QUERY__INIT;
 	const char *by = NULL;
 	long long seq;
 	Shelterd__V1__Reply *reply;
@@ -343,6 +400,9 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "regions") == 0 && optind == argc) {
 		req.body_case = SHELTERD__V1__REQUEST__BODY_REGIONS;
 		req.regions = &rq;
+	} else if (strcmp(cmd, "placements") == 0 && optind == argc) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_PLACEMENTS;
+		req.placements = &pq;
 	} else if (strcmp(cmd, "alerts") == 0 && optind == argc) {
 		req.body_case = SHELTERD__V1__REQUEST__BODY_ALERTS;
 		req.alerts = &aq;
@@ -377,6 +437,8 @@ main(int argc, char **argv)
 		print_regions(reply->regions, json);
 	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_ALERTS) {
 		print_alerts(reply->alerts, json);
+	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_PLACEMENTS) {
+		print_placements(reply->placements, json);
 	} else {
 		fprintf(stderr, "shelterctl: unexpected answer\n");
 		rc = EXIT_REFUSED;

@@ -106,9 +106,11 @@ def test_over_occupancy_is_accepted_and_flagged(d):
 def test_client_errors():
     d = Daemon()  # never started: nobody listens
     try:
-        r = d.report("-s", "SH-UT-003", "-b", "women=4/3")
+        r = d.report("-s", "SH-UT-003", "-b", "women=4/3", "--no-outbox")
         check_eq(r.rc, 3, f"no daemon {r}")
         check("cannot reach shelterd" in r.err, r.err)
+        r = d.report("-s", "SH-UT-003", "-b", "women=4/3")
+        check_eq(r.rc, 4, f"no daemon: queued in the outbox {r}")
         check_eq(d.ctl("status").rc, 3, "shelterctl without daemon")
         r = d.report("-s", "SH-UT-003", "-b", "women=4")
         check_eq(r.rc, 2, f"bad --beds {r}")

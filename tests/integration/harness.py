@@ -15,7 +15,8 @@ import tempfile
 import time
 
 BIN = {k: os.environ[k] for k in
-       ("SHELTERD", "SHELTER_REPORT", "COORD_WATCH", "SHELTERCTL")}
+       ("SHELTERD", "SHELTER_REPORT", "COORD_WATCH", "SHELTERCTL",
+        "REGION_PLACE")}
 TESTS_DIR = os.environ.get("TESTS_DIR",
                            os.path.dirname(os.path.abspath(__file__)))
 TEST_REGISTRY = os.path.join(TESTS_DIR, "registry")
@@ -60,8 +61,11 @@ class Daemon:
         self.config = config
         self.proc = None
         self.log_path = os.path.join(self.tmp, "shelterd.log")
+        # Each test its own shelter-report outbox: never the user's, and
+        # never one that another test's reports wait in.
         self.env = dict(os.environ, SHELTERD_API=self.api,
-                        SHELTERD_EVENTS=self.events)
+                        SHELTERD_EVENTS=self.events,
+                        SHELTERD_OUTBOX=os.path.join(self.tmp, "outbox"))
 
     def start(self):
         args = [BIN["SHELTERD"], "--data-dir", self.data, "--api", self.api,

@@ -28,7 +28,7 @@ reported_shelter(int status)
 	sh.status = (uint8_t)status;
 	sh.present = (1u << (WOMEN - 1)) | (1u << (MINORS - 1));
 	sh.beds[WOMEN - 1] = ten_three_one;
-	sh.beds[MINORS - 1] = (struct bed_counts){ 4, 4, 0 };
+	sh.beds[MINORS - 1] = (struct bed_counts){ 4, 4, 0, 0 };
 	return sh;
 }
 
@@ -248,7 +248,8 @@ static void
 level_unknown(void **state)
 {
 	(void)state;
-	assert_string_equal(level_name(3), "unknown");
+	assert_string_equal(level_name(3), "info");
+	assert_string_equal(level_name(4), "unknown");
 	assert_string_equal(level_name(-1), "unknown");
 	assert_int_equal(level_parse("ok"), -1);
 	assert_int_equal(level_parse("unknown"), -1);

@@ -370,8 +370,8 @@ set_beds(struct shelter_state *s, int cat, uint32_t capacity,
     uint32_t occupied, uint32_t out_of_service)
 {
 	s->present |= (uint8_t)(1u << (cat - 1));
-	s->beds[cat - 1] = (struct bed_counts){ capacity, occupied,
-		out_of_service };
+	s->beds[cat - 1] = (struct bed_counts){ .capacity = capacity,
+		.occupied = occupied, .out_of_service = out_of_service };
 }
 
 static int
@@ -564,7 +564,7 @@ apply_ignores_beds_of_absent_categories(void **state)
 	struct shelter_state r = first_report();
 
 	/* Counts without the present bit are not part of the report. */
-	r.beds[1] = (struct bed_counts){ 5, 5, 0 };
+	r.beds[1] = (struct bed_counts){ 5, 5, 0, 0 };
 	assert_int_equal(apply(w, &r), 4);
 	assert_int_equal(w->sh.level[1], LEVEL_OK);
 	assert_totals(&w->region.cat[1], 0, 0, 0, 0, LEVEL_OK);

@@ -395,7 +395,7 @@ stored_state(void)
 	s.observed_at = NOW - 100;
 	s.status = SH_STATUS_OPEN;
 	s.present = 0x01;
-	s.beds[0] = (struct bed_counts){ 12, 5, 1 };
+	s.beds[0] = (struct bed_counts){ 12, 5, 1, 0 };
 	s.level[0] = LEVEL_WARNING;
 	return s;
 }

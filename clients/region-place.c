@@ -1,0 +1,367 @@
+/*
+ * region-place — a regional care coordinator asks shelterd for a bed
+ * outside the region, follows the request and cancels it.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+
+enum { EXIT_PENDING = 4 };
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: region-place request --region ID --category CAT "
+	    "--case-ref REF [OPTION]...\n"
+	    "       region-place status REQUEST_ID\n"
+	    "       region-place cancel REQUEST_ID\n"
+	    "Ask shelterd for a supra-regional placement and follow it.\n"
+	    "\n"
+	    "request: the daemon holds the best bed outside your region and "
+	    "the receiving\n"
+	    "shelter answers; this waits for the outcome and prints it.\n"
+	    "  -r, --region ID        the requesting region (e.g. VR09)\n"
+	    "  -c, --category CAT     women, men, minors, highsec or "
+	    "children\n"
+	    "  -C, --case-ref REF     your pseudonymous case reference, e.g. "
+	    "VR09-2026-0042\n"
+	    "                         (never a name or a date of birth)\n"
+	    "  -b, --beds N           beds needed together (default 1)\n"
+	    "  -s, --security N       at least this security level, 0-3 "
+	    "(default 0)\n"
+	    "  -x, --exclude ID       never in this region (repeatable), e.g. "
+	    "where\n"
+	    "                         the exploiters are\n"
+	    "  -u, --urgency U        normal (default), high or immediate\n"
+	    "  -o, --allow-own-region also consider your own region\n"
+	    "  -i, --request-id ID    choose the id (default: generated); "
+	    "re-sending the\n"
+	    "                         same request with the same id is safe\n"
+	    "  -n, --no-wait          print the request id and the state, "
+	    "do not wait\n"
+	    "  -w, --wait SECS        wait at most SECS for the outcome "
+	    "(default 600)\n"
+	    "Common options:\n"
+	    "  -j, --json             JSON output\n"
+	    "  -a, --api URL          daemon api (default $SHELTERD_API or "
+	    DEFAULT_API_URL ")\n"
+	    "  -h, --help             print this help and exit\n"
+	    "\n"
+	    "Until the receiving shelter accepts, you see only the region "
+	    "where a bed is\n"
+	    "held; the shelter is named once it has accepted.\n"
+	    "Exit status: 0 accepted (or, with --no-wait, requested), 1 "
+	    "refused,\nunplaced or cancelled, 2 bad usage, 3 daemon not "
+	    "reachable, 4 still\nwaiting for an answer when --wait ran "
+	    "out.\n");
+}
+
+static const char *
+state_name(int state)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	    &shelterd__v1__placement_state__descriptor, state);
+
+	/* "PLACEMENT_STATE_HELD" -> "HELD" */
+	return v ? v->name + 16 : "UNKNOWN";
+}
+
+static bool
+is_final(int state)
+{
+	return state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED
+	    || state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED
+	    || state ==
+	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_CANCELLED;
+}
+
+static void
+print_placement(const Shelterd__V1__Placement *p, bool json)
+{
+	const char *cat = cat_name((int)p->category);
+
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "request_id", p->request_id);
+		cJSON_AddStringToObject(o, "case_ref", p->case_ref);
+		cJSON_AddStringToObject(o, "from_region", p->from_region);
+		cJSON_AddStringToObject(o, "category", cat ? cat : "?");
+		cJSON_AddNumberToObject(o, "beds", p->beds);
+		cJSON_AddStringToObject(o, "state", state_name(p->state));
+		if (*p->held_region)
+			cJSON_AddStringToObject(o, "held_region",
+			    p->held_region);
+		if (*p->shelter_id)
+			cJSON_AddStringToObject(o, "shelter", p->shelter_id);
+		cJSON_AddNumberToObject(o, "candidates_tried",
+		    p->candidates_tried);
+		if (*p->last_reason)
+			cJSON_AddStringToObject(o, "last_reason",
+			    p->last_reason);
+		if (p->hold_expires_at)
+			cJSON_AddNumberToObject(o, "hold_expires_at",
+			    (double)p->hold_expires_at);
+		client_print_json(o);
+		return;
+	}
+	printf("request %s (case %s, %u %s bed%s from %s): %s", p->request_id,
+	    p->case_ref, p->beds, cat ? cat : "?", p->beds == 1 ? "" : "s",
+	    p->from_region, state_name(p->state));
+	if (p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD)
+		printf(": a bed is held in %s, waiting for the shelter's "
+		    "answer", p->held_region);
+	else if (p->state ==
+	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED)
+		printf(" by shelter %s in %s", p->shelter_id, p->held_region);
+	else if (p->state ==
+	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED)
+		printf(": no suitable bed; the national coordinator is "
+		    "alerted");
+	if (p->candidates_tried > 0)
+		printf(" (%u shelter%s declined or did not answer)",
+		    p->candidates_tried, p->candidates_tried == 1 ? "" : "s");
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Send req; on success *out is the reply (caller frees). Exit status. */
+static int
+call(const char *api, const Shelterd__V1__Request *req,
+    Shelterd__V1__Reply **out)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = client_call(api, 10000, req, out, err, sizeof(err))) !=
+	    EXIT_OK) {
+		fprintf(stderr, "region-place: %s\n", err);
+		return rc;
+	}
+	if ((*out)->code != SHELTERD__V1__CODE__CODE_OK) {
+		fprintf(stderr, "region-place: refused (%s): %s\n",
+		    client_code_name((*out)->code), (*out)->error);
+		shelterd__v1__reply__free_unpacked(*out, NULL);
+		*out = NULL;
+		return EXIT_REFUSED;
+	}
+	if ((*out)->body_case != SHELTERD__V1__REPLY__BODY_PLACEMENT) {
+		fprintf(stderr, "region-place: unexpected answer\n");
+		shelterd__v1__reply__free_unpacked(*out, NULL);
+		*out = NULL;
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
+static int
+query(const char *api, const char *id, Shelterd__V1__Reply **out)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__PlacementQuery q = SHELTERD__V1__PLACEMENT_QUERY__INIT;
+
+	q.request_id = (char *)id;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_PLACEMENT;
+	req.placement = &q;
+	return call(api, &req, out);
+}
+
+/* Wait for a final state, printing each change. */
+static int
+follow(const char *api, Shelterd__V1__Reply *reply, long long wait_s,
+    bool json)
+{
+	nng_time deadline = nng_clock() + (nng_time)wait_s * 1000;
+	char id[64];
+	int last = -1, rc;
+
+	snprintf(id, sizeof(id), "%s", reply->placement->request_id);
+	for (;;) {
+		int state = reply->placement->state;
+
+		if (state != last)
+			print_placement(reply->placement, json);
+		last = state;
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		if (is_final(state))
+			return state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED
+			    ? EXIT_OK : EXIT_REFUSED;
+		if (nng_clock() >= deadline) {
+			fprintf(stderr, "region-place: still %s after %lld "
+			    "s; follow it with: region-place status %s\n",
+			    state_name(state), wait_s, id);
+			return EXIT_PENDING;
+		}
+		nng_msleep(500);
+		if ((rc = query(api, id, &reply)) != EXIT_OK)
+			return rc;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "case-ref", required_argument, NULL, 'C' },
+		{ "beds", required_argument, NULL, 'b' },
+		{ "security", required_argument, NULL, 's' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "urgency", required_argument, NULL, 'u' },
+		{ "allow-own-region", no_argument, NULL, 'o' },
+		{ "request-id", required_argument, NULL, 'i' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "api", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__PlacementRequest pr =
+	    SHELTERD__V1__PLACEMENT_REQUEST__INIT;
+	Shelterd__V1__PlacementCancel pc =
+	    SHELTERD__V1__PLACEMENT_CANCEL__INIT;
+	Shelterd__V1__Reply *reply;
+	const char *api = client_default_api(), *cmd;
+	char *exclude[32], idbuf[64];
+	long long v, wait_s = 600;
+	bool json = false, no_wait = false;
+	int c, rc;
+
+	pr.beds = 1;
+	pr.exclude_regions = exclude;
+	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:ja:h", opts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			pr.from_region = optarg;
+			break;
+		case 'c':
+			if ((v = cat_parse(optarg)) < 0) {
+				fprintf(stderr, "region-place: unknown category "
+				    "'%s': use women, men, minors, highsec or "
+				    "children\n", optarg);
+				return EXIT_USAGE;
+			}
+			pr.category = (Shelterd__V1__Category)v;
+			break;
+		case 'C':
+			pr.case_ref = optarg;
+			break;
+		case 'b':
+			if ((v = client_parse_num(optarg, 1000)) < 0)
+				goto bad;
+			pr.beds = (uint32_t)v; /* the daemon checks the range */
+			break;
+		case 's':
+			if ((v = client_parse_num(optarg, 1000)) < 0)
+				goto bad;
+			pr.security_level = (uint32_t)v;
+			break;
+		case 'x':
+			if (pr.n_exclude_regions == 32)
+				goto bad;
+			exclude[pr.n_exclude_regions++] = optarg;
+			break;
+		case 'u':
+			if (strcmp(optarg, "normal") == 0)
+				pr.urgency = SHELTERD__V1__URGENCY__URGENCY_NORMAL;
+			else if (strcmp(optarg, "high") == 0)
+				pr.urgency = SHELTERD__V1__URGENCY__URGENCY_HIGH;
+			else if (strcmp(optarg, "immediate") == 0)
+				pr.urgency =
+				    SHELTERD__V1__URGENCY__URGENCY_IMMEDIATE;
+			else
+				goto bad;
+			break;
+		case 'o':
+			pr.allow_own_region = true;
+			break;
+		case 'i':
+			pr.request_id = optarg;
+			break;
+		case 'n':
+			no_wait = true;
+			break;
+		case 'w':
+			if ((wait_s = client_parse_num(optarg, 86400)) < 0)
+				goto bad;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			api = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (optind >= argc)
+		goto bad;
+	cmd = argv[optind++];
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "cancel") == 0) {
+		if (optind + 1 != argc)
+			goto bad;
+		if (strcmp(cmd, "status") == 0)
+			rc = query(api, argv[optind], &reply);
+		else {
+			pc.request_id = argv[optind];
+			req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
+			req.cancel = &pc;
+			rc = call(api, &req, &reply);
+		}
+		if (rc == EXIT_OK) {
+			print_placement(reply->placement, json);
+			shelterd__v1__reply__free_unpacked(reply, NULL);
+		}
+		return rc;
+	}
+	if (strcmp(cmd, "request") != 0 || optind != argc)
+		goto bad;
+	if (pr.from_region[0] == '\0' || pr.category == 0 ||
+	    pr.case_ref[0] == '\0') {
+		fprintf(stderr, "region-place: request needs --region, "
+		    "--category and --case-ref\n");
+		return EXIT_USAGE;
+	}
+	if (pr.request_id[0] == '\0') {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(idbuf, sizeof(idbuf), "%s-%lld%03ld", pr.from_region,
+		    (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+		pr.request_id = idbuf;
+	}
+	req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
+	req.place = &pr;
+	if ((rc = call(api, &req, &reply)) != EXIT_OK)
+		return rc;
+	if (no_wait) {
+		print_placement(reply->placement, json);
+		rc = reply->placement->state ==
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED ?
+		    EXIT_REFUSED : EXIT_OK;
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return rc;
+	}
+	return follow(api, reply, wait_s, json);
+bad:
+	fprintf(stderr, "region-place: bad arguments\nTry 'region-place "
+	    "--help'.\n");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,172 @@
+/*
+ * shelter-holds.c — the receiving shelter's side of a placement:
+ * `shelter-report holds | accept | decline`.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "shelter-holds.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: shelter-report holds --shelter ID [--wait MS] [--json]\n"
+	    "       shelter-report accept REQUEST_ID --shelter ID\n"
+	    "       shelter-report decline REQUEST_ID --shelter ID --reason "
+	    "TEXT\n"
+	    "A placement request held a bed in your shelter: see it, then "
+	    "accept or\ndecline it before the hold expires.\n"
+	    "\n"
+	    "  -s, --shelter ID   your shelter\n"
+	    "  -w, --wait MS      holds: if there is none, wait up to MS for "
+	    "the next one\n"
+	    "  -r, --reason TEXT  decline: why (required; never personal "
+	    "data)\n"
+	    "  -j, --json         one JSON object per hold\n"
+	    "  -a, --api URL      daemon api (default $SHELTERD_API or "
+	    DEFAULT_API_URL ")\n"
+	    "  -h, --help         print this help and exit\n"
+	    "\n"
+	    "Accepting makes the beds occupied and tells the requesting "
+	    "region which\nshelter took the case. Declining moves the "
+	    "request to the next candidate.\n"
+	    "Exit status: 0 done, 1 refused (e.g. the request is not held by "
+	    "this\nshelter), 2 bad usage, 3 daemon not reachable.\n");
+}
+
+static void
+print_hold(const Shelterd__V1__Placement *p, bool json)
+{
+	const char *cat = cat_name((int)p->category);
+	char until[32];
+
+	client_format_time(p->hold_expires_at, until, sizeof(until));
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "request_id", p->request_id);
+		cJSON_AddStringToObject(o, "case_ref", p->case_ref);
+		cJSON_AddStringToObject(o, "from_region", p->from_region);
+		cJSON_AddStringToObject(o, "category", cat ? cat : "?");
+		cJSON_AddNumberToObject(o, "beds", p->beds);
+		cJSON_AddNumberToObject(o, "security_level",
+		    p->security_level);
+		cJSON_AddStringToObject(o, "hold_expires_at", until);
+		client_print_json(o);
+		return;
+	}
+	printf("request %s: case %s from %s, %u %s bed%s, security %u; "
+	    "answer before %s\n", p->request_id, p->case_ref, p->from_region,
+	    p->beds, cat ? cat : "?", p->beds == 1 ? "" : "s",
+	    p->security_level, until);
+}
+
+int
+shelter_holds_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "shelter", required_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "api", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__HoldsQuery hq = SHELTERD__V1__HOLDS_QUERY__INIT;
+	Shelterd__V1__PlacementAnswer ans =
+	    SHELTERD__V1__PLACEMENT_ANSWER__INIT;
+	Shelterd__V1__Reply *reply;
+	const char *cmd = argv[0], *api = client_default_api();
+	const char *shelter = NULL, *reason = NULL;
+	long long wait_ms = 0;
+	bool json = false;
+	char err[512];
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:w:r:ja:h", opts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 's':
+			shelter = optarg;
+			break;
+		case 'w':
+			if ((wait_ms = client_parse_num(optarg, 3600000)) < 0)
+				goto bad;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			api = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (shelter == NULL)
+		goto bad;
+	if (strcmp(cmd, "holds") == 0) {
+		if (optind != argc)
+			goto bad;
+		hq.shelter_id = (char *)shelter;
+		hq.wait_ms = (uint32_t)wait_ms;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_HOLDS;
+		req.holds = &hq;
+	} else {
+		if (optind + 1 != argc)
+			goto bad;
+		ans.accept = strcmp(cmd, "accept") == 0;
+		if (!ans.accept && (reason == NULL || *reason == '\0')) {
+			fprintf(stderr, "shelter-report: decline needs "
+			    "--reason\n");
+			return EXIT_USAGE;
+		}
+		ans.request_id = argv[optind];
+		ans.shelter_id = (char *)shelter;
+		ans.reason = (char *)(reason ? reason : "");
+		req.body_case = SHELTERD__V1__REQUEST__BODY_ANSWER;
+		req.answer = &ans;
+	}
+	/* A holds --wait reply comes when the hold does: allow for it. */
+	if ((rc = client_call(api, 10000 + (int)wait_ms, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelter-report: %s\n", err);
+		return rc;
+	}
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
+		fprintf(stderr, "shelter-report: refused (%s): %s\n",
+		    client_code_name(reply->code), reply->error);
+		rc = EXIT_REFUSED;
+	} else if (reply->body_case ==
+	    SHELTERD__V1__REPLY__BODY_PLACEMENTS) {
+		for (size_t i = 0; i < reply->placements->n_placements; i++)
+			print_hold(reply->placements->placements[i], json);
+		if (!json && reply->placements->n_placements == 0)
+			printf("no holds on %s\n", shelter);
+	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_PLACEMENT) {
+		printf("request %s: %s\n", reply->placement->request_id,
+		    ans.accept ? "accepted: the beds are now occupied" :
+		    "declined: it moves to the next candidate");
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return rc;
+bad:
+	fprintf(stderr, "shelter-report: %s: bad arguments\nTry "
+	    "'shelter-report %s --help'.\n", cmd, cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,69 @@
+/*
+ * placement.h — which shelter gets a supra-regional placement request.
+ * Pure: the registry, the shelters' states and the request in; a ranked
+ * list of candidates out. See docs/placements.md for the rule.
+ */
+#ifndef SHELTERD_PLACEMENT_H
+#define SHELTERD_PLACEMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beds.h"
+#include "registry.h"
+
+enum { PLACE_EXCLUDE_MAX = 16, PLACE_TRIED_MAX = 32, PLACE_BEDS_MAX = 20 };
+
+struct place_query {
+	int category;                  /* 1..CAT_COUNT */
+	uint32_t beds;                 /* 1..PLACE_BEDS_MAX */
+	uint32_t security_level;       /* at least this */
+	int from_region;               /* region index */
+	bool allow_own_region;         /* default: outside from_region only */
+	uint16_t exclude[PLACE_EXCLUDE_MAX]; /* region indexes */
+	size_t n_exclude;
+	/* Shelters that declined or let a hold expire: never again. */
+	uint32_t tried[PLACE_TRIED_MAX]; /* shelter indexes */
+	size_t n_tried;
+};
+
+struct place_candidate {
+	uint32_t shelter;              /* index into registry shelters */
+	uint32_t hops;                 /* region distance from from_region */
+	uint32_t free;                 /* free beds of the category */
+};
+
+/* The states of all registry shelters, by index (seq 0: never reported). */
+typedef const struct shelter_state *(*place_state_fn)(void *arg,
+    uint32_t shelter);
+
+/*
+ * Hops between regions over the adjacency table, breadth first; regions
+ * that cannot be reached get UINT32_MAX. dist has room for n_regions.
+ */
+void place_region_hops(const struct registry *reg, int from,
+    uint32_t *dist);
+
+/*
+ * Rank the eligible shelters. Eligible: has the category in the registry,
+ * has reported, is open and not stale, has at least q->beds free, its
+ * security level is at least q->security_level, its region is not excluded
+ * (nor from_region unless allowed), and it was not tried before. Ranked by
+ * region hops from from_region (neighbours first), then most free beds,
+ * then shelter id. Writes at most max candidates; returns how many there
+ * are in all (which may exceed max).
+ */
+size_t place_rank(const struct registry *reg, const struct place_query *q,
+    place_state_fn state, void *arg, struct place_candidate *out,
+    size_t max);
+
+/*
+ * A case_ref must be pseudonymous: 6 to 40 characters of A-Z, a-z, 0-9
+ * and '-', at least 3 digits, no run of 4 or more letters (a name), no
+ * spaces, and nothing that reads as a date (e.g. 1990-05-17, 17-05-1990,
+ * 17051990). Returns 0, or -1 with the reason in err.
+ */
+int place_check_case_ref(const char *ref, char *err, size_t errlen);
+
+#endif

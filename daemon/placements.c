@@ -1,0 +1,562 @@
+/*
+ * placements.c — supra-regional placements: a region asks, the daemon
+ * holds the best bed elsewhere (core/placement.c ranks), the receiving
+ * shelter accepts or declines, an unanswered hold expires.
+ *
+ * A hold is a count in the shelter's state (bed_counts.held), so it stops
+ * counting as free in the same txn and every aggregate and escalation sees
+ * it. The single writer makes "two regions race for the last bed" a plain
+ * sequence of txns: the second finds no free bed.
+ *
+ * Two-stage disclosure: events and the requesting region's view name the
+ * held region, never the held shelter, until that shelter accepts.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "escalate.h"
+#include "log.h"
+#include "placement.h"
+#include "server.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
+#define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
+
+static const char *const state_names[] = { "unspecified", "requested",
+	"held", "accepted", "unplaced", "cancelled", "declined", "expired" };
+
+const char *
+place_state_name(int state)
+{
+	return (state >= 0 && state <= 7) ? state_names[state] : "unknown";
+}
+
+static void
+copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static bool
+valid_id(const char *id, size_t max)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n >= max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9') || id[i] == '-' ||
+		    id[i] == '_'))
+			return false;
+	return true;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+/* One step of a request on the bus: never names the held shelter. */
+static int
+step_event(struct server *s, MDB_txn *txn, const struct placement_state *p,
+    int state, int64_t now)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_INFO;
+	ev.region_id = (char *)p->from_region;
+	ev.category = (Shelterd__V1__Category)p->category;
+	ev.request_id = (char *)p->request_id;
+	ev.placement_state = (Shelterd__V1__PlacementState)state;
+	ev.held_region = (char *)p->held_region;
+	ev.beds = p->beds;
+	return events_emit(s, txn, &ev, now);
+}
+
+/* No candidate left: a critical escalation for the national coordinator,
+ * for this region and category. */
+static int
+unplaced_event(struct server *s, MDB_txn *txn,
+    const struct placement_state *p, int64_t now)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
+	ev.region_id = (char *)p->from_region;
+	ev.category = (Shelterd__V1__Category)p->category;
+	ev.request_id = (char *)p->request_id;
+	ev.placement_state = PSTATE(UNPLACED);
+	ev.beds = p->beds;
+	return events_emit(s, txn, &ev, now);
+}
+
+/* ---- holds ----------------------------------------------------------- */
+
+/* Move a hold on/off a shelter (and, on acceptance, into occupied). */
+static int
+adjust_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
+    int category, int held_delta, int occupied_delta, int64_t now)
+{
+	struct shelter_state st, next;
+	struct bed_counts *b;
+	int rc;
+
+	if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+		return rc;
+	next = st;
+	b = &next.beds[category - 1];
+	if (held_delta < 0 && (uint32_t)-held_delta > b->held)
+		held_delta = -(int)b->held; /* never below zero */
+	b->held = (uint32_t)((int64_t)b->held + held_delta);
+	b->occupied = (uint32_t)((int64_t)b->occupied + occupied_delta);
+	return api_store_shelter(s, txn, sh, &st, &next, now);
+}
+
+struct states {
+	struct server *s;
+	MDB_txn *txn;
+	struct shelter_state *v;
+};
+
+static const struct shelter_state *
+state_of(void *arg, uint32_t shelter)
+{
+	return &((struct states *)arg)->v[shelter];
+}
+
+/* Hold the best candidate, or end the request as unplaced. */
+static int
+try_hold(struct server *s, MDB_txn *txn, struct placement_state *p,
+    int64_t now)
+{
+	const struct registry *reg = s->reg;
+	struct place_query q = { 0 };
+	struct place_candidate best;
+	struct states st = { s, txn, NULL };
+	const struct reg_shelter *sh;
+	size_t n;
+	int rc = 0;
+
+	q.category = p->category;
+	q.beds = p->beds;
+	q.security_level = p->security_level;
+	q.from_region = registry_region(reg, p->from_region);
+	q.allow_own_region = p->allow_own_region;
+	for (size_t i = 0; i < p->n_exclude; i++) {
+		int r = registry_region(reg, p->exclude[i]);
+
+		if (r >= 0)
+			q.exclude[q.n_exclude++] = (uint16_t)r;
+	}
+	for (size_t i = 0; i < p->n_tried; i++) {
+		const struct reg_shelter *t = registry_shelter(reg,
+		    p->tried[i]);
+
+		if (t != NULL)
+			q.tried[q.n_tried++] = (uint32_t)(t - reg->shelters);
+	}
+	/* Placements are rare next to reports: reading every state is
+	 * simpler than keeping an index of free beds, and cheap enough
+	 * (measured in BENCHMARKS.md). */
+	st.v = calloc(reg->n_shelters + 1, sizeof(*st.v));
+	REQUIRE(st.v != NULL);
+	for (size_t i = 0; i < reg->n_shelters && rc == 0; i++)
+		rc = store_get_shelter(s->store, txn, reg->shelters[i].id,
+		    &st.v[i]);
+	n = rc == 0 ? place_rank(reg, &q, state_of, &st, &best, 1) : 0;
+	free(st.v);
+	if (rc != 0)
+		return rc;
+
+	p->updated_at = now;
+	if (n == 0 || p->n_tried >= PLACE_TRIED_MAX) {
+		p->state = PSTATE(UNPLACED);
+		p->held_shelter[0] = p->held_region[0] = '\0';
+		p->hold_expires_at = 0;
+		log_warn("placement %s: no candidate left: unplaced",
+		    p->request_id);
+		if ((rc = step_event(s, txn, p, PSTATE(UNPLACED), now)) != 0)
+			return rc;
+		return unplaced_event(s, txn, p, now);
+	}
+	sh = &reg->shelters[best.shelter];
+	if ((rc = adjust_shelter(s, txn, sh, p->category, p->beds, 0,
+	    now)) != 0)
+		return rc;
+	p->state = PSTATE(HELD);
+	copy(p->held_shelter, sizeof(p->held_shelter), sh->id);
+	copy(p->held_region, sizeof(p->held_region),
+	    reg->regions[sh->region].id);
+	p->hold_expires_at = now + s->cfg->hold_ttl_secs;
+	if (s->next_hold_expiry == 0 ||
+	    p->hold_expires_at < s->next_hold_expiry)
+		s->next_hold_expiry = p->hold_expires_at;
+	server_note_hold(s, best.shelter);
+	log_info("placement %s: %u %s bed(s) held in %s", p->request_id,
+	    p->beds, cat_name(p->category), p->held_region);
+	return step_event(s, txn, p, PSTATE(HELD), now);
+}
+
+/* Take the hold off its shelter; remember the shelter as tried. */
+static int
+release(struct server *s, MDB_txn *txn, struct placement_state *p,
+    bool accepted, int64_t now)
+{
+	const struct reg_shelter *sh = registry_shelter(s->reg,
+	    p->held_shelter);
+	int rc = 0;
+
+	if (sh != NULL)
+		rc = adjust_shelter(s, txn, sh, p->category, -(int)p->beds,
+		    accepted ? (int)p->beds : 0, now);
+	if (rc == 0 && !accepted && p->n_tried < PLACE_TRIED_MAX)
+		copy(p->tried[p->n_tried++], sizeof(p->tried[0]),
+		    p->held_shelter);
+	p->hold_expires_at = 0;
+	return rc;
+}
+
+/* ---- requests -------------------------------------------------------- */
+
+#define REFUSE(code, ...)                               \
+	do {                                            \
+		snprintf(err, errlen, __VA_ARGS__);     \
+		return CODE(code);                      \
+	} while (0)
+
+int
+place_request(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__PlacementRequest *req, struct placement_state *p,
+    char *err, size_t errlen, int64_t now)
+{
+	struct placement_state old;
+	char why[160];
+	int rc;
+
+	if (!valid_id(req->request_id, sizeof(p->request_id)))
+		REFUSE(BAD_REQUEST, "request_id must be 1 to %zu letters, "
+		    "digits, - or _", sizeof(p->request_id) - 1);
+	if (registry_region(s->reg, req->from_region) < 0)
+		REFUSE(BAD_REQUEST, "unknown region '%.31s' (see shelterctl "
+		    "regions)", req->from_region);
+	if (cat_name((int)req->category) == NULL)
+		REFUSE(UNKNOWN_CATEGORY, "unknown category %d",
+		    (int)req->category);
+	if (req->beds < 1 || req->beds > PLACE_BEDS_MAX)
+		REFUSE(BAD_REQUEST, "beds must be 1 to %d, not %u",
+		    PLACE_BEDS_MAX, req->beds);
+	if (req->security_level > 3)
+		REFUSE(BAD_REQUEST, "security_level must be 0 to 3");
+	if ((unsigned)req->urgency > SHELTERD__V1__URGENCY__URGENCY_IMMEDIATE)
+		REFUSE(BAD_REQUEST, "unknown urgency %d", (int)req->urgency);
+	if (req->n_exclude_regions > PLACE_EXCLUDE_MAX)
+		REFUSE(BAD_REQUEST, "at most %d excluded regions",
+		    PLACE_EXCLUDE_MAX);
+	for (size_t i = 0; i < req->n_exclude_regions; i++)
+		if (registry_region(s->reg, req->exclude_regions[i]) < 0)
+			REFUSE(BAD_REQUEST, "unknown excluded region '%.31s'",
+			    req->exclude_regions[i]);
+	if (place_check_case_ref(req->case_ref, why, sizeof(why)) != 0)
+		REFUSE(BAD_REQUEST, "%s", why);
+
+	if ((rc = store_get_placement(s->store, txn, req->request_id,
+	    &old)) != 0)
+		return -rc;
+	if (old.request_id[0] != '\0') {
+		/* A re-sent request is answered with where it stands. */
+		if (strcmp(old.case_ref, req->case_ref) != 0 ||
+		    strcmp(old.from_region, req->from_region) != 0 ||
+		    old.category != req->category || old.beds != req->beds)
+			REFUSE(CONFLICT, "request_id %s is already used for "
+			    "another request", req->request_id);
+		*p = old;
+		return 0;
+	}
+	memset(p, 0, sizeof(*p));
+	copy(p->request_id, sizeof(p->request_id), req->request_id);
+	copy(p->case_ref, sizeof(p->case_ref), req->case_ref);
+	copy(p->from_region, sizeof(p->from_region), req->from_region);
+	for (size_t i = 0; i < req->n_exclude_regions; i++)
+		copy(p->exclude[i], sizeof(p->exclude[0]),
+		    req->exclude_regions[i]);
+	p->n_exclude = (uint8_t)req->n_exclude_regions;
+	p->category = (uint8_t)req->category;
+	p->beds = (uint8_t)req->beds;
+	p->security_level = (uint8_t)req->security_level;
+	p->urgency = (uint8_t)req->urgency;
+	p->allow_own_region = req->allow_own_region;
+	p->state = PSTATE(REQUESTED);
+	p->created_at = p->updated_at = now;
+	log_info("placement %s from %s: %u %s bed(s), security %u",
+	    p->request_id, p->from_region, p->beds, cat_name(p->category),
+	    p->security_level);
+	if ((rc = step_event(s, txn, p, PSTATE(REQUESTED), now)) != 0 ||
+	    (rc = try_hold(s, txn, p, now)) != 0 ||
+	    (rc = store_put_placement(s->store, txn, p)) != 0)
+		return -rc;
+	return 0;
+}
+
+int
+place_answer(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
+    char *err, size_t errlen, int64_t now)
+{
+	size_t reason_len = ans->reason ? strlen(ans->reason) : 0;
+	int rc;
+
+	if (!valid_id(ans->request_id, sizeof(p->request_id)))
+		REFUSE(BAD_REQUEST, "bad request_id");
+	if ((rc = store_get_placement(s->store, txn, ans->request_id,
+	    p)) != 0)
+		return -rc;
+	if (p->request_id[0] == '\0')
+		REFUSE(NOT_FOUND, "no placement request '%s'",
+		    ans->request_id);
+	if (p->state != PSTATE(HELD) ||
+	    strcmp(p->held_shelter, ans->shelter_id) != 0)
+		REFUSE(CONFLICT, "request %s is not held by shelter %.31s: "
+		    "nothing to answer (see shelter-report holds)",
+		    p->request_id, ans->shelter_id);
+	if (!ans->accept && (reason_len == 0 ||
+	    reason_len >= sizeof(p->last_reason)))
+		REFUSE(BAD_REQUEST, "a decline needs a reason (1 to %zu "
+		    "characters, no personal data)",
+		    sizeof(p->last_reason) - 1);
+	if ((rc = release(s, txn, p, ans->accept, now)) != 0)
+		return -rc;
+	p->updated_at = now;
+	if (ans->accept) {
+		p->state = PSTATE(ACCEPTED);
+		log_info("placement %s: accepted by %s", p->request_id,
+		    p->held_shelter);
+		rc = step_event(s, txn, p, PSTATE(ACCEPTED), now);
+	} else {
+		copy(p->last_reason, sizeof(p->last_reason), ans->reason);
+		log_info("placement %s: declined by %s: %s", p->request_id,
+		    ans->shelter_id, ans->reason);
+		rc = step_event(s, txn, p, PSTATE(DECLINED), now);
+		if (rc == 0)
+			rc = try_hold(s, txn, p, now);
+	}
+	if (rc == 0)
+		rc = store_put_placement(s->store, txn, p);
+	return -rc;
+}
+
+int
+place_cancel(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__PlacementCancel *c, struct placement_state *p,
+    char *err, size_t errlen, int64_t now)
+{
+	int rc;
+
+	if (!valid_id(c->request_id, sizeof(p->request_id)))
+		REFUSE(BAD_REQUEST, "bad request_id");
+	if ((rc = store_get_placement(s->store, txn, c->request_id, p)) != 0)
+		return -rc;
+	if (p->request_id[0] == '\0')
+		REFUSE(NOT_FOUND, "no placement request '%s'", c->request_id);
+	if (p->state != PSTATE(HELD) && p->state != PSTATE(REQUESTED))
+		REFUSE(CONFLICT, "request %s is already %s", p->request_id,
+		    place_state_name(p->state));
+	if (p->state == PSTATE(HELD) &&
+	    (rc = release(s, txn, p, false, now)) != 0)
+		return -rc;
+	p->n_tried -= p->state == PSTATE(HELD) ? 1 : 0; /* not a decline */
+	p->state = PSTATE(CANCELLED);
+	p->updated_at = now;
+	if ((rc = step_event(s, txn, p, PSTATE(CANCELLED), now)) != 0 ||
+	    (rc = store_put_placement(s->store, txn, p)) != 0)
+		return -rc;
+	return 0;
+}
+
+/* ---- expiry ---------------------------------------------------------- */
+
+struct expired {
+	int64_t now;
+	int64_t next;               /* earliest hold still running */
+	struct placement_state *v;
+	size_t n, cap;
+};
+
+static int
+collect_expired(void *arg, const struct placement_state *p)
+{
+	struct expired *e = arg;
+
+	if (p->state != PSTATE(HELD))
+		return 0;
+	if (p->hold_expires_at > e->now) {
+		if (e->next == 0 || p->hold_expires_at < e->next)
+			e->next = p->hold_expires_at;
+		return 0;
+	}
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 8;
+		void *q = realloc(e->v, cap * sizeof(*e->v));
+
+		REQUIRE(q != NULL);
+		e->v = q;
+		e->cap = cap;
+	}
+	e->v[e->n++] = *p;
+	return 0;
+}
+
+bool
+place_any_expired(const struct server *s, int64_t now)
+{
+	return s->next_hold_expiry != 0 && s->next_hold_expiry <= now;
+}
+
+int
+place_expire(struct server *s, MDB_txn *txn, int64_t now)
+{
+	struct expired e = { .now = now };
+	int rc;
+
+	rc = store_placements_each(s->store, txn, collect_expired, &e);
+	s->next_hold_expiry = e.next;
+	for (size_t i = 0; rc == 0 && i < e.n; i++) {
+		struct placement_state *p = &e.v[i];
+
+		log_info("placement %s: hold in %s expired", p->request_id,
+		    p->held_region);
+		if ((rc = release(s, txn, p, false, now)) != 0 ||
+		    (rc = step_event(s, txn, p, PSTATE(EXPIRED), now)) != 0 ||
+		    (rc = try_hold(s, txn, p, now)) != 0)
+			break;
+		rc = store_put_placement(s->store, txn, p);
+	}
+	free(e.v);
+	return rc;
+}
+
+/* ---- replies --------------------------------------------------------- */
+
+void
+place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
+    char **exclude, bool disclose)
+{
+	shelterd__v1__placement__init(out);
+	out->request_id = p->request_id;
+	out->case_ref = p->case_ref;
+	out->from_region = p->from_region;
+	out->category = (Shelterd__V1__Category)p->category;
+	out->beds = p->beds;
+	out->security_level = p->security_level;
+	out->urgency = (Shelterd__V1__Urgency)p->urgency;
+	out->state = (Shelterd__V1__PlacementState)p->state;
+	out->held_region = p->held_region;
+	/* The shelter is need-to-know: named once it has accepted. */
+	out->shelter_id = (disclose || p->state == PSTATE(ACCEPTED)) ?
+	    p->held_shelter : (char *)"";
+	out->created_at = p->created_at;
+	out->updated_at = p->updated_at;
+	out->hold_expires_at = p->hold_expires_at;
+	out->candidates_tried = p->n_tried;
+	out->last_reason = p->last_reason;
+	for (size_t i = 0; i < p->n_exclude; i++)
+		exclude[i] = p->exclude[i];
+	out->exclude_regions = exclude;
+	out->n_exclude_regions = p->n_exclude;
+}
+
+struct listing {
+	const char *shelter;        /* holds on this shelter only */
+	int64_t since;              /* final ones updated after this */
+	struct placement_state *v;
+	size_t n, cap;
+};
+
+static int
+collect_listing(void *arg, const struct placement_state *p)
+{
+	struct listing *l = arg;
+	bool open = p->state == PSTATE(HELD) || p->state == PSTATE(REQUESTED);
+
+	if (l->shelter != NULL ? (p->state != PSTATE(HELD) ||
+	    strcmp(p->held_shelter, l->shelter) != 0) :
+	    (!open && p->updated_at < l->since))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		void *q = realloc(l->v, cap * sizeof(*l->v));
+
+		REQUIRE(q != NULL);
+		l->v = q;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *p;
+	return 0;
+}
+
+static int
+newest_first(const void *x, const void *y)
+{
+	const struct placement_state *a = x, *b = y;
+
+	return (a->created_at < b->created_at) - (a->created_at > b->created_at);
+}
+
+int
+place_list(struct server *s, MDB_txn *txn, const char *shelter,
+    Shelterd__V1__Reply *reply, nng_msg *msg, size_t *count,
+    void (*pack)(nng_msg *, const Shelterd__V1__Reply *))
+{
+	Shelterd__V1__PlacementList list = SHELTERD__V1__PLACEMENT_LIST__INIT;
+	struct listing l = { .shelter = shelter,
+		.since = (int64_t)time(NULL) - 7 * 86400 };
+	Shelterd__V1__Placement *v, **ptrs;
+	char *(*excl)[PLACE_EXCLUDE_MAX];
+	int rc;
+
+	if ((rc = store_placements_each(s->store, txn, collect_listing,
+	    &l)) != 0) {
+		free(l.v);
+		return rc;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), newest_first);
+	if (l.n > 500)
+		l.n = 500; /* recent enough for a screen */
+	*count = l.n;
+	v = calloc(l.n + 1, sizeof(*v));
+	ptrs = calloc(l.n + 1, sizeof(*ptrs));
+	excl = calloc(l.n + 1, sizeof(*excl));
+	REQUIRE(v != NULL && ptrs != NULL && excl != NULL);
+	for (size_t i = 0; i < l.n; i++) {
+		place_fill(&l.v[i], &v[i], excl[i], shelter != NULL);
+		ptrs[i] = &v[i];
+	}
+	list.placements = ptrs;
+	list.n_placements = l.n;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENTS;
+	reply->placements = &list;
+	if (msg != NULL)
+		pack(msg, reply);
+	free(v);
+	free(ptrs);
+	free(excl);
+	free(l.v);
+	return 0;
+}
+
+int
+place_init(struct server *s, MDB_txn *txn)
+{
+	/* Nothing expired before time 0: e.next is the earliest hold. */
+	struct expired e = { .now = 0 };
+	int rc = store_placements_each(s->store, txn, collect_expired, &e);
+
+	s->next_hold_expiry = e.next;
+	free(e.v);
+	return rc;
+}

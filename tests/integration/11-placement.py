@@ -1,0 +1,268 @@
+"""Supra-regional placements on the real daemon, driven by region-place
+and shelter-report."""
+import json
+import os
+import subprocess
+import threading
+import time
+
+from harness import BIN, Daemon, check, check_eq, encode, main, raw_request
+
+REGIONS = """code,name,province,seat,lat,lon,neighbours
+R1,Region One,P,S1,52.0,5.0,R2
+R2,Region Two,P,S2,52.1,5.1,R1 R3
+R3,Region Three,P,S3,52.2,5.2,R2
+R4,Region Four,P,S4,52.3,5.3,
+"""
+SHELTERS = """id,name,region,security_level,beds
+A1,Shelter A1,R1,1,women:4
+B1,Shelter B1,R2,1,women:4
+B2,Shelter B2,R2,0,women:6
+C1,Shelter C1,R3,3,women:10
+D1,Shelter D1,R4,2,women:10
+M1,Shelter M1,R3,1,minors:1
+"""
+
+
+def daemon(config=""):
+    d = Daemon(config="[daemon]\ntick_ms = 100\n" + config)
+    reg = os.path.join(d.tmp, "registry")
+    os.makedirs(reg)
+    with open(os.path.join(reg, "regions.csv"), "w") as f:
+        f.write(REGIONS)
+    with open(os.path.join(reg, "shelters.csv"), "w") as f:
+        f.write(SHELTERS)
+    d.registry = reg
+    d.start()
+    for sid, beds in (("A1", "women=4/0"), ("B1", "women=4/0"),
+                      ("B2", "women=6/0"), ("C1", "women=10/0"),
+                      ("D1", "women=10/0"), ("M1", "minors=1/0")):
+        check_eq(d.report("-s", sid, "-b", beds).rc, 0, f"report {sid}")
+    return d
+
+
+def place(d, *args):
+    return d.run("REGION_PLACE", *args)
+
+
+def status(d, rid):
+    r = place(d, "status", rid, "--json")
+    check_eq(r.rc, 0, f"status {rid} {r}")
+    return r.json()
+
+
+def beds(d, sid, cat="women"):
+    sh = d.ctl("--json", "shelter", sid).json()
+    return sh["beds"][cat]
+
+
+def held(d, region, cat="women"):
+    return d.region(region, cat)["held"]
+
+
+def run(fn):
+    def test():
+        d = None
+        try:
+            d = fn()
+        finally:
+            if d is not None:
+                d.cleanup()
+    test.__name__ = fn.__name__
+    return test
+
+
+@run
+def test_held_in_the_best_shelter_then_accepted():
+    d = daemon()
+    w = d.watch("--wait", "20")
+    r = place(d, "request", "-r", "R1", "-c", "women", "-C",
+              "VR09-2026-0042", "-i", "req1", "--no-wait", "--json")
+    check_eq(r.rc, 0, f"request {r}")
+    p = r.json()
+    # Neighbour R2 first; there, the most free beds: B2 (6) over B1 (4).
+    check_eq((p["state"], p["held_region"]), ("HELD", "R2"), "held in R2")
+    check("shelter" not in p, "the region is not told which shelter")
+    check_eq(held(d, "R2"), 1, "the held bed is not free")
+    check_eq(d.region("R2", "women")["free"], 9, "free")
+    h = d.report("holds", "--shelter", "B2", "--json")
+    check_eq(h.rc, 0, f"holds {h}")
+    holds = [json.loads(l) for l in h.out.splitlines()]
+    check_eq([x["request_id"] for x in holds], ["req1"], "B2 sees its hold")
+    check_eq(holds[0]["case_ref"], "VR09-2026-0042", "case_ref")
+    r = d.report("accept", "req1", "--shelter", "B2")
+    check_eq(r.rc, 0, f"accept {r}")
+    p = status(d, "req1")
+    check_eq((p["state"], p["shelter"]), ("ACCEPTED", "B2"),
+             "disclosed on acceptance")
+    check_eq(beds(d, "B2"), {"capacity": 6, "occupied": 1,
+                             "out_of_service": 0}, "occupancy follows")
+    check_eq((held(d, "R2"), d.region("R2", "women")["free"]), (0, 9),
+             "hold gone, bed occupied")
+    events = w.stop()
+    steps = [e["placement_state"] for e in events
+             if e["kind"] == "placement"]
+    check_eq(steps, ["requested", "held", "accepted"], "events")
+    for e in events:
+        check("B2" not in json.dumps(e), f"the bus never names B2: {e}")
+    listing = d.ctl("--json", "placements").json()
+    check_eq([(x["request_id"], x["state"]) for x in listing],
+             [("req1", "ACCEPTED")], "shelterctl placements")
+    d.stop()
+    return d
+
+
+@run
+def test_decline_moves_to_the_next_candidate():
+    d = daemon()
+    check_eq(place(d, "request", "-r", "R1", "-c", "women", "-C",
+                   "R1-2026-0007", "-i", "req2", "--no-wait").rc, 0, "req")
+    r = d.report("decline", "req2", "--shelter", "B1", "--reason", "no")
+    check_eq(r.rc, 1, f"B1 does not hold it {r}")
+    check("not held by shelter B1" in r.err, r.err)
+    r = d.report("decline", "req2", "--shelter", "B2")
+    check_eq(r.rc, 2, f"a decline needs a reason {r}")
+    r = d.report("decline", "req2", "--shelter", "B2", "--reason",
+                 "needs a ground-floor room")
+    check_eq(r.rc, 0, f"decline {r}")
+    p = status(d, "req2")
+    check_eq((p["state"], p["held_region"], p["candidates_tried"]),
+             ("HELD", "R2", 1), "next candidate, same region")
+    check_eq(beds(d, "B2")["occupied"], 0, "B2 unchanged")
+    check_eq(held(d, "R2"), 1, "one bed held, not two")
+    check("req2" in d.report("holds", "--shelter", "B1").out, "B1 holds")
+    d.stop()
+    return d
+
+
+@run
+def test_expired_hold_returns_the_bed_and_moves_on():
+    d = daemon("[placement]\nhold_ttl_secs = 1\n")
+    w = d.watch("--level", "info", "--wait", "20")
+    check_eq(place(d, "request", "-r", "R1", "-c", "women", "-C",
+                   "R1-2026-0008", "-i", "req3", "--no-wait").rc, 0, "req")
+    check_eq(held(d, "R2"), 1, "held")
+    time.sleep(2.6)
+    p = status(d, "req3")
+    check(p["candidates_tried"] >= 1, f"moved on: {p}")
+    steps = [e["placement_state"] for e in w.stop()]
+    check_eq(steps[:4], ["requested", "held", "expired", "held"], "steps")
+    check_eq(d.region("R1", "women")["held"], 0, "never in own region")
+    d.stop()
+    return d
+
+
+@run
+def test_no_candidate_is_unplaced_and_critical():
+    d = daemon()
+    w = d.watch("--level", "critical", "--count", "1", "--wait", "10")
+    r = place(d, "request", "-r", "R2", "-c", "women", "-C", "R2-2026-0009",
+              "-s", "3", "-x", "R4", "-i", "req4", "--no-wait", "--json")
+    check_eq((r.rc, r.json()["held_region"]), (0, "R3"), f"C1 {r}")
+    r = d.report("decline", "req4", "--shelter", "C1", "--reason", "full")
+    check_eq(r.rc, 0, f"decline {r}")
+    p = status(d, "req4")
+    check_eq(p["state"], "UNPLACED", "no level-3 shelter left")
+    rc, events = w.finish()
+    check_eq(rc, 0, "critical event")
+    check_eq((events[0]["region"], events[0]["category"],
+              events[0]["request_id"]), ("R2", "women", "req4"), "event")
+    d.stop()
+    return d
+
+
+@run
+def test_racing_for_the_last_bed_books_it_once():
+    d = daemon()
+    results = []
+
+    def one(i):
+        region = "R1" if i % 2 else "R2"
+        r = place(d, "request", "-r", region, "-c", "minors", "-C",
+                  f"{region}-2026-{i:04d}", "-i", f"race{i}", "--no-wait",
+                  "--json")
+        results.append(r)
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    answered = [r for r in results if r.rc in (0, 1) and r.out]
+    check_eq(len(answered), 12, f"all answered: {results}")
+    states = sorted(r.json()["state"] for r in answered)
+    check_eq(states.count("HELD"), 1, f"exactly one hold: {states}")
+    check_eq(states.count("UNPLACED"), 11, "the rest unplaced")
+    m1 = d.ctl("--json", "status").json()["national"]["minors"]
+    check_eq((m1["capacity"], m1["held"], m1["free"]), (1, 1, 0),
+             "totals add up")
+    d.stop()
+    return d
+
+
+@run
+def test_bad_placement_input():
+    d = daemon()
+    cases = [
+        (("-r", "R9", "-c", "women", "-C", "R9-2026-0001"),
+         "unknown region 'R9'"),
+        (("-r", "R1", "-c", "women", "-C", "R1-2026-0001", "-b", "0"),
+         "beds must be 1 to 20"),
+        (("-r", "R1", "-c", "women", "-C", "R1-2026-0001", "-b", "500"),
+         "beds must be 1 to 20"),
+        (("-r", "R1", "-c", "women", "-C", "Maria Jansen"), "has a space"),
+        (("-r", "R1", "-c", "women", "-C", "R1-17-05-1990"), "date"),
+        (("-r", "R1", "-c", "women", "-C", "JANSEN-123"), "name"),
+        (("-r", "R1", "-c", "women", "-C", "R1-2026-0001", "-x", "R8"),
+         "unknown excluded region"),
+        (("-r", "R1", "-c", "women", "-C", "R1-2026-0001", "-s", "7"),
+         "security_level"),
+    ]
+    for args, words in cases:
+        r = place(d, "request", *args, "--no-wait")
+        check_eq(r.rc, 1, f"{args}: {r}")
+        check(words in r.err, f"{args}: want {words!r} in {r.err!r}")
+        check(words.split("'")[0] in d.read_log() or "refused" in
+              d.read_log(), "logged")
+    check("Maria" not in d.read_log() and "1990" not in d.read_log(),
+          "a refused case_ref is never written to the log")
+    reply = raw_request(d, encode(
+        'place { request_id: "x1" case_ref: "R1-2026-0001" '
+        'from_region: "R1" category: 9 beds: 1 }'))
+    check("CODE_UNKNOWN_CATEGORY" in reply, reply)
+    r = d.report("accept", "nope", "--shelter", "B2")
+    check_eq(r.rc, 1, f"unknown request {r}")
+    check_eq(d.ctl("--json", "placements").json(), [], "nothing stored")
+    check(d.alive(), "alive")
+    d.stop()
+    return d
+
+
+@run
+def test_holds_wait_for_the_next_hold():
+    d = daemon()
+    p = subprocess.Popen([BIN["SHELTER_REPORT"], "holds", "--shelter", "C1",
+                          "--wait", "8000", "--json"], env=d.env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(0.5)
+    start = time.monotonic()
+    check_eq(place(d, "request", "-r", "R2", "-c", "women", "-C",
+                   "R2-2026-0011", "-s", "3", "-i", "req7",
+                   "--no-wait").rc, 0, "request for C1")
+    out, err = p.communicate(timeout=15)
+    check_eq(p.returncode, 0, f"holds --wait {err}")
+    check(time.monotonic() - start < 5, "answered on the hold, not timeout")
+    check_eq([json.loads(l)["request_id"] for l in out.splitlines()],
+             ["req7"], "the new hold")
+    d.stop()
+    return d
+
+
+if __name__ == "__main__":
+    main([test_held_in_the_best_shelter_then_accepted,
+          test_decline_moves_to_the_next_candidate,
+          test_expired_hold_returns_the_bed_and_moves_on,
+          test_no_candidate_is_unplaced_and_critical,
+          test_racing_for_the_last_bed_books_it_once,
+          test_bad_placement_input,
+          test_holds_wait_for_the_next_hold])
