@@ -1,0 +1,651 @@
+/*
+ * probe — what this machine allows, measured the way shelterd uses it, so
+ * that BENCHMARKS.md can state shelterd as a fraction of each limit:
+ *
+ *   probe nng   K requesters (req0 sockets, one request in flight each)
+ *               against a trivial echo server (raw rep0, one receive aio
+ *               that sends each message straight back, in a child
+ *               process): the request/reply rate nng 1.5.2 gives with no
+ *               work at all behind it.
+ *   probe lmdb  B puts per write txn, every commit synced (LMDB's
+ *               default, as the daemon opens it), in a fresh temp dir.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <lmdb.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "benchlib.h"
+#include "common.h"
+
+#define PROG "probe"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: probe nng [OPTION]...\n"
+	    "       probe lmdb [OPTION]...\n"
+	    "Measure the limits shelterd works within on this machine.\n"
+	    "\n"
+	    "probe nng: request/reply round trips against a trivial echo "
+	    "server\n(raw rep0, in a child process), one request in flight "
+	    "per requester.\n"
+	    "  -u, --url URL           where the echo server listens "
+	    "(default\n"
+	    "                          ipc://$TMPDIR/shelterd-probe-PID.sock;"
+	    " use the\n"
+	    "                          daemon's transport, e.g. "
+	    "tcp://127.0.0.1:PORT)\n"
+	    "  -c, --connections K     concurrent requesters, one socket "
+	    "each (default 64)\n"
+	    "  -z, --size BYTES        message size (default 100)\n"
+	    "\n"
+	    "probe lmdb: synced write transactions of B puts each.\n"
+	    "  -b, --batch B           puts per commit (default 1000)\n"
+	    "  -k, --keys N            distinct keys, written round robin "
+	    "(default 10000)\n"
+	    "  -v, --value-size BYTES  value size (default %zu, a stored "
+	    "shelter state)\n"
+	    "  -t, --dir DIR           where the temp environment goes "
+	    "(default $TMPDIR\n"
+	    "                          or /tmp; put it on the daemon's "
+	    "disk)\n"
+	    "\n"
+	    "Both:\n"
+	    "  -d, --duration S        measured seconds (default 10)\n"
+	    "  -w, --warmup S          seconds run first and not measured "
+	    "(default 1)\n"
+	    "  -j, --json              one JSON object instead of text\n"
+	    "  -h, --help              print this help and exit\n"
+	    "\n"
+	    "Exit status: 0 measured, 1 the measurement failed, 2 bad "
+	    "usage.\n", sizeof(struct shelter_state));
+}
+
+struct opts {
+	const char *url, *dir;
+	uint64_t connections, size, batch, keys, value_size;
+	double duration, warmup;
+	bool json;
+};
+
+static cJSON *
+lat_json(const struct hist *h)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "samples", (double)h->n);
+	cJSON_AddNumberToObject(o, "p50_us", hist_pct(h, 50) / 1e3);
+	cJSON_AddNumberToObject(o, "p99_us", hist_pct(h, 99) / 1e3);
+	cJSON_AddNumberToObject(o, "p999_us", hist_pct(h, 99.9) / 1e3);
+	cJSON_AddNumberToObject(o, "max_us", h->n ? h->max / 1e3 : 0);
+	return o;
+}
+
+static void
+lat_line(const char *what, const struct hist *h)
+{
+	printf("%-20s p50 %8.3f ms  p99 %8.3f ms  p99.9 %8.3f ms  max %8.3f "
+	    "ms  (%" PRIu64 " samples)\n", what, hist_pct(h, 50) / 1e6,
+	    hist_pct(h, 99) / 1e6, hist_pct(h, 99.9) / 1e6,
+	    h->n ? h->max / 1e6 : 0.0, h->n);
+}
+
+static void
+sleep_until(uint64_t t)
+{
+	uint64_t now = bench_now_ns();
+	struct timespec ts;
+
+	if (t <= now)
+		return;
+	ts.tv_sec = (time_t)((t - now) / 1000000000u);
+	ts.tv_nsec = (long)((t - now) % 1000000000u);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ---- nng: the echo server (child process) ---------------------------- */
+
+static nng_socket echo_sock;
+static nng_aio *echo_aio;
+
+/*
+ * The cheapest server nng allows: on its own thread, send each request
+ * straight back (raw mode keeps the routing header) and receive the
+ * next. The daemon does the same receive, plus a hand-off to its loop.
+ */
+static void
+echo_cb(void *arg)
+{
+	nng_msg *msg;
+
+	(void)arg;
+	if (nng_aio_result(echo_aio) != 0)
+		return;
+	msg = nng_aio_get_msg(echo_aio);
+	if (nng_sendmsg(echo_sock, msg, NNG_FLAG_NONBLOCK) != 0)
+		nng_msg_free(msg);
+	nng_recv_aio(echo_sock, echo_aio);
+}
+
+/* Runs in the child: serve until the parent closes quit_fd. */
+static int
+echo_child(const char *url, int ready_fd, int quit_fd)
+{
+	char b;
+	int rv;
+
+	/*
+	 * A raw rep0 send goes through the socket's write queue, which holds
+	 * nothing by default: a non-blocking send then fails whenever nng's
+	 * thread has not yet come back for the previous reply, and the reply
+	 * is lost (measured: 4 requesters hang at once). Room for one reply
+	 * per requester keeps every reply.
+	 */
+	if ((rv = nng_rep0_open_raw(&echo_sock)) != 0 ||
+	    (rv = nng_socket_set_int(echo_sock, NNG_OPT_SENDBUF,
+	    8192)) != 0 ||
+	    (rv = nng_listen(echo_sock, url, NULL, 0)) != 0 ||
+	    (rv = nng_aio_alloc(&echo_aio, echo_cb, NULL)) != 0) {
+		dprintf(ready_fd, "%s", nng_strerror(rv));
+		return 1;
+	}
+	nng_recv_aio(echo_sock, echo_aio);
+	if (write(ready_fd, "", 1) != 1)
+		return 1;
+	for (;;) {
+		ssize_t n = read(quit_fd, &b, 1);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	nng_aio_stop(echo_aio);
+	nng_close(echo_sock);
+	nng_aio_free(echo_aio);
+	return 0;
+}
+
+/* ---- nng: the requesters --------------------------------------------- */
+
+struct req {
+	nng_socket sock;
+	nng_aio *aio;
+	bool sending, counted;
+	uint64_t sent_ns, t_start, t_end, done, errors, last_ns;
+	size_t size;
+	struct hist lat;
+	char err[160];
+	pthread_mutex_t *lock;
+	pthread_cond_t *cv;
+	unsigned *active;
+};
+
+static void
+req_finish(struct req *q)
+{
+	pthread_mutex_lock(q->lock);
+	if (--*q->active == 0)
+		pthread_cond_signal(q->cv);
+	pthread_mutex_unlock(q->lock);
+}
+
+static void
+req_send(struct req *q)
+{
+	nng_msg *msg;
+	uint64_t now = bench_now_ns();
+
+	if (now >= q->t_end || nng_msg_alloc(&msg, q->size) != 0) {
+		req_finish(q);
+		return;
+	}
+	memset(nng_msg_body(msg), 'x', q->size);
+	q->sent_ns = now;
+	q->counted = now >= q->t_start;
+	q->sending = true;
+	nng_aio_set_msg(q->aio, msg);
+	nng_send_aio(q->sock, q->aio);
+}
+
+static void
+req_cb(void *arg)
+{
+	struct req *q = arg;
+	int rv = nng_aio_result(q->aio);
+	uint64_t now = bench_now_ns();
+
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+		if (q->sending)
+			nng_msg_free(nng_aio_get_msg(q->aio));
+		req_finish(q);
+		return;
+	}
+	if (q->sending) {
+		q->sending = false;
+		if (rv == 0) {
+			nng_recv_aio(q->sock, q->aio);
+			return;
+		}
+		nng_msg_free(nng_aio_get_msg(q->aio));
+	} else if (rv == 0) {
+		nng_msg *msg = nng_aio_get_msg(q->aio);
+
+		if (q->counted) {
+			if (nng_msg_len(msg) == q->size) {
+				q->done++;
+				hist_add(&q->lat, now - q->sent_ns);
+				q->last_ns = now;
+			} else {
+				rv = NNG_EPROTO;
+			}
+		}
+		nng_msg_free(msg);
+	}
+	if (rv != 0) {
+		q->errors++;
+		if (q->err[0] == '\0')
+			snprintf(q->err, sizeof(q->err), "%s",
+			    nng_strerror(rv));
+	}
+	req_send(q);
+}
+
+static int
+probe_nng(const struct opts *o)
+{
+	char url[600], msg[200];
+	int ready[2], quit[2], status, rc = 1, rv;
+	pid_t child;
+	struct req *qs;
+	struct hist lat;
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	unsigned active = 0;
+	uint64_t t0, t_start, t_end, last, done = 0, errors = 0;
+	double cpu0 = -1, cpu1 = -1, secs;
+	const char *err = NULL;
+	ssize_t n;
+
+	if (o->url != NULL) {
+		snprintf(url, sizeof(url), "%s", o->url);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(url, sizeof(url), "ipc://%s/shelterd-probe-%ld.sock",
+		    tmp && *tmp ? tmp : "/tmp", (long)getpid());
+	}
+	/* The server is a process of its own, as the daemon is. Fork before
+	 * nng starts any thread in this process. */
+	if (pipe(ready) != 0 || pipe(quit) != 0) {
+		perror(PROG ": pipe");
+		return 1;
+	}
+	fflush(NULL);
+	if ((child = fork()) < 0) {
+		perror(PROG ": fork");
+		return 1;
+	}
+	if (child == 0) {
+		close(ready[0]);
+		close(quit[1]);
+		_exit(echo_child(url, ready[1], quit[0]));
+	}
+	close(ready[1]);
+	close(quit[0]);
+	if ((n = read(ready[0], msg, sizeof(msg) - 1)) != 1) {
+		msg[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, PROG ": the echo server cannot listen on %s: "
+		    "%s\n", url, n > 0 ? msg : "it died");
+		close(quit[1]);
+		waitpid(child, &status, 0);
+		return 1;
+	}
+
+	if ((qs = calloc(o->connections, sizeof(*qs))) == NULL)
+		goto out;
+	for (unsigned i = 0; i < o->connections; i++) {
+		struct req *q = &qs[i];
+
+		hist_init(&q->lat);
+		q->size = o->size;
+		q->lock = &lock;
+		q->cv = &cv;
+		q->active = &active;
+		if ((rv = nng_req0_open(&q->sock)) != 0 ||
+		    (rv = nng_aio_alloc(&q->aio, req_cb, q)) != 0 ||
+		    (rv = nng_dial(q->sock, url, NULL, 0)) != 0) {
+			fprintf(stderr, PROG ": requester %u on %s: %s\n", i,
+			    url, nng_strerror(rv));
+			goto out;
+		}
+		nng_aio_set_timeout(q->aio, 10000);
+	}
+	t0 = bench_now_ns();
+	t_start = t0 + (uint64_t)(o->warmup * 1e9);
+	t_end = t_start + (uint64_t)(o->duration * 1e9);
+	active = (unsigned)o->connections;
+	for (unsigned i = 0; i < o->connections; i++) {
+		qs[i].t_start = t_start;
+		qs[i].t_end = t_end;
+		req_send(&qs[i]);
+	}
+	sleep_until(t_start);
+	cpu0 = bench_proc_cpu(child, false);
+	sleep_until(t_end);
+	pthread_mutex_lock(&lock);
+	while (active > 0)
+		pthread_cond_wait(&cv, &lock);
+	pthread_mutex_unlock(&lock);
+	cpu1 = bench_proc_cpu(child, false);
+
+	hist_init(&lat);
+	last = t_end;
+	for (unsigned i = 0; i < o->connections; i++) {
+		hist_merge(&lat, &qs[i].lat);
+		done += qs[i].done;
+		errors += qs[i].errors;
+		if (qs[i].last_ns > last)
+			last = qs[i].last_ns;
+		if (err == NULL && qs[i].err[0])
+			err = qs[i].err;
+	}
+	secs = (double)(last - t_start) / 1e9;
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(j, "probe", "nng");
+		cJSON_AddStringToObject(j, "url", url);
+		cJSON_AddNumberToObject(j, "connections",
+		    (double)o->connections);
+		cJSON_AddNumberToObject(j, "size", (double)o->size);
+		cJSON_AddNumberToObject(j, "seconds", secs);
+		cJSON_AddNumberToObject(j, "round_trips", (double)done);
+		cJSON_AddNumberToObject(j, "errors", (double)errors);
+		cJSON_AddNumberToObject(j, "round_trips_per_s", done / secs);
+		cJSON_AddItemToObject(j, "latency", lat_json(&lat));
+		cJSON_AddNumberToObject(j, "server_cpu_s_per_1k",
+		    done ? (cpu1 - cpu0) * 1000 / done : 0);
+		if (err != NULL)
+			cJSON_AddStringToObject(j, "first_error", err);
+		client_print_json(j);
+	} else {
+		printf("probe nng: echo on %s, %" PRIu64 " requesters, %"
+		    PRIu64 "-byte messages, %.1f s measured\n", url,
+		    o->connections, o->size, secs);
+		printf("%-20s %" PRIu64 " (%.0f/s), %" PRIu64 " errors\n",
+		    "round trips", done, done / secs, errors);
+		lat_line("round trip", &lat);
+		printf("%-20s %.4f s per 1,000 round trips\n",
+		    "echo server CPU", done ? (cpu1 - cpu0) * 1000 / done : 0);
+		if (err != NULL)
+			printf("%-20s %s\n", "first error", err);
+	}
+	rc = done > 0 && errors == 0 ? 0 : 1;
+	if (rc != 0)
+		fprintf(stderr, PROG ": %" PRIu64 " round trips, %" PRIu64
+		    " errors%s%s\n", done, errors, err ? "; first: " : "",
+		    err ? err : "");
+out:
+	if (qs != NULL)
+		for (unsigned i = 0; i < o->connections; i++) {
+			if (qs[i].aio != NULL) {
+				nng_aio_stop(qs[i].aio);
+				nng_aio_free(qs[i].aio);
+			}
+			nng_close(qs[i].sock);
+		}
+	free(qs);
+	close(quit[1]);
+	close(ready[0]);
+	if (waitpid(child, &status, 0) == child &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		fprintf(stderr, PROG ": the echo server failed\n");
+		rc = 1;
+	}
+	return rc;
+}
+
+/* ---- lmdb ------------------------------------------------------------ */
+
+static int
+probe_lmdb(const struct opts *o)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], path[4200];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	char key[32];
+	unsigned char *val = NULL;
+	struct hist lat;
+	uint64_t t0, t_start, t_end, t, next = 0, puts = 0, commits = 0;
+	uint64_t last;
+	double secs;
+	int rc, ret = 1;
+
+	snprintf(dir, sizeof(dir), "%s/shelterd-probe-XXXXXX",
+	    o->dir ? o->dir : tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, PROG ": cannot create a temp dir %s: %s\n",
+		    dir, strerror(errno));
+		return 1;
+	}
+	if ((val = calloc(1, o->value_size)) == NULL)
+		goto out;
+	/* The daemon's settings: 1 GiB map, default (synced) commits. */
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, (size_t)1 << 30)) != 0 ||
+	    (rc = mdb_env_open(env, dir, MDB_NOTLS, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "shelters", MDB_CREATE, &dbi)) != 0)
+		goto lmdb_fail;
+	/* Every key exists first: the run overwrites, as the daemon does
+	 * once shelters have reported. */
+	for (uint64_t i = 0; i < o->keys; i++) {
+		k.mv_size = (size_t)snprintf(key, sizeof(key), "SH-%06" PRIu64,
+		    i);
+		k.mv_data = key;
+		v.mv_size = o->value_size;
+		v.mv_data = val;
+		if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+			goto lmdb_fail;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto lmdb_fail;
+
+	hist_init(&lat);
+	t0 = bench_now_ns();
+	t_start = t0 + (uint64_t)(o->warmup * 1e9);
+	t_end = t_start + (uint64_t)(o->duration * 1e9);
+	last = t_start;
+	while ((t = bench_now_ns()) < t_end) {
+		uint64_t done;
+
+		if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+			goto lmdb_fail;
+		for (uint64_t b = 0; b < o->batch; b++) {
+			k.mv_size = (size_t)snprintf(key, sizeof(key),
+			    "SH-%06" PRIu64, next);
+			k.mv_data = key;
+			next = (next + 1) % o->keys;
+			memcpy(val, &t, sizeof(t) < o->value_size ?
+			    sizeof(t) : o->value_size);
+			v.mv_size = o->value_size;
+			v.mv_data = val;
+			if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+				goto lmdb_fail;
+		}
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+		if (rc != 0)
+			goto lmdb_fail;
+		done = bench_now_ns();
+		if (t >= t_start) {
+			hist_add(&lat, done - t);
+			puts += o->batch;
+			commits++;
+			last = done;
+		}
+	}
+	secs = (double)(last - t_start) / 1e9;
+	if (secs <= 0)
+		secs = 1e-9;
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(j, "probe", "lmdb");
+		cJSON_AddStringToObject(j, "dir", dir);
+		cJSON_AddNumberToObject(j, "batch", (double)o->batch);
+		cJSON_AddNumberToObject(j, "keys", (double)o->keys);
+		cJSON_AddNumberToObject(j, "value_size",
+		    (double)o->value_size);
+		cJSON_AddNumberToObject(j, "seconds", secs);
+		cJSON_AddNumberToObject(j, "puts", (double)puts);
+		cJSON_AddNumberToObject(j, "commits", (double)commits);
+		cJSON_AddNumberToObject(j, "puts_per_s", puts / secs);
+		cJSON_AddNumberToObject(j, "commits_per_s", commits / secs);
+		cJSON_AddItemToObject(j, "commit_latency", lat_json(&lat));
+		client_print_json(j);
+	} else {
+		printf("probe lmdb: %" PRIu64 " puts per synced commit, %"
+		    PRIu64 " keys, %" PRIu64 "-byte values, in %s, %.1f s "
+		    "measured\n", o->batch, o->keys, o->value_size, dir, secs);
+		printf("%-20s %" PRIu64 " (%.0f/s) in %" PRIu64 " commits "
+		    "(%.0f/s)\n", "puts", puts, puts / secs, commits,
+		    commits / secs);
+		lat_line("txn + commit", &lat);
+	}
+	ret = puts > 0 ? 0 : 1;
+	goto out;
+lmdb_fail:
+	fprintf(stderr, PROG ": LMDB in %s: %s\n", dir, mdb_strerror(rc));
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	free(val);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "value-size", required_argument, NULL, 'v' },
+		{ "dir", required_argument, NULL, 't' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = {
+		.connections = 64, .size = 100, .batch = 1000,
+		.keys = 10000, .value_size = sizeof(struct shelter_state),
+		.duration = 10, .warmup = 1,
+	};
+	const char *what;
+	int ch, bad = 0;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc < 2 || (strcmp(argv[1], "nng") != 0 &&
+	    strcmp(argv[1], "lmdb") != 0)) {
+		fprintf(stderr, PROG ": say what to measure: 'probe nng' or "
+		    "'probe lmdb' (try '" PROG " --help')\n");
+		return 2;
+	}
+	what = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "u:c:z:b:k:v:t:d:w:jh", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			o.url = optarg;
+			break;
+		case 'c':
+			bad |= bench_arg_u64(PROG, "--connections", optarg, 1,
+			    4096, &o.connections);
+			break;
+		case 'z':
+			bad |= bench_arg_u64(PROG, "--size", optarg, 1,
+			    1 << 20, &o.size);
+			break;
+		case 'b':
+			bad |= bench_arg_u64(PROG, "--batch", optarg, 1,
+			    1000000, &o.batch);
+			break;
+		case 'k':
+			bad |= bench_arg_u64(PROG, "--keys", optarg, 1,
+			    10000000, &o.keys);
+			break;
+		case 'v':
+			bad |= bench_arg_u64(PROG, "--value-size", optarg, 1,
+			    4000, &o.value_size);
+			break;
+		case 't':
+			o.dir = optarg;
+			break;
+		case 'd':
+			bad |= bench_arg_secs(PROG, "--duration", optarg,
+			    0.01, 86400, &o.duration);
+			break;
+		case 'w':
+			bad |= bench_arg_secs(PROG, "--warmup", optarg, 0,
+			    3600, &o.warmup);
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try '" PROG " --help'.\n");
+			return 2;
+		}
+	}
+	if (bad)
+		return 2;
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n",
+		    argv[optind]);
+		return 2;
+	}
+	/* A requester whose peer vanished must not kill the probe. */
+	signal(SIGPIPE, SIG_IGN);
+	return strcmp(what, "nng") == 0 ? probe_nng(&o) : probe_lmdb(&o);
+}
