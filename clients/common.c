@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,142 @@ client_default_events(void)
 	return (v && *v) ? v : DEFAULT_EVENTS_URL;
 }
 
+/* The signing key, loaded once from --key or $SHELTERD_KEY. */
+static struct {
+	bool loaded;
+	char identity[48];
+	uint8_t secret[crypto_sign_SECRETKEYBYTES];
+} key;
+
+static const char *key_path;
+
+void
+client_set_key(const char *path)
+{
+	key_path = path;
+}
+
+int
+client_load_key(const char *path, char *err, size_t errlen)
+{
+	char line[512], hex[256] = "";
+	FILE *f;
+	size_t n;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium cannot initialise");
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read key file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	key.identity[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "identity %47s", key.identity) == 1)
+			continue;
+		sscanf(line, "secret %255s", hex);
+	}
+	fclose(f);
+	if (key.identity[0] == '\0' || sodium_hex2bin(key.secret,
+	    sizeof(key.secret), hex, strlen(hex), NULL, &n, NULL) != 0 ||
+	    n != sizeof(key.secret)) {
+		snprintf(err, errlen, "%s is not a shelterd key file (lines "
+		    "'identity ROLE:ID' and 'secret HEX'; see tools/keygen)",
+		    path);
+		return -1;
+	}
+	key.loaded = true;
+	return 0;
+}
+
+/* nng_dial, with our TLS identity for tls+tcp:// and wss:// URLs. */
+int
+client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
+{
+	const char *cert = getenv("SHELTERD_TLS_CERT");
+	const char *ca = getenv("SHELTERD_TLS_CA");
+	const char *name = getenv("SHELTERD_TLS_SERVER_NAME");
+	nng_tls_config *tls = NULL;
+	nng_dialer d;
+	int rv;
+
+	if (strncmp(url, "tls+tcp://", 10) != 0 &&
+	    strncmp(url, "wss://", 6) != 0) {
+		if ((rv = nng_dial(sock, url, NULL, 0)) != 0)
+			goto fail;
+		return 0;
+	}
+	if (ca == NULL || *ca == '\0') {
+		snprintf(err, errlen, "%s needs $SHELTERD_TLS_CA (the CA that "
+		    "signed the daemon's certificate) and $SHELTERD_TLS_CERT "
+		    "(your certificate and key, PEM)", url);
+		return -1;
+	}
+	if ((rv = nng_dialer_create(&d, sock, url)) != 0 ||
+	    (rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) != 0 ||
+	    (rv = nng_tls_config_ca_file(tls, ca)) != 0 ||
+	    (cert && *cert && (rv = nng_tls_config_cert_key_file(tls, cert,
+	    NULL)) != 0) ||
+	    /* mbedTLS 2.28 does not match IP addresses in certificates:
+	     * check the name the daemon's certificate carries. */
+	    (rv = nng_tls_config_server_name(tls, name && *name ? name :
+	    "localhost")) != 0 ||
+	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls)) != 0)
+		goto fail;
+	nng_tls_config_free(tls);
+	tls = NULL;
+	if ((rv = nng_dialer_start(d, 0)) != 0)
+		goto fail;
+	return 0;
+fail:
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	snprintf(err, errlen, "cannot reach shelterd at %s: %s (is the "
+	    "daemon running? see --api)", url, nng_strerror(rv));
+	return -1;
+}
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* Wrap packed request bytes into a SignedRequest; returns a malloc'd
+ * buffer in *out. */
+static int
+sign(const uint8_t *body, size_t len, uint8_t **out, size_t *outlen)
+{
+	Shelterd__V1__SignedRequest env = SHELTERD__V1__SIGNED_REQUEST__INIT;
+	uint8_t sig[crypto_sign_BYTES], *msg;
+	size_t slen = strlen(key.identity), n = 12 + slen + 1 + 16 + len;
+
+	if ((msg = malloc(n)) == NULL)
+		return -1;
+	env.signer = key.identity;
+	env.timestamp = (int64_t)time(NULL);
+	randombytes_buf(&env.nonce, sizeof(env.nonce));
+	memcpy(msg, "shelterd.v1", 12);
+	memcpy(msg + 12, key.identity, slen + 1);
+	put_be64(msg + 13 + slen, (uint64_t)env.timestamp);
+	put_be64(msg + 21 + slen, env.nonce);
+	memcpy(msg + 29 + slen, body, len);
+	crypto_sign_detached(sig, NULL, msg, n, key.secret);
+	free(msg);
+	env.signed_request.data = (uint8_t *)body;
+	env.signed_request.len = len;
+	env.signature.data = sig;
+	env.signature.len = sizeof(sig);
+	*outlen = shelterd__v1__signed_request__get_packed_size(&env);
+	if ((*out = malloc(*outlen)) == NULL)
+		return -1;
+	shelterd__v1__signed_request__pack(&env, *out);
+	return 0;
+}
+
 int
 client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
     Shelterd__V1__Reply **reply, char *err, size_t errlen)
@@ -35,6 +173,16 @@ client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
 	int rv;
 
 	*reply = NULL;
+	if (!key.loaded) {
+		const char *path = key_path ? key_path : getenv("SHELTERD_KEY");
+
+		if (path && *path && client_load_key(path, err, errlen) != 0)
+			return EXIT_USAGE;
+	}
+	/* Tests on a loaded machine may allow more time than the default. */
+	if (getenv("SHELTERD_TIMEOUT_MS") != NULL &&
+	    atoi(getenv("SHELTERD_TIMEOUT_MS")) > timeout_ms)
+		timeout_ms = atoi(getenv("SHELTERD_TIMEOUT_MS"));
 	if ((rv = nng_req0_open(&sock)) != 0) {
 		snprintf(err, errlen, "cannot open a socket: %s",
 		    nng_strerror(rv));
@@ -44,15 +192,40 @@ client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
 	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
 	/* Synchronous dial: a daemon that is not there is reported now,
 	 * not after the timeout. */
-	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
-		snprintf(err, errlen, "cannot reach shelterd at %s: %s (is "
-		    "the daemon running? see --api)", url, nng_strerror(rv));
+	if (client_dial(sock, url, err, errlen) != 0) {
+		rv = NNG_ECONNREFUSED;
 		goto out;
 	}
 	len = shelterd__v1__request__get_packed_size(req);
 	if ((rv = nng_msg_alloc(&msg, len)) != 0)
 		goto fail;
 	shelterd__v1__request__pack(req, nng_msg_body(msg));
+	if (key.loaded) {
+		uint8_t *env;
+		size_t envlen;
+
+		if (sign(nng_msg_body(msg), len, &env, &envlen) != 0) {
+			nng_msg_free(msg);
+			rv = NNG_ENOMEM;
+			goto fail;
+		}
+		nng_msg_clear(msg);
+		rv = nng_msg_append(msg, env, envlen);
+		free(env);
+		if (rv != 0) {
+			nng_msg_free(msg);
+			goto fail;
+		}
+	}
+	/* For tests of replay protection: keep the bytes as sent. */
+	if (getenv("SHELTERD_DUMP_REQUEST") != NULL) {
+		FILE *f = fopen(getenv("SHELTERD_DUMP_REQUEST"), "wb");
+
+		if (f != NULL) {
+			fwrite(nng_msg_body(msg), 1, nng_msg_len(msg), f);
+			fclose(f);
+		}
+	}
 	if ((rv = nng_sendmsg(sock, msg, 0)) != 0) {
 		nng_msg_free(msg);
 		goto fail;
@@ -104,6 +277,8 @@ client_kind_name(int kind)
 	static const char *const names[] = { "occupancy", "stale",
 		"acknowledged", "placement" };
 
+	if (kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING)
+		return "early_warning";
 	return (kind >= 0 && kind <= 3) ? names[kind] : "unknown";
 }
 
@@ -161,6 +336,14 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		    " - NO SUITABLE BED" : "");
 		return;
 	}
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING:
+		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s %s: early "
+		    "warning %s: %u free + %u expected within 24 h, of %u%s",
+		    ev->event_seq, when, level, where, cat ? cat : "?",
+		    ev->level == SHELTERD__V1__LEVEL__LEVEL_OK ? "cleared" :
+		    "(not full yet)", ev->free, ev->expected_free_24h,
+		    ev->capacity, again);
+		return;
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
 		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s %s: alert #%"
 		    PRIu64 " acknowledged by %s", ev->event_seq, when, "ack",
@@ -210,6 +393,9 @@ client_event_json(const Shelterd__V1__Event *ev)
 	if (ev->acknowledged_by && *ev->acknowledged_by)
 		cJSON_AddStringToObject(o, "acknowledged_by",
 		    ev->acknowledged_by);
+	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING)
+		cJSON_AddNumberToObject(o, "expected_free_24h",
+		    ev->expected_free_24h);
 	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT) {
 		const ProtobufCEnumValue *st =
 		    protobuf_c_enum_descriptor_get_value(

@@ -6,6 +6,7 @@
 #define SHELTERD_CLIENT_COMMON_H
 
 #include <cjson/cJSON.h>
+#include <nng/nng.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -55,6 +56,14 @@ cJSON *client_alert_json(const Shelterd__V1__Alert *a, long long now);
  * result. Returns an exit status. */
 int client_ack(const char *api, int timeout_ms, unsigned long long seq,
     const char *by, bool json, const char *prog);
+
+/* Sign every request with the key in this file (--key); without it,
+ * $SHELTERD_KEY is used if set. Key files are made by tools/keygen. */
+void client_set_key(const char *path);
+int client_load_key(const char *path, char *err, size_t errlen);
+/* nng_dial with TLS ($SHELTERD_TLS_CA, $SHELTERD_TLS_CERT,
+ * $SHELTERD_TLS_SERVER_NAME) for tls+tcp:// and wss:// URLs; 0 or -1. */
+int client_dial(nng_socket sock, const char *url, char *err, size_t errlen);
 
 /* Parse a positive integer; -1 on error. */
 long long client_parse_num(const char *s, long long max);

@@ -67,6 +67,8 @@ usage(FILE *out)
 	    "  -a, --api URL       daemon api, to fetch missed events "
 	    "(default\n"
 	    "                      $SHELTERD_API or " DEFAULT_API_URL ")\n"
+	    "  -K, --key FILE     sign requests with this key (default "
+	    "$SHELTERD_KEY)\n"
 	    "  -h, --help          print this help and exit\n"
 	    "\n"
 	    "       coord-watch ack EVENT_SEQ --by DESK [--api URL] "
@@ -219,6 +221,7 @@ main(int argc, char **argv)
 		{ "api", required_argument, NULL, 'a' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "by", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -230,7 +233,7 @@ main(int argc, char **argv)
 	nng_socket sock;
 	int c, rv, lvl;
 
-	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:S:b:h", opts,
+	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:S:b:hK:", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -275,6 +278,9 @@ main(int argc, char **argv)
 		case 'b':
 			by = optarg;
 			break;
+		case 'K':
+			client_set_key(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -308,11 +314,14 @@ main(int argc, char **argv)
 	/* Everything (esc/ and place/): filtering by region happens in
 	 * wanted(), not by prefix, since gap detection needs every
 	 * event_seq. */
-	if ((rv = nng_dial(sock, events, NULL, 0)) != 0) {
-		fprintf(stderr, "coord-watch: cannot reach shelterd events at "
-		    "%s: %s (is the daemon running? see --events)\n", events,
-		    nng_strerror(rv));
-		return EXIT_UNREACHABLE;
+	{
+		char err[512];
+
+		if (client_dial(sock, events, err, sizeof(err)) != 0) {
+			fprintf(stderr, "coord-watch: %s (events: see "
+			    "--events)\n", err);
+			return EXIT_UNREACHABLE;
+		}
 	}
 	/* Dial again by itself if the daemon restarts. */
 	fprintf(stderr, "coord-watch: watching %s\n", events);

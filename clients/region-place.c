@@ -54,6 +54,8 @@ usage(FILE *out)
 	    "  -j, --json             JSON output\n"
 	    "  -a, --api URL          daemon api (default $SHELTERD_API or "
 	    DEFAULT_API_URL ")\n"
+	    "  -K, --key FILE     sign requests with this key (default "
+	    "$SHELTERD_KEY)\n"
 	    "  -h, --help             print this help and exit\n"
 	    "\n"
 	    "Until the receiving shelter accepts, you see only the region "
@@ -224,6 +226,7 @@ main(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "api", required_argument, NULL, 'a' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -241,7 +244,7 @@ main(int argc, char **argv)
 
 	pr.beds = 1;
 	pr.exclude_regions = exclude;
-	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:ja:h", opts,
+	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:ja:hK:", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -303,6 +306,9 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			api = optarg;
+			break;
+		case 'K':
+			client_set_key(optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -31,6 +31,8 @@ usage(FILE *out)
 	    "  -j, --json         one JSON object per hold\n"
 	    "  -a, --api URL      daemon api (default $SHELTERD_API or "
 	    DEFAULT_API_URL ")\n"
+	    "  -K, --key FILE     sign requests with this key (default "
+	    "$SHELTERD_KEY)\n"
 	    "  -h, --help         print this help and exit\n"
 	    "\n"
 	    "Accepting makes the beds occupied and tells the requesting "
@@ -76,6 +78,7 @@ shelter_holds_main(int argc, char **argv)
 		{ "reason", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "api", required_argument, NULL, 'a' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,7 +95,7 @@ shelter_holds_main(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:w:r:ja:h", opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:w:r:ja:hK:", opts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 's':
@@ -110,6 +113,9 @@ shelter_holds_main(int argc, char **argv)
 			break;
 		case 'a':
 			api = optarg;
+			break;
+		case 'K':
+			client_set_key(optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -44,6 +44,15 @@ usage(FILE *out)
 	    "                         shelter has. CAT is women, men, minors, "
 	    "highsec\n"
 	    "                         or children. e.g. --beds women=12/10\n"
+	    "  -e, --expect CAT=N24[/N72]\n"
+	    "                         outflow forecast for a category given "
+	    "with --beds:\n"
+	    "                         beds now taken that are expected free "
+	    "within 24 h\n"
+	    "                         and within 72 h (N72 includes N24; "
+	    "default N24).\n"
+	    "                         e.g. --expect women=2/3; women=0 says "
+	    "none\n"
 	    "  -S, --status STATUS    open (default), paused (no intake) or "
 	    "closed;\n"
 	    "                         beds of a paused or closed shelter are "
@@ -69,6 +78,8 @@ usage(FILE *out)
 	    "reports: when\n"
 	    "                         shelterd cannot be reached, exit 3\n"
 	    "  -q, --quiet            print nothing on success\n"
+	    "  -K, --key FILE     sign requests with this key (default "
+	    "$SHELTERD_KEY)\n"
 	    "  -h, --help             print this help and exit\n"
 	    "\n"
 	    "Commands:\n"
@@ -135,6 +146,36 @@ parse_beds(const char *arg, Shelterd__V1__BedCount *b)
 	b->capacity = (uint32_t)v[0];
 	b->occupied = (uint32_t)v[1];
 	b->out_of_service = (uint32_t)v[2];
+	return 0;
+}
+
+/* --expect CAT=N24[/N72]: 0, -1 bad syntax, -2 unknown category. */
+static int
+parse_expect(const char *arg, int *cat, uint32_t *e24, uint32_t *e72)
+{
+	char name[32];
+	const char *eq = strchr(arg, '=');
+	unsigned long v[2];
+	char *end;
+
+	if (eq == NULL || (size_t)(eq - arg) >= sizeof(name))
+		return -1;
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	if ((*cat = cat_parse(name)) < 0)
+		return -2;
+	if (eq[1] < '0' || eq[1] > '9')
+		return -1;
+	v[0] = v[1] = strtoul(eq + 1, &end, 10);
+	if (*end == '/') {
+		if (end[1] < '0' || end[1] > '9')
+			return -1;
+		v[1] = strtoul(end + 1, &end, 10);
+	}
+	if (*end != '\0' || v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+		return -1;
+	*e24 = (uint32_t)v[0];
+	*e72 = (uint32_t)v[1];
 	return 0;
 }
 
@@ -348,6 +389,8 @@ main(int argc, char **argv)
 		{ "outbox", required_argument, NULL, 'o' },
 		{ "no-outbox", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "expect", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -362,6 +405,8 @@ main(int argc, char **argv)
 	char *path = NULL;
 	long long timeout = 5000, v;
 	int c, rc, quiet = 0, status, no_outbox = 0, do_flush = 0;
+	uint32_t expect[CAT_COUNT][2] = { { 0 } };
+	unsigned expect_given = 0;
 	char err[512];
 
 	/* The placement side has its own flags. */
@@ -371,7 +416,7 @@ main(int argc, char **argv)
 		return shelter_holds_main(argc - 1, argv + 1);
 	up.status = SHELTERD__V1__SHELTER_STATUS__SHELTER_STATUS_OPEN;
 	up.beds = bp;
-	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:o:Nqh", opts,
+	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:o:NqhK:e:", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -454,6 +499,26 @@ main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'e': {
+			int cat;
+			uint32_t e24, e72;
+
+			report_flag = "--expect";
+			rc = parse_expect(optarg, &cat, &e24, &e72);
+			if (rc != 0) {
+				fprintf(stderr, "shelter-report: --expect '%s': "
+				    "expected CAT=N24[/N72], e.g. women=2/3\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			expect[cat - 1][0] = e24;
+			expect[cat - 1][1] = e72;
+			expect_given |= 1u << (cat - 1);
+			break;
+		}
+		case 'K':
+			client_set_key(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -482,6 +547,22 @@ main(int argc, char **argv)
 	if (no_outbox && outbox_arg != NULL) {
 		fprintf(stderr, "shelter-report: --outbox and --no-outbox "
 		    "contradict each other\n");
+		return EXIT_USAGE;
+	}
+	/* Each forecast belongs to a category this report counts. */
+	for (size_t i = 0; i < up.n_beds; i++) {
+		unsigned bit = 1u << (beds[i].category - 1);
+
+		if (!(expect_given & bit))
+			continue;
+		beds[i].forecast = 1;
+		beds[i].expected_free_24h = expect[beds[i].category - 1][0];
+		beds[i].expected_free_72h = expect[beds[i].category - 1][1];
+		expect_given &= ~bit;
+	}
+	if (expect_given != 0) {
+		fprintf(stderr, "shelter-report: --expect for a category "
+		    "without --beds\n");
 		return EXIT_USAGE;
 	}
 	if (!do_flush && (up.shelter_id[0] == '\0' || up.n_beds == 0)) {

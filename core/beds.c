@@ -95,6 +95,16 @@ aggregate_add(struct aggregate *agg, const struct shelter_state *sh, int sign)
 			t->unknown += (uint32_t)sign * beds_free(sh->status, b);
 		else
 			t->free += (uint32_t)sign * beds_free(sh->status, b);
+		/* A forecast counts where free beds count: beds of a closed,
+		 * paused or silent shelter will not be free for intake. */
+		if (sh->stale || sh->status != SH_STATUS_OPEN ||
+		    !(sh->forecast & (1u << i)))
+			continue;
+		agg->outlook[i].free_24h += (uint32_t)sign *
+		    sh->expect[i].free_24h;
+		agg->outlook[i].free_72h += (uint32_t)sign *
+		    sh->expect[i].free_72h;
+		agg->outlook[i].forecasting += (uint32_t)sign;
 	}
 	agg->shelters_reported += (uint32_t)sign;
 	if (sh->stale)

@@ -52,6 +52,13 @@ struct bed_counts {
 	uint32_t held;
 };
 
+/* Beds now occupied that the shelter expects to be free within 24 h and
+ * within 72 h (cumulative). */
+struct bed_outlook {
+	uint32_t free_24h;
+	uint32_t free_72h;
+};
+
 /* What a shelter last reported, plus its escalation level per category. */
 struct shelter_state {
 	uint64_t seq;         /* 0: never reported */
@@ -62,6 +69,11 @@ struct shelter_state {
 	uint8_t level[CAT_COUNT]; /* enum esc_level, shelter scope */
 	uint8_t stale;        /* missed its reporting deadline */
 	struct bed_counts beds[CAT_COUNT];
+	/* Appended in schema 3, so that a schema 2 value only needs zeroes
+	 * at its end (daemon/store.c migrates). */
+	uint8_t forecast;     /* bit (cat-1): an outflow forecast is given */
+	uint8_t reserved[3];
+	struct bed_outlook expect[CAT_COUNT];
 };
 
 struct totals {
@@ -75,11 +87,23 @@ struct totals {
 	uint8_t reserved[3];
 };
 
+/* Forecast outflow of an aggregate: only open shelters that are not
+ * stale count, like free beds. */
+struct outlook_totals {
+	uint32_t free_24h;
+	uint32_t free_72h;
+	uint32_t forecasting; /* shelters giving a forecast */
+	uint8_t early_level;  /* early warning, region scope */
+	uint8_t reserved[3];
+};
+
 /* Region or national aggregate. */
 struct aggregate {
 	struct totals cat[CAT_COUNT];
 	uint32_t shelters_reported;
 	uint32_t shelters_stale;
+	/* Appended in schema 3 (see shelter_state). */
+	struct outlook_totals outlook[CAT_COUNT];
 };
 
 /*

@@ -11,6 +11,7 @@ esc_thresholds_default(struct esc_thresholds *t)
 	t->hysteresis_pct = 5;
 	t->shelter_clear_free = 1;
 	t->national_clear_free = 1;
+	t->early_warning_pct = 80;
 }
 
 int
@@ -28,6 +29,11 @@ esc_thresholds_check(const struct esc_thresholds *t, char *err, size_t errlen)
 		snprintf(err, errlen, "hysteresis_pct (%u) must be below "
 		    "region_warning_pct (%u)", t->hysteresis_pct,
 		    t->region_warning_pct);
+		return -1;
+	}
+	if (t->early_warning_pct > 100) {
+		snprintf(err, errlen, "early_warning_pct must be 0 (off) to "
+		    "100, not %u", t->early_warning_pct);
 		return -1;
 	}
 	if (t->shelter_clear_free < 1 || t->national_clear_free < 1) {
@@ -95,6 +101,27 @@ esc_national_level(const struct esc_thresholds *t, int current,
 	    t->national_clear_free);
 }
 
+int
+esc_early_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free, uint32_t expected_24h,
+    uint32_t forecasting)
+{
+	uint64_t relief = (uint64_t)free + expected_24h;
+	uint64_t used100, pct = t->early_warning_pct;
+	/* The band stops short of 0 %, or the warning could never clear. */
+	uint64_t band = t->hysteresis_pct < pct ? t->hysteresis_pct : pct - 1;
+
+	if (capacity == 0 || forecasting == 0 || pct == 0)
+		return LEVEL_OK;
+	/* Over-reported forecasts cannot make more beds than there are. */
+	used100 = relief >= capacity ? 0 : (capacity - relief) * 100;
+	if (used100 >= pct * capacity)
+		return LEVEL_WARNING;
+	if (current != LEVEL_OK && used100 >= (pct - band) * capacity)
+		return current;
+	return LEVEL_OK;
+}
+
 static int
 scope_level(const struct esc_thresholds *t, int scope, int current,
     uint32_t capacity, uint32_t free)
@@ -125,7 +152,31 @@ update_level(const struct esc_thresholds *t, int scope, int cat_index,
 	out->category = (uint8_t)(cat_index + 1);
 	out->capacity = capacity;
 	out->free = free;
+	out->kind = ESC_KIND_OCCUPANCY;
+	out->expected_24h = 0;
 	*level = (uint8_t)next;
+	return 1;
+}
+
+static size_t
+update_early(const struct esc_thresholds *t, int cat_index,
+    const struct totals *tot, struct outlook_totals *o,
+    struct esc_transition *out)
+{
+	int next = esc_early_level(t, o->early_level, tot->capacity, tot->free,
+	    o->free_24h, o->forecasting);
+
+	if (next == o->early_level)
+		return 0;
+	out->scope = SCOPE_REGION;
+	out->level = (uint8_t)next;
+	out->previous = o->early_level;
+	out->category = (uint8_t)(cat_index + 1);
+	out->capacity = tot->capacity;
+	out->free = tot->free;
+	out->kind = ESC_KIND_EARLY_WARNING;
+	out->expected_24h = o->free_24h;
+	o->early_level = (uint8_t)next;
 	return 1;
 }
 
@@ -170,5 +221,10 @@ esc_reevaluate(const struct esc_thresholds *t, int scope,
 	for (int i = 0; i < CAT_COUNT; i++)
 		n += update_level(t, scope, i, &agg->cat[i].level,
 		    agg->cat[i].capacity, agg->cat[i].free, out + n);
+	if (scope != SCOPE_REGION)
+		return n;
+	for (int i = 0; i < CAT_COUNT; i++)
+		n += update_early(t, i, &agg->cat[i], &agg->outlook[i],
+		    out + n);
 	return n;
 }

@@ -19,6 +19,11 @@ struct esc_thresholds {
 	 * when at least this many beds are free again (default 1). */
 	uint32_t shelter_clear_free;
 	uint32_t national_clear_free;
+	/* Early warning for a region/category where shelters give outflow
+	 * forecasts: raised when, even with the beds expected to free within
+	 * 24 h, occupancy is at or above this; released hysteresis_pct below
+	 * it, or at 1 % if that is lower (default 80; 0: off). */
+	uint32_t early_warning_pct;
 };
 
 void esc_thresholds_default(struct esc_thresholds *t);
@@ -37,6 +42,19 @@ int esc_shelter_level(const struct esc_thresholds *t, int current,
 /* Nation/category: critical when no bed is free anywhere. */
 int esc_national_level(const struct esc_thresholds *t, int current,
     uint32_t capacity, uint32_t free);
+/*
+ * Region/category early warning: LEVEL_WARNING when
+ * (capacity - free - expected_24h) >= early_warning_pct of capacity, with
+ * the same hysteresis as the region level. Only where at least one
+ * shelter gives a forecast (forecasting > 0): without one, nothing is
+ * known beyond the region level itself, which is left to do its job.
+ */
+int esc_early_level(const struct esc_thresholds *t, int current,
+    uint32_t capacity, uint32_t free, uint32_t expected_24h,
+    uint32_t forecasting);
+
+/* What a transition is about (the proto's EventKind). */
+enum esc_kind { ESC_KIND_OCCUPANCY = 0, ESC_KIND_EARLY_WARNING = 10 };
 
 struct esc_transition {
 	uint8_t scope;    /* enum esc_scope */
@@ -45,10 +63,13 @@ struct esc_transition {
 	uint8_t category; /* 1..CAT_COUNT */
 	uint32_t capacity;
 	uint32_t free;
+	uint8_t kind;     /* enum esc_kind */
+	uint32_t expected_24h; /* ESC_KIND_EARLY_WARNING */
 };
 
-/* At most one transition per scope and category. */
-enum { ESC_MAX_TRANSITIONS = 3 * CAT_COUNT };
+/* At most one transition per scope and category, and one early warning
+ * per region category. */
+enum { ESC_MAX_TRANSITIONS = 4 * CAT_COUNT };
 
 /*
  * Replace shelter state *sh by *next (whose levels are ignored), keeping
@@ -64,7 +85,9 @@ size_t esc_apply(const struct esc_thresholds *t, struct shelter_state *sh,
 
 /*
  * Re-evaluate all levels of an aggregate (after thresholds changed or the
- * registry moved a shelter); appends transitions like esc_apply.
+ * registry moved a shelter); appends transitions like esc_apply. For
+ * SCOPE_REGION that includes the early warnings (after the region
+ * levels), so out needs room for 2 * CAT_COUNT.
  */
 size_t esc_reevaluate(const struct esc_thresholds *t, int scope,
     struct aggregate *agg, struct esc_transition *out);

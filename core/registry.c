@@ -333,6 +333,7 @@ registry_free(struct registry *reg)
 {
 	free(reg->regions);
 	free(reg->shelters);
+	free(reg->keys);
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -358,4 +359,112 @@ registry_region(const struct registry *reg, const char *id)
 		if (strcmp(reg->regions[i].id, id) == 0)
 			return (int)i;
 	return -1;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct reg_key *)a)->identity,
+	    ((const struct reg_key *)b)->identity);
+}
+
+static int
+hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Does the identity name something in the registry? */
+static int
+identity_known(const struct registry *reg, const char *identity)
+{
+	if (strcmp(identity, "national") == 0 ||
+	    strcmp(identity, "operator") == 0)
+		return 1;
+	if (strncmp(identity, "shelter:", 8) == 0)
+		return registry_shelter(reg, identity + 8) != NULL;
+	if (strncmp(identity, "region:", 7) == 0)
+		return registry_region(reg, identity + 7) >= 0;
+	return 0;
+}
+
+int
+registry_parse_keys(struct registry *reg, const char *text, char *err,
+    size_t errlen)
+{
+	struct lines l = { .p = text };
+	char *f[MAX_FIELDS];
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = next_line(&l)) == 1) {
+		struct reg_key *k;
+		size_t n;
+
+		if (split(l.buf, f, MAX_FIELDS) != 2)
+			FAIL("keys line %u: expected 2 fields "
+			    "(identity,public_key_hex)", l.no);
+		if (strcmp(f[0], "identity") == 0)
+			continue;
+		if (reg->n_keys == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 256;
+			p = realloc(reg->keys, cap * sizeof(*reg->keys));
+			if (p == NULL)
+				FAIL("keys: out of memory");
+			reg->keys = p;
+		}
+		k = &reg->keys[reg->n_keys];
+		memset(k, 0, sizeof(*k));
+		n = strlen(f[0]);
+		if (n == 0 || n >= sizeof(k->identity) ||
+		    !identity_known(reg, f[0]))
+			FAIL("keys line %u: '%.47s' is not a registry shelter "
+			    "(shelter:ID), region (region:ID), national or "
+			    "operator", l.no, f[0]);
+		memcpy(k->identity, f[0], n + 1);
+		if (strlen(f[1]) != 64)
+			FAIL("keys line %u: the public key must be 64 hex "
+			    "digits", l.no);
+		for (int i = 0; i < 32; i++) {
+			int hi = hex_nibble(f[1][2 * i]);
+			int lo = hex_nibble(f[1][2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				FAIL("keys line %u: the public key must be 64 "
+				    "hex digits", l.no);
+			k->public_key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		reg->n_keys++;
+	}
+	if (rc < 0)
+		FAIL("keys line %u: line too long", l.no);
+	if (reg->n_keys == 0)
+		return 0;
+	qsort(reg->keys, reg->n_keys, sizeof(*reg->keys), key_cmp);
+	for (size_t i = 1; i < reg->n_keys; i++)
+		if (strcmp(reg->keys[i - 1].identity,
+		    reg->keys[i].identity) == 0)
+			FAIL("keys: %s has two keys", reg->keys[i].identity);
+	return 0;
+}
+
+const struct reg_key *
+registry_key(const struct registry *reg, const char *identity)
+{
+	struct reg_key key;
+	size_t n = strlen(identity);
+
+	if (reg->n_keys == 0 || n >= sizeof(key.identity))
+		return NULL;
+	memcpy(key.identity, identity, n + 1);
+	return bsearch(&key, reg->keys, reg->n_keys, sizeof(*reg->keys),
+	    key_cmp);
 }

@@ -34,11 +34,19 @@ struct reg_shelter {
 	uint32_t line;          /* in shelters.csv, for error messages */
 };
 
+/* A party's Ed25519 public key (keys.csv). The daemon keeps no secrets. */
+struct reg_key {
+	char identity[48];      /* shelter:<id>, region:<id>, national, ... */
+	uint8_t public_key[32];
+};
+
 struct registry {
 	struct reg_region *regions;
 	size_t n_regions;
 	struct reg_shelter *shelters; /* sorted by id */
 	size_t n_shelters;
+	struct reg_key *keys;         /* sorted by identity */
+	size_t n_keys;
 };
 
 /*
@@ -48,6 +56,17 @@ struct registry {
 int registry_parse(struct registry *reg, const char *regions_csv,
     const char *shelters_csv, char *err, size_t errlen);
 void registry_free(struct registry *reg);
+
+/*
+ * Parse keys.csv ("identity,public_key_hex": 64 hex digits) into reg, after
+ * registry_parse. Identities must name registry shelters and regions.
+ * Returns 0, or -1 with "keys line N: ..." in err.
+ */
+int registry_parse_keys(struct registry *reg, const char *keys_csv,
+    char *err, size_t errlen);
+/* NULL when the identity has no key. */
+const struct reg_key *registry_key(const struct registry *reg,
+    const char *identity);
 
 /* NULL when unknown. */
 const struct reg_shelter *registry_shelter(const struct registry *reg,

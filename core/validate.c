@@ -74,6 +74,22 @@ validate_update(const Shelterd__V1__OccupancyUpdate *u,
 			REFUSE(BAD_REQUEST, "'%s': %u beds out of service but "
 			    "only %u in total", cat_name(cat),
 			    b->out_of_service, b->capacity);
+		if (b->expected_free_24h > b->expected_free_72h)
+			REFUSE(BAD_REQUEST, "'%s': %u beds expected free within "
+			    "24 h but %u within 72 h: the 72 h figure includes "
+			    "the 24 h one", cat_name(cat),
+			    b->expected_free_24h, b->expected_free_72h);
+		/* Only a bed that is taken now can become free. */
+		if ((uint64_t)b->expected_free_72h > (uint64_t)b->occupied +
+		    b->out_of_service)
+			REFUSE(BAD_REQUEST, "'%s': %u beds expected free within "
+			    "72 h but only %u occupied or out of service",
+			    cat_name(cat), b->expected_free_72h,
+			    b->occupied + b->out_of_service);
+		if (b->forecast || b->expected_free_72h > 0)
+			out->forecast |= (uint8_t)bit;
+		out->expect[cat - 1].free_24h = b->expected_free_24h;
+		out->expect[cat - 1].free_72h = b->expected_free_72h;
 		if ((uint64_t)b->occupied + b->out_of_service > b->capacity)
 			*over_occupied |= (uint8_t)bit;
 		out->present |= (uint8_t)bit;
@@ -109,7 +125,9 @@ validate_seq(const struct shelter_state *stored,
 	}
 	if (next->status != stored->status ||
 	    next->present != stored->present ||
-	    memcmp(next->beds, stored->beds, sizeof(next->beds)) != 0) {
+	    memcmp(next->beds, stored->beds, sizeof(next->beds)) != 0 ||
+	    next->forecast != stored->forecast ||
+	    memcmp(next->expect, stored->expect, sizeof(next->expect)) != 0) {
 		snprintf(err, errlen, "seq %" PRIu64 " was already applied "
 		    "with other counts: use a new seq", next->seq);
 		return -SHELTERD__V1__CODE__CODE_SEQ_CONFLICT;

@@ -334,7 +334,8 @@ alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
 		free(l.v);
 		return rc;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by_opened);
+	if (l.n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(l.v, l.n, sizeof(*l.v), by_opened);
 	alerts = calloc(l.n + 1, sizeof(*alerts));
 	ptrs = calloc(l.n + 1, sizeof(*ptrs));
 	REQUIRE(alerts != NULL && ptrs != NULL);

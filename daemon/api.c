@@ -37,7 +37,9 @@ void
 api_decode(struct server *s, struct item *it)
 {
 	size_t len = nng_msg_len(it->msg);
+	int rc;
 
+	memset(&it->who, 0, sizeof(it->who));
 	it->req = NULL;
 	it->code = CODE(OK);
 	it->err[0] = '\0';
@@ -49,14 +51,17 @@ api_decode(struct server *s, struct item *it)
 	if (len > s->cfg->max_message_bytes) {
 		fail(it, CODE(TOO_LARGE), "request of %zu bytes is larger "
 		    "than the limit of %u", len, s->cfg->max_message_bytes);
-	} else if ((it->req = shelterd__v1__request__unpack(NULL, len,
-	    nng_msg_body(it->msg))) == NULL) {
-		fail(it, CODE(BAD_REQUEST), "not a shelterd.v1.Request "
-		    "(%zu bytes that do not decode)", len);
+	} else if ((rc = auth_open(s, nng_msg_body(it->msg), len, &it->req,
+	    &it->who, it->err, sizeof(it->err), (int64_t)time(NULL))) != 0) {
+		it->code = rc;
 	} else if (it->req->body_case ==
 	    SHELTERD__V1__REQUEST__BODY__NOT_SET) {
 		fail(it, CODE(BAD_REQUEST), "empty request: set one of "
 		    "update, batch, status, shelter, regions, events_since");
+	} else if (it->who.role != ROLE_NONE &&
+	    authz_check(&it->who, it->req, s->reg, it->err,
+	    sizeof(it->err)) != 0) {
+		it->code = CODE(FORBIDDEN);
 	} else if (it->req->body_case ==
 	    SHELTERD__V1__REQUEST__BODY_ACK_ALERT ||
 	    it->req->body_case == SHELTERD__V1__REQUEST__BODY_PLACE ||
@@ -84,8 +89,12 @@ api_decode(struct server *s, struct item *it)
 			it->is_write = true;
 		}
 	}
-	if (it->code != CODE(OK))
-		log_warn("refused request: %s", it->err);
+	if (it->code != CODE(OK)) {
+		char who[48];
+
+		authz_format(&it->who, who, sizeof(who));
+		log_warn("refused request from %s: %s", who, it->err);
+	}
 }
 
 bool
@@ -143,6 +152,9 @@ api_store_shelter(struct server *s, MDB_txn *txn,
 
 	if ((rc = store_get_region(s->store, txn, region->id, &ragg)) != 0 ||
 	    (rc = store_get_national(s->store, txn, &nagg)) != 0)
+		return rc;
+	/* The history records the change in the txn that makes it. */
+	if ((rc = history_shelter(s, txn, sh, stored, next, now)) != 0)
 		return rc;
 	n = esc_apply(&s->cfg->esc, stored, &ragg, &nagg, next, tr);
 	if ((rc = store_put_shelter(s->store, txn, sh->id, stored)) != 0 ||
@@ -270,8 +282,8 @@ write_other(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 		return place_answer(s, txn, req->answer, it->placement,
 		    it->err, sizeof(it->err), now);
 	case SHELTERD__V1__REQUEST__BODY_CANCEL:
-		return place_cancel(s, txn, req->cancel, it->placement,
-		    it->err, sizeof(it->err), now);
+		return place_cancel(s, txn, req->cancel, &it->who,
+		    it->placement, it->err, sizeof(it->err), now);
 	default:
 		return CODE(BAD_REQUEST);
 	}
@@ -345,6 +357,15 @@ fill_totals(Shelterd__V1__CategoryTotals *out, int cat_index,
 	out->level = (Shelterd__V1__Level)t->level;
 }
 
+static void
+fill_outlook(Shelterd__V1__CategoryTotals *out, const struct outlook_totals *o)
+{
+	out->expected_free_24h = o->free_24h;
+	out->expected_free_72h = o->free_72h;
+	out->forecasting = o->forecasting;
+	out->early_warning = (Shelterd__V1__Level)o->early_level;
+}
+
 /* Shared storage for one status reply, freed after packing. */
 struct status_buf {
 	Shelterd__V1__StatusReply status;
@@ -381,8 +402,10 @@ build_status(struct server *s, MDB_txn *txn, struct status_buf *b)
 		rs->shelters_stale = agg.shelters_stale;
 		rs->n_totals = CAT_COUNT;
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
-		for (int c = 0; c < CAT_COUNT; c++)
+		for (int c = 0; c < CAT_COUNT; c++) {
 			fill_totals(rs->totals[c], c, &agg.cat[c]);
+			fill_outlook(rs->totals[c], &agg.outlook[c]);
+		}
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
@@ -394,8 +417,10 @@ build_status(struct server *s, MDB_txn *txn, struct status_buf *b)
 	b->status.regions = b->region_ptrs;
 	b->status.n_national = CAT_COUNT;
 	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
-	for (int c = 0; c < CAT_COUNT; c++)
+	for (int c = 0; c < CAT_COUNT; c++) {
 		fill_totals(b->status.national[c], c, &agg.cat[c]);
+		fill_outlook(b->status.national[c], &agg.outlook[c]);
+	}
 	return 0;
 }
 
@@ -499,6 +524,9 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 			beds[sr.n_beds].occupied = st.beds[c].occupied;
 			beds[sr.n_beds].out_of_service =
 			    st.beds[c].out_of_service;
+			beds[sr.n_beds].forecast = (st.forecast >> c) & 1;
+			beds[sr.n_beds].expected_free_24h = st.expect[c].free_24h;
+			beds[sr.n_beds].expected_free_72h = st.expect[c].free_72h;
 			bp[sr.n_beds] = &beds[sr.n_beds];
 			sr.n_beds++;
 		}
@@ -570,10 +598,22 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 	case SHELTERD__V1__REQUEST__BODY_ALERTS:
 		rc = alerts_list(s, txn, reply, it->msg, reply_pack);
 		break;
+	case SHELTERD__V1__REQUEST__BODY_REPORT:
+	case SHELTERD__V1__REQUEST__BODY_TREND:
+		/* A refusal is a positive code, a store error negative. */
+		rc = history_query(s, txn, req, reply, it->msg, reply_pack,
+		    it->err, sizeof(it->err));
+		if (rc > 0) {
+			it->code = rc;
+			rc = 0;
+		}
+		break;
 	case SHELTERD__V1__REQUEST__BODY_PLACEMENTS: {
 		size_t n;
 
-		rc = place_list(s, txn, NULL, reply, it->msg, &n, reply_pack);
+		/* A region sees only its own requests. */
+		rc = place_list(s, txn, NULL, it->who.role == ROLE_REGION ?
+		    it->who.id : NULL, reply, it->msg, &n, reply_pack);
 		break;
 	}
 	case SHELTERD__V1__REQUEST__BODY_PLACEMENT: {
@@ -582,12 +622,21 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 		char *excl[PLACE_EXCLUDE_MAX];
 		const char *id = req->placement->request_id;
 
-		if ((rc = store_get_placement(s->store, txn, id ? id : "",
-		    &p)) != 0)
+		if (!place_valid_id(id)) {
+			fail(it, CODE(BAD_REQUEST), "request_id must be 1 to "
+			    "47 letters, digits, - or _");
+			break;
+		}
+		if ((rc = store_get_placement(s->store, txn, id, &p)) != 0)
 			break;
 		if (p.request_id[0] == '\0') {
 			fail(it, CODE(NOT_FOUND), "no placement request "
 			    "'%.47s'", id ? id : "");
+			break;
+		}
+		if (!authz_owns_placement(&it->who, p.from_region)) {
+			fail(it, CODE(FORBIDDEN), "request %.47s is not your "
+			    "region's", p.request_id);
 			break;
 		}
 		place_fill(&p, &pl, excl, false);
@@ -607,19 +656,33 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 			    "'%.31s'", id ? id : "");
 			break;
 		}
-		rc = place_list(s, txn, sh->id, reply, NULL, &n, reply_pack);
+		rc = place_list(s, txn, sh->id, NULL, reply, NULL, &n,
+		    reply_pack);
 		if (rc == 0 && n == 0 && req->holds->wait_ms > 0) {
 			/* Nothing yet: answer when a hold arrives. */
-			server_wait_hold(s, it->msg,
+			if (!server_wait_hold(s, it->msg,
 			    (uint32_t)(sh - s->reg->shelters),
-			    req->holds->wait_ms);
+			    req->holds->wait_ms)) {
+				fail(it, CODE(BUSY), "too many waiting holds "
+				    "queries; ask again without --wait");
+				break;
+			}
 			it->msg = NULL;
 			break;
 		}
 		if (rc == 0)
-			place_list(s, txn, sh->id, reply, it->msg, &n,
+			place_list(s, txn, sh->id, NULL, reply, it->msg, &n,
 			    reply_pack);
 		break;
+	}
+	case SHELTERD__V1__REQUEST__BODY_BACKUP: {
+		char why[256];
+		int code = backup_start(s, &it->msg, req->backup, why,
+		    sizeof(why));
+
+		if (code != 0)
+			fail(it, code, "%s", why);
+		break; /* else answered when the copy is done */
 	}
 	default:
 		fail(it, CODE(BAD_REQUEST), "unknown request");
@@ -708,8 +771,8 @@ api_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
 	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
 	size_t n;
 
-	if (place_list(s, rtxn, s->reg->shelters[shelter].id, &reply, msg, &n,
-	    reply_pack) != 0) {
+	if (place_list(s, rtxn, s->reg->shelters[shelter].id, NULL, &reply,
+	    msg, &n, reply_pack) != 0) {
 		reply.body_case = SHELTERD__V1__REPLY__BODY__NOT_SET;
 		reply.code = CODE(INTERNAL);
 		reply.error = (char *)"cannot read the store";

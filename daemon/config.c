@@ -15,6 +15,8 @@ config_defaults(struct config *cfg)
 	snprintf(cfg->api_url, sizeof(cfg->api_url), "tcp://127.0.0.1:7450");
 	snprintf(cfg->events_url, sizeof(cfg->events_url),
 	    "tcp://127.0.0.1:7451");
+	snprintf(cfg->http_url, sizeof(cfg->http_url),
+	    "http://127.0.0.1:7452");
 	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "./var/shelterd");
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 	cfg->map_size_mb = 1024;
@@ -27,8 +29,21 @@ config_defaults(struct config *cfg)
 	cfg->deadline_secs = 3600;
 	cfg->reescalate_secs = 900;
 	cfg->hold_ttl_secs = 3600;
+	/* The embedded default is the loopback demo, which runs unsigned
+	 * (main.c turns this off as soon as a config file is given). */
+	cfg->allow_unsigned = 1;
+	cfg->max_clock_skew_secs = 300;
+	cfg->replay_cache = 262144;
+	cfg->max_connections = 1024;
+	cfg->max_waiters = 1024;
 	esc_thresholds_default(&cfg->esc);
 	validate_limits_default(&cfg->limits);
+	cfg->hist.sample_retention_days = 400;
+	cfg->hist.placement_retention_days = 400;
+	cfg->hist.case_ref_retention_days = 30;
+	cfg->hist.purge_interval_secs = 60;
+	cfg->hist.purge_batch = 1000;
+	cfg->hist.k_anonymity = 5;
 }
 
 enum kind { K_STR, K_U32, K_U64, K_I64 };
@@ -48,6 +63,9 @@ struct key {
 static const struct key keys[] = {
 	STR("daemon", api_url),
 	STR("daemon", events_url),
+	STR("daemon", http_url),
+	{ "http", "token", K_STR, offsetof(struct config, http_token),
+	    sizeof(((struct config *)0)->http_token), 0, 0 },
 	STR("daemon", data_dir),
 	STR("daemon", registry_dir),
 	STR("daemon", log_level),
@@ -62,6 +80,17 @@ static const struct key keys[] = {
 	NUM("daemon", "tick_ms", K_U32, tick_ms, 50, 60000),
 	NUM("reporting", "deadline_secs", K_U32, deadline_secs, 1,
 	    366u * 86400),
+	NUM("security", "allow_unsigned", K_U32, allow_unsigned, 0, 1),
+	NUM("security", "max_clock_skew_secs", K_U32, max_clock_skew_secs, 1,
+	    86400),
+	NUM("security", "replay_cache", K_U32, replay_cache, 1024, 1u << 26),
+	NUM("security", "max_connections", K_U32, max_connections, 1,
+	    1000000),
+	NUM("security", "max_waiters", K_U32, max_waiters, 0, 1000000),
+	{ "tls", "cert_file", K_STR, offsetof(struct config, tls_cert_file),
+	    sizeof(((struct config *)0)->tls_cert_file), 0, 0 },
+	{ "tls", "ca_file", K_STR, offsetof(struct config, tls_ca_file),
+	    sizeof(((struct config *)0)->tls_ca_file), 0, 0 },
 	NUM("placement", "hold_ttl_secs", K_U32, hold_ttl_secs, 1,
 	    7u * 86400),
 	NUM("alerts", "reescalate_secs", K_U32, reescalate_secs, 1,
@@ -78,6 +107,24 @@ static const struct key keys[] = {
 	NUM("validation", "max_beds", K_U32, limits.max_beds, 1, 1000000),
 	NUM("validation", "max_future_secs", K_I64, limits.max_future_secs, 0,
 	    86400),
+	NUM("escalation", "early_warning_pct", K_U32, esc.early_warning_pct, 0,
+	    100),
+	NUM("history", "sample_retention_days", K_U32,
+	    hist.sample_retention_days, 0, 36500),
+	NUM("history", "sample_retention_secs", K_U32,
+	    hist.sample_retention_secs, 0, 36500u * 86400),
+	NUM("history", "placement_retention_days", K_U32,
+	    hist.placement_retention_days, 0, 36500),
+	NUM("history", "placement_retention_secs", K_U32,
+	    hist.placement_retention_secs, 0, 36500u * 86400),
+	NUM("history", "case_ref_retention_days", K_U32,
+	    hist.case_ref_retention_days, 0, 36500),
+	NUM("history", "case_ref_retention_secs", K_U32,
+	    hist.case_ref_retention_secs, 0, 36500u * 86400),
+	NUM("history", "purge_interval_secs", K_U32, hist.purge_interval_secs,
+	    1, 86400),
+	NUM("history", "purge_batch", K_U32, hist.purge_batch, 1, 100000),
+	NUM("history", "k_anonymity", K_U32, hist.k_anonymity, 1, 1000),
 };
 
 int

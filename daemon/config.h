@@ -14,10 +14,27 @@
 
 enum { CONFIG_STR_MAX = 512 };
 
+/*
+ * [history] retention (docs/history.md). A *_secs key, when not 0, wins
+ * over its *_days key (tests use seconds); both 0: kept for ever.
+ */
+struct history_config {
+	uint32_t sample_retention_days;   /* occupancy samples, 400 */
+	uint32_t sample_retention_secs;
+	uint32_t placement_retention_days; /* placement records, 400 */
+	uint32_t placement_retention_secs;
+	uint32_t case_ref_retention_days; /* then case_ref is blanked, 30 */
+	uint32_t case_ref_retention_secs;
+	uint32_t purge_interval_secs;     /* look for expired history, 60 */
+	uint32_t purge_batch;             /* deletions per txn, 1000 */
+	uint32_t k_anonymity;             /* public reports, 5 */
+};
+
 struct config {
 	/* [daemon] */
 	char api_url[CONFIG_STR_MAX];     /* tcp://127.0.0.1:7450 */
 	char events_url[CONFIG_STR_MAX];  /* tcp://127.0.0.1:7451 */
+	char http_url[CONFIG_STR_MAX];    /* http://127.0.0.1:7452, "": off */
 	char data_dir[CONFIG_STR_MAX];    /* ./var/shelterd */
 	char registry_dir[CONFIG_STR_MAX]; /* "" = built-in demo registry */
 	char log_level[16];               /* info */
@@ -32,12 +49,25 @@ struct config {
 	uint32_t deadline_secs;           /* stale after this silence, 3600 */
 	/* [placement] */
 	uint32_t hold_ttl_secs;           /* a held bed waits this long, 3600 */
+	/* [security] */
+	uint32_t allow_unsigned;          /* 1 only in the embedded demo */
+	uint32_t max_clock_skew_secs;     /* signed timestamps, 300 */
+	uint32_t replay_cache;            /* nonces remembered, 262144 */
+	uint32_t max_connections;         /* api pipes; more are closed, 1024 */
+	uint32_t max_waiters;             /* parked holds --wait queries, 1024 */
+	/* [tls] (for tls+tcp:// and wss:// listeners) */
+	char tls_cert_file[CONFIG_STR_MAX]; /* server cert + key, PEM */
+	char tls_ca_file[CONFIG_STR_MAX];   /* CA that signs client certs */
+	/* [http] */
+	char http_token[256];             /* bearer token: shelter details */
 	/* [alerts] */
 	uint32_t reescalate_secs;         /* unacked critical again, 900 */
 	/* [escalation] */
 	struct esc_thresholds esc;
 	/* [validation] */
 	struct validate_limits limits;
+	/* [history] (daemon/history.c) */
+	struct history_config hist;
 };
 
 void config_defaults(struct config *cfg);

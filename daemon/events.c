@@ -22,6 +22,8 @@ kind_word(const Shelterd__V1__Event *ev)
 		return "stale";
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
 		return "ack";
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING:
+		return "early";
 	default:
 		return ev->scope <= 3 ? scopes[ev->scope] : "?";
 	}
@@ -30,7 +32,7 @@ kind_word(const Shelterd__V1__Event *ev)
 /*
  * The topic puts region first, then level, so `esc/VR09/` follows a region
  * and `esc/VR09/critical/` its critical alerts:
- * esc/<region|national>/<level>/<shelter|region|national|stale|ack>/
+ * esc/<region|national>/<level>/<shelter|region|national|stale|ack|early>/
  * <category|->[/<shelter>].
  */
 static int
@@ -105,6 +107,10 @@ events_emit_transition(struct server *s, MDB_txn *txn,
 	ev.capacity = tr->capacity;
 	ev.free = tr->free;
 	ev.occupancy_pct = totals_pct(&t);
+	if (tr->kind == ESC_KIND_EARLY_WARNING) {
+		ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING;
+		ev.expected_free_24h = tr->expected_24h;
+	}
 	return events_emit(s, txn, &ev, now);
 }
 
@@ -121,6 +127,7 @@ events_publish(struct server *s)
 	for (size_t i = 0; i < s->n_events; i++) {
 		/* pub0 never blocks: a slow subscriber loses messages and
 		 * catches up from the event log. */
+		http_note_event(s->http, s->pending_events[i]);
 		if (nng_sendmsg(s->events, s->pending_events[i],
 		    NNG_FLAG_NONBLOCK) != 0)
 			nng_msg_free(s->pending_events[i]);

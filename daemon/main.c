@@ -39,6 +39,8 @@ usage(FILE *out)
 	    "      --api URL          request/reply socket  [daemon] api_url\n"
 	    "      --events URL       pub/sub socket        [daemon] "
 	    "events_url\n"
+	    "      --http URL         dashboard, /metrics   [daemon] http_url\n"
+	    "                         (\"\" turns it off)\n"
 	    "  -l, --log-level LEVEL  error, warn, info, debug\n"
 	    "  -V, --version          print the version and exit\n"
 	    "  -h, --help             print this help and exit\n"
@@ -100,6 +102,15 @@ load_registry(const struct config *cfg, struct registry *reg)
 		goto out;
 	if (registry_parse(reg, regions, shelters, err, sizeof(err)) != 0)
 		goto out;
+	/* keys.csv is optional: without it only unsigned requests work. */
+	snprintf(path, sizeof(path), "%s/keys.csv", cfg->registry_dir);
+	free(regions);
+	if ((regions = read_file(path, err, sizeof(err))) != NULL &&
+	    registry_parse_keys(reg, regions, err, sizeof(err)) != 0) {
+		registry_free(reg);
+		goto out;
+	}
+	log_info("registry: %zu public keys", reg->n_keys);
 	log_info("registry: %s", cfg->registry_dir);
 	rc = 0;
 out:
@@ -110,7 +121,7 @@ out:
 	return rc;
 }
 
-enum { OPT_API = 256, OPT_EVENTS, OPT_MAX };
+enum { OPT_API = 256, OPT_EVENTS, OPT_HTTP, OPT_MAX };
 
 /* What the command line said: kept so SIGHUP can rebuild the same
  * configuration from the (changed) file. */
@@ -125,6 +136,7 @@ static const char *const flag_key[OPT_MAX] = {
 	['l'] = "log_level",
 	[OPT_API] = "api_url",
 	[OPT_EVENTS] = "events_url",
+	[OPT_HTTP] = "http_url",
 };
 
 /* Defaults, then the file, then the flags. 0 or -1 with err. */
@@ -133,6 +145,10 @@ build_config(const struct args *a, struct config *cfg, char *err,
     size_t errlen)
 {
 	config_defaults(cfg);
+	/* Unsigned requests only when a config file says so explicitly, or
+	 * with no file at all (the embedded loopback demo). */
+	if (a->config_path != NULL)
+		cfg->allow_unsigned = 0;
 	if (a->config_path != NULL &&
 	    config_load(cfg, a->config_path, err, errlen) != 0)
 		return -1;
@@ -165,6 +181,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "registry", required_argument, NULL, 'r' },
 		{ "api", required_argument, NULL, OPT_API },
 		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "http", required_argument, NULL, OPT_HTTP },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -182,6 +199,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'l':
 		case OPT_API:
 		case OPT_EVENTS:
+		case OPT_HTTP:
 			a->flag_val[c] = optarg;
 			break;
 		case 'V':

@@ -28,6 +28,8 @@
 static const char *const state_names[] = { "unspecified", "requested",
 	"held", "accepted", "unplaced", "cancelled", "declined", "expired" };
 
+static bool valid_id(const char *id, size_t max);
+
 const char *
 place_state_name(int state)
 {
@@ -38,6 +40,12 @@ static void
 copy(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
+}
+
+bool
+place_valid_id(const char *id)
+{
+	return valid_id(id, sizeof(((struct placement_state *)0)->request_id));
 }
 
 static bool
@@ -64,7 +72,11 @@ step_event(struct server *s, MDB_txn *txn, const struct placement_state *p,
     int state, int64_t now)
 {
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+	int rc;
 
+	/* Every step the statistics count goes to the history too. */
+	if ((rc = history_placement(s, txn, p, state, now)) != 0)
+		return rc;
 	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
 	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
 	ev.level = SHELTERD__V1__LEVEL__LEVEL_INFO;
@@ -352,8 +364,8 @@ place_answer(struct server *s, MDB_txn *txn,
 
 int
 place_cancel(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__PlacementCancel *c, struct placement_state *p,
-    char *err, size_t errlen, int64_t now)
+    const Shelterd__V1__PlacementCancel *c, const struct identity *who,
+    struct placement_state *p, char *err, size_t errlen, int64_t now)
 {
 	int rc;
 
@@ -363,6 +375,9 @@ place_cancel(struct server *s, MDB_txn *txn,
 		return -rc;
 	if (p->request_id[0] == '\0')
 		REFUSE(NOT_FOUND, "no placement request '%s'", c->request_id);
+	if (!authz_owns_placement(who, p->from_region))
+		REFUSE(FORBIDDEN, "request %s is not your region's to cancel",
+		    c->request_id);
 	if (p->state != PSTATE(HELD) && p->state != PSTATE(REQUESTED))
 		REFUSE(CONFLICT, "request %s is already %s", p->request_id,
 		    place_state_name(p->state));
@@ -472,6 +487,7 @@ place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
 
 struct listing {
 	const char *shelter;        /* holds on this shelter only */
+	const char *region;         /* requests of this region only */
 	int64_t since;              /* final ones updated after this */
 	struct placement_state *v;
 	size_t n, cap;
@@ -486,6 +502,8 @@ collect_listing(void *arg, const struct placement_state *p)
 	if (l->shelter != NULL ? (p->state != PSTATE(HELD) ||
 	    strcmp(p->held_shelter, l->shelter) != 0) :
 	    (!open && p->updated_at < l->since))
+		return 0;
+	if (l->region != NULL && strcmp(p->from_region, l->region) != 0)
 		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -509,11 +527,12 @@ newest_first(const void *x, const void *y)
 
 int
 place_list(struct server *s, MDB_txn *txn, const char *shelter,
+    const char *region,
     Shelterd__V1__Reply *reply, nng_msg *msg, size_t *count,
     void (*pack)(nng_msg *, const Shelterd__V1__Reply *))
 {
 	Shelterd__V1__PlacementList list = SHELTERD__V1__PLACEMENT_LIST__INIT;
-	struct listing l = { .shelter = shelter,
+	struct listing l = { .shelter = shelter, .region = region,
 		.since = (int64_t)time(NULL) - 7 * 86400 };
 	Shelterd__V1__Placement *v, **ptrs;
 	char *(*excl)[PLACE_EXCLUDE_MAX];
@@ -524,7 +543,8 @@ place_list(struct server *s, MDB_txn *txn, const char *shelter,
 		free(l.v);
 		return rc;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), newest_first);
+	if (l.n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(l.v, l.n, sizeof(*l.v), newest_first);
 	if (l.n > 500)
 		l.n = 500; /* recent enough for a screen */
 	*count = l.n;

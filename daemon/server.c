@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,10 +99,13 @@ server_note_hold(struct server *s, uint32_t shelter)
 	s->any_new_hold = true;
 }
 
-void
+bool
 server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
     uint32_t wait_ms)
 {
+	/* Bounded: each parked query holds a message and a connection. */
+	if (s->n_waiters >= s->cfg->max_waiters)
+		return false;
 	if (s->n_waiters == s->cap_waiters) {
 		size_t cap = s->cap_waiters ? s->cap_waiters * 2 : 16;
 		void *p = realloc(s->waiters, cap * sizeof(*s->waiters));
@@ -115,6 +119,7 @@ server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
 	s->waiters[s->n_waiters].deadline_ms = (int64_t)uv_now(s->loop) +
 	    wait_ms;
 	s->n_waiters++;
+	return true;
 }
 
 /*
@@ -167,6 +172,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 	int64_t now = (int64_t)time(NULL);
 	MDB_txn *txn = NULL, *rtxn = NULL;
 	size_t writes = 0, reads = 0;
+	uint64_t commit_ns = 0, t0;
 	int rc;
 
 	s->stats.batches++;
@@ -193,7 +199,9 @@ process_batch(struct server *s, struct item *items, size_t n)
 			rc = store_put_next_event_seq(s->store, txn,
 			    s->next_event_seq);
 		if (rc == 0) {
+			t0 = uv_hrtime();
 			rc = store_commit(txn); /* synced: now we may ack */
+			commit_ns = uv_hrtime() - t0;
 			txn = NULL;
 		}
 		if (txn != NULL)
@@ -232,7 +240,16 @@ process_batch(struct server *s, struct item *items, size_t n)
 		mdb_txn_abort(rtxn);
 	events_publish(s);
 	answer_waiters(s, false);
+	http_note_batch(s->http, &s->stats, n, commit_ns);
 	log_debug("batch: %zu requests, %zu writes", n, writes);
+}
+
+void
+server_process(struct server *s, nng_msg **msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s->items[i].msg = msgs[i];
+	process_batch(s, s->items, n);
 }
 
 static void
@@ -244,10 +261,25 @@ drain(struct server *s)
 		process_batch(s, s->items, n);
 }
 
+/*
+ * One batch per wake-up: under sustained load the queue never empties, and
+ * looping here would starve the loop's other handles (signals, the
+ * housekeeping timer). If more is queued, wake again after them.
+ */
 static void
 on_wake(uv_async_t *h)
 {
-	drain(h->data);
+	struct server *s = h->data;
+	size_t n = take(s, s->items, s->cfg->batch_max);
+	bool more;
+
+	if (n > 0)
+		process_batch(s, s->items, n);
+	uv_mutex_lock(&s->lock);
+	more = s->q_len > 0;
+	uv_mutex_unlock(&s->lock);
+	if (more && !s->stopping)
+		uv_async_send(&s->wake);
 }
 
 static void
@@ -285,6 +317,10 @@ on_tick(uv_timer_t *h)
 	int rc;
 
 	answer_waiters(s, true);
+	/* Retention: its own small txn, so that neither blocks the other. */
+	history_tick(s, now);
+	/* /metrics sees counters at most a tick old, even when idle. */
+	http_note_batch(s->http, &s->stats, 0, 0);
 	stale = api_stale_any_due(s, now);
 	holds = place_any_expired(s, now);
 	if (store_begin(s->store, NULL, 0, &txn) == 0) {
@@ -351,6 +387,7 @@ on_hup(uv_signal_t *h, int signum)
 	s->cfg->limits = next.limits;
 	s->cfg->deadline_secs = next.deadline_secs;
 	s->cfg->reescalate_secs = next.reescalate_secs;
+	s->cfg->hist = next.hist;
 	/* Levels follow the new thresholds at once. */
 	if ((rc = api_reconcile(s)) != 0)
 		log_err("SIGHUP: re-evaluation failed: %s",
@@ -365,24 +402,108 @@ on_hup(uv_signal_t *h, int signum)
 
 /* ---- setup ----------------------------------------------------------- */
 
-static int
-listen_on(nng_socket sock, const char *what, const char *url)
+static bool
+is_tls(const char *url)
 {
-	int rv = nng_listen(sock, url, NULL, 0);
+	return strncmp(url, "tls+tcp://", 10) == 0 ||
+	    strncmp(url, "wss://", 6) == 0;
+}
 
-	if (rv != 0) {
-		log_err("cannot listen for %s on %s: %s", what, url,
-		    nng_strerror(rv));
+/* Loopback or local: plain text and unsigned requests are acceptable. */
+bool
+server_url_is_local(const char *url)
+{
+	static const char *const local[] = { "ipc://", "inproc://",
+		"tcp://127.", "tcp://localhost:", "tcp://[::1]",
+		"tls+tcp://127.", "tls+tcp://localhost:", "tls+tcp://[::1]",
+		"ws://127.", "ws://localhost:", "wss://127.",
+		"wss://localhost:" };
+
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (strncmp(url, local[i], strlen(local[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Mutual TLS: our certificate, and only clients holding a certificate from
+ * our CA get in (NNG_TLS_AUTH_MODE_REQUIRED).
+ */
+static int
+tls_config(const struct config *cfg, nng_tls_config **out)
+{
+	nng_tls_config *tls;
+	int rv;
+
+	if (cfg->tls_cert_file[0] == '\0' || cfg->tls_ca_file[0] == '\0') {
+		log_err("a tls+tcp:// or wss:// listener needs [tls] cert_file "
+		    "(certificate and key, PEM) and ca_file");
 		return -1;
 	}
-	if (strncmp(url, "tcp://", 6) == 0 &&
-	    strncmp(url, "tcp://127.", 10) != 0 &&
-	    strncmp(url, "tcp://localhost:", 16) != 0 &&
-	    strncmp(url, "tcp://[::1]", 11) != 0)
-		log_warn("%s listens in plain text on %s, beyond loopback",
-		    what, url);
-	log_info("%s listening on %s", what, url);
+	if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) != 0 ||
+	    (rv = nng_tls_config_cert_key_file(tls, cfg->tls_cert_file,
+	    NULL)) != 0 ||
+	    (rv = nng_tls_config_ca_file(tls, cfg->tls_ca_file)) != 0 ||
+	    (rv = nng_tls_config_auth_mode(tls,
+	    NNG_TLS_AUTH_MODE_REQUIRED)) != 0) {
+		log_err("TLS setup (%s, %s): %s", cfg->tls_cert_file,
+		    cfg->tls_ca_file, nng_strerror(rv));
+		return -1;
+	}
+	*out = tls;
 	return 0;
+}
+
+static int
+listen_on(const struct config *cfg, nng_socket sock, const char *what,
+    const char *url)
+{
+	nng_tls_config *tls = NULL;
+	nng_listener l;
+	int rv;
+
+	if ((rv = nng_listener_create(&l, sock, url)) != 0)
+		goto fail;
+	if (is_tls(url)) {
+		if (tls_config(cfg, &tls) != 0)
+			return -1;
+		rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);
+		/* The listener holds its own reference. */
+		nng_tls_config_free(tls);
+		if (rv != 0)
+			goto fail;
+	}
+	if ((rv = nng_listener_start(l, 0)) != 0)
+		goto fail;
+	if (!is_tls(url) && !server_url_is_local(url))
+		log_warn("%s listens in PLAIN TEXT on %s, beyond loopback: "
+		    "use tls+tcp:// with [tls] in production", what, url);
+	log_info("%s listening on %s%s", what, url, is_tls(url) ?
+	    " (mutual TLS: client certificate required)" : "");
+	return 0;
+fail:
+	log_err("cannot listen for %s on %s: %s", what, url,
+	    nng_strerror(rv));
+	return -1;
+}
+
+/* nng thread: too many connections are closed at once. */
+static void
+on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct server *s = arg;
+
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		if (__atomic_add_fetch(&s->connections, 1, __ATOMIC_SEQ_CST) >
+		    (int)s->cfg->max_connections) {
+			log_warn("connection refused: more than %u "
+			    "connections ([security] max_connections)",
+			    s->cfg->max_connections);
+			nng_pipe_close(p);
+		}
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		__atomic_sub_fetch(&s->connections, 1, __ATOMIC_SEQ_CST);
+	}
 }
 
 int
@@ -414,6 +535,8 @@ server_init(struct server *s, struct config *cfg,
 	 * by nng itself; those in between get a clear TOO_LARGE reply. */
 	nng_socket_set_size(s->api, NNG_OPT_RECVMAXSZ,
 	    (size_t)cfg->max_message_bytes * 4);
+	/* Subscribers send nothing; a peer that does is cut off. */
+	nng_socket_set_size(s->events, NNG_OPT_RECVMAXSZ, 1024);
 	/* Raw rep0 in nng 1.5.2 has no send buffer by default: a reply sent
 	 * while another is still going out fails with NNG_EAGAIN and would be
 	 * lost (found by tools/crashtest.py: ~1 in 4 acks with 2 concurrent
@@ -421,8 +544,28 @@ server_init(struct server *s, struct config *cfg,
 	if ((rv = nng_socket_set_int(s->api, NNG_OPT_SENDBUF, 8192)) != 0 ||
 	    (rv = nng_socket_set_int(s->events, NNG_OPT_SENDBUF, 1024)) != 0)
 		log_warn("cannot set send buffers: %s", nng_strerror(rv));
-	if (listen_on(s->api, "api", cfg->api_url) != 0 ||
-	    listen_on(s->events, "events", cfg->events_url) != 0)
+	nng_pipe_notify(s->api, NNG_PIPE_EV_ADD_PRE, on_pipe, s);
+	nng_pipe_notify(s->api, NNG_PIPE_EV_REM_POST, on_pipe, s);
+	/* Before the events socket listens: it counts its subscribers. */
+	if (http_init(&s->http, cfg, s->reg, s->store, s->events) != 0)
+		return -1;
+	if (listen_on(cfg, s->api, "api", cfg->api_url) != 0 ||
+	    listen_on(cfg, s->events, "events", cfg->events_url) != 0)
+		return -1;
+	if (cfg->allow_unsigned) {
+		if (!server_url_is_local(cfg->api_url)) {
+			log_err("[security] allow_unsigned is only for a "
+			    "loopback or ipc api, not %s", cfg->api_url);
+			return -1;
+		}
+		log_warn("accepting UNSIGNED requests ([security] "
+		    "allow_unsigned): anyone who can reach %s may report for "
+		    "any shelter; for a local demo only", cfg->api_url);
+	} else if (s->reg->n_keys == 0) {
+		log_warn("requests must be signed but the registry has no "
+		    "keys.csv: every request will be refused");
+	}
+	if (auth_init(s) != 0)
 		return -1;
 
 	REQUIRE(uv_async_init(s->loop, &s->wake, on_wake) == 0);
@@ -465,6 +608,9 @@ server_run(struct server *s)
 void
 server_deinit(struct server *s)
 {
+	/* First: its handlers read the store, which closes after us. */
+	http_deinit(s->http);
+	s->http = NULL;
 	if (s->recv_aio != NULL) {
 		nng_aio_stop(s->recv_aio);
 		nng_aio_free(s->recv_aio);
@@ -480,6 +626,7 @@ server_deinit(struct server *s)
 	free(s->queue);
 	free(s->items);
 	free(s->stale_at);
+	auth_deinit(s);
 	for (size_t i = 0; i < s->n_waiters; i++)
 		nng_msg_free(s->waiters[i].msg);
 	free(s->waiters);

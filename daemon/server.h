@@ -16,7 +16,10 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "authz.h"
 #include "config.h"
+#include "history.h"
+#include "http.h"
 #include "registry.h"
 #include "shelterd.pb-c.h"
 #include "store.h"
@@ -43,6 +46,7 @@ struct item {
 	bool is_write;                /* update, batch, ack, placement */
 	struct alert_state alert;     /* ack_alert: the alert as now */
 	struct placement_state *placement; /* place/answer/cancel result */
+	struct identity who;          /* the verified signer */
 };
 
 /* A `shelter-report holds --wait` whose reply waits for a hold. */
@@ -104,6 +108,10 @@ struct server {
 	bool any_new_hold;
 
 	struct counters stats;
+	struct history hist;          /* retention progress (history.c) */
+	struct http *http;            /* dashboard, /metrics (http.c) */
+	struct auth *auth;            /* replay cache (auth.c) */
+	int connections;              /* api pipes (nng threads: atomic) */
 };
 
 int server_init(struct server *s, struct config *cfg,
@@ -111,6 +119,8 @@ int server_init(struct server *s, struct config *cfg,
 /* Runs until SIGINT/SIGTERM; returns 0 on a clean stop. */
 int server_run(struct server *s);
 void server_deinit(struct server *s);
+/* Apply n requests as one batch, as the loop does (fuzzing, tests). */
+void server_process(struct server *s, nng_msg **msgs, size_t n);
 
 /* api.c: what each request does. */
 void api_decode(struct server *s, struct item *it);
@@ -136,14 +146,31 @@ int api_store_shelter(struct server *s, MDB_txn *txn,
 /* Note that a shelter got a hold (answers waiting holds queries). */
 void server_note_hold(struct server *s, uint32_t shelter);
 /* Park a holds query until a hold on the shelter or wait_ms pass. */
-void server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
+bool server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
     uint32_t wait_ms);
+bool server_url_is_local(const char *url);
 /* Pack the holds on a shelter as a reply into msg. */
 void api_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
     nng_msg *msg);
 
+/* auth.c: the signer of a request (docs/security.md). */
+int auth_init(struct server *s);
+void auth_deinit(struct server *s);
+/* Decode a plain or signed request; 0 or a CODE with the reason in err. */
+int auth_open(struct server *s, const uint8_t *buf, size_t len,
+    Shelterd__V1__Request **req, struct identity *id, char *err,
+    size_t errlen, int64_t now);
+
+/* backup.c: copy the store into req->dir on a worker thread. 0 when *msg
+ * was taken (NULLed; the reply follows once the copy is on disk), else a
+ * CODE with the reason in err. */
+int backup_start(struct server *s, nng_msg **msg,
+    const Shelterd__V1__BackupRequest *req, char *err, size_t errlen);
+
 /* placements.c */
 const char *place_state_name(int state);
+/* 1 to 47 of A-Z a-z 0-9 - _ */
+bool place_valid_id(const char *id);
 int place_request(struct server *s, MDB_txn *txn,
     const Shelterd__V1__PlacementRequest *req, struct placement_state *p,
     char *err, size_t errlen, int64_t now);
@@ -151,8 +178,8 @@ int place_answer(struct server *s, MDB_txn *txn,
     const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
     char *err, size_t errlen, int64_t now);
 int place_cancel(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__PlacementCancel *c, struct placement_state *p,
-    char *err, size_t errlen, int64_t now);
+    const Shelterd__V1__PlacementCancel *c, const struct identity *who,
+    struct placement_state *p, char *err, size_t errlen, int64_t now);
 bool place_any_expired(const struct server *s, int64_t now);
 int place_expire(struct server *s, MDB_txn *txn, int64_t now);
 int place_init(struct server *s, MDB_txn *txn);
@@ -161,6 +188,7 @@ void place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
 /* Open and recent placements, or (shelter != NULL) holds on a shelter;
  * packs into msg unless msg is NULL. */
 int place_list(struct server *s, MDB_txn *txn, const char *shelter,
+    const char *region,
     Shelterd__V1__Reply *reply, nng_msg *msg, size_t *count,
     void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
 

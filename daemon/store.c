@@ -20,9 +20,10 @@ store_error(int rc)
 	case MDB_TXN_FULL:
 	case ENOSPC:
 		return STORE_EFULL;
+	case MDB_BAD_VALSIZE:
+		return STORE_EKEY;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
-	case MDB_BAD_VALSIZE:
 		return STORE_ECORRUPT;
 	case MDB_VERSION_MISMATCH:
 	case MDB_INVALID:
@@ -48,6 +49,8 @@ store_strerror(int err)
 		       "another schema)";
 	case STORE_EVERSION:
 		return "store was written by another version";
+	case STORE_EKEY:
+		return "empty or over-long key";
 	default:
 		return "store I/O error";
 	}
@@ -74,6 +77,12 @@ make_dirs(const char *dir)
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+int
+store_lmdb_error(int mdb_rc)
+{
+	return store_error(mdb_rc);
 }
 
 static int
@@ -104,6 +113,87 @@ put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
 	return store_error(mdb_put(txn, dbi, &k, &v, 0));
 }
 
+/*
+ * Schema 2 -> 3: shelter_state and aggregate gained fields at their end, so
+ * an old value is the new one's prefix; the rest is zero (no forecast).
+ */
+enum {
+	V2_SHELTER_SIZE = offsetof(struct shelter_state, forecast),
+	V2_AGGREGATE_SIZE = offsetof(struct aggregate, outlook),
+};
+_Static_assert(V2_SHELTER_SIZE == 112 && V2_AGGREGATE_SIZE == 148,
+    "schema 2 layout moved: the migration would misread old values");
+
+static int
+migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size)
+{
+	unsigned char buf[1024];
+	char key[512];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		MDB_val nk, nv = { new_size, buf };
+
+		if (v.mv_size == new_size)
+			continue;
+		if (v.mv_size != old_size || k.mv_size > sizeof(key) ||
+		    new_size > sizeof(buf)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memset(buf, 0, new_size);
+		memcpy(buf, v.mv_data, old_size);
+		/* The key lives in the page the put may rewrite. */
+		memcpy(key, k.mv_data, k.mv_size);
+		nk.mv_size = k.mv_size;
+		nk.mv_data = key;
+		if ((rc = mdb_cursor_put(cur, &nk, &nv, MDB_CURRENT)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* meta also holds the schema and the event counter: only the national
+ * aggregate changes. */
+static int
+migrate_national(struct store *st, MDB_txn *txn)
+{
+	unsigned char buf[sizeof(struct aggregate)];
+	MDB_val k = { 8, (void *)"national" }, v;
+	int rc = mdb_get(txn, st->meta, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != V2_AGGREGATE_SIZE)
+		return v.mv_size == sizeof(buf) ? 0 : MDB_CORRUPTED;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, v.mv_data, V2_AGGREGATE_SIZE);
+	v.mv_size = sizeof(buf);
+	v.mv_data = buf;
+	return mdb_put(txn, st->meta, &k, &v, 0);
+}
+
+static int
+migrate_v2(struct store *st, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = migrate_db(txn, st->shelters, V2_SHELTER_SIZE,
+	    sizeof(struct shelter_state))) != 0 ||
+	    (rc = migrate_db(txn, st->regions, V2_AGGREGATE_SIZE,
+	    sizeof(struct aggregate))) != 0)
+		return rc;
+	return migrate_national(st, txn);
+}
+
 int
 store_open(struct store *st, const char *dir, uint64_t map_bytes)
 {
@@ -118,7 +208,7 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 		return STORE_EIO;
 	}
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, (size_t)map_bytes)) != 0)
 		goto fail;
 	/* Default flags: every commit is synced to disk before it returns,
@@ -133,7 +223,10 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)) ||
 	    (rc = mdb_dbi_open(txn, "alerts", MDB_CREATE, &st->alerts)) ||
 	    (rc = mdb_dbi_open(txn, "placements", MDB_CREATE,
-	    &st->placements)))
+	    &st->placements)) ||
+	    (rc = mdb_dbi_open(txn, "samples", MDB_CREATE, &st->samples)) ||
+	    (rc = mdb_dbi_open(txn, "place_log", MDB_CREATE,
+	    &st->place_log)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {
@@ -149,6 +242,17 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			rc = MDB_MAP_FULL;
 			goto fail;
 		}
+	} else if (schema == 2) {
+		if ((rc = migrate_v2(st, txn)) != 0)
+			goto fail;
+		schema = STORE_SCHEMA_VERSION;
+		if (put(txn, st->meta, "schema", 6, &schema,
+		    sizeof(schema)) != 0) {
+			rc = MDB_MAP_FULL;
+			goto fail;
+		}
+		log_info("data directory %s: migrated from schema 2 to %u "
+		    "(outflow forecasts)", dir, schema);
 	} else if (schema != STORE_SCHEMA_VERSION) {
 		log_err("data directory %s has schema %u; this shelterd "
 		    "reads schema %u", dir, schema, STORE_SCHEMA_VERSION);

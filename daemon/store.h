@@ -21,10 +21,12 @@ enum {
 	STORE_EIO = -3,      /* disk or environment error */
 	STORE_ECORRUPT = -4, /* a value of the wrong size: wrong schema */
 	STORE_EVERSION = -5, /* written by another schema version */
+	STORE_EKEY = -6,     /* empty or over-long key: a caller's bug */
 };
 
-/* Bump when a stored struct changes layout. */
-#define STORE_SCHEMA_VERSION 2u
+/* Bump when a stored struct changes layout. 3: outflow forecasts appended
+ * to shelter_state and aggregate (a schema 2 store is migrated). */
+#define STORE_SCHEMA_VERSION 3u
 
 /* An open alert (see daemon/alerts.c). */
 struct alert_state {
@@ -64,9 +66,13 @@ struct store {
 	MDB_dbi meta;     /* "schema", "national", "next_event_seq" */
 	MDB_dbi alerts;   /* "kind/scope/region/shelter/category" -> alert */
 	MDB_dbi placements; /* request id -> struct placement_state */
+	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
+	MDB_dbi place_log; /* history: placement steps and outcomes */
 };
 
 const char *store_strerror(int err);
+/* An LMDB return code as a STORE_* code (for daemon/history.c). */
+int store_lmdb_error(int mdb_rc);
 
 /* Create dir if needed and open the environment with a map of map_bytes. */
 int store_open(struct store *st, const char *dir, uint64_t map_bytes);

@@ -175,7 +175,7 @@ step() {
 
 start_daemon() { # DATA REGISTRY API EVENTS LOG
 	"$B/daemon/shelterd" --data-dir "$1" --registry "$2" --api "$3" \
-		--events "$4" --log-level warn >>"$5" 2>&1 &
+		--events "$4" --http "" --log-level warn >>"$5" 2>&1 &
 	daemon=$!
 	local t0 i=0
 	t0=$(date +%s%N)
@@ -215,8 +215,11 @@ step single "$B/tools/loadgen" "${common[@]}" --mode single \
 	--connections "$conns"
 step batch "$B/tools/loadgen" "${common[@]}" --mode batch \
 	--connections "$bconns" --batch-size "$bsize"
+# Every 10th report of a connection fills a category and the next one of
+# that shelter frees it: about one event per 5 updates to time.
 step paced "$B/tools/loadgen" "${common[@]}" --mode single \
-	--connections "$conns" --rate "$prate" --subscribers "$subs"
+	--connections "$conns" --rate "$prate" --subscribers "$subs" \
+	--escalate-every 10
 stop_daemon
 
 # ---- the limits ------------------------------------------------------------
@@ -267,11 +270,12 @@ if [ "$postgres" -eq 1 ]; then
 	say "PostgreSQL: initdb in $pgdata"
 	as_pg "$pgbin/initdb" -D "$pgdata" -A trust -U bench >/dev/null
 	# Unix socket in the temp dir only; durability as shipped, stated.
+	pgopts="-c listen_addresses='' -c unix_socket_directories='$pgdir'"
+	pgopts="$pgopts -c port=$p_pg -c max_connections=$((conns + 20))"
+	pgopts="$pgopts -c fsync=on -c synchronous_commit=on"
+	pgopts="$pgopts -c full_page_writes=on"
 	as_pg "$pgbin/pg_ctl" -D "$pgdata" -w -l "$pgdir/postgres.log" \
-		-o "-c listen_addresses='' -c unix_socket_directories='$pgdir'
-		    -c port=$p_pg -c max_connections=$((conns + 20))
-		    -c fsync=on -c synchronous_commit=on
-		    -c full_page_writes=on" start >/dev/null
+		-o "$pgopts" start >/dev/null
 	pgpid=$(head -1 "$pgdata/postmaster.pid")
 	conninfo="host=$pgdir port=$p_pg user=bench dbname=postgres"
 	step postgres "$B/tools/pgdriver" --setup --conninfo "$conninfo" \
@@ -392,6 +396,12 @@ print("|" + "|".join(["-" * (w0 + 2)] + ["-" * (w + 2) for w in ws]) + "|")
 for i, (label, _) in enumerate(rows):
     print("| " + " | ".join([label.ljust(w0)] + [cells[i][j].rjust(ws[j])
           for j in range(len(cols))]) + " |")
+print()
+print("Latency: shelterd and PostgreSQL from sending a report to its ack "
+      "(a\nbatch request's ack for batch mode); nng echo one round trip; "
+      "LMDB one\nwrite txn with its synced commit. CPU: the server process "
+      "(PostgreSQL:\npostmaster and all its children) per 1,000 updates, "
+      "round trips.")
 print()
 
 def ratio(a, b, fmt):

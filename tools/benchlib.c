@@ -283,10 +283,22 @@ bench_gen_registry(const char *dir, size_t n, unsigned regions, char *err,
 	FILE *f;
 	int bad;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", dir,
-		    strerror(errno));
-		return -1;
+	/* mkdir -p */
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *p = path + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
 	}
 	snprintf(path, sizeof(path), "%s/regions.csv", dir);
 	if ((f = fopen(path, "w")) == NULL)

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
+#include "shelterctl-history.h"
 
 static void
 usage(FILE *out)
@@ -34,9 +36,17 @@ usage(FILE *out)
 	    "  placements    open and recent placement requests (the "
 	    "shelter is named\n"
 	    "                only once it has accepted)\n"
+	    HIST_CLI_USAGE
 	    "  ack SEQ --by DESK\n"
 	    "                acknowledge the open alert that event SEQ "
 	    "belongs to\n"
+	    "  backup DIR    operator: a consistent, compacted copy of the "
+	    "daemon's\n"
+	    "                store into DIR (new or empty, on the daemon's "
+	    "machine;\n"
+	    "                relative to this directory), taken while it "
+	    "runs;\n"
+	    "                waits for the copy (default timeout 10 min)\n"
 	    "\n"
 	    "Options:\n"
 	    "  -j, --json        JSON instead of a table\n"
@@ -46,6 +56,8 @@ usage(FILE *out)
 	    "5000)\n"
 	    "  -b, --by DESK     with ack: the desk or role taking the "
 	    "alert on\n"
+	    "  -K, --key FILE     sign requests with this key (default "
+	    "$SHELTERD_KEY)\n"
 	    "  -h, --help        print this help and exit\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 refused by the daemon, 2 bad usage, 3 "
@@ -71,6 +83,12 @@ totals_json(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddNumberToObject(o, "held", t->held);
 	cJSON_AddNumberToObject(o, "unknown", t->unknown);
 	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
+	/* Outflow forecasts (docs/history.md). */
+	cJSON_AddNumberToObject(o, "expected_free_24h", t->expected_free_24h);
+	cJSON_AddNumberToObject(o, "expected_free_72h", t->expected_free_72h);
+	cJSON_AddNumberToObject(o, "forecasting", t->forecasting);
+	cJSON_AddStringToObject(o, "early_warning",
+	    t->early_warning ? level_name((int)t->early_warning) : "ok");
 	/* A level of 0 is "ok" in a picture, "cleared" in an event. */
 	cJSON_AddStringToObject(o, "level",
 	    t->level ? level_name((int)t->level) : "ok");
@@ -82,11 +100,18 @@ totals_row(const char *id, const char *name,
     const Shelterd__V1__CategoryTotals *t)
 {
 	struct totals tt = { .capacity = t->capacity, .free = t->free };
+	char e24[16] = "-", e72[16] = "-";
 
-	printf("%-8s %-24.24s %-9s %8u %8u %5u %5u %6u %7u %4u%%  %s\n", id,
-	    name, cat_name((int)t->category), t->capacity, t->occupied,
-	    t->out_of_service, t->held, t->free, t->unknown, totals_pct(&tt),
-	    lvl((int)t->level));
+	/* "-": no shelter gives a forecast; 0 would say none is expected. */
+	if (t->forecasting > 0) {
+		snprintf(e24, sizeof(e24), "%u", t->expected_free_24h);
+		snprintf(e72, sizeof(e72), "%u", t->expected_free_72h);
+	}
+	printf("%-8s %-24.24s %-9s %8u %8u %5u %5u %6u %7u %5s %5s %4u%%  "
+	    "%s%s\n", id, name, cat_name((int)t->category), t->capacity,
+	    t->occupied, t->out_of_service, t->held, t->free, t->unknown,
+	    e24, e72, totals_pct(&tt), lvl((int)t->level),
+	    t->early_warning ? " early-warning" : "");
 }
 
 static void
@@ -125,9 +150,9 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		client_print_json(root);
 		return;
 	}
-	printf("%-8s %-24s %-9s %8s %8s %5s %5s %6s %7s %5s  %s\n",
+	printf("%-8s %-24s %-9s %8s %8s %5s %5s %6s %7s %5s %5s %5s  %s\n",
 	    "REGION", "NAME", "CATEGORY", "CAPACITY", "OCCUPIED", "OOS",
-	    "HELD", "FREE", "UNKNOWN", "OCC", "LEVEL");
+	    "HELD", "FREE", "UNKNOWN", "EXP24", "EXP72", "OCC", "LEVEL");
 	for (size_t r = 0; r < st->n_regions; r++) {
 		const Shelterd__V1__RegionStatus *rs = st->regions[r];
 
@@ -175,6 +200,12 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 			    sh->beds[i]->occupied);
 			cJSON_AddNumberToObject(b, "out_of_service",
 			    sh->beds[i]->out_of_service);
+			if (sh->beds[i]->forecast) {
+				cJSON_AddNumberToObject(b, "expected_free_24h",
+				    sh->beds[i]->expected_free_24h);
+				cJSON_AddNumberToObject(b, "expected_free_72h",
+				    sh->beds[i]->expected_free_72h);
+			}
 			cJSON_AddItemToObject(beds, cat_name((int)
 			    sh->beds[i]->category), b);
 		}
@@ -192,13 +223,19 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 	    "received  %s\n", status_name((int)sh->status),
 	    sh->stale ? " (STALE: missed its reporting deadline; beds "
 	    "unknown)" : "", sh->last_seq, seen, got);
-	printf("%-9s %8s %8s %5s\n", "CATEGORY", "CAPACITY", "OCCUPIED",
-	    "OOS");
-	for (size_t i = 0; i < sh->n_beds; i++)
-		printf("%-9s %8u %8u %5u\n",
-		    cat_name((int)sh->beds[i]->category),
-		    sh->beds[i]->capacity, sh->beds[i]->occupied,
-		    sh->beds[i]->out_of_service);
+	printf("%-9s %8s %8s %5s %5s %5s\n", "CATEGORY", "CAPACITY",
+	    "OCCUPIED", "OOS", "EXP24", "EXP72");
+	for (size_t i = 0; i < sh->n_beds; i++) {
+		const Shelterd__V1__BedCount *b = sh->beds[i];
+		char e24[16] = "-", e72[16] = "-";
+
+		if (b->forecast) {
+			snprintf(e24, sizeof(e24), "%u", b->expected_free_24h);
+			snprintf(e72, sizeof(e72), "%u", b->expected_free_72h);
+		}
+		printf("%-9s %8u %8u %5u %5s %5s\n", cat_name((int)b->category),
+		    b->capacity, b->occupied, b->out_of_service, e24, e72);
+	}
 }
 
 static void
@@ -330,6 +367,24 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 		printf("no open alerts\n");
 }
 
+static void
+print_backup(const Shelterd__V1__BackupReply *b, bool json)
+{
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "dir", b->dir);
+		cJSON_AddNumberToObject(o, "bytes", (double)b->bytes);
+		cJSON_AddNumberToObject(o, "last_event_seq",
+		    (double)b->last_event_seq);
+		cJSON_AddNumberToObject(o, "millis", b->millis);
+		client_print_json(o);
+		return;
+	}
+	printf("backup in %s: %" PRIu64 " bytes, up to event_seq %" PRIu64
+	    ", %u ms\n", b->dir, b->bytes, b->last_event_seq, b->millis);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -338,7 +393,9 @@ main(int argc, char **argv)
 		{ "api", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "by", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
+		HIST_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
@@ -348,16 +405,21 @@ main(int argc, char **argv)
 	Shelterd__V1__AlertsQuery aq = SHELTERD__V1__ALERTS_QUERY__INIT;
 	Shelterd__V1__PlacementsQuery pq =
 	    SHELTERD__V1__PLACEMENTS_QUERY__INIT;
+	Shelterd__V1__BackupRequest bq = SHELTERD__V1__BACKUP_REQUEST__INIT;
+	char backup_dir[4096];
+	bool timeout_set = false;
 	const char *by = NULL;
 	long long seq;
 	Shelterd__V1__Reply *reply;
 	const char *api = client_default_api(), *cmd;
 	long long timeout = 5000;
 	bool json = false;
+	struct hist_cli hist;
 	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "ja:T:b:h", opts, NULL)) != -1) {
+	hist_cli_init(&hist);
+	while ((c = getopt_long(argc, argv, "ja:T:b:hK:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -372,15 +434,23 @@ main(int argc, char **argv)
 				    "be milliseconds\n");
 				return EXIT_USAGE;
 			}
+			timeout_set = true;
 			break;
 		case 'b':
 			by = optarg;
+			break;
+		case 'K':
+			client_set_key(optarg);
 			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try 'shelterctl --help'.\n");
+			/* report and trend have options of their own. */
+			if ((rc = hist_cli_option(&hist, c, optarg)) == 0)
+				break;
+			if (rc > 0)
+				fprintf(stderr, "Try 'shelterctl --help'.\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -406,6 +476,25 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "alerts") == 0 && optind == argc) {
 		req.body_case = SHELTERD__V1__REQUEST__BODY_ALERTS;
 		req.alerts = &aq;
+	} else if (hist_cli_command(cmd) && optind == argc) {
+		if (hist_cli_request(&hist, cmd, &req) != 0)
+			return EXIT_USAGE;
+	} else if (strcmp(cmd, "backup") == 0 && optind + 1 == argc) {
+		char cwd[2048];
+		const char *dir = argv[optind];
+
+		/* The daemon wants an absolute path; usually it runs here. */
+		if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+			snprintf(backup_dir, sizeof(backup_dir), "%s/%s", cwd,
+			    dir);
+		else
+			snprintf(backup_dir, sizeof(backup_dir), "%s", dir);
+		bq.dir = backup_dir;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_BACKUP;
+		req.backup = &bq;
+		/* A large store takes a while to copy. */
+		if (!timeout_set)
+			timeout = 600000;
 	} else if (strcmp(cmd, "ack") == 0 && optind + 1 == argc) {
 		if ((seq = client_parse_num(argv[optind], INT64_MAX)) < 1 ||
 		    by == NULL) {
@@ -439,6 +528,10 @@ main(int argc, char **argv)
 		print_alerts(reply->alerts, json);
 	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_PLACEMENTS) {
 		print_placements(reply->placements, json);
+	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_BACKUP) {
+		print_backup(reply->backup, json);
+	} else if (hist_cli_command(cmd)) {
+		rc = hist_cli_print(&hist, reply, json);
 	} else {
 		fprintf(stderr, "shelterctl: unexpected answer\n");
 		rc = EXIT_REFUSED;

@@ -59,6 +59,9 @@ class Daemon:
         self.events = f"ipc://{self.tmp}/events.sock"
         self.registry = registry
         self.config = config
+        # No dashboard unless a test asks for one (tests run in parallel:
+        # the default port would be shared).
+        self.http = ""
         self.proc = None
         self.log_path = os.path.join(self.tmp, "shelterd.log")
         # Each test its own shelter-report outbox: never the user's, and
@@ -69,10 +72,15 @@ class Daemon:
 
     def start(self):
         args = [BIN["SHELTERD"], "--data-dir", self.data, "--api", self.api,
-                "--events", self.events, "--log-level", "debug"]
+                "--events", self.events, "--http", self.http,
+                "--log-level", "debug"]
         if self.config is not None:
             path = os.path.join(self.tmp, "shelterd.conf")
             with open(path, "w") as f:
+                # A config file turns unsigned requests off; the tests
+                # that are not about signing say so explicitly.
+                if "[security]" not in self.config:
+                    f.write("[security]\nallow_unsigned = 1\n")
                 f.write(self.config)
             args[1:1] = ["--config", path]
         if self.registry is not None:

@@ -750,6 +750,117 @@ reevaluate_national_scope_uses_free_beds(void **state)
 	    WOMEN, 100, 15);
 }
 
+/* ---- early warning (outflow forecasts) -------------------------------- */
+
+static void
+early_needs_a_forecast(void **state)
+{
+	struct esc_thresholds t = defaults();
+
+	(void)state;
+	/* Full, but nobody forecasts: the region level does the job. */
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 100, 0, 0, 0),
+	    LEVEL_OK);
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 100, 0, 0, 1),
+	    LEVEL_WARNING);
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 0, 0, 0, 1),
+	    LEVEL_OK);
+	t.early_warning_pct = 0;
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 100, 0, 0, 1),
+	    LEVEL_OK);
+}
+
+static void
+early_counts_expected_free_beds(void **state)
+{
+	struct esc_thresholds t = defaults();
+
+	(void)state;
+	/* 15 free of 100: 85 % used, above 80 %, before the 90 % warning. */
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 100, 15, 0, 1),
+	    LEVEL_WARNING);
+	/* Exactly 80 % with the expected ones: raised. */
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 100, 15, 5, 1),
+	    LEVEL_WARNING);
+	/* 10 more expected within 24 h: 75 %, no early warning. */
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 100, 15, 10, 1),
+	    LEVEL_OK);
+	/* More expected than there are beds: not below 0 %. */
+	assert_int_equal(esc_early_level(&t, LEVEL_OK, 10, 5, 50, 1),
+	    LEVEL_OK);
+}
+
+static void
+early_releases_with_hysteresis(void **state)
+{
+	struct esc_thresholds t = defaults();
+
+	(void)state;
+	assert_int_equal(esc_early_level(&t, LEVEL_WARNING, 100, 25, 0, 1),
+	    LEVEL_WARNING);
+	assert_int_equal(esc_early_level(&t, LEVEL_WARNING, 100, 20, 6, 1),
+	    LEVEL_OK);
+	/* A band wider than the threshold still clears at 0 %. */
+	t.hysteresis_pct = 85;
+	assert_int_equal(esc_early_level(&t, LEVEL_WARNING, 100, 98, 0, 1),
+	    LEVEL_WARNING);
+	assert_int_equal(esc_early_level(&t, LEVEL_WARNING, 100, 100, 0, 1),
+	    LEVEL_OK);
+}
+
+static void
+apply_early_warning_follows_forecasts(void **state)
+{
+	struct world *w = *state;
+	struct shelter_state r = report(1, SH_STATUS_OPEN);
+
+	/* 8 of 10 occupied, no bed expected to free: 80 %. */
+	set_beds(&r, WOMEN, 10, 8, 0);
+	r.forecast = 1u << (WOMEN - 1);
+	assert_int_equal(apply(w, &r), 1);
+	assert_transition(&w->tr[0], SCOPE_REGION, LEVEL_WARNING, LEVEL_OK,
+	    WOMEN, 10, 2);
+	assert_int_equal(w->tr[0].kind, ESC_KIND_EARLY_WARNING);
+	assert_int_equal(w->tr[0].expected_24h, 0);
+	assert_int_equal(w->region.outlook[WOMEN - 1].forecasting, 1);
+	assert_int_equal(w->region.cat[WOMEN - 1].level, LEVEL_OK);
+	/* Two expected to free within 24 h: 60 %, cleared. */
+	r.seq = 2;
+	r.expect[WOMEN - 1] = (struct bed_outlook){ 2, 3 };
+	assert_int_equal(apply(w, &r), 1);
+	assert_transition(&w->tr[0], SCOPE_REGION, LEVEL_OK, LEVEL_WARNING,
+	    WOMEN, 10, 2);
+	assert_int_equal(w->tr[0].expected_24h, 2);
+	assert_int_equal(w->region.outlook[WOMEN - 1].free_72h, 3);
+	assert_int_equal(w->nation.outlook[WOMEN - 1].free_24h, 2);
+	/* Stale: its forecast counts no more than its free beds. */
+	r.expect[WOMEN - 1] = (struct bed_outlook){ 0, 0 };
+	r.seq = 3;
+	assert_int_equal(apply(w, &r), 1);
+	r.stale = 1;
+	/* Its beds are unknown, not free: the region level goes critical,
+	 * and the early warning, with no forecast left, clears. */
+	assert_int_equal(apply(w, &r), 2);
+	assert_int_equal(w->tr[0].kind, ESC_KIND_OCCUPANCY);
+	assert_int_equal(w->tr[0].level, LEVEL_CRITICAL);
+	assert_int_equal(w->tr[1].kind, ESC_KIND_EARLY_WARNING);
+	assert_int_equal(w->tr[1].level, LEVEL_OK);
+	assert_int_equal(w->region.outlook[WOMEN - 1].forecasting, 0);
+}
+
+static void
+apply_without_forecast_no_early_warning(void **state)
+{
+	struct world *w = *state;
+	struct shelter_state r = report(1, SH_STATUS_OPEN);
+
+	/* Expected beds without the forecast flag are not a forecast (the
+	 * validator sets the flag whenever a count is given). */
+	set_beds(&r, WOMEN, 10, 8, 0);
+	assert_int_equal(apply(w, &r), 0);
+	assert_int_equal(w->region.outlook[WOMEN - 1].early_level, LEVEL_OK);
+}
+
 #define world_test(f) \
 	cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
 
@@ -799,6 +910,11 @@ main(void)
 		cmocka_unit_test(
 		    reevaluate_raised_warning_releases_with_hysteresis),
 		cmocka_unit_test(reevaluate_national_scope_uses_free_beds),
+		cmocka_unit_test(early_needs_a_forecast),
+		cmocka_unit_test(early_counts_expected_free_beds),
+		cmocka_unit_test(early_releases_with_hysteresis),
+		world_test(apply_early_warning_follows_forecasts),
+		world_test(apply_without_forecast_no_early_warning),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -476,6 +476,56 @@ seq_older_is_stale(void **state)
 	assert_non_null(strstr(err, "last applied seq 10"));
 }
 
+/* ---- outflow forecasts ------------------------------------------------ */
+
+static void
+forecast_is_kept(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Women 12/5/1: up to 6 beds may free up. */
+	f->bed[0].expected_free_24h = 2;
+	f->bed[0].expected_free_72h = 6;
+	assert_int_equal(check(f), 0);
+	assert_int_equal(f->out.forecast, 1u << (CATEGORY(ADULT_WOMEN) - 1));
+	assert_int_equal(f->out.expect[0].free_24h, 2);
+	assert_int_equal(f->out.expect[0].free_72h, 6);
+	/* "None expected" is a forecast too, when flagged. */
+	f->bed[1].forecast = 1;
+	assert_int_equal(check(f), 0);
+	assert_int_equal(f->out.forecast, 0x05);
+	assert_int_equal(f->out.expect[2].free_72h, 0);
+}
+
+static void
+forecast_refused_when_impossible(void **state)
+{
+	struct fixture *f = *state;
+
+	f->bed[0].expected_free_24h = 3;
+	f->bed[0].expected_free_72h = 2;
+	assert_refused(f, CODE(BAD_REQUEST), "includes the 24 h one");
+	f->bed[0].expected_free_24h = 0;
+	f->bed[0].expected_free_72h = 7;
+	assert_refused(f, CODE(BAD_REQUEST), "only 6 occupied");
+}
+
+static void
+seq_same_other_forecast_conflict(void **state)
+{
+	struct shelter_state stored = stored_state(), next = stored;
+	char err[128] = "";
+
+	(void)state;
+	next.forecast = 1;
+	assert_int_equal(validate_seq(&stored, &next, err, sizeof(err)),
+	    -CODE(SEQ_CONFLICT));
+	next = stored;
+	next.expect[0].free_24h = 1;
+	assert_int_equal(validate_seq(&stored, &next, err, sizeof(err)),
+	    -CODE(SEQ_CONFLICT));
+}
+
 #define fixture_test(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -511,6 +561,9 @@ main(void)
 		cmocka_unit_test(seq_same_other_counts_conflict),
 		cmocka_unit_test(seq_same_other_status_conflict),
 		cmocka_unit_test(seq_older_is_stale),
+		fixture_test(forecast_is_kept),
+		fixture_test(forecast_refused_when_impossible),
+		cmocka_unit_test(seq_same_other_forecast_conflict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,150 @@
+/*
+ * report.h — monthly statistics and trends from the history (see
+ * docs/history.md). Pure: occupancy samples and placement records in,
+ * rows out. The daemon reads them from LMDB (daemon/history.c); the unit
+ * tests feed a fixture.
+ *
+ * Occupancy of a region/category is the live picture's definition,
+ * (capacity - free) / capacity, built from every shelter's samples: a
+ * step function that changes only when a sample says so.
+ */
+#ifndef SHELTERD_REPORT_H
+#define SHELTERD_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beds.h"
+
+/* One shelter/category state, in effect from `at` until the shelter's
+ * next sample of that category. */
+struct rep_sample {
+	int64_t at;
+	uint32_t shelter;   /* index < rep_params.n_shelters */
+	uint16_t group;     /* region index < rep_params.n_groups */
+	uint8_t category;   /* 1..CAT_COUNT */
+	uint8_t reserved;
+	uint32_t capacity;
+	uint32_t free;      /* free as the live picture counts it */
+	uint32_t occupied;
+};
+
+/* Placement steps, the proto's PlacementState numbers. */
+enum rep_step {
+	REP_REQUESTED = 1,
+	REP_ACCEPTED = 3,
+	REP_UNPLACED = 4,
+	REP_CANCELLED = 5,
+	REP_DECLINED = 6,
+	REP_EXPIRED = 7,
+};
+
+enum { REP_REASON_MAX = 96 };
+
+/* One step of a placement request, as the history records it. */
+struct rep_place {
+	int64_t at;
+	int64_t created_at;
+	uint16_t group;        /* the requesting region */
+	uint8_t category;
+	uint8_t step;          /* enum rep_step */
+	bool in_own_region;    /* accepted by a shelter of its own region */
+	char reason[REP_REASON_MAX]; /* declined: why */
+};
+
+/* Cells of a row that a public report may suppress (the proto's
+ * ReportCell; bit 1 << cell of rep_row.suppressed). */
+enum rep_cell {
+	REP_CELL_OCCUPANCY = 1,
+	REP_CELL_REQUESTED,
+	REP_CELL_PLACED_IN_REGION,
+	REP_CELL_PLACED_SUPRA,
+	REP_CELL_UNPLACED,
+	REP_CELL_CANCELLED,
+	REP_CELL_DECLINES,
+	REP_CELL_TTP,
+};
+
+struct rep_params {
+	int64_t from, until;   /* [from, until): the month, or its past */
+	uint32_t n_shelters;
+	uint16_t n_groups;     /* regions; the national row is group n */
+	uint32_t critical_pct; /* "at or over critical" */
+	bool public;           /* suppress small cells */
+	uint32_t k;            /* counts from 1 to k-1 are small */
+};
+
+struct rep_row {
+	uint16_t group;        /* n_groups: national */
+	uint8_t category;
+	double avg_pct, peak_pct;
+	int64_t occupancy_secs; /* with capacity > 0 */
+	uint32_t days_critical;
+	uint32_t peak_capacity, peak_occupied;
+	uint32_t requested, placed_in_region, placed_supra, unplaced;
+	uint32_t cancelled, declines;
+	int64_t ttp_median, ttp_p90; /* -1: no accepted placement */
+	uint32_t suppressed;   /* bit 1 << enum rep_cell */
+};
+
+struct rep_decline {
+	uint16_t group;
+	uint8_t category;
+	bool suppressed;
+	uint32_t count;
+	char reason[REP_REASON_MAX];
+};
+
+struct report {
+	struct rep_row *rows;  /* by group, then category */
+	size_t n_rows;
+	struct rep_decline *declines; /* by group, category, count desc */
+	size_t n_declines;
+	uint32_t suppressed_cells;
+};
+
+/* What a public report calls the declines too rare to show one by one. */
+#define REP_OTHER_REASONS "(other reasons)"
+/* The reason recorded for a hold that expired unanswered. */
+#define REP_EXPIRED_REASON "expired (no answer)"
+
+/*
+ * Build the report. Samples may come in any order and should include, per
+ * shelter and category, the last one before `from` (the state the month
+ * starts in). Rows exist for every group/category with capacity or
+ * placement activity in the period. 0, or -1 when out of memory.
+ */
+int report_build(const struct rep_params *p, const struct rep_sample *s,
+    size_t n, const struct rep_place *pl, size_t npl, struct report *out);
+void report_free(struct report *r);
+
+/* "YYYY-MM" -> [from, until) in unix seconds, UTC; 0 or -1. */
+int report_month_range(const char *month, int64_t *from, int64_t *until);
+
+/* Days since 1970-01-01 for a proleptic Gregorian date. */
+int64_t report_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* Lower-case, single-spaced, trimmed: the key declines are counted by. */
+void report_normalise_reason(const char *in, char *out, size_t len);
+
+/* One bucket of a trend. */
+struct rep_point {
+	int64_t from;
+	double avg_pct, peak_pct;
+	int64_t data_secs;     /* 0: no history in the bucket */
+	uint32_t min_free;
+	uint32_t capacity;     /* at the end of the bucket */
+};
+
+/*
+ * Occupancy of one series (the samples of one region's shelters, or of all
+ * of them, for one category) in n equal buckets of [from, until). Samples
+ * of other categories are ignored; p->n_groups and public are unused.
+ * 0, or -1 when out of memory.
+ */
+int report_trend(const struct rep_params *p, int category,
+    const struct rep_sample *s, size_t n, struct rep_point *out,
+    size_t n_buckets);
+
+#endif

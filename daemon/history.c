@@ -1,0 +1,884 @@
+/*
+ * history.c — occupancy samples and placement records in LMDB, their
+ * retention, and the report/trend queries (docs/history.md). The numbers
+ * are computed by core/report.c; this file moves data between LMDB, the
+ * registry and protobuf.
+ */
+#include "history.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "report.h"
+#include "server.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
+#define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
+
+/* Purge steps, for struct history.more. */
+enum {
+	STEP_PLACE_LOG = 1u << 0,
+	STEP_CASE_REF = 1u << 1,
+	STEP_PLACEMENTS = 1u << 2,
+	STEP_SAMPLES = 1u << 3,
+	STEP_ALL = (1u << 4) - 1,
+};
+
+/* Large enough that several changes of one shelter and category in one
+ * second (a report, a hold, an acceptance) all find a key. */
+enum { SAME_SECOND_MAX = 1000 };
+
+static void
+be64(uint64_t v, unsigned char *out)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)v;
+}
+
+static uint64_t
+from_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void
+be32(uint32_t v, unsigned char *out)
+{
+	for (int i = 3; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)v;
+}
+
+static void
+copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+/* ---- samples ---------------------------------------------------------- */
+
+enum { SK_CAT = REG_ID_MAX, SK_TIME = REG_ID_MAX + 1, SK_N = SK_TIME + 8 };
+
+static void
+sample_key(unsigned char *k, const char *shelter, int category, int64_t at,
+    uint32_t n)
+{
+	size_t len = strlen(shelter);
+
+	memset(k, 0, HIST_SAMPLE_KEY);
+	memcpy(k, shelter, len < REG_ID_MAX ? len : REG_ID_MAX - 1);
+	k[SK_CAT] = (unsigned char)category;
+	be64((uint64_t)at, k + SK_TIME);
+	be32(n, k + SK_N);
+}
+
+static void
+sample_of(const struct shelter_state *st, int c, struct hist_sample *out)
+{
+	const struct bed_counts *b = &st->beds[c];
+
+	memset(out, 0, sizeof(*out));
+	if (st->seq == 0 || !(st->present & (1u << c)))
+		return;
+	out->capacity = b->capacity;
+	out->occupied = b->occupied;
+	out->out_of_service = b->out_of_service;
+	out->held = b->held;
+	out->free = beds_free(st->status, b);
+	out->status = st->status;
+	out->stale = st->stale;
+	out->present = 1;
+	if (st->forecast & (1u << c)) {
+		out->forecast = 1;
+		out->expected_24h = st->expect[c].free_24h;
+		out->expected_72h = st->expect[c].free_72h;
+	}
+}
+
+int
+history_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
+    const struct shelter_state *before, const struct shelter_state *after,
+    int64_t now)
+{
+	for (int c = 0; c < CAT_COUNT; c++) {
+		struct hist_sample old, cur;
+		unsigned char key[HIST_SAMPLE_KEY];
+		MDB_val k = { sizeof(key), key }, v = { sizeof(cur), &cur };
+		uint32_t n = 0;
+		int rc;
+
+		sample_of(before, c, &old);
+		sample_of(after, c, &cur);
+		if (memcmp(&old, &cur, sizeof(cur)) == 0)
+			continue;
+		do {
+			sample_key(key, sh->id, c + 1, now, n);
+			/* MDB_KEYEXIST points v at the existing value. */
+			v.mv_size = sizeof(cur);
+			v.mv_data = &cur;
+			rc = mdb_put(txn, s->store->samples, &k, &v,
+			    MDB_NOOVERWRITE);
+		} while (rc == MDB_KEYEXIST && ++n < SAME_SECOND_MAX);
+		if (rc != 0)
+			return store_lmdb_error(rc);
+	}
+	return 0;
+}
+
+/* ---- placement records ------------------------------------------------ */
+
+enum { PK_ID = 8, PK_STEP = 8 + 48, PK_N = PK_STEP + 1 };
+
+int
+history_placement(struct server *s, MDB_txn *txn,
+    const struct placement_state *p, int step, int64_t now)
+{
+	struct hist_placement h;
+	unsigned char key[HIST_PLACE_KEY];
+	MDB_val k = { sizeof(key), key }, v = { sizeof(h), &h };
+	int rc, n = 0;
+
+	switch (step) {
+	case PSTATE(REQUESTED):
+	case PSTATE(ACCEPTED):
+	case PSTATE(UNPLACED):
+	case PSTATE(CANCELLED):
+	case PSTATE(DECLINED):
+	case PSTATE(EXPIRED):
+		break;
+	default:
+		return 0; /* held: a step on the way, not an outcome */
+	}
+	memset(&h, 0, sizeof(h));
+	copy(h.request_id, sizeof(h.request_id), p->request_id);
+	copy(h.case_ref, sizeof(h.case_ref), p->case_ref);
+	copy(h.from_region, sizeof(h.from_region), p->from_region);
+	if (step == PSTATE(ACCEPTED) || step == PSTATE(DECLINED) ||
+	    step == PSTATE(EXPIRED))
+		copy(h.held_region, sizeof(h.held_region), p->held_region);
+	if (step == PSTATE(DECLINED))
+		copy(h.reason, sizeof(h.reason), p->last_reason);
+	h.created_at = p->created_at;
+	h.at = now;
+	h.step = (uint8_t)step;
+	h.category = p->category;
+	h.beds = p->beds;
+	h.urgency = p->urgency;
+	h.declines = p->n_tried;
+	memset(key, 0, sizeof(key));
+	be64((uint64_t)now, key);
+	memcpy(key + PK_ID, h.request_id, sizeof(h.request_id));
+	key[PK_STEP] = (unsigned char)step;
+	do {
+		key[PK_N] = (unsigned char)n;
+		/* MDB_KEYEXIST points v at the existing value. */
+		v.mv_size = sizeof(h);
+		v.mv_data = &h;
+		rc = mdb_put(txn, s->store->place_log, &k, &v,
+		    MDB_NOOVERWRITE);
+	} while (rc == MDB_KEYEXIST && ++n < 256);
+	return rc == 0 ? 0 : store_lmdb_error(rc);
+}
+
+/* ---- retention --------------------------------------------------------- */
+
+static int64_t
+retention(uint32_t secs, uint32_t days)
+{
+	return secs ? (int64_t)secs : (int64_t)days * 86400;
+}
+
+static bool
+purge_due(const struct server *s, int64_t now)
+{
+	const struct history_config *c = &s->cfg->hist;
+
+	if (retention(c->sample_retention_secs, c->sample_retention_days) ==
+	    0 && retention(c->placement_retention_secs,
+	    c->placement_retention_days) == 0 &&
+	    retention(c->case_ref_retention_secs,
+	    c->case_ref_retention_days) == 0)
+		return false;
+	return s->hist.more != 0 || now >= s->hist.next_purge_at;
+}
+
+/* What one purge may still do: writes (deletions and blankings) bound the
+ * txn, reads bound the time on the loop thread. */
+struct budget {
+	uint32_t writes, reads;
+	uint64_t deleted, blanked;
+};
+
+/* Placement records older than their retention, oldest first. */
+static int
+purge_place_log(struct server *s, MDB_txn *txn, int64_t cutoff,
+    struct budget *b)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->store->place_log, &cur)) != 0)
+		return rc;
+	s->hist.more &= ~STEP_PLACE_LOG;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
+		if (k.mv_size != HIST_PLACE_KEY) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((int64_t)from_be64(k.mv_data) >= cutoff)
+			break;
+		if (b->writes == 0) {
+			s->hist.more |= STEP_PLACE_LOG;
+			break;
+		}
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		b->writes--;
+		b->deleted++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Blank case_ref in records older than its retention. Records are only
+ * ever appended at "now", so what lies before a finished scan's cutoff
+ * stays blank: the next scan starts there. */
+static int
+blank_place_log(struct server *s, MDB_txn *txn, int64_t cutoff,
+    struct budget *b)
+{
+	unsigned char start[8];
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(start), start }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->store->place_log, &cur)) != 0)
+		return rc;
+	s->hist.more &= ~STEP_CASE_REF;
+	be64((uint64_t)s->hist.case_ref_done, start);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		unsigned char key[HIST_PLACE_KEY];
+		int64_t at;
+		struct hist_placement h;
+
+		if (k.mv_size != HIST_PLACE_KEY || v.mv_size != sizeof(h)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((at = (int64_t)from_be64(k.mv_data)) >= cutoff)
+			break;
+		if (b->reads == 0 || b->writes == 0) {
+			s->hist.case_ref_done = at;
+			s->hist.more |= STEP_CASE_REF;
+			break;
+		}
+		b->reads--;
+		memcpy(&h, v.mv_data, sizeof(h));
+		if (h.case_ref[0] == '\0')
+			continue;
+		memset(h.case_ref, 0, sizeof(h.case_ref));
+		/* Copies: the put may move the page k and v point into. */
+		memcpy(key, k.mv_data, sizeof(key));
+		k.mv_data = key;
+		v.mv_data = &h;
+		if ((rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT)) != 0)
+			break;
+		b->writes--;
+		b->blanked++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || (rc == 0 && !(s->hist.more &
+	    STEP_CASE_REF))) {
+		s->hist.case_ref_done = cutoff;
+		rc = 0;
+	}
+	return rc;
+}
+
+static bool
+final_state(int state)
+{
+	return state == PSTATE(ACCEPTED) || state == PSTATE(UNPLACED) ||
+	    state == PSTATE(CANCELLED);
+}
+
+/* The placements db (request id -> placement_state): requests that ended
+ * long enough ago lose their case_ref, and later the whole entry. Keyed by
+ * request id, so this is a full scan: it runs once per purge interval. */
+static int
+purge_placements(struct server *s, MDB_txn *txn, int64_t cutoff_delete,
+    int64_t cutoff_blank, struct budget *b)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->store->placements, &cur)) != 0)
+		return rc;
+	s->hist.more &= ~STEP_PLACEMENTS;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		struct placement_state p;
+		bool del, blank;
+
+		if (v.mv_size != sizeof(p)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&p, v.mv_data, sizeof(p));
+		del = final_state(p.state) && p.updated_at < cutoff_delete;
+		blank = final_state(p.state) && p.updated_at < cutoff_blank &&
+		    p.case_ref[0] != '\0';
+		if ((del || blank) && b->writes == 0) {
+			s->hist.more |= STEP_PLACEMENTS;
+			break;
+		}
+		if (del) {
+			/* After a delete the cursor already stands on the
+			 * next entry: MDB_NEXT returns it, not the one after
+			 * (LMDB marks the cursor C_DEL). */
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			b->writes--;
+			b->deleted++;
+		} else if (blank) {
+			char key[sizeof(p.request_id)];
+
+			if (k.mv_size > sizeof(key)) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			/* Copies: the put may move the page k points into. */
+			memcpy(key, k.mv_data, k.mv_size);
+			k.mv_data = key;
+			memset(p.case_ref, 0, sizeof(p.case_ref));
+			v.mv_data = &p;
+			if ((rc = mdb_cursor_put(cur, &k, &v,
+			    MDB_CURRENT)) != 0)
+				break;
+			b->writes--;
+			b->blanked++;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Samples older than their retention. Keys run per shelter and category,
+ * oldest first: delete from the start of each run until a young one, then
+ * jump to the next run. A purge that runs out of budget resumes at the
+ * key it stopped on.
+ */
+static int
+purge_samples(struct server *s, MDB_txn *txn, int64_t cutoff,
+    struct budget *b)
+{
+	unsigned char seek[HIST_SAMPLE_KEY];
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(seek), seek }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
+		return rc;
+	s->hist.more &= ~STEP_SAMPLES;
+	if (s->hist.has_resume) {
+		memcpy(seek, s->hist.sample_resume, sizeof(seek));
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
+	s->hist.has_resume = false;
+	while (rc == 0) {
+		const unsigned char *key = k.mv_data;
+
+		if (k.mv_size != HIST_SAMPLE_KEY) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (b->reads == 0 || b->writes == 0) {
+			memcpy(s->hist.sample_resume, key, HIST_SAMPLE_KEY);
+			s->hist.has_resume = true;
+			s->hist.more |= STEP_SAMPLES;
+			break;
+		}
+		b->reads--;
+		if ((int64_t)from_be64(key + SK_TIME) < cutoff) {
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			b->writes--;
+			b->deleted++;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
+		/* The rest of this run is younger: on to the next one. */
+		memcpy(seek, key, SK_TIME);
+		memset(seek + SK_TIME, 0xff, sizeof(seek) - SK_TIME);
+		k.mv_size = sizeof(seek);
+		k.mv_data = seek;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+purge(struct server *s, MDB_txn *txn, int64_t now, struct budget *done)
+{
+	const struct history_config *c = &s->cfg->hist;
+	int64_t samples = retention(c->sample_retention_secs,
+	    c->sample_retention_days);
+	int64_t places = retention(c->placement_retention_secs,
+	    c->placement_retention_days);
+	int64_t refs = retention(c->case_ref_retention_secs,
+	    c->case_ref_retention_days);
+	/* A fresh purge does every step; a continuation only the steps
+	 * that ran out of budget last time. */
+	unsigned steps = s->hist.more ? s->hist.more : STEP_ALL;
+	struct budget b = { c->purge_batch, c->purge_batch * 20u, 0, 0 };
+	int rc = 0;
+
+	if (places && (steps & STEP_PLACE_LOG))
+		rc = purge_place_log(s, txn, now - places, &b);
+	if (rc == 0 && refs && (steps & STEP_CASE_REF))
+		rc = blank_place_log(s, txn, now - refs, &b);
+	if (rc == 0 && (places || refs) && (steps & STEP_PLACEMENTS))
+		rc = purge_placements(s, txn, places ? now - places :
+		    INT64_MIN, refs ? now - refs : INT64_MIN, &b);
+	if (rc == 0 && samples && (steps & STEP_SAMPLES))
+		rc = purge_samples(s, txn, now - samples, &b);
+	if (rc != 0) {
+		s->hist.more = 0;
+		s->hist.has_resume = false;
+		return store_lmdb_error(rc);
+	}
+	if (s->hist.more == 0)
+		s->hist.next_purge_at = now + c->purge_interval_secs;
+	*done = b;
+	return 0;
+}
+
+void
+history_tick(struct server *s, int64_t now)
+{
+	struct budget b = { 0 };
+	MDB_txn *txn;
+	int rc;
+
+	if (!purge_due(s, now))
+		return;
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) == 0) {
+		if ((rc = purge(s, txn, now, &b)) == 0)
+			rc = store_commit(txn);
+		else
+			mdb_txn_abort(txn);
+	}
+	if (rc == 0 && (b.deleted || b.blanked))
+		log_info("history retention: %" PRIu64 " expired entries "
+		    "deleted, %" PRIu64 " case_refs blanked%s", b.deleted,
+		    b.blanked, s->hist.more ? " (more next tick)" : "");
+	if (rc != 0) {
+		/* Progress kept in memory may not be on disk: start over. */
+		s->hist.more = 0;
+		s->hist.has_resume = false;
+		s->hist.case_ref_done = 0;
+		s->hist.next_purge_at = now + s->cfg->hist.purge_interval_secs;
+		log_err("history retention not committed: %s (trying again "
+		    "in %u s)", store_strerror(rc),
+		    s->cfg->hist.purge_interval_secs);
+	}
+}
+
+/* ---- reading the history ---------------------------------------------- */
+
+struct samples_buf {
+	struct rep_sample *v;
+	size_t n, cap;
+};
+
+static void
+add_sample(struct samples_buf *b, int64_t at, uint32_t shelter,
+    uint16_t group, int category, const struct hist_sample *h)
+{
+	struct rep_sample *r;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		void *p = realloc(b->v, cap * sizeof(*b->v));
+
+		REQUIRE(p != NULL);
+		b->v = p;
+		b->cap = cap;
+	}
+	r = &b->v[b->n++];
+	memset(r, 0, sizeof(*r));
+	r->at = at;
+	r->shelter = shelter;
+	r->group = group;
+	r->category = (uint8_t)category;
+	if (!h->present)
+		return; /* no beds of this kind any more */
+	r->capacity = h->capacity;
+	r->occupied = h->occupied;
+	/* As the live picture counts: a silent shelter's beds are unknown,
+	 * not free. */
+	r->free = h->stale ? 0 : h->free;
+}
+
+/* Does key k belong to the run of prefix (shelter and category)? */
+static bool
+same_run(const MDB_val *k, const unsigned char *prefix)
+{
+	return k->mv_size == HIST_SAMPLE_KEY &&
+	    memcmp(k->mv_data, prefix, SK_TIME) == 0;
+}
+
+/* One shelter/category: the last sample before `from` (the state the
+ * period starts in) and every sample in [from, until). */
+static int
+read_run(MDB_cursor *cur, const struct reg_shelter *sh, uint32_t shelter,
+    int category, int64_t from, int64_t until, struct samples_buf *b)
+{
+	unsigned char seek[HIST_SAMPLE_KEY];
+	MDB_val k = { sizeof(seek), seek }, v;
+	int rc;
+
+	sample_key(seek, sh->id, category, from, 0);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+	if (rc == 0 && same_run(&k, seek) && v.mv_size ==
+	    sizeof(struct hist_sample)) {
+		struct hist_sample h;
+
+		memcpy(&h, v.mv_data, sizeof(h));
+		add_sample(b, (int64_t)from_be64((unsigned char *)k.mv_data +
+		    SK_TIME), shelter, sh->region, category, &h);
+	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	k.mv_size = sizeof(seek);
+	k.mv_data = seek;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && same_run(&k, seek);
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int64_t at = (int64_t)from_be64((unsigned char *)k.mv_data +
+		    SK_TIME);
+		struct hist_sample h;
+
+		if (at >= until)
+			break;
+		if (v.mv_size != sizeof(h))
+			return MDB_CORRUPTED;
+		memcpy(&h, v.mv_data, sizeof(h));
+		add_sample(b, at, shelter, sh->region, category, &h);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Samples of every registry shelter (of one region, when region >= 0) and
+ * category (one, when category > 0). Shelters that left the registry have
+ * no region to count in and are left out. */
+static int
+read_samples(struct server *s, MDB_txn *txn, int region, int category,
+    int64_t from, int64_t until, struct samples_buf *b)
+{
+	MDB_cursor *cur;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
+		return rc;
+	for (size_t i = 0; i < s->reg->n_shelters && rc == 0; i++) {
+		const struct reg_shelter *sh = &s->reg->shelters[i];
+
+		if (region >= 0 && sh->region != region)
+			continue;
+		for (int c = 1; c <= CAT_COUNT && rc == 0; c++)
+			if ((category == 0 || c == category) &&
+			    (sh->categories & (1u << (c - 1))))
+				rc = read_run(cur, sh, (uint32_t)i, c, from,
+				    until, b);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+struct places_buf {
+	struct rep_place *v;
+	size_t n, cap;
+};
+
+static int
+read_places(struct server *s, MDB_txn *txn, int64_t from, int64_t until,
+    struct places_buf *b)
+{
+	unsigned char start[8];
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(start), start }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->store->place_log, &cur)) != 0)
+		return rc;
+	be64((uint64_t)from, start);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct hist_placement h;
+		struct rep_place *r;
+		int g;
+
+		if (v.mv_size != sizeof(h)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&h, v.mv_data, sizeof(h));
+		if (h.at >= until)
+			break;
+		if ((g = registry_region(s->reg, h.from_region)) < 0)
+			continue;
+		if (b->n == b->cap) {
+			size_t cap = b->cap ? b->cap * 2 : 256;
+			void *p = realloc(b->v, cap * sizeof(*b->v));
+
+			REQUIRE(p != NULL);
+			b->v = p;
+			b->cap = cap;
+		}
+		r = &b->v[b->n++];
+		memset(r, 0, sizeof(*r));
+		r->at = h.at;
+		r->created_at = h.created_at;
+		r->group = (uint16_t)g;
+		r->category = h.category;
+		r->step = h.step;
+		r->in_own_region = strcmp(h.held_region, h.from_region) == 0;
+		/* Never the case_ref or the request id: a report has no
+		 * use for them. */
+		copy(r->reason, sizeof(r->reason), h.reason);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+#define REFUSE(code, ...)                               \
+	do {                                            \
+		snprintf(err, errlen, __VA_ARGS__);     \
+		rc = CODE(code);                        \
+		goto out;                               \
+	} while (0)
+
+static const char *
+group_id(const struct server *s, uint16_t g)
+{
+	return g < s->reg->n_regions ? s->reg->regions[g].id : "";
+}
+
+static void
+fill_row(const struct server *s, const struct rep_row *r,
+    Shelterd__V1__ReportRow *o)
+{
+	shelterd__v1__report_row__init(o);
+	o->region_id = (char *)group_id(s, r->group);
+	o->category = (Shelterd__V1__Category)r->category;
+	o->avg_occupancy_pct = r->avg_pct;
+	o->peak_occupancy_pct = r->peak_pct;
+	o->days_critical = r->days_critical;
+	o->occupancy_secs = r->occupancy_secs;
+	o->requested = r->requested;
+	o->placed_in_region = r->placed_in_region;
+	o->placed_supra = r->placed_supra;
+	o->unplaced = r->unplaced;
+	o->cancelled = r->cancelled;
+	o->declines = r->declines;
+	o->ttp_median_secs = r->ttp_median;
+	o->ttp_p90_secs = r->ttp_p90;
+	o->peak_capacity = r->peak_capacity;
+	o->suppressed = r->suppressed;
+}
+
+static int
+query_report(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__ReportQuery *q, Shelterd__V1__Reply *reply,
+    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *),
+    char *err, size_t errlen, int64_t now)
+{
+	Shelterd__V1__Report out = SHELTERD__V1__REPORT__INIT;
+	Shelterd__V1__ReportRow *rows = NULL, **rowp = NULL;
+	Shelterd__V1__ReportDecline *dec = NULL, **decp = NULL;
+	struct samples_buf sb = { 0 };
+	struct places_buf pb = { 0 };
+	struct report r = { 0 };
+	struct rep_params p = { 0 };
+	int64_t month_end;
+	int rc = 0;
+
+	if (report_month_range(q->month, &p.from, &month_end) != 0)
+		REFUSE(BAD_REQUEST, "month must be YYYY-MM (UTC), not "
+		    "'%.16s'", q->month ? q->month : "");
+	if (p.from > now)
+		REFUSE(BAD_REQUEST, "%s has not begun: no history yet",
+		    q->month);
+	/* What happened in this second counts already. */
+	p.until = month_end < now + 1 ? month_end : now + 1;
+	p.k = q->k ? q->k : s->cfg->hist.k_anonymity;
+	if (p.k > 1000)
+		REFUSE(BAD_REQUEST, "k must be 1 to 1000, not %u", p.k);
+	p.public = q->public_;
+	p.n_shelters = (uint32_t)s->reg->n_shelters;
+	p.n_groups = (uint16_t)s->reg->n_regions;
+	p.critical_pct = s->cfg->esc.region_critical_pct;
+	if ((rc = read_samples(s, txn, -1, 0, p.from, p.until, &sb)) != 0 ||
+	    (rc = read_places(s, txn, p.from, p.until, &pb)) != 0) {
+		rc = store_lmdb_error(rc);
+		goto out;
+	}
+	REQUIRE(report_build(&p, sb.v, sb.n, pb.v, pb.n, &r) == 0);
+	rows = calloc(r.n_rows + 1, sizeof(*rows));
+	rowp = calloc(r.n_rows + 1, sizeof(*rowp));
+	dec = calloc(r.n_declines + 1, sizeof(*dec));
+	decp = calloc(r.n_declines + 1, sizeof(*decp));
+	REQUIRE(rows && rowp && dec && decp);
+	for (size_t i = 0; i < r.n_rows; i++) {
+		fill_row(s, &r.rows[i], &rows[i]);
+		rowp[i] = &rows[i];
+	}
+	for (size_t i = 0; i < r.n_declines; i++) {
+		const struct rep_decline *d = &r.declines[i];
+
+		shelterd__v1__report_decline__init(&dec[i]);
+		dec[i].region_id = (char *)group_id(s, d->group);
+		dec[i].category = (Shelterd__V1__Category)d->category;
+		dec[i].reason = r.declines[i].reason;
+		dec[i].count = d->count;
+		dec[i].suppressed = d->suppressed;
+		decp[i] = &dec[i];
+	}
+	out.month = q->month;
+	out.from = p.from;
+	out.until = p.until;
+	out.public_ = p.public;
+	out.k = p.k;
+	out.critical_pct = p.critical_pct;
+	out.rows = rowp;
+	out.n_rows = r.n_rows;
+	out.declines = decp;
+	out.n_declines = r.n_declines;
+	out.suppressed_cells = r.suppressed_cells;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_REPORT;
+	reply->report = &out;
+	pack(msg, reply);
+	log_info("report %s%s: %zu samples, %zu placement records, %zu rows",
+	    q->month, p.public ? " (public)" : "", sb.n, pb.n, r.n_rows);
+out:
+	report_free(&r);
+	free(rows);
+	free(rowp);
+	free(dec);
+	free(decp);
+	free(sb.v);
+	free(pb.v);
+	return rc;
+}
+
+enum { TREND_DAYS_MAX = 400, TREND_BUCKETS_MAX = 400 };
+
+static int
+query_trend(struct server *s, MDB_txn *txn, const Shelterd__V1__TrendQuery *q,
+    Shelterd__V1__Reply *reply, nng_msg *msg,
+    void (*pack)(nng_msg *, const Shelterd__V1__Reply *), char *err,
+    size_t errlen, int64_t now)
+{
+	Shelterd__V1__Trend out = SHELTERD__V1__TREND__INIT;
+	Shelterd__V1__TrendPoint *pts = NULL, **ptp = NULL;
+	struct rep_point *points = NULL;
+	struct samples_buf sb = { 0 };
+	struct rep_params p = { 0 };
+	const char *rid = q->region_id ? q->region_id : "";
+	bool national = *rid == '\0' || strcmp(rid, "national") == 0 ||
+	    strcmp(rid, "NL") == 0;
+	int region = national ? -1 : registry_region(s->reg, rid);
+	size_t n;
+	int rc = 0;
+
+	if (!national && region < 0)
+		REFUSE(BAD_REQUEST, "unknown region '%.31s' (see shelterctl "
+		    "regions)", rid);
+	if (cat_name((int)q->category) == NULL)
+		REFUSE(UNKNOWN_CATEGORY, "a trend needs a category");
+	if (q->days < 1 || q->days > TREND_DAYS_MAX)
+		REFUSE(BAD_REQUEST, "days must be 1 to %d", TREND_DAYS_MAX);
+	n = q->buckets ? q->buckets : q->days;
+	if (n > TREND_BUCKETS_MAX)
+		REFUSE(BAD_REQUEST, "at most %d buckets", TREND_BUCKETS_MAX);
+	p.until = now + 1; /* what happened this second counts */
+	p.from = p.until - (int64_t)q->days * 86400;
+	p.n_shelters = (uint32_t)s->reg->n_shelters;
+	p.n_groups = (uint16_t)s->reg->n_regions;
+	p.critical_pct = s->cfg->esc.region_critical_pct;
+	if ((rc = read_samples(s, txn, region, (int)q->category, p.from,
+	    p.until, &sb)) != 0) {
+		rc = store_lmdb_error(rc);
+		goto out;
+	}
+	points = calloc(n, sizeof(*points));
+	pts = calloc(n, sizeof(*pts));
+	ptp = calloc(n, sizeof(*ptp));
+	REQUIRE(points && pts && ptp);
+	REQUIRE(report_trend(&p, (int)q->category, sb.v, sb.n, points, n) ==
+	    0);
+	for (size_t i = 0; i < n; i++) {
+		shelterd__v1__trend_point__init(&pts[i]);
+		pts[i].from = points[i].from;
+		pts[i].avg_occupancy_pct = points[i].avg_pct;
+		pts[i].peak_occupancy_pct = points[i].peak_pct;
+		pts[i].data_secs = points[i].data_secs;
+		pts[i].min_free = points[i].min_free;
+		pts[i].capacity = points[i].capacity;
+		ptp[i] = &pts[i];
+	}
+	out.region_id = national ? (char *)"" : (char *)rid;
+	out.category = q->category;
+	out.from = p.from;
+	out.until = p.until;
+	out.bucket_secs = (p.until - p.from) / (int64_t)n;
+	out.points = ptp;
+	out.n_points = n;
+	out.critical_pct = s->cfg->esc.region_critical_pct;
+	out.warning_pct = s->cfg->esc.region_warning_pct;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_TREND;
+	reply->trend = &out;
+	pack(msg, reply);
+out:
+	free(points);
+	free(pts);
+	free(ptp);
+	free(sb.v);
+	return rc;
+}
+
+int
+history_query(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__Request *req, Shelterd__V1__Reply *reply,
+    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *),
+    char *err, size_t errlen)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (req->body_case == SHELTERD__V1__REQUEST__BODY_REPORT)
+		return query_report(s, txn, req->report, reply, msg, pack,
+		    err, errlen, now);
+	return query_trend(s, txn, req->trend, reply, msg, pack, err, errlen,
+	    now);
+}

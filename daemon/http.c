@@ -1,0 +1,1177 @@
+/*
+ * http.c — the dashboard, its JSON reads, /metrics and the live feed, all
+ * on one nng HTTP server (docs/dashboard.md).
+ *
+ * Every handler here runs on one of nng's threads, concurrently with the
+ * loop. It may read the store (its own read txn: the environment is
+ * MDB_NOTLS, and LMDB readers never block the one writer) and the registry
+ * (never changes after start). It must not read struct server: the loop
+ * changes it without a lock. What /metrics needs from the loop comes as a
+ * snapshot, copied under h->lock once per batch.
+ *
+ * Who sees what: without the bearer token of [http] token a client gets
+ * region and national aggregates only; shelter identities and a shelter's
+ * own counts need the token. The live feed is therefore not the events
+ * socket itself (its topics and events name shelters) but a second pub0
+ * socket that carries each event without them, on ws://HOST:PORT/events.
+ */
+#include "http.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/supplemental/http/http.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <uv.h>
+
+#include "log.h"
+#include "server.h"
+
+/* web/ embedded at build time (tools/embed.py): the page needs no files
+ * beside the binary and no CDN. */
+extern const char web_index_html[];
+extern const char web_dashboard_js[];
+extern const char web_dashboard_css[];
+
+enum { ROUTES_MAX = 12, TOKEN_MAX = 256 };
+
+/* Histogram buckets (upper bounds); one more bucket counts +Inf. */
+static const double batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256,
+	512, 1024, 4096 };
+static const double commit_bounds[] = { 0.0001, 0.00025, 0.0005, 0.001,
+	0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1 };
+#define N_BOUNDS (sizeof(batch_bounds) / sizeof(batch_bounds[0]))
+
+struct hist {
+	uint64_t bucket[N_BOUNDS + 1]; /* not cumulative; last: +Inf */
+	uint64_t count;
+	double sum;
+};
+
+struct http;
+
+/* A JSON read: fills root; returns 0, an HTTP status >= 400, or a
+ * negative STORE_* code. */
+typedef int (*json_fn)(struct http *h, MDB_txn *txn, bool auth,
+    const char *uri, cJSON *root);
+
+struct route {
+	struct http *h;
+	const char *path;
+	json_fn json;           /* NULL: a static asset or /metrics */
+	const char *body;       /* static asset */
+	const char *type;
+	bool need_auth;
+};
+
+struct http {
+	const struct registry *reg;
+	struct store *store;
+	uint32_t default_deadline;  /* [reporting] deadline_secs at start */
+	char token[TOKEN_MAX];
+	size_t token_len;
+	int64_t started_at;
+
+	nng_http_server *server;
+	bool started;
+	nng_http_handler *handlers[ROUTES_MAX];
+	size_t n_handlers;
+	struct route routes[ROUTES_MAX];
+	nng_socket feed;            /* the dashboard's pub0, on ws:// */
+	bool feed_open;
+
+	uv_mutex_t lock;            /* guards what follows */
+	uv_cond_t idle;
+	int busy;                   /* handlers running */
+	bool closing;
+	struct counters stats;      /* the loop's, as of its last batch */
+	struct hist batch, commit;
+	uint64_t events[4][4];      /* by EventKind, Level */
+};
+
+/* Pipe counts, bumped on nng's threads. Static: a late pipe callback can
+ * never reach freed memory. */
+static atomic_int subs_events, subs_feed;
+
+/*
+ * One per process, and never freed: nng_http_server_stop() does not wait
+ * for a handler that nng has just dispatched, so such a late handler must
+ * still find its route, the lock and `closing` set (it then answers 503
+ * without touching the store).
+ */
+static struct http the_http;
+static bool the_http_used;
+
+static const char *const kind_names[4] = { "occupancy", "stale",
+	"acknowledged", "placement" };
+static const char *const scope_names[4] = { "unspecified", "shelter",
+	"region", "national" };
+static const char *const level_names[4] = { "ok", "warning", "critical",
+	"info" };
+
+/* ---- small helpers --------------------------------------------------- */
+
+static const char *
+name_of(const char *const *names, size_t n, unsigned v)
+{
+	return v < n ? names[v] : "unknown";
+}
+
+static void
+on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	atomic_int *n = arg;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(n, 1);
+	else
+		atomic_fetch_sub(n, 1);
+}
+
+static int
+subscribers(atomic_int *n)
+{
+	int v = atomic_load(n);
+
+	return v < 0 ? 0 : v; /* a removal seen before its add */
+}
+
+static void
+hist_add(struct hist *hi, const double *bounds, double v)
+{
+	size_t i = 0;
+
+	while (i < N_BOUNDS && v > bounds[i])
+		i++;
+	hi->bucket[i]++;
+	hi->count++;
+	hi->sum += v;
+}
+
+/* Constant time in the token's length: no timing hint of how much of a
+ * guess was right. */
+static bool
+authorized(const struct http *h, nng_http_req *req)
+{
+	const char *v = nng_http_req_get_header(req, "Authorization");
+	unsigned diff;
+	size_t n;
+
+	if (h->token_len == 0 || v == NULL || strncasecmp(v, "Bearer ", 7))
+		return false;
+	v += 7;
+	while (*v == ' ')
+		v++;
+	n = strlen(v);
+	diff = n != h->token_len;
+	for (size_t i = 0; i < h->token_len; i++)
+		diff |= (unsigned char)h->token[i] ^
+		    (unsigned char)(i < n ? v[i] : 0);
+	return diff == 0;
+}
+
+/* The value of ?name=... in uri, if it is a plain id; false otherwise. */
+static bool
+query_id(const char *uri, const char *name, char *out, size_t len)
+{
+	const char *q = strchr(uri, '?');
+	size_t nlen = strlen(name), n = 0;
+
+	while (q != NULL) {
+		q++;
+		if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+			for (q += nlen + 1; q[n] != '\0' && q[n] != '&'; n++)
+				if (n + 1 >= len || !(q[n] == '-' ||
+				    q[n] == '_' || (q[n] >= '0' && q[n] <= '9') ||
+				    (q[n] >= 'A' && q[n] <= 'Z') ||
+				    (q[n] >= 'a' && q[n] <= 'z')))
+					return false;
+			memcpy(out, q, n);
+			out[n] = '\0';
+			return n > 0;
+		}
+		q = strchr(q, '&');
+	}
+	return false;
+}
+
+static void
+respond(nng_aio *aio, uint16_t status, const char *type, const char *body,
+    size_t len)
+{
+	nng_http_res *res;
+	int rv;
+
+	if ((rv = nng_http_res_alloc(&res)) != 0) {
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	if ((rv = nng_http_res_set_status(res, status)) != 0 ||
+	    (rv = nng_http_res_set_header(res, "Content-Type", type)) != 0 ||
+	    (rv = nng_http_res_set_header(res, "Cache-Control",
+	    "no-store")) != 0 ||
+	    (rv = nng_http_res_set_header(res, "X-Content-Type-Options",
+	    "nosniff")) != 0 ||
+	    (rv = nng_http_res_set_header(res, "Referrer-Policy",
+	    "no-referrer")) != 0 ||
+	    (rv = nng_http_res_copy_data(res, body, len)) != 0) {
+		nng_http_res_free(res);
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	/* The page runs only its own script and talks only to us. */
+	if (strncmp(type, "text/html", 9) == 0)
+		nng_http_res_set_header(res, "Content-Security-Policy",
+		    "default-src 'none'; script-src 'self'; style-src 'self'; "
+		    "connect-src 'self'; img-src 'self' data:; "
+		    "frame-ancestors 'none'; base-uri 'none'; "
+		    "form-action 'none'");
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+static void
+respond_error(nng_aio *aio, uint16_t status, const char *msg)
+{
+	char body[256];
+	int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", msg);
+
+	respond(aio, status, "application/json", body, (size_t)n);
+}
+
+/* Enter a handler unless shutting down: http_deinit waits for busy == 0
+ * before the store may close. */
+static bool
+enter(struct http *h)
+{
+	bool ok;
+
+	uv_mutex_lock(&h->lock);
+	ok = !h->closing;
+	if (ok)
+		h->busy++;
+	uv_mutex_unlock(&h->lock);
+	return ok;
+}
+
+static void
+leave(struct http *h)
+{
+	uv_mutex_lock(&h->lock);
+	if (--h->busy == 0 && h->closing)
+		uv_cond_broadcast(&h->idle);
+	uv_mutex_unlock(&h->lock);
+}
+
+/* ---- JSON reads ------------------------------------------------------ */
+
+static cJSON *
+totals_json(const struct totals *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "capacity", t->capacity);
+	cJSON_AddNumberToObject(o, "occupied", t->occupied);
+	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
+	cJSON_AddNumberToObject(o, "held", t->held);
+	cJSON_AddNumberToObject(o, "free", t->free);
+	cJSON_AddNumberToObject(o, "unknown", t->unknown);
+	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(t));
+	cJSON_AddStringToObject(o, "level", name_of(level_names, 4,
+	    t->level));
+	return o;
+}
+
+static cJSON *
+aggregate_json(const struct aggregate *a)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int c = 0; c < CAT_COUNT; c++)
+		cJSON_AddItemToObject(o, cat_name(c + 1),
+		    totals_json(&a->cat[c]));
+	return o;
+}
+
+static int
+json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
+    cJSON *root)
+{
+	const struct registry *reg = h->reg;
+	cJSON *regions, *cats, **stale = NULL;
+	struct aggregate agg;
+	uint64_t next;
+	int rc;
+
+	(void)uri;
+	cats = cJSON_AddArrayToObject(root, "categories");
+	for (int c = 0; c < CAT_COUNT; c++)
+		cJSON_AddItemToArray(cats, cJSON_CreateString(cat_name(c + 1)));
+	if (auth) {
+		/* Which shelters are stale: identities, so only with the
+		 * token. Their beds are in `unknown`, never in `free`. */
+		stale = calloc(reg->n_regions + 1, sizeof(*stale));
+		REQUIRE(stale != NULL);
+		for (size_t r = 0; r < reg->n_regions; r++)
+			stale[r] = cJSON_CreateArray();
+		for (size_t i = 0; i < reg->n_shelters; i++) {
+			struct shelter_state st;
+
+			if ((rc = store_get_shelter(h->store, txn,
+			    reg->shelters[i].id, &st)) != 0)
+				goto out;
+			if (st.stale)
+				cJSON_AddItemToArray(
+				    stale[reg->shelters[i].region],
+				    cJSON_CreateString(reg->shelters[i].id));
+		}
+	}
+	regions = cJSON_AddArrayToObject(root, "regions");
+	for (size_t r = 0; r < reg->n_regions; r++) {
+		const struct reg_region *rg = &reg->regions[r];
+		cJSON *o = cJSON_CreateObject();
+
+		if ((rc = store_get_region(h->store, txn, rg->id, &agg)) != 0) {
+			cJSON_Delete(o);
+			goto out;
+		}
+		cJSON_AddStringToObject(o, "id", rg->id);
+		cJSON_AddStringToObject(o, "name", rg->name);
+		cJSON_AddNumberToObject(o, "lat", rg->lat);
+		cJSON_AddNumberToObject(o, "lon", rg->lon);
+		cJSON_AddNumberToObject(o, "shelters", rg->n_shelters);
+		cJSON_AddNumberToObject(o, "shelters_reported",
+		    agg.shelters_reported);
+		cJSON_AddNumberToObject(o, "shelters_stale",
+		    agg.shelters_stale);
+		cJSON_AddItemToObject(o, "categories", aggregate_json(&agg));
+		if (stale != NULL) {
+			cJSON_AddItemToObject(o, "stale", stale[r]);
+			stale[r] = NULL;
+		}
+		cJSON_AddItemToArray(regions, o);
+	}
+	if ((rc = store_get_national(h->store, txn, &agg)) != 0 ||
+	    (rc = store_get_next_event_seq(h->store, txn, &next)) != 0)
+		goto out;
+	cJSON_AddItemToObject(root, "national", aggregate_json(&agg));
+	cJSON_AddNumberToObject(root, "shelters", (double)reg->n_shelters);
+	cJSON_AddNumberToObject(root, "shelters_reported",
+	    agg.shelters_reported);
+	cJSON_AddNumberToObject(root, "shelters_stale", agg.shelters_stale);
+	cJSON_AddNumberToObject(root, "last_event_seq", (double)(next - 1));
+out:
+	if (stale != NULL) {
+		for (size_t r = 0; r < reg->n_regions; r++)
+			cJSON_Delete(stale[r]);
+		free(stale);
+	}
+	return rc;
+}
+
+struct alert_list {
+	struct alert_state *v;
+	size_t n, cap;
+};
+
+static int
+collect_alert(void *arg, const char *key, const struct alert_state *a)
+{
+	struct alert_list *l = arg;
+
+	(void)key;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		void *p = realloc(l->v, cap * sizeof(*l->v));
+
+		REQUIRE(p != NULL);
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *a;
+	return 0;
+}
+
+static int
+newest_alert_first(const void *x, const void *y)
+{
+	const struct alert_state *a = x, *b = y;
+
+	return (a->opened_seq < b->opened_seq) -
+	    (a->opened_seq > b->opened_seq);
+}
+
+static int
+json_alerts(struct http *h, MDB_txn *txn, bool auth, const char *uri,
+    cJSON *root)
+{
+	struct alert_list l = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	size_t hidden = 0;
+	cJSON *arr;
+	int rc;
+
+	(void)uri;
+	if ((rc = store_alerts_each(h->store, txn, collect_alert, &l)) != 0) {
+		free(l.v);
+		return rc;
+	}
+	if (l.n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(l.v, l.n, sizeof(*l.v), newest_alert_first);
+	arr = cJSON_AddArrayToObject(root, "alerts");
+	for (size_t i = 0; i < l.n; i++) {
+		const struct alert_state *a = &l.v[i];
+		const char *cat = cat_name(a->category);
+		cJSON *o;
+
+		/* A shelter's alert names it: only with the token. */
+		if (!auth && (a->scope == SCOPE_SHELTER || a->shelter[0])) {
+			hidden++;
+			continue;
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "opened_seq", (double)a->opened_seq);
+		cJSON_AddNumberToObject(o, "last_seq", (double)a->last_seq);
+		cJSON_AddNumberToObject(o, "opened_at", (double)a->opened_at);
+		cJSON_AddNumberToObject(o, "age_secs",
+		    (double)(now - a->opened_at));
+		cJSON_AddStringToObject(o, "level", name_of(level_names, 4,
+		    a->level));
+		cJSON_AddStringToObject(o, "kind", name_of(kind_names, 4,
+		    a->kind));
+		cJSON_AddStringToObject(o, "scope", name_of(scope_names, 4,
+		    a->scope));
+		cJSON_AddStringToObject(o, "region", a->region);
+		if (auth)
+			cJSON_AddStringToObject(o, "shelter", a->shelter);
+		cJSON_AddStringToObject(o, "category", cat ? cat : "");
+		cJSON_AddNumberToObject(o, "step", a->step);
+		cJSON_AddStringToObject(o, "acknowledged_by", a->acked_by);
+		cJSON_AddNumberToObject(o, "acknowledged_at",
+		    (double)a->acked_at);
+		cJSON_AddItemToArray(arr, o);
+	}
+	cJSON_AddNumberToObject(root, "hidden", (double)hidden);
+	cJSON_AddNumberToObject(root, "now", (double)now);
+	free(l.v);
+	return 0;
+}
+
+struct placement_list {
+	int64_t since;
+	struct placement_state *v;
+	size_t n, cap;
+	uint64_t by_state[8];
+};
+
+static bool
+placement_open(const struct placement_state *p)
+{
+	return p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD ||
+	    p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_REQUESTED;
+}
+
+/* Open requests and those that ended in the last week, as `shelterctl
+ * placements` lists them. */
+static int
+collect_placement(void *arg, const struct placement_state *p)
+{
+	struct placement_list *l = arg;
+
+	l->by_state[p->state & 7]++;
+	if (!placement_open(p) && p->updated_at < l->since)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		void *q = realloc(l->v, cap * sizeof(*l->v));
+
+		REQUIRE(q != NULL);
+		l->v = q;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *p;
+	return 0;
+}
+
+static int
+newest_placement_first(const void *x, const void *y)
+{
+	const struct placement_state *a = x, *b = y;
+
+	return (a->created_at < b->created_at) -
+	    (a->created_at > b->created_at);
+}
+
+static int
+json_placements(struct http *h, MDB_txn *txn, bool auth, const char *uri,
+    cJSON *root)
+{
+	struct placement_list l = { .since = (int64_t)time(NULL) -
+	    7 * 86400 };
+	cJSON *arr, *counts;
+	int rc;
+
+	(void)uri;
+	if ((rc = store_placements_each(h->store, txn, collect_placement,
+	    &l)) != 0) {
+		free(l.v);
+		return rc;
+	}
+	if (l.n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(l.v, l.n, sizeof(*l.v), newest_placement_first);
+	if (l.n > 500)
+		l.n = 500; /* recent enough for a screen */
+	/* Without the token: how many, per state, and nothing about any
+	 * one request. */
+	counts = cJSON_AddObjectToObject(root, "counts");
+	for (size_t i = 0; i < l.n; i++) {
+		const char *st = place_state_name(l.v[i].state);
+		cJSON *c = cJSON_GetObjectItemCaseSensitive(counts, st);
+
+		if (c == NULL)
+			cJSON_AddNumberToObject(counts, st, 1);
+		else
+			cJSON_SetNumberValue(c, c->valuedouble + 1);
+	}
+	arr = cJSON_AddArrayToObject(root, "placements");
+	for (size_t i = 0; auth && i < l.n; i++) {
+		const struct placement_state *p = &l.v[i];
+		const char *cat = cat_name(p->category);
+		bool accepted = p->state ==
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED;
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "request_id", p->request_id);
+		cJSON_AddStringToObject(o, "case_ref", p->case_ref);
+		cJSON_AddStringToObject(o, "from_region", p->from_region);
+		cJSON_AddStringToObject(o, "category", cat ? cat : "");
+		cJSON_AddNumberToObject(o, "beds", p->beds);
+		cJSON_AddNumberToObject(o, "security_level",
+		    p->security_level);
+		cJSON_AddNumberToObject(o, "urgency", p->urgency);
+		cJSON_AddStringToObject(o, "state",
+		    place_state_name(p->state));
+		cJSON_AddBoolToObject(o, "open", placement_open(p));
+		cJSON_AddStringToObject(o, "held_region", p->held_region);
+		/* Two-stage disclosure, as on the api: the shelter is named
+		 * once it has accepted. */
+		cJSON_AddStringToObject(o, "shelter", accepted ?
+		    p->held_shelter : "");
+		cJSON_AddNumberToObject(o, "created_at",
+		    (double)p->created_at);
+		cJSON_AddNumberToObject(o, "updated_at",
+		    (double)p->updated_at);
+		cJSON_AddNumberToObject(o, "hold_expires_at",
+		    (double)p->hold_expires_at);
+		cJSON_AddNumberToObject(o, "candidates_tried", p->n_tried);
+		cJSON_AddStringToObject(o, "last_reason", p->last_reason);
+		cJSON_AddItemToArray(arr, o);
+	}
+	free(l.v);
+	return 0;
+}
+
+/* One region's shelters, their last reports: token only (the route says
+ * so). */
+static int
+json_shelters(struct http *h, MDB_txn *txn, bool auth, const char *uri,
+    cJSON *root)
+{
+	const struct registry *reg = h->reg;
+	char id[REG_ID_MAX];
+	int region;
+	cJSON *arr;
+	int rc;
+
+	(void)auth;
+	if (!query_id(uri, "region", id, sizeof(id)))
+		return 400;
+	if ((region = registry_region(reg, id)) < 0)
+		return 404;
+	cJSON_AddStringToObject(root, "region", id);
+	arr = cJSON_AddArrayToObject(root, "shelters");
+	for (size_t i = 0; i < reg->n_shelters; i++) {
+		const struct reg_shelter *sh = &reg->shelters[i];
+		struct shelter_state st;
+		cJSON *o, *beds;
+
+		if (sh->region != region)
+			continue;
+		if ((rc = store_get_shelter(h->store, txn, sh->id, &st)) != 0)
+			return rc;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", sh->id);
+		cJSON_AddStringToObject(o, "name", sh->name);
+		cJSON_AddNumberToObject(o, "security_level",
+		    sh->security_level);
+		cJSON_AddBoolToObject(o, "reported", st.seq != 0);
+		cJSON_AddStringToObject(o, "status", st.seq ?
+		    status_name(st.status) : "unknown");
+		cJSON_AddBoolToObject(o, "stale", st.stale);
+		cJSON_AddNumberToObject(o, "received_at",
+		    (double)st.received_at);
+		cJSON_AddNumberToObject(o, "observed_at",
+		    (double)st.observed_at);
+		cJSON_AddNumberToObject(o, "deadline_secs", sh->deadline_secs ?
+		    sh->deadline_secs : h->default_deadline);
+		beds = cJSON_AddObjectToObject(o, "beds");
+		for (int c = 0; c < CAT_COUNT; c++) {
+			const struct bed_counts *b = &st.beds[c];
+			cJSON *bo;
+
+			if (!(sh->categories & (1u << c)))
+				continue;
+			bo = cJSON_AddObjectToObject(beds, cat_name(c + 1));
+			cJSON_AddNumberToObject(bo, "capacity", b->capacity);
+			cJSON_AddNumberToObject(bo, "occupied", b->occupied);
+			cJSON_AddNumberToObject(bo, "out_of_service",
+			    b->out_of_service);
+			cJSON_AddNumberToObject(bo, "held", b->held);
+			cJSON_AddNumberToObject(bo, "free",
+			    beds_free(st.status, b));
+			cJSON_AddStringToObject(bo, "level",
+			    name_of(level_names, 4, st.level[c]));
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	return 0;
+}
+
+/* ---- /metrics -------------------------------------------------------- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2,
+    3)));
+
+static void
+put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		REQUIRE(n >= 0);
+		if ((size_t)n < b->cap - b->len)
+			break;
+		b->cap = (b->cap + (size_t)n) * 2;
+		REQUIRE((b->p = realloc(b->p, b->cap)) != NULL);
+	}
+	b->len += (size_t)n;
+}
+
+static void
+head(struct buf *b, const char *name, const char *type, const char *help)
+{
+	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+put_hist(struct buf *b, const char *name, const char *help,
+    const struct hist *hi, const double *bounds)
+{
+	uint64_t cum = 0;
+
+	head(b, name, "histogram", help);
+	for (size_t i = 0; i < N_BOUNDS; i++) {
+		cum += hi->bucket[i];
+		put(b, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, bounds[i],
+		    cum);
+	}
+	put(b, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, hi->count);
+	put(b, "%s_sum %.9g\n%s_count %" PRIu64 "\n", name, hi->sum, name,
+	    hi->count);
+}
+
+/* Lower-case name of a Code for a label: CODE_STALE_SEQ -> stale_seq;
+ * false for a number the proto does not name. */
+static bool
+code_label(int code, char *out, size_t len)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	    &shelterd__v1__code__descriptor, code);
+	size_t i = 0;
+
+	if (v == NULL || strncmp(v->name, "CODE_", 5) != 0)
+		return false;
+	for (const char *s = v->name + 5; *s && i + 1 < len; s++)
+		out[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+	out[i] = '\0';
+	return true;
+}
+
+struct alert_counts {
+	uint64_t open[4], unacked[4];
+};
+
+static int
+count_alert(void *arg, const char *key, const struct alert_state *a)
+{
+	struct alert_counts *c = arg;
+
+	(void)key;
+	c->open[a->level & 3]++;
+	if (a->acked_by[0] == '\0')
+		c->unacked[a->level & 3]++;
+	return 0;
+}
+
+static int
+count_placement(void *arg, const struct placement_state *p)
+{
+	uint64_t *by_state = arg;
+
+	by_state[p->state & 7]++;
+	return 0;
+}
+
+static int
+render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
+{
+	static const char *const bed_kinds[] = { "capacity", "occupied",
+		"out_of_service", "held", "free", "unknown" };
+	struct counters c;
+	struct hist batch, commit;
+	uint64_t events[4][4], by_state[8] = { 0 }, next;
+	struct alert_counts ac = { { 0 }, { 0 } };
+	struct aggregate nat;
+	MDB_envinfo info;
+	MDB_stat stat;
+	char label[48];
+	int rc;
+
+	uv_mutex_lock(&h->lock);
+	c = h->stats;
+	batch = h->batch;
+	commit = h->commit;
+	memcpy(events, h->events, sizeof(events));
+	uv_mutex_unlock(&h->lock);
+
+	if ((rc = store_alerts_each(h->store, txn, count_alert, &ac)) != 0 ||
+	    (rc = store_placements_each(h->store, txn, count_placement,
+	    by_state)) != 0 ||
+	    (rc = store_get_national(h->store, txn, &nat)) != 0 ||
+	    (rc = store_get_next_event_seq(h->store, txn, &next)) != 0)
+		return rc;
+	if (mdb_env_info(h->store->env, &info) != 0 ||
+	    mdb_env_stat(h->store->env, &stat) != 0)
+		return STORE_EIO;
+
+	head(b, "shelterd_start_time_seconds", "gauge",
+	    "Unix time the daemon started.");
+	put(b, "shelterd_start_time_seconds %" PRId64 "\n", h->started_at);
+	head(b, "shelterd_requests_received_total", "counter",
+	    "Requests taken off the api socket.");
+	put(b, "shelterd_requests_received_total %" PRIu64 "\n", c.requests);
+	head(b, "shelterd_updates_acknowledged_total", "counter",
+	    "Occupancy updates acknowledged: applied, or a duplicate seq "
+	    "acknowledged again without being applied.");
+	put(b, "shelterd_updates_acknowledged_total{result=\"applied\"} %"
+	    PRIu64 "\n", c.updates_applied);
+	put(b, "shelterd_updates_acknowledged_total{result=\"duplicate\"} %"
+	    PRIu64 "\n", c.updates_duplicate);
+	head(b, "shelterd_refused_total", "counter",
+	    "Requests and updates refused, by reason (the reply's Code).");
+	for (int i = 1; i < 16; i++) {
+		if (!code_label(i, label, sizeof(label)))
+			continue;
+		put(b, "shelterd_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+		    label, c.refused[i]);
+	}
+	head(b, "shelterd_commit_failures_total", "counter",
+	    "Write transactions that did not commit (nothing acked).");
+	put(b, "shelterd_commit_failures_total %" PRIu64 "\n",
+	    c.commit_failures);
+	head(b, "shelterd_replies_dropped_total", "counter",
+	    "Replies nng could not send (requester gone or buffer full).");
+	put(b, "shelterd_replies_dropped_total %" PRIu64 "\n",
+	    c.replies_dropped);
+	put_hist(b, "shelterd_batch_requests", "Requests handled in one "
+	    "loop turn (one write transaction).", &batch, batch_bounds);
+	put_hist(b, "shelterd_commit_duration_seconds", "Synced LMDB commit "
+	    "of a batch: the wait before any ack.", &commit, commit_bounds);
+	head(b, "shelterd_events_total", "counter",
+	    "Events committed and published, by kind and level.");
+	for (int k = 0; k < 4; k++)
+		for (int l = 0; l < 4; l++)
+			if (events[k][l] != 0 || (k == 0 && l < 3))
+				put(b, "shelterd_events_total{kind=\"%s\","
+				    "level=\"%s\"} %" PRIu64 "\n",
+				    kind_names[k], level_names[l],
+				    events[k][l]);
+	head(b, "shelterd_events_sent_total", "counter",
+	    "Events handed to the events socket.");
+	put(b, "shelterd_events_sent_total %" PRIu64 "\n",
+	    c.events_published);
+	head(b, "shelterd_event_seq", "gauge", "Newest event_seq in the log.");
+	put(b, "shelterd_event_seq %" PRIu64 "\n", next - 1);
+	head(b, "shelterd_subscribers", "gauge",
+	    "Connected subscribers: the events socket and the dashboard's "
+	    "live feed.");
+	put(b, "shelterd_subscribers{socket=\"events\"} %d\n",
+	    subscribers(&subs_events));
+	put(b, "shelterd_subscribers{socket=\"dashboard\"} %d\n",
+	    subscribers(&subs_feed));
+	head(b, "shelterd_alerts_open", "gauge", "Open alerts, by level.");
+	for (int l = 1; l < 3; l++)
+		put(b, "shelterd_alerts_open{level=\"%s\"} %" PRIu64 "\n",
+		    level_names[l], ac.open[l]);
+	head(b, "shelterd_alerts_unacknowledged", "gauge",
+	    "Open alerts nobody has acknowledged, by level.");
+	for (int l = 1; l < 3; l++)
+		put(b, "shelterd_alerts_unacknowledged{level=\"%s\"} %" PRIu64
+		    "\n", level_names[l], ac.unacked[l]);
+	head(b, "shelterd_shelters", "gauge", "Shelters in the registry.");
+	put(b, "shelterd_shelters %zu\n", h->reg->n_shelters);
+	head(b, "shelterd_shelters_reported", "gauge",
+	    "Shelters that have reported at least once.");
+	put(b, "shelterd_shelters_reported %u\n", nat.shelters_reported);
+	head(b, "shelterd_shelters_stale", "gauge", "Shelters past their "
+	    "reporting deadline: their beds count as unknown.");
+	put(b, "shelterd_shelters_stale %u\n", nat.shelters_stale);
+	head(b, "shelterd_beds", "gauge", "National beds per category.");
+	for (int k = 0; k < CAT_COUNT; k++) {
+		const struct totals *t = &nat.cat[k];
+		const uint32_t v[] = { t->capacity, t->occupied,
+			t->out_of_service, t->held, t->free, t->unknown };
+
+		for (size_t i = 0; i < 6; i++)
+			put(b, "shelterd_beds{category=\"%s\",count=\"%s\"} "
+			    "%u\n", cat_name(k + 1), bed_kinds[i], v[i]);
+	}
+	head(b, "shelterd_placements", "gauge", "Placement requests in the "
+	    "store, by state (the final ones are the outcomes).");
+	for (int i = 1; i <= 5; i++)
+		put(b, "shelterd_placements{state=\"%s\"} %" PRIu64 "\n",
+		    place_state_name(i), by_state[i]);
+	head(b, "shelterd_lmdb_map_size_bytes", "gauge",
+	    "LMDB map size ([daemon] map_size_mb).");
+	put(b, "shelterd_lmdb_map_size_bytes %zu\n", info.me_mapsize);
+	head(b, "shelterd_lmdb_map_used_bytes", "gauge",
+	    "LMDB pages in use: a full map refuses writes.");
+	put(b, "shelterd_lmdb_map_used_bytes %zu\n",
+	    (info.me_last_pgno + 1) * (size_t)stat.ms_psize);
+	head(b, "shelterd_lmdb_readers", "gauge", "LMDB reader slots used.");
+	put(b, "shelterd_lmdb_readers %u\n", info.me_numreaders);
+	return 0;
+}
+
+/* ---- handlers -------------------------------------------------------- */
+
+static void
+on_request(nng_aio *aio)
+{
+	nng_http_req *req = nng_aio_get_input(aio, 0);
+	nng_http_handler *hd = nng_aio_get_input(aio, 1);
+	const struct route *r = nng_http_handler_get_data(hd);
+	struct http *h = r->h;
+	bool auth;
+	MDB_txn *txn = NULL;
+	cJSON *root;
+	char *text;
+	int rc;
+
+	if (!enter(h)) {
+		respond_error(aio, 503, "shutting down");
+		return;
+	}
+	if (r->json == NULL && r->body != NULL) {
+		leave(h);
+		respond(aio, 200, r->type, r->body, strlen(r->body));
+		return;
+	}
+	auth = authorized(h, req);
+	if (r->need_auth && !auth) {
+		leave(h);
+		respond_error(aio, 401, "this needs the operator token "
+		    "(Authorization: Bearer ...)");
+		return;
+	}
+	if ((rc = store_begin(h->store, NULL, 0, &txn)) != 0) {
+		leave(h);
+		log_err("http: cannot read the store: %s", store_strerror(rc));
+		respond_error(aio, 500, "cannot read the store");
+		return;
+	}
+	if (r->json == NULL) { /* /metrics */
+		struct buf b = { malloc(16384), 0, 16384 };
+
+		REQUIRE(b.p != NULL);
+		rc = render_metrics(h, txn, &b);
+		mdb_txn_abort(txn);
+		leave(h);
+		if (rc == 0)
+			respond(aio, 200, "text/plain; version=0.0.4; "
+			    "charset=utf-8", b.p, b.len);
+		else
+			respond_error(aio, 500, "cannot read the store");
+		free(b.p);
+		return;
+	}
+	root = cJSON_CreateObject();
+	cJSON_AddBoolToObject(root, "auth", auth);
+	rc = r->json(h, txn, auth, nng_http_req_get_uri(req), root);
+	mdb_txn_abort(txn);
+	leave(h);
+	if (rc != 0) {
+		cJSON_Delete(root);
+		if (rc >= 400)
+			respond_error(aio, (uint16_t)rc, rc == 404 ?
+			    "not found" : "bad request");
+		else
+			respond_error(aio, 500, "cannot read the store");
+		if (rc < 0)
+			log_err("http %s: %s", r->path, store_strerror(rc));
+		return;
+	}
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	REQUIRE(text != NULL);
+	respond(aio, 200, "application/json", text, strlen(text));
+	cJSON_free(text);
+}
+
+static int
+add_route(struct http *h, const char *path, json_fn json, const char *body,
+    const char *type, bool need_auth)
+{
+	struct route *r = &h->routes[h->n_handlers];
+	nng_http_handler *hd;
+	int rv;
+
+	REQUIRE(h->n_handlers < ROUTES_MAX);
+	*r = (struct route){ h, path, json, body, type, need_auth };
+	if ((rv = nng_http_handler_alloc(&hd, path, on_request)) != 0)
+		return rv;
+	/* GET only (HEAD follows); no request may carry a body. */
+	if ((rv = nng_http_handler_collect_body(hd, true, 0)) != 0 ||
+	    (rv = nng_http_handler_set_data(hd, r, NULL)) != 0 ||
+	    (rv = nng_http_server_add_handler(h->server, hd)) != 0) {
+		nng_http_handler_free(hd);
+		return rv;
+	}
+	h->handlers[h->n_handlers++] = hd;
+	return 0;
+}
+
+/* ---- the live feed (loop thread) ------------------------------------- */
+
+void
+http_note_event(struct http *h, nng_msg *msg)
+{
+	const uint8_t *body, *nul;
+	Shelterd__V1__Event *ev, out = SHELTERD__V1__EVENT__INIT;
+	char topic[160];
+	size_t len, tlen, n;
+	nng_msg *copy;
+	int slashes = 0;
+
+	if (h == NULL)
+		return;
+	body = nng_msg_body(msg);
+	len = nng_msg_len(msg);
+	if ((nul = memchr(body, 0, len)) == NULL)
+		return;
+	tlen = (size_t)(nul - body);
+	if ((ev = shelterd__v1__event__unpack(NULL, len - tlen - 1,
+	    nul + 1)) == NULL)
+		return;
+	uv_mutex_lock(&h->lock);
+	h->events[ev->kind & 3][ev->level & 3]++;
+	uv_mutex_unlock(&h->lock);
+
+	/* The topic without its shelter segment (esc/.../<category>/<id>),
+	 * and the event with what a region-level view may see. */
+	for (n = 0; n < tlen && n + 1 < sizeof(topic); n++) {
+		if (body[n] == '/' && ++slashes == 5)
+			break;
+		topic[n] = (char)body[n];
+	}
+	topic[n] = '\0';
+	out.event_seq = ev->event_seq;
+	out.at = ev->at;
+	out.kind = ev->kind;
+	out.scope = ev->scope;
+	out.level = ev->level;
+	out.previous_level = ev->previous_level;
+	out.region_id = ev->region_id;
+	out.category = ev->category;
+	out.step = ev->step;
+	out.alert_seq = ev->alert_seq;
+	out.acknowledged_by = ev->acknowledged_by;
+	out.placement_state = ev->placement_state;
+	out.held_region = ev->held_region;
+	if (ev->scope != SHELTERD__V1__SCOPE__SCOPE_SHELTER) {
+		out.capacity = ev->capacity;
+		out.free = ev->free;
+		out.occupancy_pct = ev->occupancy_pct;
+	}
+	len = shelterd__v1__event__get_packed_size(&out);
+	if (nng_msg_alloc(&copy, n + 1 + len) == 0) {
+		memcpy(nng_msg_body(copy), topic, n + 1);
+		shelterd__v1__event__pack(&out,
+		    (uint8_t *)nng_msg_body(copy) + n + 1);
+		/* Like the events socket: a slow page loses frames, never
+		 * slows the loop; the page refetches what it shows. */
+		if (nng_sendmsg(h->feed, copy, NNG_FLAG_NONBLOCK) != 0)
+			nng_msg_free(copy);
+	}
+	shelterd__v1__event__free_unpacked(ev, NULL);
+}
+
+void
+http_note_batch(struct http *h, const struct counters *c, size_t requests,
+    uint64_t commit_ns)
+{
+	if (h == NULL)
+		return;
+	uv_mutex_lock(&h->lock);
+	h->stats = *c;
+	if (requests > 0)
+		hist_add(&h->batch, batch_bounds, (double)requests);
+	if (commit_ns > 0)
+		hist_add(&h->commit, commit_bounds, (double)commit_ns / 1e9);
+	uv_mutex_unlock(&h->lock);
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+static bool
+is_loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	    strcmp(host, "localhost") == 0;
+}
+
+int
+http_init(struct http **out, const struct config *cfg,
+    const struct registry *reg, struct store *st, nng_socket events)
+{
+	struct http *h;
+	nng_url *url = NULL;
+	char ws[CONFIG_STR_MAX + 16];
+	int rv;
+
+	*out = NULL;
+	/* Counted even without the dashboard's server: cheap, and /metrics
+	 * is the only reader. */
+	nng_pipe_notify(events, NNG_PIPE_EV_ADD_POST, on_pipe, &subs_events);
+	nng_pipe_notify(events, NNG_PIPE_EV_REM_POST, on_pipe, &subs_events);
+	if (cfg->http_url[0] == '\0') {
+		log_info("http: disabled ([daemon] http_url is empty)");
+		return 0;
+	}
+	if ((rv = nng_url_parse(&url, cfg->http_url)) != 0 ||
+	    strcmp(url->u_scheme, "http") != 0 ||
+	    (url->u_path[0] != '\0' && strcmp(url->u_path, "/") != 0)) {
+		log_err("[daemon] http_url '%s': want http://HOST:PORT",
+		    cfg->http_url);
+		nng_url_free(url);
+		return -1;
+	}
+	REQUIRE(!the_http_used);
+	the_http_used = true;
+	h = &the_http;
+	REQUIRE(uv_mutex_init(&h->lock) == 0);
+	REQUIRE(uv_cond_init(&h->idle) == 0);
+	h->reg = reg;
+	h->store = st;
+	h->default_deadline = cfg->deadline_secs;
+	h->started_at = (int64_t)time(NULL);
+	h->token_len = strlen(cfg->http_token);
+	REQUIRE(h->token_len < sizeof(h->token));
+	memcpy(h->token, cfg->http_token, h->token_len + 1);
+	*out = h;
+
+	if ((rv = nng_http_server_hold(&h->server, url)) != 0)
+		goto fail;
+	if ((rv = add_route(h, "/", NULL, web_index_html,
+	    "text/html; charset=utf-8", false)) != 0 ||
+	    (rv = add_route(h, "/dashboard.js", NULL, web_dashboard_js,
+	    "text/javascript; charset=utf-8", false)) != 0 ||
+	    (rv = add_route(h, "/dashboard.css", NULL, web_dashboard_css,
+	    "text/css; charset=utf-8", false)) != 0 ||
+	    (rv = add_route(h, "/api/status", json_status, NULL, NULL,
+	    false)) != 0 ||
+	    (rv = add_route(h, "/api/alerts", json_alerts, NULL, NULL,
+	    false)) != 0 ||
+	    (rv = add_route(h, "/api/placements", json_placements, NULL, NULL,
+	    false)) != 0 ||
+	    (rv = add_route(h, "/api/shelters", json_shelters, NULL, NULL,
+	    true)) != 0 ||
+	    (rv = add_route(h, "/metrics", NULL, NULL, NULL, false)) != 0)
+		goto fail;
+	if ((rv = nng_http_server_start(h->server)) != 0)
+		goto fail;
+	h->started = true;
+
+	/* The ws:// listener on the same host:port finds this server (nng
+	 * shares one per address) and adds its upgrade handler at /events. */
+	snprintf(ws, sizeof(ws), "ws://%s/events", url->u_host);
+	if ((rv = nng_pub0_open(&h->feed)) != 0)
+		goto fail;
+	h->feed_open = true;
+	nng_pipe_notify(h->feed, NNG_PIPE_EV_ADD_POST, on_pipe, &subs_feed);
+	nng_pipe_notify(h->feed, NNG_PIPE_EV_REM_POST, on_pipe, &subs_feed);
+	nng_socket_set_int(h->feed, NNG_OPT_SENDBUF, 256);
+	if ((rv = nng_listen(h->feed, ws, NULL, 0)) != 0)
+		goto fail;
+	if (!is_loopback(url->u_hostname))
+		log_warn("http: dashboard on %s in plain text, beyond "
+		    "loopback: put a TLS proxy in front of it",
+		    cfg->http_url);
+	if (h->token_len == 0)
+		log_warn("http: no [http] token: the dashboard shows region "
+		    "totals only, never shelters");
+	else if (h->token_len < 16)
+		log_warn("http: [http] token is short (%zu characters); use "
+		    "32 or more random ones", h->token_len);
+	log_info("http: dashboard on %s (live feed %s)", cfg->http_url, ws);
+	nng_url_free(url);
+	return 0;
+fail:
+	log_err("http: cannot serve %s: %s", cfg->http_url, nng_strerror(rv));
+	nng_url_free(url);
+	return -1;
+}
+
+void
+http_deinit(struct http *h)
+{
+	if (h == NULL)
+		return;
+	/* The feed's ws listener holds the server too: close it first. */
+	if (h->feed_open)
+		nng_close(h->feed);
+	if (h->started)
+		nng_http_server_stop(h->server);
+	/* No new handler may start; wait for those running (they hold read
+	 * txns on the store, which closes after us). */
+	uv_mutex_lock(&h->lock);
+	h->closing = true;
+	while (h->busy > 0)
+		uv_cond_wait(&h->idle, &h->lock);
+	uv_mutex_unlock(&h->lock);
+	for (size_t i = 0; i < h->n_handlers; i++) {
+		nng_http_server_del_handler(h->server, h->handlers[i]);
+		nng_http_handler_free(h->handlers[i]);
+	}
+	if (h->server != NULL)
+		nng_http_server_release(h->server);
+	/* The lock and cond stay: see the_http. */
+}

@@ -1,0 +1,47 @@
+/*
+ * http.h — the coordinator's dashboard, its JSON reads and /metrics, on
+ * nng's HTTP server ([daemon] http_url; see docs/dashboard.md).
+ *
+ * Threads: nng's HTTP handlers run on nng's threads. They read the store
+ * with their own read txn (the environment is MDB_NOTLS) and the registry
+ * (immutable after start), never a field of struct server: what the loop
+ * owns reaches them only as a snapshot, copied under a mutex by
+ * http_note_batch() on the loop thread.
+ */
+#ifndef SHELTERD_HTTP_H
+#define SHELTERD_HTTP_H
+
+#include <nng/nng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "registry.h"
+#include "store.h"
+
+struct http;
+struct counters;
+
+/*
+ * Serve cfg->http_url: the page, /api/..., /metrics, and a ws:// feed at
+ * /events on the same port. *out is NULL when http_url is empty
+ * (disabled). events is the bus socket: its subscribers are counted.
+ * 0, or -1 (logged). reg and st must outlive http_deinit().
+ */
+int http_init(struct http **out, const struct config *cfg,
+    const struct registry *reg, struct store *st, nng_socket events);
+/* Stop serving and wait for handlers in progress; NULL is fine. Call it
+ * before the store closes. */
+void http_deinit(struct http *h);
+
+/* Loop thread, after a batch (requests > 0, commit_ns 0 when nothing was
+ * committed) or on a tick (requests == 0): copy the counters for /metrics.
+ * NULL h is a no-op. */
+void http_note_batch(struct http *h, const struct counters *c,
+    size_t requests, uint64_t commit_ns);
+/* Loop thread: an event ("topic\0Event") that committed and is about to be
+ * published. Counts it and forwards a copy without shelter identities to
+ * the dashboard feed. msg stays the caller's. NULL h is a no-op. */
+void http_note_event(struct http *h, nng_msg *msg);
+
+#endif

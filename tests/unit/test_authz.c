@@ -1,0 +1,220 @@
+/*
+ * test_authz.c — the role table: who may do what.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "authz.h"
+
+static const char regions_csv[] =
+    "code,name,province,seat,lat,lon,neighbours\n"
+    "R1,One,P,S,1,1,R2\n"
+    "R2,Two,P,S,2,2,R1\n";
+static const char shelters_csv[] =
+    "id,name,region,security_level,beds\n"
+    "S1,Shelter One,R1,0,women:4\n"
+    "S2,Shelter Two,R2,0,women:4\n";
+
+static struct registry reg;
+
+static int
+setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	memset(&reg, 0, sizeof(reg));
+	return registry_parse(&reg, regions_csv, shelters_csv, err,
+	    sizeof(err));
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	registry_free(&reg);
+	return 0;
+}
+
+static struct identity
+who(const char *signer)
+{
+	struct identity id;
+
+	assert_int_equal(authz_parse(signer, &id), 0);
+	return id;
+}
+
+static int
+check(const char *signer, const Shelterd__V1__Request *req)
+{
+	struct identity id = who(signer);
+	char err[256];
+
+	return authz_check(&id, req, &reg, err, sizeof(err));
+}
+
+static void
+parse_identities(void **state)
+{
+	struct identity id;
+
+	(void)state;
+	assert_int_equal(authz_parse("shelter:S1", &id), 0);
+	assert_int_equal(id.role, ROLE_SHELTER);
+	assert_string_equal(id.id, "S1");
+	assert_int_equal(authz_parse("region:R2", &id), 0);
+	assert_int_equal(id.role, ROLE_REGION);
+	assert_int_equal(authz_parse("national", &id), 0);
+	assert_int_equal(id.role, ROLE_NATIONAL);
+	assert_int_equal(authz_parse("operator", &id), 0);
+	assert_int_equal(id.role, ROLE_OPERATOR);
+	assert_int_equal(authz_parse("shelter:", &id), -1);
+	assert_int_equal(authz_parse("admin", &id), -1);
+	assert_int_equal(authz_parse(NULL, &id), -1);
+}
+
+static void
+updates(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__OccupancyUpdate up = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
+
+	(void)state;
+	up.shelter_id = (char *)"S1";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_UPDATE;
+	req.update = &up;
+	assert_int_equal(check("shelter:S1", &req), 0);
+	assert_int_equal(check("shelter:S2", &req), -1);
+	assert_int_equal(check("region:R1", &req), 0);  /* its gateway */
+	assert_int_equal(check("region:R2", &req), -1);
+	assert_int_equal(check("national", &req), -1);
+	assert_int_equal(check("operator", &req), -1);
+}
+
+static void
+batch_needs_every_update_allowed(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__OccupancyBatch b = SHELTERD__V1__OCCUPANCY_BATCH__INIT;
+	Shelterd__V1__OccupancyUpdate u1 = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
+	Shelterd__V1__OccupancyUpdate u2 = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
+	Shelterd__V1__OccupancyUpdate *v[2] = { &u1, &u2 };
+
+	(void)state;
+	u1.shelter_id = (char *)"S1";
+	u2.shelter_id = (char *)"S1";
+	b.updates = v;
+	b.n_updates = 2;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_BATCH;
+	req.batch = &b;
+	assert_int_equal(check("region:R1", &req), 0);
+	u2.shelter_id = (char *)"S2";
+	assert_int_equal(check("region:R1", &req), -1);
+}
+
+static void
+acks_only_national(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__AckAlert ack = SHELTERD__V1__ACK_ALERT__INIT;
+
+	(void)state;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_ACK_ALERT;
+	req.ack_alert = &ack;
+	assert_int_equal(check("national", &req), 0);
+	assert_int_equal(check("operator", &req), -1);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+}
+
+static void
+placements(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__PlacementRequest pr =
+	    SHELTERD__V1__PLACEMENT_REQUEST__INIT;
+	Shelterd__V1__PlacementAnswer ans =
+	    SHELTERD__V1__PLACEMENT_ANSWER__INIT;
+	struct identity r1 = who("region:R1"), nat = who("national");
+	struct identity sh = who("shelter:S1");
+
+	(void)state;
+	pr.from_region = (char *)"R1";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
+	req.place = &pr;
+	assert_int_equal(check("region:R1", &req), 0);
+	assert_int_equal(check("region:R2", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+	assert_int_equal(check("national", &req), 0);
+	ans.shelter_id = (char *)"S1";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_ANSWER;
+	req.answer = &ans;
+	assert_int_equal(check("shelter:S1", &req), 0);
+	assert_int_equal(check("shelter:S2", &req), -1);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(authz_owns_placement(&r1, "R1"), 1);
+	assert_int_equal(authz_owns_placement(&r1, "R2"), 0);
+	assert_int_equal(authz_owns_placement(&nat, "R2"), 1);
+	assert_int_equal(authz_owns_placement(&sh, "R1"), 0);
+}
+
+static void
+reads(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__StatusQuery sq = SHELTERD__V1__STATUS_QUERY__INIT;
+	Shelterd__V1__ShelterQuery shq = SHELTERD__V1__SHELTER_QUERY__INIT;
+
+	(void)state;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_STATUS;
+	req.status = &sq;
+	assert_int_equal(check("shelter:S1", &req), 0);
+	assert_int_equal(check("operator", &req), 0);
+	shq.shelter_id = (char *)"S2";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_SHELTER;
+	req.shelter = &shq;
+	assert_int_equal(check("shelter:S2", &req), 0);
+	assert_int_equal(check("shelter:S1", &req), -1);
+	assert_int_equal(check("region:R2", &req), 0);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("national", &req), 0);
+}
+
+static void
+refusal_names_the_identity(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__OccupancyUpdate up = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
+	struct identity id = who("shelter:S2");
+	char err[256];
+
+	(void)state;
+	up.shelter_id = (char *)"S1";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_UPDATE;
+	req.update = &up;
+	assert_int_equal(authz_check(&id, &req, &reg, err, sizeof(err)), -1);
+	assert_string_equal(err, "shelter:S2 may not report for shelter "
+	    "'S1'");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_identities),
+		cmocka_unit_test(updates),
+		cmocka_unit_test(batch_needs_every_update_allowed),
+		cmocka_unit_test(acks_only_national),
+		cmocka_unit_test(placements),
+		cmocka_unit_test(reads),
+		cmocka_unit_test(refusal_names_the_identity),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,541 @@
+/*
+ * shelterctl-history.c — `shelterctl report` and `shelterctl trend`.
+ * The daemon computes (core/report.c); this file asks and prints: a table,
+ * CSV or JSON, and a text chart. A public report arrives with its small
+ * cells already removed: what is not sent cannot leak from here.
+ */
+#include "shelterctl-history.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CELL(x) SHELTERD__V1__REPORT_CELL__REPORT_CELL_##x
+
+void
+hist_cli_init(struct hist_cli *h)
+{
+	memset(h, 0, sizeof(*h));
+	shelterd__v1__report_query__init(&h->report);
+	shelterd__v1__trend_query__init(&h->trend);
+}
+
+static int
+number(const char *opt, const char *arg, long long max, long long *out)
+{
+	if ((*out = client_parse_num(arg, max)) < 1) {
+		fprintf(stderr, "shelterctl: %s must be 1 to %lld\n", opt, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hist_cli_option(struct hist_cli *h, int c, const char *arg)
+{
+	switch (c) {
+	case HOPT_MONTH:
+		h->month = arg;
+		return 0;
+	case HOPT_CSV:
+		h->csv = true;
+		return 0;
+	case HOPT_PUBLIC:
+		h->public_ = true;
+		return 0;
+	case HOPT_K:
+		return number("--k", arg, 1000, &h->k);
+	case HOPT_REGION:
+		h->region = arg;
+		return 0;
+	case HOPT_CATEGORY:
+		if ((h->category = cat_parse(arg)) < 0) {
+			fprintf(stderr, "shelterctl: --category must be women, "
+			    "men, minors, highsec or children\n");
+			return -1;
+		}
+		return 0;
+	case HOPT_DAYS:
+		return number("--days", arg, 400, &h->days);
+	case HOPT_BUCKETS:
+		return number("--buckets", arg, 400, &h->buckets);
+	default:
+		return 1;
+	}
+}
+
+bool
+hist_cli_command(const char *cmd)
+{
+	return strcmp(cmd, "report") == 0 || strcmp(cmd, "trend") == 0;
+}
+
+int
+hist_cli_request(struct hist_cli *h, const char *cmd,
+    Shelterd__V1__Request *req)
+{
+	if (strcmp(cmd, "report") == 0) {
+		if (h->month == NULL) {
+			fprintf(stderr, "shelterctl: usage: shelterctl report "
+			    "--month YYYY-MM [--csv|--json] [--public]\n");
+			return -1;
+		}
+		if (h->k && !h->public_) {
+			fprintf(stderr, "shelterctl: --k is for --public "
+			    "reports\n");
+			return -1;
+		}
+		h->report.month = (char *)h->month;
+		h->report.public_ = h->public_;
+		h->report.k = (uint32_t)h->k;
+		req->body_case = SHELTERD__V1__REQUEST__BODY_REPORT;
+		req->report = &h->report;
+		return 0;
+	}
+	if (h->region == NULL || h->category <= 0 || h->days == 0) {
+		fprintf(stderr, "shelterctl: usage: shelterctl trend --region "
+		    "R --category C --days N [--buckets N]\n");
+		return -1;
+	}
+	h->trend.region_id = (char *)h->region;
+	h->trend.category = (Shelterd__V1__Category)h->category;
+	h->trend.days = (uint32_t)h->days;
+	h->trend.buckets = (uint32_t)h->buckets;
+	req->body_case = SHELTERD__V1__REQUEST__BODY_TREND;
+	req->trend = &h->trend;
+	return 0;
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+static const char *const cell_names[] = { "", "occupancy", "requested",
+	"placed_in_region", "placed_supra", "unplaced", "cancelled",
+	"declines", "time_to_placement" };
+
+static bool
+hidden(const Shelterd__V1__ReportRow *r, int cell)
+{
+	return (r->suppressed >> cell) & 1;
+}
+
+static const char *
+region_name(const char *id)
+{
+	return *id ? id : "national";
+}
+
+static const char *
+category_name(int c)
+{
+	const char *n = cat_name(c);
+
+	return n ? n : "?";
+}
+
+/* "3h05m", "2d04h", "45s". */
+static void
+duration(long long secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		snprintf(buf, len, "-");
+	else if (secs < 60)
+		snprintf(buf, len, "%llds", secs);
+	else if (secs < 3600)
+		snprintf(buf, len, "%lldm%02llds", secs / 60, secs % 60);
+	else if (secs < 86400)
+		snprintf(buf, len, "%lldh%02lldm", secs / 3600,
+		    secs % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", secs / 86400,
+		    secs % 86400 / 3600);
+}
+
+/* A cell as text: its value, "<k" when suppressed. */
+static const char *
+count_cell(const Shelterd__V1__Report *rep, const Shelterd__V1__ReportRow *r,
+    int cell, uint32_t v, char *buf, size_t len)
+{
+	if (hidden(r, cell))
+		snprintf(buf, len, "<%u", rep->k);
+	else
+		snprintf(buf, len, "%u", v);
+	return buf;
+}
+
+static void
+pct_cells(const Shelterd__V1__Report *rep, const Shelterd__V1__ReportRow *r,
+    char *avg, char *peak, char *days, size_t len)
+{
+	if (hidden(r, CELL(OCCUPANCY))) {
+		snprintf(avg, len, "<%u", rep->k);
+		snprintf(peak, len, "<%u", rep->k);
+		snprintf(days, len, "<%u", rep->k);
+	} else if (r->occupancy_secs == 0) {
+		snprintf(avg, len, "-");
+		snprintf(peak, len, "-");
+		snprintf(days, len, "-");
+	} else {
+		snprintf(avg, len, "%.1f", r->avg_occupancy_pct);
+		snprintf(peak, len, "%.1f", r->peak_occupancy_pct);
+		snprintf(days, len, "%u", r->days_critical);
+	}
+}
+
+static void
+ttp_cells(const Shelterd__V1__Report *rep, const Shelterd__V1__ReportRow *r,
+    char *med, char *p90, size_t len, bool secs)
+{
+	if (hidden(r, CELL(TTP))) {
+		snprintf(med, len, "<%u", rep->k);
+		snprintf(p90, len, "<%u", rep->k);
+	} else if (secs) {
+		if (r->ttp_median_secs < 0) {
+			snprintf(med, len, "-");
+			snprintf(p90, len, "-");
+		} else {
+			snprintf(med, len, "%" PRId64, r->ttp_median_secs);
+			snprintf(p90, len, "%" PRId64, r->ttp_p90_secs);
+		}
+	} else {
+		duration(r->ttp_median_secs, med, len);
+		duration(r->ttp_p90_secs, p90, len);
+	}
+}
+
+/* Placement counts of a row, in column order. */
+static const int count_cells[] = { CELL(REQUESTED), CELL(PLACED_IN_REGION),
+	CELL(PLACED_SUPRA), CELL(UNPLACED), CELL(CANCELLED), CELL(DECLINES) };
+
+static uint32_t
+count_of(const Shelterd__V1__ReportRow *r, int cell)
+{
+	switch (cell) {
+	case CELL(REQUESTED):
+		return r->requested;
+	case CELL(PLACED_IN_REGION):
+		return r->placed_in_region;
+	case CELL(PLACED_SUPRA):
+		return r->placed_supra;
+	case CELL(UNPLACED):
+		return r->unplaced;
+	case CELL(CANCELLED):
+		return r->cancelled;
+	default:
+		return r->declines;
+	}
+}
+
+static void
+csv_text(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+report_csv(const Shelterd__V1__Report *rep)
+{
+	char a[16], b[16], c[16], m[24], p[24], v[6][16];
+
+	printf("region,category,avg_occupancy_pct,peak_occupancy_pct,"
+	    "days_critical,requested,placed_in_region,placed_supra,unplaced,"
+	    "cancelled,declines,ttp_median_secs,ttp_p90_secs\n");
+	for (size_t i = 0; i < rep->n_rows; i++) {
+		const Shelterd__V1__ReportRow *r = rep->rows[i];
+
+		pct_cells(rep, r, a, b, c, sizeof(a));
+		ttp_cells(rep, r, m, p, sizeof(m), true);
+		for (int k = 0; k < 6; k++)
+			count_cell(rep, r, count_cells[k], count_of(r,
+			    count_cells[k]), v[k], sizeof(v[k]));
+		printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+		    region_name(r->region_id), category_name((int)r->category),
+		    a, b, c, v[0], v[1], v[2], v[3], v[4], v[5], m, p);
+	}
+	/* The reasons as a second table, after an empty line. */
+	printf("\nregion,category,reason,count\n");
+	for (size_t i = 0; i < rep->n_declines; i++) {
+		const Shelterd__V1__ReportDecline *d = rep->declines[i];
+
+		printf("%s,%s,", region_name(d->region_id),
+		    category_name((int)d->category));
+		csv_text(d->reason);
+		if (d->suppressed)
+			printf(",<%u\n", rep->k);
+		else
+			printf(",%u\n", d->count);
+	}
+}
+
+static void
+add_count(cJSON *o, const char *name, const Shelterd__V1__ReportRow *r,
+    int cell, double v)
+{
+	if (hidden(r, cell))
+		cJSON_AddNullToObject(o, name);
+	else
+		cJSON_AddNumberToObject(o, name, v);
+}
+
+static void
+report_json(const Shelterd__V1__Report *rep)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *rows = cJSON_CreateArray(), *decl = cJSON_CreateArray();
+	char when[32];
+
+	cJSON_AddStringToObject(root, "month", rep->month);
+	client_format_time(rep->from, when, sizeof(when));
+	cJSON_AddStringToObject(root, "from", when);
+	client_format_time(rep->until, when, sizeof(when));
+	cJSON_AddStringToObject(root, "until", when);
+	cJSON_AddBoolToObject(root, "public", rep->public_);
+	if (rep->public_)
+		cJSON_AddNumberToObject(root, "k", rep->k);
+	cJSON_AddNumberToObject(root, "critical_pct", rep->critical_pct);
+	cJSON_AddNumberToObject(root, "suppressed_cells",
+	    rep->suppressed_cells);
+	for (size_t i = 0; i < rep->n_rows; i++) {
+		const Shelterd__V1__ReportRow *r = rep->rows[i];
+		cJSON *o = cJSON_CreateObject(), *sup = cJSON_CreateArray();
+		bool occ = r->occupancy_secs > 0 || hidden(r, CELL(OCCUPANCY));
+		bool ttp = r->ttp_median_secs >= 0 || hidden(r, CELL(TTP));
+
+		cJSON_AddStringToObject(o, "region", region_name(r->region_id));
+		cJSON_AddStringToObject(o, "category",
+		    category_name((int)r->category));
+		if (occ) {
+			add_count(o, "avg_occupancy_pct", r, CELL(OCCUPANCY),
+			    r->avg_occupancy_pct);
+			add_count(o, "peak_occupancy_pct", r, CELL(OCCUPANCY),
+			    r->peak_occupancy_pct);
+			add_count(o, "days_critical", r, CELL(OCCUPANCY),
+			    r->days_critical);
+		} else {
+			cJSON_AddNullToObject(o, "avg_occupancy_pct");
+			cJSON_AddNullToObject(o, "peak_occupancy_pct");
+			cJSON_AddNullToObject(o, "days_critical");
+		}
+		for (int k = 0; k < 6; k++)
+			add_count(o, cell_names[count_cells[k]], r,
+			    count_cells[k], count_of(r, count_cells[k]));
+		if (ttp) {
+			add_count(o, "ttp_median_secs", r, CELL(TTP),
+			    (double)r->ttp_median_secs);
+			add_count(o, "ttp_p90_secs", r, CELL(TTP),
+			    (double)r->ttp_p90_secs);
+		} else {
+			cJSON_AddNullToObject(o, "ttp_median_secs");
+			cJSON_AddNullToObject(o, "ttp_p90_secs");
+		}
+		for (int c = 1; c <= CELL(TTP); c++)
+			if (hidden(r, c))
+				cJSON_AddItemToArray(sup,
+				    cJSON_CreateString(cell_names[c]));
+		cJSON_AddItemToObject(o, "suppressed", sup);
+		cJSON_AddItemToArray(rows, o);
+	}
+	for (size_t i = 0; i < rep->n_declines; i++) {
+		const Shelterd__V1__ReportDecline *d = rep->declines[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "region", region_name(d->region_id));
+		cJSON_AddStringToObject(o, "category",
+		    category_name((int)d->category));
+		cJSON_AddStringToObject(o, "reason", d->reason);
+		if (d->suppressed)
+			cJSON_AddNullToObject(o, "count");
+		else
+			cJSON_AddNumberToObject(o, "count", d->count);
+		cJSON_AddBoolToObject(o, "suppressed", d->suppressed);
+		cJSON_AddItemToArray(decl, o);
+	}
+	cJSON_AddItemToObject(root, "rows", rows);
+	cJSON_AddItemToObject(root, "declines", decl);
+	client_print_json(root);
+}
+
+static void
+report_table(const Shelterd__V1__Report *rep)
+{
+	char from[32], until[32], a[16], b[16], c[16], m[24], p[24];
+	char v[6][16];
+
+	client_format_time(rep->from, from, sizeof(from));
+	client_format_time(rep->until, until, sizeof(until));
+	printf("Report %s%s: %s to %s; critical at %u%%\n", rep->month,
+	    rep->public_ ? " (public)" : "", from, until, rep->critical_pct);
+	printf("%-8s %-9s %6s %6s %4s %5s %5s %5s %5s %5s %5s %8s %8s\n",
+	    "REGION", "CATEGORY", "AVG%", "PEAK%", "CRIT", "REQ", "IN",
+	    "SUPRA", "UNPL", "CANC", "DECL", "TTP-MED", "TTP-P90");
+	for (size_t i = 0; i < rep->n_rows; i++) {
+		const Shelterd__V1__ReportRow *r = rep->rows[i];
+
+		pct_cells(rep, r, a, b, c, sizeof(a));
+		ttp_cells(rep, r, m, p, sizeof(m), false);
+		for (int k = 0; k < 6; k++)
+			count_cell(rep, r, count_cells[k], count_of(r,
+			    count_cells[k]), v[k], sizeof(v[k]));
+		printf("%-8s %-9s %6s %6s %4s %5s %5s %5s %5s %5s %5s %8s "
+		    "%8s\n", region_name(r->region_id),
+		    category_name((int)r->category), a, b, c, v[0], v[1], v[2],
+		    v[3], v[4], v[5], m, p);
+	}
+	if (rep->n_rows == 0)
+		printf("no history for %s\n", rep->month);
+	if (rep->n_declines > 0) {
+		printf("\nDeclines by reason (expired: the hold ran out "
+		    "unanswered)\n%-8s %-9s %5s  %s\n", "REGION", "CATEGORY",
+		    "COUNT", "REASON");
+		for (size_t i = 0; i < rep->n_declines; i++) {
+			const Shelterd__V1__ReportDecline *d =
+			    rep->declines[i];
+
+			if (d->suppressed)
+				snprintf(a, sizeof(a), "<%u", rep->k);
+			else
+				snprintf(a, sizeof(a), "%u", d->count);
+			printf("%-8s %-9s %5s  %s\n",
+			    region_name(d->region_id),
+			    category_name((int)d->category), a, d->reason);
+		}
+	}
+	printf("\nIN: placed in the requesting region; SUPRA: elsewhere. "
+	    "TTP: time from request\nto acceptance (nearest rank). No "
+	    "report lists a case_ref or request id.\n");
+	if (rep->public_)
+		printf("Public report: %u cell%s suppressed (shown as <%u): "
+		    "counts from 1 to %u, and\ncells that would reveal one "
+		    "by subtraction. Decline reasons are national only.\n",
+		    rep->suppressed_cells, rep->suppressed_cells == 1 ? "" :
+		    "s", rep->k, rep->k - 1);
+}
+
+/* ---- trend --------------------------------------------------------------- */
+
+enum { CHART_WIDTH = 50 };
+
+static void
+bucket_label(int64_t at, int64_t bucket_secs, char *buf, size_t len)
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		snprintf(buf, len, "?");
+	else
+		strftime(buf, len, bucket_secs >= 86400 ? "%Y-%m-%d" :
+		    "%m-%d %H:%MZ", &tm);
+}
+
+static int
+chart_pos(double pct)
+{
+	int pos = (int)(pct * CHART_WIDTH / 100.0 + 0.5);
+
+	return pos < 0 ? 0 : pos > CHART_WIDTH ? CHART_WIDTH : pos;
+}
+
+static void
+trend_chart(const Shelterd__V1__Trend *t)
+{
+	char label[32];
+	int warn = chart_pos(t->warning_pct);
+
+	printf("%s %s: occupancy, %" PRId64 " %s per line (UTC)\n",
+	    region_name(t->region_id), category_name((int)t->category),
+	    t->bucket_secs >= 86400 ? t->bucket_secs / 86400 :
+	    t->bucket_secs >= 3600 ? t->bucket_secs / 3600 :
+	    t->bucket_secs / 60, t->bucket_secs >= 86400 ? "day(s)" :
+	    t->bucket_secs >= 3600 ? "hour(s)" : "minute(s)");
+	printf("# average, - up to the peak, : warning (%u%%), | critical "
+	    "(%u%%)\n", t->warning_pct, t->critical_pct);
+	for (size_t i = 0; i < t->n_points; i++) {
+		const Shelterd__V1__TrendPoint *p = t->points[i];
+		char bar[CHART_WIDTH + 1];
+		int avg = chart_pos(p->avg_occupancy_pct);
+		int peak = chart_pos(p->peak_occupancy_pct);
+
+		bucket_label(p->from, t->bucket_secs, label, sizeof(label));
+		if (p->data_secs == 0) {
+			printf("%-12s |%*s| no history\n", label, CHART_WIDTH,
+			    "");
+			continue;
+		}
+		memset(bar, ' ', CHART_WIDTH);
+		bar[CHART_WIDTH] = '\0';
+		for (int k = 0; k < CHART_WIDTH; k++)
+			bar[k] = k < avg ? '#' : k < peak ? '-' : ' ';
+		if (warn > 0 && warn <= CHART_WIDTH && bar[warn - 1] == ' ')
+			bar[warn - 1] = ':';
+		printf("%-12s |%s| avg %5.1f%% peak %5.1f%% min free %u of "
+		    "%u\n", label, bar, p->avg_occupancy_pct,
+		    p->peak_occupancy_pct, p->min_free, p->capacity);
+	}
+}
+
+static void
+trend_json(const Shelterd__V1__Trend *t)
+{
+	cJSON *root = cJSON_CreateObject(), *pts = cJSON_CreateArray();
+	char when[32];
+
+	cJSON_AddStringToObject(root, "region", region_name(t->region_id));
+	cJSON_AddStringToObject(root, "category",
+	    category_name((int)t->category));
+	client_format_time(t->from, when, sizeof(when));
+	cJSON_AddStringToObject(root, "from", when);
+	client_format_time(t->until, when, sizeof(when));
+	cJSON_AddStringToObject(root, "until", when);
+	cJSON_AddNumberToObject(root, "bucket_secs", (double)t->bucket_secs);
+	for (size_t i = 0; i < t->n_points; i++) {
+		const Shelterd__V1__TrendPoint *p = t->points[i];
+		cJSON *o = cJSON_CreateObject();
+
+		client_format_time(p->from, when, sizeof(when));
+		cJSON_AddStringToObject(o, "from", when);
+		cJSON_AddNumberToObject(o, "data_secs", (double)p->data_secs);
+		if (p->data_secs > 0) {
+			cJSON_AddNumberToObject(o, "avg_occupancy_pct",
+			    p->avg_occupancy_pct);
+			cJSON_AddNumberToObject(o, "peak_occupancy_pct",
+			    p->peak_occupancy_pct);
+			cJSON_AddNumberToObject(o, "min_free", p->min_free);
+			cJSON_AddNumberToObject(o, "capacity", p->capacity);
+		}
+		cJSON_AddItemToArray(pts, o);
+	}
+	cJSON_AddItemToObject(root, "points", pts);
+	client_print_json(root);
+}
+
+int
+hist_cli_print(const struct hist_cli *h, const Shelterd__V1__Reply *r,
+    bool json)
+{
+	if (r->body_case == SHELTERD__V1__REPLY__BODY_REPORT) {
+		if (json)
+			report_json(r->report);
+		else if (h->csv)
+			report_csv(r->report);
+		else
+			report_table(r->report);
+		return EXIT_OK;
+	}
+	if (r->body_case == SHELTERD__V1__REPLY__BODY_TREND) {
+		if (json)
+			trend_json(r->trend);
+		else
+			trend_chart(r->trend);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "shelterctl: unexpected answer\n");
+	return EXIT_REFUSED;
+}

@@ -1,0 +1,591 @@
+/*
+ * shelterd dashboard. Reads /api/status, /api/alerts and /api/placements
+ * (with the operator token, if one was given, as a bearer token) and
+ * follows the daemon's live feed: a pub0 socket on ws://HOST/events that
+ * sends one binary frame per event, "topic NUL protobuf Event". Each frame
+ * triggers a (debounced) refetch, so what is shown always comes from the
+ * store, never from a half-applied event.
+ *
+ * No framework and no build step; every value from the daemon goes into
+ * the page with textContent, never as HTML.
+ */
+'use strict';
+
+const TOKEN_KEY = 'shelterd.token';
+const CATEGORY_KEY = 'shelterd.category';
+const CATEGORY_LABEL = {
+  women: 'adult women', men: 'adult men', minors: 'minors',
+  highsec: 'high security', children: 'with children',
+};
+const REFRESH_DEBOUNCE_MS = 120;   // a burst of events: one refetch
+const POLL_MS = 30000;             // also refetch now and then
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10000];
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY) || '',
+  category: sessionStorage.getItem(CATEGORY_KEY) || 'women',
+  status: null,
+  alerts: null,
+  placements: null,
+  skew: 0,              // server clock minus ours, seconds
+  lastEventSeq: 0,
+  seenAlerts: new Set(),
+  firstAlerts: true,
+  selected: null,       // region id shown in the detail panel
+  ws: null,
+  wsFailures: 0,
+  everLive: false,
+  lost: false,
+  refreshTimer: 0,
+  refreshing: false,
+  refreshAgain: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('data-') || k.startsWith('aria-') ||
+             k === 'role' || k === 'title' || k === 'type')
+      e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    e.append(typeof c === 'string' || typeof c === 'number' ?
+      document.createTextNode(String(c)) : c);
+  }
+  return e;
+}
+
+function nowSecs() { return Date.now() / 1000 + state.skew; }
+
+function age(secs) {
+  secs = Math.max(0, Math.round(secs));
+  if (secs < 60) return `${secs}s`;
+  if (secs < 3600) return `${Math.floor(secs / 60)}m ${secs % 60}s`;
+  if (secs < 86400)
+    return `${Math.floor(secs / 3600)}h ${Math.floor(secs % 3600 / 60)}m`;
+  return `${Math.floor(secs / 86400)}d ${Math.floor(secs % 86400 / 3600)}h`;
+}
+
+/* ---- data ---------------------------------------------------------- */
+
+async function getJSON(path) {
+  const headers = {};
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const r = await fetch(path, { headers, cache: 'no-store' });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+async function refresh() {
+  if (state.refreshing) { state.refreshAgain = true; return; }
+  state.refreshing = true;
+  try {
+    const [status, alerts, placements] = await Promise.all([
+      getJSON('api/status'), getJSON('api/alerts'),
+      getJSON('api/placements')]);
+    state.skew = alerts.now - Date.now() / 1000;
+    if (state.token && !status.auth) {
+      // The daemon did not take the token: say so, forget it.
+      signOut('token refused');
+    }
+    state.status = status;
+    state.alerts = alerts;
+    state.placements = placements;
+    state.lastEventSeq = Math.max(state.lastEventSeq, status.last_event_seq);
+    render();
+    $('updated').textContent =
+      `updated ${new Date().toLocaleTimeString()}`;
+    if (state.selected) loadDetail(state.selected);
+  } catch (e) {
+    $('updated').textContent = `cannot read the daemon (${e.message}); ` +
+      'showing the last data received';
+  } finally {
+    state.refreshing = false;
+    if (state.refreshAgain) {
+      state.refreshAgain = false;
+      scheduleRefresh();
+    }
+  }
+}
+
+function scheduleRefresh() {
+  if (state.refreshTimer) return;
+  state.refreshTimer = setTimeout(() => {
+    state.refreshTimer = 0;
+    refresh();
+  }, REFRESH_DEBOUNCE_MS);
+}
+
+/* ---- rendering ----------------------------------------------------- */
+
+function render() {
+  renderSession();
+  renderCategories();
+  renderMap();
+  renderNational();
+  renderAlerts();
+  renderPlacements();
+}
+
+function renderSession() {
+  const authed = !!(state.status && state.status.auth);
+  $('signin').hidden = authed;
+  $('signedin').hidden = !authed;
+}
+
+function renderCategories() {
+  const box = $('categories');
+  const cats = state.status.categories;
+  if (box.childElementCount !== cats.length) {
+    box.replaceChildren(...cats.map((c) => el('button', {
+      type: 'button', role: 'radio', 'data-category': c,
+      text: CATEGORY_LABEL[c] || c,
+      onclick: () => {
+        state.category = c;
+        sessionStorage.setItem(CATEGORY_KEY, c);
+        render();
+        if (state.selected) renderDetail(state.selected, state.detail);
+      },
+    })));
+  }
+  if (!cats.includes(state.category)) state.category = cats[0];
+  for (const b of box.children)
+    b.setAttribute('aria-checked',
+      String(b.dataset.category === state.category));
+}
+
+/* Colour class of one region/category: the escalation level decides;
+ * below it, occupancy only shades. */
+function levelClass(t) {
+  if (!t || t.capacity === 0) return 'lvl-none';
+  if (t.level === 'critical') return 'lvl-critical';
+  if (t.level === 'warning') return 'lvl-warning';
+  return t.occupancy_pct >= 70 ? 'lvl-busy' : 'lvl-ok';
+}
+
+/* Place regions on a grid by latitude/longitude: the country's shape,
+ * without a map image. Collisions move to the nearest free cell. */
+function layout(regions) {
+  const cols = 8, rows = 9;
+  const lats = regions.map((r) => r.lat), lons = regions.map((r) => r.lon);
+  const minLat = Math.min(...lats), maxLat = Math.max(...lats);
+  const minLon = Math.min(...lons), maxLon = Math.max(...lons);
+  const taken = new Set(), pos = new Map();
+  const order = [...regions].sort((a, b) => b.lat - a.lat || a.lon - b.lon);
+  for (const r of order) {
+    const c0 = maxLon > minLon ?
+      Math.round((r.lon - minLon) / (maxLon - minLon) * (cols - 1)) : 0;
+    const r0 = maxLat > minLat ?
+      Math.round((maxLat - r.lat) / (maxLat - minLat) * (rows - 1)) : 0;
+    let best = null;
+    for (let d = 0; d < cols + rows && !best; d++) {
+      for (let dr = -d; dr <= d && !best; dr++) {
+        for (let dc = -d; dc <= d && !best; dc++) {
+          if (Math.max(Math.abs(dr), Math.abs(dc)) !== d) continue;
+          const rr = r0 + dr, cc = c0 + dc;
+          if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+          if (!taken.has(`${rr},${cc}`)) best = [rr, cc];
+        }
+      }
+    }
+    if (!best) best = [rows + pos.size, 0];
+    taken.add(`${best[0]},${best[1]}`);
+    pos.set(r.id, best);
+  }
+  return { cols, pos };
+}
+
+function renderMap() {
+  const map = $('map');
+  const regions = state.status.regions;
+  const usable = regions.every((r) => Number.isFinite(r.lat) &&
+    Number.isFinite(r.lon) && (r.lat !== 0 || r.lon !== 0));
+  const grid = usable ? layout(regions) : null;
+  map.style.setProperty('--cols', grid ? grid.cols : 5);
+  if (map.childElementCount !== regions.length) {
+    map.replaceChildren(...regions.map((r) => el('button', {
+      type: 'button', class: 'tile', 'data-region': r.id,
+      onclick: () => selectRegion(r.id),
+    })));
+  }
+  regions.forEach((r, i) => {
+    const tile = map.children[i];
+    const t = r.categories[state.category];
+    const cls = levelClass(t);
+    tile.className = `tile ${cls}` +
+      (t.unknown > 0 ? ' has-unknown' : '') +
+      (state.selected === r.id ? ' selected' : '');
+    tile.dataset.level = t.level;
+    tile.dataset.pct = String(t.occupancy_pct);
+    if (grid) {
+      const [row, col] = grid.pos.get(r.id);
+      tile.style.gridRow = String(row + 1);
+      tile.style.gridColumn = String(col + 1);
+    }
+    const label = t.capacity === 0 ? 'no beds' :
+      `${t.capacity - t.free - t.unknown} of ${t.capacity} taken, ` +
+      `${t.free} free`;
+    tile.setAttribute('aria-label', `${r.id} ${r.name}: ` +
+      `${CATEGORY_LABEL[state.category] || state.category}, ${label}` +
+      (t.level !== 'ok' ? `, ${t.level}` : '') +
+      (t.unknown > 0 ? `, ${t.unknown} unknown (stale)` : ''));
+    tile.title = tile.getAttribute('aria-label');
+    tile.replaceChildren(...[
+      el('span', { class: 'top' }, el('span', { class: 'id', text: r.id }),
+        t.capacity ? el('span', { class: 'pct',
+          text: `${t.occupancy_pct}%` }) : null),
+      el('span', { class: 'name', text: r.name }),
+      el('span', { class: 'counts', text: t.capacity ?
+        `${t.occupied}/${t.capacity} occ. · ${t.free} free` : 'no beds' }),
+      t.unknown > 0 ?
+        el('span', { class: 'unk', text: `${t.unknown} unknown` }) : null,
+    ].filter(Boolean));
+  });
+}
+
+function renderNational() {
+  const st = state.status;
+  const body = $('national').tBodies[0];
+  body.replaceChildren(...st.categories.map((c) => {
+    const t = st.national[c];
+    return el('tr', { 'data-category': c },
+      el('td', { text: CATEGORY_LABEL[c] || c }),
+      el('td', { text: t.capacity }), el('td', { text: t.occupied }),
+      el('td', { text: t.out_of_service }), el('td', { text: t.held }),
+      el('td', { text: t.free }),
+      el('td', { text: t.unknown, class: t.unknown ? 'stale' : '' }),
+      el('td', { text: `${t.occupancy_pct}%` }),
+      el('td', {}, t.level === 'ok' ? '' :
+        el('span', { class: `lvl ${t.level}`, text: t.level })));
+  }));
+  $('shelter-summary').textContent =
+    `${st.shelters_reported} of ${st.shelters} shelters have reported; ` +
+    `${st.shelters_stale} stale (their beds count as unknown, not free).`;
+}
+
+function regionName(id) {
+  const r = state.status && state.status.regions.find((x) => x.id === id);
+  return r ? r.name : '';
+}
+
+function alertWhat(a) {
+  const where = a.region ? `${a.region} ${regionName(a.region)}` :
+    'national';
+  const cat = a.category ? (CATEGORY_LABEL[a.category] || a.category) : '';
+  switch (a.kind) {
+    case 'stale':
+      return `${where}: shelter ${a.shelter || ''} stopped reporting ` +
+        '(beds unknown)';
+    default:
+      if (a.scope === 'shelter')
+        return `${where}: shelter ${a.shelter || ''} full, ${cat}`;
+      if (a.scope === 'national')
+        return `national: no ${cat} bed free`;
+      return `${where}: ${cat} ${a.level === 'critical' ? 'full' :
+        'nearly full'}`;
+  }
+}
+
+function renderAlerts() {
+  const a = state.alerts;
+  const list = $('alerts');
+  $('alert-count').textContent = `(${a.alerts.length})`;
+  list.replaceChildren(...a.alerts.map((x) => {
+    const fresh = !state.firstAlerts && !state.seenAlerts.has(x.opened_seq);
+    state.seenAlerts.add(x.opened_seq);
+    return el('li', {
+      class: fresh ? 'fresh' : '', 'data-seq': x.opened_seq,
+      'data-region': x.region || 'national', 'data-level': x.level,
+      'data-scope': x.scope,
+    },
+    el('span', {}, el('span', { class: `lvl ${x.level}`, text: x.level })),
+    el('span', { class: 'what', text: alertWhat(x) }),
+    el('span', { class: 'age', 'data-opened': x.opened_at,
+      text: age(nowSecs() - x.opened_at) }),
+    el('span', {
+      class: x.acknowledged_by ? 'ack' : 'ack no',
+      text: (x.acknowledged_by ?
+        `acknowledged by ${x.acknowledged_by}` : 'not acknowledged') +
+        ` · #${x.opened_seq}` +
+        (x.step ? ` · published again ${x.step}×` : ''),
+    }));
+  }));
+  state.firstAlerts = false;
+  if (!a.alerts.length)
+    list.append(el('li', { class: 'muted', text: 'no open alerts' }));
+  const hidden = $('alerts-hidden');
+  hidden.hidden = !a.hidden;
+  hidden.textContent = `${a.hidden} shelter-level alert(s) not shown: ` +
+    'sign in with the operator token to see them.';
+}
+
+function renderPlacements() {
+  const p = state.placements;
+  const box = $('placements');
+  if (!p.auth) {
+    const counts = Object.entries(p.counts);
+    box.replaceChildren(
+      el('p', { text: counts.length ?
+        counts.map(([k, v]) => `${v} ${k}`).join(', ') :
+        'no open or recent requests' }),
+      el('p', { class: 'muted',
+        text: 'Sign in with the operator token to see each request.' }));
+    return;
+  }
+  if (!p.placements.length) {
+    box.replaceChildren(el('p', { class: 'muted',
+      text: 'no open or recent requests' }));
+    return;
+  }
+  box.replaceChildren(el('table', { class: 'grid', id: 'placement-table' },
+    el('thead', {}, el('tr', {}, ...['request', 'case', 'from',
+      'category', 'beds', 'state', 'held in', 'tried', 'updated']
+      .map((h) => el('th', { text: h })))),
+    el('tbody', {}, ...p.placements.map((x) => el('tr', {
+      'data-request': x.request_id, 'data-state': x.state },
+    el('td', { text: x.request_id }), el('td', { text: x.case_ref }),
+    el('td', { text: x.from_region }),
+    el('td', { text: CATEGORY_LABEL[x.category] || x.category }),
+    el('td', { text: x.beds }),
+    el('td', { text: x.state + (x.shelter ? ` (${x.shelter})` : '') }),
+    el('td', { text: x.held_region || '–' }),
+    el('td', { text: x.candidates_tried }),
+    el('td', { class: 'age', 'data-opened': x.updated_at,
+      text: age(nowSecs() - x.updated_at) }))))));
+}
+
+/* ---- one region ----------------------------------------------------- */
+
+function selectRegion(id) {
+  state.selected = state.selected === id ? null : id;
+  state.detail = null;
+  renderMap();
+  if (state.selected) loadDetail(id);
+  else $('region-detail').hidden = true;
+}
+
+async function loadDetail(id) {
+  let shelters = null;
+  if (state.status && state.status.auth) {
+    try {
+      shelters = await getJSON(`api/shelters?region=${
+        encodeURIComponent(id)}`);
+    } catch (e) { shelters = null; }
+  }
+  if (state.selected !== id) return;
+  state.detail = shelters;
+  renderDetail(id, shelters);
+}
+
+function renderDetail(id, shelters) {
+  const r = state.status.regions.find((x) => x.id === id);
+  if (!r) return;
+  const panel = $('region-detail');
+  panel.hidden = false;
+  $('detail-title').textContent = `${r.id} ${r.name}: ${r.shelters} ` +
+    `shelters, ${r.shelters_reported} reported, ${r.shelters_stale} stale`;
+  const cats = state.status.categories;
+  const totals = el('table', { class: 'grid' },
+    el('thead', {}, el('tr', {}, ...['category', 'capacity', 'occupied',
+      'out of service', 'held', 'free', 'unknown', 'occ.', 'level']
+      .map((h) => el('th', { text: h })))),
+    el('tbody', {}, ...cats.map((c) => {
+      const t = r.categories[c];
+      return el('tr', {}, el('td', { text: CATEGORY_LABEL[c] || c }),
+        el('td', { text: t.capacity }), el('td', { text: t.occupied }),
+        el('td', { text: t.out_of_service }), el('td', { text: t.held }),
+        el('td', { text: t.free }), el('td', { text: t.unknown }),
+        el('td', { text: `${t.occupancy_pct}%` }),
+        el('td', { text: t.level === 'ok' ? '' : t.level }));
+    })));
+  const parts = [totals];
+  if (!shelters) {
+    parts.push(el('p', { class: 'muted', text: 'Shelters are shown ' +
+      'only to a signed-in operator or national coordinator.' }));
+  } else {
+    const cat = state.category;
+    parts.push(el('table', { class: 'grid', id: 'shelter-table' },
+      el('thead', {}, el('tr', {}, ...['shelter', 'name', 'status',
+        `${CATEGORY_LABEL[cat] || cat}: cap.`, 'occ.', 'oos', 'held',
+        'free', 'last report'].map((h) => el('th', { text: h })))),
+      el('tbody', {}, ...shelters.shelters.map((s) => {
+        const b = s.beds[cat];
+        return el('tr', { 'data-shelter': s.id },
+          el('td', { text: s.id }), el('td', { text: s.name }),
+          el('td', { class: s.stale ? 'stale' : '',
+            text: s.stale ? 'stale: unknown' : s.status }),
+          el('td', { text: b ? b.capacity : '–' }),
+          el('td', { text: b ? b.occupied : '–' }),
+          el('td', { text: b ? b.out_of_service : '–' }),
+          el('td', { text: b ? b.held : '–' }),
+          el('td', { text: !b ? '–' : s.stale ? '?' : b.free }),
+          el('td', { class: 'age', 'data-opened': s.received_at || '',
+            text: s.reported ? age(nowSecs() - s.received_at) :
+              'never' }));
+      }))));
+  }
+  $('detail-body').replaceChildren(...parts);
+}
+
+/* ---- session -------------------------------------------------------- */
+
+function signOut(why) {
+  state.token = '';
+  sessionStorage.removeItem(TOKEN_KEY);
+  const err = $('signin-error');
+  err.hidden = !why;
+  err.textContent = why || '';
+}
+
+function setupSession() {
+  $('signin').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const t = $('token').value.trim();
+    $('token').value = '';
+    if (!t) return;
+    state.token = t;
+    sessionStorage.setItem(TOKEN_KEY, t);
+    $('signin-error').hidden = true;
+    refresh();
+  });
+  $('signout').addEventListener('click', () => {
+    signOut('');
+    state.detail = null;
+    refresh();
+  });
+}
+
+/* ---- live feed ------------------------------------------------------ */
+
+/* The fields of an Event the page shows, read by hand: protobuf varints
+ * and strings, nothing else needed. */
+function decodeEvent(bytes) {
+  const ev = {};
+  let i = 0;
+  const varint = () => {
+    let v = 0, mul = 1, b;
+    do {
+      if (i >= bytes.length) throw new Error('truncated');
+      b = bytes[i++];
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+    } while (b & 0x80);
+    return v;
+  };
+  const names = { 1: 'event_seq', 4: 'level', 8: 'category', 12: 'kind',
+    3: 'scope' };
+  while (i < bytes.length) {
+    const key = varint(), field = Math.floor(key / 8), type = key & 7;
+    if (type === 0) {
+      const v = varint();
+      if (names[field]) ev[names[field]] = v;
+    } else if (type === 2) {
+      const len = varint();
+      if (field === 6)
+        ev.region_id = new TextDecoder().decode(bytes.subarray(i, i + len));
+      i += len;
+    } else if (type === 1) i += 8;
+    else if (type === 5) i += 4;
+    else throw new Error('bad wire type');
+  }
+  return ev;
+}
+
+function setConn(kind, text) {
+  const c = $('conn');
+  c.dataset.state = kind;
+  document.body.dataset.conn = kind;
+  c.textContent = text;
+}
+
+function connect() {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://` +
+    `${location.host}/events`;
+  let ws;
+  try {
+    ws = new WebSocket(url, ['pub.sp.nanomsg.org']);
+  } catch (e) {
+    reconnectLater();
+    return;
+  }
+  ws.binaryType = 'arraybuffer';
+  state.ws = ws;
+  ws.onopen = () => {
+    state.wsFailures = 0;
+    if (state.lost) {
+      state.lost = false;
+      setConn('restored', 'live again');
+      setTimeout(() => {
+        if (state.ws === ws && ws.readyState === WebSocket.OPEN)
+          setConn('live', 'live');
+      }, 4000);
+    } else {
+      setConn('live', 'live');
+    }
+    state.everLive = true;
+    // Whatever happened while we were away: read it all again.
+    refresh();
+  };
+  ws.onmessage = (m) => {
+    const bytes = new Uint8Array(m.data);
+    const nul = bytes.indexOf(0);
+    if (nul < 0) return;
+    const topic = new TextDecoder().decode(bytes.subarray(0, nul));
+    try {
+      const ev = decodeEvent(bytes.subarray(nul + 1));
+      if (ev.event_seq) {
+        state.lastEventSeq = Math.max(state.lastEventSeq, ev.event_seq);
+        $('last-event').textContent = `last event #${ev.event_seq} ` +
+          `${topic} at ${new Date().toLocaleTimeString()}`;
+      }
+    } catch (e) { /* shown from the refetch all the same */ }
+    scheduleRefresh();
+  };
+  ws.onclose = () => {
+    if (state.ws !== ws) return;
+    state.ws = null;
+    reconnectLater();
+  };
+  ws.onerror = () => { /* onclose follows */ };
+}
+
+function reconnectLater() {
+  const delay = BACKOFF_MS[Math.min(state.wsFailures, BACKOFF_MS.length - 1)];
+  state.wsFailures++;
+  if (state.everLive) state.lost = true;
+  const until = Date.now() + delay;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+    setConn(state.everLive ? 'lost' : 'connecting', state.everLive ?
+      `connection lost: retrying in ${left}s (data may be out of date)` :
+      `connecting… (retry in ${left}s)`);
+  };
+  tick();
+  const t = setInterval(tick, 500);
+  setTimeout(() => { clearInterval(t); connect(); }, delay);
+}
+
+/* Ages tick without refetching. */
+function tickAges() {
+  for (const e of document.querySelectorAll('.age[data-opened]')) {
+    const at = Number(e.dataset.opened);
+    if (at) e.textContent = age(nowSecs() - at);
+  }
+}
+
+function start() {
+  setupSession();
+  refresh();
+  connect();
+  setInterval(refresh, POLL_MS);
+  setInterval(tickAges, 1000);
+}
+
+document.addEventListener('DOMContentLoaded', start);
