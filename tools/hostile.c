@@ -90,7 +90,7 @@ payload(int k, uint8_t *buf, size_t cap, size_t big)
 	default: {
 		Shelterd__V1__SignedRequest env =
 		    SHELTERD__V1__SIGNED_REQUEST__INIT;
-		uint8_t inner[256], sig[64];
+		uint8_t inner[256], sig[80]; /* lengths up to 79 */
 
 		env.signed_request.len = valid_update(inner, sizeof(inner));
 		env.signed_request.data = inner;
