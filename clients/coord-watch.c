@@ -158,7 +158,7 @@ show(struct watch *w, const Shelterd__V1__Event *ev)
  * caught up, or EXIT_UNREACHABLE.
  */
 static int
-catch_up(struct watch *w, uint64_t until)
+catch_up(struct watch *w, uint64_t until, bool quiet)
 {
 	for (;;) {
 		Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
@@ -174,16 +174,18 @@ catch_up(struct watch *w, uint64_t until)
 		req.events_since = &since;
 		if (client_call(w->api, 5000, &req, &reply, err,
 		    sizeof(err)) != EXIT_OK) {
-			fprintf(stderr, "coord-watch: cannot fetch missed "
-			    "events: %s\n", err);
-			return EXIT_UNREACHABLE;
+			if (!quiet)
+				fprintf(stderr, "coord-watch: cannot fetch "
+				    "missed events: %s\n", err);
+			return quiet ? 0 : EXIT_UNREACHABLE;
 		}
 		if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
 		    reply->body_case != SHELTERD__V1__REPLY__BODY_EVENTS) {
-			fprintf(stderr, "coord-watch: cannot fetch missed "
-			    "events: %s\n", reply->error);
+			if (!quiet)
+				fprintf(stderr, "coord-watch: cannot fetch "
+				    "missed events: %s\n", reply->error);
 			shelterd__v1__reply__free_unpacked(reply, NULL);
-			return EXIT_UNREACHABLE;
+			return quiet ? 0 : EXIT_UNREACHABLE;
 		}
 		n = reply->events->n_events;
 		for (size_t i = 0; i < n; i++) {
@@ -205,6 +207,28 @@ catch_up(struct watch *w, uint64_t until)
 		    (until != 0 && w->last_seq + 1 >= until))
 			return 0;
 	}
+}
+
+static void
+start_after_newest(struct watch *w)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__EventsSince since = SHELTERD__V1__EVENTS_SINCE__INIT;
+	Shelterd__V1__Reply *reply;
+	char err[512];
+
+	since.after_seq = UINT64_MAX - 1; /* nothing: only the newest seq */
+	since.limit = 1;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_EVENTS_SINCE;
+	req.events_since = &since;
+	if (client_call(w->api, 5000, &req, &reply, err, sizeof(err)) != 0)
+		return; /* no api: follow the bus alone */
+	if (reply->code == SHELTERD__V1__CODE__CODE_OK &&
+	    reply->body_case == SHELTERD__V1__REPLY__BODY_EVENTS) {
+		w->last_seq = reply->events->last_event_seq;
+		w->have_last = true;
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
 }
 
 int
@@ -323,13 +347,17 @@ main(int argc, char **argv)
 			return EXIT_UNREACHABLE;
 		}
 	}
+	/* Without --since, start after the newest logged event, so that a
+	 * live event lost right after subscribing is still noticed. */
+	if (since < 0)
+		start_after_newest(&w);
 	/* Dial again by itself if the daemon restarts. */
 	fprintf(stderr, "coord-watch: watching %s\n", events);
 	if (wait_s > 0)
 		deadline = nng_clock() + (nng_time)wait_s * 1000;
 	if (since >= 0) {
 		w.last_seq = (uint64_t)since;
-		if ((rv = catch_up(&w, 0)) != 0)
+		if ((rv = catch_up(&w, 0, false)) != 0)
 			goto done;
 	}
 	for (;;) {
@@ -338,6 +366,13 @@ main(int argc, char **argv)
 		const char *body;
 		size_t len, tlen;
 
+		/*
+		 * A gap shows only when a later event arrives, so the last
+		 * event dropped by pub/sub would stay unseen: after a quiet
+		 * second, ask the log whether anything newer exists.
+		 */
+		nng_duration quiet = 1000;
+
 		if (deadline != 0) {
 			nng_time now = nng_clock();
 
@@ -345,12 +380,17 @@ main(int argc, char **argv)
 				rv = (w.count > 0) ? 1 : 0;
 				goto done_code;
 			}
-			nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO,
-			    (nng_duration)(deadline - now));
+			if (deadline - now < (nng_time)quiet)
+				quiet = (nng_duration)(deadline - now);
 		}
+		nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, quiet);
 		if ((rv = nng_recvmsg(sock, &msg, 0)) != 0) {
-			if (rv == NNG_ETIMEDOUT)
+			if (rv == NNG_ETIMEDOUT) {
+				if (w.have_last && (rv = catch_up(&w, 0,
+				    true)) == 1)
+					goto done;
 				continue;
+			}
 			fprintf(stderr, "coord-watch: %s\n", nng_strerror(rv));
 			rv = EXIT_UNREACHABLE;
 			goto done_code;
@@ -370,7 +410,7 @@ main(int argc, char **argv)
 			/* Already printed from the log. */
 		} else if (w.have_last && ev->event_seq > w.last_seq + 1) {
 			/* Missed some: print them first, in order. */
-			rv = catch_up(&w, ev->event_seq);
+			rv = catch_up(&w, ev->event_seq, false);
 			if (rv == 0 && show(&w, ev))
 				rv = 1;
 		} else if (show(&w, ev)) {

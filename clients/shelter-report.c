@@ -506,9 +506,9 @@ main(int argc, char **argv)
 			report_flag = "--expect";
 			rc = parse_expect(optarg, &cat, &e24, &e72);
 			if (rc != 0) {
-				fprintf(stderr, "shelter-report: --expect '%s': "
-				    "expected CAT=N24[/N72], e.g. women=2/3\n",
-				    optarg);
+				fprintf(stderr, "shelter-report: --expect "
+				    "'%s': expected CAT=N24[/N72], e.g. "
+				    "women=2/3\n", optarg);
 				return EXIT_USAGE;
 			}
 			expect[cat - 1][0] = e24;

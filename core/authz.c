@@ -157,6 +157,14 @@ authz_check(const struct identity *id, const Shelterd__V1__Request *req,
 		if (r == ROLE_OPERATOR)
 			return 0;
 		DENY("only the operator takes backups, not %s", who);
+	case REQ(TREND):
+		return 0; /* region totals over time, like status */
+	case REQ(REPORT):
+		/* Small cells may tell of persons: only the national
+		 * coordinator's office sees them (docs/history.md). */
+		if (r == ROLE_NATIONAL || req->report->public_)
+			return 0;
+		DENY("%s may ask only for --public reports", who);
 	default:
 		DENY("%s may not make this request", who);
 	}

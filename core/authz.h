@@ -47,6 +47,9 @@ void authz_format(const struct identity *id, char *buf, size_t len);
  *   placements         -              its own requests    yes       yes
  *   answer, holds      itself         -                   -         -
  *   backup             -              -                   -         yes
+ *   trend              yes            yes                 yes       yes
+ *   report --public    yes            yes                 yes       yes
+ *   report             -              -                   yes       -
  */
 int authz_check(const struct identity *id, const Shelterd__V1__Request *req,
     const struct registry *reg, char *err, size_t errlen);

@@ -351,6 +351,22 @@ placement_rows(const struct rep_params *p, const struct rep_place *pl,
 
 	if (n_ttp == NULL || ttp == NULL || d == NULL)
 		goto out;
+	/* Room for each row's waits: count them first. */
+	for (size_t i = 0; i < npl; i++)
+		if (in_period(p, pl[i].at) && pl[i].group < p->n_groups &&
+		    pl[i].category >= 1 && pl[i].category <= CAT_COUNT &&
+		    pl[i].step == REP_ACCEPTED) {
+			n_ttp[(size_t)pl[i].group * CAT_COUNT +
+			    pl[i].category - 1]++;
+			n_ttp[(size_t)p->n_groups * CAT_COUNT +
+			    pl[i].category - 1]++;
+		}
+	for (size_t ri = 0; ri < n_rows; ri++) {
+		if (n_ttp[ri] > 0 &&
+		    (ttp[ri] = calloc(n_ttp[ri], sizeof(**ttp))) == NULL)
+			goto out;
+		n_ttp[ri] = 0;
+	}
 	for (size_t i = 0; i < npl; i++) {
 		const struct rep_place *x = &pl[i];
 
@@ -371,9 +387,6 @@ placement_rows(const struct rep_params *p, const struct rep_place *pl,
 					r->placed_in_region++;
 				else
 					r->placed_supra++;
-				if (ttp[ri] == NULL && (ttp[ri] = calloc(npl,
-				    sizeof(**ttp))) == NULL)
-					goto out;
 				ttp[ri][n_ttp[ri]++] = x->at - x->created_at;
 				break;
 			case REP_UNPLACED:

@@ -75,16 +75,16 @@ validate_update(const Shelterd__V1__OccupancyUpdate *u,
 			    "only %u in total", cat_name(cat),
 			    b->out_of_service, b->capacity);
 		if (b->expected_free_24h > b->expected_free_72h)
-			REFUSE(BAD_REQUEST, "'%s': %u beds expected free within "
-			    "24 h but %u within 72 h: the 72 h figure includes "
-			    "the 24 h one", cat_name(cat),
+			REFUSE(BAD_REQUEST, "'%s': %u beds expected free "
+			    "within 24 h but %u within 72 h: the 72 h figure "
+			    "includes the 24 h one", cat_name(cat),
 			    b->expected_free_24h, b->expected_free_72h);
 		/* Only a bed that is taken now can become free. */
 		if ((uint64_t)b->expected_free_72h > (uint64_t)b->occupied +
 		    b->out_of_service)
-			REFUSE(BAD_REQUEST, "'%s': %u beds expected free within "
-			    "72 h but only %u occupied or out of service",
-			    cat_name(cat), b->expected_free_72h,
+			REFUSE(BAD_REQUEST, "'%s': %u beds expected free "
+			    "within 72 h but only %u occupied or out of "
+			    "service", cat_name(cat), b->expected_free_72h,
 			    b->occupied + b->out_of_service);
 		if (b->forecast || b->expected_free_72h > 0)
 			out->forecast |= (uint8_t)bit;

@@ -525,8 +525,10 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 			beds[sr.n_beds].out_of_service =
 			    st.beds[c].out_of_service;
 			beds[sr.n_beds].forecast = (st.forecast >> c) & 1;
-			beds[sr.n_beds].expected_free_24h = st.expect[c].free_24h;
-			beds[sr.n_beds].expected_free_72h = st.expect[c].free_72h;
+			beds[sr.n_beds].expected_free_24h =
+			    st.expect[c].free_24h;
+			beds[sr.n_beds].expected_free_72h =
+			    st.expect[c].free_72h;
 			bp[sr.n_beds] = &beds[sr.n_beds];
 			sr.n_beds++;
 		}
@@ -600,8 +602,9 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 		break;
 	case SHELTERD__V1__REQUEST__BODY_REPORT:
 	case SHELTERD__V1__REQUEST__BODY_TREND:
-		/* A refusal is a positive code, a store error negative. */
-		rc = history_query(s, txn, req, reply, it->msg, reply_pack,
+		/* A refusal is a positive code, a store error negative;
+		 * an answer computed elsewhere takes it->msg. */
+		rc = history_query(s, txn, req, &it->msg, reply_pack,
 		    it->err, sizeof(it->err));
 		if (rc > 0) {
 			it->code = rc;
@@ -959,8 +962,11 @@ api_reconcile(struct server *s)
 		    store_get_region(s->store, txn, rid, &stored);
 		if (rc != 0)
 			goto out;
-		for (int c = 0; c < CAT_COUNT; c++)
+		for (int c = 0; c < CAT_COUNT; c++) {
 			a->cat[c].level = stored.cat[c].level;
+			a->outlook[c].early_level =
+			    stored.outlook[c].early_level;
+		}
 		if (memcmp(a, &stored, sizeof(stored)) != 0)
 			changed++;
 		n = esc_reevaluate(&s->cfg->esc,

@@ -142,8 +142,8 @@ backup_work(uv_work_t *w)
 	if (sync_path(file, O_RDONLY) != 0 ||
 	    sync_path(b->dir, O_RDONLY | O_DIRECTORY) != 0) {
 		b->code = CODE(INTERNAL);
-		snprintf(b->err, sizeof(b->err), "cannot sync %.200s: %s", file,
-		    strerror(errno));
+		snprintf(b->err, sizeof(b->err), "cannot sync %.200s: %s",
+		    file, strerror(errno));
 		return;
 	}
 	if (stat(file, &st) == 0)

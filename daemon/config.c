@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,4 +230,47 @@ config_check(const struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void
+config_print_keys(FILE *out)
+{
+	static struct config def;
+	const size_t n = sizeof(keys) / sizeof(keys[0]);
+
+	config_defaults(&def);
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+
+		/* Sections in the order they first appear. */
+		for (size_t j = 0; j < i && first; j++)
+			first = strcmp(keys[j].section, keys[i].section) != 0;
+		if (!first)
+			continue;
+		fprintf(out, "  [%s]\n", keys[i].section);
+		for (size_t j = i; j < n; j++) {
+			const struct key *k = &keys[j];
+			const char *p = (const char *)&def + k->offset;
+			uint64_t v;
+
+			if (strcmp(k->section, keys[i].section) != 0)
+				continue;
+			if (k->kind == K_STR) {
+				fprintf(out, "    %-26s =%s%s\n", k->name,
+				    *p ? " " : "", p);
+				continue;
+			}
+			if (k->kind == K_U32)
+				v = *(const uint32_t *)(const void *)p;
+			else if (k->kind == K_U64)
+				v = *(const uint64_t *)(const void *)p;
+			else
+				v = (uint64_t)*(const int64_t *)
+				    (const void *)p;
+			fprintf(out, "    %-26s = %-10llu (%llu to %llu)\n",
+			    k->name, (unsigned long long)v,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+		}
+	}
 }

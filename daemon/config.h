@@ -7,6 +7,7 @@
 #define SHELTERD_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "escalate.h"
@@ -79,5 +80,8 @@ int config_load(struct config *cfg, const char *path, char *err,
     size_t errlen);
 /* Cross-field checks; 0, or -1 with err. */
 int config_check(const struct config *cfg, char *err, size_t errlen);
+/* Every key with its built-in default and range, by section: `shelterd
+ * --help` prints this, so the list cannot fall behind the code. */
+void config_print_keys(FILE *out);
 
 #endif

@@ -10,41 +10,7 @@
 #include "escalate.h"
 #include "log.h"
 #include "server.h"
-
-static const char *
-kind_word(const Shelterd__V1__Event *ev)
-{
-	static const char *const scopes[] = { "?", "shelter", "region",
-		"national" };
-
-	switch (ev->kind) {
-	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE:
-		return "stale";
-	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
-		return "ack";
-	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING:
-		return "early";
-	default:
-		return ev->scope <= 3 ? scopes[ev->scope] : "?";
-	}
-}
-
-/*
- * The topic puts region first, then level, so `esc/VR09/` follows a region
- * and `esc/VR09/critical/` its critical alerts:
- * esc/<region|national>/<level>/<shelter|region|national|stale|ack|early>/
- * <category|->[/<shelter>].
- */
-static int
-topic_of(const Shelterd__V1__Event *ev, char *buf, size_t len)
-{
-	const char *cat = cat_name((int)ev->category);
-
-	return snprintf(buf, len, "esc/%s/%s/%s/%s%s%s",
-	    *ev->region_id ? ev->region_id : "national",
-	    level_name((int)ev->level), kind_word(ev), cat ? cat : "-",
-	    *ev->shelter_id ? "/" : "", ev->shelter_id);
-}
+#include "topic.h"
 
 int
 events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
@@ -69,7 +35,7 @@ events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
 	    len)) != 0)
 		return rc;
 
-	tlen = topic_of(ev, topic, sizeof(topic));
+	tlen = event_topic(ev, topic, sizeof(topic));
 	REQUIRE(tlen > 0 && (size_t)tlen < sizeof(topic));
 	REQUIRE(nng_msg_alloc(&msg, 0) == 0);
 	REQUIRE(nng_msg_append(msg, topic, (size_t)tlen + 1) == 0);

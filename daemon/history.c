@@ -56,6 +56,13 @@ be32(uint32_t v, unsigned char *out)
 		out[i] = (unsigned char)v;
 }
 
+static uint32_t
+from_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 static void
 copy(char *dst, size_t len, const char *src)
 {
@@ -64,27 +71,83 @@ copy(char *dst, size_t len, const char *src)
 
 /* ---- samples ---------------------------------------------------------- */
 
-enum { SK_CAT = REG_ID_MAX, SK_TIME = REG_ID_MAX + 1, SK_N = SK_TIME + 8 };
-
-static void
-sample_key(unsigned char *k, const char *shelter, int category, int64_t at,
-    uint32_t n)
+/* The key after the newest one: at `now`, or just after the newest if the
+ * clock went back (the log stays in order; a sample is never dropped). */
+static int
+next_key(struct server *s, MDB_txn *txn, int64_t now, unsigned char *key)
 {
-	size_t len = strlen(shelter);
+	struct history *h = &s->hist;
 
-	memset(k, 0, HIST_SAMPLE_KEY);
-	memcpy(k, shelter, len < REG_ID_MAX ? len : REG_ID_MAX - 1);
-	k[SK_CAT] = (unsigned char)category;
-	be64((uint64_t)at, k + SK_TIME);
-	be32(n, k + SK_N);
+	if (!h->key_known) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+		int rc;
+
+		if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
+			return rc;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		mdb_cursor_close(cur);
+		if (rc == 0 && k.mv_size == HIST_SAMPLE_KEY) {
+			h->last_at = (int64_t)from_be64(k.mv_data);
+			h->last_n = from_be32((unsigned char *)k.mv_data + 8);
+		} else if (rc == 0) {
+			return MDB_CORRUPTED;
+		} else if (rc != MDB_NOTFOUND) {
+			return rc;
+		} else {
+			h->last_at = INT64_MIN;
+		}
+		h->key_known = true;
+	}
+	if (now > h->last_at) {
+		h->last_at = now;
+		h->last_n = 0;
+	} else if (h->last_n == UINT32_MAX) {
+		h->last_at++;
+		h->last_n = 0;
+	} else {
+		h->last_n++;
+	}
+	be64((uint64_t)h->last_at, key);
+	be32(h->last_n, key + 8);
+	return 0;
+}
+
+/* Append one sample. The counter in memory may run ahead of the log (an
+ * update whose nested txn aborted): keys stay increasing all the same. */
+static int
+append(struct server *s, MDB_txn *txn, const struct hist_sample *h,
+    int64_t now)
+{
+	unsigned char key[HIST_SAMPLE_KEY];
+	MDB_val k = { sizeof(key), key }, v = { sizeof(*h), (void *)h };
+	int rc;
+
+	if ((rc = next_key(s, txn, now, key)) != 0)
+		return rc;
+	rc = mdb_put(txn, s->store->samples, &k, &v, MDB_APPEND);
+	if (rc == MDB_KEYEXIST) {
+		/* Out of step with the log (another writer? a restored
+		 * backup?): read where it ends and try once more. */
+		s->hist.key_known = false;
+		if ((rc = next_key(s, txn, now, key)) != 0)
+			return rc;
+		v.mv_size = sizeof(*h);
+		v.mv_data = (void *)h;
+		rc = mdb_put(txn, s->store->samples, &k, &v, MDB_APPEND);
+	}
+	return rc;
 }
 
 static void
-sample_of(const struct shelter_state *st, int c, struct hist_sample *out)
+sample_of(const struct reg_shelter *sh, const struct shelter_state *st,
+    int c, struct hist_sample *out)
 {
 	const struct bed_counts *b = &st->beds[c];
 
 	memset(out, 0, sizeof(*out));
+	copy(out->shelter, sizeof(out->shelter), sh->id);
+	out->category = (uint8_t)(c + 1);
 	if (st->seq == 0 || !(st->present & (1u << c)))
 		return;
 	out->capacity = b->capacity;
@@ -109,27 +172,78 @@ history_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 {
 	for (int c = 0; c < CAT_COUNT; c++) {
 		struct hist_sample old, cur;
-		unsigned char key[HIST_SAMPLE_KEY];
-		MDB_val k = { sizeof(key), key }, v = { sizeof(cur), &cur };
-		uint32_t n = 0;
 		int rc;
 
-		sample_of(before, c, &old);
-		sample_of(after, c, &cur);
+		sample_of(sh, before, c, &old);
+		sample_of(sh, after, c, &cur);
 		if (memcmp(&old, &cur, sizeof(cur)) == 0)
 			continue;
-		do {
-			sample_key(key, sh->id, c + 1, now, n);
-			/* MDB_KEYEXIST points v at the existing value. */
-			v.mv_size = sizeof(cur);
-			v.mv_data = &cur;
-			rc = mdb_put(txn, s->store->samples, &k, &v,
-			    MDB_NOOVERWRITE);
-		} while (rc == MDB_KEYEXIST && ++n < SAME_SECOND_MAX);
-		if (rc != 0)
+		if ((rc = append(s, txn, &cur, now)) != 0)
 			return store_lmdb_error(rc);
 	}
 	return 0;
+}
+
+/* A marker, then every reported shelter category as it stands; a
+ * STORE_* code. */
+static int
+checkpoint(struct server *s, MDB_txn *txn, int64_t now, size_t *n)
+{
+	struct hist_sample marker;
+	int rc;
+
+	memset(&marker, 0, sizeof(marker));
+	marker.checkpoint = 1;
+	if ((rc = append(s, txn, &marker, now)) != 0)
+		return store_lmdb_error(rc);
+	for (size_t i = 0; i < s->reg->n_shelters; i++) {
+		const struct reg_shelter *sh = &s->reg->shelters[i];
+		struct shelter_state st;
+
+		if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+			return rc;
+		for (int c = 0; c < CAT_COUNT; c++) {
+			struct hist_sample h;
+
+			if (!(st.present & (1u << c)) || st.seq == 0)
+				continue;
+			sample_of(sh, &st, c, &h);
+			h.checkpoint = 1;
+			if ((rc = append(s, txn, &h, now)) != 0)
+				return store_lmdb_error(rc);
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
+static int64_t
+utc_day(int64_t t)
+{
+	return t / 86400;
+}
+
+static void
+write_checkpoint(struct server *s, int64_t now)
+{
+	MDB_txn *txn;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) == 0) {
+		if ((rc = checkpoint(s, txn, now, &n)) == 0)
+			rc = store_commit(txn);
+		else
+			mdb_txn_abort(txn);
+	}
+	if (rc != 0) {
+		s->hist.key_known = false;
+		log_err("history checkpoint not committed: %s (trying again "
+		    "next tick)", store_strerror(rc));
+		return;
+	}
+	s->hist.checkpoint_day = utc_day(now);
+	log_debug("history checkpoint: %zu shelter categories", n);
 }
 
 /* ---- placement records ------------------------------------------------ */
@@ -374,59 +488,33 @@ purge_placements(struct server *s, MDB_txn *txn, int64_t cutoff_delete,
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/*
- * Samples older than their retention. Keys run per shelter and category,
- * oldest first: delete from the start of each run until a young one, then
- * jump to the next run. A purge that runs out of budget resumes at the
- * key it stopped on.
- */
+/* Samples older than their retention: the front of the log. */
 static int
 purge_samples(struct server *s, MDB_txn *txn, int64_t cutoff,
     struct budget *b)
 {
-	unsigned char seek[HIST_SAMPLE_KEY];
 	MDB_cursor *cur;
-	MDB_val k = { sizeof(seek), seek }, v;
+	MDB_val k, v;
 	int rc;
 
 	if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
 		return rc;
 	s->hist.more &= ~STEP_SAMPLES;
-	if (s->hist.has_resume) {
-		memcpy(seek, s->hist.sample_resume, sizeof(seek));
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	} else {
-		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	}
-	s->hist.has_resume = false;
-	while (rc == 0) {
-		const unsigned char *key = k.mv_data;
-
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
 		if (k.mv_size != HIST_SAMPLE_KEY) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if (b->reads == 0 || b->writes == 0) {
-			memcpy(s->hist.sample_resume, key, HIST_SAMPLE_KEY);
-			s->hist.has_resume = true;
+		if ((int64_t)from_be64(k.mv_data) >= cutoff)
+			break;
+		if (b->writes == 0) {
 			s->hist.more |= STEP_SAMPLES;
 			break;
 		}
-		b->reads--;
-		if ((int64_t)from_be64(key + SK_TIME) < cutoff) {
-			if ((rc = mdb_cursor_del(cur, 0)) != 0)
-				break;
-			b->writes--;
-			b->deleted++;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			continue;
-		}
-		/* The rest of this run is younger: on to the next one. */
-		memcpy(seek, key, SK_TIME);
-		memset(seek + SK_TIME, 0xff, sizeof(seek) - SK_TIME);
-		k.mv_size = sizeof(seek);
-		k.mv_data = seek;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		b->writes--;
+		b->deleted++;
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -459,7 +547,6 @@ purge(struct server *s, MDB_txn *txn, int64_t now, struct budget *done)
 		rc = purge_samples(s, txn, now - samples, &b);
 	if (rc != 0) {
 		s->hist.more = 0;
-		s->hist.has_resume = false;
 		return store_lmdb_error(rc);
 	}
 	if (s->hist.more == 0)
@@ -475,6 +562,9 @@ history_tick(struct server *s, int64_t now)
 	MDB_txn *txn;
 	int rc;
 
+	/* Checkpoints bound how far back a report reads. */
+	if (s->hist.checkpoint_day != utc_day(now))
+		write_checkpoint(s, now);
 	if (!purge_due(s, now))
 		return;
 	if ((rc = store_begin(s->store, NULL, 1, &txn)) == 0) {
@@ -490,7 +580,6 @@ history_tick(struct server *s, int64_t now)
 	if (rc != 0) {
 		/* Progress kept in memory may not be on disk: start over. */
 		s->hist.more = 0;
-		s->hist.has_resume = false;
 		s->hist.case_ref_done = 0;
 		s->hist.next_purge_at = now + s->cfg->hist.purge_interval_secs;
 		log_err("history retention not committed: %s (trying again "
@@ -535,83 +624,65 @@ add_sample(struct samples_buf *b, int64_t at, uint32_t shelter,
 	r->free = h->stale ? 0 : h->free;
 }
 
-/* Does key k belong to the run of prefix (shelter and category)? */
-static bool
-same_run(const MDB_val *k, const unsigned char *prefix)
-{
-	return k->mv_size == HIST_SAMPLE_KEY &&
-	    memcmp(k->mv_data, prefix, SK_TIME) == 0;
-}
-
-/* One shelter/category: the last sample before `from` (the state the
- * period starts in) and every sample in [from, until). */
-static int
-read_run(MDB_cursor *cur, const struct reg_shelter *sh, uint32_t shelter,
-    int category, int64_t from, int64_t until, struct samples_buf *b)
-{
-	unsigned char seek[HIST_SAMPLE_KEY];
-	MDB_val k = { sizeof(seek), seek }, v;
-	int rc;
-
-	sample_key(seek, sh->id, category, from, 0);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
-	if (rc == 0 && same_run(&k, seek) && v.mv_size ==
-	    sizeof(struct hist_sample)) {
-		struct hist_sample h;
-
-		memcpy(&h, v.mv_data, sizeof(h));
-		add_sample(b, (int64_t)from_be64((unsigned char *)k.mv_data +
-		    SK_TIME), shelter, sh->region, category, &h);
-	} else if (rc != 0 && rc != MDB_NOTFOUND) {
-		return rc;
-	}
-	k.mv_size = sizeof(seek);
-	k.mv_data = seek;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	     rc == 0 && same_run(&k, seek);
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		int64_t at = (int64_t)from_be64((unsigned char *)k.mv_data +
-		    SK_TIME);
-		struct hist_sample h;
-
-		if (at >= until)
-			break;
-		if (v.mv_size != sizeof(h))
-			return MDB_CORRUPTED;
-		memcpy(&h, v.mv_data, sizeof(h));
-		add_sample(b, at, shelter, sh->region, category, &h);
-	}
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/* Samples of every registry shelter (of one region, when region >= 0) and
- * category (one, when category > 0). Shelters that left the registry have
- * no region to count in and are left out. */
+/*
+ * Samples of registry shelters (of one region, when region >= 0) and
+ * categories (one, when category > 0) from the last checkpoint at or
+ * before `from` (the state the period starts in) until `until`. Shelters
+ * that left the registry have no region to count in and are left out.
+ */
 static int
 read_samples(struct server *s, MDB_txn *txn, int region, int category,
     int64_t from, int64_t until, struct samples_buf *b)
 {
+	unsigned char start[8];
 	MDB_cursor *cur;
+	MDB_val k = { sizeof(start), start }, v;
 	int rc;
 
 	if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
 		return rc;
-	for (size_t i = 0; i < s->reg->n_shelters && rc == 0; i++) {
-		const struct reg_shelter *sh = &s->reg->shelters[i];
+	be64((uint64_t)from, start);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	/* Back to a checkpoint: at most a day, or the daemon's downtime. */
+	while (rc == 0) {
+		struct hist_sample h;
 
-		if (region >= 0 && sh->region != region)
+		if (k.mv_size != HIST_SAMPLE_KEY || v.mv_size != sizeof(h)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&h, v.mv_data, sizeof(h));
+		if (h.category == 0 && (int64_t)from_be64(k.mv_data) <= from)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	}
+	if (rc == MDB_NOTFOUND) /* none: from the start of the log */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int64_t at = (int64_t)from_be64(k.mv_data);
+		const struct reg_shelter *sh;
+		struct hist_sample h;
+
+		if (at >= until)
+			break;
+		if (k.mv_size != HIST_SAMPLE_KEY || v.mv_size != sizeof(h)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&h, v.mv_data, sizeof(h));
+		h.shelter[sizeof(h.shelter) - 1] = '\0';
+		if (h.category == 0 || (category > 0 &&
+		    h.category != category) ||
+		    (sh = registry_shelter(s->reg, h.shelter)) == NULL ||
+		    (region >= 0 && sh->region != region))
 			continue;
-		for (int c = 1; c <= CAT_COUNT && rc == 0; c++)
-			if ((category == 0 || c == category) &&
-			    (sh->categories & (1u << (c - 1))))
-				rc = read_run(cur, sh, (uint32_t)i, c, from,
-				    until, b);
+		add_sample(b, at, (uint32_t)(sh - s->reg->shelters),
+		    sh->region, h.category, &h);
 	}
 	mdb_cursor_close(cur);
-	return rc;
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 struct places_buf {
@@ -672,12 +743,89 @@ read_places(struct server *s, MDB_txn *txn, int64_t from, int64_t until,
 
 /* ---- queries ------------------------------------------------------------ */
 
+/*
+ * A report reads a month of samples: ~0.8 s for 900,000 of them. Checked on
+ * the loop thread (a refusal is answered at once), computed on libuv's
+ * thread pool with a read txn of its own (MDB_NOTLS allows it), and sent
+ * from the loop when done: ingest does not wait for statistics.
+ */
+struct query {
+	uv_work_t work;
+	struct server *s;
+	nng_msg *msg;
+	void (*pack)(nng_msg *, const Shelterd__V1__Reply *);
+	bool trend;
+	struct rep_params p;
+	char month[8];
+	int region;               /* trend: -1 for the nation */
+	char region_id[REG_ID_MAX];
+	int category;
+	size_t buckets;
+	uint32_t warning_pct;
+	int rc;                   /* STORE_* */
+	size_t n_samples, n_places, n_rows;
+};
+
 #define REFUSE(code, ...)                               \
 	do {                                            \
 		snprintf(err, errlen, __VA_ARGS__);     \
-		rc = CODE(code);                        \
-		goto out;                               \
+		return CODE(code);                      \
 	} while (0)
+
+static int
+check_report(const struct server *s, const Shelterd__V1__ReportQuery *r,
+    struct query *q, char *err, size_t errlen, int64_t now)
+{
+	int64_t month_end;
+
+	if (report_month_range(r->month, &q->p.from, &month_end) != 0)
+		REFUSE(BAD_REQUEST, "month must be YYYY-MM (UTC), not "
+		    "'%.16s'", r->month);
+	if (q->p.from > now)
+		REFUSE(BAD_REQUEST, "%s has not begun: no history yet",
+		    r->month);
+	/* What happened in this second counts already. */
+	q->p.until = month_end < now + 1 ? month_end : now + 1;
+	q->p.k = r->k ? r->k : s->cfg->hist.k_anonymity;
+	if (q->p.k > 1000)
+		REFUSE(BAD_REQUEST, "k must be 1 to 1000, not %u", q->p.k);
+	q->p.public = r->public_;
+	copy(q->month, sizeof(q->month), r->month);
+	return 0;
+}
+
+enum { TREND_DAYS_MAX = 400, TREND_BUCKETS_MAX = 400 };
+
+static int
+check_trend(const struct server *s, const Shelterd__V1__TrendQuery *t,
+    struct query *q, char *err, size_t errlen, int64_t now)
+{
+	const char *rid = t->region_id;
+	bool national = *rid == '\0' || strcmp(rid, "national") == 0 ||
+	    strcmp(rid, "NL") == 0;
+
+	q->trend = true;
+	q->region = national ? -1 : registry_region(s->reg, rid);
+	if (!national && q->region < 0)
+		REFUSE(BAD_REQUEST, "unknown region '%.31s' (see shelterctl "
+		    "regions)", rid);
+	if (cat_name((int)t->category) == NULL)
+		REFUSE(UNKNOWN_CATEGORY, "a trend needs a category");
+	if (t->days < 1 || t->days > TREND_DAYS_MAX)
+		REFUSE(BAD_REQUEST, "days must be 1 to %d", TREND_DAYS_MAX);
+	q->buckets = t->buckets ? t->buckets : t->days;
+	if (q->buckets > TREND_BUCKETS_MAX)
+		REFUSE(BAD_REQUEST, "at most %d buckets", TREND_BUCKETS_MAX);
+	if (!national)
+		copy(q->region_id, sizeof(q->region_id), rid);
+	q->category = (int)t->category;
+	q->p.until = now + 1; /* what happened this second counts */
+	q->p.from = q->p.until - (int64_t)t->days * 86400;
+	q->warning_pct = s->cfg->esc.region_warning_pct;
+	return 0;
+}
+
+#undef REFUSE
 
 static const char *
 group_id(const struct server *s, uint16_t g)
@@ -708,43 +856,28 @@ fill_row(const struct server *s, const struct rep_row *r,
 	o->suppressed = r->suppressed;
 }
 
+/* Read, compute and pack a report; a STORE_* code. */
 static int
-query_report(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__ReportQuery *q, Shelterd__V1__Reply *reply,
-    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *),
-    char *err, size_t errlen, int64_t now)
+answer_report(struct query *q, MDB_txn *txn)
 {
+	struct server *s = q->s;
+	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
 	Shelterd__V1__Report out = SHELTERD__V1__REPORT__INIT;
-	Shelterd__V1__ReportRow *rows = NULL, **rowp = NULL;
-	Shelterd__V1__ReportDecline *dec = NULL, **decp = NULL;
+	Shelterd__V1__ReportRow *rows, **rowp;
+	Shelterd__V1__ReportDecline *dec, **decp;
 	struct samples_buf sb = { 0 };
 	struct places_buf pb = { 0 };
-	struct report r = { 0 };
-	struct rep_params p = { 0 };
-	int64_t month_end;
-	int rc = 0;
+	struct report r;
+	int rc;
 
-	if (report_month_range(q->month, &p.from, &month_end) != 0)
-		REFUSE(BAD_REQUEST, "month must be YYYY-MM (UTC), not "
-		    "'%.16s'", q->month ? q->month : "");
-	if (p.from > now)
-		REFUSE(BAD_REQUEST, "%s has not begun: no history yet",
-		    q->month);
-	/* What happened in this second counts already. */
-	p.until = month_end < now + 1 ? month_end : now + 1;
-	p.k = q->k ? q->k : s->cfg->hist.k_anonymity;
-	if (p.k > 1000)
-		REFUSE(BAD_REQUEST, "k must be 1 to 1000, not %u", p.k);
-	p.public = q->public_;
-	p.n_shelters = (uint32_t)s->reg->n_shelters;
-	p.n_groups = (uint16_t)s->reg->n_regions;
-	p.critical_pct = s->cfg->esc.region_critical_pct;
-	if ((rc = read_samples(s, txn, -1, 0, p.from, p.until, &sb)) != 0 ||
-	    (rc = read_places(s, txn, p.from, p.until, &pb)) != 0) {
-		rc = store_lmdb_error(rc);
-		goto out;
+	if ((rc = read_samples(s, txn, -1, 0, q->p.from, q->p.until,
+	    &sb)) != 0 || (rc = read_places(s, txn, q->p.from, q->p.until,
+	    &pb)) != 0) {
+		free(sb.v);
+		free(pb.v);
+		return store_lmdb_error(rc);
 	}
-	REQUIRE(report_build(&p, sb.v, sb.n, pb.v, pb.n, &r) == 0);
+	REQUIRE(report_build(&q->p, sb.v, sb.n, pb.v, pb.n, &r) == 0);
 	rows = calloc(r.n_rows + 1, sizeof(*rows));
 	rowp = calloc(r.n_rows + 1, sizeof(*rowp));
 	dec = calloc(r.n_declines + 1, sizeof(*dec));
@@ -766,22 +899,22 @@ query_report(struct server *s, MDB_txn *txn,
 		decp[i] = &dec[i];
 	}
 	out.month = q->month;
-	out.from = p.from;
-	out.until = p.until;
-	out.public_ = p.public;
-	out.k = p.k;
-	out.critical_pct = p.critical_pct;
+	out.from = q->p.from;
+	out.until = q->p.until;
+	out.public_ = q->p.public;
+	out.k = q->p.k;
+	out.critical_pct = q->p.critical_pct;
 	out.rows = rowp;
 	out.n_rows = r.n_rows;
 	out.declines = decp;
 	out.n_declines = r.n_declines;
 	out.suppressed_cells = r.suppressed_cells;
-	reply->body_case = SHELTERD__V1__REPLY__BODY_REPORT;
-	reply->report = &out;
-	pack(msg, reply);
-	log_info("report %s%s: %zu samples, %zu placement records, %zu rows",
-	    q->month, p.public ? " (public)" : "", sb.n, pb.n, r.n_rows);
-out:
+	reply.body_case = SHELTERD__V1__REPLY__BODY_REPORT;
+	reply.report = &out;
+	q->pack(q->msg, &reply);
+	q->n_samples = sb.n;
+	q->n_places = pb.n;
+	q->n_rows = r.n_rows;
 	report_free(&r);
 	free(rows);
 	free(rowp);
@@ -789,54 +922,30 @@ out:
 	free(decp);
 	free(sb.v);
 	free(pb.v);
-	return rc;
+	return 0;
 }
 
-enum { TREND_DAYS_MAX = 400, TREND_BUCKETS_MAX = 400 };
-
 static int
-query_trend(struct server *s, MDB_txn *txn, const Shelterd__V1__TrendQuery *q,
-    Shelterd__V1__Reply *reply, nng_msg *msg,
-    void (*pack)(nng_msg *, const Shelterd__V1__Reply *), char *err,
-    size_t errlen, int64_t now)
+answer_trend(struct query *q, MDB_txn *txn)
 {
+	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
 	Shelterd__V1__Trend out = SHELTERD__V1__TREND__INIT;
-	Shelterd__V1__TrendPoint *pts = NULL, **ptp = NULL;
-	struct rep_point *points = NULL;
+	Shelterd__V1__TrendPoint *pts, **ptp;
+	struct rep_point *points;
 	struct samples_buf sb = { 0 };
-	struct rep_params p = { 0 };
-	const char *rid = q->region_id ? q->region_id : "";
-	bool national = *rid == '\0' || strcmp(rid, "national") == 0 ||
-	    strcmp(rid, "NL") == 0;
-	int region = national ? -1 : registry_region(s->reg, rid);
-	size_t n;
-	int rc = 0;
+	size_t n = q->buckets;
+	int rc;
 
-	if (!national && region < 0)
-		REFUSE(BAD_REQUEST, "unknown region '%.31s' (see shelterctl "
-		    "regions)", rid);
-	if (cat_name((int)q->category) == NULL)
-		REFUSE(UNKNOWN_CATEGORY, "a trend needs a category");
-	if (q->days < 1 || q->days > TREND_DAYS_MAX)
-		REFUSE(BAD_REQUEST, "days must be 1 to %d", TREND_DAYS_MAX);
-	n = q->buckets ? q->buckets : q->days;
-	if (n > TREND_BUCKETS_MAX)
-		REFUSE(BAD_REQUEST, "at most %d buckets", TREND_BUCKETS_MAX);
-	p.until = now + 1; /* what happened this second counts */
-	p.from = p.until - (int64_t)q->days * 86400;
-	p.n_shelters = (uint32_t)s->reg->n_shelters;
-	p.n_groups = (uint16_t)s->reg->n_regions;
-	p.critical_pct = s->cfg->esc.region_critical_pct;
-	if ((rc = read_samples(s, txn, region, (int)q->category, p.from,
-	    p.until, &sb)) != 0) {
-		rc = store_lmdb_error(rc);
-		goto out;
+	if ((rc = read_samples(q->s, txn, q->region, q->category, q->p.from,
+	    q->p.until, &sb)) != 0) {
+		free(sb.v);
+		return store_lmdb_error(rc);
 	}
 	points = calloc(n, sizeof(*points));
 	pts = calloc(n, sizeof(*pts));
 	ptp = calloc(n, sizeof(*ptp));
 	REQUIRE(points && pts && ptp);
-	REQUIRE(report_trend(&p, (int)q->category, sb.v, sb.n, points, n) ==
+	REQUIRE(report_trend(&q->p, q->category, sb.v, sb.n, points, n) ==
 	    0);
 	for (size_t i = 0; i < n; i++) {
 		shelterd__v1__trend_point__init(&pts[i]);
@@ -848,37 +957,114 @@ query_trend(struct server *s, MDB_txn *txn, const Shelterd__V1__TrendQuery *q,
 		pts[i].capacity = points[i].capacity;
 		ptp[i] = &pts[i];
 	}
-	out.region_id = national ? (char *)"" : (char *)rid;
-	out.category = q->category;
-	out.from = p.from;
-	out.until = p.until;
-	out.bucket_secs = (p.until - p.from) / (int64_t)n;
+	out.region_id = q->region_id;
+	out.category = (Shelterd__V1__Category)q->category;
+	out.from = q->p.from;
+	out.until = q->p.until;
+	out.bucket_secs = (q->p.until - q->p.from) / (int64_t)n;
 	out.points = ptp;
 	out.n_points = n;
-	out.critical_pct = s->cfg->esc.region_critical_pct;
-	out.warning_pct = s->cfg->esc.region_warning_pct;
-	reply->body_case = SHELTERD__V1__REPLY__BODY_TREND;
-	reply->trend = &out;
-	pack(msg, reply);
-out:
+	out.critical_pct = q->p.critical_pct;
+	out.warning_pct = q->warning_pct;
+	reply.body_case = SHELTERD__V1__REPLY__BODY_TREND;
+	reply.trend = &out;
+	q->pack(q->msg, &reply);
+	q->n_samples = sb.n;
 	free(points);
 	free(pts);
 	free(ptp);
 	free(sb.v);
-	return rc;
+	return 0;
+}
+
+static int
+answer(struct query *q, MDB_txn *txn)
+{
+	return q->trend ? answer_trend(q, txn) : answer_report(q, txn);
+}
+
+/* libuv's thread pool: only reads (store, registry) and the query. */
+static void
+on_work(uv_work_t *w)
+{
+	struct query *q = w->data;
+	MDB_txn *txn;
+
+	if ((q->rc = store_begin(q->s->store, NULL, 0, &txn)) != 0)
+		return;
+	q->rc = answer(q, txn);
+	mdb_txn_abort(txn);
+}
+
+/* Back on the loop thread: send the answer. */
+static void
+on_done(uv_work_t *w, int status)
+{
+	struct query *q = w->data;
+	struct server *s = q->s;
+
+	if (status != 0 && q->rc == 0)
+		q->rc = STORE_EIO;
+	if (q->rc != 0) {
+		Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
+		char err[128];
+
+		snprintf(err, sizeof(err), "cannot read the store: %s",
+		    store_strerror(q->rc));
+		reply.code = CODE(INTERNAL);
+		reply.error = err;
+		q->pack(q->msg, &reply);
+		s->stats.refused[CODE(INTERNAL) & 15]++;
+		log_err("%s query failed: %s", q->trend ? "trend" : "report",
+		    err);
+	} else if (q->trend) {
+		log_debug("trend %s %s: %zu samples", q->region < 0 ?
+		    "national" : q->region_id, cat_name(q->category),
+		    q->n_samples);
+	} else {
+		log_info("report %s%s: %zu samples, %zu placement records, "
+		    "%zu rows", q->month, q->p.public ? " (public)" : "",
+		    q->n_samples, q->n_places, q->n_rows);
+	}
+	if (nng_sendmsg(s->api, q->msg, NNG_FLAG_NONBLOCK) != 0) {
+		s->stats.replies_dropped++;
+		log_warn("%s reply dropped", q->trend ? "trend" : "report");
+		nng_msg_free(q->msg);
+	}
+	free(q);
 }
 
 int
 history_query(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__Request *req, Shelterd__V1__Reply *reply,
-    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *),
-    char *err, size_t errlen)
+    const Shelterd__V1__Request *req, nng_msg **msg,
+    void (*pack)(nng_msg *, const Shelterd__V1__Reply *), char *err,
+    size_t errlen)
 {
 	int64_t now = (int64_t)time(NULL);
+	struct query *q = calloc(1, sizeof(*q));
+	int rc;
 
-	if (req->body_case == SHELTERD__V1__REQUEST__BODY_REPORT)
-		return query_report(s, txn, req->report, reply, msg, pack,
-		    err, errlen, now);
-	return query_trend(s, txn, req->trend, reply, msg, pack, err, errlen,
-	    now);
+	REQUIRE(q != NULL);
+	rc = req->body_case == SHELTERD__V1__REQUEST__BODY_REPORT ?
+	    check_report(s, req->report, q, err, errlen, now) :
+	    check_trend(s, req->trend, q, err, errlen, now);
+	if (rc != 0) {
+		free(q);
+		return rc;
+	}
+	q->s = s;
+	q->msg = *msg;
+	q->pack = pack;
+	q->p.n_shelters = (uint32_t)s->reg->n_shelters;
+	q->p.n_groups = (uint16_t)s->reg->n_regions;
+	q->p.critical_pct = s->cfg->esc.region_critical_pct;
+	q->work.data = q;
+	if (uv_queue_work(s->loop, &q->work, on_work, on_done) == 0) {
+		*msg = NULL; /* ours now: on_done sends it */
+		return 0;
+	}
+	/* No thread pool: answer here, in the batch's read txn. */
+	rc = answer(q, txn);
+	free(q);
+	return rc;
 }

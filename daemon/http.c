@@ -40,6 +40,8 @@ extern const char web_index_html[];
 extern const char web_dashboard_js[];
 extern const char web_dashboard_css[];
 
+#define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
+
 enum { ROUTES_MAX = 12, TOKEN_MAX = 256 };
 
 /* Histogram buckets (upper bounds); one more bucket counts +Inf. */
@@ -178,6 +180,13 @@ authorized(const struct http *h, nng_http_req *req)
 	return diff == 0;
 }
 
+static bool
+id_char(char c)
+{
+	return c == '-' || c == '_' || (c >= '0' && c <= '9') ||
+	    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
 /* The value of ?name=... in uri, if it is a plain id; false otherwise. */
 static bool
 query_id(const char *uri, const char *name, char *out, size_t len)
@@ -189,10 +198,7 @@ query_id(const char *uri, const char *name, char *out, size_t len)
 		q++;
 		if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
 			for (q += nlen + 1; q[n] != '\0' && q[n] != '&'; n++)
-				if (n + 1 >= len || !(q[n] == '-' ||
-				    q[n] == '_' || (q[n] >= '0' && q[n] <= '9') ||
-				    (q[n] >= 'A' && q[n] <= 'Z') ||
-				    (q[n] >= 'a' && q[n] <= 'z')))
+				if (n + 1 >= len || !id_char(q[n]))
 					return false;
 			memcpy(out, q, n);
 			out[n] = '\0';
@@ -314,7 +320,8 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	(void)uri;
 	cats = cJSON_AddArrayToObject(root, "categories");
 	for (int c = 0; c < CAT_COUNT; c++)
-		cJSON_AddItemToArray(cats, cJSON_CreateString(cat_name(c + 1)));
+		cJSON_AddItemToArray(cats,
+		    cJSON_CreateString(cat_name(c + 1)));
 	if (auth) {
 		/* Which shelters are stale: identities, so only with the
 		 * token. Their beds are in `unknown`, never in `free`. */
@@ -339,7 +346,8 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		const struct reg_region *rg = &reg->regions[r];
 		cJSON *o = cJSON_CreateObject();
 
-		if ((rc = store_get_region(h->store, txn, rg->id, &agg)) != 0) {
+		rc = store_get_region(h->store, txn, rg->id, &agg);
+		if (rc != 0) {
 			cJSON_Delete(o);
 			goto out;
 		}
@@ -438,7 +446,8 @@ json_alerts(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 			continue;
 		}
 		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "opened_seq", (double)a->opened_seq);
+		cJSON_AddNumberToObject(o, "opened_seq",
+		    (double)a->opened_seq);
 		cJSON_AddNumberToObject(o, "last_seq", (double)a->last_seq);
 		cJSON_AddNumberToObject(o, "opened_at", (double)a->opened_at);
 		cJSON_AddNumberToObject(o, "age_secs",
@@ -475,8 +484,7 @@ struct placement_list {
 static bool
 placement_open(const struct placement_state *p)
 {
-	return p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD ||
-	    p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_REQUESTED;
+	return p->state == PSTATE(HELD) || p->state == PSTATE(REQUESTED);
 }
 
 /* Open requests and those that ended in the last week, as `shelterctl
@@ -545,8 +553,7 @@ json_placements(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	for (size_t i = 0; auth && i < l.n; i++) {
 		const struct placement_state *p = &l.v[i];
 		const char *cat = cat_name(p->category);
-		bool accepted = p->state ==
-		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED;
+		bool accepted = p->state == PSTATE(ACCEPTED);
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "request_id", p->request_id);

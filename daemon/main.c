@@ -4,6 +4,8 @@
  * teardown runs in reverse.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +30,9 @@ usage(FILE *out)
 	    "\n"
 	    "With no options it runs with the embedded defaults: api on\n"
 	    "tcp://127.0.0.1:7450, events on tcp://127.0.0.1:7451, data in\n"
-	    "./var/shelterd, and the built-in demo registry (25 Dutch safety\n"
-	    "regions, 249 synthetic shelters).\n"
+	    "./var/shelterd, the built-in demo registry (25 Dutch safety\n"
+	    "regions, 249 synthetic shelters) and the dashboard on\n"
+	    "http://127.0.0.1:7452.\n"
 	    "\n"
 	    "  -c, --config FILE      read settings from an INI file (see\n"
 	    "                         shelterd.conf.example for every key)\n"
@@ -50,7 +53,13 @@ usage(FILE *out)
 	    "exit 0.\n"
 	    "SIGHUP: re-read the config file: thresholds, deadlines and "
 	    "re-escalation\ntime apply at once, without dropping "
-	    "connections.\n");
+	    "connections.\n"
+	    "\n"
+	    "Config file keys (INI), with their built-in defaults:\n");
+	config_print_keys(out);
+	fprintf(out, "\nLogs go to stderr with a syslog level prefix "
+	    "(journald reads it).\nThe dashboard, its token and /metrics: "
+	    "docs/dashboard.md.\n");
 }
 
 static char *
@@ -221,6 +230,34 @@ parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+static int watchdog_status;
+
+static void *
+watchdog(void *arg)
+{
+	(void)arg;
+	sleep(10);
+	/* Everything acknowledged is committed by now: only the teardown is
+	 * stuck, and the exit status must still be the run's. */
+	log_err("teardown did not finish in 10 s (nng_close can hang in nng "
+	    "1.5.2, nanomsg/nng#1543 and #1813); exiting anyway");
+	_exit(watchdog_status);
+	return NULL;
+}
+
+/* Bound the teardown: nng 1.5.2's nng_close() occasionally deadlocks
+ * (seen here under tools/crashtest.py SIGTERM load); a daemon that was
+ * told to stop must stop. */
+static void
+teardown_watchdog(int status)
+{
+	pthread_t t;
+
+	watchdog_status = status;
+	if (pthread_create(&t, NULL, watchdog, NULL) == 0)
+		pthread_detach(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -254,10 +291,13 @@ main(int argc, char **argv)
 	if (server_run(&server) == 0)
 		status = EXIT_SUCCESS;
 out_server:
+	teardown_watchdog(status);
 	server_deinit(&server);
 	store_close(&store);
+	log_debug("teardown: store closed");
 out_registry:
 	registry_free(&reg);
 out:
+	log_debug("teardown: exiting with %d", status);
 	return status;
 }

@@ -378,11 +378,13 @@ on_hup(uv_signal_t *h, int signum)
 	}
 	if (strcmp(next.api_url, s->cfg->api_url) != 0 ||
 	    strcmp(next.events_url, s->cfg->events_url) != 0 ||
+	    strcmp(next.http_url, s->cfg->http_url) != 0 ||
+	    strcmp(next.http_token, s->cfg->http_token) != 0 ||
 	    strcmp(next.data_dir, s->cfg->data_dir) != 0 ||
 	    strcmp(next.registry_dir, s->cfg->registry_dir) != 0 ||
 	    next.map_size_mb != s->cfg->map_size_mb)
-		log_warn("SIGHUP: sockets, data dir, registry and map size "
-		    "change only with a restart");
+		log_warn("SIGHUP: sockets, http, data dir, registry and map "
+		    "size change only with a restart");
 	s->cfg->esc = next.esc;
 	s->cfg->limits = next.limits;
 	s->cfg->deadline_secs = next.deadline_secs;
@@ -611,14 +613,18 @@ server_deinit(struct server *s)
 	/* First: its handlers read the store, which closes after us. */
 	http_deinit(s->http);
 	s->http = NULL;
+	log_debug("teardown: http done");
 	if (s->recv_aio != NULL) {
 		nng_aio_stop(s->recv_aio);
 		nng_aio_free(s->recv_aio);
 	}
+	log_debug("teardown: receive stopped");
 	/* Give nng a moment to flush the last replies before closing. */
 	nng_msleep(50);
 	nng_close(s->api);
+	log_debug("teardown: api closed");
 	nng_close(s->events);
+	log_debug("teardown: events closed");
 	for (size_t i = 0; i < s->q_len; i++)
 		nng_msg_free(s->queue[(s->q_head + i) % s->q_cap]);
 	events_drop_from(s, 0);

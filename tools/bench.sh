@@ -109,14 +109,18 @@ say "building $src in $build (release)"
 # werror off: an optimiser-only false positive at -O3 must not stop a
 # benchmark; warnings are held to zero by the normal builds and tests.
 opts=(--buildtype=release -Dwerror=false -Dtests=disabled)
-if [ -f "$build/build.ninja" ]; then
-	meson setup --reconfigure "$build" "$src" "${opts[@]}" >/dev/null
-else
-	meson setup "$build" "$src" "${opts[@]}" >/dev/null
-fi
+mkdir -p "$build"
+reconf=()
+[ -f "$build/build.ninja" ] && reconf=(--reconfigure)
 targets=(daemon/shelterd tools/loadgen tools/probe tools/shelterctl)
 [ "$postgres" -eq 1 ] && targets+=(tools/pgdriver)
-ninja -C "$build" "${targets[@]}" >/dev/null
+if ! { meson setup "${reconf[@]}" "$build" "$src" "${opts[@]}" &&
+	ninja -C "$build" "${targets[@]}"; } >"$build/bench-build.log" 2>&1
+then
+	tail -30 "$build/bench-build.log" >&2
+	echo "bench: the build failed (log: $build/bench-build.log)" >&2
+	exit 1
+fi
 B=$build
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/shelterd-bench.XXXXXX")
@@ -140,6 +144,13 @@ mkdir -p "$res"
 		"cache: $wc)"
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$res/machine.txt"
+# Two cores are shared by the daemon, loadgen and everything else: say so
+# when something else is busy, since every figure then drops.
+if awk -v n="$(nproc)" '{ exit !($1 > n / 4) }' /proc/loadavg; then
+	echo "bench: warning: load average $(cut -d' ' -f1 /proc/loadavg) on" \
+		"$(nproc) cores before the run: the numbers will be low and" \
+		"noisy" >&2
+fi
 if [ "$(findmnt -no FSTYPE -T "$work")" = tmpfs ]; then
 	echo "bench: $work is on tmpfs: fsync costs nothing there; set" \
 		"TMPDIR to a directory on a real disk" >&2
@@ -449,9 +460,10 @@ if e1 is not None and l1 is not None:
 print()
 if any(k.startswith("scale_") for k in R):
     print("Scale (batch mode, 3 s each)")
-    print("| shelters | updates/s | peak RSS MB | LMDB bytes/shelter "
-          "| restart to serving ms | exit status |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| shelters | updates/s | peak RSS MB | data.mdb bytes/shelter "
+          "| shelters table bytes/shelter | restart to serving ms "
+          "| exit status |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in (100, 10000, 100000):
         k = f"scale_{n}"
         if k not in R:
@@ -461,7 +473,9 @@ if any(k.startswith("scale_") for k in R):
         hwm = get(k, "daemon", "vmhwm_kb")
         print(f"| {n:,} | {num(get(k, 'updates_per_s'))} | "
               f"{num(hwm and hwm / 1024, '{:.1f}')} | "
-              f"{num(get(k, 'lmdb', 'bytes_per_shelter'))} | {rms} | "
+              f"{num(get(k, 'lmdb', 'bytes_per_shelter'))} | "
+              f"{num(get(k, 'lmdb', 'shelters_db_bytes_per_entry'))} | "
+              f"{rms} | "
               f"{R[k]['_rc'] if R[k] else '-'} |")
     print()
 print(open(os.path.join(res, "machine.txt")).read().splitlines()[-1])

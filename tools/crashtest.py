@@ -201,7 +201,7 @@ class Daemon:
             self.proc = subprocess.Popen(
                 [self.binary, "--data-dir", self.data, "--api", self.api,
                  "--events", self.events, "--registry", self.registry,
-                 "--http", "", "--log-level", "info"],
+                 "--http", "", "--log-level", os.environ.get("CRASHTEST_LOG_LEVEL", "info")],
                 stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT)
         self.starts += 1

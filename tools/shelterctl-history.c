@@ -26,7 +26,8 @@ static int
 number(const char *opt, const char *arg, long long max, long long *out)
 {
 	if ((*out = client_parse_num(arg, max)) < 1) {
-		fprintf(stderr, "shelterctl: %s must be 1 to %lld\n", opt, max);
+		fprintf(stderr, "shelterctl: %s must be 1 to %lld\n", opt,
+		    max);
 		return -1;
 	}
 	return 0;
@@ -52,8 +53,8 @@ hist_cli_option(struct hist_cli *h, int c, const char *arg)
 		return 0;
 	case HOPT_CATEGORY:
 		if ((h->category = cat_parse(arg)) < 0) {
-			fprintf(stderr, "shelterctl: --category must be women, "
-			    "men, minors, highsec or children\n");
+			fprintf(stderr, "shelterctl: --category must be "
+			    "women, men, minors, highsec or children\n");
 			return -1;
 		}
 		return 0;
@@ -308,7 +309,8 @@ report_json(const Shelterd__V1__Report *rep)
 		bool occ = r->occupancy_secs > 0 || hidden(r, CELL(OCCUPANCY));
 		bool ttp = r->ttp_median_secs >= 0 || hidden(r, CELL(TTP));
 
-		cJSON_AddStringToObject(o, "region", region_name(r->region_id));
+		cJSON_AddStringToObject(o, "region",
+		    region_name(r->region_id));
 		cJSON_AddStringToObject(o, "category",
 		    category_name((int)r->category));
 		if (occ) {
@@ -346,7 +348,8 @@ report_json(const Shelterd__V1__Report *rep)
 		const Shelterd__V1__ReportDecline *d = rep->declines[i];
 		cJSON *o = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(o, "region", region_name(d->region_id));
+		cJSON_AddStringToObject(o, "region",
+		    region_name(d->region_id));
 		cJSON_AddStringToObject(o, "category",
 		    category_name((int)d->category));
 		cJSON_AddStringToObject(o, "reason", d->reason);
@@ -418,7 +421,7 @@ report_table(const Shelterd__V1__Report *rep)
 		    "s", rep->k, rep->k - 1);
 }
 
-/* ---- trend --------------------------------------------------------------- */
+/* ---- trend ------------------------------------------------------------ */
 
 enum { CHART_WIDTH = 50 };
 
@@ -475,8 +478,8 @@ trend_chart(const Shelterd__V1__Trend *t)
 			bar[k] = k < avg ? '#' : k < peak ? '-' : ' ';
 		if (warn > 0 && warn <= CHART_WIDTH && bar[warn - 1] == ' ')
 			bar[warn - 1] = ':';
-		printf("%-12s |%s| avg %5.1f%% peak %5.1f%% min free %u of "
-		    "%u\n", label, bar, p->avg_occupancy_pct,
+		printf("%-12s |%s| avg %5.1f%% peak %5.1f%% min free %u, "
+		    "%u beds\n", label, bar, p->avg_occupancy_pct,
 		    p->peak_occupancy_pct, p->min_free, p->capacity);
 	}
 }

@@ -25,8 +25,10 @@ usage(FILE *out)
 	    "totals:\n"
 	    "                capacity, occupied, out of service, held for "
 	    "placements,\n"
-	    "                free, unknown (stale shelters), occupancy %%\n"
-	    "                and escalation level\n"
+	    "                free, unknown (stale shelters), expected "
+	    "free within\n"
+	    "                24 h and 72 h (-: no forecast), occupancy %%\n"
+	    "                and escalation level (and early-warning)\n"
 	    "  shelter ID    one shelter: registry entry and last report\n"
 	    "  regions       the regions, their neighbours and shelter "
 	    "counts\n"
@@ -233,8 +235,9 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 			snprintf(e24, sizeof(e24), "%u", b->expected_free_24h);
 			snprintf(e72, sizeof(e72), "%u", b->expected_free_72h);
 		}
-		printf("%-9s %8u %8u %5u %5s %5s\n", cat_name((int)b->category),
-		    b->capacity, b->occupied, b->out_of_service, e24, e72);
+		printf("%-9s %8u %8u %5u %5s %5s\n",
+		    cat_name((int)b->category), b->capacity, b->occupied,
+		    b->out_of_service, e24, e72);
 	}
 }
 

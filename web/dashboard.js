@@ -243,9 +243,11 @@ function renderMap() {
           text: `${t.occupancy_pct}%` }) : null),
       el('span', { class: 'name', text: r.name }),
       el('span', { class: 'counts', text: t.capacity ?
-        `${t.occupied}/${t.capacity} occ. · ${t.free} free` : 'no beds' }),
-      t.unknown > 0 ?
-        el('span', { class: 'unk', text: `${t.unknown} unknown` }) : null,
+        `${t.occupied}/${t.capacity} occ.` : 'no beds' }),
+      t.capacity ? el('span', { class: 'counts', text: `${t.free} free` }) :
+        null,
+      t.unknown > 0 ? el('span', { class: 'counts unk',
+        text: `${t.unknown} unknown` }) : null,
     ].filter(Boolean));
   });
 }

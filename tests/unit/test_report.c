@@ -524,7 +524,7 @@ public_report_keeps_frequent_reasons(void **state)
 }
 
 static void
-public_secondary_hides_the_nation_when_nothing_else_can(void **state)
+public_secondary_hides_the_nation_when_it_must(void **state)
 {
 	struct fx *f = *state;
 	const struct rep_row *r;
@@ -617,7 +617,7 @@ main(void)
 		fx_test(public_report_has_no_cell_below_k),
 		fx_test(public_report_suppresses_and_says_which),
 		fx_test(public_report_keeps_frequent_reasons),
-		fx_test(public_secondary_hides_the_nation_when_nothing_else_can),
+		fx_test(public_secondary_hides_the_nation_when_it_must),
 		fx_test(trend_in_daily_buckets),
 		fx_test(trend_without_history_is_empty),
 	};

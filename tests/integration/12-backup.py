@@ -78,7 +78,12 @@ def test_backup_under_load_holds_every_acked_update():
         d.start()
         bdir = os.path.join(d.tmp, "backups", "one")
         with Load(d, demo_shelters(24)) as load:
-            time.sleep(1.0)
+            # Under load, and with every shelter acked at least once.
+            deadline = time.monotonic() + 60
+            while (len(load.acked_before(time.monotonic())) < 24 and
+                   time.monotonic() < deadline and not load.errors):
+                time.sleep(0.05)
+            time.sleep(0.3)
             asked = time.monotonic()
             r = d.ctl("--json", "backup", bdir)
             check_eq(r.rc, 0, f"backup {r}")

@@ -1,0 +1,192 @@
+/*
+ * store.c — shelter-node's own LMDB: the outbox of accepted reports, the
+ * last accepted report per shelter, the region's copy of the national
+ * event log, and two counters. Only the loop thread writes.
+ *
+ * | db       | key                        | value                        |
+ * |----------|----------------------------|------------------------------|
+ * | outbox   | forward seq (8 bytes, BE)  | accepted_at (8, BE) + packed |
+ * |          |                            | OccupancyUpdate              |
+ * | shelters | shelter id                 | struct shelter_state         |
+ * | events   | national event_seq (BE)    | topic NUL packed Event       |
+ * | meta     | next_fwd, up_seq           | uint64                       |
+ *
+ * Big-endian keys sort numerically, so a cursor walks the outbox oldest
+ * first and the events in national order.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "nstore.h"
+
+void
+nstore_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+uint64_t
+nstore_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* mkdir -p */
+static int
+make_dirs(const char *dir)
+{
+	char path[1024];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return -1;
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int
+nstore_open(struct nstore *st, const char *dir, uint64_t map_bytes,
+    bool readonly)
+{
+	MDB_txn *txn;
+	unsigned flags = readonly ? MDB_RDONLY : 0;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if (!readonly && make_dirs(dir) != 0) {
+		log_err("cannot create data dir %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, map_bytes)) != 0 ||
+	    (rc = mdb_env_open(st->env, dir, flags, 0600)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_begin(st->env, NULL, flags, &txn)) != 0)
+		goto fail;
+	flags = readonly ? 0 : MDB_CREATE;
+	if ((rc = mdb_dbi_open(txn, "outbox", flags, &st->outbox)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "shelters", flags, &st->shelters)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "events", flags, &st->events)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", flags, &st->meta)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	return 0;
+fail:
+	log_err("cannot open the node store in %s: %s", dir,
+	    mdb_strerror(rc));
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	st->env = NULL;
+	return -1;
+}
+
+void
+nstore_close(struct nstore *st)
+{
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	st->env = NULL;
+}
+
+int
+nstore_get_u64(struct nstore *st, MDB_txn *txn, const char *key,
+    uint64_t *out)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(txn, st->meta, &k, &v);
+
+	*out = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != 8)
+		return MDB_CORRUPTED;
+	*out = nstore_get_be64(v.mv_data);
+	return 0;
+}
+
+int
+nstore_put_u64(struct nstore *st, MDB_txn *txn, const char *key,
+    uint64_t val)
+{
+	uint8_t buf[8];
+	MDB_val k = { strlen(key), (void *)key }, v = { 8, buf };
+
+	nstore_be64(buf, val);
+	return mdb_put(txn, st->meta, &k, &v, 0);
+}
+
+int
+nstore_get_shelter(struct nstore *st, MDB_txn *txn, const char *id,
+    struct shelter_state *out)
+{
+	MDB_val k = { strlen(id), (void *)id }, v;
+	int rc = mdb_get(txn, st->shelters, &k, &v);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != sizeof(*out))
+		return MDB_CORRUPTED;
+	memcpy(out, v.mv_data, sizeof(*out));
+	return 0;
+}
+
+int
+nstore_put_shelter(struct nstore *st, MDB_txn *txn, const char *id,
+    const struct shelter_state *s)
+{
+	MDB_val k = { strlen(id), (void *)id }, v = { sizeof(*s), (void *)s };
+
+	return mdb_put(txn, st->shelters, &k, &v, 0);
+}
+
+int
+nstore_backlog(struct nstore *st, MDB_txn *txn, size_t *count,
+    int64_t *oldest)
+{
+	MDB_stat ms;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*count = 0;
+	*oldest = 0;
+	if ((rc = mdb_stat(txn, st->outbox, &ms)) != 0)
+		return rc;
+	*count = ms.ms_entries;
+	if (*count == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, st->outbox, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (rc == 0 && v.mv_size >= 8)
+		*oldest = (int64_t)nstore_get_be64(v.mv_data);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}

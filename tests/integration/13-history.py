@@ -1,0 +1,573 @@
+"""History, monthly reports, retention and the outflow early warning, on the
+real daemon (docs/history.md).
+
+Samples are stamped with the daemon's clock, so the report's occupancy
+figures here are checked where a real-time scenario makes them exact (a
+region that changes once, a peak, a critical day); core/report.c is checked
+number by number against a fixture month in tests/unit/test_report.c.
+
+Retention is checked on the store itself with mdb_dump (lmdb-utils, a tool
+that shares no code with shelterd), while other reports keep coming in.
+"""
+import csv
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import threading
+import time
+
+from harness import (Daemon, Failure, TEST_REGISTRY, check, check_eq, main)
+
+REGIONS = """code,name,province,seat,lat,lon,neighbours
+R1,Region One,P,S1,52.0,5.0,R2
+R2,Region Two,P,S2,52.1,5.1,R1 R3
+R3,Region Three,P,S3,52.2,5.2,R2
+R4,Region Four,P,S4,52.3,5.3,
+"""
+SHELTERS = """id,name,region,security_level,beds
+A1,Shelter A1,R1,1,women:4
+B1,Shelter B1,R2,1,women:4
+B2,Shelter B2,R2,0,women:6
+C1,Shelter C1,R3,3,women:10
+D1,Shelter D1,R4,2,women:10
+M1,Shelter M1,R3,1,minors:1
+"""
+CASE_REFS = ["R1-2026-0101", "R1-2026-0102", "R1-2026-0103",
+             "R1-2026-0104", "R1-2026-0105"]
+
+
+def daemon(config=""):
+    d = Daemon(config="[daemon]\ntick_ms = 100\n" + config)
+    reg = os.path.join(d.tmp, "registry")
+    os.makedirs(reg)
+    with open(os.path.join(reg, "regions.csv"), "w") as f:
+        f.write(REGIONS)
+    with open(os.path.join(reg, "shelters.csv"), "w") as f:
+        f.write(SHELTERS)
+    d.registry = reg
+    return d.start()
+
+
+def report(d, sid, beds, *more):
+    r = d.report("-s", sid, "-b", beds, *more)
+    check_eq(r.rc, 0, f"report {sid} {beds} {r}")
+
+
+def place(d, *args):
+    return d.run("REGION_PLACE", *args)
+
+
+def month():
+    return time.strftime("%Y-%m", time.gmtime())
+
+
+def run(fn):
+    def test():
+        d = None
+        try:
+            d = fn()
+        finally:
+            if d is not None:
+                d.cleanup()
+    test.__name__ = fn.__name__
+    return test
+
+
+# ---- the store, read with mdb_dump ----------------------------------------
+
+def dump(d, db):
+    """[(key, value)] of one LMDB database of the daemon, read live."""
+    tool = shutil.which("mdb_dump")
+    if tool is None:
+        raise Failure("mdb_dump not found: install lmdb-utils (tools/deps)")
+    p = subprocess.run([tool, "-s", db, d.data], capture_output=True,
+                       text=True, timeout=20)
+    check_eq(p.returncode, 0, f"mdb_dump -s {db}: {p.stderr}")
+    lines = p.stdout.splitlines()
+    i = lines.index("HEADER=END") + 1
+    pairs = []
+    while lines[i] != "DATA=END":
+        pairs.append((bytes.fromhex(lines[i].strip()),
+                      bytes.fromhex(lines[i + 1].strip())))
+        i += 2
+    return pairs
+
+
+def samples(d):
+    """Samples as (shelter, category, time, n, checkpoint): a checkpoint
+    ("" and category 0 for its marker) repeats the states of the day."""
+    out = []
+    for k, v in dump(d, "samples"):
+        check_eq((len(k), len(v)), (12, 68), "sample key and value size")
+        out.append((v[:32].rstrip(b"\0").decode(), v[60],
+                    int.from_bytes(k[:8], "big"),
+                    int.from_bytes(k[8:12], "big"), v[65]))
+    return out
+
+
+def changes(samples_):
+    return [x for x in samples_ if not x[4]]
+
+
+def place_log(d):
+    """Placement records as (time, request_id, step, case_ref)."""
+    out = []
+    for k, v in dump(d, "place_log"):
+        out.append((int.from_bytes(k[:8], "big"),
+                    k[8:56].rstrip(b"\0").decode(), k[56],
+                    v[48:96].rstrip(b"\0").decode()))
+    return out
+
+
+def placements_db(d):
+    """The live placements db: request_id -> case_ref."""
+    return {k.decode(): v[48:96].rstrip(b"\0").decode()
+            for k, v in dump(d, "placements")}
+
+
+def wait_until(t):
+    delay = t - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+class Ingest:
+    """Reports in the background, each one a change, until stopped."""
+
+    def __init__(self, d, shelters):
+        self.d = d
+        self.shelters = shelters
+        self.acked = {s: 0 for s, _ in shelters}
+        self.stopping = threading.Event()
+        self.failed = []
+        self.thread = threading.Thread(target=self.loop)
+        self.thread.start()
+
+    def loop(self):
+        i = 0
+        while not self.stopping.is_set():
+            for sid, cap in self.shelters:
+                r = self.d.report("-s", sid, "-b",
+                                  f"women={cap}/{1 + i % 2}")
+                if r.rc == 0:
+                    self.acked[sid] += 1
+                else:
+                    self.failed.append(r)
+            i += 1
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        check_eq(self.failed, [], "every background report stored")
+        return self.acked
+
+
+# ---- reports ---------------------------------------------------------------
+
+def scenario(d):
+    """A few placements from R1 and a full R2; see the checks."""
+    for sid, beds in (("A1", "women=4/0"), ("B1", "women=4/0"),
+                      ("B2", "women=6/0"), ("C1", "women=10/0"),
+                      ("D1", "women=10/5"), ("M1", "minors=1/0")):
+        report(d, sid, beds)
+    common = ["-c", "women", "-r", "R1", "-x", "R4", "--no-wait", "--json"]
+    # 1: held in R2 (B2, most free beds), accepted: elsewhere.
+    r = place(d, "request", "-C", CASE_REFS[0], "-i", "q1", *common)
+    check_eq((r.rc, r.json()["held_region"]), (0, "R2"), f"q1 {r}")
+    check_eq(d.report("accept", "q1", "--shelter", "B2").rc, 0, "accept")
+    # 2: declined twice for want of room, then accepted elsewhere.
+    check_eq(place(d, "request", "-C", CASE_REFS[1], "-i", "q2",
+                   *common).rc, 0, "q2")
+    check_eq(d.report("decline", "q2", "--shelter", "B2", "--reason",
+                      "No room").rc, 0, "decline B2")
+    held = json.loads(place(d, "status", "q2", "--json").out)
+    check_eq(held["held_region"], "R2", f"q2 moved to B1 {held}")
+    check_eq(d.report("decline", "q2", "--shelter", "B1", "--reason",
+                      "  no ROOM ").rc, 0, "decline B1")
+    holds = d.report("holds", "--shelter", "C1", "--json")
+    check("q2" in holds.out, f"q2 held in C1: {holds}")
+    check_eq(d.report("accept", "q2", "--shelter", "C1").rc, 0, "accept")
+    # 3: in its own region (A1 is R1's only shelter).
+    r = place(d, "request", "-C", CASE_REFS[2], "-i", "q3", "-o", "-x",
+              "R2", "-x", "R3", *common)
+    check_eq((r.rc, r.json()["held_region"]), (0, "R1"), f"q3 {r}")
+    check_eq(d.report("accept", "q3", "--shelter", "A1").rc, 0, "accept")
+    # 4: cancelled while held.
+    check_eq(place(d, "request", "-C", CASE_REFS[3], "-i", "q4",
+                   *common).rc, 0, "q4")
+    check_eq(place(d, "cancel", "q4").rc, 0, "cancel q4")
+    # 5: security 3 outside R3: nobody.
+    r = place(d, "request", "-C", CASE_REFS[4], "-i", "q5", "-s", "3",
+              "-x", "R3", *common)
+    check_eq(r.json()["state"], "UNPLACED", f"q5 {r}")
+    # R2 full for a moment, then B2 empties.
+    report(d, "B1", "women=4/4")
+    report(d, "B2", "women=6/6")
+    check_eq(d.region("R2", "women")["level"], "critical", "R2 full")
+    report(d, "B2", "women=6/0")
+
+
+def rows_by_key(rep):
+    return {(r["region"], r["category"]): r for r in rep["rows"]}
+
+
+def no_case_refs(text, what):
+    for ref in CASE_REFS:
+        check(ref not in text, f"{what} lists a case_ref: {ref}")
+    for rid in ("q1", "q2", "q3", "q4", "q5"):
+        check(f'"{rid}"' not in text and f" {rid} " not in text,
+              f"{what} lists a request id: {rid}")
+
+
+@run
+def test_report_of_a_month_driven_in_real_time():
+    d = daemon()
+    scenario(d)
+    r = d.ctl("--json", "report", "--month", month())
+    check_eq(r.rc, 0, f"report {r}")
+    no_case_refs(r.out, "the JSON report")
+    rep = r.json()
+    check_eq((rep["month"], rep["public"], rep["critical_pct"]),
+             (month(), False, 100), "header")
+    rows = rows_by_key(rep)
+    r1 = rows[("R1", "women")]
+    check_eq({k: r1[k] for k in ("requested", "placed_in_region",
+                                 "placed_supra", "unplaced", "cancelled",
+                                 "declines")},
+             {"requested": 5, "placed_in_region": 1, "placed_supra": 2,
+              "unplaced": 1, "cancelled": 1, "declines": 2}, "R1 women")
+    check(0 <= r1["ttp_median_secs"] <= r1["ttp_p90_secs"] < 60,
+          f"time to placement: {r1}")
+    # A1: 4 beds, one held then occupied: 0 % then 25 %.
+    check_eq(r1["peak_occupancy_pct"], 25.0, "R1 peak")
+    check(0 <= r1["avg_occupancy_pct"] <= 25.0, f"R1 average {r1}")
+    # R2 was full: a critical day; R4 never changed: exactly 50 %.
+    r2 = rows[("R2", "women")]
+    check_eq((r2["peak_occupancy_pct"], r2["days_critical"]), (100.0, 1),
+             "R2 peak and critical day")
+    check(0 < r2["avg_occupancy_pct"] < 100, f"R2 average {r2}")
+    r4 = rows[("R4", "women")]
+    check_eq((r4["avg_occupancy_pct"], r4["peak_occupancy_pct"],
+              r4["days_critical"], r4["requested"]), (50.0, 50.0, 0, 0),
+             "R4")
+    check_eq(rows[("national", "women")]["requested"], 5, "national")
+    check_eq(rows[("R3", "minors")]["avg_occupancy_pct"], 0.0, "minors")
+    check_eq([(x["region"], x["reason"], x["count"])
+              for x in rep["declines"]],
+             [("R1", "no room", 2), ("national", "no room", 2)],
+             "declines by reason, normalised")
+
+    # The same numbers as CSV, and as a table.
+    r = d.ctl("report", "--month", month(), "--csv")
+    check_eq(r.rc, 0, f"csv {r}")
+    no_case_refs(r.out, "the CSV report")
+    table, reasons = r.out.split("\n\n")
+    parsed = list(csv.DictReader(io.StringIO(table)))
+    check_eq(len(parsed), len(rep["rows"]), "one CSV line per row")
+    line = [x for x in parsed if (x["region"], x["category"]) ==
+            ("R1", "women")][0]
+    check_eq((line["requested"], line["placed_supra"], line["declines"]),
+             ("5", "2", "2"), "CSV R1")
+    check('R1,women,"no room",2' in reasons, reasons)
+    r = d.ctl("report", "--month", month())
+    check_eq(r.rc, 0, f"table {r}")
+    no_case_refs(r.out, "the table")
+    check(any(l.startswith("R4 ") and " 50.0 " in l
+              for l in r.out.splitlines()), r.out)
+
+    # Refusals.
+    r = d.ctl("report", "--month", "2026-13")
+    check_eq(r.rc, 1, f"bad month {r}")
+    check("YYYY-MM" in r.err, r.err)
+    check_eq(d.ctl("report").rc, 2, "report needs --month")
+    check_eq(d.ctl("report", "--month", "2099-01").rc, 1, "future month")
+    d.stop()
+    return d
+
+
+@run
+def test_public_report_has_no_small_cell():
+    d = daemon("[history]\nk_anonymity = 5\n")
+    scenario(d)
+    r = d.ctl("--json", "report", "--month", month(), "--public")
+    check_eq(r.rc, 0, f"public {r}")
+    no_case_refs(r.out, "the public report")
+    rep = r.json()
+    check_eq((rep["public"], rep["k"]), (True, 5), "public, k")
+    counts = ("requested", "placed_in_region", "placed_supra", "unplaced",
+              "cancelled", "declines")
+    for row in rep["rows"]:
+        for c in counts:
+            v = row[c]
+            check(v is None or v == 0 or v >= 5,
+                  f"cell {c} = {v} below k: {row}")
+        for c in row["suppressed"]:
+            if c in counts:
+                check_eq(row[c], None, f"suppressed {c} is not sent")
+    for x in rep["declines"]:
+        check(x["count"] is None or x["count"] >= 5, f"decline {x}")
+        check_eq(x["region"], "national", "public reasons: national only")
+    check(rep["suppressed_cells"] > 0, "something was suppressed")
+    r1 = rows_by_key(rep)[("R1", "women")]
+    check_eq(r1["requested"], 5, "5 requests: shown")
+    check("placed_supra" in r1["suppressed"], f"2 supra: hidden {r1}")
+    # R4 has 10 beds but only 5 taken: occupancy is shown.
+    check_eq(rows_by_key(rep)[("R4", "women")]["avg_occupancy_pct"], 50.0,
+             "R4 shown")
+    # M1's 1 minors bed would tell of a person.
+    check("occupancy" in rows_by_key(rep)[("R3", "minors")]["suppressed"],
+          "1 bed: hidden")
+    r = d.ctl("report", "--month", month(), "--public")
+    check_eq(r.rc, 0, f"public table {r}")
+    check("suppressed (shown as <5)" in r.out, r.out)
+    no_case_refs(r.out, "the public table")
+    regions = ("R1", "R2", "R3", "R4", "national")
+    for line in r.out.splitlines():
+        words = line.split()
+        if len(words) < 11 or words[0] not in regions:
+            continue
+        # REQ IN SUPRA UNPL CANC DECL (CRIT counts days, not people).
+        for word in words[5:11]:
+            check(word not in ("1", "2", "3", "4"),
+                  f"a small count in the public table: {line!r}")
+    r = d.ctl("report", "--month", month(), "--public", "--k", "2",
+              "--csv")
+    check_eq(r.rc, 0, f"k 2 {r}")
+    check(",<2," in r.out or ",<2\n" in r.out, r.out)
+    d.stop()
+    return d
+
+
+@run
+def test_trend_chart():
+    d = daemon()
+    scenario(d)
+    r = d.ctl("--json", "trend", "--region", "R2", "--category", "women",
+              "--days", "1", "--buckets", "24")
+    check_eq(r.rc, 0, f"trend {r}")
+    t = r.json()
+    check_eq((t["region"], t["category"], t["bucket_secs"],
+              len(t["points"])), ("R2", "women", 3600, 24), "shape")
+    last = t["points"][-1]
+    check_eq((last["peak_occupancy_pct"], last["min_free"],
+              last["capacity"]), (100.0, 0, 10), f"last hour {last}")
+    check(all(p["data_secs"] == 0 for p in t["points"][:-2]),
+          "no history before the test")
+    r = d.ctl("trend", "--region", "national", "--category", "women",
+              "--days", "2")
+    check_eq(r.rc, 0, f"national trend {r}")
+    lines = r.out.splitlines()
+    check_eq(len(lines), 2 + 2, f"two days, two lines: {r.out}")
+    check("#" in lines[-1] and "no history" in lines[-2], r.out)
+    r = d.ctl("trend", "--region", "R9", "--category", "women", "--days",
+              "1")
+    check_eq(r.rc, 1, f"unknown region {r}")
+    check_eq(d.ctl("trend", "--region", "R1", "--days", "1").rc, 2,
+             "trend needs a category")
+    d.stop()
+    return d
+
+
+# ---- retention -------------------------------------------------------------
+
+@run
+def test_sample_retention_under_concurrent_ingest():
+    retention = 3
+    d = daemon(f"[history]\nsample_retention_secs = {retention}\n"
+               "purge_interval_secs = 1\npurge_batch = 2\n")
+    # Old history: A1 three times, B1 twice, M1 once.
+    for sid, beds in (("A1", "women=4/0"), ("A1", "women=4/1"),
+                      ("A1", "women=4/3"), ("B1", "women=4/0"),
+                      ("B1", "women=4/4"), ("M1", "minors=1/1")):
+        report(d, sid, beds)
+    old = samples(d)
+    check_eq(len(changes(old)), 6, f"one sample per change: {old}")
+    check(any(x[1] == 0 for x in old), "a checkpoint at start")
+    max_old = max(x[2] for x in old)
+    # Young history, from well after the old, while the purge runs:
+    # A1 (which has old samples too), C1 and D1.
+    wait_until(max_old + 4)
+    ingest = Ingest(d, [("A1", 4), ("C1", 10), ("D1", 10)])
+    # The old are past their period once the daemon's clock reaches
+    # max_old + retention + 1; a purge runs every second.
+    wait_until(max_old + retention + 2.3)
+    acked = ingest.stop()
+    left = samples(d)
+    check(time.time() < max_old + 4 + retention + 1,
+          "checked before the young ones were due (machine too slow?)")
+    check_eq([s for s in left if s in old], [], "every old sample purged")
+    check(all(x[2] >= max_old + 4 for x in left),
+          f"nothing else is left: {left}")
+    per_shelter = {sid: sum(1 for s in changes(left) if s[0] == sid)
+                   for sid in acked}
+    check_eq(per_shelter, acked,
+             "every young sample kept: one per acknowledged report")
+    check("expired entries deleted" in d.read_log(), "purge logged")
+    check("(more next tick)" in d.read_log(), "small batches")
+    d.stop()
+    return d
+
+
+@run
+def test_placement_retention_and_case_ref_blanking():
+    d = daemon("[history]\nplacement_retention_secs = 8\n"
+               "case_ref_retention_secs = 3\npurge_interval_secs = 1\n")
+    for sid, beds in (("A1", "women=4/0"), ("B1", "women=4/0"),
+                      ("B2", "women=6/0"), ("C1", "women=10/0")):
+        report(d, sid, beds)
+    ingest = Ingest(d, [("C1", 10)])
+    common = ["-c", "women", "-r", "R1", "--no-wait"]
+    check_eq(place(d, "request", "-C", "R1-2026-0201", "-i", "qa",
+                   *common).rc, 0, "qa")
+    check_eq(d.report("accept", "qa", "--shelter", "B2").rc, 0, "accept")
+    check_eq(place(d, "request", "-C", "R1-2026-0202", "-i", "qb",
+                   *common).rc, 0, "qb")
+    check_eq(place(d, "cancel", "qb").rc, 0, "cancel qb")
+    log = place_log(d)
+    check_eq(sorted((rid, step) for _, rid, step, _ in log),
+             [("qa", 1), ("qa", 3), ("qb", 1), ("qb", 5)],
+             "requested, accepted, requested, cancelled")
+    check(all(ref for _, _, _, ref in log), "case_refs kept at first")
+    max_ab = max(t for t, _, _, _ in log)
+    # A later request, still young when the first two are blanked.
+    wait_until(max_ab + 3)
+    check_eq(place(d, "request", "-C", "R1-2026-0203", "-i", "qc",
+                   *common).rc, 0, "qc")
+    check_eq(d.report("accept", "qc", "--shelter", "B2").rc, 0, "accept")
+    t_c = min(t for t, rid, _, _ in place_log(d) if rid == "qc")
+
+    wait_until(max_ab + 3 + 2.2)
+    log, live = place_log(d), placements_db(d)
+    check(time.time() < t_c + 3 + 1, "checked in time (machine too slow?)")
+    check_eq(sorted((rid, bool(ref)) for _, rid, _, ref in log),
+             [("qa", False), ("qa", False), ("qb", False), ("qb", False),
+              ("qc", True), ("qc", True)], "old case_refs blanked")
+    check_eq(live, {"qa": "", "qb": "", "qc": "R1-2026-0203"},
+             "and in the placements db")
+    st = json.loads(place(d, "status", "qa", "--json").out)
+    check_eq((st["state"], st.get("case_ref", "")), ("ACCEPTED", ""),
+             "the request itself is still there")
+
+    wait_until(max_ab + 8 + 2.2)
+    log, live = place_log(d), placements_db(d)
+    check(time.time() < t_c + 8 + 1, "checked in time (machine too slow?)")
+    check_eq(sorted((rid, bool(ref)) for _, rid, _, ref in log),
+             [("qc", False), ("qc", False)], "old records deleted")
+    check_eq(live, {"qc": ""}, "finished requests deleted, qc blanked")
+    check_eq(place(d, "status", "qa").rc, 1, "qa is gone")
+    ingest.stop()
+    check("R1-2026-020" not in d.read_log(), "case_refs never logged")
+    d.stop()
+    return d
+
+
+# ---- early warning ----------------------------------------------------------
+
+@run
+def test_early_warning_before_the_region_is_full():
+    d = Daemon(registry=TEST_REGISTRY).start()
+    # R1 women: S1 and S2, 10 beds each. 16 taken, 1 expected to free
+    # within 24 h: (20 - 4 - 1) / 20 = 75 %, under the early 80 %.
+    report(d, "S1", "women=10/8", "--expect", "women=1/2")
+    report(d, "S2", "women=10/8", "-b", "minors=4/0")
+    t = d.region("R1", "women")
+    check_eq((t["expected_free_24h"], t["expected_free_72h"],
+              t["forecasting"], t["early_warning"]), (1, 2, 1, "ok"),
+             "forecast shown")
+    # Nothing expected any more: 80 % with 4 beds still free.
+    report(d, "S1", "women=10/8", "--expect", "women=0")
+    t = d.region("R1", "women")
+    check_eq((t["early_warning"], t["level"], t["free"]),
+             ("warning", "ok", 4), "early warning, region not full")
+    alerts = d.ctl("--json", "alerts").json()
+    check_eq([(a["kind"], a["region"], a["level"]) for a in alerts],
+             [("early_warning", "R1", "warning")], "an open alert")
+    # A restart keeps the level: no second warning, nothing "rebuilt".
+    d.stop()
+    d.start()
+    check_eq(d.region("R1", "women")["early_warning"], "warning",
+             "after a restart")
+    check("rebuilt" not in d.read_log(), "aggregates matched")
+    report(d, "S2", "women=10/10", "-b", "minors=4/0")   # 90 %: warning
+    report(d, "S1", "women=10/9", "--expect", "women=5/5")  # 70 %
+    w = d.watch("--since", "0")
+    events = [e for e in w.stop(settle=1.0) if e["category"] == "women"
+              and e["scope"] == "region"]
+    check_eq([(e["kind"], e["level"]) for e in events],
+             [("early_warning", "warning"), ("occupancy", "warning"),
+              ("early_warning", "cleared")], "early, then the warning")
+    first = events[0]
+    check_eq((first["free"], first["expected_free_24h"],
+              first["capacity"]), (4, 0, 20), "the event says why")
+    sh = d.ctl("--json", "shelter", "S1").json()
+    check_eq(sh["beds"]["women"], {"capacity": 10, "occupied": 9,
+                                   "out_of_service": 0,
+                                   "expected_free_24h": 5,
+                                   "expected_free_72h": 5}, "S1 beds")
+    r = d.report("-s", "S1", "-b", "women=10/9", "--expect", "women=3/2")
+    check_eq(r.rc, 1, f"72 h includes 24 h {r}")
+    r = d.report("-s", "S1", "-b", "women=10/9", "--expect", "women=10")
+    check_eq(r.rc, 1, f"more than occupied {r}")
+    check_eq(d.report("-s", "S1", "-b", "women=10/9", "--expect",
+                      "men=1").rc, 2, "a category without --beds")
+    d.stop()
+    return d
+
+
+# ---- schema 2 stores are migrated -------------------------------------------
+
+def mdb_load(path, db, pairs):
+    tool = shutil.which("mdb_load")
+    if tool is None:
+        raise Failure("mdb_load not found: install lmdb-utils (tools/deps)")
+    text = "VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n"
+    for k, v in pairs:
+        text += f" {k.hex()}\n {v.hex()}\n"
+    text += "DATA=END\n"
+    p = subprocess.run([tool, "-s", db, path], input=text, text=True,
+                       capture_output=True, timeout=20)
+    check_eq(p.returncode, 0, f"mdb_load {db}: {p.stderr}")
+
+
+@run
+def test_schema_2_store_is_migrated():
+    d = Daemon(registry=TEST_REGISTRY)
+    os.makedirs(d.data)
+    now = int(time.time()) - 10
+    # struct shelter_state of schema 2: 112 bytes.
+    beds = struct.pack("<4I", 10, 7, 0, 0) + bytes(16 * 4)
+    s1 = struct.pack("<QqqBB5BB", 5, now, now, 1, 1, 0, 0, 0, 0, 0, 0)
+    check_eq(len(s1 + beds), 112, "schema 2 shelter_state")
+    mdb_load(d.data, "shelters", [(b"S1", s1 + beds)])
+    mdb_load(d.data, "regions", [(b"R1", bytes(148))])
+    mdb_load(d.data, "meta", [(b"schema", struct.pack("<I", 2)),
+                              (b"national", bytes(148)),
+                              (b"next_event_seq", struct.pack("<Q", 1))])
+    d.start()
+    check("migrated from schema 2 to 3" in d.read_log(), d.read_log())
+    t = d.region("R1", "women")
+    check_eq((t["capacity"], t["occupied"], t["free"], t["forecasting"]),
+             (10, 7, 3, 0), "S1's beds survive, without a forecast")
+    sh = d.ctl("--json", "shelter", "S1").json()
+    check_eq(sh["last_seq"], 5, "seq kept")
+    report(d, "S1", "women=10/8", "--seq", "6", "--expect", "women=1")
+    d.stop()
+    d.start()
+    check_eq(d.read_log().count("migrated from schema 2"), 1,
+             "migrated once")
+    check_eq(d.region("R1", "women")["expected_free_24h"], 1, "kept")
+    d.stop()
+    return d
+
+
+if __name__ == "__main__":
+    main([test_report_of_a_month_driven_in_real_time,
+          test_public_report_has_no_small_cell,
+          test_trend_chart,
+          test_sample_retention_under_concurrent_ingest,
+          test_placement_retention_and_case_ref_blanking,
+          test_early_warning_before_the_region_is_full,
+          test_schema_2_store_is_migrated])
