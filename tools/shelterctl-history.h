@@ -20,6 +20,7 @@ enum {
 	HOPT_CATEGORY,
 	HOPT_DAYS,
 	HOPT_BUCKETS,
+	HOPT_SVG,
 };
 
 #define HIST_LONG_OPTIONS                                               \
@@ -30,7 +31,8 @@ enum {
 	{ "region", required_argument, NULL, HOPT_REGION },             \
 	{ "category", required_argument, NULL, HOPT_CATEGORY },         \
 	{ "days", required_argument, NULL, HOPT_DAYS },                 \
-	{ "buckets", required_argument, NULL, HOPT_BUCKETS }
+	{ "buckets", required_argument, NULL, HOPT_BUCKETS },           \
+	{ "svg", required_argument, NULL, HOPT_SVG }
 
 struct hist_cli {
 	const char *month;
@@ -38,6 +40,7 @@ struct hist_cli {
 	int category;
 	bool csv, public_;
 	long long k, days, buckets;
+	const char *svg;        /* trend: also write an SVG plot here */
 	/* The request, kept here until it is sent. */
 	Shelterd__V1__ReportQuery report;
 	Shelterd__V1__TrendQuery trend;
@@ -69,10 +72,12 @@ int hist_cli_print(const struct hist_cli *h, const Shelterd__V1__Reply *r,
 	"                count from 1 to k-1 (default [history] "        \
 	"k_anonymity, 5)\n"                                             \
 	"                and what would reveal one, and says so\n"       \
-	"  trend --region R --category C --days N [--buckets N]\n"      \
+	"  trend --region R --category C --days N [--buckets N] "       \
+	"[--svg FILE]\n"                                                 \
 	"                occupancy over the last N days as a text "      \
 	"chart (R may be\n"                                             \
 	"                'national'); one line per day unless "          \
-	"--buckets\n"
+	"--buckets;\n"                                                  \
+	"                --svg FILE also writes it as an SVG plot\n"
 
 #endif

@@ -362,6 +362,15 @@ def test_trend_chart():
     lines = r.out.splitlines()
     check_eq(len(lines), 2 + 2, f"two days, two lines: {r.out}")
     check("#" in lines[-1] and "no history" in lines[-2], r.out)
+    svg = os.path.join(d.tmp, "trend.svg")
+    r = d.ctl("trend", "--region", "R2", "--category", "women", "--days",
+              "1", "--buckets", "24", "--svg", svg)
+    check_eq(r.rc, 0, f"trend --svg {r}")
+    import xml.etree.ElementTree as ET
+    root = ET.parse(svg).getroot()  # well-formed, or this raises
+    lines_ = [e for e in root.iter() if e.tag.endswith("polyline")]
+    check_eq(len(lines_), 2, "average and peak lines")
+    check(len(lines_[1].get("points").split()) >= 1, "the peak is drawn")
     r = d.ctl("trend", "--region", "R9", "--category", "women", "--days",
               "1")
     check_eq(r.rc, 1, f"unknown region {r}")
