@@ -6,6 +6,13 @@
 #include <time.h>
 
 static int max_level = LOG_INFO;
+static const char *ident = "shelterd";
+
+void
+log_set_ident(const char *name)
+{
+	ident = name;
+}
 
 void
 log_set_level(int level)
@@ -43,5 +50,5 @@ log_msg(int level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One fprintf per line so lines from a crash stay whole. */
-	fprintf(stderr, "<%d>shelterd %s: %s\n", level, tag[level], line);
+	fprintf(stderr, "<%d>%s %s: %s\n", level, ident, tag[level], line);
 }

@@ -9,6 +9,8 @@
 enum log_level { LOG_ERR = 3, LOG_WARN = 4, LOG_INFO = 6, LOG_DEBUG = 7 };
 
 void log_set_level(int level);
+/* The program name in each line (default "shelterd"). */
+void log_set_ident(const char *name);
 int log_level_parse(const char *name); /* error|warn|info|debug, or -1 */
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

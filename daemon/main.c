@@ -14,6 +14,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "log.h"
+#include "load.h"
 #include "registry.h"
 #include "server.h"
 #include "store.h"
@@ -62,36 +63,10 @@ usage(FILE *out)
 	    "docs/dashboard.md.\n");
 }
 
-static char *
-read_file(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)len + 1)) != NULL &&
-	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
-		buf[len] = '\0';
-	} else {
-		snprintf(err, errlen, "%s: cannot read", path);
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static int
 load_registry(const struct config *cfg, struct registry *reg)
 {
-	char err[512], path[CONFIG_STR_MAX + 32];
-	char *regions = NULL, *shelters = NULL;
+	char err[512];
 	int rc = -1;
 
 	if (cfg->registry_dir[0] == '\0') {
@@ -103,30 +78,14 @@ load_registry(const struct config *cfg, struct registry *reg)
 		log_info("registry: built-in demo");
 		return 0;
 	}
-	snprintf(path, sizeof(path), "%s/regions.csv", cfg->registry_dir);
-	if ((regions = read_file(path, err, sizeof(err))) == NULL)
+	if (registry_load_dir(reg, cfg->registry_dir, err, sizeof(err)) != 0)
 		goto out;
-	snprintf(path, sizeof(path), "%s/shelters.csv", cfg->registry_dir);
-	if ((shelters = read_file(path, err, sizeof(err))) == NULL)
-		goto out;
-	if (registry_parse(reg, regions, shelters, err, sizeof(err)) != 0)
-		goto out;
-	/* keys.csv is optional: without it only unsigned requests work. */
-	snprintf(path, sizeof(path), "%s/keys.csv", cfg->registry_dir);
-	free(regions);
-	if ((regions = read_file(path, err, sizeof(err))) != NULL &&
-	    registry_parse_keys(reg, regions, err, sizeof(err)) != 0) {
-		registry_free(reg);
-		goto out;
-	}
 	log_info("registry: %zu public keys", reg->n_keys);
 	log_info("registry: %s", cfg->registry_dir);
 	rc = 0;
 out:
 	if (rc != 0)
 		log_err("registry %s: %s", cfg->registry_dir, err);
-	free(regions);
-	free(shelters);
 	return rc;
 }
 

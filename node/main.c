@@ -11,6 +11,7 @@
 
 #include "build_config.h"
 #include "common.h"
+#include "load.h"
 #include "log.h"
 #include "node.h"
 
@@ -79,54 +80,17 @@ usage(FILE *out)
 	    "in the outbox and are forwarded after the next start.\n");
 }
 
-static char *
-read_file(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)len + 1)) != NULL &&
-	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
-		buf[len] = '\0';
-	} else {
-		snprintf(err, errlen, "%s: cannot read", path);
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static int
 load_registry(const char *dir, struct registry *reg)
 {
-	char err[512], path[4096];
-	char *regions = NULL, *shelters = NULL;
-	int rc = -1;
+	char err[512];
 
-	snprintf(path, sizeof(path), "%s/regions.csv", dir);
-	if ((regions = read_file(path, err, sizeof(err))) == NULL)
-		goto out;
-	snprintf(path, sizeof(path), "%s/shelters.csv", dir);
-	if ((shelters = read_file(path, err, sizeof(err))) == NULL)
-		goto out;
-	if (registry_parse(reg, regions, shelters, err, sizeof(err)) != 0)
-		goto out;
-	log_info("registry: %s", dir);
-	rc = 0;
-out:
-	if (rc != 0)
+	if (registry_load_dir(reg, dir, err, sizeof(err)) != 0) {
 		log_err("registry: %s", err);
-	free(regions);
-	free(shelters);
-	return rc;
+		return -1;
+	}
+	log_info("registry: %s", dir);
+	return 0;
 }
 
 static long long
@@ -182,6 +146,7 @@ main(int argc, char **argv)
 	const char *key;
 	int c, lvl, rc;
 
+	log_set_ident("shelter-node");
 	while ((c = getopt_long(argc, argv, "R:u:U:a:e:d:r:K:m:t:y:p:sl:Vh",
 	    opts, NULL)) != -1) {
 		switch (c) {

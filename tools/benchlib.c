@@ -1,4 +1,5 @@
 #include "benchlib.h"
+#include "load.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -226,50 +227,11 @@ bench_arg_secs(const char *prog, const char *flag, const char *s,
 
 /* ---- registry -------------------------------------------------------- */
 
-static char *
-slurp(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)len + 1)) != NULL &&
-	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
-		buf[len] = '\0';
-	} else {
-		snprintf(err, errlen, "%s: cannot read", path);
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 int
 bench_load_registry(const char *dir, struct registry *reg, char *err,
     size_t errlen)
 {
-	char path[4096], *regions = NULL, *shelters = NULL;
-	int rc = -1;
-
-	memset(reg, 0, sizeof(*reg));
-	snprintf(path, sizeof(path), "%s/regions.csv", dir);
-	if ((regions = slurp(path, err, errlen)) == NULL)
-		goto out;
-	snprintf(path, sizeof(path), "%s/shelters.csv", dir);
-	if ((shelters = slurp(path, err, errlen)) == NULL)
-		goto out;
-	rc = registry_parse(reg, regions, shelters, err, errlen);
-out:
-	free(regions);
-	free(shelters);
-	return rc;
+	return registry_load_dir(reg, dir, err, errlen);
 }
 
 int

@@ -18,33 +18,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "load.h"
 #include "registry.h"
 
 static char *
 slurp(const char *dir, const char *name)
 {
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long n;
+	char path[4096], err[512], *buf;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "keygen: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "keygen: cannot read %s\n", path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
+	if ((buf = registry_read_file(path, err, sizeof(err))) == NULL)
+		fprintf(stderr, "keygen: %s\n", err);
 	return buf;
 }
 
