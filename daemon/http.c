@@ -138,6 +138,14 @@ on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 		atomic_fetch_sub(n, 1);
 }
 
+int
+http_event_subscribers(void)
+{
+	int v = atomic_load(&subs_events);
+
+	return v < 0 ? 0 : v;
+}
+
 static int
 subscribers(atomic_int *n)
 {

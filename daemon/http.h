@@ -33,6 +33,8 @@ int http_init(struct http **out, const struct config *cfg,
 /* Stop serving and wait for handlers in progress; NULL is fine. Call it
  * before the store closes. */
 void http_deinit(struct http *h);
+/* Subscribers connected to the events socket (any thread). */
+int http_event_subscribers(void);
 
 /* Loop thread, after a batch (requests > 0, commit_ns 0 when nothing was
  * committed) or on a tick (requests == 0): copy the counters for /metrics.

@@ -489,6 +489,21 @@ fail:
 	return -1;
 }
 
+/* nng thread: too many subscribers are closed at once (counted by
+ * http.c, which also serves them in /metrics). */
+static void
+on_sub_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct server *s = arg;
+
+	if (ev == NNG_PIPE_EV_ADD_PRE &&
+	    http_event_subscribers() >= (int)s->cfg->max_connections) {
+		log_warn("subscriber refused: %d connected ([security] "
+		    "max_connections)", http_event_subscribers());
+		nng_pipe_close(p);
+	}
+}
+
 /* nng thread: too many connections are closed at once. */
 static void
 on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -546,6 +561,7 @@ server_init(struct server *s, struct config *cfg,
 	if ((rv = nng_socket_set_int(s->api, NNG_OPT_SENDBUF, 8192)) != 0 ||
 	    (rv = nng_socket_set_int(s->events, NNG_OPT_SENDBUF, 1024)) != 0)
 		log_warn("cannot set send buffers: %s", nng_strerror(rv));
+	nng_pipe_notify(s->events, NNG_PIPE_EV_ADD_PRE, on_sub_pipe, s);
 	nng_pipe_notify(s->api, NNG_PIPE_EV_ADD_PRE, on_pipe, s);
 	nng_pipe_notify(s->api, NNG_PIPE_EV_REM_POST, on_pipe, s);
 	/* Before the events socket listens: it counts its subscribers. */
