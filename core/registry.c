@@ -123,7 +123,7 @@ parse_regions(struct registry *reg, const char *text, char *err,
     size_t errlen)
 {
 	struct lines l = { .p = text };
-	char *f[MAX_FIELDS];
+	char *f[MAX_FIELDS] = { 0 };
 	size_t cap = 0;
 	int rc;
 
@@ -223,7 +223,7 @@ parse_shelters(struct registry *reg, const char *text, char *err,
     size_t errlen)
 {
 	struct lines l = { .p = text };
-	char *f[MAX_FIELDS];
+	char *f[MAX_FIELDS] = { 0 };
 	size_t cap = 0;
 	int rc;
 
@@ -399,7 +399,7 @@ registry_parse_keys(struct registry *reg, const char *text, char *err,
     size_t errlen)
 {
 	struct lines l = { .p = text };
-	char *f[MAX_FIELDS];
+	char *f[MAX_FIELDS] = { 0 };
 	size_t cap = 0;
 	int rc;
 

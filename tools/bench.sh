@@ -8,8 +8,9 @@
 #
 # Everything listens on loopback or on unix sockets in a temp dir, and
 # everything it starts is stopped on exit, also on failure or Ctrl-C.
-# Default settings take about 4 minutes on a 2-core machine (most of it
-# the build); the measured runs are bounded by --duration.
+# Default settings take about 2 minutes on a 2-core machine (a cold
+# release build adds about 10 s); every measured run is bounded by
+# --duration and the scale runs by 3 s each.
 set -euo pipefail
 
 usage() {
@@ -175,6 +176,7 @@ step() {
 	local name=$1 rc=0
 	shift
 	say "$name"
+	cut -d' ' -f1 /proc/loadavg >"$res/$name.load"
 	"$@" >"$res/$name.json" 2>"$res/$name.err" || rc=$?
 	echo "$rc" >"$res/$name.rc"
 	if [ "$rc" -ne 0 ]; then
@@ -349,6 +351,10 @@ def get(name, *path):
         v = v[p]
     return v
 
+def load(name):
+    f = os.path.join(res, name + ".load")
+    return open(f).read().strip() if os.path.exists(f) else "-"
+
 def num(v, fmt="{:,.0f}"):
     return "-" if v is None else fmt.format(v)
 
@@ -394,6 +400,7 @@ rows = [("setup", lambda k: setup[k]),
         ("daemon peak RSS MB", lambda k: num(
             get(k, "daemon", "vmhwm_kb") and
             get(k, "daemon", "vmhwm_kb") / 1024, "{:.1f}")),
+        ("load avg at start", lambda k: load(k)),
         ("exit status", lambda k: "-" if R.get(k) is None else
             str(R[k]["_rc"]))]
 w0 = max(len(r[0]) for r in rows)
@@ -443,7 +450,8 @@ if pa:
     esc = pa.get("escalation") or {}
     el = esc.get("latency") or {}
     print(f"Paced: {prate} updates/s over {conns} connections, {subs} "
-          f"subscribers (exit status {pa['_rc']})")
+          f"subscribers (exit status {pa['_rc']}, load avg at start "
+          f"{load('paced')})")
     print(f"  achieved {num(pa.get('updates_per_s'))} updates/s; ack "
           f"latency p50 {ms(pa['ack_latency']['p50_us'])} ms, p99 "
           f"{ms(pa['ack_latency']['p99_us'])} ms, p99.9 "
@@ -462,8 +470,8 @@ if any(k.startswith("scale_") for k in R):
     print("Scale (batch mode, 3 s each)")
     print("| shelters | updates/s | peak RSS MB | data.mdb bytes/shelter "
           "| shelters table bytes/shelter | restart to serving ms "
-          "| exit status |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+          "| exit status | load avg at start |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (100, 10000, 100000):
         k = f"scale_{n}"
         if k not in R:
@@ -476,7 +484,7 @@ if any(k.startswith("scale_") for k in R):
               f"{num(get(k, 'lmdb', 'bytes_per_shelter'))} | "
               f"{num(get(k, 'lmdb', 'shelters_db_bytes_per_entry'))} | "
               f"{rms} | "
-              f"{R[k]['_rc'] if R[k] else '-'} |")
+              f"{R[k]['_rc'] if R[k] else '-'} | {load(k)} |")
     print()
 print(open(os.path.join(res, "machine.txt")).read().splitlines()[-1])
 EOF

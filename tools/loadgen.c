@@ -976,7 +976,7 @@ struct totals_out {
 	uint64_t received, by_code[16], last_done;
 	const char *err;
 	double elapsed, cpu_daemon, cpu_self;
-	long long hwm_kb, rss_kb;
+	long long hwm_kb, rss_kb, anon_kb, file_kb;
 	uint64_t commits;
 	struct lmdb_stats lmdb;
 	bool have_cpu, have_lmdb;
@@ -1042,6 +1042,8 @@ report_json(const struct run *r, const struct totals_out *t)
 		    t->elapsed > 0 ? 100 * t->cpu_daemon / t->elapsed : 0);
 		cJSON_AddNumberToObject(x, "vmhwm_kb", (double)t->hwm_kb);
 		cJSON_AddNumberToObject(x, "vmrss_kb", (double)t->rss_kb);
+		cJSON_AddNumberToObject(x, "rss_anon_kb", (double)t->anon_kb);
+		cJSON_AddNumberToObject(x, "rss_file_kb", (double)t->file_kb);
 	} else {
 		cJSON_AddNullToObject(j, "daemon");
 	}
@@ -1116,8 +1118,11 @@ report_text(const struct run *r, const struct totals_out *t)
 		printf("%-24s %.4f s per 1,000 updates (%.0f%% of one core)"
 		    "\n", "daemon CPU", t->acked ? t->cpu_daemon * 1000 /
 		    t->acked : 0, 100 * t->cpu_daemon / secs);
-		printf("%-24s peak %.1f MB, now %.1f MB\n", "daemon RSS",
-		    t->hwm_kb / 1024.0, t->rss_kb / 1024.0);
+		printf("%-24s peak %.1f MB, now %.1f MB (%.1f MB anonymous, "
+		    "%.1f MB file-backed, mostly the LMDB map)\n",
+		    "daemon RSS",
+		    t->hwm_kb / 1024.0, t->rss_kb / 1024.0,
+		    t->anon_kb / 1024.0, t->file_kb / 1024.0);
 	}
 	printf("%-24s %.4f s per 1,000 updates\n", "loadgen CPU",
 	    t->acked ? t->cpu_self * 1000 / t->acked : 0);
@@ -1299,6 +1304,12 @@ run_main(struct run *r)
 		    "VmHWM");
 		t.rss_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
 		    "VmRSS");
+		/* LMDB maps data.mdb: the pages it touched count in RSS as
+		 * file pages the kernel may reclaim, apart from the heap. */
+		t.anon_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
+		    "RssAnon");
+		t.file_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
+		    "RssFile");
 		t.have_cpu = cpu0 >= 0 && cpu1 >= 0;
 		t.cpu_daemon = cpu1 - cpu0;
 		if (!t.have_cpu)

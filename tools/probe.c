@@ -55,7 +55,9 @@ usage(FILE *out)
 	    "\n"
 	    "probe lmdb: synced write transactions of B puts each.\n"
 	    "  -b, --batch B           puts per commit (default 1000)\n"
-	    "  -k, --keys N            distinct keys, written round robin "
+	    "  -k, --keys N            distinct keys, each put picks one at "
+	    "random, as\n"
+	    "                          shelters report independently "
 	    "(default 10000)\n"
 	    "  -v, --value-size BYTES  value size (default %zu, a stored "
 	    "shelter state)\n"
@@ -433,7 +435,8 @@ probe_lmdb(const struct opts *o)
 	char key[32];
 	unsigned char *val = NULL;
 	struct hist lat;
-	uint64_t t0, t_start, t_end, t, next = 0, puts = 0, commits = 0;
+	uint64_t t0, t_start, t_end, t, puts = 0, commits = 0;
+	uint64_t rng = 0x9e3779b97f4a7c15ULL;
 	uint64_t last;
 	double secs;
 	int rc, ret = 1;
@@ -482,10 +485,12 @@ probe_lmdb(const struct opts *o)
 		if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
 			goto lmdb_fail;
 		for (uint64_t b = 0; b < o->batch; b++) {
+			/* Random keys: a commit then dirties about as many
+			 * leaf pages as the daemon's, whose reports come from
+			 * shelters all over the key space. */
 			k.mv_size = (size_t)snprintf(key, sizeof(key),
-			    "SH-%06" PRIu64, next);
+			    "SH-%06" PRIu64, bench_rand(&rng) % o->keys);
 			k.mv_data = key;
-			next = (next + 1) % o->keys;
 			memcpy(val, &t, sizeof(t) < o->value_size ?
 			    sizeof(t) : o->value_size);
 			v.mv_size = o->value_size;
