@@ -134,3 +134,24 @@ validate_seq(const struct shelter_state *stored,
 	}
 	return SEQ_DUPLICATE;
 }
+
+void
+validate_fill_ack(Shelterd__V1__UpdateAck *ack,
+    const Shelterd__V1__OccupancyUpdate *u, bool duplicate,
+    uint8_t over_occupied, char (*warn)[96], char **wp)
+{
+	shelterd__v1__update_ack__init(ack);
+	ack->shelter_id = u->shelter_id;
+	ack->seq = u->seq;
+	ack->duplicate = duplicate;
+	ack->warnings = wp;
+	for (int c = 0; c < CAT_COUNT; c++) {
+		if (!(over_occupied & (1u << c)))
+			continue;
+		snprintf(warn[ack->n_warnings], 96, "'%s' is over-occupied: "
+		    "occupied plus out of service is above capacity",
+		    cat_name(c + 1));
+		wp[ack->n_warnings] = warn[ack->n_warnings];
+		ack->n_warnings++;
+	}
+}

@@ -5,6 +5,8 @@
 #ifndef SHELTERD_VALIDATE_H
 #define SHELTERD_VALIDATE_H
 
+#include <stdbool.h>
+
 #include "beds.h"
 #include "registry.h"
 #include "shelterd.pb-c.h"
@@ -28,6 +30,15 @@ int validate_update(const Shelterd__V1__OccupancyUpdate *u,
     int64_t now, const struct reg_shelter **shelter,
     struct shelter_state *out, uint8_t *over_occupied, char *err,
     size_t errlen);
+
+/*
+ * The ack for an applied (or already applied) update, with a warning per
+ * over-occupied category (bit cat-1). warn and wp give room for CAT_COUNT
+ * warnings and must live until the ack is packed.
+ */
+void validate_fill_ack(Shelterd__V1__UpdateAck *ack,
+    const Shelterd__V1__OccupancyUpdate *u, bool duplicate,
+    uint8_t over_occupied, char (*warn)[96], char **wp);
 
 enum seq_verdict { SEQ_APPLY = 0, SEQ_DUPLICATE = 1 };
 

@@ -698,26 +698,6 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 	}
 }
 
-/* Fill an ack for one applied (or already applied) update. */
-static void
-fill_ack(Shelterd__V1__UpdateAck *ack, const Shelterd__V1__OccupancyUpdate *u,
-    const struct update_result *r, char (*warn)[96], char **wp)
-{
-	shelterd__v1__update_ack__init(ack);
-	ack->shelter_id = u->shelter_id;
-	ack->seq = u->seq;
-	ack->duplicate = r->duplicate;
-	ack->warnings = wp;
-	for (int c = 0; c < CAT_COUNT; c++) {
-		if (!(r->over_occupied & (1u << c)))
-			continue;
-		snprintf(warn[ack->n_warnings], 96, "'%s' is over-occupied: "
-		    "occupied plus out of service is above capacity",
-		    cat_name(c + 1));
-		wp[ack->n_warnings] = warn[ack->n_warnings];
-		ack->n_warnings++;
-	}
-}
 
 static void
 count_result(struct server *s, const struct update_result *r)
@@ -749,7 +729,8 @@ reply_batch(struct server *s, struct item *it, Shelterd__V1__Reply *reply)
 		res[i].code = (Shelterd__V1__Code)r->code;
 		res[i].error = (char *)r->err;
 		if (r->code == CODE(OK)) {
-			fill_ack(&acks[i], it->updates[i], r, warn[i], wp[i]);
+			validate_fill_ack(&acks[i], it->updates[i], r->duplicate,
+			    r->over_occupied, warn[i], wp[i]);
 			res[i].ack = &acks[i];
 		}
 		rp[i] = &res[i];
@@ -843,7 +824,8 @@ api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
 	reply.code = (Shelterd__V1__Code)it->code;
 	reply.error = it->err;
 	if (it->code == CODE(OK)) {
-		fill_ack(&ack, it->req->update, &it->one, warn, wp);
+		validate_fill_ack(&ack, it->req->update, it->one.duplicate,
+		    it->one.over_occupied, warn, wp);
 		reply.body_case = SHELTERD__V1__REPLY__BODY_ACK;
 		reply.ack = &ack;
 	} else if (it->req == NULL ||

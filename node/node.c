@@ -18,6 +18,7 @@
 #include "common.h"
 #include "log.h"
 #include "topic.h"
+#include "validate.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 #define EV_QUEUE_MAX 100000
@@ -359,25 +360,6 @@ reply_pack(nng_msg *msg, const Shelterd__V1__Reply *reply)
 	shelterd__v1__reply__pack(reply, nng_msg_body(msg));
 }
 
-static void
-fill_ack(Shelterd__V1__UpdateAck *ack, const Shelterd__V1__OccupancyUpdate *u,
-    const struct result *r, char (*warn)[96], char **wp)
-{
-	shelterd__v1__update_ack__init(ack);
-	ack->shelter_id = u->shelter_id;
-	ack->seq = u->seq;
-	ack->duplicate = r->duplicate;
-	ack->warnings = wp;
-	for (int c = 0; c < CAT_COUNT; c++) {
-		if (!(r->over & (1u << c)))
-			continue;
-		snprintf(warn[ack->n_warnings], 96, "'%s' is over-occupied: "
-		    "occupied plus out of service is above capacity",
-		    cat_name(c + 1));
-		wp[ack->n_warnings] = warn[ack->n_warnings];
-		ack->n_warnings++;
-	}
-}
 
 static void
 reply_updates(struct item *it, Shelterd__V1__Reply *reply)
@@ -396,7 +378,8 @@ reply_updates(struct item *it, Shelterd__V1__Reply *reply)
 		res[i].code = (Shelterd__V1__Code)it->res[i].code;
 		res[i].error = it->res[i].err;
 		if (it->res[i].code == CODE(OK)) {
-			fill_ack(&acks[i], it->ups[i], &it->res[i], warn[i],
+			validate_fill_ack(&acks[i], it->ups[i],
+			    it->res[i].duplicate, it->res[i].over, warn[i],
 			    wp[i]);
 			res[i].ack = &acks[i];
 		}
