@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -245,8 +246,92 @@ fail:
 	snprintf(err, errlen, "no answer from shelterd at %s: %s", url,
 	    nng_strerror(rv));
 out:
-	nng_close(sock);
+	client_close(sock, 2000);
 	return rv == 0 ? EXIT_OK : EXIT_UNREACHABLE;
+}
+
+/* Shared by client_close() and its closing thread; the last one out
+ * frees it. */
+struct closer {
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	nng_socket sock;
+	bool done;
+	int refs;
+};
+
+static void
+closer_release(struct closer *c)
+{
+	bool last;
+
+	pthread_mutex_lock(&c->mtx);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&c->mtx);
+	if (last) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mtx);
+		free(c);
+	}
+}
+
+static void *
+closer_run(void *arg)
+{
+	struct closer *c = arg;
+
+	nng_close(c->sock);
+	pthread_mutex_lock(&c->mtx);
+	c->done = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+	closer_release(c);
+	return NULL;
+}
+
+int
+client_close(nng_socket sock, int ms)
+{
+	struct closer *c = calloc(1, sizeof(*c));
+	pthread_attr_t attr;
+	pthread_t t;
+	struct timespec until;
+	bool done;
+	int rv;
+
+	if (c == NULL) {
+		nng_close(sock);
+		return 0;
+	}
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->sock = sock;
+	c->refs = 2;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rv = pthread_create(&t, &attr, closer_run, c);
+	pthread_attr_destroy(&attr);
+	if (rv != 0) {
+		c->refs = 1;
+		closer_release(c);
+		nng_close(sock);
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->mtx);
+	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mtx,
+	    &until) == 0)
+		;
+	done = c->done;
+	pthread_mutex_unlock(&c->mtx);
+	closer_release(c);
+	return done ? 0 : -1;
 }
 
 const char *

@@ -65,6 +65,16 @@ int client_load_key(const char *path, char *err, size_t errlen);
  * $SHELTERD_TLS_SERVER_NAME) for tls+tcp:// and wss:// URLs; 0 or -1. */
 int client_dial(nng_socket sock, const char *url, char *err, size_t errlen);
 
+/*
+ * nng_close() that gives up waiting after `ms`. nng 1.5.2's nng_close()
+ * now and then never returns (a missed wake-up while a pipe closes, fixed
+ * upstream after 1.5.2): the close runs on its own thread, and a caller
+ * that is tired of waiting goes on (the socket is then abandoned, which at
+ * worst keeps one idle connection until the process ends). Returns 0 when
+ * the socket closed, -1 when the wait gave up.
+ */
+int client_close(nng_socket sock, int ms);
+
 /* Parse a positive integer; -1 on error. */
 long long client_parse_num(const char *s, long long max);
 

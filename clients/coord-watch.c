@@ -423,7 +423,7 @@ main(int argc, char **argv)
 done:
 	rv = rv == 1 ? EXIT_OK : rv;
 done_code:
-	nng_close(sock);
+	client_close(sock, 2000);
 	return rv;
 bad:
 	fprintf(stderr, "coord-watch: bad arguments\nTry 'coord-watch "

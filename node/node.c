@@ -1410,9 +1410,9 @@ node_deinit(struct node *n)
 	}
 	/* Give nng a moment to flush the last replies before closing. */
 	nng_msleep(50);
-	nng_close(n->api);
-	nng_close(n->pub);
-	nng_close(n->sub);
+	client_close(n->api, 2000);
+	client_close(n->pub, 2000);
+	client_close(n->sub, 2000);
 	free_queue(n->q, n->q_len);
 	free_queue(n->evq, n->evq_len);
 	if (n->fwd.reply != NULL)

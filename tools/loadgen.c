@@ -1368,7 +1368,7 @@ run_free(struct run *r)
 
 	if (r->subs != NULL)
 		for (unsigned i = 0; i < o->subscribers; i++)
-			nng_close(r->subs[i].sock);
+			client_close(r->subs[i].sock, 2000);
 	if (r->conns != NULL)
 		for (unsigned i = 0; i < o->connections; i++) {
 			struct conn *c = &r->conns[i];
@@ -1377,7 +1377,7 @@ run_free(struct run *r)
 				nng_aio_stop(c->aio);
 				nng_aio_free(c->aio);
 			}
-			nng_close(c->sock);
+			client_close(c->sock, 2000);
 			free(c->upd);
 			free(c->updp);
 			free(c->beds);

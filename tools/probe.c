@@ -176,7 +176,7 @@ echo_child(const char *url, int ready_fd, int quit_fd)
 			break;
 	}
 	nng_aio_stop(echo_aio);
-	nng_close(echo_sock);
+	client_close(echo_sock, 2000);
 	nng_aio_free(echo_aio);
 	return 0;
 }
@@ -408,7 +408,7 @@ out:
 				nng_aio_stop(qs[i].aio);
 				nng_aio_free(qs[i].aio);
 			}
-			nng_close(qs[i].sock);
+			client_close(qs[i].sock, 2000);
 		}
 	free(qs);
 	close(quit[1]);
