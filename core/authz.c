@@ -157,6 +157,16 @@ authz_check(const struct identity *id, const Shelterd__V1__Request *req,
 		if (r == ROLE_OPERATOR)
 			return 0;
 		DENY("only the operator takes backups, not %s", who);
+	case REQ(EXPORT_QUERY):
+		/* Every shelter's name and counts: need-to-know. */
+		if (r == ROLE_NATIONAL || r == ROLE_OPERATOR)
+			return 0;
+		DENY("only the national coordinator and the operator export, "
+		    "not %s", who);
+	case REQ(REGISTRY_IMPORT):
+		if (r == ROLE_OPERATOR)
+			return 0;
+		DENY("only the operator imports the registry, not %s", who);
 	case REQ(TREND):
 		return 0; /* region totals over time, like status */
 	case REQ(REPORT):

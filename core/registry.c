@@ -468,3 +468,82 @@ registry_key(const struct registry *reg, const char *identity)
 	return bsearch(&key, reg->keys, reg->n_keys, sizeof(*reg->keys),
 	    key_cmp);
 }
+
+int
+registry_with_shelters(struct registry *out, const struct registry *base,
+    const char *shelters_csv, char *err, size_t errlen, unsigned *err_line)
+{
+	memset(out, 0, sizeof(*out));
+	*err_line = 0;
+	if ((out->regions = malloc(base->n_regions *
+	    sizeof(*out->regions))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(out->regions, base->regions,
+	    base->n_regions * sizeof(*out->regions));
+	out->n_regions = base->n_regions;
+	for (size_t r = 0; r < out->n_regions; r++)
+		out->regions[r].n_shelters = 0;
+	if (parse_shelters(out, shelters_csv, err, errlen) != 0) {
+		/* Every line error reads "shelters line N: ...". */
+		if (sscanf(err, "shelters line %u", err_line) != 1)
+			*err_line = 0;
+		registry_free(out);
+		return -1;
+	}
+	/* Keys of identities that still exist; the rest have nobody to
+	 * speak for. */
+	if (base->n_keys > 0) {
+		if ((out->keys = malloc(base->n_keys *
+		    sizeof(*out->keys))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			registry_free(out);
+			return -1;
+		}
+		for (size_t i = 0; i < base->n_keys; i++)
+			if (identity_known(out, base->keys[i].identity))
+				out->keys[out->n_keys++] = base->keys[i];
+	}
+	return 0;
+}
+
+static int
+shelter_differs(const struct registry *a, const struct reg_shelter *x,
+    const struct registry *b, const struct reg_shelter *y)
+{
+	return strcmp(x->name, y->name) != 0 ||
+	    strcmp(a->regions[x->region].id, b->regions[y->region].id) != 0 ||
+	    x->categories != y->categories ||
+	    x->security_level != y->security_level ||
+	    x->deadline_secs != y->deadline_secs ||
+	    memcmp(x->nominal, y->nominal, sizeof(x->nominal)) != 0;
+}
+
+void
+registry_compare(const struct registry *a, const struct registry *b,
+    registry_change_fn fn, void *arg)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a->n_shelters || j < b->n_shelters) {
+		const struct reg_shelter *x = i < a->n_shelters ?
+		    &a->shelters[i] : NULL;
+		const struct reg_shelter *y = j < b->n_shelters ?
+		    &b->shelters[j] : NULL;
+		int c = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->id, y->id);
+
+		if (c < 0) {
+			fn(arg, REG_REMOVED, x, NULL);
+			i++;
+		} else if (c > 0) {
+			fn(arg, REG_ADDED, NULL, y);
+			j++;
+		} else {
+			fn(arg, shelter_differs(a, x, b, y) ? REG_CHANGED :
+			    REG_UNCHANGED, x, y);
+			i++;
+			j++;
+		}
+	}
+}

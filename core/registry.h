@@ -68,6 +68,25 @@ int registry_parse_keys(struct registry *reg, const char *keys_csv,
 const struct reg_key *registry_key(const struct registry *reg,
     const char *identity);
 
+/*
+ * A registry with base's regions and the shelters of shelters_csv (an
+ * import): *out must not be in use. Keys of base whose identity still
+ * exists are kept. Returns 0, or -1 with "shelters line N: ..." in err and
+ * N in *err_line (0 when the error is not about one line).
+ */
+int registry_with_shelters(struct registry *out, const struct registry *base,
+    const char *shelters_csv, char *err, size_t errlen, unsigned *err_line);
+
+/* How a shelter differs between two registries. */
+enum reg_change { REG_UNCHANGED, REG_ADDED, REG_REMOVED, REG_CHANGED };
+/* before is NULL for REG_ADDED, after for REG_REMOVED. */
+typedef void (*registry_change_fn)(void *arg, enum reg_change change,
+    const struct reg_shelter *before, const struct reg_shelter *after);
+/* Call fn for every shelter of a and b, in id order. CHANGED: name,
+ * region, categories, planned beds, security level or deadline. */
+void registry_compare(const struct registry *a, const struct registry *b,
+    registry_change_fn fn, void *arg);
+
 /* NULL when unknown. */
 const struct reg_shelter *registry_shelter(const struct registry *reg,
     const char *id);

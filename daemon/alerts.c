@@ -17,7 +17,7 @@
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
-static void
+void
 alert_key(int kind, int scope, const char *region, const char *shelter,
     int category, char *key, size_t len)
 {
@@ -108,6 +108,21 @@ match_seq(void *arg, const char *key, const struct alert_state *a)
 	return 1;
 }
 
+/* *arg: the event_seq asked for; then the alert it belongs to (its
+ * alert_seq), or 0. */
+static int
+alert_of_event(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	uint64_t *io = arg;
+	Shelterd__V1__Event *ev = seq == *io ?
+	    shelterd__v1__event__unpack(NULL, len, data) : NULL;
+
+	*io = ev != NULL ? ev->alert_seq : 0;
+	if (ev != NULL)
+		shelterd__v1__event__free_unpacked(ev, NULL);
+	return 1;
+}
+
 int
 alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
     struct alert_state *out, char *err, size_t errlen, int64_t now)
@@ -124,6 +139,21 @@ alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 	}
 	if ((rc = store_alerts_each(s->store, txn, match_seq, &f)) != 0)
 		return -rc;
+	/* Any publication of the alert will do, not only its first and
+	 * latest: it may have been published again since it was seen. */
+	if (!f.found && req->event_seq > 0) {
+		uint64_t alert_seq = req->event_seq;
+
+		if ((rc = store_events_since(s->store, txn, req->event_seq - 1,
+		    1, alert_of_event, &alert_seq)) != 0)
+			return -rc;
+		if (alert_seq != 0 && alert_seq != req->event_seq) {
+			f.seq = alert_seq;
+			if ((rc = store_alerts_each(s->store, txn, match_seq,
+			    &f)) != 0)
+				return -rc;
+		}
+	}
 	if (!f.found) {
 		snprintf(err, errlen, "no open alert with event_seq %" PRIu64
 		    " (it may have cleared; see shelterctl alerts)",

@@ -342,6 +342,54 @@ api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 
 /* ---- replies --------------------------------------------------------- */
 
+void
+api_fill_shelter(const struct server *s, const struct reg_shelter *sh,
+    const struct shelter_state *st, struct shelter_fill *f)
+{
+	Shelterd__V1__ShelterReply *sr = &f->sr;
+
+	shelterd__v1__shelter_reply__init(sr);
+	sr->shelter_id = (char *)sh->id;
+	sr->name = (char *)sh->name;
+	sr->region_id = (char *)s->reg->regions[sh->region].id;
+	sr->status = (Shelterd__V1__ShelterStatus)st->status;
+	sr->last_seq = st->seq;
+	sr->observed_at = st->observed_at;
+	sr->received_at = st->received_at;
+	sr->security_level = sh->security_level;
+	sr->stale = st->stale;
+	sr->deadline_secs = api_deadline(s, sh);
+	sr->deadline_override = sh->deadline_secs;
+	sr->beds = f->bp;
+	sr->categories = f->cats;
+	sr->planned = f->pp;
+	for (int c = 0; c < CAT_COUNT; c++) {
+		Shelterd__V1__BedCount *b;
+
+		if (sh->categories & (1u << c)) {
+			f->cats[sr->n_categories++] =
+			    (Shelterd__V1__Category)(c + 1);
+			b = &f->planned[sr->n_planned];
+			shelterd__v1__bed_count__init(b);
+			b->category = (Shelterd__V1__Category)(c + 1);
+			b->capacity = sh->nominal[c];
+			f->pp[sr->n_planned++] = b;
+		}
+		if (!(st->present & (1u << c)))
+			continue;
+		b = &f->beds[sr->n_beds];
+		shelterd__v1__bed_count__init(b);
+		b->category = (Shelterd__V1__Category)(c + 1);
+		b->capacity = st->beds[c].capacity;
+		b->occupied = st->beds[c].occupied;
+		b->out_of_service = st->beds[c].out_of_service;
+		b->forecast = (st->forecast >> c) & 1;
+		b->expected_free_24h = st->expect[c].free_24h;
+		b->expected_free_72h = st->expect[c].free_72h;
+		f->bp[sr->n_beds++] = b;
+	}
+}
+
 static void
 fill_totals(Shelterd__V1__CategoryTotals *out, int cat_index,
     const struct totals *t)
@@ -483,10 +531,7 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 		break;
 	}
 	case SHELTERD__V1__REQUEST__BODY_SHELTER: {
-		Shelterd__V1__ShelterReply sr =
-		    SHELTERD__V1__SHELTER_REPLY__INIT;
-		Shelterd__V1__BedCount beds[CAT_COUNT], *bp[CAT_COUNT];
-		Shelterd__V1__Category cats[CAT_COUNT];
+		struct shelter_fill f;
 		const char *id = req->shelter->shelter_id;
 		const struct reg_shelter *sh = registry_shelter(s->reg,
 		    id ? id : "");
@@ -499,44 +544,20 @@ reply_query(struct server *s, MDB_txn *txn, struct item *it,
 		}
 		if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
 			break;
-		sr.shelter_id = (char *)sh->id;
-		sr.name = (char *)sh->name;
-		sr.region_id = (char *)s->reg->regions[sh->region].id;
-		sr.status = (Shelterd__V1__ShelterStatus)st.status;
-		sr.last_seq = st.seq;
-		sr.observed_at = st.observed_at;
-		sr.received_at = st.received_at;
-		sr.security_level = sh->security_level;
-		sr.stale = st.stale;
-		sr.deadline_secs = api_deadline(s, sh);
-		sr.beds = bp;
-		sr.categories = cats;
-		for (int c = 0; c < CAT_COUNT; c++) {
-			if (sh->categories & (1u << c))
-				cats[sr.n_categories++] =
-				    (Shelterd__V1__Category)(c + 1);
-			if (!(st.present & (1u << c)))
-				continue;
-			shelterd__v1__bed_count__init(&beds[sr.n_beds]);
-			beds[sr.n_beds].category =
-			    (Shelterd__V1__Category)(c + 1);
-			beds[sr.n_beds].capacity = st.beds[c].capacity;
-			beds[sr.n_beds].occupied = st.beds[c].occupied;
-			beds[sr.n_beds].out_of_service =
-			    st.beds[c].out_of_service;
-			beds[sr.n_beds].forecast = (st.forecast >> c) & 1;
-			beds[sr.n_beds].expected_free_24h =
-			    st.expect[c].free_24h;
-			beds[sr.n_beds].expected_free_72h =
-			    st.expect[c].free_72h;
-			bp[sr.n_beds] = &beds[sr.n_beds];
-			sr.n_beds++;
-		}
+		api_fill_shelter(s, sh, &st, &f);
 		reply->body_case = SHELTERD__V1__REPLY__BODY_SHELTER;
-		reply->shelter = &sr;
+		reply->shelter = &f.sr;
 		reply_pack(it->msg, reply);
 		break;
 	}
+	case SHELTERD__V1__REQUEST__BODY_EXPORT_QUERY:
+		rc = export_page(s, txn, req->export_query, reply, it->msg,
+		    reply_pack);
+		break;
+	case SHELTERD__V1__REQUEST__BODY_REGISTRY_IMPORT:
+		/* Its own write txn, after this batch's (docs/registry.md). */
+		import_run(s, it, reply, reply_pack);
+		break;
 	case SHELTERD__V1__REQUEST__BODY_REGIONS: {
 		size_t nr = s->reg->n_regions;
 		Shelterd__V1__RegionsReply rr =
@@ -902,24 +923,26 @@ api_stale_sweep(struct server *s, MDB_txn *txn, int64_t now)
 
 /* ---- startup --------------------------------------------------------- */
 
+/*
+ * Rebuild every aggregate from the shelter states of reg (so that they
+ * match however the registry changed), let the escalation rules see the
+ * result, and compute each shelter's stale time into stale_at. In txn;
+ * *changed counts the aggregates that did not match.
+ */
 int
-api_reconcile(struct server *s)
+api_reconcile_txn(struct server *s, MDB_txn *txn, const struct registry *reg,
+    int64_t *stale_at, size_t *changed)
 {
-	const struct registry *reg = s->reg;
 	struct aggregate *aggs, nation, stored;
 	struct esc_transition tr[ESC_MAX_TRANSITIONS];
-	MDB_txn *txn;
 	int64_t now = (int64_t)time(NULL);
-	size_t changed = 0, n;
+	size_t n;
 	int rc;
 
+	*changed = 0;
 	aggs = calloc(reg->n_regions, sizeof(*aggs));
 	REQUIRE(aggs != NULL);
 	memset(&nation, 0, sizeof(nation));
-	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0) {
-		free(aggs);
-		return rc;
-	}
 	if ((rc = store_get_next_event_seq(s->store, txn,
 	    &s->next_event_seq)) != 0)
 		goto out;
@@ -929,7 +952,7 @@ api_reconcile(struct server *s)
 		if ((rc = store_get_shelter(s->store, txn, reg->shelters[i].id,
 		    &st)) != 0)
 			goto out;
-		s->stale_at[i] = (st.seq != 0 && !st.stale) ? st.received_at +
+		stale_at[i] = (st.seq != 0 && !st.stale) ? st.received_at +
 		    api_deadline(s, &reg->shelters[i]) : 0;
 		aggregate_add(&aggs[reg->shelters[i].region], &st, +1);
 		aggregate_add(&nation, &st, +1);
@@ -950,7 +973,7 @@ api_reconcile(struct server *s)
 			    stored.outlook[c].early_level;
 		}
 		if (memcmp(a, &stored, sizeof(stored)) != 0)
-			changed++;
+			(*changed)++;
 		n = esc_reevaluate(&s->cfg->esc,
 		    national ? SCOPE_NATIONAL : SCOPE_REGION, a, tr);
 		for (size_t k = 0; k < n; k++)
@@ -963,18 +986,34 @@ api_reconcile(struct server *s)
 			goto out;
 	}
 	if ((rc = store_put_next_event_seq(s->store, txn,
-	    s->next_event_seq)) != 0 || (rc = place_init(s, txn)) != 0)
-		goto out;
-	rc = store_commit(txn);
-	txn = NULL;
-	if (rc == 0 && changed > 0)
-		log_warn("rebuilt %zu aggregates that did not match the "
-		    "shelter states (registry changed?)", changed);
+	    s->next_event_seq)) == 0)
+		rc = place_init(s, txn);
 out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	if (rc != 0)
-		events_drop_from(s, 0);
 	free(aggs);
 	return rc;
+}
+
+int
+api_reconcile(struct server *s)
+{
+	MDB_txn *txn;
+	size_t changed;
+	int rc;
+
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0)
+		return rc;
+	if ((rc = api_reconcile_txn(s, txn, s->reg, s->stale_at,
+	    &changed)) != 0) {
+		mdb_txn_abort(txn);
+		events_drop_from(s, 0);
+		return rc;
+	}
+	if ((rc = store_commit(txn)) != 0) {
+		events_drop_from(s, 0);
+		return rc;
+	}
+	if (changed > 0)
+		log_warn("rebuilt %zu aggregates that did not match the "
+		    "shelter states (registry changed?)", changed);
+	return 0;
 }

@@ -89,6 +89,9 @@ struct http {
 	nng_socket feed;            /* the dashboard's pub0, on ws:// */
 	bool feed_open;
 
+	/* Handlers read reg under it; an import swaps reg under its write
+	 * side (http_set_registry). */
+	uv_rwlock_t reg_lock;
 	uv_mutex_t lock;            /* guards what follows */
 	uv_cond_t idle;
 	int busy;                   /* handlers running */
@@ -273,12 +276,15 @@ enter(struct http *h)
 	if (ok)
 		h->busy++;
 	uv_mutex_unlock(&h->lock);
+	if (ok)
+		uv_rwlock_rdlock(&h->reg_lock);
 	return ok;
 }
 
 static void
 leave(struct http *h)
 {
+	uv_rwlock_rdunlock(&h->reg_lock);
 	uv_mutex_lock(&h->lock);
 	if (--h->busy == 0 && h->closing)
 		uv_cond_broadcast(&h->idle);
@@ -1104,6 +1110,7 @@ http_init(struct http **out, const struct config *cfg,
 	h = &the_http;
 	REQUIRE(uv_mutex_init(&h->lock) == 0);
 	REQUIRE(uv_cond_init(&h->idle) == 0);
+	REQUIRE(uv_rwlock_init(&h->reg_lock) == 0);
 	h->reg = reg;
 	h->store = st;
 	h->default_deadline = cfg->deadline_secs;
@@ -1163,6 +1170,16 @@ fail:
 	log_err("http: cannot serve %s: %s", cfg->http_url, nng_strerror(rv));
 	nng_url_free(url);
 	return -1;
+}
+
+void
+http_set_registry(struct http *h, const struct registry *reg)
+{
+	if (h == NULL)
+		return;
+	uv_rwlock_wrlock(&h->reg_lock);
+	h->reg = reg;
+	uv_rwlock_wrunlock(&h->reg_lock);
 }
 
 void

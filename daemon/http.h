@@ -33,6 +33,9 @@ int http_init(struct http **out, const struct config *cfg,
 /* Stop serving and wait for handlers in progress; NULL is fine. Call it
  * before the store closes. */
 void http_deinit(struct http *h);
+/* An import replaced the registry (on the loop thread): waits for the
+ * handlers reading the old one. h may be NULL. */
+void http_set_registry(struct http *h, const struct registry *reg);
 /* Subscribers connected to the events socket (any thread). */
 int http_event_subscribers(void);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "build_config.h"
 #include "config.h"
@@ -87,6 +88,46 @@ out:
 	if (rc != 0)
 		log_err("registry %s: %s", cfg->registry_dir, err);
 	return rc;
+}
+
+/*
+ * The shelters of the last `shelterctl import` win over the registry
+ * files (docs/registry.md). Returns the imported registry (to be owned by
+ * the server), or NULL to go on with *files.
+ */
+static struct registry *
+imported_registry(struct store *st, const struct registry *files)
+{
+	struct registry *next = NULL;
+	MDB_txn *txn;
+	int64_t at = 0;
+	char *csv = NULL, err[512], when[32];
+	unsigned line;
+	time_t t;
+
+	if (store_begin(st, NULL, 0, &txn) != 0)
+		return NULL;
+	if (store_get_registry(st, txn, &csv, &at) != 0 || csv == NULL)
+		goto out;
+	t = (time_t)at;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", gmtime(&t));
+	if ((next = calloc(1, sizeof(*next))) == NULL)
+		goto out;
+	if (registry_with_shelters(next, files, csv, err, sizeof(err),
+	    &line) != 0) {
+		log_err("the registry imported %s no longer fits the regions "
+		    "(%s): using the registry's own shelters until it is "
+		    "imported again", when, err);
+		free(next);
+		next = NULL;
+		goto out;
+	}
+	log_info("registry: the shelters imported %s (%zu; the registry "
+	    "files' shelters are not used)", when, next->n_shelters);
+out:
+	free(csv);
+	mdb_txn_abort(txn);
+	return next;
 }
 
 enum { OPT_API = 256, OPT_EVENTS, OPT_HTTP, OPT_MAX };
@@ -225,6 +266,7 @@ main(int argc, char **argv)
 	static struct registry reg;
 	static struct store store;
 	static struct server server;
+	struct registry *imported;
 	int rc, status = EXIT_FAILURE;
 	char err[512];
 
@@ -243,8 +285,16 @@ main(int argc, char **argv)
 		goto out_registry;
 	log_info("store: %s (map %llu MiB)", cfg.data_dir,
 	    (unsigned long long)cfg.map_size_mb);
-	if (server_init(&server, &cfg, &reg, &store) != 0)
+	imported = imported_registry(&store, &reg);
+	if (server_init(&server, &cfg, imported ? imported : &reg,
+	    &store) != 0) {
+		if (imported != NULL) {
+			registry_free(imported);
+			free(imported);
+		}
 		goto out_server;
+	}
+	server.reg_owned = imported;
 	server.reload = reload;
 	server.reload_arg = &args;
 	if (server_run(&server) == 0)

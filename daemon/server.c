@@ -608,6 +608,9 @@ server_run(struct server *s)
 		return -1;
 	}
 	events_publish(s);
+	/* The day's history checkpoint before the first report, not at the
+	 * first tick (which a loaded machine may run after reports). */
+	history_tick(s, (int64_t)time(NULL));
 	uv_signal_start(&s->sig_int, on_signal, SIGINT);
 	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&s->sig_hup, on_hup, SIGHUP);
@@ -653,6 +656,7 @@ server_deinit(struct server *s)
 		nng_msg_free(s->waiters[i].msg);
 	free(s->waiters);
 	free(s->new_hold);
+	import_deinit(s);
 	uv_mutex_destroy(&s->lock);
 	uv_loop_close(s->loop);
 }

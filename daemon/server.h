@@ -72,6 +72,7 @@ struct server {
 	server_reload_fn reload;
 	void *reload_arg;
 	const struct registry *reg;
+	struct registry *reg_owned;   /* the last import's (import.c) */
 	struct store *store;
 
 	uv_loop_t *loop;
@@ -139,6 +140,29 @@ void api_reply(struct server *s, MDB_txn *rtxn, struct item *it);
  * changed) and re-evaluate region/national levels under the current
  * thresholds. */
 int api_reconcile(struct server *s);
+int api_reconcile_txn(struct server *s, MDB_txn *txn,
+    const struct registry *reg, int64_t *stale_at, size_t *changed);
+
+/* One shelter's registry entry and live state as a ShelterReply, which
+ * points into f (so f must stay put until packed). */
+struct shelter_fill {
+	Shelterd__V1__ShelterReply sr;
+	Shelterd__V1__BedCount beds[CAT_COUNT], *bp[CAT_COUNT];
+	Shelterd__V1__BedCount planned[CAT_COUNT], *pp[CAT_COUNT];
+	Shelterd__V1__Category cats[CAT_COUNT];
+};
+void api_fill_shelter(const struct server *s, const struct reg_shelter *sh,
+    const struct shelter_state *st, struct shelter_fill *f);
+
+/* import.c: export pages and registry imports (docs/registry.md). */
+typedef void (*reply_pack_fn)(nng_msg *msg, const Shelterd__V1__Reply *r);
+int export_page(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__ExportQuery *q, Shelterd__V1__Reply *reply,
+    nng_msg *msg, reply_pack_fn pack);
+void import_run(struct server *s, struct item *it, Shelterd__V1__Reply *reply,
+    reply_pack_fn pack);
+/* Free what imports replaced (server_deinit). */
+void import_deinit(struct server *s);
 /* Store a shelter's new state: aggregates, levels and events follow. */
 int api_store_shelter(struct server *s, MDB_txn *txn,
     const struct reg_shelter *sh, struct shelter_state *stored,
@@ -219,6 +243,9 @@ int alerts_ack(struct server *s, MDB_txn *txn,
 bool alerts_any_due(struct server *s, MDB_txn *rtxn, int64_t now);
 int alerts_reescalate(struct server *s, MDB_txn *txn, int64_t now);
 void alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out);
+/* The store key of an alert: "kind/scope/region/shelter/category". */
+void alert_key(int kind, int scope, const char *region, const char *shelter,
+    int category, char *key, size_t len);
 int alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
     nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
 

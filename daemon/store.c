@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -306,6 +307,53 @@ store_put_shelter(struct store *st, MDB_txn *txn, const char *id,
     const struct shelter_state *sh)
 {
 	return put(txn, st->shelters, id, strlen(id), sh, sizeof(*sh));
+}
+
+int
+store_del_shelter(struct store *st, MDB_txn *txn, const char *id)
+{
+	MDB_val k = { strlen(id), (void *)id };
+	int rc = mdb_del(txn, st->shelters, &k, NULL);
+
+	return rc == MDB_NOTFOUND ? STORE_OK : store_error(rc);
+}
+
+int
+store_get_registry(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at)
+{
+	MDB_val k = { 17, (void *)"registry_shelters" }, v;
+	int rc = mdb_get(txn, st->meta, &k, &v);
+
+	*csv = NULL;
+	*imported_at = 0;
+	if (rc == MDB_NOTFOUND)
+		return STORE_OK;
+	if (rc != 0)
+		return store_error(rc);
+	if (v.mv_size < 8)
+		return STORE_ECORRUPT;
+	memcpy(imported_at, v.mv_data, 8);
+	if ((*csv = malloc(v.mv_size - 8 + 1)) == NULL)
+		return STORE_EIO;
+	memcpy(*csv, (const char *)v.mv_data + 8, v.mv_size - 8);
+	(*csv)[v.mv_size - 8] = '\0';
+	return STORE_OK;
+}
+
+int
+store_put_registry(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at)
+{
+	size_t n = strlen(csv);
+	MDB_val k = { 17, (void *)"registry_shelters" }, v = { n + 8, NULL };
+	int rc = mdb_put(txn, st->meta, &k, &v, MDB_RESERVE);
+
+	if (rc != 0)
+		return store_error(rc);
+	memcpy(v.mv_data, &imported_at, 8);
+	memcpy((char *)v.mv_data + 8, csv, n);
+	return STORE_OK;
 }
 
 int

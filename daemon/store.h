@@ -63,7 +63,8 @@ struct store {
 	MDB_dbi shelters; /* shelter id -> struct shelter_state */
 	MDB_dbi regions;  /* region id -> struct aggregate */
 	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */
-	MDB_dbi meta;     /* "schema", "national", "next_event_seq" */
+	MDB_dbi meta;     /* "schema", "national", "next_event_seq",
+			   * "registry_shelters" (the last import) */
 	MDB_dbi alerts;   /* "kind/scope/region/shelter/category" -> alert */
 	MDB_dbi placements; /* request id -> struct placement_state */
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
@@ -88,6 +89,13 @@ int store_get_shelter(struct store *st, MDB_txn *txn, const char *id,
     struct shelter_state *out);
 int store_put_shelter(struct store *st, MDB_txn *txn, const char *id,
     const struct shelter_state *sh);
+int store_del_shelter(struct store *st, MDB_txn *txn, const char *id);
+/* The shelters of the last import (docs/registry.md), NUL-terminated and
+ * malloc'ed into *csv (NULL when none was ever imported). */
+int store_get_registry(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at);
+int store_put_registry(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at);
 int store_get_region(struct store *st, MDB_txn *txn, const char *id,
     struct aggregate *out);
 int store_put_region(struct store *st, MDB_txn *txn, const char *id,

@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "shelterctl-history.h"
+#include "shelterctl-registry.h"
 
 static void
 usage(FILE *out)
@@ -39,6 +40,7 @@ usage(FILE *out)
 	    "shelter is named\n"
 	    "                only once it has accepted)\n"
 	    HIST_CLI_USAGE
+	    REGISTRY_CLI_USAGE
 	    "  ack SEQ --by DESK\n"
 	    "                acknowledge the open alert that event SEQ "
 	    "belongs to\n"
@@ -399,6 +401,7 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		HIST_LONG_OPTIONS,
+		REGISTRY_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
@@ -410,7 +413,7 @@ main(int argc, char **argv)
 	    SHELTERD__V1__PLACEMENTS_QUERY__INIT;
 	Shelterd__V1__BackupRequest bq = SHELTERD__V1__BACKUP_REQUEST__INIT;
 	char backup_dir[4096];
-	bool timeout_set = false;
+	bool timeout_set = false, regions = false, dry_run = false;
 	const char *by = NULL;
 	long long seq;
 	Shelterd__V1__Reply *reply;
@@ -448,6 +451,12 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case ROPT_REGIONS:
+			regions = true;
+			break;
+		case ROPT_DRY_RUN:
+			dry_run = true;
+			break;
 		default:
 			/* report and trend have options of their own. */
 			if ((rc = hist_cli_option(&hist, c, optarg)) == 0)
@@ -498,6 +507,19 @@ main(int argc, char **argv)
 		/* A large store takes a while to copy. */
 		if (!timeout_set)
 			timeout = 600000;
+	} else if (strcmp(cmd, "export") == 0 && optind == argc) {
+		if (json == hist.csv) {
+			fprintf(stderr, "shelterctl: export needs --csv or "
+			    "--json\n");
+			return EXIT_USAGE;
+		}
+		return registry_cli_export(api, (int)timeout, json, regions);
+	} else if (strcmp(cmd, "import") == 0 && optind + 1 == argc) {
+		/* The daemon rebuilds every aggregate: give it time. */
+		if (!timeout_set)
+			timeout = 60000;
+		return registry_cli_import(api, (int)timeout, argv[optind],
+		    dry_run, json);
 	} else if (strcmp(cmd, "ack") == 0 && optind + 1 == argc) {
 		if ((seq = client_parse_num(argv[optind], INT64_MAX)) < 1 ||
 		    by == NULL) {

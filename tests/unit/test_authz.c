@@ -187,6 +187,28 @@ reads(void **state)
 }
 
 static void
+export_and_import(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__ExportQuery eq = SHELTERD__V1__EXPORT_QUERY__INIT;
+	Shelterd__V1__RegistryImport ri = SHELTERD__V1__REGISTRY_IMPORT__INIT;
+
+	(void)state;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_EXPORT_QUERY;
+	req.export_query = &eq;
+	assert_int_equal(check("national", &req), 0);
+	assert_int_equal(check("operator", &req), 0);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+	req.body_case = SHELTERD__V1__REQUEST__BODY_REGISTRY_IMPORT;
+	req.registry_import = &ri;
+	assert_int_equal(check("operator", &req), 0);
+	assert_int_equal(check("national", &req), -1);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+}
+
+static void
 refusal_names_the_identity(void **state)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
@@ -213,6 +235,7 @@ main(void)
 		cmocka_unit_test(acks_only_national),
 		cmocka_unit_test(placements),
 		cmocka_unit_test(reads),
+		cmocka_unit_test(export_and_import),
 		cmocka_unit_test(refusal_names_the_identity),
 	};
 

@@ -472,6 +472,128 @@ free_zeroed_registry_is_safe(void **state)
 #define valid_test(f) \
 	cmocka_unit_test_setup_teardown(f, setup_valid, teardown_valid)
 
+/* ---- imports: shelters replaced, regions kept ----------------------- */
+
+static void
+import_replaces_shelters_keeps_regions(void **state)
+{
+	struct parsed *p = *state;
+	struct registry next;
+	char err[256];
+	unsigned line = 99;
+
+	assert_int_equal(registry_with_shelters(&next, &p->reg,
+	    SHELTERS_HEADER "S1,Shelter One,R2,1,women:10\n"
+	    "S9,New,R3,0,men:2\n", err, sizeof(err), &line), 0);
+	assert_int_equal(line, 0);
+	assert_int_equal(next.n_regions, 3);
+	assert_int_equal(next.n_shelters, 2);
+	assert_int_equal(next.regions[0].n_shelters, 0);
+	assert_int_equal(next.regions[1].n_shelters, 1);
+	assert_int_equal(next.regions[2].n_shelters, 1);
+	assert_int_equal(next.regions[0].n_neighbours, 2);
+	assert_string_equal(registry_shelter(&next, "S9")->name, "New");
+	/* The base is untouched. */
+	assert_int_equal(p->reg.n_shelters, 4);
+	assert_int_equal(p->reg.regions[0].n_shelters, 2);
+	registry_free(&next);
+}
+
+static void
+import_error_names_the_line(void **state)
+{
+	struct parsed *p = *state;
+	struct registry next;
+	char err[256];
+	unsigned line = 0;
+
+	assert_int_equal(registry_with_shelters(&next, &p->reg,
+	    SHELTERS_HEADER "S1,Shelter One,R2,1,women:10\n"
+	    "# comment\n"
+	    "S9,New,R7,0,men:2\n", err, sizeof(err), &line), -1);
+	assert_int_equal(line, 4);
+	assert_non_null(strstr(err, "unknown region 'R7'"));
+	assert_int_equal(next.n_shelters, 0);
+	assert_null(next.shelters);
+}
+
+static void
+import_keeps_keys_of_known_identities(void **state)
+{
+	struct parsed *p = *state;
+	struct registry next;
+	char err[256];
+	unsigned line;
+
+	assert_int_equal(registry_parse_keys(&p->reg, "identity,key\n"
+	    "shelter:S1,"
+	    "0000000000000000000000000000000000000000000000000000000000000001\n"
+	    "shelter:S3,"
+	    "0000000000000000000000000000000000000000000000000000000000000003\n"
+	    "operator,"
+	    "00000000000000000000000000000000000000000000000000000000000000ff\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(registry_with_shelters(&next, &p->reg,
+	    SHELTERS_HEADER "S1,Shelter One,R1,1,women:10\n", err,
+	    sizeof(err), &line), 0);
+	assert_int_equal(next.n_keys, 2);
+	assert_non_null(registry_key(&next, "shelter:S1"));
+	assert_null(registry_key(&next, "shelter:S3"));
+	assert_non_null(registry_key(&next, "operator"));
+	registry_free(&next);
+}
+
+struct diff {
+	char line[512];
+};
+
+static void
+note_change(void *arg, enum reg_change change,
+    const struct reg_shelter *before, const struct reg_shelter *after)
+{
+	struct diff *d = arg;
+	static const char *const names[] = { "=", "+", "-", "~" };
+	size_t n = strlen(d->line);
+
+	snprintf(d->line + n, sizeof(d->line) - n, "%s%s ", names[change],
+	    after ? after->id : before->id);
+}
+
+static void
+compare_lists_every_change_in_id_order(void **state)
+{
+	struct parsed *p = *state;
+	struct registry next;
+	struct diff d = { "" };
+	char err[256];
+	unsigned line;
+
+	/* S1 renamed, S3 moves region, S4 planned beds, A-10 unchanged,
+	 * S0 and S9 new; nothing removed yet. */
+	assert_int_equal(registry_with_shelters(&next, &p->reg,
+	    SHELTERS_HEADER
+	    "S9,Nine,R1,0,men:2\n"
+	    "S1,Shelter Uno,R1,1,women:10\n"
+	    "S3,Shelter Three,R3,0,women:5\n"
+	    "S4,Shelter Four,R3,3,men:7 highsec:2\n"
+	    "A-10,Shelter Ten,R1,2,minors:4 women:10 children:0\n"
+	    "S0,Zero,R2,0,women:1\n", err, sizeof(err), &line), 0);
+	registry_compare(&p->reg, &next, note_change, &d);
+	assert_string_equal(d.line, "=A-10 +S0 ~S1 ~S3 ~S4 +S9 ");
+	registry_free(&next);
+
+	/* Security level, deadline, categories; S3 and S4 removed. */
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(registry_with_shelters(&next, &p->reg,
+	    "id,name,region,security_level,beds,deadline_secs\n"
+	    "S1,Shelter One,R1,1,women:10,600\n"
+	    "A-10,Shelter Ten,R1,3,minors:4 women:10 children:0,\n",
+	    err, sizeof(err), &line), 0);
+	registry_compare(&p->reg, &next, note_change, &d);
+	assert_string_equal(d.line, "~A-10 ~S1 -S3 -S4 ");
+	registry_free(&next);
+}
+
 int
 main(void)
 {
@@ -508,6 +630,10 @@ main(void)
 		cmocka_unit_test(line_too_long),
 		cmocka_unit_test(header_only_shelters_is_empty),
 		cmocka_unit_test(free_zeroed_registry_is_safe),
+		valid_test(import_replaces_shelters_keeps_regions),
+		valid_test(import_error_names_the_line),
+		valid_test(import_keeps_keys_of_known_identities),
+		valid_test(compare_lists_every_change_in_id_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

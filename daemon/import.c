@@ -1,0 +1,489 @@
+/*
+ * import.c — the registry and live state out (export pages) and a new
+ * shelter list in (imports), both on the api socket (docs/registry.md).
+ *
+ * An import is checked completely before anything changes: the text must
+ * parse against the current regions (core/registry.c names the bad line),
+ * and no shelter that holds a bed for an open placement may disappear, move
+ * region or lose a category. Then ONE write txn deletes the state of
+ * removed shelters (and their open alerts), drops counts of categories a
+ * shelter no longer has, stores the new list (it wins over the registry
+ * files from then on) and rebuilds every aggregate from the shelter states;
+ * only after it committed does the loop switch to the new registry.
+ *
+ * It runs in the reply phase of its batch, after that batch's write txn:
+ * the batch's updates were applied against the old registry, every later
+ * batch sees the new one. MDB_NOTLS lets this write txn open while the
+ * batch's read txn is still open on this thread.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "server.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
+
+enum { EXPORT_PAGE_DEFAULT = 1000, EXPORT_PAGE_MAX = 2000, IDS_MAX = 100 };
+
+/* ---- export ---------------------------------------------------------- */
+
+/* Index of the first shelter whose id sorts after `after`. */
+static size_t
+first_after(const struct registry *reg, const char *after)
+{
+	size_t lo = 0, hi = reg->n_shelters;
+
+	if (after == NULL || *after == '\0')
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(reg->shelters[mid].id, after) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+export_page(struct server *s, MDB_txn *txn,
+    const Shelterd__V1__ExportQuery *q, Shelterd__V1__Reply *reply,
+    nng_msg *msg, reply_pack_fn pack)
+{
+	const struct registry *reg = s->reg;
+	Shelterd__V1__ExportPage page = SHELTERD__V1__EXPORT_PAGE__INIT;
+	size_t limit = q->limit, start, n;
+	struct shelter_fill *fills;
+	Shelterd__V1__ShelterReply **ptrs;
+	uint64_t next_seq;
+	int rc;
+
+	if (limit == 0 || limit > EXPORT_PAGE_MAX)
+		limit = EXPORT_PAGE_DEFAULT;
+	start = first_after(reg, q->after_shelter_id);
+	n = reg->n_shelters - start < limit ? reg->n_shelters - start : limit;
+	fills = calloc(n + 1, sizeof(*fills));
+	ptrs = calloc(n + 1, sizeof(*ptrs));
+	REQUIRE(fills != NULL && ptrs != NULL);
+	rc = store_get_next_event_seq(s->store, txn, &next_seq);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct reg_shelter *sh = &reg->shelters[start + i];
+		struct shelter_state st;
+
+		if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+			break;
+		api_fill_shelter(s, sh, &st, &fills[i]);
+		ptrs[i] = &fills[i].sr;
+	}
+	if (rc == 0) {
+		page.shelters = ptrs;
+		page.n_shelters = n;
+		page.next_after = start + n < reg->n_shelters ?
+		    (char *)reg->shelters[start + n - 1].id : "";
+		page.last_event_seq = next_seq - 1;
+		page.read_at = (int64_t)time(NULL);
+		page.total_shelters = (uint32_t)reg->n_shelters;
+		reply->body_case = SHELTERD__V1__REPLY__BODY_EXPORT_PAGE;
+		reply->export_page = &page;
+		pack(msg, reply);
+	}
+	free(fills);
+	free(ptrs);
+	return rc;
+}
+
+/* ---- import: what changes -------------------------------------------- */
+
+struct change {
+	enum reg_change kind;
+	const struct reg_shelter *before, *after;
+};
+
+struct diff {
+	struct change *v;
+	size_t n, cap;
+	uint32_t count[4];            /* by enum reg_change */
+	char *ids[4][IDS_MAX];        /* the first few ids of each */
+	size_t n_ids[4];
+};
+
+static void
+note_change(void *arg, enum reg_change kind, const struct reg_shelter *before,
+    const struct reg_shelter *after)
+{
+	struct diff *d = arg;
+	const struct reg_shelter *sh = after != NULL ? after : before;
+
+	d->count[kind]++;
+	if (kind == REG_UNCHANGED)
+		return;
+	if (d->n_ids[kind] < IDS_MAX)
+		d->ids[kind][d->n_ids[kind]++] = (char *)sh->id;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->v = realloc(d->v, d->cap * sizeof(*d->v));
+		REQUIRE(d->v != NULL);
+	}
+	d->v[d->n++] = (struct change){ kind, before, after };
+}
+
+/* A change a shelter holding a bed for a placement cannot take: the hold
+ * names its shelter, region and category. */
+static bool
+breaks_hold(const struct registry *old, const struct registry *next,
+    const struct change *c)
+{
+	if (c->kind == REG_REMOVED)
+		return true;
+	return c->kind == REG_CHANGED &&
+	    (strcmp(old->regions[c->before->region].id,
+	    next->regions[c->after->region].id) != 0 ||
+	    (c->before->categories & ~c->after->categories) != 0);
+}
+
+struct hold_check {
+	const struct registry *old, *next;
+	const struct diff *d;
+	char *err;
+	size_t errlen;
+	bool broken;
+};
+
+static int
+check_hold(void *arg, const struct placement_state *p)
+{
+	struct hold_check *h = arg;
+
+	if (p->state != SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD)
+		return 0;
+	for (size_t i = 0; i < h->d->n; i++) {
+		const struct change *c = &h->d->v[i];
+		const struct reg_shelter *sh = c->before;
+
+		if (sh == NULL || strcmp(sh->id, p->held_shelter) != 0 ||
+		    !breaks_hold(h->old, h->next, c))
+			continue;
+		snprintf(h->err, h->errlen, "shelter %s holds a bed for "
+		    "placement %s: it cannot be removed, move region or lose "
+		    "a category until the hold is answered, cancelled or "
+		    "expired", sh->id, p->request_id);
+		h->broken = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Open alerts of shelters that were removed or changed: collected, then
+ * deleted, and those of a shelter that moved region put back under its
+ * new region (the key names the region: its next report must find it). */
+struct shelter_alert {
+	char key[160];
+	struct alert_state a;
+	const struct change *c;
+};
+
+struct alert_list {
+	const struct diff *d;
+	struct shelter_alert *v;
+	size_t n, cap;
+};
+
+static int
+collect_alert(void *arg, const char *key, const struct alert_state *a)
+{
+	struct alert_list *l = arg;
+
+	if (a->shelter[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < l->d->n; i++) {
+		const struct change *c = &l->d->v[i];
+
+		if (strcmp(c->before ? c->before->id : c->after->id,
+		    a->shelter) != 0)
+			continue;
+		if (c->kind == REG_ADDED)
+			break;
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 16;
+			l->v = realloc(l->v, l->cap * sizeof(*l->v));
+			REQUIRE(l->v != NULL);
+		}
+		snprintf(l->v[l->n].key, sizeof(l->v[0].key), "%s", key);
+		l->v[l->n].a = *a;
+		l->v[l->n].c = c;
+		l->n++;
+		break;
+	}
+	return 0;
+}
+
+static int
+move_alerts(struct server *s, MDB_txn *txn, const struct registry *next,
+    const struct diff *d)
+{
+	struct alert_list l = { .d = d };
+	int rc = store_alerts_each(s->store, txn, collect_alert, &l);
+
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct shelter_alert *x = &l.v[i];
+		const struct reg_shelter *sh = x->c->after;
+		const char *region;
+
+		if ((rc = store_del_alert(s->store, txn, x->key)) != 0)
+			break;
+		/* Gone with the shelter, or with its category. */
+		if (sh == NULL || (x->a.category > 0 && x->a.category <=
+		    CAT_COUNT && !(sh->categories & (1u <<
+		    (x->a.category - 1)))))
+			continue;
+		region = next->regions[sh->region].id;
+		snprintf(x->a.region, sizeof(x->a.region), "%s", region);
+		alert_key(x->a.kind, x->a.scope, region, sh->id,
+		    x->a.category, x->key, sizeof(x->key));
+		rc = store_put_alert(s->store, txn, x->key, &x->a);
+	}
+	free(l.v);
+	return rc;
+}
+
+/* Everything the import changes in the store, in txn. */
+static int
+write_import(struct server *s, MDB_txn *txn, const struct registry *next,
+    const struct diff *d, const char *csv, int64_t *stale_at, int64_t now)
+{
+	size_t rebuilt;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
+		const struct change *c = &d->v[i];
+		struct shelter_state st;
+		uint8_t dropped;
+
+		if (c->kind == REG_REMOVED) {
+			rc = store_del_shelter(s->store, txn, c->before->id);
+			continue;
+		}
+		if (c->kind != REG_CHANGED)
+			continue;
+		dropped = c->before->categories & ~c->after->categories;
+		if (dropped == 0)
+			continue;
+		if ((rc = store_get_shelter(s->store, txn, c->after->id,
+		    &st)) != 0 || st.seq == 0)
+			continue;
+		/* Beds of a category the shelter no longer has count
+		 * nowhere; the next report gives the new categories. */
+		for (int cat = 0; cat < CAT_COUNT; cat++)
+			if (dropped & (1u << cat)) {
+				memset(&st.beds[cat], 0, sizeof(st.beds[cat]));
+				memset(&st.expect[cat], 0,
+				    sizeof(st.expect[cat]));
+			}
+		st.present &= (uint8_t)~dropped;
+		st.forecast &= (uint8_t)~dropped;
+		rc = store_put_shelter(s->store, txn, c->after->id, &st);
+	}
+	if (rc == 0)
+		rc = move_alerts(s, txn, next, d);
+	if (rc == 0)
+		rc = store_put_registry(s->store, txn, csv, now);
+	if (rc == 0)
+		rc = api_reconcile_txn(s, txn, next, stale_at, &rebuilt);
+	return rc;
+}
+
+/* ---- import: switching the loop to the new registry ------------------- */
+
+static void
+answer_removed_waiter(struct server *s, struct waiter *w, reply_pack_fn pack)
+{
+	Shelterd__V1__Reply r = SHELTERD__V1__REPLY__INIT;
+
+	r.code = CODE(UNKNOWN_SHELTER);
+	r.error = "this shelter was removed from the registry";
+	pack(w->msg, &r);
+	if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
+		s->stats.replies_dropped++;
+		log_warn("holds reply dropped");
+		nng_msg_free(w->msg);
+	}
+}
+
+/* After the commit: the loop's per-shelter arrays follow the new order. */
+static void
+switch_registry(struct server *s, struct registry *next, int64_t *stale_at,
+    reply_pack_fn pack)
+{
+	const struct registry *old = s->reg;
+	uint8_t *new_hold = calloc(next->n_shelters + 1, 1);
+	size_t kept = 0;
+
+	REQUIRE(new_hold != NULL);
+	for (size_t i = 0; i < old->n_shelters; i++) {
+		const struct reg_shelter *sh;
+
+		if (!s->new_hold[i])
+			continue;
+		if ((sh = registry_shelter(next, old->shelters[i].id)) != NULL)
+			new_hold[sh - next->shelters] = 1;
+	}
+	for (size_t i = 0; i < s->n_waiters; i++) {
+		struct waiter *w = &s->waiters[i];
+		const struct reg_shelter *sh = registry_shelter(next,
+		    old->shelters[w->shelter].id);
+
+		if (sh == NULL) {
+			answer_removed_waiter(s, w, pack);
+			continue;
+		}
+		w->shelter = (uint32_t)(sh - next->shelters);
+		s->waiters[kept++] = *w;
+	}
+	s->n_waiters = kept;
+	free(s->new_hold);
+	s->new_hold = new_hold;
+	free(s->stale_at);
+	s->stale_at = stale_at;
+	s->reg = next;
+	http_set_registry(s->http, next);
+	/* Nothing points into the old one now: the batch's replies were
+	 * built from the requests and the store, not from the registry. */
+	registry_free((struct registry *)old);
+	if (old == s->reg_owned)
+		free(s->reg_owned);
+	s->reg_owned = next;
+}
+
+void
+import_deinit(struct server *s)
+{
+	if (s->reg_owned != NULL) {
+		registry_free(s->reg_owned);
+		free(s->reg_owned);
+		s->reg_owned = NULL;
+	}
+}
+
+/* ---- import: the request --------------------------------------------- */
+
+void
+import_run(struct server *s, struct item *it, Shelterd__V1__Reply *reply,
+    reply_pack_fn pack)
+{
+	const Shelterd__V1__RegistryImport *q = it->req->registry_import;
+	const char *csv = q->shelters_csv ? q->shelters_csv : "";
+	const char *source = q->source && *q->source ? q->source : "(unnamed)";
+	Shelterd__V1__ImportReply ir = SHELTERD__V1__IMPORT_REPLY__INIT;
+	struct registry *next = calloc(1, sizeof(*next));
+	struct diff d = { 0 };
+	struct hold_check hc = { 0 };
+	int64_t *stale_at = NULL;
+	int64_t now = (int64_t)time(NULL);
+	size_t events_before = s->n_events;
+	MDB_txn *txn = NULL;
+	char who[48];
+	unsigned line = 0;
+	int code = CODE(OK), rc = 0;
+
+	REQUIRE(next != NULL);
+	authz_format(&it->who, who, sizeof(who));
+	if (registry_with_shelters(next, s->reg, csv, it->err,
+	    sizeof(it->err), &line) != 0) {
+		code = CODE(BAD_REQUEST);
+		goto refused;
+	}
+	if (next->n_shelters == 0) {
+		snprintf(it->err, sizeof(it->err), "no shelters in the text: "
+		    "an import replaces every shelter, so it would remove "
+		    "them all");
+		code = CODE(BAD_REQUEST);
+		goto refused;
+	}
+	registry_compare(s->reg, next, note_change, &d);
+	stale_at = calloc(next->n_shelters + 1, sizeof(*stale_at));
+	REQUIRE(stale_at != NULL);
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0)
+		goto failed;
+	hc = (struct hold_check){ s->reg, next, &d, it->err,
+	    sizeof(it->err), false };
+	if ((rc = store_placements_each(s->store, txn, check_hold, &hc)) != 0)
+		goto failed;
+	if (hc.broken) {
+		code = CODE(CONFLICT);
+		goto refused;
+	}
+	if (q->dry_run)
+		goto answer;
+	if ((rc = write_import(s, txn, next, &d, csv, stale_at, now)) != 0)
+		goto failed;
+	rc = store_commit(txn);
+	txn = NULL;
+	/* Acked means on disk, whatever the commit path syncs. */
+	if (rc == 0 && mdb_env_sync(s->store->env, 1) != 0)
+		rc = STORE_EIO;
+	if (rc != 0)
+		goto failed;
+	ir.applied = true;
+	log_info("registry imported by %s from %s: %" PRIu32 " added, %"
+	    PRIu32 " removed, %" PRIu32 " changed, %" PRIu32 " unchanged",
+	    who, source, d.count[REG_ADDED], d.count[REG_REMOVED],
+	    d.count[REG_CHANGED], d.count[REG_UNCHANGED]);
+answer:
+	ir.added = d.count[REG_ADDED];
+	ir.removed = d.count[REG_REMOVED];
+	ir.changed = d.count[REG_CHANGED];
+	ir.unchanged = d.count[REG_UNCHANGED];
+	ir.added_ids = d.ids[REG_ADDED];
+	ir.n_added_ids = d.n_ids[REG_ADDED];
+	ir.removed_ids = d.ids[REG_REMOVED];
+	ir.n_removed_ids = d.n_ids[REG_REMOVED];
+	ir.changed_ids = d.ids[REG_CHANGED];
+	ir.n_changed_ids = d.n_ids[REG_CHANGED];
+	reply->code = CODE(OK);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
+	reply->import_result = &ir;
+	/* Packed before the switch: the ids point into both registries. */
+	pack(it->msg, reply);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (ir.applied) {
+		switch_registry(s, next, stale_at, pack);
+		next = NULL;
+		stale_at = NULL;
+	}
+	goto out;
+failed:
+	/* The batch's own events (committed, not yet published) stay. */
+	events_drop_from(s, events_before);
+	code = CODE(INTERNAL);
+	snprintf(it->err, sizeof(it->err), "the import was not written: %s",
+	    store_strerror(rc));
+	log_err("registry import from %s: %s", source, it->err);
+refused:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (code != CODE(INTERNAL))
+		log_warn("registry import by %s from %s refused: %s", who,
+		    source, it->err);
+	s->stats.refused[code & 15]++;
+	ir.error_line = line;
+	reply->code = (Shelterd__V1__Code)code;
+	reply->error = it->err;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
+	reply->import_result = &ir;
+	pack(it->msg, reply);
+out:
+	/* Packed: api_reply must not answer again. */
+	it->code = CODE(OK);
+	free(d.v);
+	free(stale_at);
+	if (next != NULL) {
+		registry_free(next);
+		free(next);
+	}
+}

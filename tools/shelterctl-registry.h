@@ -1,0 +1,47 @@
+/*
+ * shelterctl-registry.h — `shelterctl export` and `shelterctl import`
+ * (docs/registry.md).
+ */
+#ifndef SHELTERD_SHELTERCTL_REGISTRY_H
+#define SHELTERD_SHELTERCTL_REGISTRY_H
+
+#include <stdbool.h>
+
+#include "common.h"
+
+/* Long options, above shelterctl-history.h's. */
+enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN };
+
+#define REGISTRY_LONG_OPTIONS                                           \
+	{ "regions", no_argument, NULL, ROPT_REGIONS },                 \
+	{ "dry-run", no_argument, NULL, ROPT_DRY_RUN }
+
+#define REGISTRY_CLI_USAGE                                              \
+	"  export --csv|--json [--regions]\n"                           \
+	"                national/operator: every shelter (registry "     \
+	"entry, status,\n"                                              \
+	"                last report, beds per category) in id order, "  \
+	"read a page\n"                                                 \
+	"                of 1,000 at a time; --regions: every region x " \
+	"category\n"                                                    \
+	"                (capacity, occupied, held, free, unknown, "     \
+	"forecast, level)\n"                                            \
+	"                and the national rows instead. JSON has both.\n" \
+	"  import FILE [--dry-run]\n"                                   \
+	"                operator: make the shelters in FILE (an export, " \
+	"CSV or JSON,\n"                                                \
+	"                or a registry shelters.csv) the registry's: "   \
+	"checked first,\n"                                              \
+	"                then applied in one transaction; a bad file "   \
+	"changes nothing\n"                                             \
+	"                and the line that is wrong is named. Says what " \
+	"was added,\n"                                                  \
+	"                removed and changed; --dry-run only says it\n"
+
+/* Print the export to stdout; returns an exit status. */
+int registry_cli_export(const char *api, int timeout_ms, bool json,
+    bool regions);
+int registry_cli_import(const char *api, int timeout_ms, const char *path,
+    bool dry_run, bool json);
+
+#endif
