@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "shelterd.pb-c.h"
 
 static uint64_t rng_state;
@@ -203,7 +204,7 @@ main(int argc, char **argv)
 		 * oversized frame must not take the rest with it. */
 		if (i % 500 == 0 || sock.id == 0) {
 			if (sock.id != 0)
-				nng_close(sock);
+				client_close(sock, 2000);
 			if ((rv = nng_req0_open(&sock)) != 0 ||
 			    (rv = nng_dial(sock, api, NULL, 0)) != 0) {
 				fprintf(stderr, "hostile: %s: %s\n", api,
@@ -228,7 +229,7 @@ main(int argc, char **argv)
 			nng_msg_free(msg);
 		} else if (k == 3) {
 			/* Above nng's hard cap the pipe is closed: expected. */
-			nng_close(sock);
+			client_close(sock, 2000);
 			sock.id = 0;
 		} else {
 			unanswered++;
@@ -240,7 +241,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (sock.id != 0)
-		nng_close(sock);
+		client_close(sock, 2000);
 	free(buf);
 	printf("hostile: sent %ld (random %d, truncated %d, bit-flipped %d, "
 	    "oversized %d, forged %d), answered %ld, unanswered %ld, raw "
