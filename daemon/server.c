@@ -179,13 +179,23 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 	size_t events_before = s->n_events;
 	int64_t hold_expiry = s->next_hold_expiry;
 	bool any_hold = s->any_new_hold;
+	uint8_t *holds_before = NULL;
 	uint64_t seq0 = 0, t0;
 	MDB_txn *txn = NULL;
 	int rc;
 
+	/* Marks from a txn of this turn that committed must survive if this
+	 * one aborts. Only a redo gets here with marks: copying is rare. */
+	if (any_hold) {
+		holds_before = malloc(s->reg->n_shelters + 1);
+		REQUIRE(holds_before != NULL);
+		memcpy(holds_before, s->new_hold, s->reg->n_shelters + 1);
+	}
 	*bad = n;
-	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0)
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0) {
+		free(holds_before);
 		return rc;
+	}
 	rc = store_get_next_event_seq(s->store, txn, &s->next_event_seq);
 	seq0 = s->next_event_seq;
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -206,6 +216,7 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 	if (rc == 0) {
 		for (size_t i = 0; i < n; i++)
 			api_applied(s, &items[u[i].item], u[i].k, now);
+		free(holds_before);
 		return 0;
 	}
 	if (txn != NULL)
@@ -214,10 +225,12 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 	/* Its events were never stored; the holds it made are gone. */
 	events_drop_from(s, events_before);
 	s->next_hold_expiry = hold_expiry;
-	if (!any_hold && s->any_new_hold) {
+	if (holds_before != NULL)
+		memcpy(s->new_hold, holds_before, s->reg->n_shelters + 1);
+	else if (s->any_new_hold)
 		memset(s->new_hold, 0, s->reg->n_shelters + 1);
-		s->any_new_hold = false;
-	}
+	s->any_new_hold = any_hold;
+	free(holds_before);
 	return rc;
 }
 
