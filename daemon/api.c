@@ -173,8 +173,12 @@ api_store_shelter(struct server *s, MDB_txn *txn,
 	return 0;
 }
 
-/* Validate and apply one report inside txn; returns a STORE_* code (the
- * verdict on the report itself is in *res). */
+/*
+ * Validate and apply one report inside txn; returns a STORE_* code (the
+ * verdict on the report itself is in *res). Every check comes before the
+ * first write, so a refused or duplicate report leaves no trace and needs
+ * no nested txn of its own.
+ */
 static int
 apply_update(struct server *s, MDB_txn *txn,
     const Shelterd__V1__OccupancyUpdate *u, struct update_result *res,
@@ -204,6 +208,9 @@ apply_update(struct server *s, MDB_txn *txn,
 		res->duplicate = true;
 		return 0;
 	}
+	/* From here on only a store error can stop it. */
+	res->shelter = (uint32_t)(sh - s->reg->shelters);
+	res->written = true;
 	region = &s->reg->regions[sh->region];
 	next.received_at = now;
 	if (stored.stale) {
@@ -218,51 +225,7 @@ apply_update(struct server *s, MDB_txn *txn,
 		if ((rc = events_emit(s, txn, &ev, now)) != 0)
 			return rc;
 	}
-	s->stale_at[sh - s->reg->shelters] = now + api_deadline(s, sh);
 	return api_store_shelter(s, txn, sh, &stored, &next, now);
-}
-
-static void
-apply_one(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__OccupancyUpdate *u, struct update_result *res,
-    int64_t now)
-{
-	size_t events_before = s->n_events;
-	uint64_t seq_before = s->next_event_seq;
-	MDB_txn *child;
-	int rc;
-
-	res->code = CODE(OK);
-	res->duplicate = false;
-	res->over_occupied = 0;
-	res->err[0] = '\0';
-	/* A nested txn per update: if one update cannot be written (map
-	 * full), only it fails and the rest of the batch still commits. */
-	if ((rc = store_begin(s->store, txn, 1, &child)) == 0) {
-		rc = apply_update(s, child, u, res, now);
-		if (rc == 0 && res->code == CODE(OK) && !res->duplicate)
-			rc = store_commit(child);
-		else
-			mdb_txn_abort(child);
-	}
-	if (rc != 0) {
-		res->code = rc == STORE_EFULL ? CODE(STORE_FULL) :
-		    CODE(INTERNAL);
-		snprintf(res->err, sizeof(res->err), "not stored: %s",
-		    store_strerror(rc));
-		log_err("update %.40s seq %" PRIu64 " not stored: %s",
-		    u->shelter_id, u->seq, store_strerror(rc));
-	}
-	if (res->code != CODE(OK) || res->duplicate) {
-		events_drop_from(s, events_before);
-		s->next_event_seq = seq_before;
-	}
-	if (res->code != CODE(OK) && rc == 0)
-		log_warn("refused update for '%.40s' seq %" PRIu64 ": %s",
-		    u->shelter_id, u->seq, res->err);
-	if (res->over_occupied)
-		log_warn("shelter %.40s seq %" PRIu64 ": over-occupied "
-		    "(accepted, flagged)", u->shelter_id, u->seq);
 }
 
 /* One write that is not an update: 0, a positive CODE, or -STORE_*. */
@@ -298,9 +261,14 @@ apply_other(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 	MDB_txn *child;
 	int rc;
 
+	/* It may run again when the batch txn is redone (server.c). */
+	it->code = CODE(OK);
+	it->err[0] = '\0';
 	if (it->req->body_case != SHELTERD__V1__REQUEST__BODY_ACK_ALERT) {
-		it->placement = calloc(1, sizeof(*it->placement));
+		if (it->placement == NULL)
+			it->placement = malloc(sizeof(*it->placement));
 		REQUIRE(it->placement != NULL);
+		memset(it->placement, 0, sizeof(*it->placement));
 	}
 	if ((rc = store_begin(s->store, txn, 1, &child)) != 0) {
 		api_fail_updates(it, rc);
@@ -329,15 +297,72 @@ apply_other(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 	}
 }
 
-void
-api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+int
+api_apply(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+    int64_t now)
 {
+	struct update_result *res;
+
 	if (it->n_updates == 0) {
+		/* Rare, and a refusal may come after writes: these keep a
+		 * nested txn, which also confines a store error to them. */
 		apply_other(s, txn, it, now);
+		return 0;
+	}
+	res = &it->results[k];
+	res->code = CODE(OK);
+	res->duplicate = false;
+	res->written = false;
+	res->over_occupied = 0;
+	res->err[0] = '\0';
+	return apply_update(s, txn, it->updates[k], res, now);
+}
+
+void
+api_applied(struct server *s, struct item *it, size_t k, int64_t now)
+{
+	const Shelterd__V1__OccupancyUpdate *u;
+	const struct update_result *res;
+
+	if (it->n_updates == 0)
+		return;
+	u = it->updates[k];
+	res = &it->results[k];
+	/* Set only now: a txn that was aborted and redone must not leave
+	 * deadlines behind. */
+	if (res->written)
+		s->stale_at[res->shelter] = now +
+		    api_deadline(s, &s->reg->shelters[res->shelter]);
+	if (res->code != CODE(OK))
+		log_warn("refused update for '%.40s' seq %" PRIu64 ": %s",
+		    u->shelter_id, u->seq, res->err);
+	if (res->over_occupied)
+		log_warn("shelter %.40s seq %" PRIu64 ": over-occupied "
+		    "(accepted, flagged)", u->shelter_id, u->seq);
+}
+
+void
+api_fail_write(struct item *it, size_t k, int store_err)
+{
+	const Shelterd__V1__OccupancyUpdate *u;
+	struct update_result *res;
+
+	if (it->n_updates == 0) {
+		api_fail_updates(it, store_err);
+		log_err("request not stored: %s", store_strerror(store_err));
 		return;
 	}
-	for (size_t i = 0; i < it->n_updates; i++)
-		apply_one(s, txn, it->updates[i], &it->results[i], now);
+	u = it->updates[k];
+	res = &it->results[k];
+	res->code = store_err == STORE_EFULL ? CODE(STORE_FULL) :
+	    CODE(INTERNAL);
+	res->duplicate = false;
+	res->written = false;
+	res->over_occupied = 0;
+	snprintf(res->err, sizeof(res->err), "not stored: %s",
+	    store_strerror(store_err));
+	log_err("update %.40s seq %" PRIu64 " not stored: %s",
+	    u->shelter_id, u->seq, store_strerror(store_err));
 }
 
 /* ---- replies --------------------------------------------------------- */
@@ -739,9 +764,17 @@ reply_batch(struct server *s, struct item *it, Shelterd__V1__Reply *reply)
 	Shelterd__V1__UpdateResult *res = calloc(n, sizeof(*res));
 	Shelterd__V1__UpdateResult **rp = calloc(n, sizeof(*rp));
 	Shelterd__V1__UpdateAck *acks = calloc(n, sizeof(*acks));
-	char (*warn)[CAT_COUNT][96] = calloc(n, sizeof(*warn));
-	char *(*wp)[CAT_COUNT] = calloc(n, sizeof(*wp));
+	char (*warn)[CAT_COUNT][96];
+	char *(*wp)[CAT_COUNT];
+	size_t n_over = 0, w = 0;
 
+	/* Warnings only for the over-occupied: room for all of them was
+	 * half a megabyte per 1,000 updates, zeroed for every request. */
+	for (size_t i = 0; i < n; i++)
+		if (it->results[i].over_occupied)
+			n_over++;
+	warn = calloc(n_over + 1, sizeof(*warn));
+	wp = calloc(n_over + 1, sizeof(*wp));
 	REQUIRE(res && rp && acks && warn && wp);
 	for (size_t i = 0; i < n; i++) {
 		const struct update_result *r = &it->results[i];
@@ -751,9 +784,11 @@ reply_batch(struct server *s, struct item *it, Shelterd__V1__Reply *reply)
 		res[i].error = (char *)r->err;
 		if (r->code == CODE(OK)) {
 			validate_fill_ack(&acks[i], it->updates[i], r->duplicate,
-			    r->over_occupied, warn[i], wp[i]);
+			    r->over_occupied, warn[w], wp[w]);
 			res[i].ack = &acks[i];
 		}
+		if (r->over_occupied)
+			w++;
 		rp[i] = &res[i];
 		count_result(s, r);
 	}

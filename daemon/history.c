@@ -63,10 +63,15 @@ from_be32(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Not snprintf: history_shelter copies an id for every category of every
+ * update, and formatting was 8 % of the loop in batch mode. */
 static void
 copy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	size_t n = src != NULL ? strnlen(src, len - 1) : 0;
+
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
 }
 
 /* ---- samples ---------------------------------------------------------- */

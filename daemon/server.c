@@ -166,57 +166,162 @@ out:
 	s->any_new_hold = false;
 }
 
+/*
+ * Try the writes u[0..n) in one txn. 0 when it committed. Otherwise nothing
+ * of them is stored, what they changed in memory is put back, and *bad is
+ * the write whose apply failed (n if the txn could not be begun or
+ * committed).
+ */
+static int
+try_writes(struct server *s, struct item *items, const struct unit *u,
+    size_t n, int64_t now, size_t *bad, uint64_t *commit_ns)
+{
+	size_t events_before = s->n_events;
+	int64_t hold_expiry = s->next_hold_expiry;
+	bool any_hold = s->any_new_hold;
+	uint8_t *holds_before = NULL;
+	uint64_t seq0 = 0, t0;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	/* Marks from a txn of this turn that committed must survive if this
+	 * one aborts. Only a redo gets here with marks: copying is rare. */
+	if (any_hold) {
+		holds_before = malloc(s->reg->n_shelters + 1);
+		REQUIRE(holds_before != NULL);
+		memcpy(holds_before, s->new_hold, s->reg->n_shelters + 1);
+	}
+	*bad = n;
+	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0) {
+		free(holds_before);
+		return rc;
+	}
+	rc = store_get_next_event_seq(s->store, txn, &s->next_event_seq);
+	seq0 = s->next_event_seq;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if ((rc = api_apply(s, txn, &items[u[i].item], u[i].k,
+		    now)) != 0)
+			*bad = i;
+	/* Unchanged, it is not written: a batch of duplicates and refusals
+	 * then dirties nothing, and LMDB commits it without a sync. */
+	if (rc == 0 && s->next_event_seq != seq0)
+		rc = store_put_next_event_seq(s->store, txn,
+		    s->next_event_seq);
+	if (rc == 0) {
+		t0 = uv_hrtime();
+		rc = store_commit(txn); /* synced: now we may ack */
+		*commit_ns += uv_hrtime() - t0;
+		txn = NULL;
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < n; i++)
+			api_applied(s, &items[u[i].item], u[i].k, now);
+		free(holds_before);
+		return 0;
+	}
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	s->stats.commit_failures++;
+	/* Its events were never stored; the holds it made are gone. */
+	events_drop_from(s, events_before);
+	s->next_hold_expiry = hold_expiry;
+	if (holds_before != NULL)
+		memcpy(s->new_hold, holds_before, s->reg->n_shelters + 1);
+	else if (s->any_new_hold)
+		memset(s->new_hold, 0, s->reg->n_shelters + 1);
+	s->any_new_hold = any_hold;
+	free(holds_before);
+	return rc;
+}
+
+/*
+ * Commit the writes u[0..n), in order, in as few txns as the store allows.
+ * Normally one. When a write cannot be stored (map full: LMDB leaves the
+ * txn unusable), the txn is aborted and redone without it: the writes
+ * before it in one txn, it alone (it gets the error if it fails again),
+ * then the rest. A commit that fails for want of space is redone in
+ * halves. Refusals are decided before anything is written, so no write
+ * needs a nested txn of its own (measured: a third of the loop's CPU in
+ * batch mode went to copying pages into and out of them).
+ */
+static void
+write_units(struct server *s, struct item *items, const struct unit *u,
+    size_t n, int64_t now, uint64_t *commit_ns)
+{
+	size_t bad, half;
+	int rc;
+
+	while (n > 0) {
+		if ((rc = try_writes(s, items, u, n, now, &bad,
+		    commit_ns)) == 0)
+			return;
+		if (n == 1) {
+			api_fail_write(&items[u->item], u->k, rc);
+			return;
+		}
+		if (bad < n) {
+			write_units(s, items, u, bad, now, commit_ns);
+			write_units(s, items, u + bad, 1, now, commit_ns);
+			u += bad + 1;
+			n -= bad + 1;
+			continue;
+		}
+		if (rc != STORE_EFULL) {
+			/* Not for want of space (a disk error): smaller txns
+			 * would fail alike, and nothing here may be acked. */
+			log_err("%zu writes not committed: %s", n,
+			    store_strerror(rc));
+			for (size_t i = 0; i < n; i++)
+				api_fail_write(&items[u[i].item], u[i].k, rc);
+			return;
+		}
+		half = n / 2;
+		write_units(s, items, u, half, now, commit_ns);
+		u += half;
+		n -= half;
+	}
+}
+
 static void
 process_batch(struct server *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
-	MDB_txn *txn = NULL, *rtxn = NULL;
+	MDB_txn *rtxn = NULL;
 	size_t writes = 0, reads = 0;
-	uint64_t commit_ns = 0, t0;
+	uint64_t commit_ns = 0;
 	int rc;
 
 	s->stats.batches++;
 	s->stats.requests += n;
 	for (size_t i = 0; i < n; i++) {
-		api_decode(s, &items[i]);
-		if (api_is_write(&items[i]))
-			writes++;
-		else if (items[i].code == CODE(OK))
+		struct item *it = &items[i];
+
+		api_decode(s, it);
+		if (api_is_write(it))
+			writes += it->n_updates > 0 ? it->n_updates : 1;
+		else if (it->code == CODE(OK))
 			reads++;
 	}
 
 	if (writes > 0) {
-		rc = store_begin(s->store, NULL, 1, &txn);
-		if (rc == 0)
-			rc = store_get_next_event_seq(s->store, txn,
-			    &s->next_event_seq);
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			if (api_is_write(&items[i])) {
-				api_apply(s, txn, &items[i], now);
-				writes += items[i].n_updates - 1;
+		size_t w = 0;
+
+		if (writes > s->cap_units) {
+			free(s->units);
+			s->units = malloc(writes * sizeof(*s->units));
+			REQUIRE(s->units != NULL);
+			s->cap_units = writes;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!api_is_write(&items[i]))
+				continue;
+			for (size_t k = 0; k == 0 || k < items[i].n_updates;
+			    k++) {
+				s->units[w].item = (uint32_t)i;
+				s->units[w++].k = (uint32_t)k;
 			}
-		if (rc == 0)
-			rc = store_put_next_event_seq(s->store, txn,
-			    s->next_event_seq);
-		if (rc == 0) {
-			t0 = uv_hrtime();
-			rc = store_commit(txn); /* synced: now we may ack */
-			commit_ns = uv_hrtime() - t0;
-			txn = NULL;
 		}
-		if (txn != NULL)
-			mdb_txn_abort(txn);
-		if (rc != 0) {
-			/* Nothing of this batch is on disk: no update may be
-			 * acked and no event published. */
-			s->stats.commit_failures++;
-			log_err("%zu updates not committed: %s",
-			    writes, store_strerror(rc));
-			events_drop_from(s, 0);
-			for (size_t i = 0; i < n; i++)
-				if (api_is_write(&items[i]))
-					api_fail_updates(&items[i], rc);
-		}
+		write_units(s, items, s->units, w, now, &commit_ns);
 	}
 
 	if (reads > 0 && (rc = store_begin(s->store, NULL, 0, &rtxn)) != 0) {
@@ -650,6 +755,7 @@ server_deinit(struct server *s)
 	free(s->pending_events);
 	free(s->queue);
 	free(s->items);
+	free(s->units);
 	free(s->stale_at);
 	auth_deinit(s);
 	for (size_t i = 0; i < s->n_waiters; i++)

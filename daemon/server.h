@@ -28,8 +28,16 @@
 struct update_result {
 	int code;                     /* SHELTERD__V1__CODE__* */
 	bool duplicate;               /* seq already applied */
+	bool written;                 /* stored (once its txn commits) */
+	uint32_t shelter;             /* registry index, when written */
 	uint8_t over_occupied;        /* categories flagged */
 	char err[200];
+};
+
+/* One write of a batch: update k of items[item], or the whole request when
+ * it holds no updates (placements, acks; k == 0). */
+struct unit {
+	uint32_t item, k;
 };
 
 /* One request of a loop turn's batch and what became of it. */
@@ -93,6 +101,8 @@ struct server {
 	bool stopping;
 
 	struct item *items;           /* batch_max of them */
+	struct unit *units;           /* a batch's writes, in order */
+	size_t cap_units;
 	nng_msg **pending_events;     /* built in the txn, sent after commit */
 	size_t n_events, cap_events;
 	uint64_t next_event_seq;      /* valid inside a write txn */
@@ -130,9 +140,19 @@ bool api_is_write(const struct item *it);
 void api_fail_updates(struct item *it, int store_err);
 /* Release what api_decode allocated. */
 void api_release(struct item *it);
-/* Apply an item's updates inside the batch txn; an update that cannot be
- * written fails alone. */
-void api_apply(struct server *s, MDB_txn *txn, struct item *it, int64_t now);
+/*
+ * Apply one write of an item in the batch txn: update k, or the whole
+ * request when it holds no updates. A refusal is the verdict of that update
+ * or request and leaves no trace in txn. A nonzero STORE_* return means txn
+ * must be aborted: server.c then redoes the batch without this write
+ * (api_fail_write) and everything else still commits.
+ */
+int api_apply(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+    int64_t now);
+/* The txn that held the write committed: in-memory state follows. */
+void api_applied(struct server *s, struct item *it, size_t k, int64_t now);
+/* The write could not be stored even alone: store_err is its verdict. */
+void api_fail_write(struct item *it, size_t k, int store_err);
 /* Fill it->msg with the reply; rtxn is a read txn for queries (may be NULL
  * when the batch holds no query). */
 void api_reply(struct server *s, MDB_txn *rtxn, struct item *it);

@@ -36,6 +36,16 @@ def test_full_map_refuses_writes_and_keeps_serving():
                 break
         check(full is not None, "the 1 MiB map filled up")
         check("store is full" in full, full[:400])
+        # Only the updates that could not be stored failed: every other
+        # one of that batch was committed before it was acked.
+        results = full.split("results {")[1:]
+        check_eq(len(results), 500, "one result per update")
+        ok = [i for i, r in enumerate(results) if "code:" not in r]
+        check(all("CODE_STORE_FULL" in r for i, r in enumerate(results)
+                  if i not in ok), "the others: STORE_FULL")
+        if ok:
+            check_eq(d.ctl("--json", "shelter", "S1").json()["last_seq"],
+                     seq - 500 + ok[-1], "the last acked update is stored")
         check("store is full" in d.read_log(), "log line")
         check(d.alive(), "daemon alive")
         # A single report now also gets the clear error...

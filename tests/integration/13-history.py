@@ -389,6 +389,12 @@ def test_sample_retention_under_concurrent_ingest():
     young = retention + 1
     d = daemon(f"[history]\nsample_retention_secs = {retention}\n"
                "purge_interval_secs = 1\npurge_batch = 2\n")
+    # The checkpoint at start comes with the first tick (100 ms): six
+    # reports can be quicker than that.
+    deadline = time.time() + 5
+    while time.time() < deadline and not any(x[1] == 0
+                                             for x in samples(d)):
+        time.sleep(0.05)
     # Old history: A1 three times, B1 twice, M1 once.
     for sid, beds in (("A1", "women=4/0"), ("A1", "women=4/1"),
                       ("A1", "women=4/3"), ("B1", "women=4/0"),
