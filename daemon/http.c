@@ -815,7 +815,8 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 		    label, c.refused[i]);
 	}
 	head(b, "shelterd_commit_failures_total", "counter",
-	    "Write transactions that did not commit (nothing acked).");
+	    "Write transactions aborted or not committed (map full, disk "
+	    "error); what could be stored was redone in a smaller one.");
 	put(b, "shelterd_commit_failures_total %" PRIu64 "\n",
 	    c.commit_failures);
 	head(b, "shelterd_replies_dropped_total", "counter",

@@ -39,8 +39,13 @@ CASE_REFS = ["R1-2026-0101", "R1-2026-0102", "R1-2026-0103",
              "R1-2026-0104", "R1-2026-0105"]
 
 
+# Every daemon a test starts, so that a failing test stops it too.
+_started = []
+
+
 def daemon(config=""):
     d = Daemon(config="[daemon]\ntick_ms = 100\n" + config)
+    _started.append(d)
     reg = os.path.join(d.tmp, "registry")
     os.makedirs(reg)
     with open(os.path.join(reg, "regions.csv"), "w") as f:
@@ -66,12 +71,11 @@ def month():
 
 def run(fn):
     def test():
-        d = None
         try:
-            d = fn()
+            fn()
         finally:
-            if d is not None:
-                d.cleanup()
+            while _started:
+                _started.pop().cleanup()
     test.__name__ = fn.__name__
     return test
 
@@ -485,7 +489,9 @@ def test_placement_retention_and_case_ref_blanking():
 
 @run
 def test_early_warning_before_the_region_is_full():
-    d = Daemon(registry=TEST_REGISTRY).start()
+    d = Daemon(registry=TEST_REGISTRY)
+    _started.append(d)
+    d.start()
     # R1 women: S1 and S2, 10 beds each. 16 taken, 1 expected to free
     # within 24 h: (20 - 4 - 1) / 20 = 75 %, under the early 80 %.
     report(d, "S1", "women=10/8", "--expect", "women=1/2")
@@ -552,6 +558,7 @@ def mdb_load(path, db, pairs):
 @run
 def test_schema_2_store_is_migrated():
     d = Daemon(registry=TEST_REGISTRY)
+    _started.append(d)
     os.makedirs(d.data)
     now = int(time.time()) - 10
     # struct shelter_state of schema 2: 112 bytes.
