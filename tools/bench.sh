@@ -233,6 +233,10 @@ step batch "$B/tools/loadgen" "${common[@]}" --mode batch \
 step paced "$B/tools/loadgen" "${common[@]}" --mode single \
 	--connections "$conns" --rate "$prate" --subscribers "$subs" \
 	--escalate-every 10
+# Placement round trips against every shelter's reported state: one
+# request in flight, each hold cancelled (untimed) before the next.
+step place "$B/tools/loadgen" place --api "$api" --registry "$work/registry" \
+	--count 200 --json
 stop_daemon
 
 # ---- the limits ------------------------------------------------------------
@@ -465,6 +469,14 @@ l1 = get("lmdb1", "commit_latency", "p50_us")
 if e1 is not None and l1 is not None:
     print(f"  reference: one nng round trip p50 {ms(e1)} ms + one synced "
           f"commit p50 {ms(l1)} ms = {ms(e1 + l1)} ms")
+pl = R.get("place")
+if pl:
+    rt = pl.get("round_trip") or {}
+    print(f"Placement: {pl.get('requests', 0)} requests over "
+          f"{num(pl.get('shelters'))} shelters ({pl.get('held', 0)} held, "
+          f"{pl.get('unplaced', 0)} unplaced; exit status {pl['_rc']}), "
+          f"round trip p50 {ms(rt.get('p50_us'))} ms, p99 "
+          f"{ms(rt.get('p99_us'))} ms")
 print()
 if any(k.startswith("scale_") for k in R):
     print("Scale (batch mode, 3 s each)")

@@ -46,6 +46,8 @@ usage(FILE *out)
 	fprintf(out,
 	    "Usage: loadgen [OPTION]...\n"
 	    "       loadgen gen-registry --shelters N [--regions R] DIR\n"
+	    "       loadgen place --registry DIR [--count N] [--category C] "
+	    "(--help)\n"
 	    "Drive shelterd with occupancy updates from many shelters over "
 	    "many\nconnections, and report what it sustained and what it "
 	    "cost.\n"
@@ -816,6 +818,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+int place_main(int argc, char **argv); /* loadgen-place.c */
+
 static int
 gen_registry_main(int argc, char **argv)
 {
@@ -1408,6 +1412,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "gen-registry") == 0)
 		return gen_registry_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "place") == 0)
+		return place_main(argc - 1, argv + 1);
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	memset(&r, 0, sizeof(r));

@@ -75,6 +75,17 @@ def test_batch_mode():
                     "--connections", "1", "--duration", "0.5")
         check(r["acked_updates"] > 0, "acked on the second run")
         check_eq(r["refused"], 0, "no stale seq on the second run")
+        # Placement round trips over the shelters that reported: each
+        # hold is cancelled, so every request finds a bed.
+        p = run_json(LOADGEN, "place", "--api", d.api, "--registry", reg,
+                     "--count", "10", "--json")
+        check_eq((p["requests"], p["held"], p["unplaced"]), (10, 10, 0),
+                 f"placements: {p}")
+        check_eq(p["round_trip"]["samples"], 10, "round trips timed")
+        check(p["round_trip"]["p50_us"] > 0, "a round trip takes time")
+        left = d.ctl("--json", "placements").json()
+        check(all(x["state"] == "CANCELLED" for x in left),
+              f"no hold left behind: {left}")
     with_daemon(200, body)
 
 

@@ -1,0 +1,213 @@
+/*
+ * loadgen-place.c — `loadgen place`: the placement round trip. One region
+ * after another asks for one bed of a category outside its own region, on
+ * one connection, one request in flight; the time from sending the
+ * PlacementRequest to its reply (HELD or UNPLACED) is one sample. Each hold
+ * is cancelled right after (not timed), so every request finds the same
+ * beds. The daemon ranks every shelter's stored state per request
+ * (daemon/placements.c), so this is what a registry's size costs.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "benchlib.h"
+#include "common.h"
+
+#define PROG "loadgen"
+
+static int
+round_trip(nng_socket sock, const Shelterd__V1__Request *req,
+    Shelterd__V1__Reply **reply)
+{
+	size_t len = shelterd__v1__request__get_packed_size(req);
+	nng_msg *msg;
+	int rv;
+
+	*reply = NULL;
+	if ((rv = nng_msg_alloc(&msg, len)) != 0)
+		return rv;
+	shelterd__v1__request__pack(req, nng_msg_body(msg));
+	if ((rv = nng_sendmsg(sock, msg, 0)) != 0) {
+		nng_msg_free(msg);
+		return rv;
+	}
+	if ((rv = nng_recvmsg(sock, &msg, 0)) != 0)
+		return rv;
+	*reply = shelterd__v1__reply__unpack(NULL, nng_msg_len(msg),
+	    nng_msg_body(msg));
+	nng_msg_free(msg);
+	return *reply == NULL ? NNG_EPROTO : 0;
+}
+
+static void
+place_usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: loadgen place --registry DIR [--count N] "
+	    "[--category C] [--api URL] [--json]\n"
+	    "Time N placement requests (default 200), one region after "
+	    "another, one bed\nof category C (default women) outside the "
+	    "region; each hold is cancelled\nright after. The daemon's "
+	    "shelters must have reported (run after a load run).\n");
+}
+
+int
+place_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "registry", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "api", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *api = client_default_api();
+	uint64_t count = 200, timeout = 10000, held = 0, unplaced = 0;
+	int category = 1, ch, rv;
+	bool json = false;
+	struct registry reg = { 0 };
+	struct hist h;
+	nng_socket sock;
+	char err[512];
+
+	while ((ch = getopt_long(argc, argv, "r:n:c:a:T:jh", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			dir = optarg;
+			break;
+		case 'n':
+			if (bench_arg_u64(PROG, "--count", optarg, 1, 1000000,
+			    &count) != 0)
+				return 2;
+			break;
+		case 'c':
+			if ((category = cat_parse(optarg)) < 0) {
+				fprintf(stderr, PROG ": --category: '%s' is "
+				    "not a category\n", optarg);
+				return 2;
+			}
+			break;
+		case 'a':
+			api = optarg;
+			break;
+		case 'T':
+			if (bench_arg_u64(PROG, "--timeout", optarg, 1,
+			    3600000, &timeout) != 0)
+				return 2;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			place_usage(stdout);
+			return 0;
+		default:
+			place_usage(stderr);
+			return 2;
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		place_usage(stderr);
+		return 2;
+	}
+	if (bench_load_registry(dir, &reg, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": registry %s: %s\n", dir, err);
+		return 2;
+	}
+	if ((rv = nng_req0_open(&sock)) != 0 ||
+	    (rv = client_dial(sock, api, err, sizeof(err))) != 0) {
+		fprintf(stderr, PROG ": %s: %s\n", api, rv > 0 ?
+		    nng_strerror(rv) : err);
+		registry_free(&reg);
+		return 3;
+	}
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, (nng_duration)timeout);
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, (nng_duration)timeout);
+	hist_init(&h);
+	for (uint64_t i = 0; i < count; i++) {
+		Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+		Shelterd__V1__PlacementRequest pr =
+		    SHELTERD__V1__PLACEMENT_REQUEST__INIT;
+		Shelterd__V1__PlacementCancel pc =
+		    SHELTERD__V1__PLACEMENT_CANCEL__INIT;
+		Shelterd__V1__Reply *reply;
+		char id[48], ref[48];
+		uint64_t t0;
+
+		snprintf(id, sizeof(id), "lg-%ld-%" PRIu64, (long)getpid(), i);
+		snprintf(ref, sizeof(ref), "LG-%06" PRIu64 "-X", i);
+		pr.request_id = id;
+		pr.case_ref = ref;
+		pr.from_region = reg.regions[i % reg.n_regions].id;
+		pr.category = (Shelterd__V1__Category)category;
+		pr.beds = 1;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
+		req.place = &pr;
+		t0 = bench_now_ns();
+		if ((rv = round_trip(sock, &req, &reply)) != 0) {
+			fprintf(stderr, PROG ": placement %s: %s\n", id,
+			    nng_strerror(rv));
+			break;
+		}
+		hist_add(&h, bench_now_ns() - t0);
+		if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
+		    reply->body_case !=
+		    SHELTERD__V1__REPLY__BODY_PLACEMENT) {
+			fprintf(stderr, PROG ": placement %s refused: %s\n",
+			    id, reply->error);
+			shelterd__v1__reply__free_unpacked(reply, NULL);
+			rv = -1;
+			break;
+		}
+		if (reply->placement->state ==
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD)
+			held++;
+		else
+			unplaced++;
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		pc.request_id = id;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
+		req.cancel = &pc;
+		if ((rv = round_trip(sock, &req, &reply)) != 0) {
+			fprintf(stderr, PROG ": cancel %s: %s\n", id,
+			    nng_strerror(rv));
+			break;
+		}
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+	}
+	client_close(sock, 2000);
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "mode", "place");
+		cJSON_AddNumberToObject(o, "shelters", (double)reg.n_shelters);
+		cJSON_AddNumberToObject(o, "requests", (double)h.n);
+		cJSON_AddNumberToObject(o, "held", (double)held);
+		cJSON_AddNumberToObject(o, "unplaced", (double)unplaced);
+		cJSON_AddNumberToObject(l, "samples", (double)h.n);
+		cJSON_AddNumberToObject(l, "p50_us", hist_pct(&h, 50) / 1e3);
+		cJSON_AddNumberToObject(l, "p99_us", hist_pct(&h, 99) / 1e3);
+		cJSON_AddNumberToObject(l, "max_us", h.n ? h.max / 1e3 : 0);
+		cJSON_AddItemToObject(o, "round_trip", l);
+		client_print_json(o);
+	} else {
+		printf("loadgen: %" PRIu64 " placement requests over %zu "
+		    "shelters: %" PRIu64 " held, %" PRIu64 " unplaced; round "
+		    "trip p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", h.n,
+		    reg.n_shelters, held, unplaced, hist_pct(&h, 50) / 1e6,
+		    hist_pct(&h, 99) / 1e6, h.n ? h.max / 1e6 : 0.0);
+	}
+	registry_free(&reg);
+	return rv == 0 && h.n == count ? 0 : 1;
+}
