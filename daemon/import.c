@@ -7,9 +7,10 @@
  * and no shelter that holds a bed for an open placement may disappear, move
  * region or lose a category. Then ONE write txn deletes the state of
  * removed shelters (and their open alerts), drops counts of categories a
- * shelter no longer has, stores the new list (it wins over the registry
- * files from then on) and rebuilds every aggregate from the shelter states;
- * only after it committed does the loop switch to the new registry.
+ * shelter no longer has, moves the open alerts of a shelter that changes
+ * region, stores the new list (it wins over the registry files from then
+ * on) and rebuilds every aggregate from the shelter states; only after it
+ * committed does the loop switch to the new registry.
  *
  * It runs in the reply phase of its batch, after that batch's write txn:
  * the batch's updates were applied against the old registry, every later
