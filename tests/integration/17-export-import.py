@@ -163,6 +163,12 @@ def test_bad_files_change_nothing():
         r = d.ctl("import", write(d, "empty.csv", "id,name,region,"
                                   "security_level,beds\n"))
         check(r.rc == 1 and "no shelters" in r.err, f"empty {r}")
+        big = "id,name,region,security_level,beds\n" + "".join(
+            "Z%05d,Een heel lang huis met een naam %d,R1,0,women:4\n" %
+            (i, i) for i in range(6000))
+        r = d.ctl("import", write(d, "big.csv", big))
+        check(r.rc == 1 and "TOO_LARGE" in r.err and "limit" in r.err,
+              f"over max_message_bytes: {r.rc} {r.err}")
         check(d.alive(), "the daemon is up")
         check_eq(export(d, "--csv"), before, "registry unchanged")
         check_eq(d.status(), status, "picture unchanged")
