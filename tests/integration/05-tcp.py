@@ -1,21 +1,16 @@
 """The daemon on loopback TCP, as the embedded defaults run it (on free
 ports here, so tests never collide), with the clients over TCP."""
 import os
-import socket
 
-from harness import Daemon, check, check_eq, main
+from harness import Daemon, free_ports, check, check_eq, main
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_tcp_loopback_end_to_end():
     d = Daemon()
-    d.api = f"tcp://127.0.0.1:{free_port()}"
-    d.events = f"tcp://127.0.0.1:{free_port()}"
+    api_port, events_port = free_ports(2)
+    d.api = f"tcp://127.0.0.1:{api_port}"
+    d.events = f"tcp://127.0.0.1:{events_port}"
     d.env.update(SHELTERD_API=d.api, SHELTERD_EVENTS=d.events)
     try:
         d.start()

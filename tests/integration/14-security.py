@@ -1,19 +1,13 @@
 """Mutual TLS, signed requests and per-role authorization, on
 tls+tcp://localhost with certificates and keys from tools/mksecrets."""
 import os
-import socket
 import subprocess
 import time
 
-from harness import Daemon, check, check_eq, main
+from harness import Daemon, free_ports, check, check_eq, main
 
 MKSECRETS = os.environ["MKSECRETS"]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Secure:
@@ -26,8 +20,9 @@ class Secure:
                                                KEYGEN=os.environ["KEYGEN"]),
                            timeout=60)
         check_eq(p.returncode, 0, f"mksecrets: {p.stderr}")
-        self.d.api = f"tls+tcp://localhost:{free_port()}"
-        self.d.events = f"tls+tcp://localhost:{free_port()}"
+        api_port, events_port = free_ports(2)
+        self.d.api = f"tls+tcp://localhost:{api_port}"
+        self.d.events = f"tls+tcp://localhost:{events_port}"
         pki = os.path.join(self.sec, "pki")
         self.d.env.update(SHELTERD_API=self.d.api,
                           SHELTERD_EVENTS=self.d.events,

@@ -3,17 +3,11 @@ raw TCP garbage on both sockets, while a well-behaved shelter keeps
 reporting: the daemon never falls over, every good update is acknowledged,
 and memory stays bounded."""
 import os
-import socket
 import subprocess
 import threading
 
-from harness import Daemon, check, check_eq, main
+from harness import Daemon, free_ports, check, check_eq, main
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid):
@@ -26,8 +20,9 @@ def rss_kib(pid):
 
 def test_hostile_input_while_a_shelter_reports():
     d = Daemon(config="[daemon]\nmax_message_bytes = 4096\n")
-    d.api = f"tcp://127.0.0.1:{free_port()}"
-    d.events = f"tcp://127.0.0.1:{free_port()}"
+    api_port, events_port = free_ports(2)
+    d.api = f"tcp://127.0.0.1:{api_port}"
+    d.events = f"tcp://127.0.0.1:{events_port}"
     d.env.update(SHELTERD_API=d.api, SHELTERD_EVENTS=d.events)
     try:
         d.start()

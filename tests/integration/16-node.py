@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 
-from harness import BIN, Daemon, Failure, check, check_eq, main
+from harness import BIN, Daemon, free_ports, Failure, check, check_eq, main
 
 NODE = os.environ["SHELTER_NODE"]
 REGION = "VR01"
@@ -366,11 +366,6 @@ def test_watcher_on_node_sees_region_events(nat, node):
     nat.stop()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_signed_over_tls():
     """National takes only signed requests over mutual TLS: the node
@@ -385,8 +380,9 @@ def test_signed_over_tls():
                            env=dict(os.environ, KEYGEN=os.environ["KEYGEN"]))
         check_eq(p.returncode, 0, f"mksecrets: {p.stderr}")
         pki = os.path.join(sec, "pki")
-        nat.api = f"tls+tcp://localhost:{free_port()}"
-        nat.events = f"tls+tcp://localhost:{free_port()}"
+        api_port, events_port = free_ports(2)
+        nat.api = f"tls+tcp://localhost:{api_port}"
+        nat.events = f"tls+tcp://localhost:{events_port}"
         tls = dict(SHELTERD_TLS_CA=os.path.join(pki, "ca.pem"),
                    SHELTERD_TLS_CERT=os.path.join(pki, "client.pem"))
         nat.env.update(tls, SHELTERD_API=nat.api, SHELTERD_EVENTS=nat.events,

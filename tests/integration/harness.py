@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,19 @@ TEST_REGISTRY = os.path.join(TESTS_DIR, "registry")
 
 class Failure(Exception):
     pass
+
+
+def free_ports(n):
+    """n distinct free TCP ports on 127.0.0.1: bound all at once, so that
+    two of them can never be the same port."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def check(cond, what):
