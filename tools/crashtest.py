@@ -192,6 +192,16 @@ class Daemon:
                         XDG_STATE_HOME=home, XDG_DATA_HOME=home,
                         XDG_CACHE_HOME=home, XDG_CONFIG_HOME=home)
 
+    @property
+    def daemon_env(self):
+        """The environment, with nng's own shutdown leaks suppressed for
+        sanitizer builds (tools/lsan-nng.supp says why)."""
+        supp = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "lsan-nng.supp")
+        lsan = os.environ.get("LSAN_OPTIONS", "")
+        return dict(os.environ, LSAN_OPTIONS=(lsan + ":" if lsan else "") +
+                    f"suppressions={supp}:print_suppressions=0")
+
     def start(self, ctl, timeout=30):
         """Start and wait until `shelterctl regions` answers."""
         began = time.monotonic()
@@ -203,7 +213,7 @@ class Daemon:
                  "--events", self.events, "--registry", self.registry,
                  "--http", "", "--log-level", os.environ.get("CRASHTEST_LOG_LEVEL", "info")],
                 stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT)
+                stderr=subprocess.STDOUT, env=self.daemon_env)
         self.starts += 1
         while time.monotonic() - began < timeout:
             if self.proc.poll() is not None:
