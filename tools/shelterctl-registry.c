@@ -414,28 +414,28 @@ csv_to_registry(const char *path, char *text, struct text *out)
 	return 0;
 }
 
-/* The line of the k-th (0-based) `"id":` key in a JSON text: one per
- * shelter object in an export. 0 when not found. */
-static unsigned
-json_line_of(const char *text, size_t k)
+/* The lines of the first n `"id":` keys of a JSON text, in one pass: one
+ * per shelter object in an export. 0 where there are fewer. */
+static void
+json_id_lines(const char *text, unsigned *lines, size_t n)
 {
 	unsigned line = 1;
+	size_t k = 0;
 
-	for (const char *p = text; *p; p++) {
+	for (const char *p = text; *p && k < n; p++) {
 		if (*p == '\n') {
 			line++;
 			continue;
 		}
-		if (strncmp(p, "\"id\"", 4) == 0) {
+		if (*p == '"' && strncmp(p, "\"id\"", 4) == 0) {
 			const char *q = p + 4;
 
 			while (*q == ' ' || *q == '\t')
 				q++;
-			if (*q == ':' && k-- == 0)
-				return line;
+			if (*q == ':')
+				lines[k++] = line;
 		}
 	}
-	return 0;
 }
 
 static bool
@@ -479,6 +479,7 @@ json_to_registry(const char *path, const char *text, struct text *out,
 		cJSON_Delete(root);
 		return -1;
 	}
+	json_id_lines(text, *lines, *n_lines);
 	add(out, REGISTRY_HEADER "\n", strlen(REGISTRY_HEADER) + 1);
 	cJSON_ArrayForEach(sh, arr) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(sh, "id");
@@ -495,7 +496,6 @@ json_to_registry(const char *path, const char *text, struct text *out,
 		const cJSON *c;
 		size_t n = 0;
 
-		(*lines)[k] = json_line_of(text, k);
 		if (!cJSON_IsString(id) || !field_ok(id->valuestring) ||
 		    !cJSON_IsString(name) || !field_ok(name->valuestring) ||
 		    !cJSON_IsString(region) ||
