@@ -328,10 +328,27 @@ outbox_push(struct outbox *ob, const Shelterd__V1__OccupancyUpdate *up)
 	Shelterd__V1__OccupancyUpdate *copy;
 
 	shelterd__v1__occupancy_update__pack(up, data);
-	/* Running the same command twice while offline queues it once. */
+	/* Running the same command twice while offline queues it once: the
+	 * same shelter, seq and counts, whatever second it was observed at
+	 * (the clock may have ticked between the two runs). */
 	for (size_t i = 0; i < ob->n; i++) {
-		if (ob->v[i].len == len &&
-		    memcmp(ob->v[i].data, data, len) == 0) {
+		const Shelterd__V1__OccupancyUpdate *q = ob->v[i].up;
+		Shelterd__V1__OccupancyUpdate same = *up;
+		uint8_t *again;
+		int equal;
+
+		if (q->seq != up->seq ||
+		    strcmp(q->shelter_id, up->shelter_id) != 0)
+			continue;
+		same.observed_at = q->observed_at;
+		if (shelterd__v1__occupancy_update__get_packed_size(&same) !=
+		    ob->v[i].len)
+			continue;
+		again = xmalloc(ob->v[i].len);
+		shelterd__v1__occupancy_update__pack(&same, again);
+		equal = memcmp(again, ob->v[i].data, ob->v[i].len) == 0;
+		free(again);
+		if (equal) {
 			free(data);
 			return 1;
 		}

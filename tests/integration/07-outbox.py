@@ -2,6 +2,7 @@
 outbox and delivers it, in order, with `flush` or before the next report."""
 import json
 import os
+import time
 import stat
 import subprocess
 
@@ -134,6 +135,12 @@ def test_next_report_delivers_the_queue_first(d):
     r = queue(d, "-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5")
     check("already queued" in r.err and "2 reports wait" in r.err,
           f"the same report twice is queued once: {r.err!r}")
+    # Also when the clock ticked between the two runs.
+    later = str(int(time.time()) + 7)
+    r = queue(d, "-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5",
+              "--observed-at", later)
+    check("already queued" in r.err and "2 reports wait" in r.err,
+          f"observed a few seconds later, still once: {r.err!r}")
     d.start()
     r = d.report("-s", "SH-UT-003", "-b", "women=4/3", "--seq", "6")
     check_eq(r.rc, 0, f"the next report {r}")
