@@ -164,39 +164,29 @@ sign(const uint8_t *body, size_t len, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-int
-client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
-    Shelterd__V1__Reply **reply, char *err, size_t errlen)
+/* The key of --key or $SHELTERD_KEY, loaded once; 0, or -1 (err). */
+static int
+ensure_key(char *err, size_t errlen)
 {
-	nng_socket sock;
+	const char *path = key_path ? key_path : getenv("SHELTERD_KEY");
+
+	if (key.loaded || path == NULL || *path == '\0')
+		return 0;
+	return client_load_key(path, err, errlen);
+}
+
+int
+client_round_trip(nng_socket sock, const char *url,
+    const Shelterd__V1__Request *req, Shelterd__V1__Reply **reply,
+    char *err, size_t errlen)
+{
 	nng_msg *msg = NULL;
 	size_t len;
 	int rv;
 
 	*reply = NULL;
-	if (!key.loaded) {
-		const char *path = key_path ? key_path : getenv("SHELTERD_KEY");
-
-		if (path && *path && client_load_key(path, err, errlen) != 0)
-			return EXIT_USAGE;
-	}
-	/* Tests on a loaded machine may allow more time than the default. */
-	if (getenv("SHELTERD_TIMEOUT_MS") != NULL &&
-	    atoi(getenv("SHELTERD_TIMEOUT_MS")) > timeout_ms)
-		timeout_ms = atoi(getenv("SHELTERD_TIMEOUT_MS"));
-	if ((rv = nng_req0_open(&sock)) != 0) {
-		snprintf(err, errlen, "cannot open a socket: %s",
-		    nng_strerror(rv));
-		return EXIT_UNREACHABLE;
-	}
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
-	/* Synchronous dial: a daemon that is not there is reported now,
-	 * not after the timeout. */
-	if (client_dial(sock, url, err, errlen) != 0) {
-		rv = NNG_ECONNREFUSED;
-		goto out;
-	}
+	if (ensure_key(err, errlen) != 0)
+		return NNG_EINVAL;
 	len = shelterd__v1__request__get_packed_size(req);
 	if ((rv = nng_msg_alloc(&msg, len)) != 0)
 		goto fail;
@@ -239,13 +229,42 @@ client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
 	if (*reply == NULL) {
 		snprintf(err, errlen, "the answer from %s is not a "
 		    "shelterd.v1.Reply", url);
-		rv = NNG_EPROTO;
+		return NNG_EPROTO;
 	}
-	goto out;
+	return 0;
 fail:
 	snprintf(err, errlen, "no answer from shelterd at %s: %s", url,
 	    nng_strerror(rv));
-out:
+	return rv;
+}
+
+int
+client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
+    Shelterd__V1__Reply **reply, char *err, size_t errlen)
+{
+	nng_socket sock;
+	int rv;
+
+	*reply = NULL;
+	if (ensure_key(err, errlen) != 0)
+		return EXIT_USAGE;
+	/* Tests on a loaded machine may allow more time than the default. */
+	if (getenv("SHELTERD_TIMEOUT_MS") != NULL &&
+	    atoi(getenv("SHELTERD_TIMEOUT_MS")) > timeout_ms)
+		timeout_ms = atoi(getenv("SHELTERD_TIMEOUT_MS"));
+	if ((rv = nng_req0_open(&sock)) != 0) {
+		snprintf(err, errlen, "cannot open a socket: %s",
+		    nng_strerror(rv));
+		return EXIT_UNREACHABLE;
+	}
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
+	/* Synchronous dial: a daemon that is not there is reported now,
+	 * not after the timeout. */
+	if (client_dial(sock, url, err, errlen) != 0)
+		rv = NNG_ECONNREFUSED;
+	else
+		rv = client_round_trip(sock, url, req, reply, err, errlen);
 	client_close(sock, 2000);
 	return rv == 0 ? EXIT_OK : EXIT_UNREACHABLE;
 }

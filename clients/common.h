@@ -37,6 +37,16 @@ int client_call(const char *url, int timeout_ms,
     const Shelterd__V1__Request *req, Shelterd__V1__Reply **reply,
     char *err, size_t errlen);
 
+/*
+ * The same on a socket the caller opened and dialled (and keeps, so that
+ * the next request does not pay for a connection): sign, send, wait for
+ * the reply. Returns 0 with *reply set, or an nng error with the reason in
+ * err.
+ */
+int client_round_trip(nng_socket sock, const char *url,
+    const Shelterd__V1__Request *req, Shelterd__V1__Reply **reply,
+    char *err, size_t errlen);
+
 /* "BAD_REQUEST" etc. */
 const char *client_code_name(int code);
 /* "2026-11-23 18:04:05Z" */

@@ -22,30 +22,6 @@
 
 #define PROG "loadgen"
 
-static int
-round_trip(nng_socket sock, const Shelterd__V1__Request *req,
-    Shelterd__V1__Reply **reply)
-{
-	size_t len = shelterd__v1__request__get_packed_size(req);
-	nng_msg *msg;
-	int rv;
-
-	*reply = NULL;
-	if ((rv = nng_msg_alloc(&msg, len)) != 0)
-		return rv;
-	shelterd__v1__request__pack(req, nng_msg_body(msg));
-	if ((rv = nng_sendmsg(sock, msg, 0)) != 0) {
-		nng_msg_free(msg);
-		return rv;
-	}
-	if ((rv = nng_recvmsg(sock, &msg, 0)) != 0)
-		return rv;
-	*reply = shelterd__v1__reply__unpack(NULL, nng_msg_len(msg),
-	    nng_msg_body(msg));
-	nng_msg_free(msg);
-	return *reply == NULL ? NNG_EPROTO : 0;
-}
-
 static void
 place_usage(FILE *out)
 {
@@ -155,9 +131,9 @@ place_main(int argc, char **argv)
 		req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
 		req.place = &pr;
 		t0 = bench_now_ns();
-		if ((rv = round_trip(sock, &req, &reply)) != 0) {
-			fprintf(stderr, PROG ": placement %s: %s\n", id,
-			    nng_strerror(rv));
+		if ((rv = client_round_trip(sock, api, &req, &reply, err,
+		    sizeof(err))) != 0) {
+			fprintf(stderr, PROG ": placement %s: %s\n", id, err);
 			break;
 		}
 		hist_add(&h, bench_now_ns() - t0);
@@ -179,9 +155,9 @@ place_main(int argc, char **argv)
 		pc.request_id = id;
 		req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
 		req.cancel = &pc;
-		if ((rv = round_trip(sock, &req, &reply)) != 0) {
-			fprintf(stderr, PROG ": cancel %s: %s\n", id,
-			    nng_strerror(rv));
+		if ((rv = client_round_trip(sock, api, &req, &reply, err,
+		    sizeof(err))) != 0) {
+			fprintf(stderr, PROG ": cancel %s: %s\n", id, err);
 			break;
 		}
 		shelterd__v1__reply__free_unpacked(reply, NULL);

@@ -9,6 +9,7 @@
  * daemon names is the file's.
  */
 #include "shelterctl-registry.h"
+#include "shelterctl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -110,7 +111,6 @@ static cJSON *
 json_shelter(const Shelterd__V1__ShelterReply *sh)
 {
 	cJSON *o = cJSON_CreateObject(), *planned = cJSON_CreateObject();
-	cJSON *beds = cJSON_CreateObject();
 	char t[32];
 
 	cJSON_AddStringToObject(o, "id", sh->shelter_id);
@@ -139,25 +139,16 @@ json_shelter(const Shelterd__V1__ShelterReply *sh)
 	}
 	cJSON_AddBoolToObject(o, "stale", sh->stale);
 	cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
-	for (size_t i = 0; i < sh->n_beds; i++) {
-		const Shelterd__V1__BedCount *b = sh->beds[i];
-		cJSON *x = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(x, "capacity", b->capacity);
-		cJSON_AddNumberToObject(x, "occupied", b->occupied);
-		cJSON_AddNumberToObject(x, "out_of_service",
-		    b->out_of_service);
-		cJSON_AddItemToObject(beds, cat_name((int)b->category), x);
-	}
-	cJSON_AddItemToObject(o, "beds", beds);
+	cJSON_AddItemToObject(o, "beds", ctl_beds_json(sh));
 	return o;
 }
 
+/* A region's (rs) or the country's (NULL) totals of one category. */
 static cJSON *
 json_totals(const Shelterd__V1__RegionStatus *rs,
     const Shelterd__V1__CategoryTotals *t)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = ctl_totals_json(t);
 
 	cJSON_AddStringToObject(o, "region", rs ? rs->region_id : "national");
 	cJSON_AddStringToObject(o, "name", rs ? rs->name : "national");
@@ -169,16 +160,6 @@ json_totals(const Shelterd__V1__RegionStatus *rs,
 		    rs->shelters_stale);
 	}
 	cJSON_AddStringToObject(o, "category", cat_name((int)t->category));
-	cJSON_AddNumberToObject(o, "capacity", t->capacity);
-	cJSON_AddNumberToObject(o, "occupied", t->occupied);
-	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
-	cJSON_AddNumberToObject(o, "held", t->held);
-	cJSON_AddNumberToObject(o, "free", t->free);
-	cJSON_AddNumberToObject(o, "unknown", t->unknown);
-	cJSON_AddNumberToObject(o, "expected_free_24h", t->expected_free_24h);
-	cJSON_AddNumberToObject(o, "expected_free_72h", t->expected_free_72h);
-	cJSON_AddStringToObject(o, "level",
-	    t->level ? level_name((int)t->level) : "ok");
 	return o;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "shelterctl.h"
 #include "shelterctl-history.h"
 #include "shelterctl-registry.h"
 
@@ -74,8 +75,8 @@ lvl(int level)
 	return level == 0 ? "" : level_name(level);
 }
 
-static cJSON *
-totals_json(const Shelterd__V1__CategoryTotals *t)
+cJSON *
+ctl_totals_json(const Shelterd__V1__CategoryTotals *t)
 {
 	cJSON *o = cJSON_CreateObject();
 	struct totals tt = { .capacity = t->capacity, .free = t->free };
@@ -97,6 +98,29 @@ totals_json(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddStringToObject(o, "level",
 	    t->level ? level_name((int)t->level) : "ok");
 	return o;
+}
+
+cJSON *
+ctl_beds_json(const Shelterd__V1__ShelterReply *sh)
+{
+	cJSON *beds = cJSON_CreateObject();
+
+	for (size_t i = 0; i < sh->n_beds; i++) {
+		const Shelterd__V1__BedCount *bc = sh->beds[i];
+		cJSON *b = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(b, "capacity", bc->capacity);
+		cJSON_AddNumberToObject(b, "occupied", bc->occupied);
+		cJSON_AddNumberToObject(b, "out_of_service", bc->out_of_service);
+		if (bc->forecast) {
+			cJSON_AddNumberToObject(b, "expected_free_24h",
+			    bc->expected_free_24h);
+			cJSON_AddNumberToObject(b, "expected_free_72h",
+			    bc->expected_free_72h);
+		}
+		cJSON_AddItemToObject(beds, cat_name((int)bc->category), b);
+	}
+	return beds;
 }
 
 static void
@@ -141,14 +165,14 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 			for (size_t c = 0; c < rs->n_totals; c++)
 				cJSON_AddItemToObject(cats, cat_name((int)
 				    rs->totals[c]->category),
-				    totals_json(rs->totals[c]));
+				    ctl_totals_json(rs->totals[c]));
 			cJSON_AddItemToObject(o, "categories", cats);
 			cJSON_AddItemToArray(regions, o);
 		}
 		for (size_t c = 0; c < st->n_national; c++)
 			cJSON_AddItemToObject(national, cat_name((int)
 			    st->national[c]->category),
-			    totals_json(st->national[c]));
+			    ctl_totals_json(st->national[c]));
 		cJSON_AddNumberToObject(root, "last_event_seq",
 		    (double)st->last_event_seq);
 		client_print_json(root);
@@ -180,7 +204,6 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 	client_format_time(sh->received_at, got, sizeof(got));
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON *beds = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "shelter", sh->shelter_id);
 		cJSON_AddStringToObject(o, "name", sh->name);
@@ -195,25 +218,7 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 		cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
 		cJSON_AddStringToObject(o, "observed_at", seen);
 		cJSON_AddStringToObject(o, "received_at", got);
-		for (size_t i = 0; i < sh->n_beds; i++) {
-			cJSON *b = cJSON_CreateObject();
-
-			cJSON_AddNumberToObject(b, "capacity",
-			    sh->beds[i]->capacity);
-			cJSON_AddNumberToObject(b, "occupied",
-			    sh->beds[i]->occupied);
-			cJSON_AddNumberToObject(b, "out_of_service",
-			    sh->beds[i]->out_of_service);
-			if (sh->beds[i]->forecast) {
-				cJSON_AddNumberToObject(b, "expected_free_24h",
-				    sh->beds[i]->expected_free_24h);
-				cJSON_AddNumberToObject(b, "expected_free_72h",
-				    sh->beds[i]->expected_free_72h);
-			}
-			cJSON_AddItemToObject(beds, cat_name((int)
-			    sh->beds[i]->category), b);
-		}
-		cJSON_AddItemToObject(o, "beds", beds);
+		cJSON_AddItemToObject(o, "beds", ctl_beds_json(sh));
 		client_print_json(o);
 		return;
 	}

@@ -1,7 +1,6 @@
 """Supra-regional placements on the real daemon, driven by region-place
 and shelter-report."""
 import json
-import os
 import subprocess
 import threading
 import time
@@ -26,14 +25,7 @@ M1,Shelter M1,R3,1,minors:1
 
 def daemon(config=""):
     d = Daemon(config="[daemon]\ntick_ms = 100\n" + config)
-    reg = os.path.join(d.tmp, "registry")
-    os.makedirs(reg)
-    with open(os.path.join(reg, "regions.csv"), "w") as f:
-        f.write(REGIONS)
-    with open(os.path.join(reg, "shelters.csv"), "w") as f:
-        f.write(SHELTERS)
-    d.registry = reg
-    d.start()
+    d.with_registry(REGIONS, SHELTERS).start()
     for sid, beds in (("A1", "women=4/0"), ("B1", "women=4/0"),
                       ("B2", "women=6/0"), ("C1", "women=10/0"),
                       ("D1", "women=10/0"), ("M1", "minors=1/0")):

@@ -46,14 +46,7 @@ _started = []
 def daemon(config=""):
     d = Daemon(config="[daemon]\ntick_ms = 100\n" + config)
     _started.append(d)
-    reg = os.path.join(d.tmp, "registry")
-    os.makedirs(reg)
-    with open(os.path.join(reg, "regions.csv"), "w") as f:
-        f.write(REGIONS)
-    with open(os.path.join(reg, "shelters.csv"), "w") as f:
-        f.write(SHELTERS)
-    d.registry = reg
-    return d.start()
+    return d.with_registry(REGIONS, SHELTERS).start()
 
 
 def report(d, sid, beds, *more):

@@ -38,16 +38,19 @@ def big_registry(n):
 
 
 def daemon(shelters, tmp=None):
+    """A daemon on a registry of shelters, or again on tmp's (a restart)."""
     d = Daemon(config="[daemon]\ntick_ms = 100\n", tmp=tmp)
-    reg = os.path.join(d.tmp, "registry")
     if tmp is None:
-        os.makedirs(reg)
-        with open(os.path.join(reg, "regions.csv"), "w") as f:
-            f.write(REGIONS)
-        with open(os.path.join(reg, "shelters.csv"), "w") as f:
-            f.write(shelters)
-    d.registry = reg
+        return d.with_registry(REGIONS, shelters).start()
+    d.registry = os.path.join(tmp, "registry")
     return d.start()
+
+
+def report(d, sid, *beds):
+    args = ["-s", sid]
+    for b in beds:
+        args += ["-b", b]
+    check_eq(d.report(*args).rc, 0, f"report {sid}")
 
 
 def export(d, *args):
@@ -73,13 +76,9 @@ def region_totals(d, region, category):
 def test_round_trip_changes_nothing():
     d = daemon(big_registry(2500))
     try:
-        for sid, beds in (("S00000", ["women=4/3", "minors=1/1"]),
-                          ("S01234", ["women=6/6"]),
-                          ("S02498", ["women=10/2"])):
-            args = ["-s", sid]
-            for b in beds:
-                args += ["-b", b]
-            check_eq(d.report(*args).rc, 0, f"report {sid}")
+        report(d, "S00000", "women=4/3", "minors=1/1")
+        report(d, "S01234", "women=6/6")
+        report(d, "S02498", "women=10/2")
         text = export(d, "--csv")
         rows = list(csv.DictReader(io.StringIO(text)))
         check_eq(len(rows), 2500, "one row per shelter, over 3 pages")
@@ -182,13 +181,10 @@ def test_bad_files_change_nothing():
 def test_changes_apply_at_once_and_survive_a_restart():
     d = daemon(SMALL)
     try:
-        for sid, beds in (("A1", ["women=4/1"]), ("B1", ["women=4/4"]),
-                          ("B2", ["women=6/2", "minors=2/1"]),
-                          ("D1", ["women=10/3"])):
-            args = ["-s", sid]
-            for b in beds:
-                args += ["-b", b]
-            check_eq(d.report(*args).rc, 0, f"report {sid}")
+        report(d, "A1", "women=4/1")
+        report(d, "B1", "women=4/4")
+        report(d, "B2", "women=6/2", "minors=2/1")
+        report(d, "D1", "women=10/3")
         alerts = d.ctl("--json", "alerts").json()
         check(any(a.get("shelter") == "B1" for a in alerts),
               f"B1 is full: an open alert {alerts}")

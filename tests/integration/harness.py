@@ -112,6 +112,16 @@ class Daemon:
             time.sleep(0.05)
         raise Failure("shelterd did not answer within 10 s")
 
+    def with_registry(self, regions_csv, shelters_csv):
+        """Use a registry of these two CSV texts, written to the temp dir."""
+        self.registry = os.path.join(self.tmp, "registry")
+        os.makedirs(self.registry, exist_ok=True)
+        for name, text in (("regions.csv", regions_csv),
+                           ("shelters.csv", shelters_csv)):
+            with open(os.path.join(self.registry, name), "w") as f:
+                f.write(text)
+        return self
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
