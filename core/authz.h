@@ -1,7 +1,8 @@
 /*
- * authz.h — who may do what: the one table. Pure: an identity and a decoded
- * request in, allowed or a reason out. The daemon proves the identity (a
- * signature checked against the registry's public key) before asking.
+ * authz.h — identities and the pure predicates of who may do what. Pure:
+ * an identity and a decoded request in, allowed or a reason out. The
+ * daemon proves the identity (a signature checked against the registry's
+ * public key) before asking.
  */
 #ifndef SHELTERD_AUTHZ_H
 #define SHELTERD_AUTHZ_H
@@ -31,28 +32,33 @@ int authz_parse(const char *signer, struct identity *out);
 void authz_format(const struct identity *id, char *buf, size_t len);
 
 /*
- * May this identity make this request? 0, or -1 with the reason in err.
- * Requests that name their target (updates, answers, holds, placement
- * requests) are decided here; those whose target is only known from the
- * store (a placement's status or cancel) need authz_owns_placement too.
- *
- *   request            shelter        region              national  operator
- *   update, batch      itself         its shelters (gateway)   -        -
- *   status, regions,   yes            yes                 yes       yes
- *   events, alerts
- *   shelter ID         itself         its shelters        yes       yes
- *   ack_alert          -              -                   yes       -
- *   place              -              from itself         yes       -
- *   placement, cancel  -              its own requests    yes       -
- *   placements         -              its own requests    yes       yes
- *   answer, holds      itself         -                   -         -
- *   backup             -              -                   -         yes
- *   trend              yes            yes                 yes       yes
- *   report --public    yes            yes                 yes       yes
- *   report             -              -                   yes       -
+ * Who may make which request is data: the `roles` of each row of the
+ * request table (daemon/ops.c, summed up in docs/security.md). Where the
+ * request itself decides (a shelter reports only for itself), the row
+ * names one of these pure predicates, asked when the roles alone do not
+ * allow the identity: 0, or -1 with the reason in err.
  */
-int authz_check(const struct identity *id, const Shelterd__V1__Request *req,
-    const struct registry *reg, char *err, size_t errlen);
+int authz_may_update(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
+int authz_may_batch(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
+int authz_may_read_shelter(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
+int authz_may_place(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
+int authz_may_answer(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
+int authz_may_see_holds(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
+int authz_may_report_query(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
 
 /* For placement, cancel and placements: may id see/act on a request
  * made by from_region? */

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
+#include "events.h"
 #include "log.h"
 #include "server.h"
 
@@ -123,8 +125,8 @@ alert_of_event(void *arg, uint64_t seq, const void *data, size_t len)
 	return 1;
 }
 
-int
-alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
+static int
+ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
     struct alert_state *out, char *err, size_t errlen, int64_t now)
 {
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
@@ -138,7 +140,7 @@ alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 		return CODE(BAD_REQUEST);
 	}
 	if ((rc = store_alerts_each(s->store, txn, match_seq, &f)) != 0)
-		return -rc;
+		return rc;
 	/* Any publication of the alert will do, not only its first and
 	 * latest: it may have been published again since it was seen. */
 	if (!f.found && req->event_seq > 0) {
@@ -146,12 +148,12 @@ alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 
 		if ((rc = store_events_since(s->store, txn, req->event_seq - 1,
 		    1, alert_of_event, &alert_seq)) != 0)
-			return -rc;
+			return rc;
 		if (alert_seq != 0 && alert_seq != req->event_seq) {
 			f.seq = alert_seq;
 			if ((rc = store_alerts_each(s->store, txn, match_seq,
 			    &f)) != 0)
-				return -rc;
+				return rc;
 		}
 	}
 	if (!f.found) {
@@ -169,7 +171,7 @@ alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 	copy_str(f.a.acked_by, sizeof(f.a.acked_by), req->by);
 	f.a.acked_at = now;
 	if ((rc = store_put_alert(s->store, txn, f.key, &f.a)) != 0)
-		return -rc;
+		return rc;
 	/* Tell the other coordinators that this one is taken. */
 	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED;
 	ev.scope = (Shelterd__V1__Scope)f.a.scope;
@@ -181,7 +183,7 @@ alerts_ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 	ev.alert_seq = f.a.opened_seq;
 	ev.acknowledged_by = f.a.acked_by;
 	if ((rc = events_emit(s, txn, &ev, now)) != 0)
-		return -rc;
+		return rc;
 	log_info("alert %" PRIu64 " acknowledged by %s", f.a.opened_seq,
 	    f.a.acked_by);
 	*out = f.a;
@@ -351,9 +353,9 @@ by_opened(const void *x, const void *y)
 	    (a->opened_seq < b->opened_seq);
 }
 
-int
-alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
-    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *))
+void
+alerts_op_list(struct server *s, MDB_txn *txn, struct item *it,
+    Shelterd__V1__Reply *reply)
 {
 	Shelterd__V1__AlertsReply ar = SHELTERD__V1__ALERTS_REPLY__INIT;
 	Shelterd__V1__Alert *alerts, **ptrs;
@@ -362,7 +364,8 @@ alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
 
 	if ((rc = store_alerts_each(s->store, txn, collect_all, &l)) != 0) {
 		free(l.v);
-		return rc;
+		it->res.rc = rc;
+		return;
 	}
 	if (l.n > 1) /* qsort(NULL, 0) is undefined */
 		qsort(l.v, l.n, sizeof(*l.v), by_opened);
@@ -378,9 +381,34 @@ alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
 	ar.now = (int64_t)time(NULL);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_ALERTS;
 	reply->alerts = &ar;
-	pack(msg, reply);
+	api_pack(it, reply);
 	free(alerts);
 	free(ptrs);
 	free(l.v);
-	return 0;
+}
+
+int
+alerts_op_ack(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+    int64_t now)
+{
+	(void)k;
+	return ack(s, txn, it->req->ack_alert, &it->alert, it->res.msg,
+	    sizeof(it->res.msg), now);
+}
+
+/* The alert as now, also when it was acknowledged before (CONFLICT). */
+void
+alerts_op_reply_ack(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	Shelterd__V1__Alert alert;
+
+	(void)s;
+	(void)rtxn;
+	if (it->res.rc != 0 && it->res.rc != CODE(CONFLICT))
+		return;
+	alerts_fill_reply(&it->alert, &alert);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_ALERT;
+	reply->alert = &alert;
+	api_pack(it, reply);
 }

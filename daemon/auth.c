@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "authz.h"
+#include "auth.h"
 #include "log.h"
 #include "server.h"
 

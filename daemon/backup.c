@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "log.h"
 #include "server.h"
 
@@ -199,8 +200,8 @@ backup_done(uv_work_t *w, int status)
 	free(b);
 }
 
-int
-backup_start(struct server *s, nng_msg **msg,
+static int
+start(struct server *s, nng_msg **msg,
     const Shelterd__V1__BackupRequest *req, char *err, size_t errlen)
 {
 	const char *dir = req->dir ? req->dir : "";
@@ -214,7 +215,7 @@ backup_start(struct server *s, nng_msg **msg,
 		return CODE(BAD_REQUEST);
 	}
 	if (running != NULL) {
-		snprintf(err, errlen, "a backup into %s is still running",
+		snprintf(err, errlen, "a backup into %.200s is still running",
 		    running->dir);
 		return CODE(CONFLICT);
 	}
@@ -236,4 +237,14 @@ backup_start(struct server *s, nng_msg **msg,
 	*msg = NULL; /* answered by backup_done */
 	log_info("backup into %s started", b->dir);
 	return 0;
+}
+
+void
+backup_op(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	(void)rtxn;
+	(void)reply;
+	it->res.rc = start(s, &it->msg, it->req->backup, it->res.msg,
+	    sizeof(it->res.msg));
 }

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alerts.h"
 #include "escalate.h"
+#include "events.h"
 #include "log.h"
 #include "server.h"
 #include "topic.h"

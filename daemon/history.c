@@ -1039,8 +1039,8 @@ on_done(uv_work_t *w, int status)
 	free(q);
 }
 
-int
-history_query(struct server *s, MDB_txn *txn,
+static int
+start_query(struct server *s, MDB_txn *txn,
     const Shelterd__V1__Request *req, nng_msg **msg,
     void (*pack)(nng_msg *, const Shelterd__V1__Reply *), char *err,
     size_t errlen)
@@ -1072,4 +1072,19 @@ history_query(struct server *s, MDB_txn *txn,
 	rc = answer(q, txn);
 	free(q);
 	return rc;
+}
+
+void
+history_op_query(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	int rc;
+
+	(void)reply;
+	rc = start_query(s, rtxn, it->req, &it->msg, api_pack_msg,
+	    it->res.msg, sizeof(it->res.msg));
+	if (rc != 0)
+		it->res.rc = rc;
+	else if (it->msg != NULL)
+		it->packed = true; /* answered at once, from rtxn */
 }

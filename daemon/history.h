@@ -106,15 +106,13 @@ int history_placement(struct server *s, MDB_txn *txn,
 void history_tick(struct server *s, int64_t now);
 
 /*
- * ReportQuery and TrendQuery. A refusal returns its positive CODE with the
- * reason in err. Otherwise the answer is computed on libuv's thread pool
- * and sent from the loop when ready: *msg becomes NULL (ours now) and 0
- * is returned. Without a thread pool it is packed into *msg at once (0),
- * or a negative STORE_* error is returned.
+ * The report and trend verbs (ops.h). A refusal is the item's result.
+ * Otherwise the answer is computed on libuv's thread pool and sent from
+ * the loop when ready (it->msg is taken). Without a thread pool it is
+ * packed at once from rtxn.
  */
-int history_query(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__Request *req, nng_msg **msg,
-    void (*pack)(nng_msg *, const Shelterd__V1__Reply *), char *err,
-    size_t errlen);
+struct item;
+void history_op_query(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply);
 
 #endif

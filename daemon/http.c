@@ -32,6 +32,7 @@
 #include <uv.h>
 
 #include "log.h"
+#include "placements.h"
 #include "server.h"
 
 /* web/ embedded at build time (tools/embed.py): the page needs no files

@@ -23,7 +23,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
+#include "events.h"
+#include "import.h"
 #include "log.h"
+#include "occupancy.h"
+#include "queries.h"
 #include "server.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
@@ -51,11 +56,11 @@ first_after(const struct registry *reg, const char *after)
 	return lo;
 }
 
-int
-export_page(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__ExportQuery *q, Shelterd__V1__Reply *reply,
-    nng_msg *msg, reply_pack_fn pack)
+void
+import_op_export(struct server *s, MDB_txn *txn, struct item *it,
+    Shelterd__V1__Reply *reply)
 {
+	const Shelterd__V1__ExportQuery *q = it->req->export_query;
 	const struct registry *reg = s->reg;
 	Shelterd__V1__ExportPage page = SHELTERD__V1__EXPORT_PAGE__INIT;
 	size_t limit = q->limit, start, n;
@@ -78,7 +83,7 @@ export_page(struct server *s, MDB_txn *txn,
 
 		if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
 			break;
-		api_fill_shelter(s, sh, &st, &fills[i]);
+		queries_fill_shelter(s, sh, &st, &fills[i]);
 		ptrs[i] = &fills[i].sr;
 	}
 	if (rc == 0) {
@@ -91,11 +96,12 @@ export_page(struct server *s, MDB_txn *txn,
 		page.total_shelters = (uint32_t)reg->n_shelters;
 		reply->body_case = SHELTERD__V1__REPLY__BODY_EXPORT_PAGE;
 		reply->export_page = &page;
-		pack(msg, reply);
+		api_pack(it, reply);
 	}
 	free(fills);
 	free(ptrs);
-	return rc;
+	if (rc != 0)
+		it->res.rc = rc;
 }
 
 /* ---- import: what changes -------------------------------------------- */
@@ -294,20 +300,20 @@ write_import(struct server *s, MDB_txn *txn, const struct registry *next,
 	if (rc == 0)
 		rc = store_put_registry(s->store, txn, csv, now);
 	if (rc == 0)
-		rc = api_reconcile_txn(s, txn, next, stale_at, &rebuilt);
+		rc = occupancy_reconcile_txn(s, txn, next, stale_at, &rebuilt);
 	return rc;
 }
 
 /* ---- import: switching the loop to the new registry ------------------- */
 
 static void
-answer_removed_waiter(struct server *s, struct waiter *w, reply_pack_fn pack)
+answer_removed_waiter(struct server *s, struct waiter *w)
 {
 	Shelterd__V1__Reply r = SHELTERD__V1__REPLY__INIT;
 
 	r.code = CODE(UNKNOWN_SHELTER);
 	r.error = "this shelter was removed from the registry";
-	pack(w->msg, &r);
+	api_pack_msg(w->msg, &r);
 	if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
 		s->stats.replies_dropped++;
 		log_warn("holds reply dropped");
@@ -317,8 +323,7 @@ answer_removed_waiter(struct server *s, struct waiter *w, reply_pack_fn pack)
 
 /* After the commit: the loop's per-shelter arrays follow the new order. */
 static void
-switch_registry(struct server *s, struct registry *next, int64_t *stale_at,
-    reply_pack_fn pack)
+switch_registry(struct server *s, struct registry *next, int64_t *stale_at)
 {
 	const struct registry *old = s->reg;
 	uint8_t *new_hold = calloc(next->n_shelters + 1, 1);
@@ -339,7 +344,7 @@ switch_registry(struct server *s, struct registry *next, int64_t *stale_at,
 		    old->shelters[w->shelter].id);
 
 		if (sh == NULL) {
-			answer_removed_waiter(s, w, pack);
+			answer_removed_waiter(s, w);
 			continue;
 		}
 		w->shelter = (uint32_t)(sh - next->shelters);
@@ -373,8 +378,8 @@ import_deinit(struct server *s)
 /* ---- import: the request --------------------------------------------- */
 
 void
-import_run(struct server *s, struct item *it, Shelterd__V1__Reply *reply,
-    reply_pack_fn pack)
+import_op_run(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
 {
 	const Shelterd__V1__RegistryImport *q = it->req->registry_import;
 	const char *csv = q->shelters_csv ? q->shelters_csv : "";
@@ -391,16 +396,17 @@ import_run(struct server *s, struct item *it, Shelterd__V1__Reply *reply,
 	unsigned line = 0;
 	int code = CODE(OK), rc = 0;
 
+	(void)rtxn;
 	REQUIRE(next != NULL);
 	authz_format(&it->who, who, sizeof(who));
-	if (registry_with_shelters(next, s->reg, csv, it->err,
-	    sizeof(it->err), &line) != 0) {
+	if (registry_with_shelters(next, s->reg, csv, it->res.msg,
+	    sizeof(it->res.msg), &line) != 0) {
 		code = CODE(BAD_REQUEST);
 		goto refused;
 	}
 	if (next->n_shelters == 0) {
-		snprintf(it->err, sizeof(it->err), "no shelters in the text: "
-		    "an import replaces every shelter, so it would remove "
+		snprintf(it->res.msg, sizeof(it->res.msg), "no shelters in the "
+		    "text: an import replaces every shelter, so it would remove "
 		    "them all");
 		code = CODE(BAD_REQUEST);
 		goto refused;
@@ -410,8 +416,8 @@ import_run(struct server *s, struct item *it, Shelterd__V1__Reply *reply,
 	REQUIRE(stale_at != NULL);
 	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0)
 		goto failed;
-	hc = (struct hold_check){ s->reg, next, &d, it->err,
-	    sizeof(it->err), false };
+	hc = (struct hold_check){ s->reg, next, &d, it->res.msg,
+	    sizeof(it->res.msg), false };
 	if ((rc = store_placements_each(s->store, txn, check_hold, &hc)) != 0)
 		goto failed;
 	if (hc.broken) {
@@ -445,15 +451,15 @@ answer:
 	ir.n_removed_ids = d.n_ids[REG_REMOVED];
 	ir.changed_ids = d.ids[REG_CHANGED];
 	ir.n_changed_ids = d.n_ids[REG_CHANGED];
-	reply->code = CODE(OK);
+	it->res.rc = CODE(OK);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
 	reply->import_result = &ir;
 	/* Packed before the switch: the ids point into both registries. */
-	pack(it->msg, reply);
+	api_pack(it, reply);
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	if (ir.applied) {
-		switch_registry(s, next, stale_at, pack);
+		switch_registry(s, next, stale_at);
 		next = NULL;
 		stale_at = NULL;
 	}
@@ -461,26 +467,22 @@ answer:
 failed:
 	/* The batch's own events (committed, not yet published) stay. */
 	events_drop_from(s, events_before);
-	code = CODE(INTERNAL);
-	snprintf(it->err, sizeof(it->err), "the import was not written: %s",
-	    store_strerror(rc));
-	log_err("registry import from %s: %s", source, it->err);
+	code = rc; /* a store error: STORE_FULL or INTERNAL on the wire */
+	snprintf(it->res.msg, sizeof(it->res.msg), "the import was not "
+	    "written: %s", store_strerror(rc));
+	log_err("registry import from %s: %s", source, it->res.msg);
 refused:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	if (code != CODE(INTERNAL))
+	if (code > 0)
 		log_warn("registry import by %s from %s refused: %s", who,
-		    source, it->err);
-	s->stats.refused[code & 15]++;
+		    source, it->res.msg);
 	ir.error_line = line;
-	reply->code = (Shelterd__V1__Code)code;
-	reply->error = it->err;
+	it->res.rc = code;
 	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
 	reply->import_result = &ir;
-	pack(it->msg, reply);
+	api_pack(it, reply);
 out:
-	/* Packed: api_reply must not answer again. */
-	it->code = CODE(OK);
 	free(d.v);
 	free(stale_at);
 	if (next != NULL) {

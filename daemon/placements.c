@@ -18,8 +18,12 @@
 #include <time.h>
 
 #include "escalate.h"
+#include "events.h"
+#include "history.h"
 #include "log.h"
+#include "occupancy.h"
 #include "placement.h"
+#include "placements.h"
 #include "server.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
@@ -40,12 +44,6 @@ static void
 copy(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
-}
-
-bool
-place_valid_id(const char *id)
-{
-	return valid_id(id, sizeof(((struct placement_state *)0)->request_id));
 }
 
 static bool
@@ -127,7 +125,7 @@ adjust_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 		held_delta = -(int)b->held; /* never below zero */
 	b->held = (uint32_t)((int64_t)b->held + held_delta);
 	b->occupied = (uint32_t)((int64_t)b->occupied + occupied_delta);
-	return api_store_shelter(s, txn, sh, &st, &next, now);
+	return occupancy_store(s, txn, sh, &st, &next, now);
 }
 
 struct states {
@@ -242,7 +240,7 @@ release(struct server *s, MDB_txn *txn, struct placement_state *p,
 		return CODE(code);                      \
 	} while (0)
 
-int
+static int
 place_request(struct server *s, MDB_txn *txn,
     const Shelterd__V1__PlacementRequest *req, struct placement_state *p,
     char *err, size_t errlen, int64_t now)
@@ -279,7 +277,7 @@ place_request(struct server *s, MDB_txn *txn,
 
 	if ((rc = store_get_placement(s->store, txn, req->request_id,
 	    &old)) != 0)
-		return -rc;
+		return rc;
 	if (old.request_id[0] != '\0') {
 		/* A re-sent request is answered with where it stands. */
 		if (strcmp(old.case_ref, req->case_ref) != 0 ||
@@ -311,11 +309,11 @@ place_request(struct server *s, MDB_txn *txn,
 	if ((rc = step_event(s, txn, p, PSTATE(REQUESTED), now)) != 0 ||
 	    (rc = try_hold(s, txn, p, now)) != 0 ||
 	    (rc = store_put_placement(s->store, txn, p)) != 0)
-		return -rc;
+		return rc;
 	return 0;
 }
 
-int
+static int
 place_answer(struct server *s, MDB_txn *txn,
     const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
     char *err, size_t errlen, int64_t now)
@@ -327,7 +325,7 @@ place_answer(struct server *s, MDB_txn *txn,
 		REFUSE(BAD_REQUEST, "bad request_id");
 	if ((rc = store_get_placement(s->store, txn, ans->request_id,
 	    p)) != 0)
-		return -rc;
+		return rc;
 	if (p->request_id[0] == '\0')
 		REFUSE(NOT_FOUND, "no placement request '%s'",
 		    ans->request_id);
@@ -342,7 +340,7 @@ place_answer(struct server *s, MDB_txn *txn,
 		    "characters, no personal data)",
 		    sizeof(p->last_reason) - 1);
 	if ((rc = release(s, txn, p, ans->accept, now)) != 0)
-		return -rc;
+		return rc;
 	p->updated_at = now;
 	if (ans->accept) {
 		p->state = PSTATE(ACCEPTED);
@@ -359,10 +357,10 @@ place_answer(struct server *s, MDB_txn *txn,
 	}
 	if (rc == 0)
 		rc = store_put_placement(s->store, txn, p);
-	return -rc;
+	return rc;
 }
 
-int
+static int
 place_cancel(struct server *s, MDB_txn *txn,
     const Shelterd__V1__PlacementCancel *c, const struct identity *who,
     struct placement_state *p, char *err, size_t errlen, int64_t now)
@@ -372,7 +370,7 @@ place_cancel(struct server *s, MDB_txn *txn,
 	if (!valid_id(c->request_id, sizeof(p->request_id)))
 		REFUSE(BAD_REQUEST, "bad request_id");
 	if ((rc = store_get_placement(s->store, txn, c->request_id, p)) != 0)
-		return -rc;
+		return rc;
 	if (p->request_id[0] == '\0')
 		REFUSE(NOT_FOUND, "no placement request '%s'", c->request_id);
 	if (!authz_owns_placement(who, p->from_region))
@@ -383,13 +381,13 @@ place_cancel(struct server *s, MDB_txn *txn,
 		    place_state_name(p->state));
 	if (p->state == PSTATE(HELD) &&
 	    (rc = release(s, txn, p, false, now)) != 0)
-		return -rc;
+		return rc;
 	p->n_tried -= p->state == PSTATE(HELD) ? 1 : 0; /* not a decline */
 	p->state = PSTATE(CANCELLED);
 	p->updated_at = now;
 	if ((rc = step_event(s, txn, p, PSTATE(CANCELLED), now)) != 0 ||
 	    (rc = store_put_placement(s->store, txn, p)) != 0)
-		return -rc;
+		return rc;
 	return 0;
 }
 
@@ -579,4 +577,113 @@ place_init(struct server *s, MDB_txn *txn)
 	s->next_hold_expiry = e.next;
 	free(e.v);
 	return rc;
+}
+
+/* ---- the verbs (ops.h) ---------------------------------------------- */
+
+/* The placement a write step leaves, for its reply. */
+static struct placement_state *
+state_of_item(struct item *it)
+{
+	if (it->placement == NULL)
+		it->placement = malloc(sizeof(*it->placement));
+	REQUIRE(it->placement != NULL);
+	memset(it->placement, 0, sizeof(*it->placement));
+	return it->placement;
+}
+
+int
+place_op_request(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+    int64_t now)
+{
+	(void)k;
+	return place_request(s, txn, it->req->place, state_of_item(it),
+	    it->res.msg, sizeof(it->res.msg), now);
+}
+
+int
+place_op_answer(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+    int64_t now)
+{
+	(void)k;
+	return place_answer(s, txn, it->req->answer, state_of_item(it),
+	    it->res.msg, sizeof(it->res.msg), now);
+}
+
+int
+place_op_cancel(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+    int64_t now)
+{
+	(void)k;
+	return place_cancel(s, txn, it->req->cancel, &it->who,
+	    state_of_item(it), it->res.msg, sizeof(it->res.msg), now);
+}
+
+/* After place, answer or cancel: where the request stands now. */
+void
+place_op_reply(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	Shelterd__V1__Placement pl;
+	char *excl[PLACE_EXCLUDE_MAX];
+
+	(void)s;
+	(void)rtxn;
+	if (it->res.rc != 0 || it->placement == NULL)
+		return;
+	place_fill(it->placement, &pl, excl, false);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
+	reply->placement = &pl;
+	api_pack(it, reply);
+}
+
+void
+place_op_placement(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	struct placement_state p;
+	Shelterd__V1__Placement pl;
+	char *excl[PLACE_EXCLUDE_MAX];
+	const char *id = it->req->placement->request_id;
+	int rc;
+
+	if (!valid_id(id, sizeof(p.request_id))) {
+		op_fail(&it->res, CODE(BAD_REQUEST), "request_id must be 1 "
+		    "to %zu letters, digits, - or _", sizeof(p.request_id) - 1);
+		return;
+	}
+	if ((rc = store_get_placement(s->store, rtxn, id, &p)) != 0) {
+		it->res.rc = rc;
+		return;
+	}
+	if (p.request_id[0] == '\0') {
+		op_fail(&it->res, CODE(NOT_FOUND), "no placement request "
+		    "'%.47s'", id);
+		return;
+	}
+	if (!authz_owns_placement(&it->who, p.from_region)) {
+		op_fail(&it->res, CODE(FORBIDDEN), "request %.47s is not your "
+		    "region's", p.request_id);
+		return;
+	}
+	place_fill(&p, &pl, excl, false);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
+	reply->placement = &pl;
+	api_pack(it, reply);
+}
+
+void
+place_op_placements(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	size_t n;
+	int rc;
+
+	/* A region sees only its own requests. */
+	rc = place_list(s, rtxn, NULL, it->who.role == ROLE_REGION ?
+	    it->who.id : NULL, reply, it->msg, &n, api_pack_msg);
+	if (rc != 0)
+		it->res.rc = rc;
+	else
+		it->packed = true;
 }

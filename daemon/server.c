@@ -9,7 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
+#include "auth.h"
+#include "events.h"
+#include "history.h"
+#include "import.h"
 #include "log.h"
+#include "occupancy.h"
+#include "placements.h"
+#include "queries.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -150,7 +158,7 @@ answer_waiters(struct server *s, bool expired_only)
 			s->waiters[kept++] = *w; /* try again next time */
 			continue;
 		}
-		api_reply_holds(s, rtxn, w->shelter, w->msg);
+		queries_reply_holds(s, rtxn, w->shelter, w->msg);
 		if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
 			s->stats.replies_dropped++;
 			log_warn("holds reply dropped");
@@ -299,7 +307,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 		api_decode(s, it);
 		if (api_is_write(it))
 			writes += it->n_updates > 0 ? it->n_updates : 1;
-		else if (it->code == CODE(OK))
+		else if (it->ready)
 			reads++;
 	}
 
@@ -331,12 +339,10 @@ process_batch(struct server *s, struct item *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &items[i];
 
-		if (it->code == CODE(OK) && !api_is_write(it) &&
-		    rtxn == NULL) {
-			it->code = CODE(INTERNAL);
-			snprintf(it->err, sizeof(it->err),
-			    "cannot read the store");
-		}
+		if (it->ready && it->res.rc == 0 && !api_is_write(it) &&
+		    rtxn == NULL)
+			op_fail(&it->res, CODE(INTERNAL), "cannot read the "
+			    "store");
 		api_reply(s, rtxn, it);
 		send_reply(s, it);
 		api_release(it);
@@ -426,7 +432,7 @@ on_tick(uv_timer_t *h)
 	history_tick(s, now);
 	/* /metrics sees counters at most a tick old, even when idle. */
 	http_note_batch(s->http, &s->stats, 0, 0);
-	stale = api_stale_any_due(s, now);
+	stale = occupancy_stale_any_due(s, now);
 	holds = place_any_expired(s, now);
 	if (store_begin(s->store, NULL, 0, &txn) == 0) {
 		alerts = alerts_any_due(s, txn, now);
@@ -438,7 +444,7 @@ on_tick(uv_timer_t *h)
 		goto fail;
 	rc = store_get_next_event_seq(s->store, txn, &s->next_event_seq);
 	if (rc == 0 && stale)
-		rc = api_stale_sweep(s, txn, now);
+		rc = occupancy_stale_sweep(s, txn, now);
 	if (rc == 0 && alerts)
 		rc = alerts_reescalate(s, txn, now);
 	if (rc == 0 && holds)
@@ -462,7 +468,7 @@ fail:
 	log_err("housekeeping not committed: %s (retrying next tick)",
 	    store_strerror(rc));
 	/* Stale marks were cleared in memory; rebuild them from the store. */
-	api_reconcile(s);
+	occupancy_reconcile(s);
 	events_publish(s);
 }
 
@@ -496,7 +502,7 @@ on_hup(uv_signal_t *h, int signum)
 	s->cfg->reescalate_secs = next.reescalate_secs;
 	s->cfg->hist = next.hist;
 	/* Levels follow the new thresholds at once. */
-	if ((rc = api_reconcile(s)) != 0)
+	if ((rc = occupancy_reconcile(s)) != 0)
 		log_err("SIGHUP: re-evaluation failed: %s",
 		    store_strerror(rc));
 	events_publish(s);
@@ -708,7 +714,7 @@ server_run(struct server *s)
 {
 	int rc;
 
-	if ((rc = api_reconcile(s)) != 0) {
+	if ((rc = occupancy_reconcile(s)) != 0) {
 		log_err("cannot reconcile the store: %s", store_strerror(rc));
 		return -1;
 	}

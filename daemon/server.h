@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "authz.h"
+#include "ops.h"
 #include "config.h"
 #include "history.h"
 #include "http.h"
@@ -26,12 +27,11 @@
 
 /* What became of one occupancy update. */
 struct update_result {
-	int code;                     /* SHELTERD__V1__CODE__* */
+	struct op_result res;         /* its verdict */
 	bool duplicate;               /* seq already applied */
 	bool written;                 /* stored (once its txn commits) */
 	uint32_t shelter;             /* registry index, when written */
 	uint8_t over_occupied;        /* categories flagged */
-	char err[200];
 };
 
 /* One write of a batch: update k of items[item], or the whole request when
@@ -44,14 +44,16 @@ struct unit {
 struct item {
 	nng_msg *msg;                 /* header routes the reply back */
 	Shelterd__V1__Request *req;   /* NULL when undecodable */
-	int code;                     /* the request as a whole */
-	char err[256];
+	const struct op *op;          /* its row; NULL when undecodable */
+	struct op_result res;         /* the request as a whole */
+	bool ready;                   /* decoded, authorized, checked */
+	bool packed;                  /* the reply is in msg already */
+	bool counted;                 /* its refusals are counted */
 	/* Updates: one for an OccupancyUpdate, many for an OccupancyBatch. */
 	const Shelterd__V1__OccupancyUpdate *const *updates;
 	struct update_result *results;
 	size_t n_updates;
 	struct update_result one;
-	bool is_write;                /* update, batch, ack, placement */
 	struct alert_state alert;     /* ack_alert: the alert as now */
 	struct placement_state *placement; /* place/answer/cancel result */
 	struct identity who;          /* the verified signer */
@@ -133,18 +135,28 @@ void server_deinit(struct server *s);
 /* Apply n requests as one batch, as the loop does (fuzzing, tests). */
 void server_process(struct server *s, nng_msg **msgs, size_t n);
 
-/* api.c: what each request does. */
+/* server.c: holds queries that wait for a hold (queries.c, placements.c). */
+/* Note that a shelter got a hold (answers waiting holds queries). */
+void server_note_hold(struct server *s, uint32_t shelter);
+/* Park a holds query until a hold on the shelter or wait_ms pass. */
+bool server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
+    uint32_t wait_ms);
+bool server_url_is_local(const char *url);
+
+/*
+ * api.c: a request's way through its row of the request table (ops.h):
+ * decode, authorize and check it, apply its writes, answer it.
+ */
 void api_decode(struct server *s, struct item *it);
+/* Applied in the batch txn (OP_WRITE_BATCH or OP_WRITE_NESTED)? */
 bool api_is_write(const struct item *it);
-/* The whole txn failed: every update of the item gets this error. */
-void api_fail_updates(struct item *it, int store_err);
 /* Release what api_decode allocated. */
 void api_release(struct item *it);
 /*
  * Apply one write of an item in the batch txn: update k, or the whole
  * request when it holds no updates. A refusal is the verdict of that update
- * or request and leaves no trace in txn. A nonzero STORE_* return means txn
- * must be aborted: server.c then redoes the batch without this write
+ * or request and leaves no trace in txn. A nonzero STORE_E* return means
+ * txn must be aborted: server.c then redoes the batch without this write
  * (api_fail_write) and everything else still commits.
  */
 int api_apply(struct server *s, MDB_txn *txn, struct item *it, size_t k,
@@ -156,117 +168,9 @@ void api_fail_write(struct item *it, size_t k, int store_err);
 /* Fill it->msg with the reply; rtxn is a read txn for queries (may be NULL
  * when the batch holds no query). */
 void api_reply(struct server *s, MDB_txn *rtxn, struct item *it);
-/* Startup: rebuild aggregates from shelter states (the registry may have
- * changed) and re-evaluate region/national levels under the current
- * thresholds. */
-int api_reconcile(struct server *s);
-int api_reconcile_txn(struct server *s, MDB_txn *txn,
-    const struct registry *reg, int64_t *stale_at, size_t *changed);
-
-/* One shelter's registry entry and live state as a ShelterReply, which
- * points into f (so f must stay put until packed). */
-struct shelter_fill {
-	Shelterd__V1__ShelterReply sr;
-	Shelterd__V1__BedCount beds[CAT_COUNT], *bp[CAT_COUNT];
-	Shelterd__V1__BedCount planned[CAT_COUNT], *pp[CAT_COUNT];
-	Shelterd__V1__Category cats[CAT_COUNT];
-};
-void api_fill_shelter(const struct server *s, const struct reg_shelter *sh,
-    const struct shelter_state *st, struct shelter_fill *f);
-
-/* import.c: export pages and registry imports (docs/registry.md). */
-typedef void (*reply_pack_fn)(nng_msg *msg, const Shelterd__V1__Reply *r);
-int export_page(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__ExportQuery *q, Shelterd__V1__Reply *reply,
-    nng_msg *msg, reply_pack_fn pack);
-void import_run(struct server *s, struct item *it, Shelterd__V1__Reply *reply,
-    reply_pack_fn pack);
-/* Free what imports replaced (server_deinit). */
-void import_deinit(struct server *s);
-/* Store a shelter's new state: aggregates, levels and events follow. */
-int api_store_shelter(struct server *s, MDB_txn *txn,
-    const struct reg_shelter *sh, struct shelter_state *stored,
-    const struct shelter_state *next, int64_t now);
-/* Note that a shelter got a hold (answers waiting holds queries). */
-void server_note_hold(struct server *s, uint32_t shelter);
-/* Park a holds query until a hold on the shelter or wait_ms pass. */
-bool server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
-    uint32_t wait_ms);
-bool server_url_is_local(const char *url);
-/* Pack the holds on a shelter as a reply into msg. */
-void api_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
-    nng_msg *msg);
-
-/* auth.c: the signer of a request (docs/security.md). */
-int auth_init(struct server *s);
-void auth_deinit(struct server *s);
-/* Decode a plain or signed request; 0 or a CODE with the reason in err. */
-int auth_open(struct server *s, const uint8_t *buf, size_t len,
-    Shelterd__V1__Request **req, struct identity *id, char *err,
-    size_t errlen, int64_t now);
-
-/* backup.c: copy the store into req->dir on a worker thread. 0 when *msg
- * was taken (NULLed; the reply follows once the copy is on disk), else a
- * CODE with the reason in err. */
-int backup_start(struct server *s, nng_msg **msg,
-    const Shelterd__V1__BackupRequest *req, char *err, size_t errlen);
-
-/* placements.c */
-const char *place_state_name(int state);
-/* 1 to 47 of A-Z a-z 0-9 - _ */
-bool place_valid_id(const char *id);
-int place_request(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__PlacementRequest *req, struct placement_state *p,
-    char *err, size_t errlen, int64_t now);
-int place_answer(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
-    char *err, size_t errlen, int64_t now);
-int place_cancel(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__PlacementCancel *c, const struct identity *who,
-    struct placement_state *p, char *err, size_t errlen, int64_t now);
-bool place_any_expired(const struct server *s, int64_t now);
-int place_expire(struct server *s, MDB_txn *txn, int64_t now);
-int place_init(struct server *s, MDB_txn *txn);
-void place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
-    char **exclude, bool disclose);
-/* Open and recent placements, or (shelter != NULL) holds on a shelter;
- * packs into msg unless msg is NULL. */
-int place_list(struct server *s, MDB_txn *txn, const char *shelter,
-    const char *region,
-    Shelterd__V1__Reply *reply, nng_msg *msg, size_t *count,
-    void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
-
-/* The reporting deadline of a registry shelter, in seconds. */
-int64_t api_deadline(const struct server *s, const struct reg_shelter *sh);
-/* Mark shelters whose deadline passed as stale, in txn. */
-bool api_stale_any_due(const struct server *s, int64_t now);
-int api_stale_sweep(struct server *s, MDB_txn *txn, int64_t now);
-
-/* events.c: number, log (in txn) and later publish events. */
-struct esc_transition;
-int events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
-    int64_t now);
-int events_emit_transition(struct server *s, MDB_txn *txn,
-    const struct esc_transition *tr, const char *region_id,
-    const char *shelter_id, int64_t now);
-/* Forget events built since the count was `from` (their txn aborted). */
-void events_drop_from(struct server *s, size_t from);
-/* Send the events of the txn that just committed. */
-void events_publish(struct server *s);
-
-/* alerts.c: the open alerts table. */
-int alerts_track(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev);
-/* 0, a positive CODE, or a negative STORE_* error. */
-int alerts_ack(struct server *s, MDB_txn *txn,
-    const Shelterd__V1__AckAlert *req, struct alert_state *out, char *err,
-    size_t errlen, int64_t now);
-bool alerts_any_due(struct server *s, MDB_txn *rtxn, int64_t now);
-int alerts_reescalate(struct server *s, MDB_txn *txn, int64_t now);
-void alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out);
-/* The store key of an alert: "kind/scope/region/shelter/category". */
-void alert_key(int kind, int scope, const char *region, const char *shelter,
-    int category, char *key, size_t len);
-int alerts_list(struct server *s, MDB_txn *txn, Shelterd__V1__Reply *reply,
-    nng_msg *msg, void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
+/* Pack reply into it->msg with the item's result as code and error. */
+void api_pack(struct item *it, Shelterd__V1__Reply *reply);
+/* Pack reply into msg as it is (replies made outside a batch). */
+void api_pack_msg(nng_msg *msg, const Shelterd__V1__Reply *reply);
 
 #endif

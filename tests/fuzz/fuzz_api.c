@@ -45,7 +45,7 @@ setup(void)
 	    sizeof(err)) == 0);
 	REQUIRE(store_open(&st, cfg.data_dir, cfg.map_size_mb << 20) == 0);
 	REQUIRE(server_init(&srv, &cfg, &reg, &st) == 0);
-	REQUIRE(api_reconcile(&srv) == 0);
+	REQUIRE(occupancy_reconcile(&srv) == 0);
 	events_publish(&srv);
 }
 

@@ -1,5 +1,6 @@
 /*
- * test_authz.c — the role table: who may do what.
+ * test_authz.c — who may do what: the roles of the request table's rows
+ * (daemon/ops.c) and the predicates of core/authz.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "authz.h"
+#include "ops.h"
 
 static const char regions_csv[] =
     "code,name,province,seat,lat,lon,neighbours\n"
@@ -50,13 +52,16 @@ who(const char *signer)
 	return id;
 }
 
+/* Ask the request table's row, as the daemon does: 0 or -1. */
 static int
 check(const char *signer, const Shelterd__V1__Request *req)
 {
 	struct identity id = who(signer);
-	char err[256];
+	struct op_result res = { 0 };
+	const struct op *op = ops_find((int)req->body_case);
 
-	return authz_check(&id, req, &reg, err, sizeof(err));
+	assert_non_null(op);
+	return ops_authorize(op, &id, req, &reg, &res) == 0 ? 0 : -1;
 }
 
 static void
@@ -214,14 +219,15 @@ refusal_names_the_identity(void **state)
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__OccupancyUpdate up = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
 	struct identity id = who("shelter:S2");
-	char err[256];
+	struct op_result res = { 0 };
 
 	(void)state;
 	up.shelter_id = (char *)"S1";
 	req.body_case = SHELTERD__V1__REQUEST__BODY_UPDATE;
 	req.update = &up;
-	assert_int_equal(authz_check(&id, &req, &reg, err, sizeof(err)), -1);
-	assert_string_equal(err, "shelter:S2 may not report for shelter "
+	assert_int_equal(ops_authorize(ops_find((int)req.body_case), &id,
+	    &req, &reg, &res), SHELTERD__V1__CODE__CODE_FORBIDDEN);
+	assert_string_equal(res.msg, "shelter:S2 may not report for shelter "
 	    "'S1'");
 }
 

@@ -1,0 +1,29 @@
+/*
+ * events.h — number, log and publish escalation events. An event is
+ * written to the event log in the txn that causes it and published only
+ * once that txn committed (docs/architecture.md).
+ */
+#ifndef SHELTERD_EVENTS_H
+#define SHELTERD_EVENTS_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shelterd.pb-c.h"
+
+struct server;
+struct esc_transition;
+
+/* Number ev, log it in txn and queue it for publishing: 0 or STORE_E*. */
+int events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
+    int64_t now);
+int events_emit_transition(struct server *s, MDB_txn *txn,
+    const struct esc_transition *tr, const char *region_id,
+    const char *shelter_id, int64_t now);
+/* Forget events built since the count was `from` (their txn aborted). */
+void events_drop_from(struct server *s, size_t from);
+/* Send the events of the txn that just committed. */
+void events_publish(struct server *s);
+
+#endif

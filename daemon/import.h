@@ -1,0 +1,25 @@
+/*
+ * import.h — export pages and registry imports (docs/registry.md). Owns
+ * the export_query and registry_import verbs (ops.c).
+ */
+#ifndef SHELTERD_IMPORT_H
+#define SHELTERD_IMPORT_H
+
+#include <lmdb.h>
+
+#include "shelterd.pb-c.h"
+
+struct server;
+struct item;
+
+/* Free what imports replaced (server_deinit). */
+void import_deinit(struct server *s);
+
+/* The verbs (ops.h). An import runs in its own write txn once the batch
+ * committed (OP_WRITE_AFTER). */
+void import_op_export(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply);
+void import_op_run(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply);
+
+#endif

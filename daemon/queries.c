@@ -1,0 +1,340 @@
+/*
+ * queries.c — the read verbs whose data has no other module: status,
+ * shelter, regions, events since and holds. Each answers from the batch's
+ * read txn and packs its reply itself (the reply points into its stack).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "occupancy.h"
+#include "placements.h"
+#include "queries.h"
+#include "server.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
+
+void
+queries_fill_shelter(const struct server *s,
+    const struct reg_shelter *sh, const struct shelter_state *st,
+    struct shelter_fill *f)
+{
+	Shelterd__V1__ShelterReply *sr = &f->sr;
+
+	shelterd__v1__shelter_reply__init(sr);
+	sr->shelter_id = (char *)sh->id;
+	sr->name = (char *)sh->name;
+	sr->region_id = (char *)s->reg->regions[sh->region].id;
+	sr->status = (Shelterd__V1__ShelterStatus)st->status;
+	sr->last_seq = st->seq;
+	sr->observed_at = st->observed_at;
+	sr->received_at = st->received_at;
+	sr->security_level = sh->security_level;
+	sr->stale = st->stale;
+	sr->deadline_secs = occupancy_deadline(s, sh);
+	sr->deadline_override = sh->deadline_secs;
+	sr->beds = f->bp;
+	sr->categories = f->cats;
+	sr->planned = f->pp;
+	for (int c = 0; c < CAT_COUNT; c++) {
+		Shelterd__V1__BedCount *b;
+
+		if (sh->categories & (1u << c)) {
+			f->cats[sr->n_categories++] =
+			    (Shelterd__V1__Category)(c + 1);
+			b = &f->planned[sr->n_planned];
+			shelterd__v1__bed_count__init(b);
+			b->category = (Shelterd__V1__Category)(c + 1);
+			b->capacity = sh->nominal[c];
+			f->pp[sr->n_planned++] = b;
+		}
+		if (!(st->present & (1u << c)))
+			continue;
+		b = &f->beds[sr->n_beds];
+		shelterd__v1__bed_count__init(b);
+		b->category = (Shelterd__V1__Category)(c + 1);
+		b->capacity = st->beds[c].capacity;
+		b->occupied = st->beds[c].occupied;
+		b->out_of_service = st->beds[c].out_of_service;
+		b->forecast = (st->forecast >> c) & 1;
+		b->expected_free_24h = st->expect[c].free_24h;
+		b->expected_free_72h = st->expect[c].free_72h;
+		f->bp[sr->n_beds++] = b;
+	}
+}
+
+static void
+fill_totals(Shelterd__V1__CategoryTotals *out, int cat_index,
+    const struct totals *t)
+{
+	shelterd__v1__category_totals__init(out);
+	out->category = (Shelterd__V1__Category)(cat_index + 1);
+	out->capacity = t->capacity;
+	out->occupied = t->occupied;
+	out->out_of_service = t->out_of_service;
+	out->free = t->free;
+	out->unknown = t->unknown;
+	out->held = t->held;
+	out->level = (Shelterd__V1__Level)t->level;
+}
+
+static void
+fill_outlook(Shelterd__V1__CategoryTotals *out, const struct outlook_totals *o)
+{
+	out->expected_free_24h = o->free_24h;
+	out->expected_free_72h = o->free_72h;
+	out->forecasting = o->forecasting;
+	out->early_warning = (Shelterd__V1__Level)o->early_level;
+}
+
+/* Shared storage for one status reply, freed after packing. */
+struct status_buf {
+	Shelterd__V1__StatusReply status;
+	Shelterd__V1__RegionStatus *regions, **region_ptrs;
+	Shelterd__V1__CategoryTotals *totals, **total_ptrs;
+};
+
+static int
+build_status(struct server *s, MDB_txn *txn, struct status_buf *b)
+{
+	size_t nr = s->reg->n_regions, nt = (nr + 1) * CAT_COUNT;
+	struct aggregate agg;
+	int rc;
+
+	shelterd__v1__status_reply__init(&b->status);
+	b->regions = calloc(nr, sizeof(*b->regions));
+	b->region_ptrs = calloc(nr, sizeof(*b->region_ptrs));
+	b->totals = calloc(nt, sizeof(*b->totals));
+	b->total_ptrs = calloc(nt, sizeof(*b->total_ptrs));
+	REQUIRE(b->regions && b->region_ptrs && b->totals && b->total_ptrs);
+	for (size_t i = 0; i < nt; i++)
+		b->total_ptrs[i] = &b->totals[i];
+	for (size_t r = 0; r < nr; r++) {
+		const struct reg_region *reg = &s->reg->regions[r];
+		Shelterd__V1__RegionStatus *rs = &b->regions[r];
+
+		if ((rc = store_get_region(s->store, txn, reg->id, &agg)) != 0)
+			return rc;
+		shelterd__v1__region_status__init(rs);
+		rs->region_id = (char *)reg->id;
+		rs->name = (char *)reg->name;
+		rs->shelters = reg->n_shelters;
+		rs->shelters_reported = agg.shelters_reported;
+		rs->shelters_stale = agg.shelters_stale;
+		rs->n_totals = CAT_COUNT;
+		rs->totals = &b->total_ptrs[r * CAT_COUNT];
+		for (int c = 0; c < CAT_COUNT; c++) {
+			fill_totals(rs->totals[c], c, &agg.cat[c]);
+			fill_outlook(rs->totals[c], &agg.outlook[c]);
+		}
+		b->region_ptrs[r] = rs;
+	}
+	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
+	    (rc = store_get_next_event_seq(s->store, txn,
+	    &b->status.last_event_seq)) != 0)
+		return rc;
+	b->status.last_event_seq--;
+	b->status.n_regions = nr;
+	b->status.regions = b->region_ptrs;
+	b->status.n_national = CAT_COUNT;
+	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
+	for (int c = 0; c < CAT_COUNT; c++) {
+		fill_totals(b->status.national[c], c, &agg.cat[c]);
+		fill_outlook(b->status.national[c], &agg.outlook[c]);
+	}
+	return 0;
+}
+
+static void
+free_status(struct status_buf *b)
+{
+	free(b->regions);
+	free(b->region_ptrs);
+	free(b->totals);
+	free(b->total_ptrs);
+}
+
+struct events_buf {
+	Shelterd__V1__Event **v;
+	size_t n;
+};
+
+static int
+collect_event(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct events_buf *b = arg;
+	Shelterd__V1__Event *ev = shelterd__v1__event__unpack(NULL, len, data);
+
+	if (ev == NULL) {
+		log_err("event %" PRIu64 " in the log does not decode", seq);
+		return 0; /* skip it rather than hide the rest */
+	}
+	b->v[b->n++] = ev;
+	return 0;
+}
+
+void
+queries_status(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	struct status_buf b;
+	int rc;
+
+	if ((rc = build_status(s, rtxn, &b)) == 0) {
+		reply->body_case = SHELTERD__V1__REPLY__BODY_STATUS;
+		reply->status = &b.status;
+		api_pack(it, reply);
+	} else {
+		it->res.rc = rc;
+	}
+	free_status(&b);
+}
+
+void
+queries_shelter(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	struct shelter_fill f;
+	const char *id = it->req->shelter->shelter_id;
+	const struct reg_shelter *sh = registry_shelter(s->reg, id ? id : "");
+	struct shelter_state st;
+	int rc;
+
+	if (sh == NULL) {
+		op_fail(&it->res, CODE(NOT_FOUND), "no shelter '%.40s' in the "
+		    "registry", id ? id : "");
+		return;
+	}
+	if ((rc = store_get_shelter(s->store, rtxn, sh->id, &st)) != 0) {
+		it->res.rc = rc;
+		return;
+	}
+	queries_fill_shelter(s, sh, &st, &f);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_SHELTER;
+	reply->shelter = &f.sr;
+	api_pack(it, reply);
+}
+
+void
+queries_regions(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	size_t nr = s->reg->n_regions;
+	Shelterd__V1__RegionsReply rr = SHELTERD__V1__REGIONS_REPLY__INIT;
+	Shelterd__V1__RegionInfo *info = calloc(nr, sizeof(*info));
+	Shelterd__V1__RegionInfo **ptrs = calloc(nr, sizeof(*ptrs));
+	char **neigh = calloc(nr * REG_NEIGHBOURS_MAX, sizeof(*neigh));
+
+	(void)rtxn;
+	REQUIRE(info && ptrs && neigh);
+	for (size_t r = 0; r < nr; r++) {
+		const struct reg_region *reg = &s->reg->regions[r];
+
+		shelterd__v1__region_info__init(&info[r]);
+		info[r].region_id = (char *)reg->id;
+		info[r].name = (char *)reg->name;
+		info[r].shelters = reg->n_shelters;
+		info[r].neighbours = &neigh[r * REG_NEIGHBOURS_MAX];
+		info[r].n_neighbours = reg->n_neighbours;
+		for (size_t k = 0; k < reg->n_neighbours; k++)
+			info[r].neighbours[k] = (char *)
+			    s->reg->regions[reg->neighbours[k]].id;
+		ptrs[r] = &info[r];
+	}
+	rr.n_regions = nr;
+	rr.regions = ptrs;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_REGIONS;
+	reply->regions = &rr;
+	api_pack(it, reply);
+	free(info);
+	free(ptrs);
+	free(neigh);
+}
+
+void
+queries_events_since(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	const Shelterd__V1__EventsSince *q = it->req->events_since;
+	Shelterd__V1__EventsPage page = SHELTERD__V1__EVENTS_PAGE__INIT;
+	uint32_t limit = q->limit;
+	struct events_buf b = { 0 };
+	uint64_t next;
+	int rc;
+
+	if (limit == 0 || limit > s->cfg->events_page_max)
+		limit = s->cfg->events_page_max;
+	b.v = calloc(limit, sizeof(*b.v));
+	REQUIRE(b.v != NULL);
+	rc = store_events_since(s->store, rtxn, q->after_seq, limit,
+	    collect_event, &b);
+	if (rc == 0)
+		rc = store_get_next_event_seq(s->store, rtxn, &next);
+	if (rc == 0) {
+		page.events = b.v;
+		page.n_events = b.n;
+		page.last_event_seq = next - 1;
+		reply->body_case = SHELTERD__V1__REPLY__BODY_EVENTS;
+		reply->events = &page;
+		api_pack(it, reply);
+	} else {
+		it->res.rc = rc;
+	}
+	for (size_t i = 0; i < b.n; i++)
+		shelterd__v1__event__free_unpacked(b.v[i], NULL);
+	free(b.v);
+}
+
+void
+queries_holds(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	const Shelterd__V1__HoldsQuery *q = it->req->holds;
+	const char *id = q->shelter_id;
+	const struct reg_shelter *sh = registry_shelter(s->reg, id ? id : "");
+	size_t n;
+	int rc;
+
+	if (sh == NULL) {
+		op_fail(&it->res, CODE(UNKNOWN_SHELTER), "unknown shelter "
+		    "'%.31s'", id ? id : "");
+		return;
+	}
+	rc = place_list(s, rtxn, sh->id, NULL, reply, NULL, &n, api_pack_msg);
+	if (rc == 0 && n == 0 && q->wait_ms > 0) {
+		/* Nothing yet: answer when a hold arrives. */
+		if (!server_wait_hold(s, it->msg,
+		    (uint32_t)(sh - s->reg->shelters), q->wait_ms)) {
+			op_fail(&it->res, CODE(BUSY), "too many waiting holds "
+			    "queries; ask again without --wait");
+			return;
+		}
+		it->msg = NULL;
+		return;
+	}
+	if (rc == 0)
+		rc = place_list(s, rtxn, sh->id, NULL, reply, it->msg, &n,
+		    api_pack_msg);
+	if (rc != 0)
+		it->res.rc = rc;
+	else
+		it->packed = true;
+}
+
+void
+queries_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
+    nng_msg *msg)
+{
+	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
+	size_t n;
+
+	if (place_list(s, rtxn, s->reg->shelters[shelter].id, NULL, &reply,
+	    msg, &n, api_pack_msg) != 0) {
+		reply.body_case = SHELTERD__V1__REPLY__BODY__NOT_SET;
+		reply.code = CODE(INTERNAL);
+		reply.error = (char *)"cannot read the store";
+		api_pack_msg(msg, &reply);
+	}
+}
