@@ -68,6 +68,8 @@ static const struct op rows[] = {
 	    place_op_placements },
 	[BODY(HOLDS)] = { "holds", OP_DEFERRED, 0, authz_may_see_holds,
 	    "see holds", NULL, NULL, NULL, queries_holds },
+	[BODY(PING)] = { "ping", OP_READ, OP_ANYONE, NULL, "ping", NULL,
+	    NULL, NULL, queries_ping },
 	[BODY(REPORT)] = { "report", OP_DEFERRED, R(NATIONAL),
 	    authz_may_report_query, "read reports", NULL, NULL, NULL,
 	    history_op_query },

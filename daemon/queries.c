@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "build_config.h"
 #include "log.h"
 #include "occupancy.h"
 #include "placements.h"
@@ -337,4 +339,28 @@ queries_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
 		reply.error = (char *)"cannot read the store";
 		api_pack_msg(msg, &reply);
 	}
+}
+
+void
+queries_ping(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	Shelterd__V1__Pong pong = SHELTERD__V1__PONG__INIT;
+	uint64_t now_ns = uv_hrtime(), next;
+	int rc;
+
+	if ((rc = store_get_next_event_seq(s->store, rtxn, &next)) != 0) {
+		it->res.rc = rc;
+		return;
+	}
+	pong.version = (char *)SHELTERD_VERSION;
+	pong.now = (int64_t)time(NULL);
+	pong.last_event_seq = next - 1;
+	pong.queued = (uint32_t)server_queued(s);
+	pong.last_commit_age_ms = s->last_commit_ns == 0 ? -1 :
+	    (int64_t)((now_ns - s->last_commit_ns) / 1000000);
+	pong.uptime_secs = (now_ns - s->started_ns) / 1000000000;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_PONG;
+	reply->pong = &pong;
+	api_pack(it, reply);
 }

@@ -1,7 +1,8 @@
 /*
  * queries.h — the read verbs whose data has no other home: status,
- * shelter, regions, events since and holds (ops.c). Alerts, placements,
- * history, export and backup answer theirs in their own modules.
+ * shelter, regions, events since, holds and ping (ops.c). Alerts,
+ * placements, history, export and backup answer theirs in their own
+ * modules.
  */
 #ifndef SHELTERD_QUERIES_H
 #define SHELTERD_QUERIES_H
@@ -41,6 +42,9 @@ void queries_shelter(struct server *s, MDB_txn *rtxn, struct item *it,
 void queries_regions(struct server *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 void queries_events_since(struct server *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply);
+/* Up, and keeping up? Nothing stored, anyone may ask. */
+void queries_ping(struct server *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 void queries_holds(struct server *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);

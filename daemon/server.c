@@ -81,6 +81,17 @@ take(struct server *s, struct item *items, size_t max)
 	return n;
 }
 
+size_t
+server_queued(struct server *s)
+{
+	size_t n;
+
+	uv_mutex_lock(&s->lock);
+	n = s->q_len;
+	uv_mutex_unlock(&s->lock);
+	return n;
+}
+
 /* ---- the batch (loop thread) ----------------------------------------- */
 
 static void
@@ -218,7 +229,8 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 	if (rc == 0) {
 		t0 = uv_hrtime();
 		rc = store_commit(txn); /* synced: now we may ack */
-		*commit_ns += uv_hrtime() - t0;
+		s->last_commit_ns = uv_hrtime();
+		*commit_ns += s->last_commit_ns - t0;
 		txn = NULL;
 	}
 	if (rc == 0) {
@@ -645,6 +657,7 @@ server_init(struct server *s, struct config *cfg,
 	s->reg = reg;
 	s->store = st;
 	s->loop = uv_default_loop();
+	s->started_ns = uv_hrtime();
 	s->q_cap = 1024;
 	s->queue = malloc(s->q_cap * sizeof(*s->queue));
 	s->items = calloc(cfg->batch_max, sizeof(*s->items));

@@ -125,7 +125,13 @@ struct server {
 	struct http *http;            /* dashboard, /metrics (http.c) */
 	struct auth *auth;            /* replay cache (auth.c) */
 	int connections;              /* api pipes (nng threads: atomic) */
+	uint64_t started_ns;          /* uv_hrtime() at server_init */
+	uint64_t last_commit_ns;      /* uv_hrtime() of the last commit;
+	                               * 0: none since start */
 };
+
+/* Requests received and not yet taken by the loop. */
+size_t server_queued(struct server *s);
 
 int server_init(struct server *s, struct config *cfg,
     const struct registry *reg, struct store *st);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -34,6 +35,10 @@ usage(FILE *out)
 	    "  shelter ID    one shelter: registry entry and last report\n"
 	    "  regions       the regions, their neighbours and shelter "
 	    "counts\n"
+	    "  ping          is the daemon up and keeping up: its answer "
+	    "time, queue\n"
+	    "                and the age of its last commit (exit 0 when "
+	    "it answered)\n"
 	    "  alerts        the open alerts, oldest first, with age and "
 	    "who\n"
 	    "                acknowledged them\n"
@@ -395,6 +400,77 @@ print_backup(const Shelterd__V1__BackupReply *b, bool json)
 	    ", %u ms\n", b->dir, b->bytes, b->last_event_seq, b->millis);
 }
 
+/*
+ * `shelterctl ping`: no answer within the timeout is "down" (the call's
+ * own error and exit code); an answer says how long it took and how busy
+ * the daemon is, so "slow" is told from "down".
+ */
+static int
+ping(const char *api, int timeout_ms, bool json)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__Ping p = SHELTERD__V1__PING__INIT;
+	Shelterd__V1__Reply *reply;
+	struct timespec t0, t1;
+	const Shelterd__V1__Pong *pong;
+	char err[512];
+	double ms;
+	int rc;
+
+	req.body_case = SHELTERD__V1__REQUEST__BODY_PING;
+	req.ping = &p;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelterctl: shelterd at %s is down or "
+		    "unreachable: %s\n", api, err);
+		return rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
+	    reply->body_case != SHELTERD__V1__REPLY__BODY_PONG) {
+		fprintf(stderr, "shelterctl: %s (%s)\n", reply->error,
+		    client_code_name(reply->code));
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return EXIT_REFUSED;
+	}
+	pong = reply->pong;
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "version", pong->version);
+		cJSON_AddNumberToObject(o, "answer_ms", ms);
+		cJSON_AddNumberToObject(o, "queued", pong->queued);
+		if (pong->last_commit_age_ms < 0)
+			cJSON_AddNullToObject(o, "last_commit_age_ms");
+		else
+			cJSON_AddNumberToObject(o, "last_commit_age_ms",
+			    (double)pong->last_commit_age_ms);
+		cJSON_AddNumberToObject(o, "last_event_seq",
+		    (double)pong->last_event_seq);
+		cJSON_AddNumberToObject(o, "uptime_secs",
+		    (double)pong->uptime_secs);
+		client_print_json(o);
+	} else {
+		char commit[48];
+
+		if (pong->last_commit_age_ms < 0)
+			snprintf(commit, sizeof(commit), "none since start");
+		else
+			snprintf(commit, sizeof(commit), "%" PRId64 " ms ago",
+			    pong->last_commit_age_ms);
+		printf("shelterd %s at %s: up, answered in %.1f ms; %u "
+		    "requests queued; last commit %s; last event_seq %"
+		    PRIu64 "; up %" PRIu64 " s\n", pong->version, api, ms,
+		    pong->queued, commit, pong->last_event_seq,
+		    pong->uptime_secs);
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -525,6 +601,8 @@ main(int argc, char **argv)
 			timeout = 60000;
 		return registry_cli_import(api, (int)timeout, argv[optind],
 		    dry_run, json);
+	} else if (strcmp(cmd, "ping") == 0 && optind == argc) {
+		return ping(api, (int)timeout, json);
 	} else if (strcmp(cmd, "ack") == 0 && optind + 1 == argc) {
 		if ((seq = client_parse_num(argv[optind], INT64_MAX)) < 1 ||
 		    by == NULL) {
