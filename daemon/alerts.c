@@ -15,7 +15,9 @@
 #include "alerts.h"
 #include "events.h"
 #include "log.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
+#include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -34,7 +36,7 @@ copy_str(char *dst, size_t len, const char *src)
 }
 
 int
-alerts_track(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev)
+alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev)
 {
 	struct alert_state a;
 	char key[160];
@@ -126,7 +128,7 @@ alert_of_event(void *arg, uint64_t seq, const void *data, size_t len)
 }
 
 static int
-ack(struct server *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
+ack(struct ctx *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
     struct alert_state *out, char *err, size_t errlen, int64_t now)
 {
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
@@ -199,7 +201,7 @@ alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out)
 /* ---- re-escalation --------------------------------------------------- */
 
 struct due {
-	struct server *s;
+	struct ctx *s;
 	int64_t now;
 	size_t n, cap;
 	char (*keys)[160];
@@ -207,7 +209,7 @@ struct due {
 };
 
 static bool
-is_due(const struct server *s, const struct alert_state *a, int64_t now)
+is_due(const struct ctx *s, const struct alert_state *a, int64_t now)
 {
 	return a->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL &&
 	    a->acked_at == 0 &&
@@ -241,7 +243,7 @@ collect_due(void *arg, const char *key, const struct alert_state *a)
 }
 
 bool
-alerts_any_due(struct server *s, MDB_txn *rtxn, int64_t now)
+alerts_any_due(struct ctx *s, MDB_txn *rtxn, int64_t now)
 {
 	struct due d = { .s = s, .now = now };
 
@@ -253,7 +255,7 @@ alerts_any_due(struct server *s, MDB_txn *rtxn, int64_t now)
 
 /* Current counts of what an alert is about, for its re-publication. */
 static void
-current_counts(struct server *s, MDB_txn *txn, const struct alert_state *a,
+current_counts(struct ctx *s, MDB_txn *txn, const struct alert_state *a,
     Shelterd__V1__Event *ev)
 {
 	struct aggregate agg;
@@ -280,7 +282,7 @@ current_counts(struct server *s, MDB_txn *txn, const struct alert_state *a,
 }
 
 int
-alerts_reescalate(struct server *s, MDB_txn *txn, int64_t now)
+alerts_reescalate(struct ctx *s, MDB_txn *txn, int64_t now)
 {
 	struct due d = { .s = s, .now = now };
 	int rc;
@@ -354,7 +356,7 @@ by_opened(const void *x, const void *y)
 }
 
 void
-alerts_op_list(struct server *s, MDB_txn *txn, struct item *it,
+alerts_op_list(struct ctx *s, MDB_txn *txn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	Shelterd__V1__AlertsReply ar = SHELTERD__V1__ALERTS_REPLY__INIT;
@@ -388,7 +390,7 @@ alerts_op_list(struct server *s, MDB_txn *txn, struct item *it,
 }
 
 int
-alerts_op_ack(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+alerts_op_ack(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
 	(void)k;
@@ -398,7 +400,7 @@ alerts_op_ack(struct server *s, MDB_txn *txn, struct item *it, size_t k,
 
 /* The alert as now, also when it was acknowledged before (CONFLICT). */
 void
-alerts_op_reply_ack(struct server *s, MDB_txn *rtxn, struct item *it,
+alerts_op_reply_ack(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	Shelterd__V1__Alert alert;

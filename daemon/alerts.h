@@ -14,24 +14,24 @@
 #include "shelterd.pb-c.h"
 #include "store.h"
 
-struct server;
+struct ctx;
 struct item;
 
 /* An event opens, changes or closes its alert, in txn: 0 or STORE_E*. */
-int alerts_track(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev);
-bool alerts_any_due(struct server *s, MDB_txn *rtxn, int64_t now);
-int alerts_reescalate(struct server *s, MDB_txn *txn, int64_t now);
+int alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev);
+bool alerts_any_due(struct ctx *s, MDB_txn *rtxn, int64_t now);
+int alerts_reescalate(struct ctx *s, MDB_txn *txn, int64_t now);
 void alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out);
 /* The store key of an alert: "kind/scope/region/shelter/category". */
 void alert_key(int kind, int scope, const char *region, const char *shelter,
     int category, char *key, size_t len);
 
 /* The verbs (ops.h). */
-int alerts_op_ack(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+int alerts_op_ack(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now);
-void alerts_op_reply_ack(struct server *s, MDB_txn *rtxn, struct item *it,
+void alerts_op_reply_ack(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void alerts_op_list(struct server *s, MDB_txn *rtxn, struct item *it,
+void alerts_op_list(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 
 #endif

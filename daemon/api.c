@@ -10,10 +10,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "auth.h"
 #include "events.h"
+#include "ctx.h"
 #include "log.h"
-#include "server.h"
+#include "ops.h"
+#include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -26,7 +29,7 @@ writes_in_batch(const struct op *op)
 
 /* Decode, authenticate, find the row, authorize, check: it->ready. */
 static int
-admit(struct server *s, struct item *it)
+admit(struct ctx *s, struct item *it)
 {
 	size_t len = nng_msg_len(it->msg);
 	int rc;
@@ -58,7 +61,7 @@ admit(struct server *s, struct item *it)
 }
 
 void
-api_decode(struct server *s, struct item *it)
+api_decode(struct ctx *s, struct item *it)
 {
 	nng_msg *msg = it->msg;
 
@@ -98,7 +101,7 @@ api_release(struct item *it)
  * store nor among the batch's events. A store error is confined to it.
  */
 static void
-apply_nested(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
+apply_nested(struct ctx *s, MDB_txn *txn, struct item *it, int64_t now)
 {
 	size_t events_before = s->n_events;
 	uint64_t seq_before = s->next_event_seq;
@@ -137,7 +140,7 @@ apply_nested(struct server *s, MDB_txn *txn, struct item *it, int64_t now)
 }
 
 int
-api_apply(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+api_apply(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
 	if (it->op->kind == OP_WRITE_NESTED) {
@@ -152,7 +155,7 @@ api_apply(struct server *s, MDB_txn *txn, struct item *it, size_t k,
 }
 
 void
-api_applied(struct server *s, struct item *it, size_t k, int64_t now)
+api_applied(struct ctx *s, struct item *it, size_t k, int64_t now)
 {
 	if (it->op->applied != NULL)
 		it->op->applied(s, it, k, now);
@@ -179,26 +182,6 @@ api_fail_write(struct item *it, size_t k, int store_err)
 	op_fail(r, store_err, "not stored: %s", store_strerror(store_err));
 }
 
-void
-api_pack_msg(nng_msg *msg, const Shelterd__V1__Reply *reply)
-{
-	size_t len = shelterd__v1__reply__get_packed_size(reply);
-
-	/* Clearing keeps the header: it routes the reply to its requester. */
-	nng_msg_clear(msg);
-	REQUIRE(nng_msg_realloc(msg, len) == 0);
-	shelterd__v1__reply__pack(reply, nng_msg_body(msg));
-}
-
-void
-api_pack(struct item *it, Shelterd__V1__Reply *reply)
-{
-	reply->code = (Shelterd__V1__Code)op_wire_code(&it->res);
-	reply->error = it->res.msg;
-	api_pack_msg(it->msg, reply);
-	it->packed = true;
-}
-
 /* A read verb met a store error: say so once, in the reply and the log. */
 static void
 read_failed(struct item *it)
@@ -210,7 +193,7 @@ read_failed(struct item *it)
 }
 
 void
-api_reply(struct server *s, MDB_txn *rtxn, struct item *it)
+api_reply(struct ctx *s, MDB_txn *rtxn, struct item *it)
 {
 	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
 	int code;

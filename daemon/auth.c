@@ -19,7 +19,8 @@
 #include "authz.h"
 #include "auth.h"
 #include "log.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -34,7 +35,7 @@ struct auth {
 };
 
 int
-auth_init(struct server *s)
+auth_init(struct ctx *s)
 {
 	size_t cap = 1;
 
@@ -53,7 +54,7 @@ auth_init(struct server *s)
 }
 
 void
-auth_deinit(struct server *s)
+auth_deinit(struct ctx *s)
 {
 	if (s->auth != NULL)
 		free(s->auth->slots);
@@ -109,7 +110,7 @@ be64(uint64_t v, uint8_t out[8])
 	} while (0)
 
 int
-auth_open(struct server *s, const uint8_t *buf, size_t len,
+auth_open(struct ctx *s, const uint8_t *buf, size_t len,
     Shelterd__V1__Request **req, struct identity *id, char *err,
     size_t errlen, int64_t now)
 {

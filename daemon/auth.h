@@ -11,12 +11,12 @@
 #include "authz.h"
 #include "shelterd.pb-c.h"
 
-struct server;
+struct ctx;
 
-int auth_init(struct server *s);
-void auth_deinit(struct server *s);
+int auth_init(struct ctx *s);
+void auth_deinit(struct ctx *s);
 /* Decode a plain or signed request; 0 or a CODE with the reason in err. */
-int auth_open(struct server *s, const uint8_t *buf, size_t len,
+int auth_open(struct ctx *s, const uint8_t *buf, size_t len,
     Shelterd__V1__Request **req, struct identity *id, char *err,
     size_t errlen, int64_t now);
 

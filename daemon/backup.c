@@ -21,13 +21,14 @@
 
 #include "backup.h"
 #include "log.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
 struct backup {
 	uv_work_t work;
-	struct server *s;
+	struct ctx *s;
 	nng_msg *msg;               /* the request, for the reply's route */
 	char dir[CONFIG_STR_MAX];
 	uint64_t started;           /* uv_hrtime() */
@@ -201,7 +202,7 @@ backup_done(uv_work_t *w, int status)
 }
 
 static int
-start(struct server *s, nng_msg **msg,
+start(struct ctx *s, nng_msg **msg,
     const Shelterd__V1__BackupRequest *req, char *err, size_t errlen)
 {
 	const char *dir = req->dir ? req->dir : "";
@@ -240,7 +241,7 @@ start(struct server *s, nng_msg **msg,
 }
 
 void
-backup_op(struct server *s, MDB_txn *rtxn, struct item *it,
+backup_op(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	(void)rtxn;

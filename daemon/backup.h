@@ -9,12 +9,12 @@
 
 #include "shelterd.pb-c.h"
 
-struct server;
+struct ctx;
 struct item;
 
 /* Start the copy into the request's dir; the reply follows once the copy
  * is on disk (it takes it->msg), or a refusal now. */
-void backup_op(struct server *s, MDB_txn *rtxn, struct item *it,
+void backup_op(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 
 #endif

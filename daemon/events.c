@@ -9,13 +9,15 @@
 
 #include "alerts.h"
 #include "escalate.h"
+#include "http.h"
 #include "events.h"
 #include "log.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
 #include "topic.h"
 
 int
-events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
+events_emit(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev,
     int64_t now)
 {
 	uint8_t packed[512];
@@ -59,7 +61,7 @@ events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
 }
 
 int
-events_emit_transition(struct server *s, MDB_txn *txn,
+events_emit_transition(struct ctx *s, MDB_txn *txn,
     const struct esc_transition *tr, const char *region_id,
     const char *shelter_id, int64_t now)
 {
@@ -83,14 +85,14 @@ events_emit_transition(struct server *s, MDB_txn *txn,
 }
 
 void
-events_drop_from(struct server *s, size_t from)
+events_drop_from(struct ctx *s, size_t from)
 {
 	while (s->n_events > from)
 		nng_msg_free(s->pending_events[--s->n_events]);
 }
 
 void
-events_publish(struct server *s)
+events_publish(struct ctx *s)
 {
 	for (size_t i = 0; i < s->n_events; i++) {
 		/* pub0 never blocks: a slow subscriber loses messages and

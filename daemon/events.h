@@ -12,18 +12,18 @@
 
 #include "shelterd.pb-c.h"
 
-struct server;
+struct ctx;
 struct esc_transition;
 
 /* Number ev, log it in txn and queue it for publishing: 0 or STORE_E*. */
-int events_emit(struct server *s, MDB_txn *txn, Shelterd__V1__Event *ev,
+int events_emit(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev,
     int64_t now);
-int events_emit_transition(struct server *s, MDB_txn *txn,
+int events_emit_transition(struct ctx *s, MDB_txn *txn,
     const struct esc_transition *tr, const char *region_id,
     const char *shelter_id, int64_t now);
 /* Forget events built since the count was `from` (their txn aborted). */
-void events_drop_from(struct server *s, size_t from);
+void events_drop_from(struct ctx *s, size_t from);
 /* Send the events of the txn that just committed. */
-void events_publish(struct server *s);
+void events_publish(struct ctx *s);
 
 #endif

@@ -14,7 +14,9 @@
 
 #include "log.h"
 #include "report.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
+#include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 #define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
@@ -79,7 +81,7 @@ copy(char *dst, size_t len, const char *src)
 /* The key after the newest one: at `now`, or just after the newest if the
  * clock went back (the log stays in order; a sample is never dropped). */
 static int
-next_key(struct server *s, MDB_txn *txn, int64_t now, unsigned char *key)
+next_key(struct ctx *s, MDB_txn *txn, int64_t now, unsigned char *key)
 {
 	struct history *h = &s->hist;
 
@@ -121,7 +123,7 @@ next_key(struct server *s, MDB_txn *txn, int64_t now, unsigned char *key)
 /* Append one sample. The counter in memory may run ahead of the log (an
  * update whose nested txn aborted): keys stay increasing all the same. */
 static int
-append(struct server *s, MDB_txn *txn, const struct hist_sample *h,
+append(struct ctx *s, MDB_txn *txn, const struct hist_sample *h,
     int64_t now)
 {
 	unsigned char key[HIST_SAMPLE_KEY];
@@ -171,7 +173,7 @@ sample_of(const struct reg_shelter *sh, const struct shelter_state *st,
 }
 
 int
-history_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
+history_shelter(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
     const struct shelter_state *before, const struct shelter_state *after,
     int64_t now)
 {
@@ -192,7 +194,7 @@ history_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 /* A marker, then every reported shelter category as it stands; a
  * STORE_* code. */
 static int
-checkpoint(struct server *s, MDB_txn *txn, int64_t now, size_t *n)
+checkpoint(struct ctx *s, MDB_txn *txn, int64_t now, size_t *n)
 {
 	struct hist_sample marker;
 	int rc;
@@ -229,7 +231,7 @@ utc_day(int64_t t)
 }
 
 static void
-write_checkpoint(struct server *s, int64_t now)
+write_checkpoint(struct ctx *s, int64_t now)
 {
 	MDB_txn *txn;
 	size_t n = 0;
@@ -256,7 +258,7 @@ write_checkpoint(struct server *s, int64_t now)
 enum { PK_ID = 8, PK_STEP = 8 + 48, PK_N = PK_STEP + 1 };
 
 int
-history_placement(struct server *s, MDB_txn *txn,
+history_placement(struct ctx *s, MDB_txn *txn,
     const struct placement_state *p, int step, int64_t now)
 {
 	struct hist_placement h;
@@ -315,7 +317,7 @@ retention(uint32_t secs, uint32_t days)
 }
 
 static bool
-purge_due(const struct server *s, int64_t now)
+purge_due(const struct ctx *s, int64_t now)
 {
 	const struct history_config *c = &s->cfg->hist;
 
@@ -337,7 +339,7 @@ struct budget {
 
 /* Placement records older than their retention, oldest first. */
 static int
-purge_place_log(struct server *s, MDB_txn *txn, int64_t cutoff,
+purge_place_log(struct ctx *s, MDB_txn *txn, int64_t cutoff,
     struct budget *b)
 {
 	MDB_cursor *cur;
@@ -371,7 +373,7 @@ purge_place_log(struct server *s, MDB_txn *txn, int64_t cutoff,
  * ever appended at "now", so what lies before a finished scan's cutoff
  * stays blank: the next scan starts there. */
 static int
-blank_place_log(struct server *s, MDB_txn *txn, int64_t cutoff,
+blank_place_log(struct ctx *s, MDB_txn *txn, int64_t cutoff,
     struct budget *b)
 {
 	unsigned char start[8];
@@ -434,7 +436,7 @@ final_state(int state)
  * long enough ago lose their case_ref, and later the whole entry. Keyed by
  * request id, so this is a full scan: it runs once per purge interval. */
 static int
-purge_placements(struct server *s, MDB_txn *txn, int64_t cutoff_delete,
+purge_placements(struct ctx *s, MDB_txn *txn, int64_t cutoff_delete,
     int64_t cutoff_blank, struct budget *b)
 {
 	MDB_cursor *cur;
@@ -495,7 +497,7 @@ purge_placements(struct server *s, MDB_txn *txn, int64_t cutoff_delete,
 
 /* Samples older than their retention: the front of the log. */
 static int
-purge_samples(struct server *s, MDB_txn *txn, int64_t cutoff,
+purge_samples(struct ctx *s, MDB_txn *txn, int64_t cutoff,
     struct budget *b)
 {
 	MDB_cursor *cur;
@@ -526,7 +528,7 @@ purge_samples(struct server *s, MDB_txn *txn, int64_t cutoff,
 }
 
 static int
-purge(struct server *s, MDB_txn *txn, int64_t now, struct budget *done)
+purge(struct ctx *s, MDB_txn *txn, int64_t now, struct budget *done)
 {
 	const struct history_config *c = &s->cfg->hist;
 	int64_t samples = retention(c->sample_retention_secs,
@@ -561,7 +563,7 @@ purge(struct server *s, MDB_txn *txn, int64_t now, struct budget *done)
 }
 
 void
-history_tick(struct server *s, int64_t now)
+history_tick(struct ctx *s, int64_t now)
 {
 	struct budget b = { 0 };
 	MDB_txn *txn;
@@ -636,7 +638,7 @@ add_sample(struct samples_buf *b, int64_t at, uint32_t shelter,
  * that left the registry have no region to count in and are left out.
  */
 static int
-read_samples(struct server *s, MDB_txn *txn, int region, int category,
+read_samples(struct ctx *s, MDB_txn *txn, int region, int category,
     int64_t from, int64_t until, struct samples_buf *b)
 {
 	unsigned char start[8];
@@ -696,7 +698,7 @@ struct places_buf {
 };
 
 static int
-read_places(struct server *s, MDB_txn *txn, int64_t from, int64_t until,
+read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
     struct places_buf *b)
 {
 	unsigned char start[8];
@@ -756,7 +758,7 @@ read_places(struct server *s, MDB_txn *txn, int64_t from, int64_t until,
  */
 struct query {
 	uv_work_t work;
-	struct server *s;
+	struct ctx *s;
 	nng_msg *msg;
 	void (*pack)(nng_msg *, const Shelterd__V1__Reply *);
 	bool trend;
@@ -778,7 +780,7 @@ struct query {
 	} while (0)
 
 static int
-check_report(const struct server *s, const Shelterd__V1__ReportQuery *r,
+check_report(const struct ctx *s, const Shelterd__V1__ReportQuery *r,
     struct query *q, char *err, size_t errlen, int64_t now)
 {
 	int64_t month_end;
@@ -802,7 +804,7 @@ check_report(const struct server *s, const Shelterd__V1__ReportQuery *r,
 enum { TREND_DAYS_MAX = 400, TREND_BUCKETS_MAX = 400 };
 
 static int
-check_trend(const struct server *s, const Shelterd__V1__TrendQuery *t,
+check_trend(const struct ctx *s, const Shelterd__V1__TrendQuery *t,
     struct query *q, char *err, size_t errlen, int64_t now)
 {
 	const char *rid = t->region_id;
@@ -833,13 +835,13 @@ check_trend(const struct server *s, const Shelterd__V1__TrendQuery *t,
 #undef REFUSE
 
 static const char *
-group_id(const struct server *s, uint16_t g)
+group_id(const struct ctx *s, uint16_t g)
 {
 	return g < s->reg->n_regions ? s->reg->regions[g].id : "";
 }
 
 static void
-fill_row(const struct server *s, const struct rep_row *r,
+fill_row(const struct ctx *s, const struct rep_row *r,
     Shelterd__V1__ReportRow *o)
 {
 	shelterd__v1__report_row__init(o);
@@ -865,7 +867,7 @@ fill_row(const struct server *s, const struct rep_row *r,
 static int
 answer_report(struct query *q, MDB_txn *txn)
 {
-	struct server *s = q->s;
+	struct ctx *s = q->s;
 	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
 	Shelterd__V1__Report out = SHELTERD__V1__REPORT__INIT;
 	Shelterd__V1__ReportRow *rows, **rowp;
@@ -1006,7 +1008,7 @@ static void
 on_done(uv_work_t *w, int status)
 {
 	struct query *q = w->data;
-	struct server *s = q->s;
+	struct ctx *s = q->s;
 
 	if (status != 0 && q->rc == 0)
 		q->rc = STORE_EIO;
@@ -1040,7 +1042,7 @@ on_done(uv_work_t *w, int status)
 }
 
 static int
-start_query(struct server *s, MDB_txn *txn,
+start_query(struct ctx *s, MDB_txn *txn,
     const Shelterd__V1__Request *req, nng_msg **msg,
     void (*pack)(nng_msg *, const Shelterd__V1__Reply *), char *err,
     size_t errlen)
@@ -1075,7 +1077,7 @@ start_query(struct server *s, MDB_txn *txn,
 }
 
 void
-history_op_query(struct server *s, MDB_txn *rtxn, struct item *it,
+history_op_query(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	int rc;

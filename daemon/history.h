@@ -21,7 +21,7 @@
 #include "shelterd.pb-c.h"
 #include "store.h"
 
-struct server;
+struct ctx;
 
 /*
  * One shelter/category state, in effect from the time in its key until the
@@ -75,26 +75,15 @@ struct hist_placement {
 
 enum { HIST_PLACE_KEY = 8 + 48 + 1 + 1 };
 
-/* In struct server (zero at start): where the log and the purge are. */
-struct history {
-	int64_t next_purge_at;
-	int64_t case_ref_done;  /* place_log before this holds no case_ref */
-	unsigned more;          /* bit per purge step that ran out of budget */
-	int64_t checkpoint_day; /* UTC day of the last checkpoint; 0: none */
-	bool key_known;         /* last_at and last_n read from the log */
-	int64_t last_at;        /* the newest sample key */
-	uint32_t last_n;
-};
-
 /* A shelter's state changes from *before to *after (api_store_shelter):
  * append a sample for every category that changed. */
-int history_shelter(struct server *s, MDB_txn *txn,
+int history_shelter(struct ctx *s, MDB_txn *txn,
     const struct reg_shelter *sh, const struct shelter_state *before,
     const struct shelter_state *after, int64_t now);
 
 /* A placement request took a step (placements.c, step_event); steps that
  * the history does not keep (held) are ignored. */
-int history_placement(struct server *s, MDB_txn *txn,
+int history_placement(struct ctx *s, MDB_txn *txn,
     const struct placement_state *p, int step, int64_t now);
 
 /*
@@ -103,7 +92,7 @@ int history_placement(struct server *s, MDB_txn *txn,
  * [history] purge_batch expired samples and records in one write txn of
  * its own; the rest waits for the next tick, so ingest never waits long.
  */
-void history_tick(struct server *s, int64_t now);
+void history_tick(struct ctx *s, int64_t now);
 
 /*
  * The report and trend verbs (ops.h). A refusal is the item's result.
@@ -112,7 +101,7 @@ void history_tick(struct server *s, int64_t now);
  * packed at once from rtxn.
  */
 struct item;
-void history_op_query(struct server *s, MDB_txn *rtxn, struct item *it,
+void history_op_query(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 
 #endif

@@ -32,8 +32,8 @@
 #include <uv.h>
 
 #include "log.h"
-#include "placements.h"
-#include "server.h"
+#include "placement.h"
+#include "ctx.h"
 
 /* web/ embedded at build time (tools/embed.py): the page needs no files
  * beside the binary and no CDN. */

@@ -28,8 +28,11 @@
 #include "import.h"
 #include "log.h"
 #include "occupancy.h"
+#include "placements.h"
 #include "queries.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
+#include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -57,7 +60,7 @@ first_after(const struct registry *reg, const char *after)
 }
 
 void
-import_op_export(struct server *s, MDB_txn *txn, struct item *it,
+import_op_export(struct ctx *s, MDB_txn *txn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	const Shelterd__V1__ExportQuery *q = it->req->export_query;
@@ -230,7 +233,7 @@ collect_alert(void *arg, const char *key, const struct alert_state *a)
 }
 
 static int
-move_alerts(struct server *s, MDB_txn *txn, const struct registry *next,
+move_alerts(struct ctx *s, MDB_txn *txn, const struct registry *next,
     const struct diff *d)
 {
 	struct alert_list l = { .d = d };
@@ -260,7 +263,7 @@ move_alerts(struct server *s, MDB_txn *txn, const struct registry *next,
 
 /* Everything the import changes in the store, in txn. */
 static int
-write_import(struct server *s, MDB_txn *txn, const struct registry *next,
+write_import(struct ctx *s, MDB_txn *txn, const struct registry *next,
     const struct diff *d, const char *csv, int64_t *stale_at, int64_t now)
 {
 	size_t rebuilt;
@@ -301,84 +304,15 @@ write_import(struct server *s, MDB_txn *txn, const struct registry *next,
 		rc = store_put_registry(s->store, txn, csv, now);
 	if (rc == 0)
 		rc = occupancy_reconcile_txn(s, txn, next, stale_at, &rebuilt);
+	if (rc == 0)
+		rc = place_init(s, txn);
 	return rc;
-}
-
-/* ---- import: switching the loop to the new registry ------------------- */
-
-static void
-answer_removed_waiter(struct server *s, struct waiter *w)
-{
-	Shelterd__V1__Reply r = SHELTERD__V1__REPLY__INIT;
-
-	r.code = CODE(UNKNOWN_SHELTER);
-	r.error = "this shelter was removed from the registry";
-	api_pack_msg(w->msg, &r);
-	if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
-		s->stats.replies_dropped++;
-		log_warn("holds reply dropped");
-		nng_msg_free(w->msg);
-	}
-}
-
-/* After the commit: the loop's per-shelter arrays follow the new order. */
-static void
-switch_registry(struct server *s, struct registry *next, int64_t *stale_at)
-{
-	const struct registry *old = s->reg;
-	uint8_t *new_hold = calloc(next->n_shelters + 1, 1);
-	size_t kept = 0;
-
-	REQUIRE(new_hold != NULL);
-	for (size_t i = 0; i < old->n_shelters; i++) {
-		const struct reg_shelter *sh;
-
-		if (!s->new_hold[i])
-			continue;
-		if ((sh = registry_shelter(next, old->shelters[i].id)) != NULL)
-			new_hold[sh - next->shelters] = 1;
-	}
-	for (size_t i = 0; i < s->n_waiters; i++) {
-		struct waiter *w = &s->waiters[i];
-		const struct reg_shelter *sh = registry_shelter(next,
-		    old->shelters[w->shelter].id);
-
-		if (sh == NULL) {
-			answer_removed_waiter(s, w);
-			continue;
-		}
-		w->shelter = (uint32_t)(sh - next->shelters);
-		s->waiters[kept++] = *w;
-	}
-	s->n_waiters = kept;
-	free(s->new_hold);
-	s->new_hold = new_hold;
-	free(s->stale_at);
-	s->stale_at = stale_at;
-	s->reg = next;
-	http_set_registry(s->http, next);
-	/* Nothing points into the old one now: the batch's replies were
-	 * built from the requests and the store, not from the registry. */
-	registry_free((struct registry *)old);
-	if (old == s->reg_owned)
-		free(s->reg_owned);
-	s->reg_owned = next;
-}
-
-void
-import_deinit(struct server *s)
-{
-	if (s->reg_owned != NULL) {
-		registry_free(s->reg_owned);
-		free(s->reg_owned);
-		s->reg_owned = NULL;
-	}
 }
 
 /* ---- import: the request --------------------------------------------- */
 
 void
-import_op_run(struct server *s, MDB_txn *rtxn, struct item *it,
+import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	const Shelterd__V1__RegistryImport *q = it->req->registry_import;
@@ -399,6 +333,13 @@ import_op_run(struct server *s, MDB_txn *rtxn, struct item *it,
 	(void)rtxn;
 	REQUIRE(next != NULL);
 	authz_format(&it->who, who, sizeof(who));
+	if (s->next_reg != NULL) {
+		/* Checked against the registry the loop is about to leave. */
+		snprintf(it->res.msg, sizeof(it->res.msg), "another import "
+		    "was applied a moment ago: send this one again");
+		code = CODE(BUSY);
+		goto refused;
+	}
 	if (registry_with_shelters(next, s->reg, csv, it->res.msg,
 	    sizeof(it->res.msg), &line) != 0) {
 		code = CODE(BAD_REQUEST);
@@ -459,7 +400,9 @@ answer:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	if (ir.applied) {
-		switch_registry(s, next, stale_at);
+		/* The loop switches once this batch is answered. */
+		s->next_reg = next;
+		s->next_stale_at = stale_at;
 		next = NULL;
 		stale_at = NULL;
 	}

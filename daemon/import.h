@@ -9,17 +9,14 @@
 
 #include "shelterd.pb-c.h"
 
-struct server;
+struct ctx;
 struct item;
-
-/* Free what imports replaced (server_deinit). */
-void import_deinit(struct server *s);
 
 /* The verbs (ops.h). An import runs in its own write txn once the batch
  * committed (OP_WRITE_AFTER). */
-void import_op_export(struct server *s, MDB_txn *rtxn, struct item *it,
+void import_op_export(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void import_op_run(struct server *s, MDB_txn *rtxn, struct item *it,
+void import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 
 #endif

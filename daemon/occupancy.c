@@ -17,8 +17,9 @@
 #include "history.h"
 #include "log.h"
 #include "occupancy.h"
-#include "placements.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
+#include "reply.h"
 #include "validate.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
@@ -26,7 +27,7 @@
 /* ---- state changes --------------------------------------------------- */
 
 int
-occupancy_store(struct server *s, MDB_txn *txn,
+occupancy_store(struct ctx *s, MDB_txn *txn,
     const struct reg_shelter *sh, struct shelter_state *stored,
     const struct shelter_state *next, int64_t now)
 {
@@ -66,7 +67,7 @@ occupancy_store(struct server *s, MDB_txn *txn,
  * no nested txn of its own.
  */
 static int
-apply_update(struct server *s, MDB_txn *txn,
+apply_update(struct ctx *s, MDB_txn *txn,
     const Shelterd__V1__OccupancyUpdate *u, struct update_result *res,
     int64_t now)
 {
@@ -117,7 +118,7 @@ apply_update(struct server *s, MDB_txn *txn,
 /* ---- the update and batch verbs (ops.h) ------------------------------ */
 
 int
-occupancy_check_update(struct server *s, struct item *it)
+occupancy_check_update(struct ctx *s, struct item *it)
 {
 	(void)s;
 	it->updates = (const Shelterd__V1__OccupancyUpdate *const *)
@@ -128,7 +129,7 @@ occupancy_check_update(struct server *s, struct item *it)
 }
 
 int
-occupancy_check_batch(struct server *s, struct item *it)
+occupancy_check_batch(struct ctx *s, struct item *it)
 {
 	size_t n = it->req->batch->n_updates;
 
@@ -144,7 +145,7 @@ occupancy_check_batch(struct server *s, struct item *it)
 }
 
 int
-occupancy_apply(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+occupancy_apply(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
 	struct update_result *res = &it->results[k];
@@ -154,7 +155,7 @@ occupancy_apply(struct server *s, MDB_txn *txn, struct item *it, size_t k,
 }
 
 void
-occupancy_applied(struct server *s, struct item *it, size_t k, int64_t now)
+occupancy_applied(struct ctx *s, struct item *it, size_t k, int64_t now)
 {
 	const Shelterd__V1__OccupancyUpdate *u = it->updates[k];
 	const struct update_result *res = &it->results[k];
@@ -173,7 +174,7 @@ occupancy_applied(struct server *s, struct item *it, size_t k, int64_t now)
 }
 
 static void
-count_result(struct server *s, struct update_result *r)
+count_result(struct ctx *s, struct update_result *r)
 {
 	int code = op_wire_code(&r->res);
 
@@ -187,7 +188,7 @@ count_result(struct server *s, struct update_result *r)
 
 /* A single update: its verdict is the reply's. */
 void
-occupancy_reply_update(struct server *s, MDB_txn *rtxn, struct item *it,
+occupancy_reply_update(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	/* Live until packed: the reply points into them. */
@@ -208,7 +209,7 @@ occupancy_reply_update(struct server *s, MDB_txn *rtxn, struct item *it,
 }
 
 void
-occupancy_reply_batch(struct server *s, MDB_txn *rtxn, struct item *it,
+occupancy_reply_batch(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	size_t n = it->n_updates;
@@ -262,14 +263,14 @@ occupancy_reply_batch(struct server *s, MDB_txn *rtxn, struct item *it,
 /* ---- stale reports -------------------------------------------------- */
 
 int64_t
-occupancy_deadline(const struct server *s, const struct reg_shelter *sh)
+occupancy_deadline(const struct ctx *s, const struct reg_shelter *sh)
 {
 	return sh->deadline_secs ? sh->deadline_secs :
 	    s->cfg->deadline_secs;
 }
 
 bool
-occupancy_stale_any_due(const struct server *s, int64_t now)
+occupancy_stale_any_due(const struct ctx *s, int64_t now)
 {
 	for (size_t i = 0; i < s->reg->n_shelters; i++)
 		if (s->stale_at[i] != 0 && s->stale_at[i] <= now)
@@ -279,7 +280,7 @@ occupancy_stale_any_due(const struct server *s, int64_t now)
 
 /* One shelter missed its deadline: its beds become unknown. */
 static int
-mark_stale(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
+mark_stale(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
     int64_t now)
 {
 	const struct reg_region *region = &s->reg->regions[sh->region];
@@ -310,7 +311,7 @@ mark_stale(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 }
 
 int
-occupancy_stale_sweep(struct server *s, MDB_txn *txn, int64_t now)
+occupancy_stale_sweep(struct ctx *s, MDB_txn *txn, int64_t now)
 {
 	int rc;
 
@@ -333,7 +334,7 @@ occupancy_stale_sweep(struct server *s, MDB_txn *txn, int64_t now)
  * *changed counts the aggregates that did not match.
  */
 int
-occupancy_reconcile_txn(struct server *s, MDB_txn *txn,
+occupancy_reconcile_txn(struct ctx *s, MDB_txn *txn,
     const struct registry *reg, int64_t *stale_at, size_t *changed)
 {
 	struct aggregate *aggs, nation, stored;
@@ -388,16 +389,14 @@ occupancy_reconcile_txn(struct server *s, MDB_txn *txn,
 		if (rc != 0)
 			goto out;
 	}
-	if ((rc = store_put_next_event_seq(s->store, txn,
-	    s->next_event_seq)) == 0)
-		rc = place_init(s, txn);
+	rc = store_put_next_event_seq(s->store, txn, s->next_event_seq);
 out:
 	free(aggs);
 	return rc;
 }
 
 int
-occupancy_reconcile(struct server *s)
+occupancy_reconcile(struct ctx *s)
 {
 	MDB_txn *txn;
 	size_t changed;

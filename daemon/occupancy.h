@@ -16,38 +16,38 @@
 #include "shelterd.pb-c.h"
 #include "store.h"
 
-struct server;
+struct ctx;
 struct item;
 
 /* Store a shelter's new state: aggregates, levels and events follow. */
-int occupancy_store(struct server *s, MDB_txn *txn,
+int occupancy_store(struct ctx *s, MDB_txn *txn,
     const struct reg_shelter *sh, struct shelter_state *stored,
     const struct shelter_state *next, int64_t now);
 
 /* The reporting deadline of a registry shelter, in seconds. */
-int64_t occupancy_deadline(const struct server *s,
+int64_t occupancy_deadline(const struct ctx *s,
     const struct reg_shelter *sh);
 /* Mark shelters whose deadline passed as stale, in txn. */
-bool occupancy_stale_any_due(const struct server *s, int64_t now);
-int occupancy_stale_sweep(struct server *s, MDB_txn *txn, int64_t now);
+bool occupancy_stale_any_due(const struct ctx *s, int64_t now);
+int occupancy_stale_sweep(struct ctx *s, MDB_txn *txn, int64_t now);
 
 /* Startup: rebuild aggregates from shelter states (the registry may have
  * changed) and re-evaluate region/national levels under the current
  * thresholds. */
-int occupancy_reconcile(struct server *s);
-int occupancy_reconcile_txn(struct server *s, MDB_txn *txn,
+int occupancy_reconcile(struct ctx *s);
+int occupancy_reconcile_txn(struct ctx *s, MDB_txn *txn,
     const struct registry *reg, int64_t *stale_at, size_t *changed);
 
 /* The verbs (ops.h). */
-int occupancy_check_update(struct server *s, struct item *it);
-int occupancy_check_batch(struct server *s, struct item *it);
-int occupancy_apply(struct server *s, MDB_txn *txn, struct item *it,
+int occupancy_check_update(struct ctx *s, struct item *it);
+int occupancy_check_batch(struct ctx *s, struct item *it);
+int occupancy_apply(struct ctx *s, MDB_txn *txn, struct item *it,
     size_t k, int64_t now);
-void occupancy_applied(struct server *s, struct item *it, size_t k,
+void occupancy_applied(struct ctx *s, struct item *it, size_t k,
     int64_t now);
-void occupancy_reply_update(struct server *s, MDB_txn *rtxn,
+void occupancy_reply_update(struct ctx *s, MDB_txn *rtxn,
     struct item *it, Shelterd__V1__Reply *reply);
-void occupancy_reply_batch(struct server *s, MDB_txn *rtxn, struct item *it,
+void occupancy_reply_batch(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 
 #endif

@@ -21,10 +21,10 @@
 #include <stdint.h>
 
 #include "authz.h"
+#include "store.h"
 #include "shelterd.pb-c.h"
 
-struct server;
-struct item;
+struct ctx;
 
 enum op_kind {
 	OP_READ,         /* answered from one read txn after the batch */
@@ -56,6 +56,34 @@ int op_fail(struct op_result *r, int rc, const char *fmt, ...)
  * other store error. A store error without a message gets one. */
 int op_wire_code(struct op_result *r);
 
+/* What became of one occupancy update. */
+struct update_result {
+	struct op_result res;         /* its verdict */
+	bool duplicate;               /* seq already applied */
+	bool written;                 /* stored (once its txn commits) */
+	uint32_t shelter;             /* registry index, when written */
+	uint8_t over_occupied;        /* categories flagged */
+};
+
+/* One request of a loop turn's batch and what became of it. */
+struct item {
+	nng_msg *msg;                 /* header routes the reply back */
+	Shelterd__V1__Request *req;   /* NULL when undecodable */
+	const struct op *op;          /* its row; NULL when undecodable */
+	struct op_result res;         /* the request as a whole */
+	bool ready;                   /* decoded, authorized, checked */
+	bool packed;                  /* the reply is in msg already */
+	bool counted;                 /* its refusals are counted */
+	/* Updates: one for an OccupancyUpdate, many for an OccupancyBatch. */
+	const Shelterd__V1__OccupancyUpdate *const *updates;
+	struct update_result *results;
+	size_t n_updates;
+	struct update_result one;
+	struct alert_state alert;     /* ack_alert: the alert as now */
+	struct placement_state *placement; /* place/answer/cancel result */
+	struct identity who;          /* the verified signer */
+};
+
 /*
  * check: after decoding and authorization, before anything is applied:
  * shapes and limits (a batch's size). 0 or a positive CODE.
@@ -77,12 +105,12 @@ struct op {
 	    const Shelterd__V1__Request *req, const struct registry *reg,
 	    char *err, size_t errlen);
 	const char *action;    /* "acknowledge alerts": for refusals */
-	int (*check)(struct server *s, struct item *it);
-	int (*apply)(struct server *s, MDB_txn *txn, struct item *it,
+	int (*check)(struct ctx *s, struct item *it);
+	int (*apply)(struct ctx *s, MDB_txn *txn, struct item *it,
 	    size_t k, int64_t now);
-	void (*applied)(struct server *s, struct item *it, size_t k,
+	void (*applied)(struct ctx *s, struct item *it, size_t k,
 	    int64_t now);
-	void (*reply)(struct server *s, MDB_txn *rtxn, struct item *it,
+	void (*reply)(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	    Shelterd__V1__Reply *reply);
 };
 

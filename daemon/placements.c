@@ -24,21 +24,14 @@
 #include "occupancy.h"
 #include "placement.h"
 #include "placements.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
+#include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 #define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
 
-static const char *const state_names[] = { "unspecified", "requested",
-	"held", "accepted", "unplaced", "cancelled", "declined", "expired" };
-
 static bool valid_id(const char *id, size_t max);
-
-const char *
-place_state_name(int state)
-{
-	return (state >= 0 && state <= 7) ? state_names[state] : "unknown";
-}
 
 static void
 copy(char *dst, size_t len, const char *src)
@@ -66,7 +59,7 @@ valid_id(const char *id, size_t max)
 
 /* One step of a request on the bus: never names the held shelter. */
 static int
-step_event(struct server *s, MDB_txn *txn, const struct placement_state *p,
+step_event(struct ctx *s, MDB_txn *txn, const struct placement_state *p,
     int state, int64_t now)
 {
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
@@ -90,7 +83,7 @@ step_event(struct server *s, MDB_txn *txn, const struct placement_state *p,
 /* No candidate left: a critical escalation for the national coordinator,
  * for this region and category. */
 static int
-unplaced_event(struct server *s, MDB_txn *txn,
+unplaced_event(struct ctx *s, MDB_txn *txn,
     const struct placement_state *p, int64_t now)
 {
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
@@ -110,7 +103,7 @@ unplaced_event(struct server *s, MDB_txn *txn,
 
 /* Move a hold on/off a shelter (and, on acceptance, into occupied). */
 static int
-adjust_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
+adjust_shelter(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
     int category, int held_delta, int occupied_delta, int64_t now)
 {
 	struct shelter_state st, next;
@@ -129,7 +122,7 @@ adjust_shelter(struct server *s, MDB_txn *txn, const struct reg_shelter *sh,
 }
 
 struct states {
-	struct server *s;
+	struct ctx *s;
 	MDB_txn *txn;
 	struct shelter_state *v;
 };
@@ -142,7 +135,7 @@ state_of(void *arg, uint32_t shelter)
 
 /* Hold the best candidate, or end the request as unplaced. */
 static int
-try_hold(struct server *s, MDB_txn *txn, struct placement_state *p,
+try_hold(struct ctx *s, MDB_txn *txn, struct placement_state *p,
     int64_t now)
 {
 	const struct registry *reg = s->reg;
@@ -207,7 +200,7 @@ try_hold(struct server *s, MDB_txn *txn, struct placement_state *p,
 	if (s->next_hold_expiry == 0 ||
 	    p->hold_expires_at < s->next_hold_expiry)
 		s->next_hold_expiry = p->hold_expires_at;
-	server_note_hold(s, best.shelter);
+	ctx_note_hold(s, best.shelter);
 	log_info("placement %s: %u %s bed(s) held in %s", p->request_id,
 	    p->beds, cat_name(p->category), p->held_region);
 	return step_event(s, txn, p, PSTATE(HELD), now);
@@ -215,7 +208,7 @@ try_hold(struct server *s, MDB_txn *txn, struct placement_state *p,
 
 /* Take the hold off its shelter; remember the shelter as tried. */
 static int
-release(struct server *s, MDB_txn *txn, struct placement_state *p,
+release(struct ctx *s, MDB_txn *txn, struct placement_state *p,
     bool accepted, int64_t now)
 {
 	const struct reg_shelter *sh = registry_shelter(s->reg,
@@ -241,7 +234,7 @@ release(struct server *s, MDB_txn *txn, struct placement_state *p,
 	} while (0)
 
 static int
-place_request(struct server *s, MDB_txn *txn,
+place_request(struct ctx *s, MDB_txn *txn,
     const Shelterd__V1__PlacementRequest *req, struct placement_state *p,
     char *err, size_t errlen, int64_t now)
 {
@@ -314,7 +307,7 @@ place_request(struct server *s, MDB_txn *txn,
 }
 
 static int
-place_answer(struct server *s, MDB_txn *txn,
+place_answer(struct ctx *s, MDB_txn *txn,
     const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
     char *err, size_t errlen, int64_t now)
 {
@@ -361,7 +354,7 @@ place_answer(struct server *s, MDB_txn *txn,
 }
 
 static int
-place_cancel(struct server *s, MDB_txn *txn,
+place_cancel(struct ctx *s, MDB_txn *txn,
     const Shelterd__V1__PlacementCancel *c, const struct identity *who,
     struct placement_state *p, char *err, size_t errlen, int64_t now)
 {
@@ -425,13 +418,13 @@ collect_expired(void *arg, const struct placement_state *p)
 }
 
 bool
-place_any_expired(const struct server *s, int64_t now)
+place_any_expired(const struct ctx *s, int64_t now)
 {
 	return s->next_hold_expiry != 0 && s->next_hold_expiry <= now;
 }
 
 int
-place_expire(struct server *s, MDB_txn *txn, int64_t now)
+place_expire(struct ctx *s, MDB_txn *txn, int64_t now)
 {
 	struct expired e = { .now = now };
 	int rc;
@@ -524,7 +517,7 @@ newest_first(const void *x, const void *y)
 }
 
 int
-place_list(struct server *s, MDB_txn *txn, const char *shelter,
+place_list(struct ctx *s, MDB_txn *txn, const char *shelter,
     const char *region,
     Shelterd__V1__Reply *reply, nng_msg *msg, size_t *count,
     void (*pack)(nng_msg *, const Shelterd__V1__Reply *))
@@ -568,7 +561,7 @@ place_list(struct server *s, MDB_txn *txn, const char *shelter,
 }
 
 int
-place_init(struct server *s, MDB_txn *txn)
+place_init(struct ctx *s, MDB_txn *txn)
 {
 	/* Nothing expired before time 0: e.next is the earliest hold. */
 	struct expired e = { .now = 0 };
@@ -593,7 +586,7 @@ state_of_item(struct item *it)
 }
 
 int
-place_op_request(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+place_op_request(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
 	(void)k;
@@ -602,7 +595,7 @@ place_op_request(struct server *s, MDB_txn *txn, struct item *it, size_t k,
 }
 
 int
-place_op_answer(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+place_op_answer(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
 	(void)k;
@@ -611,7 +604,7 @@ place_op_answer(struct server *s, MDB_txn *txn, struct item *it, size_t k,
 }
 
 int
-place_op_cancel(struct server *s, MDB_txn *txn, struct item *it, size_t k,
+place_op_cancel(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
 	(void)k;
@@ -621,7 +614,7 @@ place_op_cancel(struct server *s, MDB_txn *txn, struct item *it, size_t k,
 
 /* After place, answer or cancel: where the request stands now. */
 void
-place_op_reply(struct server *s, MDB_txn *rtxn, struct item *it,
+place_op_reply(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	Shelterd__V1__Placement pl;
@@ -638,7 +631,7 @@ place_op_reply(struct server *s, MDB_txn *rtxn, struct item *it,
 }
 
 void
-place_op_placement(struct server *s, MDB_txn *rtxn, struct item *it,
+place_op_placement(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	struct placement_state p;
@@ -673,7 +666,7 @@ place_op_placement(struct server *s, MDB_txn *rtxn, struct item *it,
 }
 
 void
-place_op_placements(struct server *s, MDB_txn *rtxn, struct item *it,
+place_op_placements(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	size_t n;

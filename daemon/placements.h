@@ -16,37 +16,36 @@
 #include "shelterd.pb-c.h"
 #include "store.h"
 
-struct server;
+struct ctx;
 struct item;
 
-const char *place_state_name(int state);
-bool place_any_expired(const struct server *s, int64_t now);
+bool place_any_expired(const struct ctx *s, int64_t now);
 /* Release the holds that ran out, in txn: 0 or STORE_E*. */
-int place_expire(struct server *s, MDB_txn *txn, int64_t now);
+int place_expire(struct ctx *s, MDB_txn *txn, int64_t now);
 /* Startup: find the earliest running hold. */
-int place_init(struct server *s, MDB_txn *txn);
+int place_init(struct ctx *s, MDB_txn *txn);
 /* The placement as the requester sees it (the held shelter only once it
  * accepted); out points into p and exclude. */
 void place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
     char **exclude, bool disclose);
 /* Open and recent placements, or (shelter != NULL) holds on a shelter;
  * packs reply into msg unless msg is NULL. 0 or STORE_E*. */
-int place_list(struct server *s, MDB_txn *txn, const char *shelter,
+int place_list(struct ctx *s, MDB_txn *txn, const char *shelter,
     const char *region, Shelterd__V1__Reply *reply, nng_msg *msg,
     size_t *count, void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
 
 /* The verbs (ops.h). */
-int place_op_request(struct server *s, MDB_txn *txn, struct item *it,
+int place_op_request(struct ctx *s, MDB_txn *txn, struct item *it,
     size_t k, int64_t now);
-int place_op_answer(struct server *s, MDB_txn *txn, struct item *it,
+int place_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
     size_t k, int64_t now);
-int place_op_cancel(struct server *s, MDB_txn *txn, struct item *it,
+int place_op_cancel(struct ctx *s, MDB_txn *txn, struct item *it,
     size_t k, int64_t now);
-void place_op_reply(struct server *s, MDB_txn *rtxn, struct item *it,
+void place_op_reply(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void place_op_placement(struct server *s, MDB_txn *rtxn, struct item *it,
+void place_op_placement(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void place_op_placements(struct server *s, MDB_txn *rtxn, struct item *it,
+void place_op_placements(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 
 #endif

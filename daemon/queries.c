@@ -14,12 +14,14 @@
 #include "occupancy.h"
 #include "placements.h"
 #include "queries.h"
-#include "server.h"
+#include "ctx.h"
+#include "ops.h"
+#include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
 void
-queries_fill_shelter(const struct server *s,
+queries_fill_shelter(const struct ctx *s,
     const struct reg_shelter *sh, const struct shelter_state *st,
     struct shelter_fill *f)
 {
@@ -99,7 +101,7 @@ struct status_buf {
 };
 
 static int
-build_status(struct server *s, MDB_txn *txn, struct status_buf *b)
+build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 {
 	size_t nr = s->reg->n_regions, nt = (nr + 1) * CAT_COUNT;
 	struct aggregate agg;
@@ -178,7 +180,7 @@ collect_event(void *arg, uint64_t seq, const void *data, size_t len)
 }
 
 void
-queries_status(struct server *s, MDB_txn *rtxn, struct item *it,
+queries_status(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	struct status_buf b;
@@ -195,7 +197,7 @@ queries_status(struct server *s, MDB_txn *rtxn, struct item *it,
 }
 
 void
-queries_shelter(struct server *s, MDB_txn *rtxn, struct item *it,
+queries_shelter(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	struct shelter_fill f;
@@ -220,7 +222,7 @@ queries_shelter(struct server *s, MDB_txn *rtxn, struct item *it,
 }
 
 void
-queries_regions(struct server *s, MDB_txn *rtxn, struct item *it,
+queries_regions(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	size_t nr = s->reg->n_regions;
@@ -256,7 +258,7 @@ queries_regions(struct server *s, MDB_txn *rtxn, struct item *it,
 }
 
 void
-queries_events_since(struct server *s, MDB_txn *rtxn, struct item *it,
+queries_events_since(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	const Shelterd__V1__EventsSince *q = it->req->events_since;
@@ -289,8 +291,31 @@ queries_events_since(struct server *s, MDB_txn *rtxn, struct item *it,
 	free(b.v);
 }
 
+static bool
+wait_hold(struct ctx *s, nng_msg *msg, uint32_t shelter,
+    uint32_t wait_ms)
+{
+	/* Bounded: each parked query holds a message and a connection. */
+	if (s->n_waiters >= s->cfg->max_waiters)
+		return false;
+	if (s->n_waiters == s->cap_waiters) {
+		size_t cap = s->cap_waiters ? s->cap_waiters * 2 : 16;
+		void *p = realloc(s->waiters, cap * sizeof(*s->waiters));
+
+		REQUIRE(p != NULL);
+		s->waiters = p;
+		s->cap_waiters = cap;
+	}
+	s->waiters[s->n_waiters].msg = msg;
+	s->waiters[s->n_waiters].shelter = shelter;
+	s->waiters[s->n_waiters].deadline_ms = (int64_t)uv_now(s->loop) +
+	    wait_ms;
+	s->n_waiters++;
+	return true;
+}
+
 void
-queries_holds(struct server *s, MDB_txn *rtxn, struct item *it,
+queries_holds(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	const Shelterd__V1__HoldsQuery *q = it->req->holds;
@@ -307,7 +332,7 @@ queries_holds(struct server *s, MDB_txn *rtxn, struct item *it,
 	rc = place_list(s, rtxn, sh->id, NULL, reply, NULL, &n, api_pack_msg);
 	if (rc == 0 && n == 0 && q->wait_ms > 0) {
 		/* Nothing yet: answer when a hold arrives. */
-		if (!server_wait_hold(s, it->msg,
+		if (!wait_hold(s, it->msg,
 		    (uint32_t)(sh - s->reg->shelters), q->wait_ms)) {
 			op_fail(&it->res, CODE(BUSY), "too many waiting holds "
 			    "queries; ask again without --wait");
@@ -326,7 +351,7 @@ queries_holds(struct server *s, MDB_txn *rtxn, struct item *it,
 }
 
 void
-queries_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
+queries_reply_holds(struct ctx *s, MDB_txn *rtxn, uint32_t shelter,
     nng_msg *msg)
 {
 	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
@@ -342,7 +367,7 @@ queries_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
 }
 
 void
-queries_ping(struct server *s, MDB_txn *rtxn, struct item *it,
+queries_ping(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
 	Shelterd__V1__Pong pong = SHELTERD__V1__PONG__INIT;
@@ -356,7 +381,7 @@ queries_ping(struct server *s, MDB_txn *rtxn, struct item *it,
 	pong.version = (char *)SHELTERD_VERSION;
 	pong.now = (int64_t)time(NULL);
 	pong.last_event_seq = next - 1;
-	pong.queued = (uint32_t)server_queued(s);
+	pong.queued = (uint32_t)s->queued;
 	pong.last_commit_age_ms = s->last_commit_ns == 0 ? -1 :
 	    (int64_t)((now_ns - s->last_commit_ns) / 1000000);
 	pong.uptime_secs = (now_ns - s->started_ns) / 1000000000;
@@ -364,3 +389,48 @@ queries_ping(struct server *s, MDB_txn *rtxn, struct item *it,
 	reply->pong = &pong;
 	api_pack(it, reply);
 }
+
+/*
+ * Answer parked holds queries whose shelter got a hold in the txn that just
+ * committed (all = false), or whose wait ran out (all = true: answer those
+ * past their deadline, with whatever holds there are).
+ */
+void
+queries_answer_waiters(struct ctx *s, bool expired_only)
+{
+	int64_t now_ms = (int64_t)uv_now(s->loop);
+	MDB_txn *rtxn = NULL;
+	size_t kept = 0;
+
+	if (s->n_waiters == 0 || (!expired_only && !s->any_new_hold))
+		goto out;
+	for (size_t i = 0; i < s->n_waiters; i++) {
+		struct waiter *w = &s->waiters[i];
+		bool due = expired_only ? w->deadline_ms <= now_ms :
+		    s->new_hold[w->shelter] != 0;
+
+		if (!due) {
+			s->waiters[kept++] = *w;
+			continue;
+		}
+		if (rtxn == NULL &&
+		    store_begin(s->store, NULL, 0, &rtxn) != 0) {
+			s->waiters[kept++] = *w; /* try again next time */
+			continue;
+		}
+		queries_reply_holds(s, rtxn, w->shelter, w->msg);
+		if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
+			s->stats.replies_dropped++;
+			log_warn("holds reply dropped");
+			nng_msg_free(w->msg);
+		}
+	}
+	s->n_waiters = kept;
+	if (rtxn != NULL)
+		mdb_txn_abort(rtxn);
+out:
+	if (s->any_new_hold)
+		memset(s->new_hold, 0, s->reg->n_shelters + 1);
+	s->any_new_hold = false;
+}
+

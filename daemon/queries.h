@@ -9,6 +9,7 @@
 
 #include <lmdb.h>
 #include <nng/nng.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "beds.h"
@@ -16,7 +17,7 @@
 #include "shelterd.pb-c.h"
 #include "store.h"
 
-struct server;
+struct ctx;
 struct item;
 
 /* One shelter's registry entry and live state as a ShelterReply, which
@@ -27,26 +28,31 @@ struct shelter_fill {
 	Shelterd__V1__BedCount planned[CAT_COUNT], *pp[CAT_COUNT];
 	Shelterd__V1__Category cats[CAT_COUNT];
 };
-void queries_fill_shelter(const struct server *s,
+void queries_fill_shelter(const struct ctx *s,
     const struct reg_shelter *sh, const struct shelter_state *st,
     struct shelter_fill *f);
+/*
+ * Answer parked holds queries whose shelter got a hold in the txn that just
+ * committed (expired_only = false), or whose wait ran out (true).
+ */
+void queries_answer_waiters(struct ctx *s, bool expired_only);
 /* Pack the holds on a shelter as a reply into msg (a waiting query). */
-void queries_reply_holds(struct server *s, MDB_txn *rtxn, uint32_t shelter,
+void queries_reply_holds(struct ctx *s, MDB_txn *rtxn, uint32_t shelter,
     nng_msg *msg);
 
 /* The verbs (ops.h). */
-void queries_status(struct server *s, MDB_txn *rtxn, struct item *it,
+void queries_status(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void queries_shelter(struct server *s, MDB_txn *rtxn, struct item *it,
+void queries_shelter(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void queries_regions(struct server *s, MDB_txn *rtxn, struct item *it,
+void queries_regions(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void queries_events_since(struct server *s, MDB_txn *rtxn, struct item *it,
+void queries_events_since(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 /* Up, and keeping up? Nothing stored, anyone may ask. */
-void queries_ping(struct server *s, MDB_txn *rtxn, struct item *it,
+void queries_ping(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
-void queries_holds(struct server *s, MDB_txn *rtxn, struct item *it,
+void queries_holds(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 
 #endif

@@ -10,14 +10,17 @@
 #include <time.h>
 
 #include "alerts.h"
+#include "api.h"
 #include "auth.h"
 #include "events.h"
 #include "history.h"
+#include "http.h"
 #include "import.h"
 #include "log.h"
 #include "occupancy.h"
 #include "placements.h"
 #include "queries.h"
+#include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -51,12 +54,12 @@ on_recv(void *arg)
 	s->queue[(s->q_head + s->q_len) % s->q_cap] =
 	    nng_aio_get_msg(s->recv_aio);
 	s->q_len++;
-	rearm = s->q_len < s->cfg->queue_max;
+	rearm = s->q_len < s->c.cfg->queue_max;
 	s->recv_paused = !rearm;
 	uv_mutex_unlock(&s->lock);
 	uv_async_send(&s->wake);
 	if (rearm)
-		nng_recv_aio(s->api, s->recv_aio);
+		nng_recv_aio(s->c.api, s->recv_aio);
 }
 
 /* Take up to max requests off the queue; re-arm receiving if it paused. */
@@ -72,23 +75,13 @@ take(struct server *s, struct item *items, size_t max)
 		s->q_head = (s->q_head + 1) % s->q_cap;
 		s->q_len--;
 	}
-	resume = s->recv_paused && s->q_len < s->cfg->queue_max;
+	s->c.queued = s->q_len;
+	resume = s->recv_paused && s->q_len < s->c.cfg->queue_max;
 	if (resume)
 		s->recv_paused = false;
 	uv_mutex_unlock(&s->lock);
 	if (resume)
-		nng_recv_aio(s->api, s->recv_aio);
-	return n;
-}
-
-size_t
-server_queued(struct server *s)
-{
-	size_t n;
-
-	uv_mutex_lock(&s->lock);
-	n = s->q_len;
-	uv_mutex_unlock(&s->lock);
+		nng_recv_aio(s->c.api, s->recv_aio);
 	return n;
 }
 
@@ -102,87 +95,82 @@ send_reply(struct server *s, struct item *it)
 	 * seq makes that safe. */
 	int rv;
 
-	if (it->msg != NULL && (rv = nng_sendmsg(s->api, it->msg,
+	if (it->msg != NULL && (rv = nng_sendmsg(s->c.api, it->msg,
 	    NNG_FLAG_NONBLOCK)) != 0) {
-		s->stats.replies_dropped++;
+		s->c.stats.replies_dropped++;
 		log_warn("reply dropped: %s", nng_strerror(rv));
 		nng_msg_free(it->msg);
 	}
 	it->msg = NULL;
 }
 
-void
-server_note_hold(struct server *s, uint32_t shelter)
-{
-	s->new_hold[shelter] = 1;
-	s->any_new_hold = true;
-}
+/* ---- imports: switching the loop to the new registry ----------------- */
 
-bool
-server_wait_hold(struct server *s, nng_msg *msg, uint32_t shelter,
-    uint32_t wait_ms)
+static void
+answer_removed_waiter(struct ctx *s, struct waiter *w)
 {
-	/* Bounded: each parked query holds a message and a connection. */
-	if (s->n_waiters >= s->cfg->max_waiters)
-		return false;
-	if (s->n_waiters == s->cap_waiters) {
-		size_t cap = s->cap_waiters ? s->cap_waiters * 2 : 16;
-		void *p = realloc(s->waiters, cap * sizeof(*s->waiters));
+	Shelterd__V1__Reply r = SHELTERD__V1__REPLY__INIT;
 
-		REQUIRE(p != NULL);
-		s->waiters = p;
-		s->cap_waiters = cap;
+	r.code = CODE(UNKNOWN_SHELTER);
+	r.error = "this shelter was removed from the registry";
+	api_pack_msg(w->msg, &r);
+	if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
+		s->stats.replies_dropped++;
+		log_warn("holds reply dropped");
+		nng_msg_free(w->msg);
 	}
-	s->waiters[s->n_waiters].msg = msg;
-	s->waiters[s->n_waiters].shelter = shelter;
-	s->waiters[s->n_waiters].deadline_ms = (int64_t)uv_now(s->loop) +
-	    wait_ms;
-	s->n_waiters++;
-	return true;
 }
 
 /*
- * Answer parked holds queries whose shelter got a hold in the txn that just
- * committed (all = false), or whose wait ran out (all = true: answer those
- * past their deadline, with whatever holds there are).
+ * An import committed in this batch (import.c): once the batch is
+ * answered, the loop's per-shelter arrays follow the new registry's order.
  */
 static void
-answer_waiters(struct server *s, bool expired_only)
+switch_registry(struct server *srv)
 {
-	int64_t now_ms = (int64_t)uv_now(s->loop);
-	MDB_txn *rtxn = NULL;
+	struct ctx *s = &srv->c;
+	struct registry *next = s->next_reg;
+	int64_t *stale_at = s->next_stale_at;
+	const struct registry *old = s->reg;
+	uint8_t *new_hold = calloc(next->n_shelters + 1, 1);
 	size_t kept = 0;
 
-	if (s->n_waiters == 0 || (!expired_only && !s->any_new_hold))
-		goto out;
+	REQUIRE(new_hold != NULL);
+	for (size_t i = 0; i < old->n_shelters; i++) {
+		const struct reg_shelter *sh;
+
+		if (!s->new_hold[i])
+			continue;
+		if ((sh = registry_shelter(next, old->shelters[i].id)) != NULL)
+			new_hold[sh - next->shelters] = 1;
+	}
 	for (size_t i = 0; i < s->n_waiters; i++) {
 		struct waiter *w = &s->waiters[i];
-		bool due = expired_only ? w->deadline_ms <= now_ms :
-		    s->new_hold[w->shelter] != 0;
+		const struct reg_shelter *sh = registry_shelter(next,
+		    old->shelters[w->shelter].id);
 
-		if (!due) {
-			s->waiters[kept++] = *w;
+		if (sh == NULL) {
+			answer_removed_waiter(s, w);
 			continue;
 		}
-		if (rtxn == NULL &&
-		    store_begin(s->store, NULL, 0, &rtxn) != 0) {
-			s->waiters[kept++] = *w; /* try again next time */
-			continue;
-		}
-		queries_reply_holds(s, rtxn, w->shelter, w->msg);
-		if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
-			s->stats.replies_dropped++;
-			log_warn("holds reply dropped");
-			nng_msg_free(w->msg);
-		}
+		w->shelter = (uint32_t)(sh - next->shelters);
+		s->waiters[kept++] = *w;
 	}
 	s->n_waiters = kept;
-	if (rtxn != NULL)
-		mdb_txn_abort(rtxn);
-out:
-	if (s->any_new_hold)
-		memset(s->new_hold, 0, s->reg->n_shelters + 1);
-	s->any_new_hold = false;
+	free(s->new_hold);
+	s->new_hold = new_hold;
+	free(s->stale_at);
+	s->stale_at = stale_at;
+	s->reg = next;
+	http_set_registry(s->http, next);
+	/* Nothing points into the old one now: the batch's replies were
+	 * built from the requests and the store, not from the registry. */
+	registry_free((struct registry *)old);
+	if (old == srv->reg_owned)
+		free(srv->reg_owned);
+	srv->reg_owned = next;
+	s->next_reg = NULL;
+	s->next_stale_at = NULL;
 }
 
 /*
@@ -195,9 +183,9 @@ static int
 try_writes(struct server *s, struct item *items, const struct unit *u,
     size_t n, int64_t now, size_t *bad, uint64_t *commit_ns)
 {
-	size_t events_before = s->n_events;
-	int64_t hold_expiry = s->next_hold_expiry;
-	bool any_hold = s->any_new_hold;
+	size_t events_before = s->c.n_events;
+	int64_t hold_expiry = s->c.next_hold_expiry;
+	bool any_hold = s->c.any_new_hold;
 	uint8_t *holds_before = NULL;
 	uint64_t seq0 = 0, t0;
 	MDB_txn *txn = NULL;
@@ -206,50 +194,50 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 	/* Marks from a txn of this turn that committed must survive if this
 	 * one aborts. Only a redo gets here with marks: copying is rare. */
 	if (any_hold) {
-		holds_before = malloc(s->reg->n_shelters + 1);
+		holds_before = malloc(s->c.reg->n_shelters + 1);
 		REQUIRE(holds_before != NULL);
-		memcpy(holds_before, s->new_hold, s->reg->n_shelters + 1);
+		memcpy(holds_before, s->c.new_hold, s->c.reg->n_shelters + 1);
 	}
 	*bad = n;
-	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0) {
+	if ((rc = store_begin(s->c.store, NULL, 1, &txn)) != 0) {
 		free(holds_before);
 		return rc;
 	}
-	rc = store_get_next_event_seq(s->store, txn, &s->next_event_seq);
-	seq0 = s->next_event_seq;
+	rc = store_get_next_event_seq(s->c.store, txn, &s->c.next_event_seq);
+	seq0 = s->c.next_event_seq;
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		if ((rc = api_apply(s, txn, &items[u[i].item], u[i].k,
+		if ((rc = api_apply(&s->c, txn, &items[u[i].item], u[i].k,
 		    now)) != 0)
 			*bad = i;
 	/* Unchanged, it is not written: a batch of duplicates and refusals
 	 * then dirties nothing, and LMDB commits it without a sync. */
-	if (rc == 0 && s->next_event_seq != seq0)
-		rc = store_put_next_event_seq(s->store, txn,
-		    s->next_event_seq);
+	if (rc == 0 && s->c.next_event_seq != seq0)
+		rc = store_put_next_event_seq(s->c.store, txn,
+		    s->c.next_event_seq);
 	if (rc == 0) {
 		t0 = uv_hrtime();
 		rc = store_commit(txn); /* synced: now we may ack */
-		s->last_commit_ns = uv_hrtime();
-		*commit_ns += s->last_commit_ns - t0;
+		s->c.last_commit_ns = uv_hrtime();
+		*commit_ns += s->c.last_commit_ns - t0;
 		txn = NULL;
 	}
 	if (rc == 0) {
 		for (size_t i = 0; i < n; i++)
-			api_applied(s, &items[u[i].item], u[i].k, now);
+			api_applied(&s->c, &items[u[i].item], u[i].k, now);
 		free(holds_before);
 		return 0;
 	}
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	s->stats.commit_failures++;
+	s->c.stats.commit_failures++;
 	/* Its events were never stored; the holds it made are gone. */
-	events_drop_from(s, events_before);
-	s->next_hold_expiry = hold_expiry;
+	events_drop_from(&s->c, events_before);
+	s->c.next_hold_expiry = hold_expiry;
 	if (holds_before != NULL)
-		memcpy(s->new_hold, holds_before, s->reg->n_shelters + 1);
-	else if (s->any_new_hold)
-		memset(s->new_hold, 0, s->reg->n_shelters + 1);
-	s->any_new_hold = any_hold;
+		memcpy(s->c.new_hold, holds_before, s->c.reg->n_shelters + 1);
+	else if (s->c.any_new_hold)
+		memset(s->c.new_hold, 0, s->c.reg->n_shelters + 1);
+	s->c.any_new_hold = any_hold;
 	free(holds_before);
 	return rc;
 }
@@ -311,12 +299,12 @@ process_batch(struct server *s, struct item *items, size_t n)
 	uint64_t commit_ns = 0;
 	int rc;
 
-	s->stats.batches++;
-	s->stats.requests += n;
+	s->c.stats.batches++;
+	s->c.stats.requests += n;
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &items[i];
 
-		api_decode(s, it);
+		api_decode(&s->c, it);
 		if (api_is_write(it))
 			writes += it->n_updates > 0 ? it->n_updates : 1;
 		else if (it->ready)
@@ -344,7 +332,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 		write_units(s, items, s->units, w, now, &commit_ns);
 	}
 
-	if (reads > 0 && (rc = store_begin(s->store, NULL, 0, &rtxn)) != 0) {
+	if (reads > 0 && (rc = store_begin(s->c.store, NULL, 0, &rtxn)) != 0) {
 		log_err("cannot open a read txn: %s", store_strerror(rc));
 		rtxn = NULL;
 	}
@@ -355,15 +343,17 @@ process_batch(struct server *s, struct item *items, size_t n)
 		    rtxn == NULL)
 			op_fail(&it->res, CODE(INTERNAL), "cannot read the "
 			    "store");
-		api_reply(s, rtxn, it);
+		api_reply(&s->c, rtxn, it);
 		send_reply(s, it);
 		api_release(it);
 	}
 	if (rtxn != NULL)
 		mdb_txn_abort(rtxn);
-	events_publish(s);
-	answer_waiters(s, false);
-	http_note_batch(s->http, &s->stats, n, commit_ns);
+	events_publish(&s->c);
+	queries_answer_waiters(&s->c, false);
+	if (s->c.next_reg != NULL)
+		switch_registry(s);
+	http_note_batch(s->c.http, &s->c.stats, n, commit_ns);
 	log_debug("batch: %zu requests, %zu writes", n, writes);
 }
 
@@ -380,7 +370,7 @@ drain(struct server *s)
 {
 	size_t n;
 
-	while ((n = take(s, s->items, s->cfg->batch_max)) > 0)
+	while ((n = take(s, s->items, s->c.cfg->batch_max)) > 0)
 		process_batch(s, s->items, n);
 }
 
@@ -393,7 +383,7 @@ static void
 on_wake(uv_async_t *h)
 {
 	struct server *s = h->data;
-	size_t n = take(s, s->items, s->cfg->batch_max);
+	size_t n = take(s, s->items, s->c.cfg->batch_max);
 	bool more;
 
 	if (n > 0)
@@ -439,49 +429,49 @@ on_tick(uv_timer_t *h)
 	bool stale, alerts = false, holds;
 	int rc;
 
-	answer_waiters(s, true);
+	queries_answer_waiters(&s->c, true);
 	/* Retention: its own small txn, so that neither blocks the other. */
-	history_tick(s, now);
+	history_tick(&s->c, now);
 	/* /metrics sees counters at most a tick old, even when idle. */
-	http_note_batch(s->http, &s->stats, 0, 0);
-	stale = occupancy_stale_any_due(s, now);
-	holds = place_any_expired(s, now);
-	if (store_begin(s->store, NULL, 0, &txn) == 0) {
-		alerts = alerts_any_due(s, txn, now);
+	http_note_batch(s->c.http, &s->c.stats, 0, 0);
+	stale = occupancy_stale_any_due(&s->c, now);
+	holds = place_any_expired(&s->c, now);
+	if (store_begin(s->c.store, NULL, 0, &txn) == 0) {
+		alerts = alerts_any_due(&s->c, txn, now);
 		mdb_txn_abort(txn);
 	}
 	if (!stale && !alerts && !holds)
 		return;
-	if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0)
+	if ((rc = store_begin(s->c.store, NULL, 1, &txn)) != 0)
 		goto fail;
-	rc = store_get_next_event_seq(s->store, txn, &s->next_event_seq);
+	rc = store_get_next_event_seq(s->c.store, txn, &s->c.next_event_seq);
 	if (rc == 0 && stale)
-		rc = occupancy_stale_sweep(s, txn, now);
+		rc = occupancy_stale_sweep(&s->c, txn, now);
 	if (rc == 0 && alerts)
-		rc = alerts_reescalate(s, txn, now);
+		rc = alerts_reescalate(&s->c, txn, now);
 	if (rc == 0 && holds)
-		rc = place_expire(s, txn, now);
+		rc = place_expire(&s->c, txn, now);
 	if (rc == 0)
-		rc = store_put_next_event_seq(s->store, txn,
-		    s->next_event_seq);
+		rc = store_put_next_event_seq(s->c.store, txn,
+		    s->c.next_event_seq);
 	if (rc == 0) {
 		rc = store_commit(txn);
 		txn = NULL;
 	}
 	if (rc == 0) {
-		events_publish(s);
-		answer_waiters(s, false);
+		events_publish(&s->c);
+		queries_answer_waiters(&s->c, false);
 		return;
 	}
 fail:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	events_drop_from(s, 0);
+	events_drop_from(&s->c, 0);
 	log_err("housekeeping not committed: %s (retrying next tick)",
 	    store_strerror(rc));
 	/* Stale marks were cleared in memory; rebuild them from the store. */
-	occupancy_reconcile(s);
-	events_publish(s);
+	server_reconcile(s);
+	events_publish(&s->c);
 }
 
 /* SIGHUP: new thresholds, deadlines and re-escalation time; sockets, data
@@ -499,30 +489,30 @@ on_hup(uv_signal_t *h, int signum)
 		    "current one");
 		return;
 	}
-	if (strcmp(next.api_url, s->cfg->api_url) != 0 ||
-	    strcmp(next.events_url, s->cfg->events_url) != 0 ||
-	    strcmp(next.http_url, s->cfg->http_url) != 0 ||
-	    strcmp(next.http_token, s->cfg->http_token) != 0 ||
-	    strcmp(next.data_dir, s->cfg->data_dir) != 0 ||
-	    strcmp(next.registry_dir, s->cfg->registry_dir) != 0 ||
-	    next.map_size_mb != s->cfg->map_size_mb)
+	if (strcmp(next.api_url, s->c.cfg->api_url) != 0 ||
+	    strcmp(next.events_url, s->c.cfg->events_url) != 0 ||
+	    strcmp(next.http_url, s->c.cfg->http_url) != 0 ||
+	    strcmp(next.http_token, s->c.cfg->http_token) != 0 ||
+	    strcmp(next.data_dir, s->c.cfg->data_dir) != 0 ||
+	    strcmp(next.registry_dir, s->c.cfg->registry_dir) != 0 ||
+	    next.map_size_mb != s->c.cfg->map_size_mb)
 		log_warn("SIGHUP: sockets, http, data dir, registry and map "
 		    "size change only with a restart");
-	s->cfg->esc = next.esc;
-	s->cfg->limits = next.limits;
-	s->cfg->deadline_secs = next.deadline_secs;
-	s->cfg->reescalate_secs = next.reescalate_secs;
-	s->cfg->hist = next.hist;
+	s->c.cfg->esc = next.esc;
+	s->c.cfg->limits = next.limits;
+	s->c.cfg->deadline_secs = next.deadline_secs;
+	s->c.cfg->reescalate_secs = next.reescalate_secs;
+	s->c.cfg->hist = next.hist;
 	/* Levels follow the new thresholds at once. */
-	if ((rc = occupancy_reconcile(s)) != 0)
+	if ((rc = server_reconcile(s)) != 0)
 		log_err("SIGHUP: re-evaluation failed: %s",
 		    store_strerror(rc));
-	events_publish(s);
+	events_publish(&s->c);
 	log_info("SIGHUP: configuration reloaded (warning %u%%, critical "
 	    "%u%%, hysteresis %u, deadline %u s, re-escalation %u s)",
-	    s->cfg->esc.region_warning_pct, s->cfg->esc.region_critical_pct,
-	    s->cfg->esc.hysteresis_pct, s->cfg->deadline_secs,
-	    s->cfg->reescalate_secs);
+	    s->c.cfg->esc.region_warning_pct, s->c.cfg->esc.region_critical_pct,
+	    s->c.cfg->esc.hysteresis_pct, s->c.cfg->deadline_secs,
+	    s->c.cfg->reescalate_secs);
 }
 
 /* ---- setup ----------------------------------------------------------- */
@@ -620,7 +610,7 @@ on_sub_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 	struct server *s = arg;
 
 	if (ev == NNG_PIPE_EV_ADD_PRE &&
-	    http_event_subscribers() >= (int)s->cfg->max_connections) {
+	    http_event_subscribers() >= (int)s->c.cfg->max_connections) {
 		log_warn("subscriber refused: %d connected ([security] "
 		    "max_connections)", http_event_subscribers());
 		nng_pipe_close(p);
@@ -635,10 +625,10 @@ on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 	if (ev == NNG_PIPE_EV_ADD_PRE) {
 		if (__atomic_add_fetch(&s->connections, 1, __ATOMIC_SEQ_CST) >
-		    (int)s->cfg->max_connections) {
+		    (int)s->c.cfg->max_connections) {
 			log_warn("connection refused: more than %u "
 			    "connections ([security] max_connections)",
-			    s->cfg->max_connections);
+			    s->c.cfg->max_connections);
 			nng_pipe_close(p);
 		}
 	} else if (ev == NNG_PIPE_EV_REM_POST) {
@@ -653,46 +643,46 @@ server_init(struct server *s, struct config *cfg,
 	int rv;
 
 	memset(s, 0, sizeof(*s));
-	s->cfg = cfg;
-	s->reg = reg;
-	s->store = st;
-	s->loop = uv_default_loop();
-	s->started_ns = uv_hrtime();
+	s->c.cfg = cfg;
+	s->c.reg = reg;
+	s->c.store = st;
+	s->c.loop = uv_default_loop();
+	s->c.started_ns = uv_hrtime();
 	s->q_cap = 1024;
 	s->queue = malloc(s->q_cap * sizeof(*s->queue));
 	s->items = calloc(cfg->batch_max, sizeof(*s->items));
-	s->stale_at = calloc(reg->n_shelters + 1, sizeof(*s->stale_at));
-	s->new_hold = calloc(reg->n_shelters + 1, 1);
-	REQUIRE(s->queue != NULL && s->items != NULL && s->stale_at != NULL &&
-	    s->new_hold != NULL);
+	s->c.stale_at = calloc(reg->n_shelters + 1, sizeof(*s->c.stale_at));
+	s->c.new_hold = calloc(reg->n_shelters + 1, 1);
+	REQUIRE(s->queue != NULL && s->items != NULL && s->c.stale_at != NULL &&
+	    s->c.new_hold != NULL);
 	REQUIRE(uv_mutex_init(&s->lock) == 0);
 
-	if ((rv = nng_rep0_open_raw(&s->api)) != 0 ||
-	    (rv = nng_pub0_open(&s->events)) != 0) {
+	if ((rv = nng_rep0_open_raw(&s->c.api)) != 0 ||
+	    (rv = nng_pub0_open(&s->c.events)) != 0) {
 		log_err("cannot open sockets: %s", nng_strerror(rv));
 		return -1;
 	}
 	/* A hard cap well above max_message_bytes: larger frames are cut off
 	 * by nng itself; those in between get a clear TOO_LARGE reply. */
-	nng_socket_set_size(s->api, NNG_OPT_RECVMAXSZ,
+	nng_socket_set_size(s->c.api, NNG_OPT_RECVMAXSZ,
 	    (size_t)cfg->max_message_bytes * 4);
 	/* Subscribers send nothing; a peer that does is cut off. */
-	nng_socket_set_size(s->events, NNG_OPT_RECVMAXSZ, 1024);
+	nng_socket_set_size(s->c.events, NNG_OPT_RECVMAXSZ, 1024);
 	/* Raw rep0 in nng 1.5.2 has no send buffer by default: a reply sent
 	 * while another is still going out fails with NNG_EAGAIN and would be
 	 * lost (found by tools/crashtest.py: ~1 in 4 acks with 2 concurrent
 	 * clients). 8192 is nng's maximum. */
-	if ((rv = nng_socket_set_int(s->api, NNG_OPT_SENDBUF, 8192)) != 0 ||
-	    (rv = nng_socket_set_int(s->events, NNG_OPT_SENDBUF, 1024)) != 0)
+	if ((rv = nng_socket_set_int(s->c.api, NNG_OPT_SENDBUF, 8192)) != 0 ||
+	    (rv = nng_socket_set_int(s->c.events, NNG_OPT_SENDBUF, 1024)) != 0)
 		log_warn("cannot set send buffers: %s", nng_strerror(rv));
-	nng_pipe_notify(s->events, NNG_PIPE_EV_ADD_PRE, on_sub_pipe, s);
-	nng_pipe_notify(s->api, NNG_PIPE_EV_ADD_PRE, on_pipe, s);
-	nng_pipe_notify(s->api, NNG_PIPE_EV_REM_POST, on_pipe, s);
+	nng_pipe_notify(s->c.events, NNG_PIPE_EV_ADD_PRE, on_sub_pipe, s);
+	nng_pipe_notify(s->c.api, NNG_PIPE_EV_ADD_PRE, on_pipe, s);
+	nng_pipe_notify(s->c.api, NNG_PIPE_EV_REM_POST, on_pipe, s);
 	/* Before the events socket listens: it counts its subscribers. */
-	if (http_init(&s->http, cfg, s->reg, s->store, s->events) != 0)
+	if (http_init(&s->c.http, cfg, s->c.reg, s->c.store, s->c.events) != 0)
 		return -1;
-	if (listen_on(cfg, s->api, "api", cfg->api_url) != 0 ||
-	    listen_on(cfg, s->events, "events", cfg->events_url) != 0)
+	if (listen_on(cfg, s->c.api, "api", cfg->api_url) != 0 ||
+	    listen_on(cfg, s->c.events, "events", cfg->events_url) != 0)
 		return -1;
 	if (cfg->allow_unsigned) {
 		if (!server_url_is_local(cfg->api_url)) {
@@ -703,19 +693,19 @@ server_init(struct server *s, struct config *cfg,
 		log_warn("accepting UNSIGNED requests ([security] "
 		    "allow_unsigned): anyone who can reach %s may report for "
 		    "any shelter; for a local demo only", cfg->api_url);
-	} else if (s->reg->n_keys == 0) {
+	} else if (s->c.reg->n_keys == 0) {
 		log_warn("requests must be signed but the registry has no "
 		    "keys.csv: every request will be refused");
 	}
-	if (auth_init(s) != 0)
+	if (auth_init(&s->c) != 0)
 		return -1;
 
-	REQUIRE(uv_async_init(s->loop, &s->wake, on_wake) == 0);
+	REQUIRE(uv_async_init(s->c.loop, &s->wake, on_wake) == 0);
 	s->wake.data = s;
-	REQUIRE(uv_signal_init(s->loop, &s->sig_int) == 0);
-	REQUIRE(uv_signal_init(s->loop, &s->sig_term) == 0);
-	REQUIRE(uv_signal_init(s->loop, &s->sig_hup) == 0);
-	REQUIRE(uv_timer_init(s->loop, &s->tick) == 0);
+	REQUIRE(uv_signal_init(s->c.loop, &s->sig_int) == 0);
+	REQUIRE(uv_signal_init(s->c.loop, &s->sig_term) == 0);
+	REQUIRE(uv_signal_init(s->c.loop, &s->sig_hup) == 0);
+	REQUIRE(uv_timer_init(s->c.loop, &s->tick) == 0);
 	s->sig_int.data = s->sig_term.data = s->sig_hup.data = s;
 	s->tick.data = s;
 	REQUIRE(nng_aio_alloc(&s->recv_aio, on_recv, s) == 0);
@@ -723,30 +713,46 @@ server_init(struct server *s, struct config *cfg,
 }
 
 int
+server_reconcile(struct server *s)
+{
+	MDB_txn *rtxn;
+	int rc;
+
+	if ((rc = occupancy_reconcile(&s->c)) != 0)
+		return rc;
+	/* The earliest running hold, for the expiry timer. */
+	if ((rc = store_begin(s->c.store, NULL, 0, &rtxn)) != 0)
+		return rc;
+	rc = place_init(&s->c, rtxn);
+	mdb_txn_abort(rtxn);
+	return rc;
+}
+
+int
 server_run(struct server *s)
 {
 	int rc;
 
-	if ((rc = occupancy_reconcile(s)) != 0) {
+	if ((rc = server_reconcile(s)) != 0) {
 		log_err("cannot reconcile the store: %s", store_strerror(rc));
 		return -1;
 	}
-	events_publish(s);
+	events_publish(&s->c);
 	/* The day's history checkpoint before the first report, not at the
 	 * first tick (which a loaded machine may run after reports). */
-	history_tick(s, (int64_t)time(NULL));
+	history_tick(&s->c, (int64_t)time(NULL));
 	uv_signal_start(&s->sig_int, on_signal, SIGINT);
 	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&s->sig_hup, on_hup, SIGHUP);
-	uv_timer_start(&s->tick, on_tick, s->cfg->tick_ms, s->cfg->tick_ms);
-	nng_recv_aio(s->api, s->recv_aio);
-	log_info("ready: %zu regions, %zu shelters", s->reg->n_regions,
-	    s->reg->n_shelters);
-	uv_run(s->loop, UV_RUN_DEFAULT);
+	uv_timer_start(&s->tick, on_tick, s->c.cfg->tick_ms, s->c.cfg->tick_ms);
+	nng_recv_aio(s->c.api, s->recv_aio);
+	log_info("ready: %zu regions, %zu shelters", s->c.reg->n_regions,
+	    s->c.reg->n_shelters);
+	uv_run(s->c.loop, UV_RUN_DEFAULT);
 	log_info("stopped: %" PRIu64 " requests in %" PRIu64 " batches, %"
 	    PRIu64 " updates applied, %" PRIu64 " events published",
-	    s->stats.requests, s->stats.batches, s->stats.updates_applied,
-	    s->stats.events_published);
+	    s->c.stats.requests, s->c.stats.batches, s->c.stats.updates_applied,
+	    s->c.stats.events_published);
 	return 0;
 }
 
@@ -754,8 +760,8 @@ void
 server_deinit(struct server *s)
 {
 	/* First: its handlers read the store, which closes after us. */
-	http_deinit(s->http);
-	s->http = NULL;
+	http_deinit(s->c.http);
+	s->c.http = NULL;
 	log_debug("teardown: http done");
 	if (s->recv_aio != NULL) {
 		nng_aio_stop(s->recv_aio);
@@ -764,24 +770,28 @@ server_deinit(struct server *s)
 	log_debug("teardown: receive stopped");
 	/* Give nng a moment to flush the last replies before closing. */
 	nng_msleep(50);
-	nng_close(s->api);
+	nng_close(s->c.api);
 	log_debug("teardown: api closed");
-	nng_close(s->events);
+	nng_close(s->c.events);
 	log_debug("teardown: events closed");
 	for (size_t i = 0; i < s->q_len; i++)
 		nng_msg_free(s->queue[(s->q_head + i) % s->q_cap]);
-	events_drop_from(s, 0);
-	free(s->pending_events);
+	events_drop_from(&s->c, 0);
+	free(s->c.pending_events);
 	free(s->queue);
 	free(s->items);
 	free(s->units);
-	free(s->stale_at);
-	auth_deinit(s);
-	for (size_t i = 0; i < s->n_waiters; i++)
-		nng_msg_free(s->waiters[i].msg);
-	free(s->waiters);
-	free(s->new_hold);
-	import_deinit(s);
+	free(s->c.stale_at);
+	auth_deinit(&s->c);
+	for (size_t i = 0; i < s->c.n_waiters; i++)
+		nng_msg_free(s->c.waiters[i].msg);
+	free(s->c.waiters);
+	free(s->c.new_hold);
+	if (s->reg_owned != NULL) {
+		registry_free(s->reg_owned);
+		free(s->reg_owned);
+		s->reg_owned = NULL;
+	}
 	uv_mutex_destroy(&s->lock);
-	uv_loop_close(s->loop);
+	uv_loop_close(s->c.loop);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "events.h"
 #include "log.h"
 #include "registry.h"
 #include "server.h"
@@ -45,8 +46,8 @@ setup(void)
 	    sizeof(err)) == 0);
 	REQUIRE(store_open(&st, cfg.data_dir, cfg.map_size_mb << 20) == 0);
 	REQUIRE(server_init(&srv, &cfg, &reg, &st) == 0);
-	REQUIRE(occupancy_reconcile(&srv) == 0);
-	events_publish(&srv);
+	REQUIRE(server_reconcile(&srv) == 0);
+	events_publish(&srv.c);
 }
 
 int

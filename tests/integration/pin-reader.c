@@ -3,7 +3,7 @@
  * closes. While it is open, LMDB may not reuse a page freed after it
  * began, so every later write needs fresh pages: a test can fill the map
  * for good and then meet MAP_FULL in any write, however small
- * (tests/integration/18-store-full-verbs.py).
+ * (tests/integration/10-store-full-verbs.py).
  *
  *   pin-reader DIR    prints "pinned" once the txn is open
  */

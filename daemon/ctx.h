@@ -1,0 +1,105 @@
+/*
+ * ctx.h — what the loop's modules share: the configuration, the registry,
+ * the store, the events built in the current txn, the per-shelter marks
+ * and the counters. Every verb (ops.h) and every module below the loop
+ * takes a struct ctx, never the loop itself (struct server, server.h):
+ * they cannot reach its queue, sockets, signals or timers, and so no module
+ * calls back up into server.c.
+ *
+ * Only the loop thread touches a ctx, except where a field says otherwise.
+ */
+#ifndef SHELTERD_CTX_H
+#define SHELTERD_CTX_H
+
+#include <nng/nng.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "registry.h"
+#include "store.h"
+
+struct http;
+struct auth;
+
+struct counters {
+	uint64_t requests, batches, updates_applied, updates_duplicate;
+	uint64_t refused[16];         /* by Code */
+	uint64_t events_published;
+	uint64_t commit_failures;
+	uint64_t replies_dropped;     /* requester gone, or send buffer full */
+};
+
+/* Retention progress of the history (history.c). */
+struct history {
+	int64_t next_purge_at;
+	int64_t case_ref_done;  /* place_log before this holds no case_ref */
+	unsigned more;          /* bit per purge step that ran out of budget */
+	int64_t checkpoint_day; /* UTC day of the last checkpoint; 0: none */
+	bool key_known;         /* last_at and last_n read from the log */
+	int64_t last_at;        /* the newest sample key */
+	uint32_t last_n;
+};
+
+/* A `shelter-report holds --wait` whose reply waits for a hold
+ * (queries.c). */
+struct waiter {
+	nng_msg *msg;
+	uint32_t shelter;             /* registry index */
+	int64_t deadline_ms;          /* uv_now() time */
+};
+
+struct ctx {
+	struct config *cfg;
+	const struct registry *reg;
+	struct store *store;
+	uv_loop_t *loop;              /* for work on the thread pool */
+	nng_socket api;               /* replies that come later (deferred) */
+	nng_socket events;            /* pub0: sent after each commit */
+
+	/* Events of the current write txn: built and logged in it, sent
+	 * after it commits (events.c). */
+	nng_msg **pending_events;
+	size_t n_events, cap_events;
+	uint64_t next_event_seq;      /* valid inside a write txn */
+
+	/* Per registry shelter: when it becomes stale (unix seconds), 0 if
+	 * it never reported or is stale already. Only finds candidates: the
+	 * store decides. */
+	int64_t *stale_at;
+
+	int64_t next_hold_expiry;     /* earliest running hold; 0: none */
+	uint8_t *new_hold;            /* per shelter: held in this turn */
+	bool any_new_hold;
+	struct waiter *waiters;       /* parked holds queries (queries.c) */
+	size_t n_waiters, cap_waiters;
+
+	/* An import committed in this batch: the loop switches to it once
+	 * the batch is answered (import.c, server.c). */
+	struct registry *next_reg;
+	int64_t *next_stale_at;
+
+	struct counters stats;
+	struct history hist;
+	struct http *http;            /* dashboard, /metrics (http.c) */
+	struct auth *auth;            /* replay cache (auth.c) */
+
+	/* For ping: set by the loop between batches. */
+	size_t queued;                /* requests waiting when it took this
+	                               * batch */
+	uint64_t started_ns;          /* uv_hrtime() at start */
+	uint64_t last_commit_ns;      /* of the last commit; 0: none */
+};
+
+/* A shelter got a hold in this turn: its waiting holds queries are
+ * answered once the txn committed. */
+static inline void
+ctx_note_hold(struct ctx *c, uint32_t shelter)
+{
+	c->new_hold[shelter] = 1;
+	c->any_new_hold = true;
+}
+
+#endif
