@@ -21,6 +21,7 @@
 #include "log.h"
 #include "ctx.h"
 #include "ops.h"
+#include "wirecheck.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -102,6 +103,28 @@ be64(uint64_t v, uint8_t out[8])
 		out[i] = (uint8_t)v;
 }
 
+/*
+ * Decode a Request and check every string in it (core/wirecheck.c): the
+ * one place the daemon turns peer bytes into a Request.
+ */
+static int
+decode_request(const uint8_t *buf, size_t len, Shelterd__V1__Request **req,
+    char *err, size_t errlen)
+{
+	if ((*req = shelterd__v1__request__unpack(NULL, len, buf)) == NULL) {
+		snprintf(err, errlen, "not a shelterd.v1.Request (%zu bytes "
+		    "that do not decode)", len);
+		return CODE(BAD_REQUEST);
+	}
+	if (wirecheck_strings(&shelterd__v1__request__descriptor, buf, len,
+	    err, errlen) != 0) {
+		shelterd__v1__request__free_unpacked(*req, NULL);
+		*req = NULL;
+		return CODE(BAD_REQUEST);
+	}
+	return 0;
+}
+
 #define REFUSE(code, ...)                               \
 	do {                                            \
 		snprintf(err, errlen, __VA_ARGS__);     \
@@ -118,6 +141,7 @@ auth_open(struct ctx *s, const uint8_t *buf, size_t len,
 	const struct reg_key *key;
 	int64_t skew = s->cfg->max_clock_skew_secs;
 	uint8_t *msg = NULL, be[8];
+	char signer[64];
 	size_t slen, n;
 	int rc = 0, seen;
 
@@ -133,20 +157,17 @@ auth_open(struct ctx *s, const uint8_t *buf, size_t len,
 			    "the client its key (--key FILE)");
 			return CODE(UNAUTHENTICATED);
 		}
-		if ((*req = shelterd__v1__request__unpack(NULL, len,
-		    buf)) == NULL) {
-			snprintf(err, errlen, "not a shelterd.v1.Request "
-			    "(%zu bytes that do not decode)", len);
-			return CODE(BAD_REQUEST);
-		}
-		return 0;
+		return decode_request(buf, len, req, err, errlen);
 	}
+	/* The signer is peer bytes until its key has checked them. */
+	wirecheck_escape(env->signer, strlen(env->signer), signer,
+	    sizeof(signer));
 	if (authz_parse(env->signer, id) != 0)
-		REFUSE(UNAUTHENTICATED, "signer '%.47s' is not shelter:ID, "
-		    "region:ID, national or operator", env->signer);
+		REFUSE(UNAUTHENTICATED, "signer '%s' is not shelter:ID, "
+		    "region:ID, national or operator", signer);
 	if ((key = registry_key(s->reg, env->signer)) == NULL)
-		REFUSE(UNAUTHENTICATED, "unknown signer '%.47s': no public key "
-		    "in the registry", env->signer);
+		REFUSE(UNAUTHENTICATED, "unknown signer '%s': no public key "
+		    "in the registry", signer);
 	if (env->timestamp < now - skew || env->timestamp > now + skew)
 		REFUSE(UNAUTHENTICATED, "timestamp %lld is more than %lld s "
 		    "from the daemon's clock (%lld): check the clock, or this "
@@ -170,20 +191,18 @@ auth_open(struct ctx *s, const uint8_t *buf, size_t len,
 	    env->signed_request.len);
 	if (crypto_sign_verify_detached(env->signature.data, msg, n,
 	    key->public_key) != 0)
-		REFUSE(UNAUTHENTICATED, "bad signature for %.47s: signed with "
-		    "another key, or altered on the way", env->signer);
+		REFUSE(UNAUTHENTICATED, "bad signature for %s: signed with "
+		    "another key, or altered on the way", signer);
 	seen = remember(s->auth, seen_key(env->signer, env->nonce), now,
 	    env->timestamp + skew);
 	if (seen == 1)
 		REFUSE(UNAUTHENTICATED, "replayed request (nonce already seen "
-		    "from %.47s): not applied", env->signer);
+		    "from %s): not applied", signer);
 	if (seen < 0)
 		REFUSE(BUSY, "too many signed requests in the replay window; "
 		    "try again");
-	if ((*req = shelterd__v1__request__unpack(NULL,
-	    env->signed_request.len, env->signed_request.data)) == NULL)
-		REFUSE(BAD_REQUEST, "the signed bytes are not a "
-		    "shelterd.v1.Request");
+	rc = decode_request(env->signed_request.data,
+	    env->signed_request.len, req, err, errlen);
 out:
 	free(msg);
 	shelterd__v1__signed_request__free_unpacked(env, NULL);

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "history.h"
 #include "log.h"
+#include "shelterd.pb-c.h"
+#include "wirecheck.h"
 
 /* The one adapter from LMDB's codes to ours. */
 static int
@@ -195,6 +198,161 @@ migrate_v2(struct store *st, MDB_txn *txn)
 	return migrate_national(st, txn);
 }
 
+/*
+ * Stores written before requests were checked (core/wirecheck.c) may hold
+ * text that is not UTF-8 (an alert's acked_by, a decline's reason), which
+ * every reply and event page carrying it then passes on to clients whose
+ * decoders refuse the whole message. Such bytes become '?' once, on open,
+ * and each change is logged; meta "strings_checked" marks it done.
+ */
+struct clean_field {
+	size_t off, size;
+	const char *name;
+};
+
+#define CLEAN(type, f) { offsetof(struct type, f), \
+	sizeof(((struct type *)0)->f), #f }
+
+static const struct clean_field alert_text[] = {
+	CLEAN(alert_state, region), CLEAN(alert_state, shelter),
+	CLEAN(alert_state, acked_by),
+};
+static const struct clean_field placement_text[] = {
+	CLEAN(placement_state, request_id), CLEAN(placement_state, case_ref),
+	CLEAN(placement_state, from_region),
+	CLEAN(placement_state, held_shelter),
+	CLEAN(placement_state, held_region),
+	CLEAN(placement_state, last_reason),
+};
+static const struct clean_field place_log_text[] = {
+	CLEAN(hist_placement, request_id), CLEAN(hist_placement, case_ref),
+	CLEAN(hist_placement, from_region),
+	CLEAN(hist_placement, held_region), CLEAN(hist_placement, reason),
+};
+
+/* The fixed-size structs of one db: their text fields. */
+static int
+clean_structs(MDB_txn *txn, MDB_dbi dbi, const char *db, size_t size,
+    const struct clean_field *f, size_t nf, size_t *changed)
+{
+	unsigned char buf[2048];
+	char key[512], shown[160];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if (size > sizeof(buf))
+		return MDB_CORRUPTED;
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		MDB_val nk, nv = { size, buf };
+		size_t n = 0;
+
+		if (v.mv_size != size || k.mv_size > sizeof(key))
+			continue;       /* not ours to judge here */
+		memcpy(buf, v.mv_data, size);
+		for (size_t i = 0; i < nf; i++) {
+			char *s = (char *)buf + f[i].off;
+			size_t c = wirecheck_repair_str(s, f[i].size);
+
+			if (c == 0)
+				continue;
+			n += c;
+			log_warn("store: %s %s: %zu byte(s) of %s that were "
+			    "not UTF-8 replaced by '?': now \"%s\"", db,
+			    wirecheck_escape(k.mv_data, k.mv_size, shown,
+			    sizeof(shown)), c, f[i].name, s);
+		}
+		if (n == 0)
+			continue;
+		*changed += n;
+		/* The key lives in the page the put may rewrite. */
+		memcpy(key, k.mv_data, k.mv_size);
+		nk.mv_size = k.mv_size;
+		nk.mv_data = key;
+		if ((rc = mdb_cursor_put(cur, &nk, &nv, MDB_CURRENT)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The event log: packed Events, repaired in place (lengths stay). */
+static int
+clean_events(MDB_txn *txn, MDB_dbi dbi, size_t *changed)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint8_t key[8], *buf;
+		uint64_t seq = 0;
+		int n;
+
+		if (k.mv_size != sizeof(key) ||
+		    (buf = malloc(v.mv_size ? v.mv_size : 1)) == NULL)
+			continue;
+		memcpy(buf, v.mv_data, v.mv_size);
+		n = wirecheck_repair(&shelterd__v1__event__descriptor, buf,
+		    v.mv_size);
+		if (n > 0) {
+			MDB_val nk = { sizeof(key), key },
+			    nv = { v.mv_size, buf };
+
+			memcpy(key, k.mv_data, sizeof(key));
+			for (int i = 0; i < 8; i++)
+				seq = seq << 8 | key[i];
+			log_warn("store: event %llu: %d byte(s) of text that "
+			    "were not UTF-8 replaced by '?'",
+			    (unsigned long long)seq, n);
+			*changed += (size_t)n;
+			rc = mdb_cursor_put(cur, &nk, &nv, MDB_CURRENT);
+		}
+		free(buf);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+clean_strings(struct store *st, MDB_txn *txn, const char *dir)
+{
+	MDB_val k = { 15, (void *)"strings_checked" }, v = { 1, (void *)"1" };
+	size_t changed = 0;
+	int rc = mdb_get(txn, st->meta, &k, &v);
+
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = clean_structs(txn, st->alerts, "alert",
+	    sizeof(struct alert_state), alert_text,
+	    sizeof(alert_text) / sizeof(alert_text[0]), &changed)) != 0 ||
+	    (rc = clean_structs(txn, st->placements, "placement",
+	    sizeof(struct placement_state), placement_text,
+	    sizeof(placement_text) / sizeof(placement_text[0]),
+	    &changed)) != 0 ||
+	    (rc = clean_structs(txn, st->place_log, "placement history",
+	    sizeof(struct hist_placement), place_log_text,
+	    sizeof(place_log_text) / sizeof(place_log_text[0]),
+	    &changed)) != 0 ||
+	    (rc = clean_events(txn, st->events, &changed)) != 0)
+		return rc;
+	if (changed > 0)
+		log_warn("data directory %s: cleaned %zu byte(s) of stored "
+		    "text that were not UTF-8 (written before strings were "
+		    "checked)", dir, changed);
+	v.mv_size = 1;
+	v.mv_data = (void *)"1";
+	return mdb_put(txn, st->meta, &k, &v, 0);
+}
+
 int
 store_open(struct store *st, const char *dir, uint64_t map_bytes)
 {
@@ -261,6 +419,8 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 		store_close(st);
 		return STORE_EVERSION;
 	}
+	if ((rc = clean_strings(st, txn, dir)) != 0)
+		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		txn = NULL;
 		goto fail;

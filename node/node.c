@@ -19,6 +19,7 @@
 #include "log.h"
 #include "topic.h"
 #include "validate.h"
+#include "wirecheck.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 #define EV_QUEUE_MAX 100000
@@ -231,6 +232,16 @@ decode(struct node *n, struct item *it)
 		it->code = CODE(BAD_REQUEST);
 		snprintf(it->err, sizeof(it->err), "not a shelterd.v1 "
 		    "Request");
+		return;
+	}
+	/* Every string, as the daemon checks them (core/wirecheck.c). */
+	if (it->env != NULL && it->env->signed_request.len > 0) {
+		body = it->env->signed_request.data;
+		len = it->env->signed_request.len;
+	}
+	if (wirecheck_strings(&shelterd__v1__request__descriptor, body, len,
+	    it->err, sizeof(it->err)) != 0) {
+		it->code = CODE(BAD_REQUEST);
 		return;
 	}
 	switch (it->req->body_case) {

@@ -2,7 +2,8 @@
  * fuzz_api.c — libFuzzer target on the request path the daemon runs for
  * every message: decode (plain or signed envelope), verify, authorise,
  * validate, apply in an LMDB write txn (a temp dir), reply and publish.
- * Sockets are inproc://, so no network is touched.
+ * Sockets are inproc:// and the dashboard is off, so no network is
+ * touched and no port can be taken.
  *
  *   meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
  *     -Db_lundef=false  (with CC=clang)
@@ -39,6 +40,9 @@ setup(void)
 	snprintf(cfg.api_url, sizeof(cfg.api_url), "inproc://fuzz-api");
 	snprintf(cfg.events_url, sizeof(cfg.events_url),
 	    "inproc://fuzz-events");
+	/* No dashboard: its default is a fixed TCP port, which another
+	 * process may hold (then setup aborts), and no input reaches it. */
+	cfg.http_url[0] = '\0';
 	REQUIRE(mkdtemp(dir) != NULL);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
 	cfg.allow_unsigned = 1;
