@@ -777,13 +777,6 @@ fwd_free_inflight(struct node *n)
 	n->n_inflight = 0;
 }
 
-static bool
-transient(int code)
-{
-	return code == CODE(STORE_FULL) || code == CODE(INTERNAL) ||
-	    code == CODE(BUSY);
-}
-
 /*
  * Send the oldest waiting reports as one OccupancyBatch. At most ONE report
  * per shelter per batch: the next one of that shelter goes only after this
@@ -903,26 +896,35 @@ fwd_done(struct caller *c)
 		uint8_t key[8];
 		MDB_val k = { 8, key };
 
-		if (transient(res->code)) {
+		if (res->code != CODE(OK) &&
+		    !validate_refusal_is_final(res->code)) {
+			/* National's state or ours (key, clock, a full store
+			 * or cache), not the report's: it may well be stored
+			 * once an operator has fixed that. */
 			kept++;
-			log_warn("national daemon could not store %s seq %"
-			    PRIu64 " (%s): will retry", u->shelter_id, u->seq,
-			    client_code_name(res->code));
+			log_warn("national daemon did not store %s seq %"
+			    PRIu64 " (%s: %s): kept, will retry",
+			    u->shelter_id, u->seq,
+			    client_code_name(res->code), res->error);
 			continue;
 		}
+		nstore_be64(key, n->inflight[i].fwd_seq);
 		if (res->code == CODE(OK)) {
 			ok++;
+			rc = mdb_del(txn, n->st.outbox, &k, NULL);
 		} else {
-			/* It can never succeed: keeping it would block the
-			 * shelter's later reports. */
+			/* It can never succeed, and keeping it queued would
+			 * block the shelter's later reports: set it aside,
+			 * with the answer, in the store. */
 			dropped++;
 			log_err("national daemon refused %s seq %" PRIu64
-			    " (%s: %s): dropped", u->shelter_id, u->seq,
+			    " (%s: %s): moved to the node's rejected "
+			    "reports", u->shelter_id, u->seq,
 			    client_code_name(res->code), res->error);
+			rc = nstore_reject(&n->st, txn, key, now_secs(),
+			    res->code, res->error);
 		}
-		nstore_be64(key, n->inflight[i].fwd_seq);
-		if ((rc = mdb_del(txn, n->st.outbox, &k, NULL)) != 0 &&
-		    rc != MDB_NOTFOUND) {
+		if (rc != 0 && rc != MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
 			goto fail;
 		}
@@ -1382,7 +1384,7 @@ node_run(struct node *n)
 	uv_run(n->loop, UV_RUN_DEFAULT);
 	log_info("stopped: %" PRIu64 " reports accepted, %" PRIu64
 	    " duplicates, %" PRIu64 " refused, %" PRIu64 " forwarded, %"
-	    PRIu64 " dropped by national, %" PRIu64 " events stored",
+	    PRIu64 " rejected by national, %" PRIu64 " events stored",
 	    n->stats.accepted, n->stats.duplicates, n->stats.refused,
 	    n->stats.forwarded, n->stats.fwd_dropped, n->stats.events_stored);
 	log_backlog(n, true);
@@ -1445,7 +1447,7 @@ node_print_status(const struct node_config *cfg)
 	MDB_txn *txn;
 	MDB_stat ms;
 	uint64_t next_fwd, up_seq;
-	size_t count;
+	size_t count, rejected = 0;
 	int64_t oldest;
 	int rc;
 
@@ -1456,6 +1458,7 @@ node_print_status(const struct node_config *cfg)
 		    (rc = nstore_get_u64(&st, txn, "next_fwd",
 		    &next_fwd)) == 0 &&
 		    (rc = nstore_get_u64(&st, txn, "up_seq", &up_seq)) == 0 &&
+		    (rc = nstore_rejected_count(&st, txn, &rejected)) == 0 &&
 		    (rc = mdb_stat(txn, st.events, &ms)) == 0) {
 			if (count == 0)
 				printf("outbox: empty: every accepted report "
@@ -1468,6 +1471,8 @@ node_print_status(const struct node_config *cfg)
 				    now_secs() - oldest);
 			printf("reports accepted: %" PRIu64 "\n",
 			    next_fwd ? next_fwd - 1 : 0);
+			printf("rejected by national (kept in the store): "
+			    "%zu\n", rejected);
 			printf("national events handled up to: %" PRIu64 "\n",
 			    up_seq);
 			printf("region events kept: %zu\n", ms.ms_entries);
