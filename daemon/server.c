@@ -493,18 +493,24 @@ on_hup(uv_signal_t *h, int signum)
 	s->cfg->esc = next.esc;
 	s->cfg->limits = next.limits;
 	s->cfg->deadline_secs = next.deadline_secs;
+	http_set_deadline(s->http, next.deadline_secs);
+	s->cfg->hold_ttl_secs = next.hold_ttl_secs; /* for holds made next */
 	s->cfg->reescalate_secs = next.reescalate_secs;
 	s->cfg->hist = next.hist;
+	/* A new retention or interval applies at the next tick, not after
+	 * the interval that was set when the last purge ran. */
+	s->hist.next_purge_at = 0;
 	/* Levels follow the new thresholds at once. */
 	if ((rc = api_reconcile(s)) != 0)
 		log_err("SIGHUP: re-evaluation failed: %s",
 		    store_strerror(rc));
 	events_publish(s);
 	log_info("SIGHUP: configuration reloaded (warning %u%%, critical "
-	    "%u%%, hysteresis %u, deadline %u s, re-escalation %u s)",
+	    "%u%%, hysteresis %u, deadline %u s, hold ttl %u s, "
+	    "re-escalation %u s)",
 	    s->cfg->esc.region_warning_pct, s->cfg->esc.region_critical_pct,
 	    s->cfg->esc.hysteresis_pct, s->cfg->deadline_secs,
-	    s->cfg->reescalate_secs);
+	    s->cfg->hold_ttl_secs, s->cfg->reescalate_secs);
 }
 
 /* ---- setup ----------------------------------------------------------- */
