@@ -315,6 +315,82 @@ place_request(struct server *s, MDB_txn *txn,
 	return 0;
 }
 
+/*
+ * Accepts refused because the shelter's latest report says it is closed or
+ * has no room for the held beds. The refusal rolls back everything the
+ * answer wrote (api.c runs it in a nested txn), so the hold moves on to the
+ * next candidate in the next housekeeping txn (place_expire), as after a
+ * decline. In memory only: after a restart, or with more than fit here,
+ * such a hold waits for its TTL like any unanswered one.
+ */
+static struct refused_accept {
+	char request_id[sizeof(((struct placement_state *)0)->request_id)];
+	char shelter[sizeof(((struct placement_state *)0)->held_shelter)];
+	char reason[sizeof(((struct placement_state *)0)->last_reason)];
+} refused[64];
+static size_t n_refused;
+
+static void
+note_refused_accept(struct server *s, const struct placement_state *p,
+    const char *why, int64_t now)
+{
+	size_t i;
+
+	/* The same answer may run twice (a batch txn redone). */
+	for (i = 0; i < n_refused; i++)
+		if (strcmp(refused[i].request_id, p->request_id) == 0)
+			break;
+	if (i == sizeof(refused) / sizeof(refused[0])) {
+		log_warn("placement %s: too many refused accepts at once: "
+		    "the hold waits for its expiry", p->request_id);
+		return;
+	}
+	copy(refused[i].request_id, sizeof(refused[i].request_id),
+	    p->request_id);
+	copy(refused[i].shelter, sizeof(refused[i].shelter),
+	    p->held_shelter);
+	copy(refused[i].reason, sizeof(refused[i].reason), why);
+	if (i == n_refused)
+		n_refused++;
+	/* The housekeeping tick runs place_expire when this is due. */
+	s->next_hold_expiry = now;
+}
+
+/* The holds of refused accepts move on, each as on a decline. */
+static int
+move_refused_accepts(struct server *s, MDB_txn *txn, int64_t now)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n_refused && rc == 0; i++) {
+		struct placement_state p;
+
+		if ((rc = store_get_placement(s->store, txn,
+		    refused[i].request_id, &p)) != 0)
+			break;
+		/* Answered, cancelled or expired meanwhile: nothing to do. */
+		if (p.state != PSTATE(HELD) ||
+		    strcmp(p.held_shelter, refused[i].shelter) != 0)
+			continue;
+		copy(p.last_reason, sizeof(p.last_reason), refused[i].reason);
+		log_info("placement %s: %s: moves on", p.request_id,
+		    refused[i].reason);
+		if ((rc = release(s, txn, &p, false, now)) != 0 ||
+		    (rc = step_event(s, txn, &p, PSTATE(DECLINED),
+		    now)) != 0 ||
+		    (rc = try_hold(s, txn, &p, now)) != 0)
+			break;
+		p.updated_at = now;
+		rc = store_put_placement(s->store, txn, &p);
+	}
+	/* On an error the caller aborts the txn: try again next tick. */
+	if (rc == 0)
+		n_refused = 0;
+	else
+		s->next_hold_expiry = now + 1;
+	return rc;
+}
+
 int
 place_answer(struct server *s, MDB_txn *txn,
     const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
@@ -341,6 +417,30 @@ place_answer(struct server *s, MDB_txn *txn,
 		REFUSE(BAD_REQUEST, "a decline needs a reason (1 to %zu "
 		    "characters, no personal data)",
 		    sizeof(p->last_reason) - 1);
+	if (ans->accept) {
+		/* By the shelter's latest report: an accept must not put it
+		 * over capacity, nor place someone in a closed shelter. */
+		const struct reg_shelter *sh = registry_shelter(s->reg,
+		    p->held_shelter);
+		struct shelter_state st;
+		char why[160];
+
+		if (sh != NULL && (rc = store_get_shelter(s->store, txn,
+		    sh->id, &st)) != 0)
+			return -rc;
+		if (sh != NULL && place_accept_check(&st, p->category,
+		    p->beds, why, sizeof(why)) != 0) {
+			/* The decline reason of the history: short, fixed
+			 * words (the counts are in the reply and the log). */
+			note_refused_accept(s, p, st.status ==
+			    SH_STATUS_CLOSED ? "accept refused: shelter "
+			    "closed" : "accept refused: no room", now);
+			REFUSE(CONFLICT, "request %s cannot be accepted: %s; "
+			    "the hold moves on to the next candidate "
+			    "(report your beds again first if they are "
+			    "wrong)", p->request_id, why);
+		}
+	}
 	if ((rc = release(s, txn, p, ans->accept, now)) != 0)
 		return -rc;
 	p->updated_at = now;
@@ -438,6 +538,9 @@ place_expire(struct server *s, MDB_txn *txn, int64_t now)
 	struct expired e = { .now = now };
 	int rc;
 
+	/* First, so that a hold that also expired moves on once. */
+	if ((rc = move_refused_accepts(s, txn, now)) != 0)
+		return rc;
 	rc = store_placements_each(s->store, txn, collect_expired, &e);
 	s->next_hold_expiry = e.next;
 	for (size_t i = 0; rc == 0 && i < e.n; i++) {
