@@ -205,6 +205,28 @@ def test_unauthenticated_keeps_the_queue(d):
 
 
 @offline
+def test_forbidden_keeps_the_queue(d):
+    # Signed with another shelter's key: FORBIDDEN is the set-up's fault
+    # (the wrong key file), so the report waits for the right key.
+    registry, keydir = keys(d)
+    d.registry = registry
+    d.start()
+    wrong = os.path.join(keydir, "shelter:SH-UT-009.key")
+    r = d.report("-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5",
+                 "--key", wrong)
+    check_eq(r.rc, QUEUED, f"refused as FORBIDDEN {r}")
+    check("FORBIDDEN" in r.err and "1 report waits" in r.err, r.err)
+    r = d.report("flush", "--key", wrong)
+    check_eq(r.rc, QUEUED, f"flush with the wrong key {r}")
+    check("FORBIDDEN" in r.err and "stays queued" in r.err, r.err)
+    check_eq(len(queued_lines(d)), 1, "still queued")
+    r = d.report("flush", "--key",
+                 os.path.join(keydir, "shelter:SH-UT-003.key"))
+    check_eq(r.rc, 0, f"flush with the right key {r}")
+    check_eq(shelter(d, "SH-UT-003")["last_seq"], 5, "stored")
+
+
+@offline
 def test_store_full_keeps_a_fresh_report(d):
     # The map full: the daemon cannot store, so the shelter's report is
     # kept (not "refused") and goes once the operator has made room.
@@ -398,6 +420,7 @@ if __name__ == "__main__":
     main([test_three_reports_offline_one_flush,
           test_stale_queued_report_is_rejected_and_kept,
           test_unauthenticated_keeps_the_queue,
+          test_forbidden_keeps_the_queue,
           test_store_full_keeps_a_fresh_report,
           test_next_report_delivers_the_queue_first,
           test_leftover_temp_file_is_ignored,
