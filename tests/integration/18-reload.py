@@ -4,11 +4,14 @@ by the new one after the reload, without a restart."""
 import json
 import os
 import signal
+import socket
 import time
+import urllib.request
 
 from harness import (Daemon, Failure, TEST_REGISTRY, check, check_eq, main)
 
 FAST = "[daemon]\ntick_ms = 100\n"
+TOKEN = "reload-test-token-5e2b9c41d7a0"
 
 
 def daemon(conf):
@@ -177,16 +180,33 @@ def test_max_future_secs():
     return d
 
 
+def dashboard_deadline(d, sid):
+    """deadline_secs of a shelter in the dashboard's JSON."""
+    req = urllib.request.Request(d.http + "/api/shelters?region=R2")
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        body = json.loads(r.read())
+    return [s["deadline_secs"] for s in body["shelters"]
+            if s["id"] == sid][0]
+
+
 @case
 def test_deadline_secs():
-    d = daemon("[reporting]\ndeadline_secs = 3600\n")
+    conf = "[http]\ntoken = %s\n[reporting]\ndeadline_secs = %%d\n" % TOKEN
+    d = Daemon(registry=TEST_REGISTRY, config=FAST + conf % 3600)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        d.http = "http://127.0.0.1:%d" % sock.getsockname()[1]
+    d.start()
     report(d, "-s", "S3", "-b", "women=5/1")
     time.sleep(1.5)
     check_eq(d.ctl("--json", "shelter", "S3").json()["stale"], False,
              "1.5 s of silence is within an hour")
-    reload(d, "[reporting]\ndeadline_secs = 1\n")
+    check_eq(dashboard_deadline(d, "S3"), 3600, "the dashboard says so")
+    reload(d, conf % 1)
     eventually("S3 stale after 1 s", lambda: d.ctl(
         "--json", "shelter", "S3").json()["stale"])
+    check_eq(dashboard_deadline(d, "S3"), 1, "the dashboard follows")
     return d
 
 
