@@ -1,4 +1,5 @@
 #include "common.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -78,31 +79,26 @@ client_load_key(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* nng_dial, with our TLS identity for tls+tcp:// and wss:// URLs. */
+/* For tls+tcp:// and wss:// URLs: our TLS identity on dialer d. */
 int
-client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
+client_dialer_tls(nng_dialer d, const char *url, char *err, size_t errlen)
 {
 	const char *cert = getenv("SHELTERD_TLS_CERT");
 	const char *ca = getenv("SHELTERD_TLS_CA");
 	const char *name = getenv("SHELTERD_TLS_SERVER_NAME");
 	nng_tls_config *tls = NULL;
-	nng_dialer d;
 	int rv;
 
 	if (strncmp(url, "tls+tcp://", 10) != 0 &&
-	    strncmp(url, "wss://", 6) != 0) {
-		if ((rv = nng_dial(sock, url, NULL, 0)) != 0)
-			goto fail;
+	    strncmp(url, "wss://", 6) != 0)
 		return 0;
-	}
 	if (ca == NULL || *ca == '\0') {
 		snprintf(err, errlen, "%s needs $SHELTERD_TLS_CA (the CA that "
 		    "signed the daemon's certificate) and $SHELTERD_TLS_CERT "
 		    "(your certificate and key, PEM)", url);
 		return -1;
 	}
-	if ((rv = nng_dialer_create(&d, sock, url)) != 0 ||
-	    (rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) != 0 ||
+	if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) != 0 ||
 	    (rv = nng_tls_config_ca_file(tls, ca)) != 0 ||
 	    (cert && *cert && (rv = nng_tls_config_cert_key_file(tls, cert,
 	    NULL)) != 0) ||
@@ -110,26 +106,36 @@ client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
 	     * check the name the daemon's certificate carries. */
 	    (rv = nng_tls_config_server_name(tls, name && *name ? name :
 	    "localhost")) != 0 ||
-	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls)) != 0)
+	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls)) != 0) {
+		snprintf(err, errlen, "cannot set up TLS for %s: %s", url,
+		    nng_strerror(rv));
+		rv = -1;
+	}
+	if (tls != NULL)
+		nng_tls_config_free(tls); /* the dialer holds its own ref */
+	return rv;
+}
+
+/* nng_dial, with our TLS identity for tls+tcp:// and wss:// URLs. */
+int
+client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
+{
+	nng_dialer d;
+	int rv;
+
+	if ((rv = nng_dialer_create(&d, sock, url)) != 0)
 		goto fail;
-	nng_tls_config_free(tls);
-	tls = NULL;
+	if (client_dialer_tls(d, url, err, errlen) != 0) {
+		nng_dialer_close(d);
+		return -1;
+	}
 	if ((rv = nng_dialer_start(d, 0)) != 0)
 		goto fail;
 	return 0;
 fail:
-	if (tls != NULL)
-		nng_tls_config_free(tls);
 	snprintf(err, errlen, "cannot reach shelterd at %s: %s (is the "
 	    "daemon running? see --api)", url, nng_strerror(rv));
 	return -1;
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 /* Wrap packed request bytes into a SignedRequest; returns a malloc'd
@@ -148,8 +154,8 @@ sign(const uint8_t *body, size_t len, uint8_t **out, size_t *outlen)
 	randombytes_buf(&env.nonce, sizeof(env.nonce));
 	memcpy(msg, "shelterd.v1", 12);
 	memcpy(msg + 12, key.identity, slen + 1);
-	put_be64(msg + 13 + slen, (uint64_t)env.timestamp);
-	put_be64(msg + 21 + slen, env.nonce);
+	util_put_be64(msg + 13 + slen, (uint64_t)env.timestamp);
+	util_put_be64(msg + 21 + slen, env.nonce);
 	memcpy(msg + 29 + slen, body, len);
 	crypto_sign_detached(sig, NULL, msg, n, key.secret);
 	free(msg);

@@ -74,6 +74,10 @@ int client_load_key(const char *path, char *err, size_t errlen);
 /* nng_dial with TLS ($SHELTERD_TLS_CA, $SHELTERD_TLS_CERT,
  * $SHELTERD_TLS_SERVER_NAME) for tls+tcp:// and wss:// URLs; 0 or -1. */
 int client_dial(nng_socket sock, const char *url, char *err, size_t errlen);
+/* Our TLS identity ($SHELTERD_TLS_CA, _CERT, _SERVER_NAME) on d when url
+ * is tls+tcp:// or wss://; 0, or -1 with the reason in err. */
+int client_dialer_tls(nng_dialer d, const char *url, char *err,
+    size_t errlen);
 
 /*
  * nng_close() that gives up waiting after `ms`. nng 1.5.2's nng_close()

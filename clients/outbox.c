@@ -1,12 +1,17 @@
 #include "outbox.h"
+#include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <sodium.h>
 
 /* Said at the top of the file for whoever finds it on a shelter's PC. */
 static const char header[] =
@@ -79,30 +84,6 @@ dir_of(const char *path)
 /* mkdir -p, 0700 for what it creates: the queue says which shelter
  * reported what, which is nobody else's business on a shared PC. */
 static int
-make_dirs(const char *dir)
-{
-	char *d = concat(dir, "", "");
-	int rc = 0;
-
-	for (char *p = d + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-			rc = -1;
-			break;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	free(d);
-	return rc;
-}
-
-static int
 fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
@@ -132,31 +113,16 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int
-hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex text -> bytes in out (len/2 bytes); -1 if it is not hex. */
 static int
 unhex(const char *s, size_t len, uint8_t *out)
 {
-	if (len == 0 || len % 2 != 0)
-		return -1;
-	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+	size_t n;
 
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
+	if (len == 0 || len % 2 != 0 ||
+	    sodium_hex2bin(out, len / 2, s, len, NULL, &n, NULL) != 0 ||
+	    n != len / 2)
+		return -1;
 	return 0;
 }
 
@@ -308,7 +274,7 @@ outbox_open(struct outbox *ob, const char *path, int create, char *err,
 	ob->path = concat(path, "", "");
 	if (!create && stat(dir, &st) != 0 && errno == ENOENT) {
 		rc = 0; /* never queued anything here */
-	} else if (create && make_dirs(dir) != 0) {
+	} else if (create && util_make_dirs(dir) != 0) {
 		snprintf(err, errlen, "cannot create the directory %s: %s",
 		    dir, strerror(errno));
 	} else if (lock(ob, err, errlen) == 0) {
@@ -448,6 +414,260 @@ out:
 	free(tmp);
 	free(dir);
 	return rc;
+}
+
+/* ---- rejected reports ------------------------------------------------ */
+
+static const char rejected_header[] =
+    "# shelter-report: shelterd refused this queued report for a fault in\n"
+    "# the report itself; it was NOT stored. Kept so that nothing is lost;\n"
+    "# `shelter-report outbox` lists it. The report line is the packed\n"
+    "# shelterd.v1.OccupancyUpdate in hex.\n";
+
+/* Text from the daemon or the report, safe on one line of a file and on a
+ * terminal: printable ASCII as is, anything else as \xNN. */
+static void
+escape_into(char *out, size_t outlen, const char *in)
+{
+	size_t o = 0;
+
+	for (; in && *in && o + 5 < outlen; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+			    c);
+	}
+	out[o] = '\0';
+}
+
+/* The report line of a rejected file (malloc'd), or NULL. */
+static char *
+rejected_report_line(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	char *line = NULL, *found = NULL;
+	size_t size = 0;
+	ssize_t len;
+
+	if (f == NULL)
+		return NULL;
+	while (found == NULL && (len = getline(&line, &size, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (strncmp(line, "report: ", 8) == 0)
+			found = concat(line + 8, "", "");
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+int
+outbox_reject_oldest(struct outbox *ob, const char *code,
+    const char *error, char *err, size_t errlen)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const struct outbox_entry *e;
+	char *dir = NULL, *file = NULL, *tmp = NULL, *hex = NULL, *text = NULL;
+	char id[64], esc_id[256], esc_err[2048], name[128];
+	size_t tlen;
+	int fd = -1, rc = -1;
+	const char *what = "create";
+
+	if (ob->n == 0 || ob->lock_fd < 0) {
+		snprintf(err, errlen, "%s is not open", ob->path);
+		return -1;
+	}
+	e = &ob->v[0];
+	hex = xmalloc(e->len * 2 + 1);
+	for (size_t j = 0; j < e->len; j++) {
+		hex[2 * j] = hexd[e->data[j] >> 4];
+		hex[2 * j + 1] = hexd[e->data[j] & 15];
+	}
+	hex[e->len * 2] = '\0';
+	/* A file name from the shelter id, whatever bytes it holds. */
+	{
+		size_t k = 0;
+
+		for (const char *p = e->up->shelter_id; *p && k < 40; p++)
+			id[k++] = (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= 'a' && *p <= 'z') ||
+			    (*p >= '0' && *p <= '9') || *p == '-' ||
+			    *p == '_' ? *p : '_';
+		id[k] = '\0';
+	}
+	dir = concat(ob->path, ".rejected", "");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		goto fail;
+	/* The same report refused again (a crash came between keeping it
+	 * here and saving the queue) replaces its file; another report with
+	 * the same shelter and seq gets a file of its own. */
+	for (int k = 1;; k++) {
+		char *old;
+		int same;
+
+		if (k == 1)
+			snprintf(name, sizeof(name), "/%s-%" PRIu64 ".txt", id,
+			    e->up->seq);
+		else
+			snprintf(name, sizeof(name), "/%s-%" PRIu64 "-%d.txt",
+			    id, e->up->seq, k);
+		free(file);
+		file = concat(dir, name, "");
+		if (access(file, F_OK) != 0)
+			break;
+		old = rejected_report_line(file);
+		same = old != NULL && strcmp(old, hex) == 0;
+		free(old);
+		if (same)
+			break;
+	}
+	escape_into(esc_id, sizeof(esc_id), e->up->shelter_id);
+	escape_into(esc_err, sizeof(esc_err), error);
+	tlen = sizeof(rejected_header) + strlen(esc_id) + strlen(esc_err) +
+	    strlen(code) + strlen(hex) + 200;
+	text = xmalloc(tlen);
+	tlen = (size_t)snprintf(text, tlen, "%sshelter: %s\nseq: %" PRIu64
+	    "\nobserved_at: %" PRId64 "\nrefused_at: %lld\ncode: %s\n"
+	    "error: %s\nreport: %s\n", rejected_header, esc_id, e->up->seq,
+	    e->up->observed_at, (long long)time(NULL), code, esc_err, hex);
+	tmp = concat(dir, "/.tmp", "");
+	what = "write";
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0 || write_all(fd, text, tlen) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, file) != 0 || fsync_dir(dir) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "cannot %s a file in %s: %s", what,
+	    dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+out:
+	free(text);
+	free(tmp);
+	free(file);
+	free(dir);
+	free(hex);
+	return rc;
+}
+
+static int
+by_refusal(const void *a, const void *b)
+{
+	const struct outbox_rejected *x = a, *y = b;
+
+	if (x->refused_at != y->refused_at)
+		return x->refused_at < y->refused_at ? -1 : 1;
+	return strcmp(x->file, y->file);
+}
+
+static void
+read_rejected(struct outbox_rejected *r)
+{
+	FILE *f = fopen(r->file, "r");
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t len;
+
+	if (f == NULL)
+		return;
+	while ((len = getline(&line, &size, f)) > 0) {
+		char *v;
+
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if ((v = strstr(line, ": ")) == NULL || line[0] == '#')
+			continue;
+		*v = '\0';
+		v += 2;
+		if (strcmp(line, "shelter") == 0 && r->shelter == NULL)
+			r->shelter = concat(v, "", "");
+		else if (strcmp(line, "code") == 0 && r->code == NULL)
+			r->code = concat(v, "", "");
+		else if (strcmp(line, "error") == 0 && r->error == NULL)
+			r->error = concat(v, "", "");
+		else if (strcmp(line, "seq") == 0)
+			r->seq = strtoull(v, NULL, 10);
+		else if (strcmp(line, "observed_at") == 0)
+			r->observed_at = strtoll(v, NULL, 10);
+		else if (strcmp(line, "refused_at") == 0)
+			r->refused_at = strtoll(v, NULL, 10);
+	}
+	free(line);
+	fclose(f);
+}
+
+int
+outbox_rejected_list(const char *path, struct outbox_rejected **v,
+    size_t *n, char *err, size_t errlen)
+{
+	char *dir = concat(path, ".rejected", "");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t cap = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (d == NULL) {
+		if (errno == ENOENT) {
+			free(dir);
+			return 0;
+		}
+		snprintf(err, errlen, "cannot read %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || l < 5 ||
+		    strcmp(de->d_name + l - 4, ".txt") != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*v = realloc(*v, cap * sizeof(**v));
+			if (*v == NULL) {
+				fputs("shelter-report: out of memory\n",
+				    stderr);
+				abort();
+			}
+		}
+		memset(&(*v)[*n], 0, sizeof(**v));
+		(*v)[*n].file = concat(dir, "/", de->d_name);
+		read_rejected(&(*v)[*n]);
+		(*n)++;
+	}
+	closedir(d);
+	free(dir);
+	if (*n > 1)
+		qsort(*v, *n, sizeof(**v), by_refusal);
+	return 0;
+}
+
+void
+outbox_rejected_free(struct outbox_rejected *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].file);
+		free(v[i].shelter);
+		free(v[i].code);
+		free(v[i].error);
+	}
+	free(v);
 }
 
 void

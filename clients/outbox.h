@@ -9,6 +9,12 @@
  * rename), so a crash leaves either the old or the new queue, never a half
  * line, and an fcntl lock on FILE.lock keeps two runs from losing each
  * other's reports.
+ *
+ * A queued report that the daemon refused for a fault in the report itself
+ * (validate_refusal_is_final: stale or conflicting seq, not valid) can never
+ * be stored, but it is never just deleted either: it moves to the directory
+ * FILE.rejected/, one text file per report with the daemon's reply and the
+ * packed report, written durably before it leaves the queue.
  */
 #ifndef SHELTERD_CLIENT_OUTBOX_H
 #define SHELTERD_CLIENT_OUTBOX_H
@@ -57,6 +63,31 @@ int outbox_push(struct outbox *ob, const Shelterd__V1__OccupancyUpdate *up);
 
 /* Forget the oldest report (in memory). */
 void outbox_shift(struct outbox *ob);
+
+/*
+ * Keep the oldest report durably in PATH.rejected/ with the daemon's
+ * answer (code name and error text), before the caller shifts it out.
+ * Returns 0, or -1 with the reason in err (then it must stay queued).
+ */
+int outbox_reject_oldest(struct outbox *ob, const char *code,
+    const char *error, char *err, size_t errlen);
+
+/* A refused report kept in PATH.rejected/, as read back for a listing. */
+struct outbox_rejected {
+	char *file;             /* full path */
+	char *shelter, *code, *error;
+	uint64_t seq;
+	int64_t observed_at, refused_at;
+};
+
+/*
+ * Read PATH.rejected/, oldest refusal first. A missing directory is an
+ * empty list. Returns 0 with *v (malloc'd, *n entries; free with
+ * outbox_rejected_free), or -1 with the reason in err.
+ */
+int outbox_rejected_list(const char *path, struct outbox_rejected **v,
+    size_t *n, char *err, size_t errlen);
+void outbox_rejected_free(struct outbox_rejected *v, size_t n);
 
 /* Replace the file with the queue, durably; an empty queue removes it.
  * Returns 0, or -1 with the reason in err. */

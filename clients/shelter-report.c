@@ -14,6 +14,7 @@
 #include "common.h"
 #include "shelter-holds.h"
 #include "outbox.h"
+#include "validate.h"
 
 /* Not delivered yet, but safe in the outbox: a status of its own, so that
  * a script can tell it from "lost" (3) and from "stored" (0). */
@@ -27,6 +28,7 @@ usage(FILE *out)
 	    "[OPTION]...\n"
 	    "       shelter-report flush [--outbox FILE] [--api URL] "
 	    "[--timeout MS] [-q]\n"
+	    "       shelter-report outbox [--outbox FILE]\n"
 	    "Report a shelter's beds to shelterd; returns after the daemon "
 	    "has stored it.\n"
 	    "When shelterd cannot be reached, the report waits in a local "
@@ -85,31 +87,43 @@ usage(FILE *out)
 	    "Commands:\n"
 	    "  flush                  deliver the queued reports, oldest "
 	    "first, and exit\n"
+	    "  outbox                 list the reports that wait and those "
+	    "shelterd refused\n"
 	    "  holds, accept, decline answer placement holds on your "
 	    "shelter (see\n"
 	    "                         'shelter-report holds --help')\n"
 	    "\n"
 	    "Every run first delivers what waits in the outbox, oldest first, "
 	    "then sends\n"
-	    "its own report. A queued report that shelterd refuses (e.g. "
-	    "STALE_SEQ: a\n"
-	    "newer one is stored) can never be stored: it is dropped, with "
-	    "the reason.\n"
+	    "its own report. A queued report that shelterd refuses for a "
+	    "fault of its own\n"
+	    "(STALE_SEQ: a newer one is stored; SEQ_CONFLICT; BAD_REQUEST; "
+	    "UNKNOWN_SHELTER;\n"
+	    "UNKNOWN_CATEGORY) can never be stored: it moves, with the "
+	    "reply, to\n"
+	    "FILE.rejected/ beside the outbox. Any other answer "
+	    "(UNAUTHENTICATED,\n"
+	    "FORBIDDEN, BUSY, STORE_FULL, INTERNAL, TOO_LARGE) leaves it "
+	    "queued, with\n"
+	    "the reason: the operator can fix those. So does a fresh "
+	    "report's.\n"
 	    "\n"
 	    "Exit status: 0 stored (or already stored), and so was everything "
 	    "queued;\n"
 	    "1 refused by the daemon (this report, or a queued one that was "
-	    "dropped);\n"
+	    "rejected);\n"
 	    "2 bad usage; 3 daemon not reachable or no answer, and the "
 	    "report is not\n"
 	    "queued (--no-outbox, or the outbox cannot be written); 4 queued: "
 	    "not yet\n"
 	    "delivered, the next report or 'shelter-report flush' will "
 	    "deliver it.\n"
-	    "flush: 0 the outbox is empty, 1 some were dropped (or the outbox "
-	    "cannot be\n"
+	    "flush: 0 the outbox is empty, 1 some were rejected (or the "
+	    "outbox cannot be\n"
 	    "written), 4 reports still wait (daemon not reachable, or it "
-	    "could not store).\n");
+	    "could not store).\n"
+	    "outbox: 0 listed (even when some wait), 1 the outbox cannot "
+	    "be read.\n");
 }
 
 static int
@@ -190,7 +204,7 @@ now_micros(void)
 
 /* What delivering the outbox came to. */
 struct delivery {
-	size_t delivered, dropped;
+	size_t delivered, rejected;
 	int stopped; /* the rest waits: no daemon, or it could not store */
 	char why[512];
 };
@@ -215,15 +229,6 @@ print_ack(const Shelterd__V1__OccupancyUpdate *up,
 	    reply->ack->duplicate ? "already stored, not applied again" :
 	    "stored", queued ? " (from the outbox, counted " : "", when,
 	    queued ? ")" : "");
-}
-
-/* The daemon's trouble, not the report's: it may well be stored once the
- * operator has fixed it, so it stays queued. */
-static int
-transient(int code)
-{
-	return code == SHELTERD__V1__CODE__CODE_STORE_FULL ||
-	    code == SHELTERD__V1__CODE__CODE_INTERNAL;
 }
 
 /*
@@ -254,20 +259,32 @@ deliver(struct outbox *ob, const char *api, int timeout, int quiet,
 		if (reply->code == SHELTERD__V1__CODE__CODE_OK) {
 			print_ack(up, reply, 1, quiet);
 			d->delivered++;
-		} else if (transient(reply->code)) {
-			snprintf(d->why, sizeof(d->why), "shelterd could not "
-			    "store queued report %s seq %" PRIu64 " (%s): %s",
-			    up->shelter_id, up->seq,
+		} else if (!validate_refusal_is_final(reply->code)) {
+			/* The daemon's state or ours (key, clock, a full
+			 * store or cache), not the report's: it may well be
+			 * stored once that is fixed. The ones after it wait
+			 * too, to stay in order. */
+			snprintf(d->why, sizeof(d->why), "shelterd did not "
+			    "store queued report %s seq %" PRIu64 " (%s): %s; "
+			    "it stays queued", up->shelter_id, up->seq,
 			    client_code_name(reply->code), reply->error);
 			shelterd__v1__reply__free_unpacked(reply, NULL);
 			d->stopped = 1;
 			return 0;
 		} else {
-			fprintf(stderr, "shelter-report: dropped queued "
-			    "report %s seq %" PRIu64 ": refused (%s): %s\n",
-			    up->shelter_id, up->seq,
-			    client_code_name(reply->code), reply->error);
-			d->dropped++;
+			if (outbox_reject_oldest(ob,
+			    client_code_name(reply->code), reply->error,
+			    d->why, sizeof(d->why)) != 0) {
+				shelterd__v1__reply__free_unpacked(reply,
+				    NULL);
+				return -1;
+			}
+			fprintf(stderr, "shelter-report: rejected queued "
+			    "report %s seq %" PRIu64 ": refused (%s): %s; "
+			    "kept in %s.rejected/\n", up->shelter_id, up->seq,
+			    client_code_name(reply->code), reply->error,
+			    ob->path);
+			d->rejected++;
 		}
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		outbox_shift(ob);
@@ -319,19 +336,69 @@ flush(const char *path, const char *api, int timeout, int quiet)
 	}
 	if (d.stopped) {
 		fprintf(stderr, "shelter-report: %s\n"
-		    "shelter-report: %zu delivered, %zu dropped; %zu %s in "
+		    "shelter-report: %zu delivered, %zu rejected; %zu %s in "
 		    "%s: run 'shelter-report flush' again once shelterd can "
-		    "store them\n", d.why, d.delivered, d.dropped, ob.n,
+		    "store them\n", d.why, d.delivered, d.rejected, ob.n,
 		    reports(ob.n), path);
 		rc = EXIT_QUEUED;
 	} else {
 		if (!quiet)
-			printf("%zu delivered, %zu dropped; the outbox is "
-			    "empty\n", d.delivered, d.dropped);
-		rc = d.dropped ? EXIT_REFUSED : EXIT_OK;
+			printf("%zu delivered, %zu rejected; the outbox is "
+			    "empty\n", d.delivered, d.rejected);
+		rc = d.rejected ? EXIT_REFUSED : EXIT_OK;
 	}
 	outbox_close(&ob);
 	return rc;
+}
+
+/* shelter-report outbox: what waits, and what shelterd refused. */
+static int
+list_outbox(const char *path)
+{
+	struct outbox_rejected *rej;
+	struct outbox ob;
+	size_t n_rej;
+	char err[512], when[32], refused[32];
+
+	if (outbox_open(&ob, path, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelter-report: %s\n", err);
+		return EXIT_REFUSED;
+	}
+	say_damaged(&ob);
+	if (outbox_rejected_list(path, &rej, &n_rej, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "shelter-report: %s\n", err);
+		outbox_close(&ob);
+		return EXIT_REFUSED;
+	}
+	if (ob.n == 0)
+		printf("waiting: none (%s)\n", path);
+	else
+		printf("waiting: %zu in %s, oldest first; 'shelter-report "
+		    "flush' delivers them\n", ob.n, path);
+	for (size_t i = 0; i < ob.n; i++) {
+		client_format_time(ob.v[i].up->observed_at, when,
+		    sizeof(when));
+		printf("  %s seq %" PRIu64 ", counted %s\n",
+		    ob.v[i].up->shelter_id, ob.v[i].up->seq, when);
+	}
+	if (n_rej == 0)
+		printf("rejected: none\n");
+	else
+		printf("rejected: %zu in %s.rejected/, refused by shelterd "
+		    "and NOT stored\n", n_rej, path);
+	for (size_t i = 0; i < n_rej; i++) {
+		client_format_time(rej[i].observed_at, when, sizeof(when));
+		client_format_time(rej[i].refused_at, refused,
+		    sizeof(refused));
+		printf("  %s seq %" PRIu64 ", counted %s, refused %s (%s): "
+		    "%s\n    %s\n", rej[i].shelter ? rej[i].shelter : "?",
+		    rej[i].seq, when, refused, rej[i].code ? rej[i].code : "?",
+		    rej[i].error ? rej[i].error : "", rej[i].file);
+	}
+	outbox_rejected_free(rej, n_rej);
+	outbox_close(&ob);
+	return EXIT_OK;
 }
 
 /*
@@ -529,19 +596,22 @@ main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind], "flush") == 0)
-			optind++;
-		if (optind < argc) {
+			do_flush = 1;
+		else if (strcmp(argv[optind], "outbox") == 0)
+			do_flush = 2;
+		if (!do_flush || optind + 1 < argc) {
 			fprintf(stderr, "shelter-report: unexpected argument "
-			    "'%s': the only command is flush\nTry "
-			    "'shelter-report --help'.\n", argv[optind]);
+			    "'%s': the commands are flush and outbox\nTry "
+			    "'shelter-report --help'.\n",
+			    argv[do_flush ? optind + 1 : optind]);
 			return EXIT_USAGE;
 		}
-		do_flush = 1;
 	}
 	if (do_flush && report_flag != NULL) {
-		fprintf(stderr, "shelter-report: flush sends no report of "
-		    "its own: %s is not for flush (it takes --outbox, --api, "
-		    "--timeout and --quiet)\n", report_flag);
+		fprintf(stderr, "shelter-report: %s sends no report of "
+		    "its own: %s is not for it (it takes --outbox%s)\n",
+		    argv[optind], report_flag, do_flush == 1 ? ", --api, "
+		    "--timeout and --quiet" : "");
 		return EXIT_USAGE;
 	}
 	if (no_outbox && outbox_arg != NULL) {
@@ -575,6 +645,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "shelter-report: %s\n", err);
 		if (do_flush)
 			return EXIT_USAGE;
+	}
+	if (do_flush == 2) {
+		rc = list_outbox(path);
+		free(path);
+		return rc;
 	}
 	if (do_flush) {
 		rc = flush(path, api, (int)timeout, quiet);
@@ -618,13 +693,21 @@ main(int argc, char **argv)
 		rc = queue(&ob, path, &up, err);
 		goto out;
 	}
-	if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK &&
+	    !validate_refusal_is_final(reply->code) && path != NULL) {
+		/* Not the report's fault (key, clock, a full store): the
+		 * shelter counted it, so keep it for when that is fixed. */
+		snprintf(err, sizeof(err), "shelterd did not store %s seq %"
+		    PRIu64 " (%s): %s", up.shelter_id, up.seq,
+		    client_code_name(reply->code), reply->error);
+		rc = queue(&ob, path, &up, err);
+	} else if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
 		fprintf(stderr, "shelter-report: refused (%s): %s\n",
 		    client_code_name(reply->code), reply->error);
 		rc = EXIT_REFUSED;
 	} else {
 		print_ack(&up, reply, 0, quiet);
-		rc = d.dropped ? EXIT_REFUSED : EXIT_OK;
+		rc = d.rejected ? EXIT_REFUSED : EXIT_OK;
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 out:

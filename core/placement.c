@@ -1,5 +1,6 @@
 #include "placement.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,4 +449,33 @@ place_state_name(int state)
 		"expired" };
 
 	return (state >= 0 && state <= 7) ? names[state] : "unknown";
+}
+
+int
+place_accept_check(const struct shelter_state *st, int category,
+    uint32_t beds, char *err, size_t errlen)
+{
+	const struct bed_counts *b;
+	uint64_t used;
+
+	if (st->status == SH_STATUS_CLOSED) {
+		snprintf(err, errlen, "the shelter's latest report says it is "
+		    "closed");
+		return -1;
+	}
+	if (category < 1 || category > CAT_COUNT) {
+		snprintf(err, errlen, "no such category %d", category);
+		return -1;
+	}
+	b = &st->beds[category - 1];
+	used = (uint64_t)b->occupied + b->out_of_service;
+	if (used + beds > b->capacity) {
+		snprintf(err, errlen, "the shelter's latest report leaves no "
+		    "room: %s %" PRIu32 " of %" PRIu32 " taken, %" PRIu32
+		    " out of service, %" PRIu32 " to place",
+		    cat_name(category), b->occupied, b->capacity,
+		    b->out_of_service, beds);
+		return -1;
+	}
+	return 0;
 }

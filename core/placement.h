@@ -69,4 +69,15 @@ int place_check_case_ref(const char *ref, char *err, size_t errlen);
 /* "held", "accepted", ...: a PlacementState's name in logs and pages. */
 const char *place_state_name(int state);
 
+/*
+ * Whether a shelter may accept a hold of beds beds of category (1-based),
+ * by its latest report st: not when it reported itself closed, nor when its
+ * capacity less occupied and out of service leaves fewer than beds (the
+ * held beds are counted among those, so other holds do not count against
+ * it: the first to accept gets the room). Returns 0, or -1 with the reason
+ * in err.
+ */
+int place_accept_check(const struct shelter_state *st, int category,
+    uint32_t beds, char *err, size_t errlen);
+
 #endif

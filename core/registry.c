@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 enum { MAX_FIELDS = 8, LINE_MAX_LEN = 1024 };
 
@@ -368,18 +369,6 @@ key_cmp(const void *a, const void *b)
 	    ((const struct reg_key *)b)->identity);
 }
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Does the identity name something in the registry? */
 static int
 identity_known(const struct registry *reg, const char *identity)
@@ -433,15 +422,11 @@ registry_parse_keys(struct registry *reg, const char *text, char *err,
 		if (strlen(f[1]) != 64)
 			FAIL("keys line %u: the public key must be 64 hex "
 			    "digits", l.no);
-		for (int i = 0; i < 32; i++) {
-			int hi = hex_nibble(f[1][2 * i]);
-			int lo = hex_nibble(f[1][2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
-				FAIL("keys line %u: the public key must be 64 "
-				    "hex digits", l.no);
-			k->public_key[i] = (uint8_t)(hi << 4 | lo);
-		}
+		if (sodium_hex2bin(k->public_key, sizeof(k->public_key),
+		    f[1], 64, NULL, &n, NULL) != 0 ||
+		    n != sizeof(k->public_key))
+			FAIL("keys line %u: the public key must be 64 hex "
+			    "digits", l.no);
 		reg->n_keys++;
 	}
 	if (rc < 0)

@@ -9,6 +9,43 @@ validate_limits_default(struct validate_limits *lim)
 {
 	lim->max_beds = 10000;
 	lim->max_future_secs = 300;
+	lim->max_seq_ahead_secs = 86400;
+}
+
+int
+validate_seq_ahead(uint64_t seq, int64_t now, int64_t max_ahead_secs,
+    char *err, size_t errlen)
+{
+	/* In seconds: no overflow for any seq, now or limit in range. */
+	uint64_t secs = seq / 1000000u;
+
+	if (now < 0 || max_ahead_secs < 0 ||
+	    secs <= (uint64_t)now + (uint64_t)max_ahead_secs)
+		return 0;
+	snprintf(err, errlen, "seq %" PRIu64 " is %" PRIu64 " s ahead of the "
+	    "daemon's clock (a seq counts microseconds; at most %" PRId64
+	    " s ahead is accepted, [reporting] max_seq_ahead_secs): is the "
+	    "sender's clock wrong? Send the current time in microseconds",
+	    seq, secs - (uint64_t)now, max_ahead_secs);
+	return SHELTERD__V1__CODE__CODE_BAD_REQUEST;
+}
+
+bool
+validate_refusal_is_final(int code)
+{
+	switch (code) {
+	case SHELTERD__V1__CODE__CODE_BAD_REQUEST:
+	case SHELTERD__V1__CODE__CODE_UNKNOWN_SHELTER:
+	case SHELTERD__V1__CODE__CODE_UNKNOWN_CATEGORY:
+	case SHELTERD__V1__CODE__CODE_STALE_SEQ:
+	case SHELTERD__V1__CODE__CODE_SEQ_CONFLICT:
+		return true;
+	default:
+		/* TOO_LARGE is not the report's: one OccupancyUpdate is a few
+		 * hundred bytes, so it means a daemon set far below any
+		 * sane max_message_bytes, which the operator can raise. */
+		return false;
+	}
 }
 
 #define REFUSE(code, ...)                               \
@@ -36,6 +73,9 @@ validate_update(const Shelterd__V1__OccupancyUpdate *u,
 		    u->shelter_id);
 	if (u->seq == 0)
 		REFUSE(BAD_REQUEST, "seq must be at least 1");
+	if (validate_seq_ahead(u->seq, now, lim->max_seq_ahead_secs, err,
+	    errlen) != 0)
+		return SHELTERD__V1__CODE__CODE_BAD_REQUEST;
 	if (u->observed_at <= 0 || u->observed_at > now + lim->max_future_secs)
 		REFUSE(BAD_REQUEST, "observed_at %" PRId64 " is not a time "
 		    "between 1970 and a few minutes from now (%" PRId64 ")",

@@ -14,6 +14,7 @@
 struct validate_limits {
 	uint32_t max_beds;       /* per category and count; default 10000 */
 	int64_t max_future_secs; /* observed_at ahead of our clock; 300 */
+	int64_t max_seq_ahead_secs; /* seq (µs) ahead of our clock; 86400 */
 };
 
 void validate_limits_default(struct validate_limits *lim);
@@ -39,6 +40,28 @@ int validate_update(const Shelterd__V1__OccupancyUpdate *u,
 void validate_fill_ack(Shelterd__V1__UpdateAck *ack,
     const Shelterd__V1__OccupancyUpdate *u, bool duplicate,
     uint8_t over_occupied, char (*warn)[96], char **wp);
+
+/*
+ * A seq counts microseconds by convention (shelter-report's default), so one
+ * far in the future is a clock set wrong or a typo, and once stored it
+ * would make every later report of the shelter STALE_SEQ. Returns 0 when
+ * seq is at most max_ahead_secs ahead of now (unix seconds; compared in
+ * whole seconds, so a report sent within the same second always passes),
+ * else CODE_BAD_REQUEST with the reason in err. Small seqs (1, 2, 3...)
+ * are far behind the clock and always pass.
+ */
+int validate_seq_ahead(uint64_t seq, int64_t now, int64_t max_ahead_secs,
+    char *err, size_t errlen);
+
+/*
+ * Whether a refusal of an OccupancyUpdate (a CODE other than OK) is the
+ * report's own fault, so that sending the same bytes again can never store
+ * it: a queue may set it aside. Everything else (UNAUTHENTICATED,
+ * FORBIDDEN, BUSY, STORE_FULL, INTERNAL, TOO_LARGE, codes this version
+ * does not know) is the daemon's or the link's state, which an operator
+ * can fix, so the report must stay queued. See docs/operations.md.
+ */
+bool validate_refusal_is_final(int code);
 
 enum seq_verdict { SEQ_APPLY = 0, SEQ_DUPLICATE = 1 };
 

@@ -15,6 +15,7 @@
 #include "alerts.h"
 #include "events.h"
 #include "log.h"
+#include "util.h"
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
@@ -27,12 +28,6 @@ alert_key(int kind, int scope, const char *region, const char *shelter,
 {
 	snprintf(key, len, "%d/%d/%s/%s/%d", kind, scope, region, shelter,
 	    category);
-}
-
-static void
-copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
 }
 
 int
@@ -57,8 +52,8 @@ alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev)
 		a.kind = (uint8_t)ev->kind;
 		a.scope = (uint8_t)ev->scope;
 		a.category = (uint8_t)ev->category;
-		copy_str(a.region, sizeof(a.region), ev->region_id);
-		copy_str(a.shelter, sizeof(a.shelter), ev->shelter_id);
+		util_copy(a.region, sizeof(a.region), ev->region_id);
+		util_copy(a.shelter, sizeof(a.shelter), ev->shelter_id);
 	} else if ((int)ev->level > a.level) {
 		/* Worse than what was acknowledged: it needs a new ack. */
 		a.acked_by[0] = '\0';
@@ -170,7 +165,7 @@ ack(struct ctx *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 		*out = f.a;
 		return CODE(CONFLICT);
 	}
-	copy_str(f.a.acked_by, sizeof(f.a.acked_by), req->by);
+	util_copy(f.a.acked_by, sizeof(f.a.acked_by), req->by);
 	f.a.acked_at = now;
 	if ((rc = store_put_alert(s->store, txn, f.key, &f.a)) != 0)
 		return rc;

@@ -19,6 +19,7 @@
 #include "authz.h"
 #include "auth.h"
 #include "log.h"
+#include "util.h"
 #include "ctx.h"
 #include "ops.h"
 #include "wirecheck.h"
@@ -94,13 +95,6 @@ remember(struct auth *a, uint64_t key, int64_t now, int64_t until)
 		}
 	}
 	return -1;
-}
-
-static void
-be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
 }
 
 /*
@@ -183,9 +177,9 @@ auth_open(struct ctx *s, const uint8_t *buf, size_t len,
 	REQUIRE(msg != NULL);
 	memcpy(msg, "shelterd.v1", 12);
 	memcpy(msg + 12, env->signer, slen + 1);
-	be64((uint64_t)env->timestamp, be);
+	util_put_be64(be, (uint64_t)env->timestamp);
 	memcpy(msg + 13 + slen, be, 8);
-	be64(env->nonce, be);
+	util_put_be64(be, env->nonce);
 	memcpy(msg + 21 + slen, be, 8);
 	memcpy(msg + 29 + slen, env->signed_request.data,
 	    env->signed_request.len);

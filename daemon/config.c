@@ -81,6 +81,8 @@ static const struct key keys[] = {
 	NUM("daemon", "tick_ms", K_U32, tick_ms, 50, 60000),
 	NUM("reporting", "deadline_secs", K_U32, deadline_secs, 1,
 	    366u * 86400),
+	NUM("reporting", "max_seq_ahead_secs", K_I64,
+	    limits.max_seq_ahead_secs, 60, 3660ll * 86400),
 	NUM("security", "allow_unsigned", K_U32, allow_unsigned, 0, 1),
 	NUM("security", "max_clock_skew_secs", K_U32, max_clock_skew_secs, 1,
 	    86400),

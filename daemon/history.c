@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "util.h"
 #include "report.h"
 #include "ctx.h"
 #include "ops.h"
@@ -34,48 +35,6 @@ enum {
  * second (a report, a hold, an acceptance) all find a key. */
 enum { SAME_SECOND_MAX = 1000 };
 
-static void
-be64(uint64_t v, unsigned char *out)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (unsigned char)v;
-}
-
-static uint64_t
-from_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void
-be32(uint32_t v, unsigned char *out)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		out[i] = (unsigned char)v;
-}
-
-static uint32_t
-from_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Not snprintf: history_shelter copies an id for every category of every
- * update, and formatting was 8 % of the loop in batch mode. */
-static void
-copy(char *dst, size_t len, const char *src)
-{
-	size_t n = src != NULL ? strnlen(src, len - 1) : 0;
-
-	memcpy(dst, src != NULL ? src : "", n);
-	dst[n] = '\0';
-}
-
 /* ---- samples ---------------------------------------------------------- */
 
 /* The key after the newest one: at `now`, or just after the newest if the
@@ -95,8 +54,8 @@ next_key(struct ctx *s, MDB_txn *txn, int64_t now, unsigned char *key)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 		mdb_cursor_close(cur);
 		if (rc == 0 && k.mv_size == HIST_SAMPLE_KEY) {
-			h->last_at = (int64_t)from_be64(k.mv_data);
-			h->last_n = from_be32((unsigned char *)k.mv_data + 8);
+			h->last_at = (int64_t)util_get_be64(k.mv_data);
+			h->last_n = util_get_be32((unsigned char *)k.mv_data + 8);
 		} else if (rc == 0) {
 			return MDB_CORRUPTED;
 		} else if (rc != MDB_NOTFOUND) {
@@ -115,8 +74,8 @@ next_key(struct ctx *s, MDB_txn *txn, int64_t now, unsigned char *key)
 	} else {
 		h->last_n++;
 	}
-	be64((uint64_t)h->last_at, key);
-	be32(h->last_n, key + 8);
+	util_put_be64(key, (uint64_t)h->last_at);
+	util_put_be32(key + 8, h->last_n);
 	return 0;
 }
 
@@ -153,7 +112,7 @@ sample_of(const struct reg_shelter *sh, const struct shelter_state *st,
 	const struct bed_counts *b = &st->beds[c];
 
 	memset(out, 0, sizeof(*out));
-	copy(out->shelter, sizeof(out->shelter), sh->id);
+	util_copy(out->shelter, sizeof(out->shelter), sh->id);
 	out->category = (uint8_t)(c + 1);
 	if (st->seq == 0 || !(st->present & (1u << c)))
 		return;
@@ -186,7 +145,7 @@ history_shelter(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
 		if (memcmp(&old, &cur, sizeof(cur)) == 0)
 			continue;
 		if ((rc = append(s, txn, &cur, now)) != 0)
-			return store_lmdb_error(rc);
+			return store_error(rc);
 	}
 	return 0;
 }
@@ -202,7 +161,7 @@ checkpoint(struct ctx *s, MDB_txn *txn, int64_t now, size_t *n)
 	memset(&marker, 0, sizeof(marker));
 	marker.checkpoint = 1;
 	if ((rc = append(s, txn, &marker, now)) != 0)
-		return store_lmdb_error(rc);
+		return store_error(rc);
 	for (size_t i = 0; i < s->reg->n_shelters; i++) {
 		const struct reg_shelter *sh = &s->reg->shelters[i];
 		struct shelter_state st;
@@ -217,7 +176,7 @@ checkpoint(struct ctx *s, MDB_txn *txn, int64_t now, size_t *n)
 			sample_of(sh, &st, c, &h);
 			h.checkpoint = 1;
 			if ((rc = append(s, txn, &h, now)) != 0)
-				return store_lmdb_error(rc);
+				return store_error(rc);
 			(*n)++;
 		}
 	}
@@ -278,14 +237,14 @@ history_placement(struct ctx *s, MDB_txn *txn,
 		return 0; /* held: a step on the way, not an outcome */
 	}
 	memset(&h, 0, sizeof(h));
-	copy(h.request_id, sizeof(h.request_id), p->request_id);
-	copy(h.case_ref, sizeof(h.case_ref), p->case_ref);
-	copy(h.from_region, sizeof(h.from_region), p->from_region);
+	util_copy(h.request_id, sizeof(h.request_id), p->request_id);
+	util_copy(h.case_ref, sizeof(h.case_ref), p->case_ref);
+	util_copy(h.from_region, sizeof(h.from_region), p->from_region);
 	if (step == PSTATE(ACCEPTED) || step == PSTATE(DECLINED) ||
 	    step == PSTATE(EXPIRED))
-		copy(h.held_region, sizeof(h.held_region), p->held_region);
+		util_copy(h.held_region, sizeof(h.held_region), p->held_region);
 	if (step == PSTATE(DECLINED))
-		copy(h.reason, sizeof(h.reason), p->last_reason);
+		util_copy(h.reason, sizeof(h.reason), p->last_reason);
 	h.created_at = p->created_at;
 	h.at = now;
 	h.step = (uint8_t)step;
@@ -294,7 +253,7 @@ history_placement(struct ctx *s, MDB_txn *txn,
 	h.urgency = p->urgency;
 	h.declines = p->n_tried;
 	memset(key, 0, sizeof(key));
-	be64((uint64_t)now, key);
+	util_put_be64(key, (uint64_t)now);
 	memcpy(key + PK_ID, h.request_id, sizeof(h.request_id));
 	key[PK_STEP] = (unsigned char)step;
 	do {
@@ -305,7 +264,7 @@ history_placement(struct ctx *s, MDB_txn *txn,
 		rc = mdb_put(txn, s->store->place_log, &k, &v,
 		    MDB_NOOVERWRITE);
 	} while (rc == MDB_KEYEXIST && ++n < 256);
-	return rc == 0 ? 0 : store_lmdb_error(rc);
+	return rc == 0 ? 0 : store_error(rc);
 }
 
 /* ---- retention --------------------------------------------------------- */
@@ -354,7 +313,7 @@ purge_place_log(struct ctx *s, MDB_txn *txn, int64_t cutoff,
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if ((int64_t)from_be64(k.mv_data) >= cutoff)
+		if ((int64_t)util_get_be64(k.mv_data) >= cutoff)
 			break;
 		if (b->writes == 0) {
 			s->hist.more |= STEP_PLACE_LOG;
@@ -384,7 +343,7 @@ blank_place_log(struct ctx *s, MDB_txn *txn, int64_t cutoff,
 	if ((rc = mdb_cursor_open(txn, s->store->place_log, &cur)) != 0)
 		return rc;
 	s->hist.more &= ~STEP_CASE_REF;
-	be64((uint64_t)s->hist.case_ref_done, start);
+	util_put_be64(start, (uint64_t)s->hist.case_ref_done);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		unsigned char key[HIST_PLACE_KEY];
@@ -395,7 +354,7 @@ blank_place_log(struct ctx *s, MDB_txn *txn, int64_t cutoff,
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if ((at = (int64_t)from_be64(k.mv_data)) >= cutoff)
+		if ((at = (int64_t)util_get_be64(k.mv_data)) >= cutoff)
 			break;
 		if (b->reads == 0 || b->writes == 0) {
 			s->hist.case_ref_done = at;
@@ -512,7 +471,7 @@ purge_samples(struct ctx *s, MDB_txn *txn, int64_t cutoff,
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if ((int64_t)from_be64(k.mv_data) >= cutoff)
+		if ((int64_t)util_get_be64(k.mv_data) >= cutoff)
 			break;
 		if (b->writes == 0) {
 			s->hist.more |= STEP_SAMPLES;
@@ -554,7 +513,7 @@ purge(struct ctx *s, MDB_txn *txn, int64_t now, struct budget *done)
 		rc = purge_samples(s, txn, now - samples, &b);
 	if (rc != 0) {
 		s->hist.more = 0;
-		return store_lmdb_error(rc);
+		return store_error(rc);
 	}
 	if (s->hist.more == 0)
 		s->hist.next_purge_at = now + c->purge_interval_secs;
@@ -648,7 +607,7 @@ read_samples(struct ctx *s, MDB_txn *txn, int region, int category,
 
 	if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
 		return rc;
-	be64((uint64_t)from, start);
+	util_put_be64(start, (uint64_t)from);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
@@ -661,14 +620,14 @@ read_samples(struct ctx *s, MDB_txn *txn, int region, int category,
 			break;
 		}
 		memcpy(&h, v.mv_data, sizeof(h));
-		if (h.category == 0 && (int64_t)from_be64(k.mv_data) <= from)
+		if (h.category == 0 && (int64_t)util_get_be64(k.mv_data) <= from)
 			break;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
 	}
 	if (rc == MDB_NOTFOUND) /* none: from the start of the log */
 		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		int64_t at = (int64_t)from_be64(k.mv_data);
+		int64_t at = (int64_t)util_get_be64(k.mv_data);
 		const struct reg_shelter *sh;
 		struct hist_sample h;
 
@@ -708,7 +667,7 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
 
 	if ((rc = mdb_cursor_open(txn, s->store->place_log, &cur)) != 0)
 		return rc;
-	be64((uint64_t)from, start);
+	util_put_be64(start, (uint64_t)from);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct hist_placement h;
@@ -742,7 +701,7 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
 		r->in_own_region = strcmp(h.held_region, h.from_region) == 0;
 		/* Never the case_ref or the request id: a report has no
 		 * use for them. */
-		copy(r->reason, sizeof(r->reason), h.reason);
+		util_copy(r->reason, sizeof(r->reason), h.reason);
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -797,7 +756,7 @@ check_report(const struct ctx *s, const Shelterd__V1__ReportQuery *r,
 	if (q->p.k > 1000)
 		REFUSE(BAD_REQUEST, "k must be 1 to 1000, not %u", q->p.k);
 	q->p.public = r->public_;
-	copy(q->month, sizeof(q->month), r->month);
+	util_copy(q->month, sizeof(q->month), r->month);
 	return 0;
 }
 
@@ -824,7 +783,7 @@ check_trend(const struct ctx *s, const Shelterd__V1__TrendQuery *t,
 	if (q->buckets > TREND_BUCKETS_MAX)
 		REFUSE(BAD_REQUEST, "at most %d buckets", TREND_BUCKETS_MAX);
 	if (!national)
-		copy(q->region_id, sizeof(q->region_id), rid);
+		util_copy(q->region_id, sizeof(q->region_id), rid);
 	q->category = (int)t->category;
 	q->p.until = now + 1; /* what happened this second counts */
 	q->p.from = q->p.until - (int64_t)t->days * 86400;
@@ -882,7 +841,7 @@ answer_report(struct query *q, MDB_txn *txn)
 	    &pb)) != 0) {
 		free(sb.v);
 		free(pb.v);
-		return store_lmdb_error(rc);
+		return store_error(rc);
 	}
 	REQUIRE(report_build(&q->p, sb.v, sb.n, pb.v, pb.n, &r) == 0);
 	rows = calloc(r.n_rows + 1, sizeof(*rows));
@@ -946,7 +905,7 @@ answer_trend(struct query *q, MDB_txn *txn)
 	if ((rc = read_samples(q->s, txn, q->region, q->category, q->p.from,
 	    q->p.until, &sb)) != 0) {
 		free(sb.v);
-		return store_lmdb_error(rc);
+		return store_error(rc);
 	}
 	points = calloc(n, sizeof(*points));
 	pts = calloc(n, sizeof(*pts));

@@ -77,7 +77,9 @@ struct route {
 struct http {
 	const struct registry *reg;
 	struct store *store;
-	uint32_t default_deadline;  /* [reporting] deadline_secs at start */
+	/* [reporting] deadline_secs: set by the loop (start, SIGHUP), read
+	 * by handlers, hence atomic. */
+	uint32_t default_deadline;
 	char token[TOKEN_MAX];
 	size_t token_len;
 	int64_t started_at;
@@ -643,7 +645,8 @@ json_shelters(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		cJSON_AddNumberToObject(o, "observed_at",
 		    (double)st.observed_at);
 		cJSON_AddNumberToObject(o, "deadline_secs", sh->deadline_secs ?
-		    sh->deadline_secs : h->default_deadline);
+		    sh->deadline_secs :
+		    __atomic_load_n(&h->default_deadline, __ATOMIC_RELAXED));
 		beds = cJSON_AddObjectToObject(o, "beds");
 		for (int c = 0; c < CAT_COUNT; c++) {
 			const struct bed_counts *b = &st.beds[c];
@@ -1182,6 +1185,14 @@ http_set_registry(struct http *h, const struct registry *reg)
 	uv_rwlock_wrlock(&h->reg_lock);
 	h->reg = reg;
 	uv_rwlock_wrunlock(&h->reg_lock);
+}
+
+void
+http_set_deadline(struct http *h, uint32_t deadline_secs)
+{
+	if (h != NULL)
+		__atomic_store_n(&h->default_deadline, deadline_secs,
+		    __ATOMIC_RELAXED);
 }
 
 void

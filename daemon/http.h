@@ -36,6 +36,8 @@ void http_deinit(struct http *h);
 /* An import replaced the registry (on the loop thread): waits for the
  * handlers reading the old one. h may be NULL. */
 void http_set_registry(struct http *h, const struct registry *reg);
+/* SIGHUP changed [reporting] deadline_secs (loop thread); h may be NULL. */
+void http_set_deadline(struct http *h, uint32_t deadline_secs);
 /* Subscribers connected to the events socket (any thread). */
 int http_event_subscribers(void);
 

@@ -171,26 +171,3 @@ ops_authorize(const struct op *op, const struct identity *id,
 	return op_fail(res, CODE(FORBIDDEN), "only %s may %s, not %s", roles,
 	    op->action, who);
 }
-
-int
-op_fail(struct op_result *r, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->rc = rc;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int
-op_wire_code(struct op_result *r)
-{
-	if (r->rc >= 0)
-		return r->rc;
-	if (r->msg[0] == '\0')
-		snprintf(r->msg, sizeof(r->msg), "not stored: %s",
-		    store_strerror(r->rc));
-	return r->rc == STORE_EFULL ? CODE(STORE_FULL) : CODE(INTERNAL);
-}

@@ -6,10 +6,10 @@
  * verb by name; a new verb is one row plus its module's functions
  * (docs/architecture.md).
  *
- * Results follow one sign convention (STYLE.md "one error sign"): a handler
- * returns 0, a positive SHELTERD__V1__CODE__* (the request is refused; the
- * reason is in the item's result) or a negative STORE_E* (the store failed).
- * The wire code is made from it in one place, op_wire_code().
+ * Results follow one sign convention (result.h): a handler returns 0, a
+ * positive SHELTERD__V1__CODE__* (the request is refused; the reason is in
+ * the item's result) or a negative STORE_E* (the store failed). The wire
+ * code is made from it in one place, op_wire_code().
  */
 #ifndef SHELTERD_OPS_H
 #define SHELTERD_OPS_H
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "authz.h"
+#include "result.h"
 #include "store.h"
 #include "shelterd.pb-c.h"
 
@@ -43,18 +44,6 @@ enum op_kind {
 	(OP_ROLE(ROLE_SHELTER) | OP_ROLE(ROLE_REGION) |               \
 	    OP_ROLE(ROLE_NATIONAL) | OP_ROLE(ROLE_OPERATOR))
 
-/* The verdict of a request, or of one update of a batch. */
-struct op_result {
-	int rc;          /* 0, a positive CODE, or a negative STORE_E* */
-	char msg[256];   /* why, when rc != 0; "" otherwise */
-};
-
-/* Set r to rc with a reason; returns rc, so `return op_fail(...)`. */
-int op_fail(struct op_result *r, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* The wire code of a result: STORE_FULL for a full map, INTERNAL for any
- * other store error. A store error without a message gets one. */
-int op_wire_code(struct op_result *r);
 
 /* What became of one occupancy update. */
 struct update_result {

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "history.h"
 #include "log.h"
+#include "util.h"
 #include "occupancy.h"
 #include "placement.h"
 #include "placements.h"
@@ -32,12 +33,6 @@
 #define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
 
 static bool valid_id(const char *id, size_t max);
-
-static void
-copy(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
 
 static bool
 valid_id(const char *id, size_t max)
@@ -193,8 +188,8 @@ try_hold(struct ctx *s, MDB_txn *txn, struct placement_state *p,
 	    now)) != 0)
 		return rc;
 	p->state = PSTATE(HELD);
-	copy(p->held_shelter, sizeof(p->held_shelter), sh->id);
-	copy(p->held_region, sizeof(p->held_region),
+	util_copy(p->held_shelter, sizeof(p->held_shelter), sh->id);
+	util_copy(p->held_region, sizeof(p->held_region),
 	    reg->regions[sh->region].id);
 	p->hold_expires_at = now + s->cfg->hold_ttl_secs;
 	if (s->next_hold_expiry == 0 ||
@@ -219,7 +214,7 @@ release(struct ctx *s, MDB_txn *txn, struct placement_state *p,
 		rc = adjust_shelter(s, txn, sh, p->category, -(int)p->beds,
 		    accepted ? (int)p->beds : 0, now);
 	if (rc == 0 && !accepted && p->n_tried < PLACE_TRIED_MAX)
-		copy(p->tried[p->n_tried++], sizeof(p->tried[0]),
+		util_copy(p->tried[p->n_tried++], sizeof(p->tried[0]),
 		    p->held_shelter);
 	p->hold_expires_at = 0;
 	return rc;
@@ -282,11 +277,11 @@ place_request(struct ctx *s, MDB_txn *txn,
 		return 0;
 	}
 	memset(p, 0, sizeof(*p));
-	copy(p->request_id, sizeof(p->request_id), req->request_id);
-	copy(p->case_ref, sizeof(p->case_ref), req->case_ref);
-	copy(p->from_region, sizeof(p->from_region), req->from_region);
+	util_copy(p->request_id, sizeof(p->request_id), req->request_id);
+	util_copy(p->case_ref, sizeof(p->case_ref), req->case_ref);
+	util_copy(p->from_region, sizeof(p->from_region), req->from_region);
 	for (size_t i = 0; i < req->n_exclude_regions; i++)
-		copy(p->exclude[i], sizeof(p->exclude[0]),
+		util_copy(p->exclude[i], sizeof(p->exclude[0]),
 		    req->exclude_regions[i]);
 	p->n_exclude = (uint8_t)req->n_exclude_regions;
 	p->category = (uint8_t)req->category;
@@ -304,6 +299,82 @@ place_request(struct ctx *s, MDB_txn *txn,
 	    (rc = store_put_placement(s->store, txn, p)) != 0)
 		return rc;
 	return 0;
+}
+
+/*
+ * Accepts refused because the shelter's latest report says it is closed or
+ * has no room for the held beds. The refusal rolls back everything the
+ * answer wrote (api.c runs it in a nested txn), so the hold moves on to the
+ * next candidate in the next housekeeping txn (place_expire), as after a
+ * decline. In memory only: after a restart, or with more than fit here,
+ * such a hold waits for its TTL like any unanswered one.
+ */
+static struct refused_accept {
+	char request_id[sizeof(((struct placement_state *)0)->request_id)];
+	char shelter[sizeof(((struct placement_state *)0)->held_shelter)];
+	char reason[sizeof(((struct placement_state *)0)->last_reason)];
+} refused[64];
+static size_t n_refused;
+
+static void
+note_refused_accept(struct ctx *s, const struct placement_state *p,
+    const char *why, int64_t now)
+{
+	size_t i;
+
+	/* The same answer may run twice (a batch txn redone). */
+	for (i = 0; i < n_refused; i++)
+		if (strcmp(refused[i].request_id, p->request_id) == 0)
+			break;
+	if (i == sizeof(refused) / sizeof(refused[0])) {
+		log_warn("placement %s: too many refused accepts at once: "
+		    "the hold waits for its expiry", p->request_id);
+		return;
+	}
+	util_copy(refused[i].request_id, sizeof(refused[i].request_id),
+	    p->request_id);
+	util_copy(refused[i].shelter, sizeof(refused[i].shelter),
+	    p->held_shelter);
+	util_copy(refused[i].reason, sizeof(refused[i].reason), why);
+	if (i == n_refused)
+		n_refused++;
+	/* The housekeeping tick runs place_expire when this is due. */
+	s->next_hold_expiry = now;
+}
+
+/* The holds of refused accepts move on, each as on a decline. */
+static int
+move_refused_accepts(struct ctx *s, MDB_txn *txn, int64_t now)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n_refused && rc == 0; i++) {
+		struct placement_state p;
+
+		if ((rc = store_get_placement(s->store, txn,
+		    refused[i].request_id, &p)) != 0)
+			break;
+		/* Answered, cancelled or expired meanwhile: nothing to do. */
+		if (p.state != PSTATE(HELD) ||
+		    strcmp(p.held_shelter, refused[i].shelter) != 0)
+			continue;
+		util_copy(p.last_reason, sizeof(p.last_reason), refused[i].reason);
+		log_info("placement %s: %s: moves on", p.request_id,
+		    refused[i].reason);
+		if ((rc = release(s, txn, &p, false, now)) != 0 ||
+		    (rc = step_event(s, txn, &p, PSTATE(DECLINED),
+		    now)) != 0 ||
+		    (rc = try_hold(s, txn, &p, now)) != 0)
+			break;
+		p.updated_at = now;
+		rc = store_put_placement(s->store, txn, &p);
+	}
+	/* On an error the caller aborts the txn: try again next tick. */
+	if (rc == 0)
+		n_refused = 0;
+	else
+		s->next_hold_expiry = now + 1;
+	return rc;
 }
 
 static int
@@ -332,6 +403,29 @@ place_answer(struct ctx *s, MDB_txn *txn,
 		REFUSE(BAD_REQUEST, "a decline needs a reason (1 to %zu "
 		    "characters, no personal data)",
 		    sizeof(p->last_reason) - 1);
+	if (ans->accept) {
+		/* By the shelter's latest report: an accept must not put it
+		 * over capacity, nor place someone in a closed shelter. */
+		const struct reg_shelter *sh = registry_shelter(s->reg,
+		    p->held_shelter);
+		struct shelter_state st;
+		char why[160];
+
+		if (sh != NULL && (rc = store_get_shelter(s->store, txn,
+		    sh->id, &st)) != 0)
+			return rc;
+		if (sh != NULL && place_accept_check(&st, p->category,
+		    p->beds, why, sizeof(why)) != 0) {
+			/* The decline reason of the history: short, fixed
+			 * words (the counts are in the reply and the log). */
+			note_refused_accept(s, p, st.status ==
+			    SH_STATUS_CLOSED ? "accept refused: shelter "
+			    "closed" : "accept refused: no room", now);
+			REFUSE(CONFLICT, "request %s cannot be accepted: %.100s; "
+			    "the hold moves on to the next candidate (report "
+			    "beds first if wrong)", p->request_id, why);
+		}
+	}
 	if ((rc = release(s, txn, p, ans->accept, now)) != 0)
 		return rc;
 	p->updated_at = now;
@@ -341,7 +435,7 @@ place_answer(struct ctx *s, MDB_txn *txn,
 		    p->held_shelter);
 		rc = step_event(s, txn, p, PSTATE(ACCEPTED), now);
 	} else {
-		copy(p->last_reason, sizeof(p->last_reason), ans->reason);
+		util_copy(p->last_reason, sizeof(p->last_reason), ans->reason);
 		log_info("placement %s: declined by %s: %s", p->request_id,
 		    ans->shelter_id, ans->reason);
 		rc = step_event(s, txn, p, PSTATE(DECLINED), now);
@@ -429,6 +523,9 @@ place_expire(struct ctx *s, MDB_txn *txn, int64_t now)
 	struct expired e = { .now = now };
 	int rc;
 
+	/* First, so that a hold that also expired moves on once. */
+	if ((rc = move_refused_accepts(s, txn, now)) != 0)
+		return rc;
 	rc = store_placements_each(s->store, txn, collect_expired, &e);
 	s->next_hold_expiry = e.next;
 	for (size_t i = 0; rc == 0 && i < e.n; i++) {

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "import.h"
 #include "log.h"
+#include "util.h"
 #include "occupancy.h"
 #include "placements.h"
 #include "queries.h"
@@ -501,18 +502,24 @@ on_hup(uv_signal_t *h, int signum)
 	s->c.cfg->esc = next.esc;
 	s->c.cfg->limits = next.limits;
 	s->c.cfg->deadline_secs = next.deadline_secs;
+	http_set_deadline(s->c.http, next.deadline_secs);
+	s->c.cfg->hold_ttl_secs = next.hold_ttl_secs; /* for holds made next */
 	s->c.cfg->reescalate_secs = next.reescalate_secs;
 	s->c.cfg->hist = next.hist;
+	/* A new retention or interval applies at the next tick, not after
+	 * the interval that was set when the last purge ran. */
+	s->c.hist.next_purge_at = 0;
 	/* Levels follow the new thresholds at once. */
 	if ((rc = server_reconcile(s)) != 0)
 		log_err("SIGHUP: re-evaluation failed: %s",
 		    store_strerror(rc));
 	events_publish(&s->c);
 	log_info("SIGHUP: configuration reloaded (warning %u%%, critical "
-	    "%u%%, hysteresis %u, deadline %u s, re-escalation %u s)",
+	    "%u%%, hysteresis %u, deadline %u s, hold ttl %u s, "
+	    "re-escalation %u s)",
 	    s->c.cfg->esc.region_warning_pct, s->c.cfg->esc.region_critical_pct,
 	    s->c.cfg->esc.hysteresis_pct, s->c.cfg->deadline_secs,
-	    s->c.cfg->reescalate_secs);
+	    s->c.cfg->hold_ttl_secs, s->c.cfg->reescalate_secs);
 }
 
 /* ---- setup ----------------------------------------------------------- */
@@ -525,21 +532,6 @@ is_tls(const char *url)
 }
 
 /* Loopback or local: plain text and unsigned requests are acceptable. */
-bool
-server_url_is_local(const char *url)
-{
-	static const char *const local[] = { "ipc://", "inproc://",
-		"tcp://127.", "tcp://localhost:", "tcp://[::1]",
-		"tls+tcp://127.", "tls+tcp://localhost:", "tls+tcp://[::1]",
-		"ws://127.", "ws://localhost:", "wss://127.",
-		"wss://localhost:" };
-
-	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
-		if (strncmp(url, local[i], strlen(local[i])) == 0)
-			return true;
-	return false;
-}
-
 /*
  * Mutual TLS: our certificate, and only clients holding a certificate from
  * our CA get in (NNG_TLS_AUTH_MODE_REQUIRED).
@@ -590,7 +582,7 @@ listen_on(const struct config *cfg, nng_socket sock, const char *what,
 	}
 	if ((rv = nng_listener_start(l, 0)) != 0)
 		goto fail;
-	if (!is_tls(url) && !server_url_is_local(url))
+	if (!is_tls(url) && !util_url_is_local(url))
 		log_warn("%s listens in PLAIN TEXT on %s, beyond loopback: "
 		    "use tls+tcp:// with [tls] in production", what, url);
 	log_info("%s listening on %s%s", what, url, is_tls(url) ?
@@ -685,7 +677,7 @@ server_init(struct server *s, struct config *cfg,
 	    listen_on(cfg, s->c.events, "events", cfg->events_url) != 0)
 		return -1;
 	if (cfg->allow_unsigned) {
-		if (!server_url_is_local(cfg->api_url)) {
+		if (!util_url_is_local(cfg->api_url)) {
 			log_err("[security] allow_unsigned is only for a "
 			    "loopback or ipc api, not %s", cfg->api_url);
 			return -1;

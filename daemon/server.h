@@ -70,6 +70,4 @@ void server_deinit(struct server *s);
 /* Apply n requests as one batch, as the loop does (fuzzing, tests). */
 void server_process(struct server *s, nng_msg **msgs, size_t n);
 
-bool server_url_is_local(const char *url);
-
 #endif

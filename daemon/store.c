@@ -8,86 +8,9 @@
 
 #include "history.h"
 #include "log.h"
+#include "util.h"
 #include "shelterd.pb-c.h"
 #include "wirecheck.h"
-
-/* The one adapter from LMDB's codes to ours. */
-static int
-store_error(int rc)
-{
-	switch (rc) {
-	case MDB_SUCCESS:
-		return STORE_OK;
-	case MDB_NOTFOUND:
-		return STORE_ENOTFOUND;
-	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
-	case ENOSPC:
-		return STORE_EFULL;
-	case MDB_BAD_VALSIZE:
-		return STORE_EKEY;
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-		return STORE_ECORRUPT;
-	case MDB_VERSION_MISMATCH:
-	case MDB_INVALID:
-		return STORE_EVERSION;
-	default:
-		return STORE_EIO;
-	}
-}
-
-const char *
-store_strerror(int err)
-{
-	switch (err) {
-	case STORE_OK:
-		return "ok";
-	case STORE_ENOTFOUND:
-		return "not found";
-	case STORE_EFULL:
-		return "store is full (raise [daemon] map_size_mb or free "
-		       "disk space)";
-	case STORE_ECORRUPT:
-		return "store holds a value of the wrong size (corrupt, or "
-		       "another schema)";
-	case STORE_EVERSION:
-		return "store was written by another version";
-	case STORE_EKEY:
-		return "empty or over-long key";
-	default:
-		return "store I/O error";
-	}
-}
-
-/* mkdir -p */
-static int
-make_dirs(const char *dir)
-{
-	char path[1024];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(path))
-		return -1;
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-int
-store_lmdb_error(int mdb_rc)
-{
-	return store_error(mdb_rc);
-}
 
 static int
 get_fixed(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *out,
@@ -361,7 +284,7 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	int rc, err;
 
 	memset(st, 0, sizeof(*st));
-	if (make_dirs(dir) != 0) {
+	if (util_make_dirs(dir) != 0) {
 		log_err("cannot create data directory %s: %s", dir,
 		    strerror(errno));
 		return STORE_EIO;
@@ -560,24 +483,6 @@ store_put_next_event_seq(struct store *st, MDB_txn *txn, uint64_t seq)
 	return put(txn, st->meta, "next_event_seq", 14, &seq, sizeof(seq));
 }
 
-/* Big-endian keys keep LMDB's byte order equal to numeric order. */
-static void
-be64(uint64_t v, unsigned char out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (unsigned char)v;
-}
-
-static uint64_t
-from_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 int
 store_put_event(struct store *st, MDB_txn *txn, uint64_t seq,
     const void *data, size_t len)
@@ -585,7 +490,7 @@ store_put_event(struct store *st, MDB_txn *txn, uint64_t seq,
 	unsigned char key[8];
 	MDB_val k = { 8, key }, v = { len, (void *)data };
 
-	be64(seq, key);
+	util_put_be64(key, seq);
 	/* Appending in key order lets LMDB fill pages completely. */
 	return store_error(mdb_put(txn, st->events, &k, &v, MDB_APPEND));
 }
@@ -602,7 +507,7 @@ store_events_since(struct store *st, MDB_txn *txn, uint64_t after,
 
 	if (after == UINT64_MAX || limit == 0)
 		return STORE_OK;
-	be64(after + 1, key);
+	util_put_be64(key, after + 1);
 	if ((rc = mdb_cursor_open(txn, st->events, &cur)) != 0)
 		return store_error(rc);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -611,7 +516,7 @@ store_events_since(struct store *st, MDB_txn *txn, uint64_t after,
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if (fn(arg, from_be64(k.mv_data), v.mv_data, v.mv_size) != 0)
+		if (fn(arg, util_get_be64(k.mv_data), v.mv_data, v.mv_size) != 0)
 			break;
 		n++;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);

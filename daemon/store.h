@@ -13,16 +13,8 @@
 #include <stdint.h>
 
 #include "beds.h"
+#include "result.h"
 
-enum {
-	STORE_OK = 0,
-	STORE_ENOTFOUND = -1,
-	STORE_EFULL = -2,    /* map full: raise [daemon] map_size_mb */
-	STORE_EIO = -3,      /* disk or environment error */
-	STORE_ECORRUPT = -4, /* a value of the wrong size: wrong schema */
-	STORE_EVERSION = -5, /* written by another schema version */
-	STORE_EKEY = -6,     /* empty or over-long key: a caller's bug */
-};
 
 /* Bump when a stored struct changes layout. 3: outflow forecasts appended
  * to shelter_state and aggregate (a schema 2 store is migrated). */
@@ -70,10 +62,6 @@ struct store {
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
 	MDB_dbi place_log; /* history: placement steps and outcomes */
 };
-
-const char *store_strerror(int err);
-/* An LMDB return code as a STORE_* code (for daemon/history.c). */
-int store_lmdb_error(int mdb_rc);
 
 /* Create dir if needed and open the environment with a map of map_bytes. */
 int store_open(struct store *st, const char *dir, uint64_t map_bytes);

@@ -17,6 +17,8 @@
 
 #include "common.h"
 #include "log.h"
+#include "result.h"
+#include "util.h"
 #include "topic.h"
 #include "validate.h"
 #include "wirecheck.h"
@@ -174,22 +176,21 @@ caller_stop(struct caller *c)
 
 /* ---- local api --------------------------------------------------------- */
 
+/* What became of one update (the daemon's struct update_result). */
 struct result {
-	int code;
+	struct op_result res;
 	bool duplicate;
 	uint8_t over;
-	char err[256];
 };
 
 struct item {
 	nng_msg *msg;
 	Shelterd__V1__Request *req;
 	Shelterd__V1__SignedRequest *env;
-	int code;
-	char err[256];
+	struct op_result res;         /* the request as a whole */
 	Shelterd__V1__OccupancyUpdate **ups;
 	size_t n_ups;
-	struct result *res;
+	struct result *results;
 	bool write;
 };
 
@@ -207,8 +208,8 @@ decode(struct node *n, struct item *it)
 
 	memset(&it->req, 0, sizeof(*it) - offsetof(struct item, req));
 	if (len > NODE_MSG_MAX) {
-		it->code = CODE(TOO_LARGE);
-		snprintf(it->err, sizeof(it->err), "request of %zu bytes is "
+		it->res.rc = CODE(TOO_LARGE);
+		snprintf(it->res.msg, sizeof(it->res.msg), "request of %zu bytes is "
 		    "larger than the limit of %d", len, NODE_MSG_MAX);
 		return;
 	}
@@ -229,8 +230,8 @@ decode(struct node *n, struct item *it)
 		}
 	}
 	if (it->req == NULL) {
-		it->code = CODE(BAD_REQUEST);
-		snprintf(it->err, sizeof(it->err), "not a shelterd.v1 "
+		it->res.rc = CODE(BAD_REQUEST);
+		snprintf(it->res.msg, sizeof(it->res.msg), "not a shelterd.v1 "
 		    "Request");
 		return;
 	}
@@ -240,8 +241,8 @@ decode(struct node *n, struct item *it)
 		len = it->env->signed_request.len;
 	}
 	if (wirecheck_strings(&shelterd__v1__request__descriptor, body, len,
-	    it->err, sizeof(it->err)) != 0) {
-		it->code = CODE(BAD_REQUEST);
+	    it->res.msg, sizeof(it->res.msg)) != 0) {
+		it->res.rc = CODE(BAD_REQUEST);
 		return;
 	}
 	switch (it->req->body_case) {
@@ -253,8 +254,8 @@ decode(struct node *n, struct item *it)
 		it->ups = it->req->batch->updates;
 		it->n_ups = it->req->batch->n_updates;
 		if (it->n_ups == 0 || it->n_ups > NODE_BATCH_MAX) {
-			it->code = CODE(BAD_REQUEST);
-			snprintf(it->err, sizeof(it->err), "a batch holds 1 "
+			it->res.rc = CODE(BAD_REQUEST);
+			snprintf(it->res.msg, sizeof(it->res.msg), "a batch holds 1 "
 			    "to %d updates, not %zu", NODE_BATCH_MAX,
 			    it->n_ups);
 			return;
@@ -266,21 +267,21 @@ decode(struct node *n, struct item *it)
 	case SHELTERD__V1__REQUEST__BODY_EVENTS_SINCE:
 		return;
 	case SHELTERD__V1__REQUEST__BODY__NOT_SET:
-		it->code = CODE(BAD_REQUEST);
-		snprintf(it->err, sizeof(it->err), "empty request: set one "
+		it->res.rc = CODE(BAD_REQUEST);
+		snprintf(it->res.msg, sizeof(it->res.msg), "empty request: set one "
 		    "of update, batch, status, shelter, regions, "
 		    "events_since");
 		return;
 	default:
-		it->code = CODE(BAD_REQUEST);
-		snprintf(it->err, sizeof(it->err), "shelter-node %s answers "
+		it->res.rc = CODE(BAD_REQUEST);
+		snprintf(it->res.msg, sizeof(it->res.msg), "shelter-node %s answers "
 		    "update, batch, status, shelter, regions and "
 		    "events_since; ask the national daemon for anything else",
 		    n->reg->regions[n->region].id);
 		return;
 	}
-	it->res = calloc(it->n_ups, sizeof(*it->res));
-	REQUIRE(it->res != NULL);
+	it->results = calloc(it->n_ups, sizeof(*it->results));
+	REQUIRE(it->results != NULL);
 	it->write = true;
 }
 
@@ -291,10 +292,10 @@ release(struct item *it)
 		shelterd__v1__request__free_unpacked(it->req, NULL);
 	if (it->env != NULL)
 		shelterd__v1__signed_request__free_unpacked(it->env, NULL);
-	free(it->res);
+	free(it->results);
 	it->req = NULL;
 	it->env = NULL;
-	it->res = NULL;
+	it->results = NULL;
 }
 
 /*
@@ -313,13 +314,13 @@ apply_update(struct node *n, MDB_txn *txn,
 	MDB_val k, v;
 	int rc, verdict;
 
-	r->code = validate_update(u, n->reg, &n->limits, now, &sh, &next,
-	    &r->over, r->err, sizeof(r->err));
-	if (r->code != 0)
+	r->res.rc = validate_update(u, n->reg, &n->limits, now, &sh, &next,
+	    &r->over, r->res.msg, sizeof(r->res.msg));
+	if (r->res.rc != 0)
 		return 0;
 	if (sh->region != n->region) {
-		r->code = CODE(FORBIDDEN);
-		snprintf(r->err, sizeof(r->err), "shelter %s belongs to "
+		r->res.rc = CODE(FORBIDDEN);
+		snprintf(r->res.msg, sizeof(r->res.msg), "shelter %s belongs to "
 		    "region %s; this node serves %s only: report to %s's node "
 		    "or to the national daemon", sh->id,
 		    n->reg->regions[sh->region].id,
@@ -331,9 +332,10 @@ apply_update(struct node *n, MDB_txn *txn,
 		return rc;
 	/* The same ordering rule as the national daemon: same seq is
 	 * acknowledged again, an older one refused. */
-	verdict = validate_seq(&stored, &next, r->err, sizeof(r->err));
+	verdict = validate_seq(&stored, &next, r->res.msg,
+	    sizeof(r->res.msg));
 	if (verdict < 0) {
-		r->code = -verdict;
+		r->res.rc = -verdict;
 		return 0;
 	}
 	if (verdict == SEQ_DUPLICATE) {
@@ -346,9 +348,9 @@ apply_update(struct node *n, MDB_txn *txn,
 	plen = shelterd__v1__occupancy_update__get_packed_size(u);
 	val = malloc(8 + plen);
 	REQUIRE(val != NULL);
-	nstore_be64(val, (uint64_t)now);
+	util_put_be64(val, (uint64_t)now);
 	shelterd__v1__occupancy_update__pack(u, val + 8);
-	nstore_be64(key, n->next_fwd);
+	util_put_be64(key, n->next_fwd);
 	k.mv_size = 8;
 	k.mv_data = key;
 	v.mv_size = 8 + plen;
@@ -386,11 +388,12 @@ reply_updates(struct item *it, Shelterd__V1__Reply *reply)
 	REQUIRE(res && rp && acks && warn && wp);
 	for (size_t i = 0; i < cnt; i++) {
 		shelterd__v1__update_result__init(&res[i]);
-		res[i].code = (Shelterd__V1__Code)it->res[i].code;
-		res[i].error = it->res[i].err;
-		if (it->res[i].code == CODE(OK)) {
+		res[i].code = (Shelterd__V1__Code)op_wire_code(
+		    &it->results[i].res);
+		res[i].error = it->results[i].res.msg;
+		if (it->results[i].res.rc == CODE(OK)) {
 			validate_fill_ack(&acks[i], it->ups[i],
-			    it->res[i].duplicate, it->res[i].over, warn[i],
+			    it->results[i].duplicate, it->results[i].over, warn[i],
 			    wp[i]);
 			res[i].ack = &acks[i];
 		}
@@ -497,10 +500,7 @@ reply_status(struct node *n, MDB_txn *txn, struct item *it,
 	sr.regions = &rsp;
 	sr.last_event_seq = n->up_seq;
 	backlog_text(n, txn, note, sizeof(note));
-	/* No field for it in StatusReply: the text rides in `error`, which
-	 * a client shows only for a refusal. `shelter-node --status` and
-	 * the log say it too. */
-	reply->error = note;
+	sr.note = note;
 	reply->body_case = SHELTERD__V1__REPLY__BODY_STATUS;
 	reply->status = &sr;
 	reply_pack(it->msg, reply);
@@ -520,8 +520,8 @@ reply_shelter(struct node *n, MDB_txn *txn, struct item *it,
 	int rc;
 
 	if (sh == NULL || sh->region != n->region) {
-		it->code = CODE(NOT_FOUND);
-		snprintf(it->err, sizeof(it->err), "no shelter '%.40s' in "
+		it->res.rc = CODE(NOT_FOUND);
+		snprintf(it->res.msg, sizeof(it->res.msg), "no shelter '%.40s' in "
 		    "region %s (this node's region)", id ? id : "",
 		    n->reg->regions[n->region].id);
 		return 0;
@@ -604,7 +604,7 @@ reply_events(struct node *n, MDB_txn *txn, struct item *it,
 	REQUIRE(v != NULL);
 	if (it->req->events_since->after_seq == UINT64_MAX)
 		goto done;
-	nstore_be64(key, it->req->events_since->after_seq + 1);
+	util_put_be64(key, it->req->events_since->after_seq + 1);
 	if ((rc = mdb_cursor_open(txn, n->st.events, &cur)) != 0) {
 		free(v);
 		return rc;
@@ -641,15 +641,15 @@ reply_item(struct node *n, MDB_txn *rtxn, struct item *it)
 	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
 	int rc = 0;
 
-	if (it->code == CODE(OK) && it->write) {
+	if (it->res.rc == CODE(OK) && it->write) {
 		reply_updates(it, &reply);
 		return;
 	}
-	if (it->code == CODE(OK) && rtxn == NULL) {
-		it->code = CODE(INTERNAL);
-		snprintf(it->err, sizeof(it->err), "cannot read the store");
+	if (it->res.rc == CODE(OK) && rtxn == NULL) {
+		it->res.rc = CODE(INTERNAL);
+		snprintf(it->res.msg, sizeof(it->res.msg), "cannot read the store");
 	}
-	if (it->code == CODE(OK)) {
+	if (it->res.rc == CODE(OK)) {
 		switch (it->req->body_case) {
 		case SHELTERD__V1__REQUEST__BODY_STATUS:
 			rc = reply_status(n, rtxn, it, &reply);
@@ -665,18 +665,96 @@ reply_item(struct node *n, MDB_txn *rtxn, struct item *it)
 			break;
 		}
 		if (rc != 0) {
-			it->code = CODE(INTERNAL);
-			snprintf(it->err, sizeof(it->err), "cannot read the "
-			    "store: %s", mdb_strerror(rc));
-			log_err("query failed: %s", it->err);
+			rc = store_error(rc);
+			op_fail(&it->res, rc, "cannot read the store: %s",
+			    store_strerror(rc));
+			log_err("query failed: %s", it->res.msg);
 		}
-		if (it->code == CODE(OK))
+		if (it->res.rc == CODE(OK))
 			return;
 	}
 	reply = (Shelterd__V1__Reply)SHELTERD__V1__REPLY__INIT;
-	reply.code = (Shelterd__V1__Code)it->code;
-	reply.error = it->err;
+	reply.code = (Shelterd__V1__Code)op_wire_code(&it->res);
+	reply.error = it->res.msg;
 	reply_pack(it->msg, &reply);
+}
+
+/* One report of a turn: update j of items[i]. */
+struct unit {
+	size_t i, j;
+};
+
+/*
+ * The reports u[0..nu) in one txn: 0 when it committed, else a STORE_E*
+ * and nothing of them stored (their outbox numbers are given back).
+ */
+static int
+try_units(struct node *n, struct item *items, const struct unit *u,
+    size_t nu, int64_t now)
+{
+	uint64_t fwd_before = n->next_fwd;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(n->st.env, NULL, 0, &txn)) != 0)
+		return store_error(rc);
+	for (size_t k = 0; rc == 0 && k < nu; k++) {
+		struct item *it = &items[u[k].i];
+		struct result *r = &it->results[u[k].j];
+
+		memset(r, 0, sizeof(*r)); /* a redo decides afresh */
+		rc = apply_update(n, txn, it->ups[u[k].j], r, now);
+	}
+	if (rc == 0)
+		rc = nstore_put_u64(&n->st, txn, "next_fwd", n->next_fwd);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn); /* synced: now we may ack */
+	else
+		mdb_txn_abort(txn);
+	if (rc != 0)
+		n->next_fwd = fwd_before;
+	return rc == 0 ? 0 : store_error(rc);
+}
+
+/*
+ * Every report of the turn in ONE txn, as the daemon does. When it cannot
+ * be stored (a full map), each report is tried again alone, so that only
+ * the one that does not fit is refused (STORE_FULL or INTERNAL, with the
+ * store's reason) and every other is stored and acknowledged.
+ */
+static void
+write_turn(struct node *n, struct item *items, size_t cnt, int64_t now)
+{
+	struct unit *u;
+	size_t nu = 0;
+	int rc;
+
+	for (size_t i = 0; i < cnt; i++)
+		if (items[i].write && items[i].res.rc == CODE(OK))
+			nu += items[i].n_ups;
+	u = calloc(nu + 1, sizeof(*u));
+	REQUIRE(u != NULL);
+	nu = 0;
+	for (size_t i = 0; i < cnt; i++)
+		for (size_t j = 0; items[i].write &&
+		    items[i].res.rc == CODE(OK) && j < items[i].n_ups; j++)
+			u[nu++] = (struct unit){ i, j };
+	if ((rc = try_units(n, items, u, nu, now)) != 0) {
+		log_err("%zu reports not stored together: %s; trying each "
+		    "alone", nu, store_strerror(rc));
+		for (size_t k = 0; k < nu; k++) {
+			struct result *r = &items[u[k].i].results[u[k].j];
+
+			if (nu > 1)
+				rc = try_units(n, items, &u[k], 1, now);
+			if (rc != 0) {
+				memset(r, 0, sizeof(*r));
+				op_fail(&r->res, rc, "not stored: %s",
+				    store_strerror(rc));
+			}
+		}
+	}
+	free(u);
 }
 
 static void fwd_maybe_start(struct node *n);
@@ -689,56 +767,22 @@ process(struct node *n, nng_msg **msgs, size_t cnt)
 	struct item *items = calloc(cnt, sizeof(*items));
 	int64_t now = now_secs();
 	uint64_t fwd_before = n->next_fwd;
-	MDB_txn *txn = NULL, *rtxn = NULL;
+	MDB_txn *rtxn = NULL;
 	size_t writes = 0, reads = 0;
-	int rc = 0;
 
 	REQUIRE(items != NULL);
 	for (size_t i = 0; i < cnt; i++) {
 		items[i].msg = msgs[i];
 		decode(n, &items[i]);
-		if (items[i].code != CODE(OK))
-			log_warn("refused request: %s", items[i].err);
+		if (items[i].res.rc != CODE(OK))
+			log_warn("refused request: %s", items[i].res.msg);
 		else if (items[i].write)
 			writes++;
 		else
 			reads++;
 	}
-	if (writes > 0) {
-		rc = mdb_txn_begin(n->st.env, NULL, 0, &txn);
-		for (size_t i = 0; rc == 0 && i < cnt; i++)
-			for (size_t j = 0; rc == 0 && items[i].write &&
-			    items[i].code == CODE(OK) && j < items[i].n_ups;
-			    j++)
-				rc = apply_update(n, txn, items[i].ups[j],
-				    &items[i].res[j], now);
-		if (rc == 0)
-			rc = nstore_put_u64(&n->st, txn, "next_fwd",
-			    n->next_fwd);
-		if (rc == 0) {
-			rc = mdb_txn_commit(txn);
-			txn = NULL;
-		}
-		if (txn != NULL)
-			mdb_txn_abort(txn);
-		if (rc != 0) {
-			/* Nothing of this turn is on disk: none is acked. */
-			log_err("reports not stored: %s", mdb_strerror(rc));
-			n->next_fwd = fwd_before;
-			for (size_t i = 0; i < cnt; i++)
-				for (size_t j = 0; items[i].write &&
-				    j < items[i].n_ups; j++) {
-					items[i].res[j].code =
-					    rc == MDB_MAP_FULL ?
-					    CODE(STORE_FULL) : CODE(INTERNAL);
-					items[i].res[j].duplicate = false;
-					snprintf(items[i].res[j].err,
-					    sizeof(items[i].res[j].err),
-					    "not stored: %s",
-					    mdb_strerror(rc));
-				}
-		}
-	}
+	if (writes > 0)
+		write_turn(n, items, cnt, now);
 	if (reads > 0 && mdb_txn_begin(n->st.env, NULL, MDB_RDONLY,
 	    &rtxn) != 0)
 		rtxn = NULL;
@@ -747,13 +791,13 @@ process(struct node *n, nng_msg **msgs, size_t cnt)
 		int rv;
 
 		for (size_t j = 0; it->write && j < it->n_ups; j++) {
-			struct result *r = &it->res[j];
+			struct result *r = &it->results[j];
 
-			if (r->code != CODE(OK)) {
+			if (r->res.rc != CODE(OK)) {
 				n->stats.refused++;
 				log_warn("refused update for '%.40s' seq %"
 				    PRIu64 ": %s", it->ups[j]->shelter_id,
-				    it->ups[j]->seq, r->err);
+				    it->ups[j]->seq, r->res.msg);
 			} else if (r->duplicate) {
 				n->stats.duplicates++;
 			} else {
@@ -786,13 +830,6 @@ fwd_free_inflight(struct node *n)
 		shelterd__v1__occupancy_update__free_unpacked(n->inflight[i].u,
 		    NULL);
 	n->n_inflight = 0;
-}
-
-static bool
-transient(int code)
-{
-	return code == CODE(STORE_FULL) || code == CODE(INTERNAL) ||
-	    code == CODE(BUSY);
 }
 
 /*
@@ -841,7 +878,7 @@ fwd_maybe_start(struct node *n)
 			continue;
 		}
 		n->inflight[n->n_inflight].fwd_seq =
-		    nstore_get_be64(k.mv_data);
+		    util_get_be64(k.mv_data);
 		n->inflight[n->n_inflight].u = u;
 		n->fwd_ups[n->n_inflight] = u;
 		n->n_inflight++;
@@ -914,26 +951,35 @@ fwd_done(struct caller *c)
 		uint8_t key[8];
 		MDB_val k = { 8, key };
 
-		if (transient(res->code)) {
+		if (res->code != CODE(OK) &&
+		    !validate_refusal_is_final(res->code)) {
+			/* National's state or ours (key, clock, a full store
+			 * or cache), not the report's: it may well be stored
+			 * once an operator has fixed that. */
 			kept++;
-			log_warn("national daemon could not store %s seq %"
-			    PRIu64 " (%s): will retry", u->shelter_id, u->seq,
-			    client_code_name(res->code));
+			log_warn("national daemon did not store %s seq %"
+			    PRIu64 " (%s: %s): kept, will retry",
+			    u->shelter_id, u->seq,
+			    client_code_name(res->code), res->error);
 			continue;
 		}
+		util_put_be64(key, n->inflight[i].fwd_seq);
 		if (res->code == CODE(OK)) {
 			ok++;
+			rc = mdb_del(txn, n->st.outbox, &k, NULL);
 		} else {
-			/* It can never succeed: keeping it would block the
-			 * shelter's later reports. */
+			/* It can never succeed, and keeping it queued would
+			 * block the shelter's later reports: set it aside,
+			 * with the answer, in the store. */
 			dropped++;
 			log_err("national daemon refused %s seq %" PRIu64
-			    " (%s: %s): dropped", u->shelter_id, u->seq,
+			    " (%s: %s): moved to the node's rejected "
+			    "reports", u->shelter_id, u->seq,
 			    client_code_name(res->code), res->error);
+			rc = nstore_reject(&n->st, txn, key, now_secs(),
+			    res->code, res->error);
 		}
-		nstore_be64(key, n->inflight[i].fwd_seq);
-		if ((rc = mdb_del(txn, n->st.outbox, &k, NULL)) != 0 &&
-		    rc != MDB_NOTFOUND) {
+		if (rc != 0 && rc != MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
 			goto fail;
 		}
@@ -1011,7 +1057,7 @@ take_events(struct node *n, Shelterd__V1__Event **evs, nng_msg **raw,
 			shelterd__v1__event__pack(ev, (uint8_t *)nng_msg_body(
 			    m) + tlen + 1);
 		}
-		nstore_be64(key, ev->event_seq);
+		util_put_be64(key, ev->event_seq);
 		v.mv_size = nng_msg_len(m);
 		v.mv_data = nng_msg_body(m);
 		out[n_out++] = m;
@@ -1224,18 +1270,6 @@ on_signal(uv_signal_t *h, int signum)
 
 /* ---- setup ------------------------------------------------------------- */
 
-static bool
-url_is_local(const char *url)
-{
-	static const char *const local[] = { "ipc://", "inproc://",
-		"tcp://127.", "tcp://localhost:", "tcp://[::1]" };
-
-	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
-		if (strncmp(url, local[i], strlen(local[i])) == 0)
-			return true;
-	return false;
-}
-
 /*
  * The national events socket, dialled in the background (NONBLOCK): the
  * node starts and keeps retrying while national is down. TLS as in
@@ -1244,44 +1278,28 @@ url_is_local(const char *url)
 static int
 dial_events(nng_socket sock, const char *url)
 {
-	const char *cert = getenv("SHELTERD_TLS_CERT");
-	const char *ca = getenv("SHELTERD_TLS_CA");
-	const char *name = getenv("SHELTERD_TLS_SERVER_NAME");
-	nng_tls_config *tls = NULL;
+	char err[256];
 	nng_dialer d;
 	int rv;
 
-	if ((rv = nng_dialer_create(&d, sock, url)) != 0)
-		goto fail;
-	if (strncmp(url, "tls+tcp://", 10) == 0 ||
-	    strncmp(url, "wss://", 6) == 0) {
-		if (ca == NULL || *ca == '\0') {
-			log_err("%s needs $SHELTERD_TLS_CA and "
-			    "$SHELTERD_TLS_CERT", url);
-			return -1;
-		}
-		if ((rv = nng_tls_config_alloc(&tls,
-		    NNG_TLS_MODE_CLIENT)) != 0 ||
-		    (rv = nng_tls_config_ca_file(tls, ca)) != 0 ||
-		    (cert && *cert && (rv = nng_tls_config_cert_key_file(tls,
-		    cert, NULL)) != 0) ||
-		    (rv = nng_tls_config_server_name(tls, name && *name ?
-		    name : "localhost")) != 0 ||
-		    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls)) != 0)
-			goto fail;
-		nng_tls_config_free(tls);
-		tls = NULL;
+	if ((rv = nng_dialer_create(&d, sock, url)) != 0) {
+		log_err("cannot dial national events %s: %s", url,
+		    nng_strerror(rv));
+		return -1;
+	}
+	if (client_dialer_tls(d, url, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		nng_dialer_close(d);
+		return -1;
 	}
 	nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, 100);
 	nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
-	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0)
-		goto fail;
+	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+		log_err("cannot dial national events %s: %s", url,
+		    nng_strerror(rv));
+		return -1;
+	}
 	return 0;
-fail:
-	if (tls != NULL)
-		nng_tls_config_free(tls);
-	log_err("cannot dial national events %s: %s", url, nng_strerror(rv));
-	return -1;
 }
 
 static int
@@ -1289,7 +1307,7 @@ listen_on(nng_socket sock, const char *what, const char *url)
 {
 	int rv;
 
-	if (!url_is_local(url)) {
+	if (!util_url_is_local(url)) {
 		/* Local shelters only: the node takes unsigned reports. */
 		log_err("%s must be ipc:// or loopback, not %s (the node "
 		    "accepts unsigned reports from its local shelters)",
@@ -1393,7 +1411,7 @@ node_run(struct node *n)
 	uv_run(n->loop, UV_RUN_DEFAULT);
 	log_info("stopped: %" PRIu64 " reports accepted, %" PRIu64
 	    " duplicates, %" PRIu64 " refused, %" PRIu64 " forwarded, %"
-	    PRIu64 " dropped by national, %" PRIu64 " events stored",
+	    PRIu64 " rejected by national, %" PRIu64 " events stored",
 	    n->stats.accepted, n->stats.duplicates, n->stats.refused,
 	    n->stats.forwarded, n->stats.fwd_dropped, n->stats.events_stored);
 	log_backlog(n, true);
@@ -1456,7 +1474,7 @@ node_print_status(const struct node_config *cfg)
 	MDB_txn *txn;
 	MDB_stat ms;
 	uint64_t next_fwd, up_seq;
-	size_t count;
+	size_t count, rejected = 0;
 	int64_t oldest;
 	int rc;
 
@@ -1467,6 +1485,7 @@ node_print_status(const struct node_config *cfg)
 		    (rc = nstore_get_u64(&st, txn, "next_fwd",
 		    &next_fwd)) == 0 &&
 		    (rc = nstore_get_u64(&st, txn, "up_seq", &up_seq)) == 0 &&
+		    (rc = nstore_rejected_count(&st, txn, &rejected)) == 0 &&
 		    (rc = mdb_stat(txn, st.events, &ms)) == 0) {
 			if (count == 0)
 				printf("outbox: empty: every accepted report "
@@ -1479,6 +1498,8 @@ node_print_status(const struct node_config *cfg)
 				    now_secs() - oldest);
 			printf("reports accepted: %" PRIu64 "\n",
 			    next_fwd ? next_fwd - 1 : 0);
+			printf("rejected by national (kept in the store): "
+			    "%zu\n", rejected);
 			printf("national events handled up to: %" PRIu64 "\n",
 			    up_seq);
 			printf("region events kept: %zu\n", ms.ms_entries);

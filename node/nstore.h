@@ -15,10 +15,13 @@
 struct nstore {
 	MDB_env *env;
 	MDB_dbi outbox, shelters, events, meta;
+	/* Reports national refused for a fault of their own: kept, never
+	 * deleted. Absent (false) only in a read-only open of a store made
+	 * before it existed. */
+	MDB_dbi rejected;
+	bool has_rejected;
 };
 
-void nstore_be64(uint8_t *p, uint64_t v);
-uint64_t nstore_get_be64(const uint8_t *p);
 
 /* 0 or -1 (logged). Read-only: for --status beside a running node. */
 int nstore_open(struct nstore *st, const char *dir, uint64_t map_bytes,
@@ -39,5 +42,15 @@ int nstore_put_shelter(struct nstore *st, MDB_txn *txn, const char *id,
  * seconds; 0 when none wait). */
 int nstore_backlog(struct nstore *st, MDB_txn *txn, size_t *count,
     int64_t *oldest);
+
+/*
+ * Move outbox entry key (8 bytes) to the rejected db with national's answer,
+ * in txn: value = refused_at (8, BE) + code (4, BE) + error length (2, BE)
+ * + error + the outbox value (accepted_at + packed OccupancyUpdate).
+ */
+int nstore_reject(struct nstore *st, MDB_txn *txn, const uint8_t *key,
+    int64_t now, int code, const char *error);
+/* How many reports national refused and the node kept. */
+int nstore_rejected_count(struct nstore *st, MDB_txn *txn, size_t *count);
 
 #endif

@@ -10,6 +10,9 @@
  * | shelters | shelter id                 | struct shelter_state         |
  * | events   | national event_seq (BE)    | topic NUL packed Event       |
  * | meta     | next_fwd, up_seq           | uint64                       |
+ * | rejected | forward seq (8 bytes, BE)  | refused_at (8) + code (4) +  |
+ * |          |                            | error len (2) + error + the  |
+ * |          |                            | outbox value                 |
  *
  * Big-endian keys sort numerically, so a cursor walks the outbox oldest
  * first and the events in national order.
@@ -19,47 +22,8 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "util.h"
 #include "nstore.h"
-
-void
-nstore_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-uint64_t
-nstore_get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* mkdir -p */
-static int
-make_dirs(const char *dir)
-{
-	char path[1024];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(path))
-		return -1;
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
 
 int
 nstore_open(struct nstore *st, const char *dir, uint64_t map_bytes,
@@ -70,7 +34,7 @@ nstore_open(struct nstore *st, const char *dir, uint64_t map_bytes,
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if (!readonly && make_dirs(dir) != 0) {
+	if (!readonly && util_make_dirs(dir) != 0) {
 		log_err("cannot create data dir %s: %s", dir,
 		    strerror(errno));
 		return -1;
@@ -90,6 +54,13 @@ nstore_open(struct nstore *st, const char *dir, uint64_t map_bytes,
 		mdb_txn_abort(txn);
 		goto fail;
 	}
+	/* Added later: a read-only look at an older store has none. */
+	rc = mdb_dbi_open(txn, "rejected", flags, &st->rejected);
+	if (rc != 0 && !(readonly && rc == MDB_NOTFOUND)) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	st->has_rejected = rc == 0;
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		goto fail;
 	return 0;
@@ -124,7 +95,7 @@ nstore_get_u64(struct nstore *st, MDB_txn *txn, const char *key,
 		return rc;
 	if (v.mv_size != 8)
 		return MDB_CORRUPTED;
-	*out = nstore_get_be64(v.mv_data);
+	*out = util_get_be64(v.mv_data);
 	return 0;
 }
 
@@ -135,7 +106,7 @@ nstore_put_u64(struct nstore *st, MDB_txn *txn, const char *key,
 	uint8_t buf[8];
 	MDB_val k = { strlen(key), (void *)key }, v = { 8, buf };
 
-	nstore_be64(buf, val);
+	util_put_be64(buf, val);
 	return mdb_put(txn, st->meta, &k, &v, 0);
 }
 
@@ -186,7 +157,57 @@ nstore_backlog(struct nstore *st, MDB_txn *txn, size_t *count,
 		return rc;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	if (rc == 0 && v.mv_size >= 8)
-		*oldest = (int64_t)nstore_get_be64(v.mv_data);
+		*oldest = (int64_t)util_get_be64(v.mv_data);
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+nstore_reject(struct nstore *st, MDB_txn *txn, const uint8_t *key,
+    int64_t now, int code, const char *error)
+{
+	MDB_val k = { 8, (void *)key }, v, out;
+	size_t elen = error ? strlen(error) : 0;
+	uint8_t *p;
+	int rc;
+
+	if (!st->has_rejected)
+		return EINVAL;
+	if ((rc = mdb_get(txn, st->outbox, &k, &v)) != 0)
+		return rc;
+	if (elen > 0xffff)
+		elen = 0xffff;
+	out.mv_size = 8 + 4 + 2 + elen + v.mv_size;
+	if ((rc = mdb_put(txn, st->rejected, &k, &out, MDB_RESERVE)) != 0)
+		return rc;
+	/* v may have moved with the put: read it again. */
+	if ((rc = mdb_get(txn, st->outbox, &k, &v)) != 0)
+		return rc;
+	p = out.mv_data;
+	util_put_be64(p, (uint64_t)now);
+	p[8] = (uint8_t)((uint32_t)code >> 24);
+	p[9] = (uint8_t)((uint32_t)code >> 16);
+	p[10] = (uint8_t)((uint32_t)code >> 8);
+	p[11] = (uint8_t)code;
+	p[12] = (uint8_t)(elen >> 8);
+	p[13] = (uint8_t)elen;
+	if (elen > 0)
+		memcpy(p + 14, error, elen);
+	memcpy(p + 14 + elen, v.mv_data, v.mv_size);
+	return mdb_del(txn, st->outbox, &k, NULL);
+}
+
+int
+nstore_rejected_count(struct nstore *st, MDB_txn *txn, size_t *count)
+{
+	MDB_stat ms;
+	int rc;
+
+	*count = 0;
+	if (!st->has_rejected)
+		return 0;
+	if ((rc = mdb_stat(txn, st->rejected, &ms)) != 0)
+		return rc;
+	*count = ms.ms_entries;
+	return 0;
 }

@@ -180,6 +180,8 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 			    ctl_totals_json(st->national[c]));
 		cJSON_AddNumberToObject(root, "last_event_seq",
 		    (double)st->last_event_seq);
+		if (st->note != NULL && *st->note != '\0')
+			cJSON_AddStringToObject(root, "note", st->note);
 		client_print_json(root);
 		return;
 	}
@@ -198,6 +200,8 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 	for (size_t c = 0; c < st->n_national; c++)
 		totals_row("NL", "national", st->national[c]);
 	printf("last event_seq %" PRIu64 "\n", st->last_event_seq);
+	if (st->note != NULL && *st->note != '\0')
+		printf("%s\n", st->note);
 }
 
 static void

@@ -123,6 +123,32 @@ def test_repeated_category_through_the_client():
         d.cleanup()
 
 
+def test_seq_far_ahead_is_refused_and_does_not_block_the_shelter():
+    # The largest seq, once stored, would make every later report of S1
+    # STALE_SEQ for good: it is refused, and S1 goes on reporting.
+    d = Daemon(registry=TEST_REGISTRY).start()
+    try:
+        reply = raw_request(d, update(
+            'shelter_id: "S1" seq: 18446744073709551615 observed_at: %d '
+            'status: SHELTER_STATUS_OPEN beds { category: '
+            'CATEGORY_ADULT_WOMEN capacity: 10 occupied: 9 }' % NOW))
+        expect(reply, "CODE_BAD_REQUEST", "max_seq_ahead_secs", d)
+        check("ahead of the daemon's clock" in reply, reply)
+        # Just over a day ahead: refused too; just under: accepted.
+        r = d.report("-s", "S1", "-b", "women=10/8",
+                     "--seq", str((NOW + 86400 + 5) * 1000000))
+        check_eq(r.rc, 1, f"a day and 5 s ahead {r}")
+        check("max_seq_ahead_secs" in r.err, r.err)
+        seq = int(time.time() * 1000000)
+        r = d.report("-s", "S1", "-b", "women=10/7", "--seq", str(seq))
+        check_eq(r.rc, 0, f"the shelter's next report {r}")
+        check_eq(d.ctl("--json", "shelter", "S1").json()["last_seq"], seq,
+                 "S1 stored the good one")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
 def test_bad_config_and_registry_are_refused_at_start():
     import os
     import subprocess
@@ -164,4 +190,5 @@ def test_bad_config_and_registry_are_refused_at_start():
 if __name__ == "__main__":
     main([test_each_bad_input_is_refused_and_nothing_changes,
           test_repeated_category_through_the_client,
+          test_seq_far_ahead_is_refused_and_does_not_block_the_shelter,
           test_bad_config_and_registry_are_refused_at_start])

@@ -6,7 +6,8 @@ import time
 import stat
 import subprocess
 
-from harness import BIN, Daemon, check, check_eq, main
+from harness import (BIN, Daemon, check, check_eq, encode, main,
+                     raw_request)
 
 QUEUED = 4  # shelter-report's "queued: not yet delivered"
 
@@ -43,6 +44,25 @@ def queue(d, *args):
     return r
 
 
+def rejected_files(d):
+    """The files of outbox.rejected/, sorted by name."""
+    path = d.outbox + ".rejected"
+    if not os.path.isdir(path):
+        return []
+    return sorted(os.path.join(path, f) for f in os.listdir(path)
+                  if f.endswith(".txt"))
+
+
+def keys(d):
+    """Ed25519 keys for the demo registry: (registry dir, keys dir)."""
+    out = os.path.join(d.tmp, "sec")
+    subprocess.run([os.environ["KEYGEN"], "--registry",
+                    os.path.join(os.environ["SOURCE_ROOT"], "registry",
+                                 "demo"), "--out", out],
+                   check=True, capture_output=True, timeout=60)
+    return os.path.join(out, "registry"), os.path.join(out, "keys")
+
+
 def shelter(d, sid):
     r = d.ctl("--json", "shelter", sid)
     check_eq(r.rc, 0, f"shelterctl shelter {sid} {r}")
@@ -74,7 +94,7 @@ def test_three_reports_offline_one_flush(d):
     d.start()
     r = d.report("flush")
     check_eq(r.rc, 0, f"flush {r}")
-    check("3 delivered, 0 dropped" in r.out, r.out)
+    check("3 delivered, 0 rejected" in r.out, r.out)
     seqs = [l.split(":")[0] for l in r.out.splitlines() if "seq" in l]
     check_eq(seqs, ["SH-UT-003 seq 1", "SH-UT-003 seq 2",
                     "SH-UT-003 seq 3"], "delivered oldest first")
@@ -95,7 +115,7 @@ def test_three_reports_offline_one_flush(d):
 
 
 @offline
-def test_stale_queued_report_is_dropped(d):
+def test_stale_queued_report_is_rejected_and_kept(d):
     queue(d, "-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5")
     d.start()
     # Something newer reaches the daemon without going through the
@@ -106,10 +126,24 @@ def test_stale_queued_report_is_dropped(d):
     check_eq(len(queued_lines(d)), 1, "--no-outbox left the queue alone")
     r = d.report("flush")
     check_eq(r.rc, 1, f"flush with a stale report {r}")
-    check("dropped queued report SH-UT-003 seq 5" in r.err and
-          "STALE_SEQ" in r.err, r.err)
-    check("0 delivered, 1 dropped" in r.out, r.out)
-    check_eq(queued_lines(d), [], "a refused report leaves the outbox")
+    check("rejected queued report SH-UT-003 seq 5" in r.err and
+          "STALE_SEQ" in r.err and "outbox.rejected/" in r.err, r.err)
+    check("0 delivered, 1 rejected" in r.out, r.out)
+    check_eq(queued_lines(d), [], "a refused report leaves the queue")
+    # ...but not the disk: it is kept with the daemon's reply.
+    kept = rejected_files(d)
+    check_eq([os.path.basename(f) for f in kept], ["SH-UT-003-5.txt"],
+             "kept in outbox.rejected/")
+    with open(kept[0]) as f:
+        text = f.read()
+    for want in ("shelter: SH-UT-003\n", "seq: 5\n", "code: STALE_SEQ\n",
+                 "error: seq 5 is older than the last applied seq 9",
+                 "\nreport: "):
+        check(want in text, f"{want!r} in the rejected file:\n{text}")
+    r = d.report("outbox")
+    check_eq(r.rc, 0, f"outbox {r}")
+    check("waiting: none" in r.out and "rejected: 1 in" in r.out and
+          "SH-UT-003 seq 5" in r.out and "(STALE_SEQ)" in r.out, r.out)
     sh = shelter(d, "SH-UT-003")
     check_eq((sh["last_seq"], sh["beds"]["women"]["occupied"]), (9, 0),
              "the newer report stands")
@@ -122,9 +156,104 @@ def test_stale_queued_report_is_dropped(d):
     r = d.report("-s", "SH-UT-009", "-b", "women=4/1", "--seq", "1")
     check_eq(r.rc, 1, f"report with a stale one queued {r}")
     check("SH-UT-009 seq 1: stored" in r.out, r.out)
-    check("dropped queued report SH-UT-003 seq 7" in r.err and
+    check("rejected queued report SH-UT-003 seq 7" in r.err and
           "STALE_SEQ" in r.err, r.err)
     check_eq(queued_lines(d), [], "outbox after the run")
+    check_eq(len(rejected_files(d)), 2, "both refused reports kept")
+
+
+@offline
+def test_unauthenticated_keeps_the_queue(d):
+    # The shelter's key is not in the daemon's registry yet (a new key,
+    # rotation): UNAUTHENTICATED is the daemon's state, not the report's,
+    # so nothing leaves the outbox, and the reason is shown.
+    registry, keydir = keys(d)
+    key = os.path.join(keydir, "shelter:SH-UT-003.key")
+    queue(d, "-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5",
+          "--key", key)
+    queue(d, "-s", "SH-UT-003", "-b", "women=4/3", "--seq", "6",
+          "--key", key)
+    d.start()
+    r = d.report("flush", "--key", key)
+    check_eq(r.rc, QUEUED, f"flush refused as UNAUTHENTICATED {r}")
+    check("UNAUTHENTICATED" in r.err and "unknown signer" in r.err and
+          "stays queued" in r.err, r.err)
+    check("0 delivered, 0 rejected; 2 reports wait" in r.err, r.err)
+    check_eq(len(queued_lines(d)), 2, "both still queued")
+    check_eq(rejected_files(d), [], "nothing rejected")
+    # A fresh report refused the same way is queued behind them, in order.
+    r = d.report("-s", "SH-UT-003", "-b", "women=4/4", "--seq", "7",
+                 "--key", key)
+    check_eq(r.rc, QUEUED, f"fresh report {r}")
+    check("UNAUTHENTICATED" in r.err and "3 reports wait" in r.err, r.err)
+    r = d.report("outbox")
+    check_eq(r.rc, 0, f"outbox {r}")
+    check("waiting: 3 in" in r.out and "rejected: none" in r.out, r.out)
+    check_eq([l.split(",")[0].strip() for l in r.out.splitlines()
+              if "seq" in l], ["SH-UT-003 seq 5", "SH-UT-003 seq 6",
+                               "SH-UT-003 seq 7"], "listed oldest first")
+    # Once the daemon knows the key, all three are stored, in order.
+    d.stop()
+    d.registry = registry
+    d.start()
+    r = d.report("flush", "--key", key)
+    check_eq(r.rc, 0, f"flush with the key known {r}")
+    check("3 delivered, 0 rejected" in r.out, r.out)
+    sh = shelter(d, "SH-UT-003")
+    check_eq((sh["last_seq"], sh["beds"]["women"]["occupied"]), (7, 4),
+             "all three applied")
+
+
+@offline
+def test_forbidden_keeps_the_queue(d):
+    # Signed with another shelter's key: FORBIDDEN is the set-up's fault
+    # (the wrong key file), so the report waits for the right key.
+    registry, keydir = keys(d)
+    d.registry = registry
+    d.start()
+    wrong = os.path.join(keydir, "shelter:SH-UT-009.key")
+    r = d.report("-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5",
+                 "--key", wrong)
+    check_eq(r.rc, QUEUED, f"refused as FORBIDDEN {r}")
+    check("FORBIDDEN" in r.err and "1 report waits" in r.err, r.err)
+    r = d.report("flush", "--key", wrong)
+    check_eq(r.rc, QUEUED, f"flush with the wrong key {r}")
+    check("FORBIDDEN" in r.err and "stays queued" in r.err, r.err)
+    check_eq(len(queued_lines(d)), 1, "still queued")
+    r = d.report("flush", "--key",
+                 os.path.join(keydir, "shelter:SH-UT-003.key"))
+    check_eq(r.rc, 0, f"flush with the right key {r}")
+    check_eq(shelter(d, "SH-UT-003")["last_seq"], 5, "stored")
+
+
+@offline
+def test_store_full_keeps_a_fresh_report(d):
+    # The map full: the daemon cannot store, so the shelter's report is
+    # kept (not "refused") and goes once the operator has made room.
+    d.config = "[daemon]\nmap_size_mb = 1\n"
+    d.start()
+    now = int(time.time())
+    for first in range(1, 40 * 500, 500):  # ~4 events per update
+        ups = " ".join(
+            'updates { shelter_id: "SH-UT-009" seq: %d observed_at: %d '
+            'status: SHELTER_STATUS_OPEN beds { category: '
+            'CATEGORY_ADULT_WOMEN capacity: 4 occupied: %d } }'
+            % (first + i, now, 4 * (i % 2)) for i in range(500))
+        if "CODE_STORE_FULL" in raw_request(d, encode("batch { %s }" % ups)):
+            break
+    else:
+        check(False, "the 1 MiB map filled up")
+    seq = 3
+    r = d.report("-s", "SH-UT-003", "-b", "women=4/1", "--seq", str(seq))
+    check_eq(r.rc, QUEUED, f"report into a full store {r}")
+    check("STORE_FULL" in r.err and "1 report waits" in r.err, r.err)
+    check_eq(len(queued_lines(d)), 1, "queued")
+    d.stop()
+    d.config = "[daemon]\nmap_size_mb = 64\n"
+    d.start()
+    r = d.report("flush")
+    check_eq(r.rc, 0, f"flush after the map grew {r}")
+    check_eq(shelter(d, "SH-UT-003")["last_seq"], seq, "stored")
 
 
 @offline
@@ -180,7 +309,7 @@ def test_leftover_temp_file_is_ignored(d):
     d.start()
     r = d.report("flush")
     check_eq(r.rc, 0, f"flush {r}")
-    check("3 delivered, 0 dropped" in r.out, r.out)
+    check("3 delivered, 0 rejected" in r.out, r.out)
     check(not os.path.exists(tmp), "an emptied outbox leaves no temp file")
     check(not os.path.exists(d.outbox + ".damaged"), "nothing damaged")
     check_eq(shelter(d, "SH-UT-003")["last_seq"], 3, "last seq")
@@ -269,6 +398,7 @@ def test_usage():
     try:
         for args in (["flush", "--shelter", "SH-UT-003"],
                      ["flush", "--no-outbox"], ["flush", "now"],
+                     ["outbox", "--seq", "5"], ["outbox", "flush"],
                      ["frobnicate"],
                      ["-s", "SH-UT-003", "-b", "women=4/1", "--no-outbox",
                       "--outbox", "x"],
@@ -288,7 +418,10 @@ def test_usage():
 
 if __name__ == "__main__":
     main([test_three_reports_offline_one_flush,
-          test_stale_queued_report_is_dropped,
+          test_stale_queued_report_is_rejected_and_kept,
+          test_unauthenticated_keeps_the_queue,
+          test_forbidden_keeps_the_queue,
+          test_store_full_keeps_a_fresh_report,
           test_next_report_delivers_the_queue_first,
           test_leftover_temp_file_is_ignored,
           test_damaged_lines_are_set_aside,

@@ -127,6 +127,65 @@ def test_decline_moves_to_the_next_candidate():
     return d
 
 
+def moved_on(d, rid):
+    """Wait for the hold of rid to leave B2 (next housekeeping tick)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        p = status(d, rid)
+        if p["candidates_tried"] >= 1:
+            return p
+        time.sleep(0.1)
+    check(False, f"the hold of {rid} did not move on: {status(d, rid)}")
+
+
+@run
+def test_accept_without_room_is_refused_and_moves_on():
+    # The reproduction: B2 reported itself full while a bed was held for
+    # the case, then accepted: 7 of 6.
+    d = daemon()
+    w = d.watch("--level", "info", "--wait", "20")
+    check_eq(place(d, "request", "-r", "R1", "-c", "women", "-C",
+                   "R1-2026-0011", "-i", "req11", "--no-wait").rc, 0, "req")
+    check_eq(d.report("-s", "B2", "-b", "women=6/6").rc, 0, "B2 full")
+    r = d.report("accept", "req11", "--shelter", "B2")
+    check_eq(r.rc, 1, f"accept refused {r}")
+    check("CONFLICT" in r.err and "no room" in r.err and
+          "women 6 of 6 taken" in r.err and "moves on" in r.err, r.err)
+    p = moved_on(d, "req11")
+    check_eq((p["state"], p["held_region"]), ("HELD", "R2"),
+             "held in B1 now, as after a decline")
+    check_eq(beds(d, "B2")["occupied"], 6, "B2 not over capacity")
+    check_eq(held(d, "R2"), 1, "one bed held, in B1")
+    check("req11" in d.report("holds", "--shelter", "B1").out, "B1 holds")
+    check("req11" not in d.report("holds", "--shelter", "B2").out,
+          "B2 no longer holds it")
+    r = d.report("accept", "req11", "--shelter", "B1")
+    check_eq(r.rc, 0, f"B1 accepts {r}")
+    steps = [e["placement_state"] for e in w.stop()
+             if e["kind"] == "placement"]
+    check_eq(steps[:5], ["requested", "held", "declined", "held",
+                         "accepted"], "steps")
+    d.stop()
+    return d
+
+
+@run
+def test_closed_shelter_cannot_accept():
+    d = daemon()
+    check_eq(place(d, "request", "-r", "R1", "-c", "women", "-C",
+                   "R1-2026-0012", "-i", "req12", "--no-wait").rc, 0, "req")
+    check_eq(d.report("-s", "B2", "-b", "women=6/0", "--status",
+                      "closed").rc, 0, "B2 closes")
+    r = d.report("accept", "req12", "--shelter", "B2")
+    check_eq(r.rc, 1, f"accept refused {r}")
+    check("CONFLICT" in r.err and "closed" in r.err, r.err)
+    p = moved_on(d, "req12")
+    check_eq((p["state"], p["held_region"]), ("HELD", "R2"), "B1 now")
+    check_eq(beds(d, "B2")["occupied"], 0, "nobody placed in B2")
+    d.stop()
+    return d
+
+
 @run
 def test_expired_hold_returns_the_bed_and_moves_on():
     d = daemon("[placement]\nhold_ttl_secs = 1\n")
@@ -253,6 +312,8 @@ def test_holds_wait_for_the_next_hold():
 if __name__ == "__main__":
     main([test_held_in_the_best_shelter_then_accepted,
           test_decline_moves_to_the_next_candidate,
+          test_accept_without_room_is_refused_and_moves_on,
+          test_closed_shelter_cannot_accept,
           test_expired_hold_returns_the_bed_and_moves_on,
           test_no_candidate_is_unplaced_and_critical,
           test_racing_for_the_last_bed_books_it_once,

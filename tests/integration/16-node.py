@@ -273,7 +273,7 @@ def test_national_down_then_back(nat, node):
                "'OT-1'" not in l or "national daemon refused" in l]
     check_eq(refused, [], "nothing else refused")
     check(f"{shelters.total()} reports accepted, 0 duplicates, 1 refused, "
-          f"{shelters.total()} forwarded, 0 dropped by national" in log,
+          f"{shelters.total()} forwarded, 0 rejected by national" in log,
           "the node's counts")
 
 
@@ -281,20 +281,56 @@ def test_national_down_then_back(nat, node):
 def test_node_killed_while_forwarding(nat, node):
     shelters = Shelters(node)
     nat.stop()
-    shelters.round(10)
+    shelters.round(20)
     nat.start()
-    # Kill it as soon as national has the first forwarded reports.
+    # Kill it as soon as national has the first forwarded reports: the
+    # node must forward once national is back, without a restart.
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if national_shelter(nat, "SH-01")["last_seq"] > 0:
-            break
+    forwarding = False
+    while not forwarding and time.monotonic() < deadline:
+        forwarding = national_shelter(nat, "SH-01")["last_seq"] > 0
     node.kill()
+    check(forwarding, "the node forwarded once national was back")
     rc, out = node.outbox()
     print(f"     outbox at SIGKILL: {out.splitlines()[0]}")
+    # One report per shelter per batch: 20 batches, so some still wait
+    # when the first arrived, and the kill came in the middle.
+    check_eq(rc, 4, f"killed while reports still waited: {out}")
     node.start()
     node.wait_drained()
     check_national(nat, shelters)
     node.stop()
+
+
+@with_node
+def test_refused_report_is_kept_not_dropped(nat, node):
+    # A report the node accepted that national then refuses as stale (a
+    # newer one reached national straight): it cannot be stored, but it
+    # moves to the node's rejected reports instead of vanishing.
+    nat.stop()
+    p = node.run("SHELTER_REPORT", "--no-outbox", "--api", node.api, "-s",
+                 "SH-01", "-b", "women=4/2", "--seq", "5")
+    check_eq(p.returncode, 0, f"accepted by the node {p.stderr}")
+    rc, out = node.outbox()
+    check_eq(rc, 4, f"waits at the node: {out}")
+    nat.start()
+    r = nat.report("-s", "SH-01", "-b", "women=4/1", "--seq", "9",
+                   "--no-outbox")
+    check_eq(r.rc, 0, f"newer report straight to national {r}")
+    node.wait_drained()
+    rc, out = node.outbox()
+    check("rejected by national (kept in the store): 1" in out, out)
+    check("refused SH-01 seq 5 (STALE_SEQ" in node.read_log() and
+          "moved to the node's rejected reports" in node.read_log(),
+          "logged")
+    check_eq(national_shelter(nat, "SH-01")["last_seq"], 9,
+             "the newer report stands")
+    node.stop()
+    check("0 forwarded, 1 rejected by national" in node.read_log(),
+          "the node's counts")
+    rc, out = node.outbox()
+    check("rejected by national (kept in the store): 1" in out,
+          f"still there after a restart: {out}")
 
 
 @with_node
@@ -425,4 +461,5 @@ def test_signed_over_tls():
 
 if __name__ == "__main__":
     main([test_national_down_then_back, test_node_killed_while_forwarding,
+          test_refused_report_is_kept_not_dropped,
           test_watcher_on_node_sees_region_events, test_signed_over_tls])

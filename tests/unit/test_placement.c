@@ -922,6 +922,46 @@ case_ref_error_truncated_safely(void **state)
 	assert_int_equal(place_check_case_ref("Maria Jansen", NULL, 0), -1);
 }
 
+static void
+accept_needs_room_and_an_open_shelter(void **state)
+{
+	struct shelter_state st;
+	char err[160];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.status = SH_STATUS_OPEN;
+	st.beds[3].capacity = 2;  /* highsec */
+	st.beds[3].occupied = 1;
+	st.beds[3].held = 1;
+	assert_int_equal(place_accept_check(&st, 4, 1, err, sizeof(err)), 0);
+	/* The reproduction: highsec=1/1 reported while a bed was held. */
+	st.beds[3].capacity = 1;
+	assert_int_equal(place_accept_check(&st, 4, 1, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "no room: highsec 1 of 1 taken"));
+	/* Out of service beds are no room either. */
+	st.beds[3].capacity = 3;
+	st.beds[3].out_of_service = 2;
+	assert_int_equal(place_accept_check(&st, 4, 1, err, sizeof(err)),
+	    -1);
+	st.beds[3].out_of_service = 1;
+	assert_int_equal(place_accept_check(&st, 4, 1, err, sizeof(err)), 0);
+	assert_int_equal(place_accept_check(&st, 4, 2, err, sizeof(err)),
+	    -1);
+	/* Other holds do not count against it: 2 held, room for 1. */
+	st.beds[3].held = 2;
+	assert_int_equal(place_accept_check(&st, 4, 1, err, sizeof(err)), 0);
+	st.status = SH_STATUS_CLOSED;
+	assert_int_equal(place_accept_check(&st, 4, 1, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "closed"));
+	st.status = SH_STATUS_INTAKE_PAUSED;
+	assert_int_equal(place_accept_check(&st, 4, 1, err, sizeof(err)), 0);
+	assert_int_equal(place_accept_check(&st, 0, 1, err, sizeof(err)), -1);
+	assert_int_equal(place_accept_check(&st, 6, 1, err, sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -954,6 +994,7 @@ main(void)
 		cmocka_unit_test(case_ref_refuses_bad_characters),
 		cmocka_unit_test(case_ref_refuses_few_digits),
 		cmocka_unit_test(case_ref_error_truncated_safely),
+		cmocka_unit_test(accept_needs_room_and_an_open_shelter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

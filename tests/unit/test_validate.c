@@ -526,6 +526,67 @@ seq_same_other_forecast_conflict(void **state)
 	    -CODE(SEQ_CONFLICT));
 }
 
+static void
+seq_far_ahead_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The reproduction: the largest seq would block the shelter. */
+	f->u.seq = UINT64_MAX;
+	assert_refused(f, CODE(BAD_REQUEST), "max_seq_ahead_secs");
+	f->u.seq = (uint64_t)(NOW + 86400 + 1) * 1000000u;
+	assert_refused(f, CODE(BAD_REQUEST), "86401 s ahead");
+}
+
+static void
+seq_up_to_a_day_ahead_accepted(void **state)
+{
+	struct fixture *f = *state;
+
+	f->u.seq = (uint64_t)NOW * 1000000u + 999999u;
+	assert_int_equal(check(f), 0);
+	f->u.seq = (uint64_t)(NOW + 86400) * 1000000u + 999999u;
+	assert_int_equal(check(f), 0);
+	f->u.seq = 1;
+	assert_int_equal(check(f), 0);
+}
+
+static void
+seq_ahead_follows_the_limit(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(validate_seq_ahead((uint64_t)(NOW + 60) * 1000000u,
+	    NOW, 60, err, sizeof(err)), 0);
+	assert_int_equal(validate_seq_ahead((uint64_t)(NOW + 61) * 1000000u,
+	    NOW, 60, err, sizeof(err)), CODE(BAD_REQUEST));
+	assert_non_null(strstr(err, "61 s ahead"));
+	assert_int_equal(validate_seq_ahead(UINT64_MAX, INT64_MAX / 2,
+	    INT64_MAX / 2, err, sizeof(err)), 0);
+}
+
+static void
+refusals_of_the_report_itself_are_final(void **state)
+{
+	(void)state;
+	assert_true(validate_refusal_is_final(CODE(BAD_REQUEST)));
+	assert_true(validate_refusal_is_final(CODE(UNKNOWN_SHELTER)));
+	assert_true(validate_refusal_is_final(CODE(UNKNOWN_CATEGORY)));
+	assert_true(validate_refusal_is_final(CODE(STALE_SEQ)));
+	assert_true(validate_refusal_is_final(CODE(SEQ_CONFLICT)));
+	assert_false(validate_refusal_is_final(CODE(OK)));
+	assert_false(validate_refusal_is_final(CODE(UNAUTHENTICATED)));
+	assert_false(validate_refusal_is_final(CODE(FORBIDDEN)));
+	assert_false(validate_refusal_is_final(CODE(BUSY)));
+	assert_false(validate_refusal_is_final(CODE(STORE_FULL)));
+	assert_false(validate_refusal_is_final(CODE(INTERNAL)));
+	assert_false(validate_refusal_is_final(CODE(TOO_LARGE)));
+	assert_false(validate_refusal_is_final(CODE(NOT_FOUND)));
+	assert_false(validate_refusal_is_final(CODE(CONFLICT)));
+	assert_false(validate_refusal_is_final(999)); /* a newer daemon's */
+}
+
 #define fixture_test(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -564,6 +625,10 @@ main(void)
 		fixture_test(forecast_is_kept),
 		fixture_test(forecast_refused_when_impossible),
 		cmocka_unit_test(seq_same_other_forecast_conflict),
+		fixture_test(seq_far_ahead_refused),
+		fixture_test(seq_up_to_a_day_ahead_accepted),
+		cmocka_unit_test(seq_ahead_follows_the_limit),
+		cmocka_unit_test(refusals_of_the_report_itself_are_final),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
