@@ -25,16 +25,7 @@
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 #define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
 
-static const char *const state_names[] = { "unspecified", "requested",
-	"held", "accepted", "unplaced", "cancelled", "declined", "expired" };
-
 static bool valid_id(const char *id, size_t max);
-
-const char *
-place_state_name(int state)
-{
-	return (state >= 0 && state <= 7) ? state_names[state] : "unknown";
-}
 
 static void
 copy(char *dst, size_t len, const char *src)
@@ -380,7 +371,7 @@ place_cancel(struct server *s, MDB_txn *txn,
 		    c->request_id);
 	if (p->state != PSTATE(HELD) && p->state != PSTATE(REQUESTED))
 		REFUSE(CONFLICT, "request %s is already %s", p->request_id,
-		    place_state_name(p->state));
+		    placement_state_name(p->state));
 	if (p->state == PSTATE(HELD) &&
 	    (rc = release(s, txn, p, false, now)) != 0)
 		return -rc;

@@ -212,7 +212,6 @@ int backup_start(struct server *s, nng_msg **msg,
     const Shelterd__V1__BackupRequest *req, char *err, size_t errlen);
 
 /* placements.c */
-const char *place_state_name(int state);
 /* 1 to 47 of A-Z a-z 0-9 - _ */
 bool place_valid_id(const char *id);
 int place_request(struct server *s, MDB_txn *txn,
