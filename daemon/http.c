@@ -440,7 +440,7 @@ json_alerts(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		cJSON_AddItemToArray(arr, json_alert(&pb, now));
 	}
 	cJSON_AddNumberToObject(root, "hidden", (double)hidden);
-	cJSON_AddNumberToObject(root, "now", (double)now);
+	cJSON_AddItemToObject(root, "now", json_time(now));
 	free(l.v);
 	return 0;
 }
