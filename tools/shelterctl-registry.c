@@ -217,7 +217,7 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 	Shelterd__V1__ExportQuery eq = SHELTERD__V1__EXPORT_QUERY__INIT;
 	Shelterd__V1__Reply *reply = NULL;
 	cJSON *root = NULL, *shelters = NULL;
-	char after[64] = "", t[32];
+	char after[64] = "";
 	uint64_t first_seq = 0, last_seq = 0;
 	int rc;
 
@@ -232,8 +232,8 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 			return EXIT_OK;
 		}
 		root = cJSON_CreateObject();
-		client_format_time((long long)time(NULL), t, sizeof(t));
-		cJSON_AddStringToObject(root, "exported_at", t);
+		cJSON_AddItemToObject(root, "exported_at",
+		    json_time((int64_t)time(NULL)));
 		first_seq = reply->status->last_event_seq;
 		put_regions(reply->status, cJSON_AddArrayToObject(root,
 		    "regions"));
