@@ -674,23 +674,6 @@ put_hist(struct buf *b, const char *name, const char *help,
 	    hi->count);
 }
 
-/* Lower-case name of a Code for a label: CODE_STALE_SEQ -> stale_seq;
- * false for a number the proto does not name. */
-static bool
-code_label(int code, char *out, size_t len)
-{
-	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
-	    &shelterd__v1__code__descriptor, code);
-	size_t i = 0;
-
-	if (v == NULL || strncmp(v->name, "CODE_", 5) != 0)
-		return false;
-	for (const char *s = v->name + 5; *s && i + 1 < len; s++)
-		out[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
-	out[i] = '\0';
-	return true;
-}
-
 struct alert_counts {
 	uint64_t open[4], unacked[4];
 };
@@ -729,7 +712,6 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	struct aggregate nat;
 	MDB_envinfo info;
 	MDB_stat stat;
-	char label[48];
 	int rc;
 
 	uv_mutex_lock(&h->lock);
@@ -765,10 +747,10 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	head(b, "shelterd_refused_total", "counter",
 	    "Requests and updates refused, by reason (the reply's Code).");
 	for (int i = 1; i < 16; i++) {
-		if (!code_label(i, label, sizeof(label)))
+		if (names_find(&names_tables[NAMES_CODE], i) == NULL)
 			continue;
 		put(b, "shelterd_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-		    label, c.refused[i]);
+		    code_name(i), c.refused[i]);
 	}
 	head(b, "shelterd_commit_failures_total", "counter",
 	    "Write transactions aborted or not committed (map full, disk "
