@@ -143,6 +143,29 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 }
 
 cJSON *
+json_region(const Shelterd__V1__RegionStatus *rs)
+{
+	cJSON *o = cJSON_CreateObject(), *cats;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "region", rs->region_id);
+	add_str(o, "name", rs->name);
+	cJSON_AddNumberToObject(o, "shelters", rs->shelters);
+	cJSON_AddNumberToObject(o, "shelters_reported", rs->shelters_reported);
+	cJSON_AddNumberToObject(o, "shelters_stale", rs->shelters_stale);
+	cats = cJSON_AddObjectToObject(o, "categories");
+	for (size_t c = 0; cats != NULL && c < rs->n_totals; c++) {
+		const char *cat = cat_name((int)rs->totals[c]->category);
+
+		if (cat != NULL)
+			cJSON_AddItemToObject(cats, cat,
+			    json_totals(rs->totals[c]));
+	}
+	return o;
+}
+
+cJSON *
 json_beds(const Shelterd__V1__ShelterReply *sh)
 {
 	cJSON *beds = cJSON_CreateObject();

@@ -39,6 +39,9 @@ cJSON *json_event(const Shelterd__V1__Event *ev);
 /* A category's totals over a region or the country (no category key: the
  * caller keys them by category). */
 cJSON *json_totals(const Shelterd__V1__CategoryTotals *t);
+/* A region's status: its shelter counts and its totals keyed by
+ * category name. */
+cJSON *json_region(const Shelterd__V1__RegionStatus *rs);
 /* A shelter's reported beds, keyed by category name. */
 cJSON *json_beds(const Shelterd__V1__ShelterReply *sh);
 cJSON *json_placement(const Shelterd__V1__Placement *p);

@@ -336,23 +336,30 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	regions = cJSON_AddArrayToObject(root, "regions");
 	for (size_t r = 0; r < reg->n_regions; r++) {
 		const struct reg_region *rg = &reg->regions[r];
-		cJSON *o = cJSON_CreateObject();
+		Shelterd__V1__RegionStatus rs;
+		Shelterd__V1__CategoryTotals t[CAT_COUNT], *tp[CAT_COUNT];
+		cJSON *o;
 
-		rc = store_get_region(h->store, txn, rg->id, &agg);
-		if (rc != 0) {
-			cJSON_Delete(o);
+		shelterd__v1__region_status__init(&rs);
+		if ((rc = store_get_region(h->store, txn, rg->id, &agg)) != 0)
 			goto out;
+		/* As in a StatusReply, so that the JSON is the clients'. */
+		rs.region_id = (char *)rg->id;
+		rs.name = (char *)rg->name;
+		rs.shelters = (uint32_t)rg->n_shelters;
+		rs.shelters_reported = agg.shelters_reported;
+		rs.shelters_stale = agg.shelters_stale;
+		for (int c = 0; c < CAT_COUNT; c++) {
+			totals_fill(&t[c], c + 1, &agg.cat[c],
+			    &agg.outlook[c]);
+			tp[c] = &t[c];
 		}
-		cJSON_AddStringToObject(o, "id", rg->id);
-		cJSON_AddStringToObject(o, "name", rg->name);
+		rs.totals = tp;
+		rs.n_totals = CAT_COUNT;
+		o = json_region(&rs);
+		/* The page's own: where to draw the tile. */
 		cJSON_AddNumberToObject(o, "lat", rg->lat);
 		cJSON_AddNumberToObject(o, "lon", rg->lon);
-		cJSON_AddNumberToObject(o, "shelters", rg->n_shelters);
-		cJSON_AddNumberToObject(o, "shelters_reported",
-		    agg.shelters_reported);
-		cJSON_AddNumberToObject(o, "shelters_stale",
-		    agg.shelters_stale);
-		cJSON_AddItemToObject(o, "categories", aggregate_json(&agg));
 		if (stale != NULL) {
 			cJSON_AddItemToObject(o, "stale", stale[r]);
 			stale[r] = NULL;

@@ -102,25 +102,9 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		cJSON *regions = cJSON_AddArrayToObject(root, "regions");
 		cJSON *national = cJSON_AddObjectToObject(root, "national");
 
-		for (size_t r = 0; r < st->n_regions; r++) {
-			const Shelterd__V1__RegionStatus *rs = st->regions[r];
-			cJSON *o = cJSON_CreateObject();
-			cJSON *cats = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(o, "region", rs->region_id);
-			cJSON_AddStringToObject(o, "name", rs->name);
-			cJSON_AddNumberToObject(o, "shelters", rs->shelters);
-			cJSON_AddNumberToObject(o, "shelters_reported",
-			    rs->shelters_reported);
-			cJSON_AddNumberToObject(o, "shelters_stale",
-			    rs->shelters_stale);
-			for (size_t c = 0; c < rs->n_totals; c++)
-				cJSON_AddItemToObject(cats, cat_name((int)
-				    rs->totals[c]->category),
-				    json_totals(rs->totals[c]));
-			cJSON_AddItemToObject(o, "categories", cats);
-			cJSON_AddItemToArray(regions, o);
-		}
+		for (size_t r = 0; r < st->n_regions; r++)
+			cJSON_AddItemToArray(regions,
+			    json_region(st->regions[r]));
 		for (size_t c = 0; c < st->n_national; c++)
 			cJSON_AddItemToObject(national, cat_name((int)
 			    st->national[c]->category),

@@ -218,7 +218,7 @@ function layout(regions) {
     }
     if (!best) best = [rows + pos.size, 0];
     taken.add(`${best[0]},${best[1]}`);
-    pos.set(r.id, best);
+    pos.set(r.region, best);
   }
   return { cols, pos };
 }
@@ -232,8 +232,8 @@ function renderMap() {
   map.style.setProperty('--cols', grid ? grid.cols : 5);
   if (map.childElementCount !== regions.length) {
     map.replaceChildren(...regions.map((r) => el('button', {
-      type: 'button', class: 'tile', 'data-region': r.id,
-      onclick: () => selectRegion(r.id),
+      type: 'button', class: 'tile', 'data-region': r.region,
+      onclick: () => selectRegion(r.region),
     })));
   }
   regions.forEach((r, i) => {
@@ -242,24 +242,25 @@ function renderMap() {
     const cls = levelClass(t);
     tile.className = `tile ${cls}` +
       (t.unknown > 0 ? ' has-unknown' : '') +
-      (state.selected === r.id ? ' selected' : '');
+      (state.selected === r.region ? ' selected' : '');
     tile.dataset.level = t.level;
     tile.dataset.pct = String(t.occupancy_pct);
     if (grid) {
-      const [row, col] = grid.pos.get(r.id);
+      const [row, col] = grid.pos.get(r.region);
       tile.style.gridRow = String(row + 1);
       tile.style.gridColumn = String(col + 1);
     }
     const text = t.capacity === 0 ? 'no beds' :
       `${t.capacity - t.free - t.unknown} of ${t.capacity} taken, ` +
       `${t.free} free`;
-    tile.setAttribute('aria-label', `${r.id} ${r.name}: ` +
+    tile.setAttribute('aria-label', `${r.region} ${r.name}: ` +
       `${label('category', state.category)}, ${text}` +
       (t.level !== 'ok' ? `, ${t.level}` : '') +
       (t.unknown > 0 ? `, ${t.unknown} unknown (stale)` : ''));
     tile.title = tile.getAttribute('aria-label');
     tile.replaceChildren(...[
-      el('span', { class: 'top' }, el('span', { class: 'id', text: r.id }),
+      el('span', { class: 'top' },
+        el('span', { class: 'id', text: r.region }),
         t.capacity ? el('span', { class: 'pct',
           text: `${t.occupancy_pct}%` }) : null),
       el('span', { class: 'name', text: r.name }),
@@ -294,7 +295,8 @@ function renderNational() {
 }
 
 function regionName(id) {
-  const r = state.status && state.status.regions.find((x) => x.id === id);
+  const r = state.status &&
+    state.status.regions.find((x) => x.region === id);
   return r ? r.name : '';
 }
 
@@ -411,11 +413,11 @@ async function loadDetail(id) {
 }
 
 function renderDetail(id, shelters) {
-  const r = state.status.regions.find((x) => x.id === id);
+  const r = state.status.regions.find((x) => x.region === id);
   if (!r) return;
   const panel = $('region-detail');
   panel.hidden = false;
-  $('detail-title').textContent = `${r.id} ${r.name}: ${r.shelters} ` +
+  $('detail-title').textContent = `${r.region} ${r.name}: ${r.shelters} ` +
     `shelters, ${r.shelters_reported} reported, ${r.shelters_stale} stale`;
   const cats = state.status.categories;
   const totals = el('table', { class: 'grid' },

@@ -111,12 +111,17 @@ def test_page_and_json_reads_with_and_without_token():
         anon = get_json(d, "/api/status")
         check_eq(anon["auth"], False, "no token")
         check_eq(len(anon["regions"]), 25, "the 25 demo regions")
-        vr19 = [r for r in anon["regions"] if r["id"] == "VR19"][0]
+        vr19 = [r for r in anon["regions"] if r["region"] == "VR19"][0]
         check_eq(vr19["name"], "Zeeland", "name")
         check(abs(vr19["lat"] - 51.50) < 0.01, "lat from the registry")
         check_eq(vr19["categories"]["women"]["level"], "critical", "full")
         check_eq(vr19["categories"]["women"]["free"], 0, "no free bed")
         check("stale" not in vr19, "stale shelter ids need the token")
+        cli = d.status()
+        check_eq({k: v for k, v in vr19.items() if k not in ("lat", "lon")},
+                 [r for r in cli["regions"] if r["region"] == "VR19"][0],
+                 "the same region as shelterctl status, and where to draw")
+        check_eq(anon["national"], cli["national"], "the same national")
         check_eq(anon["national"]["women"]["capacity"] > 0, True, "totals")
 
         for path in ("/api/status", "/api/alerts", "/api/placements"):
@@ -370,7 +375,7 @@ def test_stale_shelters_are_unknown_not_free():
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             st = get_json(d, "/api/status", token=TOKEN)
-            vr19 = [r for r in st["regions"] if r["id"] == "VR19"][0]
+            vr19 = [r for r in st["regions"] if r["region"] == "VR19"][0]
             if vr19["shelters_stale"] == len(demo_region("VR19")):
                 break
             time.sleep(0.1)

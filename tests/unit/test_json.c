@@ -75,7 +75,7 @@ an_open_region_alert(void **state)
 }
 
 static void
-an_acknowledged_national_alert_without_a_clock(void **state)
+an_acked_national_alert_without_a_clock(void **state)
 {
 	Shelterd__V1__Alert a = SHELTERD__V1__ALERT__INIT;
 
@@ -204,6 +204,35 @@ totals_of_a_category(void **state)
 }
 
 static void
+a_region_status(void **state)
+{
+	Shelterd__V1__RegionStatus rs = SHELTERD__V1__REGION_STATUS__INIT;
+	Shelterd__V1__CategoryTotals t = SHELTERD__V1__CATEGORY_TOTALS__INIT;
+	Shelterd__V1__CategoryTotals *tp = &t;
+
+	(void)state;
+	rs.region_id = "VR19";
+	rs.name = "Zeeland";
+	rs.shelters = 4;
+	rs.shelters_reported = 3;
+	rs.shelters_stale = 1;
+	t.category = SHELTERD__V1__CATEGORY__CATEGORY_MINORS;
+	t.capacity = 4;
+	t.free = 4;
+	t.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
+	rs.totals = &tp;
+	rs.n_totals = 1;
+	assert_json(json_region(&rs),
+	    "{\"region\":\"VR19\",\"name\":\"Zeeland\",\"shelters\":4,"
+	    "\"shelters_reported\":3,\"shelters_stale\":1,"
+	    "\"categories\":{\"minors\":{\"capacity\":4,\"occupied\":0,"
+	    "\"out_of_service\":0,\"free\":4,\"held\":0,\"unknown\":0,"
+	    "\"occupancy_pct\":0,\"expected_free_24h\":0,"
+	    "\"expected_free_72h\":0,\"forecasting\":0,"
+	    "\"early_warning\":\"ok\",\"level\":\"critical\"}}}");
+}
+
+static void
 beds_of_a_shelter(void **state)
 {
 	Shelterd__V1__ShelterReply sh = SHELTERD__V1__SHELTER_REPLY__INIT;
@@ -305,10 +334,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(times_are_rfc3339_utc_or_null),
 		cmocka_unit_test(an_open_region_alert),
-		cmocka_unit_test(an_acknowledged_national_alert_without_a_clock),
+		cmocka_unit_test(an_acked_national_alert_without_a_clock),
 		cmocka_unit_test(an_occupancy_event),
 		cmocka_unit_test(a_placement_event_and_an_early_warning),
 		cmocka_unit_test(totals_of_a_category),
+		cmocka_unit_test(a_region_status),
 		cmocka_unit_test(beds_of_a_shelter),
 		cmocka_unit_test(a_held_placement_and_an_unplaced_one),
 		cmocka_unit_test(the_names_as_json),
