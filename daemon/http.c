@@ -576,8 +576,12 @@ json_shelters(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		cJSON_AddNumberToObject(o, "security_level",
 		    sh->security_level);
 		cJSON_AddBoolToObject(o, "reported", st.seq != 0);
-		cJSON_AddStringToObject(o, "status", st.seq ?
-		    status_name(st.status) : "unknown");
+		/* Null until it reports, as in shelterctl's JSON. */
+		if (st.seq != 0)
+			cJSON_AddStringToObject(o, "status",
+			    status_name(st.status));
+		else
+			cJSON_AddNullToObject(o, "status");
 		cJSON_AddBoolToObject(o, "stale", st.stale);
 		cJSON_AddItemToObject(o, "received_at",
 		    json_time(st.received_at));

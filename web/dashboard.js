@@ -448,7 +448,8 @@ function renderDetail(id, shelters) {
         return el('tr', { 'data-shelter': s.id },
           el('td', { text: s.id }), el('td', { text: s.name }),
           el('td', { class: s.stale ? 'stale' : '',
-            text: s.stale ? 'stale: unknown' : s.status }),
+            text: s.stale ? 'stale: unknown' :
+              label('shelter_status', s.status || 'unknown') }),
           el('td', { text: b ? b.capacity : '–' }),
           el('td', { text: b ? b.occupied : '–' }),
           el('td', { text: b ? b.out_of_service : '–' }),

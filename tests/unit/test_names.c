@@ -17,7 +17,9 @@
 #include "names.h"
 #include "shelterd.pb-c.h"
 
-/* Names that are not the proto's: short ones people type. */
+/* Tables whose names are not all the proto's: categories and statuses
+ * people type ("women", "paused"), level 0 of an event ("cleared") and
+ * the report column "time_to_placement". */
 static const char *const own_names[] = {
 	"category", "shelter_status", "level", "report_cell",
 };
