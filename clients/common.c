@@ -381,26 +381,6 @@ client_format_time(long long unix_secs, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
-const char *
-client_kind_name(int kind)
-{
-	static const char *const names[] = { "occupancy", "stale",
-		"acknowledged", "placement" };
-
-	if (kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING)
-		return "early_warning";
-	return (kind >= 0 && kind <= 3) ? names[kind] : "unknown";
-}
-
-const char *
-client_scope_name(int scope)
-{
-	static const char *const names[] = { "unknown", "shelter", "region",
-		"national" };
-
-	return (scope >= 0 && scope <= 3) ? names[scope] : "unknown";
-}
-
 void
 client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 {
@@ -473,60 +453,6 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 	    again);
 }
 
-cJSON *
-client_event_json(const Shelterd__V1__Event *ev)
-{
-	cJSON *o = cJSON_CreateObject();
-	char when[32];
-	const char *cat = cat_name((int)ev->category);
-
-	client_format_time(ev->at, when, sizeof(when));
-	cJSON_AddNumberToObject(o, "event_seq", (double)ev->event_seq);
-	cJSON_AddStringToObject(o, "at", when);
-	cJSON_AddStringToObject(o, "scope", client_scope_name((int)ev->scope));
-	cJSON_AddStringToObject(o, "level", level_name((int)ev->level));
-	cJSON_AddStringToObject(o, "previous_level",
-	    level_name((int)ev->previous_level));
-	if (ev->region_id && *ev->region_id)
-		cJSON_AddStringToObject(o, "region", ev->region_id);
-	if (ev->shelter_id && *ev->shelter_id)
-		cJSON_AddStringToObject(o, "shelter", ev->shelter_id);
-	cJSON_AddStringToObject(o, "category", cat ? cat : "unknown");
-	cJSON_AddNumberToObject(o, "capacity", ev->capacity);
-	cJSON_AddNumberToObject(o, "free", ev->free);
-	cJSON_AddNumberToObject(o, "occupancy_pct", ev->occupancy_pct);
-	cJSON_AddStringToObject(o, "kind", client_kind_name((int)ev->kind));
-	cJSON_AddNumberToObject(o, "step", ev->step);
-	if (ev->alert_seq != 0)
-		cJSON_AddNumberToObject(o, "alert_seq",
-		    (double)ev->alert_seq);
-	if (ev->acknowledged_by && *ev->acknowledged_by)
-		cJSON_AddStringToObject(o, "acknowledged_by",
-		    ev->acknowledged_by);
-	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING)
-		cJSON_AddNumberToObject(o, "expected_free_24h",
-		    ev->expected_free_24h);
-	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT) {
-		const ProtobufCEnumValue *st =
-		    protobuf_c_enum_descriptor_get_value(
-		    &shelterd__v1__placement_state__descriptor,
-		    ev->placement_state);
-		char name[32];
-
-		/* "PLACEMENT_STATE_HELD" -> "held" */
-		snprintf(name, sizeof(name), "%s", st ? st->name + 16 : "?");
-		for (char *c = name; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-		cJSON_AddStringToObject(o, "request_id", ev->request_id);
-		cJSON_AddStringToObject(o, "placement_state", name);
-		cJSON_AddNumberToObject(o, "beds", ev->beds);
-		if (*ev->held_region)
-			cJSON_AddStringToObject(o, "held_region",
-			    ev->held_region);
-	}
-	return o;
-}
-
 void
 client_print_json(cJSON *json)
 {
@@ -578,7 +504,7 @@ client_ack(const char *api, int timeout_ms, unsigned long long seq,
 		    client_code_name(reply->code), reply->error);
 		rc = EXIT_REFUSED;
 	} else if (json) {
-		client_print_json(client_alert_json(reply->alert, 0));
+		client_print_json(json_alert(reply->alert, 0));
 	} else {
 		printf("alert #%llu acknowledged by %s\n",
 		    (unsigned long long)reply->alert->opened_seq,
@@ -586,39 +512,4 @@ client_ack(const char *api, int timeout_ms, unsigned long long seq,
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 	return rc;
-}
-
-cJSON *
-client_alert_json(const Shelterd__V1__Alert *a, long long now)
-{
-	cJSON *o = cJSON_CreateObject();
-	char when[32];
-	const char *cat = cat_name((int)a->category);
-
-	client_format_time(a->opened_at, when, sizeof(when));
-	cJSON_AddNumberToObject(o, "alert_seq", (double)a->opened_seq);
-	cJSON_AddNumberToObject(o, "last_seq", (double)a->last_seq);
-	cJSON_AddStringToObject(o, "opened_at", when);
-	if (now > 0)
-		cJSON_AddNumberToObject(o, "age_secs",
-		    (double)(now - a->opened_at));
-	cJSON_AddStringToObject(o, "kind", client_kind_name((int)a->kind));
-	cJSON_AddStringToObject(o, "scope", client_scope_name((int)a->scope));
-	cJSON_AddStringToObject(o, "level", level_name((int)a->level));
-	if (*a->region_id)
-		cJSON_AddStringToObject(o, "region", a->region_id);
-	if (*a->shelter_id)
-		cJSON_AddStringToObject(o, "shelter", a->shelter_id);
-	if (cat != NULL)
-		cJSON_AddStringToObject(o, "category", cat);
-	cJSON_AddNumberToObject(o, "step", a->step);
-	if (*a->acknowledged_by) {
-		client_format_time(a->acknowledged_at, when, sizeof(when));
-		cJSON_AddStringToObject(o, "acknowledged_by",
-		    a->acknowledged_by);
-		cJSON_AddStringToObject(o, "acknowledged_at", when);
-	} else {
-		cJSON_AddNullToObject(o, "acknowledged_by");
-	}
-	return o;
 }

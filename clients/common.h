@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "beds.h"
+#include "json.h"
 #include "shelterd.pb-c.h"
 
 #define DEFAULT_API_URL "tcp://127.0.0.1:7450"
@@ -52,15 +53,10 @@ const char *client_code_name(int code);
 /* "2026-11-23 18:04:05Z" */
 void client_format_time(long long unix_secs, char *buf, size_t len);
 
-/* One event as a line of text (no newline) or as a JSON object. */
+/* One event as a line of text (no newline); its JSON is json_event(). */
 void client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len);
-cJSON *client_event_json(const Shelterd__V1__Event *ev);
 /* Print a JSON value on one line to stdout and free it. */
 void client_print_json(cJSON *json);
-
-const char *client_kind_name(int kind);   /* occupancy, stale, ... */
-const char *client_scope_name(int scope); /* shelter, region, national */
-cJSON *client_alert_json(const Shelterd__V1__Alert *a, long long now);
 
 /* Acknowledge the open alert that event `seq` belongs to; prints the
  * result. Returns an exit status. */

@@ -142,7 +142,7 @@ show(struct watch *w, const Shelterd__V1__Event *ev)
 	if (!wanted(w, ev))
 		return false;
 	if (w->json) {
-		client_print_json(client_event_json(ev));
+		client_print_json(json_event(ev));
 	} else {
 		client_event_line(ev, line, sizeof(line));
 		printf("%s\n", line);

@@ -92,28 +92,7 @@ print_placement(const Shelterd__V1__Placement *p, bool json)
 	const char *cat = cat_name((int)p->category);
 
 	if (json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "request_id", p->request_id);
-		cJSON_AddStringToObject(o, "case_ref", p->case_ref);
-		cJSON_AddStringToObject(o, "from_region", p->from_region);
-		cJSON_AddStringToObject(o, "category", cat ? cat : "?");
-		cJSON_AddNumberToObject(o, "beds", p->beds);
-		cJSON_AddStringToObject(o, "state", state_name(p->state));
-		if (*p->held_region)
-			cJSON_AddStringToObject(o, "held_region",
-			    p->held_region);
-		if (*p->shelter_id)
-			cJSON_AddStringToObject(o, "shelter", p->shelter_id);
-		cJSON_AddNumberToObject(o, "candidates_tried",
-		    p->candidates_tried);
-		if (*p->last_reason)
-			cJSON_AddStringToObject(o, "last_reason",
-			    p->last_reason);
-		if (p->hold_expires_at)
-			cJSON_AddNumberToObject(o, "hold_expires_at",
-			    (double)p->hold_expires_at);
-		client_print_json(o);
+		client_print_json(json_placement(p));
 		return;
 	}
 	printf("request %s (case %s, %u %s bed%s from %s): %s", p->request_id,

@@ -48,21 +48,11 @@ print_hold(const Shelterd__V1__Placement *p, bool json)
 	const char *cat = cat_name((int)p->category);
 	char until[32];
 
-	client_format_time(p->hold_expires_at, until, sizeof(until));
 	if (json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "request_id", p->request_id);
-		cJSON_AddStringToObject(o, "case_ref", p->case_ref);
-		cJSON_AddStringToObject(o, "from_region", p->from_region);
-		cJSON_AddStringToObject(o, "category", cat ? cat : "?");
-		cJSON_AddNumberToObject(o, "beds", p->beds);
-		cJSON_AddNumberToObject(o, "security_level",
-		    p->security_level);
-		cJSON_AddStringToObject(o, "hold_expires_at", until);
-		client_print_json(o);
+		client_print_json(json_placement(p));
 		return;
 	}
+	client_format_time(p->hold_expires_at, until, sizeof(until));
 	printf("request %s: case %s from %s, %u %s bed%s, security %u; "
 	    "answer before %s\n", p->request_id, p->case_ref, p->from_region,
 	    p->beds, cat ? cat : "?", p->beds == 1 ? "" : "s",

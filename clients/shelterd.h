@@ -11,8 +11,12 @@
  *   - the wire contract, shelterd.v1 (proto/shelterd.proto), as protobuf-c
  *     types and functions: Shelterd__V1__Request, __Reply, __Event, ...
  *     (shelterd.pb-c.h);
- *   - the bed categories and their names, cat_name(), cat_parse(), ...
- *     (beds.h);
+ *   - the bed categories, cat_name(), cat_parse(), ... (beds.h), and the
+ *     name of every value of the contract's enums, kind_name(),
+ *     placement_state_name(), ... (names.h);
+ *   - the JSON of alerts, events, totals, beds and placements, one shape
+ *     each, as shelterctl --json and the daemon's dashboard print them:
+ *     json_alert(), json_event(), ... (json.h);
  *   - the client calls (common.h), in short:
  *
  * client_call(url, timeout_ms, &request, &reply, err, errlen)
@@ -34,8 +38,8 @@
  *	"topic NUL packed Event". Every event has a gap-free event_seq; after
  *	a gap, ask for the missed ones with an EventsSince request (see
  *	clients/coord-watch.c).
- * client_event_line(), client_event_json(), client_code_name(), ...
- *	Text and JSON for events, alerts and reply codes.
+ * client_event_line(), client_code_name(), ...
+ *	Text for events and reply codes.
  *
  * Threads: the key is loaded on the first client_call. Load it with
  * client_load_key before calling from several threads; after that

@@ -2,68 +2,6 @@
 
 #include <string.h>
 
-static const char *const cat_names[CAT_COUNT] = {
-	"women", "men", "minors", "highsec", "children",
-};
-
-const char *
-cat_name(int category)
-{
-	if (category < 1 || category > CAT_COUNT)
-		return NULL;
-	return cat_names[category - 1];
-}
-
-int
-cat_parse(const char *name)
-{
-	for (int i = 0; i < CAT_COUNT; i++)
-		if (strcmp(name, cat_names[i]) == 0)
-			return i + 1;
-	return -1;
-}
-
-static const char *const status_names[] = {
-	"unknown", "open", "paused", "closed",
-};
-
-const char *
-status_name(int status)
-{
-	if (status < 0 || status > SH_STATUS_CLOSED)
-		return "unknown";
-	return status_names[status];
-}
-
-int
-status_parse(const char *name)
-{
-	for (int i = SH_STATUS_OPEN; i <= SH_STATUS_CLOSED; i++)
-		if (strcmp(name, status_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static const char *const level_names[] = { "cleared", "warning", "critical",
-	"info" };
-
-const char *
-level_name(int level)
-{
-	if (level < LEVEL_OK || level > LEVEL_INFO)
-		return "unknown";
-	return level_names[level];
-}
-
-int
-level_parse(const char *name)
-{
-	for (int i = LEVEL_OK; i <= LEVEL_INFO; i++)
-		if (strcmp(name, level_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 uint32_t
 beds_free(int status, const struct bed_counts *b)
 {
@@ -118,4 +56,23 @@ totals_pct(const struct totals *t)
 		return 0;
 	return (uint32_t)((uint64_t)(t->capacity - t->free) * 100 /
 	    t->capacity);
+}
+
+void
+totals_fill(Shelterd__V1__CategoryTotals *out, int category,
+    const struct totals *t, const struct outlook_totals *o)
+{
+	shelterd__v1__category_totals__init(out);
+	out->category = (Shelterd__V1__Category)category;
+	out->capacity = t->capacity;
+	out->occupied = t->occupied;
+	out->out_of_service = t->out_of_service;
+	out->free = t->free;
+	out->unknown = t->unknown;
+	out->held = t->held;
+	out->level = (Shelterd__V1__Level)t->level;
+	out->expected_free_24h = o->free_24h;
+	out->expected_free_72h = o->free_72h;
+	out->forecasting = o->forecasting;
+	out->early_warning = (Shelterd__V1__Level)o->early_level;
 }

@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "names.h"
+#include "shelterd.pb-c.h"
+
 /* Categories are the proto's Category values 1..CAT_COUNT; index = value-1. */
 enum { CAT_COUNT = 5 };
 
@@ -32,16 +35,7 @@ enum esc_level {
 	LEVEL_INFO = 3,
 };
 
-/* Short names used on the command line, in topics and in the registry:
- * women, men, minors, highsec, children. NULL for an unknown category. */
-const char *cat_name(int category);
-/* Category value (1..CAT_COUNT) for a short name, or -1. */
-int cat_parse(const char *name);
-
-const char *status_name(int status); /* open, paused, closed, unknown */
-int status_parse(const char *name);  /* SH_STATUS_* or -1 */
-const char *level_name(int level);   /* cleared, warning, critical, info */
-int level_parse(const char *name);   /* LEVEL_* or -1 */
+/* cat_name(), level_name(), status_name() and the other names. */
 
 struct bed_counts {
 	uint32_t capacity;
@@ -117,6 +111,11 @@ uint32_t beds_free(int status, const struct bed_counts *b);
  * shelter's free beds count as unknown, not free. */
 void aggregate_add(struct aggregate *agg, const struct shelter_state *sh,
     int sign);
+
+/* An aggregate's totals and outlook of one category (1..CAT_COUNT) as the
+ * proto's CategoryTotals, for a reply or its JSON. */
+void totals_fill(Shelterd__V1__CategoryTotals *out, int category,
+    const struct totals *t, const struct outlook_totals *o);
 
 /* Occupancy in whole percent, (capacity - free) * 100 / capacity; 0 when
  * there is no capacity. */

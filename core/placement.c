@@ -441,15 +441,6 @@ place_check_case_ref(const char *ref, char *err, size_t errlen)
 	return 0;
 }
 
-const char *
-place_state_name(int state)
-{
-	static const char *const names[] = { "unspecified", "requested",
-		"held", "accepted", "unplaced", "cancelled", "declined",
-		"expired" };
-
-	return (state >= 0 && state <= 7) ? names[state] : "unknown";
-}
 
 int
 place_accept_check(const struct shelter_state *st, int category,

@@ -66,9 +66,6 @@ size_t place_rank(const struct registry *reg, const struct place_query *q,
  */
 int place_check_case_ref(const char *ref, char *err, size_t errlen);
 
-/* "held", "accepted", ...: a PlacementState's name in logs and pages. */
-const char *place_state_name(int state);
-
 /*
  * Whether a shelter may accept a hold of beds beds of category (1-based),
  * by its latest report st: not when it reported itself closed, nor when its

@@ -4,12 +4,11 @@
 
 #include "beds.h"
 
+/* Topic words are short on purpose ("ack", "early"): a subscriber
+ * filters on their prefixes. */
 static const char *
 kind_word(const Shelterd__V1__Event *ev)
 {
-	static const char *const scopes[] = { "?", "shelter", "region",
-		"national" };
-
 	switch (ev->kind) {
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE:
 		return "stale";
@@ -20,7 +19,8 @@ kind_word(const Shelterd__V1__Event *ev)
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT:
 		return "placement";
 	default:
-		return ev->scope <= 3 ? scopes[ev->scope] : "?";
+		return ev->scope >= 1 && ev->scope <= 3 ?
+		    scope_name((int)ev->scope) : "?";
 	}
 }
 
@@ -30,23 +30,10 @@ event_topic(const Shelterd__V1__Event *ev, char *buf, size_t len)
 	const char *cat = cat_name((int)ev->category);
 
 	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT &&
-	    ev->level == SHELTERD__V1__LEVEL__LEVEL_INFO) {
-		const ProtobufCEnumValue *st =
-		    protobuf_c_enum_descriptor_get_value(
-		    &shelterd__v1__placement_state__descriptor,
-		    ev->placement_state);
-		char state[32];
-		size_t i = 0;
-
-		/* "PLACEMENT_STATE_HELD" -> "held" */
-		for (const char *c = st ? st->name + 16 : "unknown";
-		    *c && i + 1 < sizeof(state); c++)
-			state[i++] = (char)(*c >= 'A' && *c <= 'Z' ?
-			    *c + 32 : *c);
-		state[i] = '\0';
+	    ev->level == SHELTERD__V1__LEVEL__LEVEL_INFO)
 		return snprintf(buf, len, "place/%s/%s/%s", ev->region_id,
-		    state, ev->request_id);
-	}
+		    placement_state_name((int)ev->placement_state),
+		    ev->request_id);
 	return snprintf(buf, len, "esc/%s/%s/%s/%s%s%s",
 	    *ev->region_id ? ev->region_id : "national",
 	    level_name((int)ev->level), kind_word(ev), cat ? cat : "-",

@@ -14,6 +14,7 @@
 
 #include "alerts.h"
 #include "events.h"
+#include "wire.h"
 #include "log.h"
 #include "util.h"
 #include "ctx.h"
@@ -65,24 +66,6 @@ alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev)
 	a.published_at = ev->at;
 	ev->alert_seq = a.opened_seq;
 	return store_put_alert(s->store, txn, key, &a);
-}
-
-static void
-fill_alert(Shelterd__V1__Alert *out, struct alert_state *a)
-{
-	shelterd__v1__alert__init(out);
-	out->opened_seq = a->opened_seq;
-	out->last_seq = a->last_seq;
-	out->opened_at = a->opened_at;
-	out->scope = (Shelterd__V1__Scope)a->scope;
-	out->level = (Shelterd__V1__Level)a->level;
-	out->kind = (Shelterd__V1__EventKind)a->kind;
-	out->region_id = a->region;
-	out->shelter_id = a->shelter;
-	out->category = (Shelterd__V1__Category)a->category;
-	out->step = a->step;
-	out->acknowledged_by = a->acked_by;
-	out->acknowledged_at = a->acked_at;
 }
 
 /* ---- acknowledging --------------------------------------------------- */
@@ -185,12 +168,6 @@ ack(struct ctx *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 	    f.a.acked_by);
 	*out = f.a;
 	return 0;
-}
-
-void
-alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out)
-{
-	fill_alert(out, a);
 }
 
 /* ---- re-escalation --------------------------------------------------- */
@@ -370,7 +347,7 @@ alerts_op_list(struct ctx *s, MDB_txn *txn, struct item *it,
 	ptrs = calloc(l.n + 1, sizeof(*ptrs));
 	REQUIRE(alerts != NULL && ptrs != NULL);
 	for (size_t i = 0; i < l.n; i++) {
-		fill_alert(&alerts[i], &l.v[i]);
+		wire_alert(&alerts[i], &l.v[i]);
 		ptrs[i] = &alerts[i];
 	}
 	ar.alerts = ptrs;
@@ -404,7 +381,7 @@ alerts_op_reply_ack(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	(void)rtxn;
 	if (it->res.rc != 0 && it->res.rc != CODE(CONFLICT))
 		return;
-	alerts_fill_reply(&it->alert, &alert);
+	wire_alert(&alert, &it->alert);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_ALERT;
 	reply->alert = &alert;
 	api_pack(it, reply);

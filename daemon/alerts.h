@@ -21,7 +21,6 @@ struct item;
 int alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev);
 bool alerts_any_due(struct ctx *s, MDB_txn *rtxn, int64_t now);
 int alerts_reescalate(struct ctx *s, MDB_txn *txn, int64_t now);
-void alerts_fill_reply(struct alert_state *a, Shelterd__V1__Alert *out);
 /* The store key of an alert: "kind/scope/region/shelter/category". */
 void alert_key(int kind, int scope, const char *region, const char *shelter,
     int category, char *key, size_t len);

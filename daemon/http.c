@@ -31,9 +31,12 @@
 #include <time.h>
 #include <uv.h>
 
+#include "json.h"
 #include "log.h"
-#include "placement.h"
 #include "ctx.h"
+#include "names.h"
+#include "placement.h"
+#include "wire.h"
 
 /* web/ embedded at build time (tools/embed.py): the page needs no files
  * beside the binary and no CDN. */
@@ -101,7 +104,8 @@ struct http {
 	bool closing;
 	struct counters stats;      /* the loop's, as of its last batch */
 	struct hist batch, commit;
-	uint64_t events[4][4];      /* by EventKind, Level */
+	/* By EventKind (its row in the kind names), Level. */
+	uint64_t events[NAMES_ROWS_MAX][4];
 };
 
 /* Pipe counts, bumped on nng's threads. Static: a late pipe callback can
@@ -117,20 +121,7 @@ static atomic_int subs_events, subs_feed;
 static struct http the_http;
 static bool the_http_used;
 
-static const char *const kind_names[4] = { "occupancy", "stale",
-	"acknowledged", "placement" };
-static const char *const scope_names[4] = { "unspecified", "shelter",
-	"region", "national" };
-static const char *const level_names[4] = { "ok", "warning", "critical",
-	"info" };
-
 /* ---- small helpers --------------------------------------------------- */
-
-static const char *
-name_of(const char *const *names, size_t n, unsigned v)
-{
-	return v < n ? names[v] : "unknown";
-}
 
 static void
 on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -296,31 +287,19 @@ leave(struct http *h)
 
 /* ---- JSON reads ------------------------------------------------------ */
 
-static cJSON *
-totals_json(const struct totals *t)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(o, "capacity", t->capacity);
-	cJSON_AddNumberToObject(o, "occupied", t->occupied);
-	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
-	cJSON_AddNumberToObject(o, "held", t->held);
-	cJSON_AddNumberToObject(o, "free", t->free);
-	cJSON_AddNumberToObject(o, "unknown", t->unknown);
-	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(t));
-	cJSON_AddStringToObject(o, "level", name_of(level_names, 4,
-	    t->level));
-	return o;
-}
-
+/* The JSON of every object is core/json.c's, the same as the clients
+ * print: the store's structs become the proto's messages first. */
 static cJSON *
 aggregate_json(const struct aggregate *a)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	for (int c = 0; c < CAT_COUNT; c++)
-		cJSON_AddItemToObject(o, cat_name(c + 1),
-		    totals_json(&a->cat[c]));
+	for (int c = 0; c < CAT_COUNT; c++) {
+		Shelterd__V1__CategoryTotals t;
+
+		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c]);
+		cJSON_AddItemToObject(o, cat_name(c + 1), json_totals(&t));
+	}
 	return o;
 }
 
@@ -361,23 +340,30 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	regions = cJSON_AddArrayToObject(root, "regions");
 	for (size_t r = 0; r < reg->n_regions; r++) {
 		const struct reg_region *rg = &reg->regions[r];
-		cJSON *o = cJSON_CreateObject();
+		Shelterd__V1__RegionStatus rs;
+		Shelterd__V1__CategoryTotals t[CAT_COUNT], *tp[CAT_COUNT];
+		cJSON *o;
 
-		rc = store_get_region(h->store, txn, rg->id, &agg);
-		if (rc != 0) {
-			cJSON_Delete(o);
+		shelterd__v1__region_status__init(&rs);
+		if ((rc = store_get_region(h->store, txn, rg->id, &agg)) != 0)
 			goto out;
+		/* As in a StatusReply, so that the JSON is the clients'. */
+		rs.region_id = (char *)rg->id;
+		rs.name = (char *)rg->name;
+		rs.shelters = (uint32_t)rg->n_shelters;
+		rs.shelters_reported = agg.shelters_reported;
+		rs.shelters_stale = agg.shelters_stale;
+		for (int c = 0; c < CAT_COUNT; c++) {
+			totals_fill(&t[c], c + 1, &agg.cat[c],
+			    &agg.outlook[c]);
+			tp[c] = &t[c];
 		}
-		cJSON_AddStringToObject(o, "id", rg->id);
-		cJSON_AddStringToObject(o, "name", rg->name);
+		rs.totals = tp;
+		rs.n_totals = CAT_COUNT;
+		o = json_region(&rs);
+		/* The page's own: where to draw the tile. */
 		cJSON_AddNumberToObject(o, "lat", rg->lat);
 		cJSON_AddNumberToObject(o, "lon", rg->lon);
-		cJSON_AddNumberToObject(o, "shelters", rg->n_shelters);
-		cJSON_AddNumberToObject(o, "shelters_reported",
-		    agg.shelters_reported);
-		cJSON_AddNumberToObject(o, "shelters_stale",
-		    agg.shelters_stale);
-		cJSON_AddItemToObject(o, "categories", aggregate_json(&agg));
 		if (stale != NULL) {
 			cJSON_AddItemToObject(o, "stale", stale[r]);
 			stale[r] = NULL;
@@ -453,40 +439,19 @@ json_alerts(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		qsort(l.v, l.n, sizeof(*l.v), newest_alert_first);
 	arr = cJSON_AddArrayToObject(root, "alerts");
 	for (size_t i = 0; i < l.n; i++) {
-		const struct alert_state *a = &l.v[i];
-		const char *cat = cat_name(a->category);
-		cJSON *o;
+		struct alert_state *a = &l.v[i];
+		Shelterd__V1__Alert pb;
 
 		/* A shelter's alert names it: only with the token. */
 		if (!auth && (a->scope == SCOPE_SHELTER || a->shelter[0])) {
 			hidden++;
 			continue;
 		}
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "opened_seq",
-		    (double)a->opened_seq);
-		cJSON_AddNumberToObject(o, "last_seq", (double)a->last_seq);
-		cJSON_AddNumberToObject(o, "opened_at", (double)a->opened_at);
-		cJSON_AddNumberToObject(o, "age_secs",
-		    (double)(now - a->opened_at));
-		cJSON_AddStringToObject(o, "level", name_of(level_names, 4,
-		    a->level));
-		cJSON_AddStringToObject(o, "kind", name_of(kind_names, 4,
-		    a->kind));
-		cJSON_AddStringToObject(o, "scope", name_of(scope_names, 4,
-		    a->scope));
-		cJSON_AddStringToObject(o, "region", a->region);
-		if (auth)
-			cJSON_AddStringToObject(o, "shelter", a->shelter);
-		cJSON_AddStringToObject(o, "category", cat ? cat : "");
-		cJSON_AddNumberToObject(o, "step", a->step);
-		cJSON_AddStringToObject(o, "acknowledged_by", a->acked_by);
-		cJSON_AddNumberToObject(o, "acknowledged_at",
-		    (double)a->acked_at);
-		cJSON_AddItemToArray(arr, o);
+		wire_alert(&pb, a);
+		cJSON_AddItemToArray(arr, json_alert(&pb, now));
 	}
 	cJSON_AddNumberToObject(root, "hidden", (double)hidden);
-	cJSON_AddNumberToObject(root, "now", (double)now);
+	cJSON_AddItemToObject(root, "now", json_time(now));
 	free(l.v);
 	return 0;
 }
@@ -558,7 +523,7 @@ json_placements(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	 * one request. */
 	counts = cJSON_AddObjectToObject(root, "counts");
 	for (size_t i = 0; i < l.n; i++) {
-		const char *st = place_state_name(l.v[i].state);
+		const char *st = placement_state_name(l.v[i].state);
 		cJSON *c = cJSON_GetObjectItemCaseSensitive(counts, st);
 
 		if (c == NULL)
@@ -568,36 +533,14 @@ json_placements(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	}
 	arr = cJSON_AddArrayToObject(root, "placements");
 	for (size_t i = 0; auth && i < l.n; i++) {
-		const struct placement_state *p = &l.v[i];
-		const char *cat = cat_name(p->category);
-		bool accepted = p->state == PSTATE(ACCEPTED);
-		cJSON *o = cJSON_CreateObject();
+		Shelterd__V1__Placement pb;
+		char *exclude[sizeof(l.v[i].exclude) /
+		    sizeof(l.v[i].exclude[0])];
 
-		cJSON_AddStringToObject(o, "request_id", p->request_id);
-		cJSON_AddStringToObject(o, "case_ref", p->case_ref);
-		cJSON_AddStringToObject(o, "from_region", p->from_region);
-		cJSON_AddStringToObject(o, "category", cat ? cat : "");
-		cJSON_AddNumberToObject(o, "beds", p->beds);
-		cJSON_AddNumberToObject(o, "security_level",
-		    p->security_level);
-		cJSON_AddNumberToObject(o, "urgency", p->urgency);
-		cJSON_AddStringToObject(o, "state",
-		    place_state_name(p->state));
-		cJSON_AddBoolToObject(o, "open", placement_open(p));
-		cJSON_AddStringToObject(o, "held_region", p->held_region);
 		/* Two-stage disclosure, as on the api: the shelter is named
 		 * once it has accepted. */
-		cJSON_AddStringToObject(o, "shelter", accepted ?
-		    p->held_shelter : "");
-		cJSON_AddNumberToObject(o, "created_at",
-		    (double)p->created_at);
-		cJSON_AddNumberToObject(o, "updated_at",
-		    (double)p->updated_at);
-		cJSON_AddNumberToObject(o, "hold_expires_at",
-		    (double)p->hold_expires_at);
-		cJSON_AddNumberToObject(o, "candidates_tried", p->n_tried);
-		cJSON_AddStringToObject(o, "last_reason", p->last_reason);
-		cJSON_AddItemToArray(arr, o);
+		wire_placement(&pb, &l.v[i], exclude, false);
+		cJSON_AddItemToArray(arr, json_placement(&pb));
 	}
 	free(l.v);
 	return 0;
@@ -637,13 +580,17 @@ json_shelters(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		cJSON_AddNumberToObject(o, "security_level",
 		    sh->security_level);
 		cJSON_AddBoolToObject(o, "reported", st.seq != 0);
-		cJSON_AddStringToObject(o, "status", st.seq ?
-		    status_name(st.status) : "unknown");
+		/* Null until it reports, as in shelterctl's JSON. */
+		if (st.seq != 0)
+			cJSON_AddStringToObject(o, "status",
+			    status_name(st.status));
+		else
+			cJSON_AddNullToObject(o, "status");
 		cJSON_AddBoolToObject(o, "stale", st.stale);
-		cJSON_AddNumberToObject(o, "received_at",
-		    (double)st.received_at);
-		cJSON_AddNumberToObject(o, "observed_at",
-		    (double)st.observed_at);
+		cJSON_AddItemToObject(o, "received_at",
+		    json_time(st.received_at));
+		cJSON_AddItemToObject(o, "observed_at",
+		    json_time(st.observed_at));
 		cJSON_AddNumberToObject(o, "deadline_secs", sh->deadline_secs ?
 		    sh->deadline_secs :
 		    __atomic_load_n(&h->default_deadline, __ATOMIC_RELAXED));
@@ -663,10 +610,30 @@ json_shelters(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 			cJSON_AddNumberToObject(bo, "free",
 			    beds_free(st.status, b));
 			cJSON_AddStringToObject(bo, "level",
-			    name_of(level_names, 4, st.level[c]));
+			    level_state_name(st.level[c]));
 		}
 		cJSON_AddItemToArray(arr, o);
 	}
+	return 0;
+}
+
+/* The names of categories, levels, kinds, ... (core/names.c) with their
+ * labels: the page takes them from here rather than keeping a copy. */
+static int
+json_names_route(struct http *h, MDB_txn *txn, bool auth, const char *uri,
+    cJSON *root)
+{
+	cJSON *names = json_names(), *t;
+
+	(void)h;
+	(void)txn;
+	(void)auth;
+	(void)uri;
+	REQUIRE(names != NULL);
+	while ((t = names->child) != NULL)
+		cJSON_AddItemToObject(root, t->string,
+		    cJSON_DetachItemViaPointer(names, t));
+	cJSON_Delete(names);
 	return 0;
 }
 
@@ -723,23 +690,6 @@ put_hist(struct buf *b, const char *name, const char *help,
 	    hi->count);
 }
 
-/* Lower-case name of a Code for a label: CODE_STALE_SEQ -> stale_seq;
- * false for a number the proto does not name. */
-static bool
-code_label(int code, char *out, size_t len)
-{
-	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
-	    &shelterd__v1__code__descriptor, code);
-	size_t i = 0;
-
-	if (v == NULL || strncmp(v->name, "CODE_", 5) != 0)
-		return false;
-	for (const char *s = v->name + 5; *s && i + 1 < len; s++)
-		out[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
-	out[i] = '\0';
-	return true;
-}
-
 struct alert_counts {
 	uint64_t open[4], unacked[4];
 };
@@ -772,12 +722,12 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 		"out_of_service", "held", "free", "unknown" };
 	struct counters c;
 	struct hist batch, commit;
-	uint64_t events[4][4], by_state[8] = { 0 }, next;
+	const struct name_table *kinds = &names_tables[NAMES_KIND];
+	uint64_t events[NAMES_ROWS_MAX][4], by_state[8] = { 0 }, next;
 	struct alert_counts ac = { { 0 }, { 0 } };
 	struct aggregate nat;
 	MDB_envinfo info;
 	MDB_stat stat;
-	char label[48];
 	int rc;
 
 	uv_mutex_lock(&h->lock);
@@ -813,10 +763,10 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	head(b, "shelterd_refused_total", "counter",
 	    "Requests and updates refused, by reason (the reply's Code).");
 	for (int i = 1; i < 16; i++) {
-		if (!code_label(i, label, sizeof(label)))
+		if (names_find(&names_tables[NAMES_CODE], i) == NULL)
 			continue;
 		put(b, "shelterd_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-		    label, c.refused[i]);
+		    code_name(i), c.refused[i]);
 	}
 	head(b, "shelterd_commit_failures_total", "counter",
 	    "Write transactions aborted or not committed (map full, disk "
@@ -833,13 +783,16 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	    "of a batch: the wait before any ack.", &commit, commit_bounds);
 	head(b, "shelterd_events_total", "counter",
 	    "Events committed and published, by kind and level.");
-	for (int k = 0; k < 4; k++)
+	/* Every kind under its own name (the names table's rows); the
+	 * occupancy levels always, so that a rate has a series to start
+	 * from. */
+	for (size_t k = 0; k < kinds->n_rows; k++)
 		for (int l = 0; l < 4; l++)
 			if (events[k][l] != 0 || (k == 0 && l < 3))
 				put(b, "shelterd_events_total{kind=\"%s\","
 				    "level=\"%s\"} %" PRIu64 "\n",
-				    kind_names[k], level_names[l],
-				    events[k][l]);
+				    kinds->rows[k].name,
+				    level_state_name(l), events[k][l]);
 	head(b, "shelterd_events_sent_total", "counter",
 	    "Events handed to the events socket.");
 	put(b, "shelterd_events_sent_total %" PRIu64 "\n",
@@ -856,12 +809,12 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	head(b, "shelterd_alerts_open", "gauge", "Open alerts, by level.");
 	for (int l = 1; l < 3; l++)
 		put(b, "shelterd_alerts_open{level=\"%s\"} %" PRIu64 "\n",
-		    level_names[l], ac.open[l]);
+		    level_state_name(l), ac.open[l]);
 	head(b, "shelterd_alerts_unacknowledged", "gauge",
 	    "Open alerts nobody has acknowledged, by level.");
 	for (int l = 1; l < 3; l++)
 		put(b, "shelterd_alerts_unacknowledged{level=\"%s\"} %" PRIu64
-		    "\n", level_names[l], ac.unacked[l]);
+		    "\n", level_state_name(l), ac.unacked[l]);
 	head(b, "shelterd_shelters", "gauge", "Shelters in the registry.");
 	put(b, "shelterd_shelters %zu\n", h->reg->n_shelters);
 	head(b, "shelterd_shelters_reported", "gauge",
@@ -884,7 +837,7 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	    "store, by state (the final ones are the outcomes).");
 	for (int i = 1; i <= 5; i++)
 		put(b, "shelterd_placements{state=\"%s\"} %" PRIu64 "\n",
-		    place_state_name(i), by_state[i]);
+		    placement_state_name(i), by_state[i]);
 	head(b, "shelterd_lmdb_map_size_bytes", "gauge",
 	    "LMDB map size ([daemon] map_size_mb).");
 	put(b, "shelterd_lmdb_map_size_bytes %zu\n", info.me_mapsize);
@@ -1005,7 +958,7 @@ http_note_event(struct http *h, nng_msg *msg)
 	char topic[160];
 	size_t len, tlen, n;
 	nng_msg *copy;
-	int slashes = 0;
+	int slashes = 0, k;
 
 	if (h == NULL)
 		return;
@@ -1018,7 +971,8 @@ http_note_event(struct http *h, nng_msg *msg)
 	    nul + 1)) == NULL)
 		return;
 	uv_mutex_lock(&h->lock);
-	h->events[ev->kind & 3][ev->level & 3]++;
+	if ((k = names_index(&names_tables[NAMES_KIND], (int)ev->kind)) >= 0)
+		h->events[k][ev->level & 3]++;
 	uv_mutex_unlock(&h->lock);
 
 	/* The topic without its shelter segment (esc/.../<category>/<id>),
@@ -1138,6 +1092,8 @@ http_init(struct http **out, const struct config *cfg,
 	    (rv = add_route(h, "/api/alerts", json_alerts, NULL, NULL,
 	    false)) != 0 ||
 	    (rv = add_route(h, "/api/placements", json_placements, NULL, NULL,
+	    false)) != 0 ||
+	    (rv = add_route(h, "/api/names", json_names_route, NULL, NULL,
 	    false)) != 0 ||
 	    (rv = add_route(h, "/api/shelters", json_shelters, NULL, NULL,
 	    true)) != 0 ||

@@ -19,6 +19,7 @@
 
 #include "escalate.h"
 #include "events.h"
+#include "wire.h"
 #include "history.h"
 #include "log.h"
 #include "util.h"
@@ -465,7 +466,7 @@ place_cancel(struct ctx *s, MDB_txn *txn,
 		    c->request_id);
 	if (p->state != PSTATE(HELD) && p->state != PSTATE(REQUESTED))
 		REFUSE(CONFLICT, "request %s is already %s", p->request_id,
-		    place_state_name(p->state));
+		    placement_state_name(p->state));
 	if (p->state == PSTATE(HELD) &&
 	    (rc = release(s, txn, p, false, now)) != 0)
 		return rc;
@@ -545,34 +546,6 @@ place_expire(struct ctx *s, MDB_txn *txn, int64_t now)
 
 /* ---- replies --------------------------------------------------------- */
 
-void
-place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
-    char **exclude, bool disclose)
-{
-	shelterd__v1__placement__init(out);
-	out->request_id = p->request_id;
-	out->case_ref = p->case_ref;
-	out->from_region = p->from_region;
-	out->category = (Shelterd__V1__Category)p->category;
-	out->beds = p->beds;
-	out->security_level = p->security_level;
-	out->urgency = (Shelterd__V1__Urgency)p->urgency;
-	out->state = (Shelterd__V1__PlacementState)p->state;
-	out->held_region = p->held_region;
-	/* The shelter is need-to-know: named once it has accepted. */
-	out->shelter_id = (disclose || p->state == PSTATE(ACCEPTED)) ?
-	    p->held_shelter : (char *)"";
-	out->created_at = p->created_at;
-	out->updated_at = p->updated_at;
-	out->hold_expires_at = p->hold_expires_at;
-	out->candidates_tried = p->n_tried;
-	out->last_reason = p->last_reason;
-	for (size_t i = 0; i < p->n_exclude; i++)
-		exclude[i] = p->exclude[i];
-	out->exclude_regions = exclude;
-	out->n_exclude_regions = p->n_exclude;
-}
-
 struct listing {
 	const char *shelter;        /* holds on this shelter only */
 	const char *region;         /* requests of this region only */
@@ -641,7 +614,7 @@ place_list(struct ctx *s, MDB_txn *txn, const char *shelter,
 	excl = calloc(l.n + 1, sizeof(*excl));
 	REQUIRE(v != NULL && ptrs != NULL && excl != NULL);
 	for (size_t i = 0; i < l.n; i++) {
-		place_fill(&l.v[i], &v[i], excl[i], shelter != NULL);
+		wire_placement(&v[i], &l.v[i], excl[i], shelter != NULL);
 		ptrs[i] = &v[i];
 	}
 	list.placements = ptrs;
@@ -721,7 +694,7 @@ place_op_reply(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	(void)rtxn;
 	if (it->res.rc != 0 || it->placement == NULL)
 		return;
-	place_fill(it->placement, &pl, excl, false);
+	wire_placement(&pl, it->placement, excl, false);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
 	reply->placement = &pl;
 	api_pack(it, reply);
@@ -756,7 +729,7 @@ place_op_placement(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		    "region's", p.request_id);
 		return;
 	}
-	place_fill(&p, &pl, excl, false);
+	wire_placement(&pl, &p, excl, false);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
 	reply->placement = &pl;
 	api_pack(it, reply);

@@ -24,10 +24,6 @@ bool place_any_expired(const struct ctx *s, int64_t now);
 int place_expire(struct ctx *s, MDB_txn *txn, int64_t now);
 /* Startup: find the earliest running hold. */
 int place_init(struct ctx *s, MDB_txn *txn);
-/* The placement as the requester sees it (the held shelter only once it
- * accepted); out points into p and exclude. */
-void place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
-    char **exclude, bool disclose);
 /* Open and recent placements, or (shelter != NULL) holds on a shelter;
  * packs reply into msg unless msg is NULL. 0 or STORE_E*. */
 int place_list(struct ctx *s, MDB_txn *txn, const char *shelter,

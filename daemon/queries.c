@@ -69,30 +69,6 @@ queries_fill_shelter(const struct ctx *s,
 	}
 }
 
-static void
-fill_totals(Shelterd__V1__CategoryTotals *out, int cat_index,
-    const struct totals *t)
-{
-	shelterd__v1__category_totals__init(out);
-	out->category = (Shelterd__V1__Category)(cat_index + 1);
-	out->capacity = t->capacity;
-	out->occupied = t->occupied;
-	out->out_of_service = t->out_of_service;
-	out->free = t->free;
-	out->unknown = t->unknown;
-	out->held = t->held;
-	out->level = (Shelterd__V1__Level)t->level;
-}
-
-static void
-fill_outlook(Shelterd__V1__CategoryTotals *out, const struct outlook_totals *o)
-{
-	out->expected_free_24h = o->free_24h;
-	out->expected_free_72h = o->free_72h;
-	out->forecasting = o->forecasting;
-	out->early_warning = (Shelterd__V1__Level)o->early_level;
-}
-
 /* Shared storage for one status reply, freed after packing. */
 struct status_buf {
 	Shelterd__V1__StatusReply status;
@@ -129,10 +105,9 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 		rs->shelters_stale = agg.shelters_stale;
 		rs->n_totals = CAT_COUNT;
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
-		for (int c = 0; c < CAT_COUNT; c++) {
-			fill_totals(rs->totals[c], c, &agg.cat[c]);
-			fill_outlook(rs->totals[c], &agg.outlook[c]);
-		}
+		for (int c = 0; c < CAT_COUNT; c++)
+			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
+			    &agg.outlook[c]);
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
@@ -144,10 +119,9 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 	b->status.regions = b->region_ptrs;
 	b->status.n_national = CAT_COUNT;
 	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
-	for (int c = 0; c < CAT_COUNT; c++) {
-		fill_totals(b->status.national[c], c, &agg.cat[c]);
-		fill_outlook(b->status.national[c], &agg.outlook[c]);
-	}
+	for (int c = 0; c < CAT_COUNT; c++)
+		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
+		    &agg.outlook[c]);
 	return 0;
 }
 

@@ -443,23 +443,6 @@ backlog_text(struct node *n, MDB_txn *txn, char *buf, size_t len)
 		    n->down_since ? " (national daemon unreachable)" : "");
 }
 
-static void
-fill_totals(Shelterd__V1__CategoryTotals *out, int c, const struct totals *t,
-    const struct outlook_totals *o)
-{
-	shelterd__v1__category_totals__init(out);
-	out->category = (Shelterd__V1__Category)(c + 1);
-	out->capacity = t->capacity;
-	out->occupied = t->occupied;
-	out->out_of_service = t->out_of_service;
-	out->free = t->free;
-	out->unknown = t->unknown;
-	out->held = t->held;
-	out->expected_free_24h = o->free_24h;
-	out->expected_free_72h = o->free_72h;
-	out->forecasting = o->forecasting;
-}
-
 /* The region's status from the node's own latest reports. Levels are the
  * national daemon's business (its events come through the node). */
 static int
@@ -493,7 +476,7 @@ reply_status(struct node *n, MDB_txn *txn, struct item *it,
 	rs.n_totals = CAT_COUNT;
 	rs.totals = tp;
 	for (int c = 0; c < CAT_COUNT; c++) {
-		fill_totals(&tot[c], c, &agg.cat[c], &agg.outlook[c]);
+		totals_fill(&tot[c], c + 1, &agg.cat[c], &agg.outlook[c]);
 		tp[c] = &tot[c];
 	}
 	sr.n_regions = 1;

@@ -238,8 +238,6 @@ int
 bench_gen_registry(const char *dir, size_t n, unsigned regions, char *err,
     size_t errlen)
 {
-	static const char *const cats[CAT_COUNT] = { "women", "men",
-		"minors", "highsec", "children" };
 	char path[4096];
 	uint64_t rng = 0x5eed5eed5eedULL; /* same registry for the same n */
 	FILE *f;
@@ -297,7 +295,7 @@ bench_gen_registry(const char *dir, size_t n, unsigned regions, char *err,
 		    (unsigned)((x >> 16) % 4));
 		for (unsigned k = 0; k < count; k++)
 			fprintf(f, "%s%s:%u", k ? " " : "",
-			    cats[(first + k) % CAT_COUNT],
+			    cat_name((int)((first + k) % CAT_COUNT) + 1),
 			    4 + (unsigned)((x >> (24 + 6 * k)) % 37));
 		fprintf(f, "\n");
 	}

@@ -114,10 +114,6 @@ hist_cli_request(struct hist_cli *h, const char *cmd,
 
 /* ---- report ------------------------------------------------------------- */
 
-static const char *const cell_names[] = { "", "occupancy", "requested",
-	"placed_in_region", "placed_supra", "unplaced", "cancelled",
-	"declines", "time_to_placement" };
-
 static bool
 hidden(const Shelterd__V1__ReportRow *r, int cell)
 {
@@ -293,13 +289,10 @@ report_json(const Shelterd__V1__Report *rep)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *rows = cJSON_CreateArray(), *decl = cJSON_CreateArray();
-	char when[32];
 
 	cJSON_AddStringToObject(root, "month", rep->month);
-	client_format_time(rep->from, when, sizeof(when));
-	cJSON_AddStringToObject(root, "from", when);
-	client_format_time(rep->until, when, sizeof(when));
-	cJSON_AddStringToObject(root, "until", when);
+	cJSON_AddItemToObject(root, "from", json_time(rep->from));
+	cJSON_AddItemToObject(root, "until", json_time(rep->until));
 	cJSON_AddBoolToObject(root, "public", rep->public_);
 	if (rep->public_)
 		cJSON_AddNumberToObject(root, "k", rep->k);
@@ -329,7 +322,7 @@ report_json(const Shelterd__V1__Report *rep)
 			cJSON_AddNullToObject(o, "days_critical");
 		}
 		for (int k = 0; k < 6; k++)
-			add_count(o, cell_names[count_cells[k]], r,
+			add_count(o, report_cell_name(count_cells[k]), r,
 			    count_cells[k], count_of(r, count_cells[k]));
 		if (ttp) {
 			add_count(o, "ttp_median_secs", r, CELL(TTP),
@@ -343,7 +336,7 @@ report_json(const Shelterd__V1__Report *rep)
 		for (int c = 1; c <= CELL(TTP); c++)
 			if (hidden(r, c))
 				cJSON_AddItemToArray(sup,
-				    cJSON_CreateString(cell_names[c]));
+				    cJSON_CreateString(report_cell_name(c)));
 		cJSON_AddItemToObject(o, "suppressed", sup);
 		cJSON_AddItemToArray(rows, o);
 	}
@@ -558,22 +551,18 @@ static void
 trend_json(const Shelterd__V1__Trend *t)
 {
 	cJSON *root = cJSON_CreateObject(), *pts = cJSON_CreateArray();
-	char when[32];
 
 	cJSON_AddStringToObject(root, "region", region_name(t->region_id));
 	cJSON_AddStringToObject(root, "category",
 	    category_name((int)t->category));
-	client_format_time(t->from, when, sizeof(when));
-	cJSON_AddStringToObject(root, "from", when);
-	client_format_time(t->until, when, sizeof(when));
-	cJSON_AddStringToObject(root, "until", when);
+	cJSON_AddItemToObject(root, "from", json_time(t->from));
+	cJSON_AddItemToObject(root, "until", json_time(t->until));
 	cJSON_AddNumberToObject(root, "bucket_secs", (double)t->bucket_secs);
 	for (size_t i = 0; i < t->n_points; i++) {
 		const Shelterd__V1__TrendPoint *p = t->points[i];
 		cJSON *o = cJSON_CreateObject();
 
-		client_format_time(p->from, when, sizeof(when));
-		cJSON_AddStringToObject(o, "from", when);
+		cJSON_AddItemToObject(o, "from", json_time(p->from));
 		cJSON_AddNumberToObject(o, "data_secs", (double)p->data_secs);
 		if (p->data_secs > 0) {
 			cJSON_AddNumberToObject(o, "avg_occupancy_pct",

@@ -108,10 +108,9 @@ csv_shelter(const Shelterd__V1__ShelterReply *sh)
 }
 
 static cJSON *
-json_shelter(const Shelterd__V1__ShelterReply *sh)
+export_shelter(const Shelterd__V1__ShelterReply *sh)
 {
 	cJSON *o = cJSON_CreateObject(), *planned = cJSON_CreateObject();
-	char t[32];
 
 	cJSON_AddStringToObject(o, "id", sh->shelter_id);
 	cJSON_AddStringToObject(o, "name", sh->name);
@@ -132,23 +131,23 @@ json_shelter(const Shelterd__V1__ShelterReply *sh)
 	} else {
 		cJSON_AddStringToObject(o, "status",
 		    status_name((int)sh->status));
-		client_format_time(sh->observed_at, t, sizeof(t));
-		cJSON_AddStringToObject(o, "observed_at", t);
-		client_format_time(sh->received_at, t, sizeof(t));
-		cJSON_AddStringToObject(o, "received_at", t);
+		cJSON_AddItemToObject(o, "observed_at",
+		    json_time(sh->observed_at));
+		cJSON_AddItemToObject(o, "received_at",
+		    json_time(sh->received_at));
 	}
 	cJSON_AddBoolToObject(o, "stale", sh->stale);
 	cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
-	cJSON_AddItemToObject(o, "beds", ctl_beds_json(sh));
+	cJSON_AddItemToObject(o, "beds", json_beds(sh));
 	return o;
 }
 
 /* A region's (rs) or the country's (NULL) totals of one category. */
 static cJSON *
-json_totals(const Shelterd__V1__RegionStatus *rs,
+export_totals(const Shelterd__V1__RegionStatus *rs,
     const Shelterd__V1__CategoryTotals *t)
 {
-	cJSON *o = ctl_totals_json(t);
+	cJSON *o = json_totals(t);
 
 	cJSON_AddStringToObject(o, "region", rs ? rs->region_id : "national");
 	cJSON_AddStringToObject(o, "name", rs ? rs->name : "national");
@@ -194,7 +193,7 @@ put_regions(const Shelterd__V1__StatusReply *st, cJSON *arr)
 
 		for (size_t c = 0; c < rs->n_totals; c++) {
 			if (arr != NULL)
-				cJSON_AddItemToArray(arr, json_totals(rs,
+				cJSON_AddItemToArray(arr, export_totals(rs,
 				    rs->totals[c]));
 			else
 				csv_totals(rs, rs->totals[c]);
@@ -202,7 +201,7 @@ put_regions(const Shelterd__V1__StatusReply *st, cJSON *arr)
 	}
 	for (size_t c = 0; c < st->n_national; c++) {
 		if (arr != NULL)
-			cJSON_AddItemToArray(arr, json_totals(NULL,
+			cJSON_AddItemToArray(arr, export_totals(NULL,
 			    st->national[c]));
 		else
 			csv_totals(NULL, st->national[c]);
@@ -218,7 +217,7 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 	Shelterd__V1__ExportQuery eq = SHELTERD__V1__EXPORT_QUERY__INIT;
 	Shelterd__V1__Reply *reply = NULL;
 	cJSON *root = NULL, *shelters = NULL;
-	char after[64] = "", t[32];
+	char after[64] = "";
 	uint64_t first_seq = 0, last_seq = 0;
 	int rc;
 
@@ -233,8 +232,8 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 			return EXIT_OK;
 		}
 		root = cJSON_CreateObject();
-		client_format_time((long long)time(NULL), t, sizeof(t));
-		cJSON_AddStringToObject(root, "exported_at", t);
+		cJSON_AddItemToObject(root, "exported_at",
+		    json_time((int64_t)time(NULL)));
 		first_seq = reply->status->last_event_seq;
 		put_regions(reply->status, cJSON_AddArrayToObject(root,
 		    "regions"));
@@ -273,7 +272,7 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 		for (size_t i = 0; i < page->n_shelters; i++) {
 			if (shelters != NULL)
 				cJSON_AddItemToArray(shelters,
-				    json_shelter(page->shelters[i]));
+				    export_shelter(page->shelters[i]));
 			else
 				csv_shelter(page->shelters[i]);
 		}

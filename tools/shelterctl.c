@@ -80,54 +80,6 @@ lvl(int level)
 	return level == 0 ? "" : level_name(level);
 }
 
-cJSON *
-ctl_totals_json(const Shelterd__V1__CategoryTotals *t)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct totals tt = { .capacity = t->capacity, .free = t->free };
-
-	cJSON_AddNumberToObject(o, "capacity", t->capacity);
-	cJSON_AddNumberToObject(o, "occupied", t->occupied);
-	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
-	cJSON_AddNumberToObject(o, "free", t->free);
-	cJSON_AddNumberToObject(o, "held", t->held);
-	cJSON_AddNumberToObject(o, "unknown", t->unknown);
-	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
-	/* Outflow forecasts (docs/history.md). */
-	cJSON_AddNumberToObject(o, "expected_free_24h", t->expected_free_24h);
-	cJSON_AddNumberToObject(o, "expected_free_72h", t->expected_free_72h);
-	cJSON_AddNumberToObject(o, "forecasting", t->forecasting);
-	cJSON_AddStringToObject(o, "early_warning",
-	    t->early_warning ? level_name((int)t->early_warning) : "ok");
-	/* A level of 0 is "ok" in a picture, "cleared" in an event. */
-	cJSON_AddStringToObject(o, "level",
-	    t->level ? level_name((int)t->level) : "ok");
-	return o;
-}
-
-cJSON *
-ctl_beds_json(const Shelterd__V1__ShelterReply *sh)
-{
-	cJSON *beds = cJSON_CreateObject();
-
-	for (size_t i = 0; i < sh->n_beds; i++) {
-		const Shelterd__V1__BedCount *bc = sh->beds[i];
-		cJSON *b = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(b, "capacity", bc->capacity);
-		cJSON_AddNumberToObject(b, "occupied", bc->occupied);
-		cJSON_AddNumberToObject(b, "out_of_service", bc->out_of_service);
-		if (bc->forecast) {
-			cJSON_AddNumberToObject(b, "expected_free_24h",
-			    bc->expected_free_24h);
-			cJSON_AddNumberToObject(b, "expected_free_72h",
-			    bc->expected_free_72h);
-		}
-		cJSON_AddItemToObject(beds, cat_name((int)bc->category), b);
-	}
-	return beds;
-}
-
 static void
 totals_row(const char *id, const char *name,
     const Shelterd__V1__CategoryTotals *t)
@@ -155,29 +107,13 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		cJSON *regions = cJSON_AddArrayToObject(root, "regions");
 		cJSON *national = cJSON_AddObjectToObject(root, "national");
 
-		for (size_t r = 0; r < st->n_regions; r++) {
-			const Shelterd__V1__RegionStatus *rs = st->regions[r];
-			cJSON *o = cJSON_CreateObject();
-			cJSON *cats = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(o, "region", rs->region_id);
-			cJSON_AddStringToObject(o, "name", rs->name);
-			cJSON_AddNumberToObject(o, "shelters", rs->shelters);
-			cJSON_AddNumberToObject(o, "shelters_reported",
-			    rs->shelters_reported);
-			cJSON_AddNumberToObject(o, "shelters_stale",
-			    rs->shelters_stale);
-			for (size_t c = 0; c < rs->n_totals; c++)
-				cJSON_AddItemToObject(cats, cat_name((int)
-				    rs->totals[c]->category),
-				    ctl_totals_json(rs->totals[c]));
-			cJSON_AddItemToObject(o, "categories", cats);
-			cJSON_AddItemToArray(regions, o);
-		}
+		for (size_t r = 0; r < st->n_regions; r++)
+			cJSON_AddItemToArray(regions,
+			    json_region(st->regions[r]));
 		for (size_t c = 0; c < st->n_national; c++)
 			cJSON_AddItemToObject(national, cat_name((int)
 			    st->national[c]->category),
-			    ctl_totals_json(st->national[c]));
+			    json_totals(st->national[c]));
 		cJSON_AddNumberToObject(root, "last_event_seq",
 		    (double)st->last_event_seq);
 		if (st->note != NULL && *st->note != '\0')
@@ -225,9 +161,11 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 		cJSON_AddNumberToObject(o, "deadline_secs",
 		    (double)sh->deadline_secs);
 		cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
-		cJSON_AddStringToObject(o, "observed_at", seen);
-		cJSON_AddStringToObject(o, "received_at", got);
-		cJSON_AddItemToObject(o, "beds", ctl_beds_json(sh));
+		cJSON_AddItemToObject(o, "observed_at",
+		    json_time(sh->observed_at));
+		cJSON_AddItemToObject(o, "received_at",
+		    json_time(sh->received_at));
+		cJSON_AddItemToObject(o, "beds", json_beds(sh));
 		client_print_json(o);
 		return;
 	}
@@ -308,23 +246,7 @@ print_placements(const Shelterd__V1__PlacementList *pl, bool json)
 		const char *cat = cat_name((int)p->category);
 
 		if (json) {
-			cJSON *o = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(o, "request_id",
-			    p->request_id);
-			cJSON_AddStringToObject(o, "case_ref", p->case_ref);
-			cJSON_AddStringToObject(o, "from_region",
-			    p->from_region);
-			cJSON_AddStringToObject(o, "category", cat ? cat :
-			    "?");
-			cJSON_AddNumberToObject(o, "beds", p->beds);
-			cJSON_AddStringToObject(o, "state", state);
-			cJSON_AddStringToObject(o, "held_region",
-			    p->held_region);
-			cJSON_AddStringToObject(o, "shelter", p->shelter_id);
-			cJSON_AddNumberToObject(o, "candidates_tried",
-			    p->candidates_tried);
-			cJSON_AddItemToArray(arr, o);
+			cJSON_AddItemToArray(arr, json_placement(p));
 			continue;
 		}
 		printf("%-24s %-16s %-6s %-9s %4u %-10s %-8s %-10s %u\n",
@@ -356,7 +278,7 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 		char agebuf[32], acked[96];
 
 		if (json) {
-			cJSON_AddItemToArray(arr, client_alert_json(a,
+			cJSON_AddItemToArray(arr, json_alert(a,
 			    ar->now));
 			continue;
 		}
@@ -375,7 +297,7 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 		    (unsigned long long)a->opened_seq,
 		    level_name((int)a->level),
 		    a->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE ?
-		    "stale" : client_scope_name((int)a->scope),
+		    "stale" : scope_name((int)a->scope),
 		    *a->region_id ? a->region_id : "NL",
 		    *a->shelter_id ? a->shelter_id : "-", cat ? cat : "-",
 		    agebuf, a->step, acked);

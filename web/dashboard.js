@@ -1,6 +1,8 @@
 /*
  * shelterd dashboard. Reads /api/status, /api/alerts and /api/placements
- * (with the operator token, if one was given, as a bearer token) and
+ * (with the operator token, if one was given, as a bearer token), the
+ * labels of categories and kinds from /api/names (the daemon's one name
+ * table: the page keeps no copy), and
  * follows the daemon's live feed: a pub0 socket on ws://HOST/events that
  * sends one binary frame per event, "topic NUL protobuf Event". Each frame
  * triggers a (debounced) refetch, so what is shown always comes from the
@@ -13,10 +15,6 @@
 
 const TOKEN_KEY = 'shelterd.token';
 const CATEGORY_KEY = 'shelterd.category';
-const CATEGORY_LABEL = {
-  women: 'adult women', men: 'adult men', minors: 'minors',
-  highsec: 'high security', children: 'with children',
-};
 const REFRESH_DEBOUNCE_MS = 120;   // a burst of events: one refetch
 const POLL_MS = 30000;             // also refetch now and then
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10000];
@@ -27,6 +25,7 @@ const state = {
   status: null,
   alerts: null,
   placements: null,
+  labels: null,         // /api/names: {category: {women: 'adult women'}}
   skew: 0,              // server clock minus ours, seconds
   lastEventSeq: 0,
   seenAlerts: new Set(),
@@ -64,6 +63,16 @@ function el(tag, attrs, ...children) {
 
 function nowSecs() { return Date.now() / 1000 + state.skew; }
 
+/* The daemon's times are RFC 3339 (null: never); ages need seconds. */
+function secs(t) { return t ? Date.parse(t) / 1000 : 0; }
+
+/* A name's label for people, from /api/names; the name itself until the
+ * names have arrived. */
+function label(table, name) {
+  const t = state.labels && state.labels[table];
+  return (t && t[name]) || name;
+}
+
 function age(secs) {
   secs = Math.max(0, Math.round(secs));
   if (secs < 60) return `${secs}s`;
@@ -83,14 +92,26 @@ async function getJSON(path) {
   return r.json();
 }
 
+async function loadNames() {
+  const names = await getJSON('api/names');
+  const labels = {};
+  for (const [table, rows] of Object.entries(names)) {
+    if (!Array.isArray(rows)) continue;
+    labels[table] = {};
+    for (const r of rows) labels[table][r.name] = r.label;
+  }
+  state.labels = labels;
+}
+
 async function refresh() {
   if (state.refreshing) { state.refreshAgain = true; return; }
   state.refreshing = true;
   try {
+    if (!state.labels) await loadNames();
     const [status, alerts, placements] = await Promise.all([
       getJSON('api/status'), getJSON('api/alerts'),
       getJSON('api/placements')]);
-    state.skew = alerts.now - Date.now() / 1000;
+    state.skew = secs(alerts.now) - Date.now() / 1000;
     if (state.token && !status.auth) {
       // The daemon did not take the token: say so, forget it.
       signOut('token refused');
@@ -146,7 +167,7 @@ function renderCategories() {
   if (box.childElementCount !== cats.length) {
     box.replaceChildren(...cats.map((c) => el('button', {
       type: 'button', role: 'radio', 'data-category': c,
-      text: CATEGORY_LABEL[c] || c,
+      text: label('category', c),
       onclick: () => {
         state.category = c;
         sessionStorage.setItem(CATEGORY_KEY, c);
@@ -197,7 +218,7 @@ function layout(regions) {
     }
     if (!best) best = [rows + pos.size, 0];
     taken.add(`${best[0]},${best[1]}`);
-    pos.set(r.id, best);
+    pos.set(r.region, best);
   }
   return { cols, pos };
 }
@@ -211,8 +232,8 @@ function renderMap() {
   map.style.setProperty('--cols', grid ? grid.cols : 5);
   if (map.childElementCount !== regions.length) {
     map.replaceChildren(...regions.map((r) => el('button', {
-      type: 'button', class: 'tile', 'data-region': r.id,
-      onclick: () => selectRegion(r.id),
+      type: 'button', class: 'tile', 'data-region': r.region,
+      onclick: () => selectRegion(r.region),
     })));
   }
   regions.forEach((r, i) => {
@@ -221,24 +242,25 @@ function renderMap() {
     const cls = levelClass(t);
     tile.className = `tile ${cls}` +
       (t.unknown > 0 ? ' has-unknown' : '') +
-      (state.selected === r.id ? ' selected' : '');
+      (state.selected === r.region ? ' selected' : '');
     tile.dataset.level = t.level;
     tile.dataset.pct = String(t.occupancy_pct);
     if (grid) {
-      const [row, col] = grid.pos.get(r.id);
+      const [row, col] = grid.pos.get(r.region);
       tile.style.gridRow = String(row + 1);
       tile.style.gridColumn = String(col + 1);
     }
-    const label = t.capacity === 0 ? 'no beds' :
+    const text = t.capacity === 0 ? 'no beds' :
       `${t.capacity - t.free - t.unknown} of ${t.capacity} taken, ` +
       `${t.free} free`;
-    tile.setAttribute('aria-label', `${r.id} ${r.name}: ` +
-      `${CATEGORY_LABEL[state.category] || state.category}, ${label}` +
+    tile.setAttribute('aria-label', `${r.region} ${r.name}: ` +
+      `${label('category', state.category)}, ${text}` +
       (t.level !== 'ok' ? `, ${t.level}` : '') +
       (t.unknown > 0 ? `, ${t.unknown} unknown (stale)` : ''));
     tile.title = tile.getAttribute('aria-label');
     tile.replaceChildren(...[
-      el('span', { class: 'top' }, el('span', { class: 'id', text: r.id }),
+      el('span', { class: 'top' },
+        el('span', { class: 'id', text: r.region }),
         t.capacity ? el('span', { class: 'pct',
           text: `${t.occupancy_pct}%` }) : null),
       el('span', { class: 'name', text: r.name }),
@@ -258,7 +280,7 @@ function renderNational() {
   body.replaceChildren(...st.categories.map((c) => {
     const t = st.national[c];
     return el('tr', { 'data-category': c },
-      el('td', { text: CATEGORY_LABEL[c] || c }),
+      el('td', { text: label('category', c) }),
       el('td', { text: t.capacity }), el('td', { text: t.occupied }),
       el('td', { text: t.out_of_service }), el('td', { text: t.held }),
       el('td', { text: t.free }),
@@ -273,18 +295,22 @@ function renderNational() {
 }
 
 function regionName(id) {
-  const r = state.status && state.status.regions.find((x) => x.id === id);
+  const r = state.status &&
+    state.status.regions.find((x) => x.region === id);
   return r ? r.name : '';
 }
 
 function alertWhat(a) {
   const where = a.region ? `${a.region} ${regionName(a.region)}` :
     'national';
-  const cat = a.category ? (CATEGORY_LABEL[a.category] || a.category) : '';
+  const cat = a.category ? label('category', a.category) : '';
   switch (a.kind) {
     case 'stale':
       return `${where}: shelter ${a.shelter || ''} stopped reporting ` +
         '(beds unknown)';
+    case 'early_warning':
+      return `${where}: ${cat} ${label('kind', a.kind)} ` +
+        '(not full yet, few beds expected to free)';
     default:
       if (a.scope === 'shelter')
         return `${where}: shelter ${a.shelter || ''} full, ${cat}`;
@@ -309,8 +335,8 @@ function renderAlerts() {
     },
     el('span', {}, el('span', { class: `lvl ${x.level}`, text: x.level })),
     el('span', { class: 'what', text: alertWhat(x) }),
-    el('span', { class: 'age', 'data-opened': x.opened_at,
-      text: age(nowSecs() - x.opened_at) }),
+    el('span', { class: 'age', 'data-opened': secs(x.opened_at),
+      text: age(nowSecs() - secs(x.opened_at)) }),
     el('span', {
       class: x.acknowledged_by ? 'ack' : 'ack no',
       text: (x.acknowledged_by ?
@@ -354,13 +380,13 @@ function renderPlacements() {
       'data-request': x.request_id, 'data-state': x.state },
     el('td', { text: x.request_id }), el('td', { text: x.case_ref }),
     el('td', { text: x.from_region }),
-    el('td', { text: CATEGORY_LABEL[x.category] || x.category }),
+    el('td', { text: label('category', x.category) }),
     el('td', { text: x.beds }),
     el('td', { text: x.state + (x.shelter ? ` (${x.shelter})` : '') }),
     el('td', { text: x.held_region || '–' }),
     el('td', { text: x.candidates_tried }),
-    el('td', { class: 'age', 'data-opened': x.updated_at,
-      text: age(nowSecs() - x.updated_at) }))))));
+    el('td', { class: 'age', 'data-opened': secs(x.updated_at),
+      text: age(nowSecs() - secs(x.updated_at)) }))))));
 }
 
 /* ---- one region ----------------------------------------------------- */
@@ -387,11 +413,11 @@ async function loadDetail(id) {
 }
 
 function renderDetail(id, shelters) {
-  const r = state.status.regions.find((x) => x.id === id);
+  const r = state.status.regions.find((x) => x.region === id);
   if (!r) return;
   const panel = $('region-detail');
   panel.hidden = false;
-  $('detail-title').textContent = `${r.id} ${r.name}: ${r.shelters} ` +
+  $('detail-title').textContent = `${r.region} ${r.name}: ${r.shelters} ` +
     `shelters, ${r.shelters_reported} reported, ${r.shelters_stale} stale`;
   const cats = state.status.categories;
   const totals = el('table', { class: 'grid' },
@@ -400,7 +426,7 @@ function renderDetail(id, shelters) {
       .map((h) => el('th', { text: h })))),
     el('tbody', {}, ...cats.map((c) => {
       const t = r.categories[c];
-      return el('tr', {}, el('td', { text: CATEGORY_LABEL[c] || c }),
+      return el('tr', {}, el('td', { text: label('category', c) }),
         el('td', { text: t.capacity }), el('td', { text: t.occupied }),
         el('td', { text: t.out_of_service }), el('td', { text: t.held }),
         el('td', { text: t.free }), el('td', { text: t.unknown }),
@@ -415,21 +441,23 @@ function renderDetail(id, shelters) {
     const cat = state.category;
     parts.push(el('table', { class: 'grid', id: 'shelter-table' },
       el('thead', {}, el('tr', {}, ...['shelter', 'name', 'status',
-        `${CATEGORY_LABEL[cat] || cat}: cap.`, 'occ.', 'oos', 'held',
+        `${label('category', cat)}: cap.`, 'occ.', 'oos', 'held',
         'free', 'last report'].map((h) => el('th', { text: h })))),
       el('tbody', {}, ...shelters.shelters.map((s) => {
         const b = s.beds[cat];
         return el('tr', { 'data-shelter': s.id },
           el('td', { text: s.id }), el('td', { text: s.name }),
           el('td', { class: s.stale ? 'stale' : '',
-            text: s.stale ? 'stale: unknown' : s.status }),
+            text: s.stale ? 'stale: unknown' :
+              label('shelter_status', s.status || 'unknown') }),
           el('td', { text: b ? b.capacity : '–' }),
           el('td', { text: b ? b.occupied : '–' }),
           el('td', { text: b ? b.out_of_service : '–' }),
           el('td', { text: b ? b.held : '–' }),
           el('td', { text: !b ? '–' : s.stale ? '?' : b.free }),
-          el('td', { class: 'age', 'data-opened': s.received_at || '',
-            text: s.reported ? age(nowSecs() - s.received_at) :
+          el('td', { class: 'age',
+            'data-opened': secs(s.received_at) || '',
+            text: s.reported ? age(nowSecs() - secs(s.received_at)) :
               'never' }));
       }))));
   }

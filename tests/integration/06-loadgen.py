@@ -84,7 +84,7 @@ def test_batch_mode():
         check_eq(p["round_trip"]["samples"], 10, "round trips timed")
         check(p["round_trip"]["p50_us"] > 0, "a round trip takes time")
         left = d.ctl("--json", "placements").json()
-        check(all(x["state"] == "CANCELLED" for x in left),
+        check(all(x["state"] == "cancelled" for x in left),
               f"no hold left behind: {left}")
     with_daemon(200, body)
 

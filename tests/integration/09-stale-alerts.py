@@ -86,29 +86,29 @@ def test_unacknowledged_critical_is_published_again_until_acked():
         check_eq(a["acknowledged_by"], None, "not acknowledged")
         check(a["age_secs"] >= 2, "age")
         table = d.ctl("alerts").out
-        check(f"#{a['alert_seq']}" in table and "critical" in table, table)
+        check(f"#{a['opened_seq']}" in table and "critical" in table, table)
 
         # Any publication acknowledges the alert, also one that is
         # neither its first nor its latest (it goes on being published).
         middle = [e for e in d.watch("--since", "0", "--wait", "2")
                   .stop(settle=0.5) if e.get("alert_seq") ==
-                  a["alert_seq"] and e["step"] == 1]
+                  a["opened_seq"] and e["step"] == 1]
         check_eq(len(middle), 1, "the first re-publication")
         r = d.run("COORD_WATCH", "ack", str(middle[0]["event_seq"]), "--by",
                   "national-desk")
         check_eq(r.rc, 0, f"ack {r}")
-        check(f"alert #{a['alert_seq']} acknowledged by national-desk"
+        check(f"alert #{a['opened_seq']} acknowledged by national-desk"
               in r.out, r.out)
         acked = [x for x in d.ctl("--json", "alerts").json()
-                 if x["alert_seq"] == a["alert_seq"]][0]
+                 if x["opened_seq"] == a["opened_seq"]][0]
         check_eq(acked["acknowledged_by"], "national-desk", "recorded")
         step_at_ack = acked["step"]
         time.sleep(1.6)
         after = [x for x in d.ctl("--json", "alerts").json()
-                 if x["alert_seq"] == a["alert_seq"]][0]
+                 if x["opened_seq"] == a["opened_seq"]][0]
         check_eq(after["step"], step_at_ack, "no re-publication once acked")
 
-        r = d.ctl("ack", str(a["alert_seq"]), "--by", "other-desk")
+        r = d.ctl("ack", str(a["opened_seq"]), "--by", "other-desk")
         check_eq(r.rc, 1, f"second ack {r}")
         check("already acknowledged by national-desk" in r.err, r.err)
         r = d.ctl("ack", "99999", "--by", "x")
@@ -126,7 +126,7 @@ def test_unacknowledged_critical_is_published_again_until_acked():
         check_eq(again[:3], [0, 1, 2], f"steps in order: {again}")
         ack = [e for e in events if e["kind"] == "acknowledged"]
         check_eq([(e["acknowledged_by"], e["alert_seq"]) for e in ack],
-                 [("national-desk", a["alert_seq"])], "ack event")
+                 [("national-desk", a["opened_seq"])], "ack event")
         d.stop()
     finally:
         d.cleanup()

@@ -73,8 +73,8 @@ def test_held_in_the_best_shelter_then_accepted():
     check_eq(r.rc, 0, f"request {r}")
     p = r.json()
     # Neighbour R2 first; there, the most free beds: B2 (6) over B1 (4).
-    check_eq((p["state"], p["held_region"]), ("HELD", "R2"), "held in R2")
-    check("shelter" not in p, "the region is not told which shelter")
+    check_eq((p["state"], p["held_region"]), ("held", "R2"), "held in R2")
+    check_eq(p["shelter"], None, "the region is not told which shelter")
     check_eq(held(d, "R2"), 1, "the held bed is not free")
     check_eq(d.region("R2", "women")["free"], 9, "free")
     h = d.report("holds", "--shelter", "B2", "--json")
@@ -85,7 +85,7 @@ def test_held_in_the_best_shelter_then_accepted():
     r = d.report("accept", "req1", "--shelter", "B2")
     check_eq(r.rc, 0, f"accept {r}")
     p = status(d, "req1")
-    check_eq((p["state"], p["shelter"]), ("ACCEPTED", "B2"),
+    check_eq((p["state"], p["shelter"]), ("accepted", "B2"),
              "disclosed on acceptance")
     check_eq(beds(d, "B2"), {"capacity": 6, "occupied": 1,
                              "out_of_service": 0}, "occupancy follows")
@@ -99,7 +99,7 @@ def test_held_in_the_best_shelter_then_accepted():
         check("B2" not in json.dumps(e), f"the bus never names B2: {e}")
     listing = d.ctl("--json", "placements").json()
     check_eq([(x["request_id"], x["state"]) for x in listing],
-             [("req1", "ACCEPTED")], "shelterctl placements")
+             [("req1", "accepted")], "shelterctl placements")
     d.stop()
     return d
 
@@ -119,7 +119,7 @@ def test_decline_moves_to_the_next_candidate():
     check_eq(r.rc, 0, f"decline {r}")
     p = status(d, "req2")
     check_eq((p["state"], p["held_region"], p["candidates_tried"]),
-             ("HELD", "R2", 1), "next candidate, same region")
+             ("held", "R2", 1), "next candidate, same region")
     check_eq(beds(d, "B2")["occupied"], 0, "B2 unchanged")
     check_eq(held(d, "R2"), 1, "one bed held, not two")
     check("req2" in d.report("holds", "--shelter", "B1").out, "B1 holds")
@@ -152,7 +152,7 @@ def test_accept_without_room_is_refused_and_moves_on():
     check("CONFLICT" in r.err and "no room" in r.err and
           "women 6 of 6 taken" in r.err and "moves on" in r.err, r.err)
     p = moved_on(d, "req11")
-    check_eq((p["state"], p["held_region"]), ("HELD", "R2"),
+    check_eq((p["state"], p["held_region"]), ("held", "R2"),
              "held in B1 now, as after a decline")
     check_eq(beds(d, "B2")["occupied"], 6, "B2 not over capacity")
     check_eq(held(d, "R2"), 1, "one bed held, in B1")
@@ -180,7 +180,7 @@ def test_closed_shelter_cannot_accept():
     check_eq(r.rc, 1, f"accept refused {r}")
     check("CONFLICT" in r.err and "closed" in r.err, r.err)
     p = moved_on(d, "req12")
-    check_eq((p["state"], p["held_region"]), ("HELD", "R2"), "B1 now")
+    check_eq((p["state"], p["held_region"]), ("held", "R2"), "B1 now")
     check_eq(beds(d, "B2")["occupied"], 0, "nobody placed in B2")
     d.stop()
     return d
@@ -213,7 +213,7 @@ def test_no_candidate_is_unplaced_and_critical():
     r = d.report("decline", "req4", "--shelter", "C1", "--reason", "full")
     check_eq(r.rc, 0, f"decline {r}")
     p = status(d, "req4")
-    check_eq(p["state"], "UNPLACED", "no level-3 shelter left")
+    check_eq(p["state"], "unplaced", "no level-3 shelter left")
     rc, events = w.finish()
     check_eq(rc, 0, "critical event")
     check_eq((events[0]["region"], events[0]["category"],
@@ -241,8 +241,8 @@ def test_racing_for_the_last_bed_books_it_once():
     answered = [r for r in results if r.rc in (0, 1) and r.out]
     check_eq(len(answered), 12, f"all answered: {results}")
     states = sorted(r.json()["state"] for r in answered)
-    check_eq(states.count("HELD"), 1, f"exactly one hold: {states}")
-    check_eq(states.count("UNPLACED"), 11, "the rest unplaced")
+    check_eq(states.count("held"), 1, f"exactly one hold: {states}")
+    check_eq(states.count("unplaced"), 11, "the rest unplaced")
     m1 = d.ctl("--json", "status").json()["national"]["minors"]
     check_eq((m1["capacity"], m1["held"], m1["free"]), (1, 1, 0),
              "totals add up")

@@ -20,6 +20,20 @@ DEMO_SHELTERS = os.path.join(TESTS_DIR, "..", "..", "registry", "demo",
                              "shelters.csv")
 
 
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def same_alert(cli, http, what):
+    """The CLI's and the page's JSON of one alert: the same object (the
+    age may have ticked between the two reads)."""
+    check_eq(sorted(cli), sorted(http), f"{what}: the same keys")
+    check_eq({k: v for k, v in cli.items() if k != "age_secs"},
+             {k: v for k, v in http.items() if k != "age_secs"},
+             f"{what}: the same values")
+    check(abs(cli["age_secs"] - http["age_secs"]) <= 2, what)
+    check(RFC3339.match(http["opened_at"]), http["opened_at"])
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -97,12 +111,17 @@ def test_page_and_json_reads_with_and_without_token():
         anon = get_json(d, "/api/status")
         check_eq(anon["auth"], False, "no token")
         check_eq(len(anon["regions"]), 25, "the 25 demo regions")
-        vr19 = [r for r in anon["regions"] if r["id"] == "VR19"][0]
+        vr19 = [r for r in anon["regions"] if r["region"] == "VR19"][0]
         check_eq(vr19["name"], "Zeeland", "name")
         check(abs(vr19["lat"] - 51.50) < 0.01, "lat from the registry")
         check_eq(vr19["categories"]["women"]["level"], "critical", "full")
         check_eq(vr19["categories"]["women"]["free"], 0, "no free bed")
         check("stale" not in vr19, "stale shelter ids need the token")
+        cli = d.status()
+        check_eq({k: v for k, v in vr19.items() if k not in ("lat", "lon")},
+                 [r for r in cli["regions"] if r["region"] == "VR19"][0],
+                 "the same region as shelterctl status, and where to draw")
+        check_eq(anon["national"], cli["national"], "the same national")
         check_eq(anon["national"]["women"]["capacity"] > 0, True, "totals")
 
         for path in ("/api/status", "/api/alerts", "/api/placements"):
@@ -134,14 +153,26 @@ def test_page_and_json_reads_with_and_without_token():
                   a["shelter"].startswith("SH-ZEE-")
                   for a in alerts["alerts"]), "shelter alerts named")
         for a in alerts["alerts"]:
-            check(a["age_secs"] >= 0 and a["acknowledged_by"] == "",
+            check(a["age_secs"] >= 0 and a["acknowledged_by"] is None and
+                  a["acknowledged_at"] is None,
                   f"age, not acknowledged: {a}")
+        cli = {a["opened_seq"]: a for a in d.ctl("--json", "alerts").json()}
+        check_eq(sorted(cli), sorted(a["opened_seq"]
+                                     for a in alerts["alerts"]),
+                 "the same open alerts")
+        for a in alerts["alerts"]:
+            same_alert(cli[a["opened_seq"]], a, "an open alert")
 
         r = d.ctl("ack", str(alerts["alerts"][0]["opened_seq"]), "--by",
                   "national-desk")
         check_eq(r.rc, 0, f"ack {r}")
         acked = get_json(d, "/api/alerts", token=TOKEN)["alerts"][0]
         check_eq(acked["acknowledged_by"], "national-desk", "who acked")
+        check(RFC3339.match(acked["acknowledged_at"]), acked)
+        cli = [a for a in d.ctl("--json", "alerts").json()
+               if a["opened_seq"] == acked["opened_seq"]]
+        check_eq(len(cli), 1, "the acked alert in shelterctl")
+        same_alert(cli[0], acked, "an acknowledged alert")
 
         sh = get_json(d, "/api/shelters?region=VR19", token=TOKEN)
         check_eq(len(sh["shelters"]), len(demo_region("VR19")), "shelters")
@@ -156,9 +187,23 @@ def test_page_and_json_reads_with_and_without_token():
         check_eq(get(d, "/api/shelters?region=%3Cx%3E", token=TOKEN)[0], 400,
                  "not an id")
 
+        check(RFC3339.match(one["received_at"]), one["received_at"])
+
         pl = get_json(d, "/api/placements")
         check_eq(pl["placements"], [], "no requests without the token")
         check(isinstance(pl["counts"], dict), "counts only")
+
+        # The names the page shows come from the daemon's one table.
+        names = get_json(d, "/api/names")
+        cats = {c["name"]: c for c in names["category"]}
+        check_eq(sorted(cats), sorted(anon["national"]), "category names")
+        check_eq((cats["women"]["value"], cats["women"]["label"]),
+                 (1, "adult women"), "a category's value and label")
+        check_eq([k["name"] for k in names["kind"]],
+                 ["occupancy", "stale", "acknowledged", "placement",
+                  "early_warning"], "event kinds")
+        check_eq([l["name"] for l in names["level_state"]][:3],
+                 ["ok", "warning", "critical"], "levels of a picture")
         d.stop()
     finally:
         d.cleanup()
@@ -330,7 +375,7 @@ def test_stale_shelters_are_unknown_not_free():
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             st = get_json(d, "/api/status", token=TOKEN)
-            vr19 = [r for r in st["regions"] if r["id"] == "VR19"][0]
+            vr19 = [r for r in st["regions"] if r["region"] == "VR19"][0]
             if vr19["shelters_stale"] == len(demo_region("VR19")):
                 break
             time.sleep(0.1)

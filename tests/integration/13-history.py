@@ -19,7 +19,10 @@ import subprocess
 import threading
 import time
 
-from harness import (Daemon, Failure, TEST_REGISTRY, check, check_eq, main)
+import urllib.request
+
+from harness import (Daemon, Failure, TEST_REGISTRY, check, check_eq,
+                     free_ports, main)
 
 REGIONS = """code,name,province,seat,lat,lon,neighbours
 R1,Region One,P,S1,52.0,5.0,R2
@@ -199,7 +202,7 @@ def scenario(d):
     # 5: security 3 outside R3: nobody.
     r = place(d, "request", "-C", CASE_REFS[4], "-i", "q5", "-s", "3",
               "-x", "R3", *common)
-    check_eq(r.json()["state"], "UNPLACED", f"q5 {r}")
+    check_eq(r.json()["state"], "unplaced", f"q5 {r}")
     # R2 full for a moment, then B2 empties.
     report(d, "B1", "women=4/4")
     report(d, "B2", "women=6/6")
@@ -465,7 +468,7 @@ def test_placement_retention_and_case_ref_blanking():
     check_eq(live, {"qa": "", "qb": "", "qc": "R1-2026-0203"},
              "and in the placements db")
     st = json.loads(place(d, "status", "qa", "--json").out)
-    check_eq((st["state"], st.get("case_ref", "")), ("ACCEPTED", ""),
+    check_eq((st["state"], st["case_ref"]), ("accepted", None),
              "the request itself is still there")
 
     wait_until(max_ab + 8 + 2.2)
@@ -486,6 +489,7 @@ def test_placement_retention_and_case_ref_blanking():
 @run
 def test_early_warning_before_the_region_is_full():
     d = Daemon(registry=TEST_REGISTRY)
+    d.http = f"http://127.0.0.1:{free_ports(1)[0]}"
     _started.append(d)
     d.start()
     # R1 women: S1 and S2, 10 beds each. 16 taken, 1 expected to free
@@ -504,6 +508,22 @@ def test_early_warning_before_the_region_is_full():
     alerts = d.ctl("--json", "alerts").json()
     check_eq([(a["kind"], a["region"], a["level"]) for a in alerts],
              [("early_warning", "R1", "warning")], "an open alert")
+    # The page names it too, in the same shape, and /metrics counts it
+    # under its own kind.
+    with urllib.request.urlopen(d.http + "/api/alerts", timeout=10) as r:
+        page = json.load(r)["alerts"]
+    check_eq([(a["kind"], a["opened_seq"]) for a in page],
+             [("early_warning", alerts[0]["opened_seq"])], "/api/alerts")
+    check_eq({k: v for k, v in page[0].items() if k != "age_secs"},
+             {k: v for k, v in alerts[0].items() if k != "age_secs"},
+             "the same alert on the page as in shelterctl")
+    with urllib.request.urlopen(d.http + "/metrics", timeout=10) as r:
+        metrics = r.read().decode()
+    check('shelterd_events_total{kind="early_warning",level="warning"} 1'
+          in metrics.splitlines(), metrics)
+    check(not any(line.startswith('shelterd_events_total{kind='
+                                  '"acknowledged"') for line in
+                  metrics.splitlines()), "nothing acknowledged yet")
     # A restart keeps the level: no second warning, nothing "rebuilt".
     d.stop()
     d.start()

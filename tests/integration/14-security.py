@@ -186,7 +186,7 @@ def test_only_national_acknowledges_alerts(s):
     p = s.as_("national", "SHELTERCTL", "--json", "alerts")
     import json
     alerts = json.loads(p.stdout)
-    seq = [a for a in alerts if a["scope"] == "region"][0]["alert_seq"]
+    seq = [a for a in alerts if a["scope"] == "region"][0]["opened_seq"]
     p = s.as_("shelter:SH-ZEE-006", "SHELTERCTL", "ack", str(seq), "--by",
               "me")
     check_eq(p.returncode, 1, "a shelter cannot acknowledge")

@@ -313,10 +313,14 @@ def test_refused_report_is_kept_not_dropped(nat, node):
     check_eq(p.returncode, 0, f"accepted by the node {p.stderr}")
     rc, out = node.outbox()
     check_eq(rc, 4, f"waits at the node: {out}")
+    # The node stopped meanwhile, so that the newer report surely reaches
+    # national first (a running node forwards within --retry-ms).
+    node.stop()
     nat.start()
     r = nat.report("-s", "SH-01", "-b", "women=4/1", "--seq", "9",
                    "--no-outbox")
     check_eq(r.rc, 0, f"newer report straight to national {r}")
+    node.start()
     node.wait_drained()
     rc, out = node.outbox()
     check("rejected by national (kept in the store): 1" in out, out)

@@ -1,6 +1,7 @@
 """SIGHUP applies every key that shelterd.conf.example says it applies:
 one case per key, each seeing the daemon behave by the old value, then
 by the new one after the reload, without a restart."""
+import datetime
 import json
 import os
 import signal
@@ -226,8 +227,10 @@ def hold_ttl(d, rid):
               "VR01-2026-" + rid[-4:], "-i", rid, "--no-wait", "--json")
     check_eq(r.rc, 0, f"placement {r}")
     p = r.json()
-    check_eq(p["state"], "HELD", f"held {p}")
-    return p["hold_expires_at"] - time.time()
+    check_eq(p["state"], "held", f"held {p}")
+    expires = datetime.datetime.fromisoformat(
+        p["hold_expires_at"].replace("Z", "+00:00")).timestamp()
+    return expires - time.time()
 
 
 @case

@@ -131,13 +131,13 @@ def test_ack_by_invalid_utf8_is_refused():
     d = Daemon(registry=TEST_REGISTRY).start()
     try:
         a = fill_s1(d)
-        ack = ld(7, num(1, a["alert_seq"]) + ld(2, b"desk \xff"))
+        ack = ld(7, num(1, a["opened_seq"]) + ld(2, b"desk \xff"))
         refused(d, ack, "ack_alert.by: not UTF-8 at offset 5")
         after = [x for x in d.ctl("--json", "alerts").json()
-                 if x["alert_seq"] == a["alert_seq"]][0]
+                 if x["opened_seq"] == a["opened_seq"]][0]
         check_eq(after["acknowledged_by"], None, "not acknowledged")
         events_decodable(d)
-        check_eq(d.ctl("ack", str(a["alert_seq"]), "--by", "desk-1").rc,
+        check_eq(d.ctl("ack", str(a["opened_seq"]), "--by", "desk-1").rc,
                  0, "a good ack still goes in")
         d.stop()
     finally:
@@ -151,7 +151,7 @@ def test_old_store_with_bad_bytes_is_cleaned_on_open():
     d = Daemon(registry=TEST_REGISTRY).start()
     try:
         a = fill_s1(d)
-        check_eq(d.ctl("ack", str(a["alert_seq"]), "--by",
+        check_eq(d.ctl("ack", str(a["opened_seq"]), "--by",
                        "Desk-QQ7Z").rc, 0, "ack")
         d.stop()
         path = os.path.join(d.data, "data.mdb")
@@ -170,7 +170,7 @@ def test_old_store_with_bad_bytes_is_cleaned_on_open():
         r = d.ctl("--json", "alerts")
         check_eq(r.rc, 0, f"alerts {r}")
         acked = [x for x in json.loads(r.out)
-                 if x["alert_seq"] == a["alert_seq"]][0]
+                 if x["opened_seq"] == a["opened_seq"]][0]
         check_eq(acked["acknowledged_by"], "Desk-??7Z", "cleaned by")
         page = events_decodable(d)
         check('acknowledged_by: "Desk-??7Z"' in page, page)

@@ -1,0 +1,255 @@
+/*
+ * json.c — the JSON of the shelterd.v1 messages (json.h).
+ */
+#include "json.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "beds.h"
+#include "names.h"
+
+#define KIND(x) SHELTERD__V1__EVENT_KIND__EVENT_KIND_##x
+#define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
+
+bool
+json_format_time(int64_t unix_secs, char *buf, size_t len)
+{
+	time_t t = (time_t)unix_secs;
+	struct tm tm;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (unix_secs <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return false;
+	return true;
+}
+
+cJSON *
+json_time(int64_t unix_secs)
+{
+	char buf[32];
+
+	if (!json_format_time(unix_secs, buf, sizeof(buf)))
+		return cJSON_CreateNull();
+	return cJSON_CreateString(buf);
+}
+
+/* A string, or null for none or "": proto3 strings carry no presence. */
+static void
+add_str(cJSON *o, const char *key, const char *s)
+{
+	if (s != NULL && *s != '\0')
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static void
+add_num(cJSON *o, const char *key, double v, bool present)
+{
+	if (present)
+		cJSON_AddNumberToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *
+json_alert(const Shelterd__V1__Alert *a, int64_t now)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "opened_seq", (double)a->opened_seq);
+	cJSON_AddNumberToObject(o, "last_seq", (double)a->last_seq);
+	cJSON_AddItemToObject(o, "opened_at", json_time(a->opened_at));
+	add_num(o, "age_secs", (double)(now - a->opened_at), now > 0);
+	cJSON_AddStringToObject(o, "kind", kind_name((int)a->kind));
+	cJSON_AddStringToObject(o, "scope", scope_name((int)a->scope));
+	cJSON_AddStringToObject(o, "level", level_name((int)a->level));
+	add_str(o, "region", a->region_id);
+	add_str(o, "shelter", a->shelter_id);
+	add_str(o, "category", cat_name((int)a->category));
+	cJSON_AddNumberToObject(o, "step", a->step);
+	add_str(o, "acknowledged_by", a->acknowledged_by);
+	cJSON_AddItemToObject(o, "acknowledged_at",
+	    json_time(a->acknowledged_at));
+	return o;
+}
+
+cJSON *
+json_event(const Shelterd__V1__Event *ev)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool placement = ev->kind == KIND(PLACEMENT);
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "event_seq", (double)ev->event_seq);
+	cJSON_AddItemToObject(o, "at", json_time(ev->at));
+	cJSON_AddStringToObject(o, "kind", kind_name((int)ev->kind));
+	cJSON_AddStringToObject(o, "scope", scope_name((int)ev->scope));
+	cJSON_AddStringToObject(o, "level", level_name((int)ev->level));
+	cJSON_AddStringToObject(o, "previous_level",
+	    level_name((int)ev->previous_level));
+	add_str(o, "region", ev->region_id);
+	add_str(o, "shelter", ev->shelter_id);
+	add_str(o, "category", cat_name((int)ev->category));
+	cJSON_AddNumberToObject(o, "capacity", ev->capacity);
+	cJSON_AddNumberToObject(o, "free", ev->free);
+	cJSON_AddNumberToObject(o, "occupancy_pct", ev->occupancy_pct);
+	cJSON_AddNumberToObject(o, "step", ev->step);
+	add_num(o, "alert_seq", (double)ev->alert_seq, ev->alert_seq != 0);
+	add_str(o, "acknowledged_by", ev->acknowledged_by);
+	add_num(o, "expected_free_24h", ev->expected_free_24h,
+	    ev->kind == KIND(EARLY_WARNING));
+	add_str(o, "request_id", placement ? ev->request_id : NULL);
+	if (placement)
+		cJSON_AddStringToObject(o, "placement_state",
+		    placement_state_name((int)ev->placement_state));
+	else
+		cJSON_AddNullToObject(o, "placement_state");
+	add_str(o, "held_region", placement ? ev->held_region : NULL);
+	add_num(o, "beds", ev->beds, placement);
+	return o;
+}
+
+cJSON *
+json_totals(const Shelterd__V1__CategoryTotals *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct totals tt = { .capacity = t->capacity, .free = t->free };
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "capacity", t->capacity);
+	cJSON_AddNumberToObject(o, "occupied", t->occupied);
+	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
+	cJSON_AddNumberToObject(o, "free", t->free);
+	cJSON_AddNumberToObject(o, "held", t->held);
+	cJSON_AddNumberToObject(o, "unknown", t->unknown);
+	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
+	/* Outflow forecasts (docs/history.md). */
+	cJSON_AddNumberToObject(o, "expected_free_24h", t->expected_free_24h);
+	cJSON_AddNumberToObject(o, "expected_free_72h", t->expected_free_72h);
+	cJSON_AddNumberToObject(o, "forecasting", t->forecasting);
+	/* The level of a picture: 0 is "ok", not "cleared". */
+	cJSON_AddStringToObject(o, "early_warning",
+	    level_state_name((int)t->early_warning));
+	cJSON_AddStringToObject(o, "level", level_state_name((int)t->level));
+	return o;
+}
+
+cJSON *
+json_region(const Shelterd__V1__RegionStatus *rs)
+{
+	cJSON *o = cJSON_CreateObject(), *cats;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "region", rs->region_id);
+	add_str(o, "name", rs->name);
+	cJSON_AddNumberToObject(o, "shelters", rs->shelters);
+	cJSON_AddNumberToObject(o, "shelters_reported", rs->shelters_reported);
+	cJSON_AddNumberToObject(o, "shelters_stale", rs->shelters_stale);
+	cats = cJSON_AddObjectToObject(o, "categories");
+	for (size_t c = 0; cats != NULL && c < rs->n_totals; c++) {
+		const char *cat = cat_name((int)rs->totals[c]->category);
+
+		if (cat != NULL)
+			cJSON_AddItemToObject(cats, cat,
+			    json_totals(rs->totals[c]));
+	}
+	return o;
+}
+
+cJSON *
+json_beds(const Shelterd__V1__ShelterReply *sh)
+{
+	cJSON *beds = cJSON_CreateObject();
+
+	if (beds == NULL)
+		return NULL;
+	for (size_t i = 0; i < sh->n_beds; i++) {
+		const Shelterd__V1__BedCount *bc = sh->beds[i];
+		const char *cat = cat_name((int)bc->category);
+		cJSON *b;
+
+		if (cat == NULL)
+			continue;
+		b = cJSON_AddObjectToObject(beds, cat);
+		cJSON_AddNumberToObject(b, "capacity", bc->capacity);
+		cJSON_AddNumberToObject(b, "occupied", bc->occupied);
+		cJSON_AddNumberToObject(b, "out_of_service",
+		    bc->out_of_service);
+		/* Only with a forecast: 0 would say none is expected. */
+		if (bc->forecast) {
+			cJSON_AddNumberToObject(b, "expected_free_24h",
+			    bc->expected_free_24h);
+			cJSON_AddNumberToObject(b, "expected_free_72h",
+			    bc->expected_free_72h);
+		}
+	}
+	return beds;
+}
+
+cJSON *
+json_placement(const Shelterd__V1__Placement *p)
+{
+	cJSON *o = cJSON_CreateObject(), *ex;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "request_id", p->request_id);
+	add_str(o, "case_ref", p->case_ref);
+	add_str(o, "from_region", p->from_region);
+	add_str(o, "category", cat_name((int)p->category));
+	cJSON_AddNumberToObject(o, "beds", p->beds);
+	cJSON_AddNumberToObject(o, "security_level", p->security_level);
+	cJSON_AddStringToObject(o, "urgency", urgency_name((int)p->urgency));
+	cJSON_AddStringToObject(o, "state",
+	    placement_state_name((int)p->state));
+	/* Still being matched, or a bed held: not an outcome yet. */
+	cJSON_AddBoolToObject(o, "open", p->state == PSTATE(REQUESTED) ||
+	    p->state == PSTATE(HELD));
+	add_str(o, "held_region", p->held_region);
+	add_str(o, "shelter", p->shelter_id);
+	ex = cJSON_AddArrayToObject(o, "exclude_regions");
+	for (size_t i = 0; ex != NULL && i < p->n_exclude_regions; i++)
+		cJSON_AddItemToArray(ex,
+		    cJSON_CreateString(p->exclude_regions[i]));
+	cJSON_AddItemToObject(o, "created_at", json_time(p->created_at));
+	cJSON_AddItemToObject(o, "updated_at", json_time(p->updated_at));
+	cJSON_AddItemToObject(o, "hold_expires_at",
+	    json_time(p->hold_expires_at));
+	cJSON_AddNumberToObject(o, "candidates_tried", p->candidates_tried);
+	add_str(o, "last_reason", p->last_reason);
+	return o;
+}
+
+cJSON *
+json_names(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	for (size_t t = 0; t < names_n_tables; t++) {
+		const struct name_table *nt = &names_tables[t];
+		cJSON *arr = cJSON_AddArrayToObject(o, nt->key);
+
+		for (size_t i = 0; arr != NULL && i < nt->n_rows; i++) {
+			const struct name_row *r = &nt->rows[i];
+			cJSON *row = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(row, "value", r->value);
+			cJSON_AddStringToObject(row, "name", r->name);
+			cJSON_AddStringToObject(row, "label",
+			    r->label ? r->label : r->name);
+			cJSON_AddItemToArray(arr, row);
+		}
+	}
+	return o;
+}

@@ -1,0 +1,54 @@
+/*
+ * wire.c — the store's structs as the wire's messages: one conversion for
+ * the api's replies (alerts.c, placements.c) and the dashboard's JSON
+ * (http.c), so the two cannot tell different stories.
+ */
+#include "wire.h"
+
+#define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
+
+void
+wire_alert(Shelterd__V1__Alert *out, struct alert_state *a)
+{
+	shelterd__v1__alert__init(out);
+	out->opened_seq = a->opened_seq;
+	out->last_seq = a->last_seq;
+	out->opened_at = a->opened_at;
+	out->scope = (Shelterd__V1__Scope)a->scope;
+	out->level = (Shelterd__V1__Level)a->level;
+	out->kind = (Shelterd__V1__EventKind)a->kind;
+	out->region_id = a->region;
+	out->shelter_id = a->shelter;
+	out->category = (Shelterd__V1__Category)a->category;
+	out->step = a->step;
+	out->acknowledged_by = a->acked_by;
+	out->acknowledged_at = a->acked_at;
+}
+
+void
+wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
+    char **exclude, bool disclose)
+{
+	shelterd__v1__placement__init(out);
+	out->request_id = p->request_id;
+	out->case_ref = p->case_ref;
+	out->from_region = p->from_region;
+	out->category = (Shelterd__V1__Category)p->category;
+	out->beds = p->beds;
+	out->security_level = p->security_level;
+	out->urgency = (Shelterd__V1__Urgency)p->urgency;
+	out->state = (Shelterd__V1__PlacementState)p->state;
+	out->held_region = p->held_region;
+	/* The shelter is need-to-know: named once it has accepted. */
+	out->shelter_id = (disclose || p->state == PSTATE(ACCEPTED)) ?
+	    p->held_shelter : (char *)"";
+	out->created_at = p->created_at;
+	out->updated_at = p->updated_at;
+	out->hold_expires_at = p->hold_expires_at;
+	out->candidates_tried = p->n_tried;
+	out->last_reason = p->last_reason;
+	for (size_t i = 0; i < p->n_exclude; i++)
+		exclude[i] = p->exclude[i];
+	out->exclude_regions = exclude;
+	out->n_exclude_regions = p->n_exclude;
+}

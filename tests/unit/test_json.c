@@ -1,0 +1,348 @@
+/*
+ * test_json.c — the one JSON of each object (core/json.c): its exact
+ * shape, times in RFC 3339 UTC, null for what is absent.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "json.h"
+#include "names.h"
+
+/* 2026-11-28T20:43:54Z */
+#define T0 1795898634
+#define T0_TEXT "2026-11-28T20:43:54Z"
+
+/* Print unformatted (keys in the order they were added) and compare. */
+static void
+assert_json(cJSON *o, const char *want)
+{
+	char *text;
+
+	assert_non_null(o);
+	text = cJSON_PrintUnformatted(o);
+	assert_non_null(text);
+	assert_string_equal(text, want);
+	cJSON_free(text);
+	cJSON_Delete(o);
+}
+
+static void
+times_are_rfc3339_utc_or_null(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_true(json_format_time(T0, buf, sizeof(buf)));
+	assert_string_equal(buf, T0_TEXT);
+	assert_true(json_format_time(1, buf, sizeof(buf)));
+	assert_string_equal(buf, "1970-01-01T00:00:01Z");
+	assert_false(json_format_time(0, buf, sizeof(buf)));
+	assert_string_equal(buf, "");
+	assert_false(json_format_time(-5, buf, sizeof(buf)));
+	assert_false(json_format_time(T0, buf, 10)); /* too small */
+	assert_json(json_time(T0), "\"" T0_TEXT "\"");
+	assert_json(json_time(0), "null");
+}
+
+static void
+an_open_region_alert(void **state)
+{
+	Shelterd__V1__Alert a = SHELTERD__V1__ALERT__INIT;
+
+	(void)state;
+	a.opened_seq = 17;
+	a.last_seq = 19;
+	a.opened_at = T0;
+	a.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	a.level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
+	a.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING;
+	a.region_id = "R1";
+	a.category = SHELTERD__V1__CATEGORY__CATEGORY_MINORS;
+	a.step = 2;
+	assert_json(json_alert(&a, T0 + 90),
+	    "{\"opened_seq\":17,\"last_seq\":19,"
+	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":90,"
+	    "\"kind\":\"early_warning\",\"scope\":\"region\","
+	    "\"level\":\"warning\",\"region\":\"R1\",\"shelter\":null,"
+	    "\"category\":\"minors\",\"step\":2,\"acknowledged_by\":null,"
+	    "\"acknowledged_at\":null}");
+}
+
+static void
+an_acked_national_alert_without_a_clock(void **state)
+{
+	Shelterd__V1__Alert a = SHELTERD__V1__ALERT__INIT;
+
+	(void)state;
+	a.opened_seq = 3;
+	a.last_seq = 3;
+	a.opened_at = T0;
+	a.scope = SHELTERD__V1__SCOPE__SCOPE_NATIONAL;
+	a.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
+	a.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
+	a.acknowledged_by = "national-desk";
+	a.acknowledged_at = T0 + 60;
+	assert_json(json_alert(&a, 0),
+	    "{\"opened_seq\":3,\"last_seq\":3,"
+	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":null,"
+	    "\"kind\":\"occupancy\",\"scope\":\"national\","
+	    "\"level\":\"critical\",\"region\":null,\"shelter\":null,"
+	    "\"category\":\"women\",\"step\":0,"
+	    "\"acknowledged_by\":\"national-desk\","
+	    "\"acknowledged_at\":\"2026-11-28T20:44:54Z\"}");
+}
+
+static void
+an_occupancy_event(void **state)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+	(void)state;
+	ev.event_seq = 42;
+	ev.at = T0;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_SHELTER;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_OK;
+	ev.previous_level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
+	ev.region_id = "R1";
+	ev.shelter_id = "S1";
+	ev.category = SHELTERD__V1__CATEGORY__CATEGORY_WITH_CHILDREN;
+	ev.capacity = 10;
+	ev.free = 3;
+	ev.occupancy_pct = 70;
+	ev.alert_seq = 40;
+	/* Fields of other kinds are null even when set. */
+	ev.request_id = "r1";
+	ev.beds = 2;
+	assert_json(json_event(&ev),
+	    "{\"event_seq\":42,\"at\":\"" T0_TEXT "\","
+	    "\"kind\":\"occupancy\",\"scope\":\"shelter\","
+	    "\"level\":\"cleared\",\"previous_level\":\"critical\","
+	    "\"region\":\"R1\",\"shelter\":\"S1\",\"category\":\"children\","
+	    "\"capacity\":10,\"free\":3,\"occupancy_pct\":70,\"step\":0,"
+	    "\"alert_seq\":40,\"acknowledged_by\":null,"
+	    "\"expected_free_24h\":null,\"request_id\":null,"
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+}
+
+static void
+a_placement_event_and_an_early_warning(void **state)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+	(void)state;
+	ev.event_seq = 7;
+	ev.at = T0;
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_INFO;
+	ev.region_id = "R1";
+	ev.category = SHELTERD__V1__CATEGORY__CATEGORY_HIGH_SECURITY;
+	ev.request_id = "req1";
+	ev.placement_state =
+	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD;
+	ev.held_region = "R2";
+	ev.beds = 1;
+	assert_json(json_event(&ev),
+	    "{\"event_seq\":7,\"at\":\"" T0_TEXT "\","
+	    "\"kind\":\"placement\",\"scope\":\"region\","
+	    "\"level\":\"info\",\"previous_level\":\"cleared\","
+	    "\"region\":\"R1\",\"shelter\":null,\"category\":\"highsec\","
+	    "\"capacity\":0,\"free\":0,\"occupancy_pct\":0,\"step\":0,"
+	    "\"alert_seq\":null,\"acknowledged_by\":null,"
+	    "\"expected_free_24h\":null,\"request_id\":\"req1\","
+	    "\"placement_state\":\"held\",\"held_region\":\"R2\","
+	    "\"beds\":1}");
+
+	shelterd__v1__event__init(&ev);
+	ev.event_seq = 8;
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
+	ev.category = 9; /* not a category */
+	ev.expected_free_24h = 0;
+	assert_json(json_event(&ev),
+	    "{\"event_seq\":8,\"at\":null,"
+	    "\"kind\":\"early_warning\",\"scope\":\"region\","
+	    "\"level\":\"warning\",\"previous_level\":\"cleared\","
+	    "\"region\":null,\"shelter\":null,\"category\":null,"
+	    "\"capacity\":0,\"free\":0,\"occupancy_pct\":0,\"step\":0,"
+	    "\"alert_seq\":null,\"acknowledged_by\":null,"
+	    "\"expected_free_24h\":0,\"request_id\":null,"
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+}
+
+static void
+totals_of_a_category(void **state)
+{
+	Shelterd__V1__CategoryTotals t = SHELTERD__V1__CATEGORY_TOTALS__INIT;
+
+	(void)state;
+	t.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_MEN;
+	t.capacity = 20;
+	t.occupied = 14;
+	t.out_of_service = 1;
+	t.free = 3;
+	t.held = 2;
+	t.unknown = 0;
+	t.expected_free_24h = 1;
+	t.expected_free_72h = 2;
+	t.forecasting = 1;
+	t.early_warning = SHELTERD__V1__LEVEL__LEVEL_WARNING;
+	t.level = SHELTERD__V1__LEVEL__LEVEL_OK;
+	assert_json(json_totals(&t),
+	    "{\"capacity\":20,\"occupied\":14,\"out_of_service\":1,"
+	    "\"free\":3,\"held\":2,\"unknown\":0,\"occupancy_pct\":85,"
+	    "\"expected_free_24h\":1,\"expected_free_72h\":2,"
+	    "\"forecasting\":1,\"early_warning\":\"warning\","
+	    "\"level\":\"ok\"}");
+}
+
+static void
+a_region_status(void **state)
+{
+	Shelterd__V1__RegionStatus rs = SHELTERD__V1__REGION_STATUS__INIT;
+	Shelterd__V1__CategoryTotals t = SHELTERD__V1__CATEGORY_TOTALS__INIT;
+	Shelterd__V1__CategoryTotals *tp = &t;
+
+	(void)state;
+	rs.region_id = "VR19";
+	rs.name = "Zeeland";
+	rs.shelters = 4;
+	rs.shelters_reported = 3;
+	rs.shelters_stale = 1;
+	t.category = SHELTERD__V1__CATEGORY__CATEGORY_MINORS;
+	t.capacity = 4;
+	t.free = 4;
+	t.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
+	rs.totals = &tp;
+	rs.n_totals = 1;
+	assert_json(json_region(&rs),
+	    "{\"region\":\"VR19\",\"name\":\"Zeeland\",\"shelters\":4,"
+	    "\"shelters_reported\":3,\"shelters_stale\":1,"
+	    "\"categories\":{\"minors\":{\"capacity\":4,\"occupied\":0,"
+	    "\"out_of_service\":0,\"free\":4,\"held\":0,\"unknown\":0,"
+	    "\"occupancy_pct\":0,\"expected_free_24h\":0,"
+	    "\"expected_free_72h\":0,\"forecasting\":0,"
+	    "\"early_warning\":\"ok\",\"level\":\"critical\"}}}");
+}
+
+static void
+beds_of_a_shelter(void **state)
+{
+	Shelterd__V1__ShelterReply sh = SHELTERD__V1__SHELTER_REPLY__INIT;
+	Shelterd__V1__BedCount b[2] = { SHELTERD__V1__BED_COUNT__INIT,
+		SHELTERD__V1__BED_COUNT__INIT };
+	Shelterd__V1__BedCount *bp[2] = { &b[0], &b[1] };
+
+	(void)state;
+	b[0].category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
+	b[0].capacity = 10;
+	b[0].occupied = 9;
+	b[0].forecast = true;
+	b[0].expected_free_24h = 5;
+	b[0].expected_free_72h = 5;
+	b[1].category = SHELTERD__V1__CATEGORY__CATEGORY_MINORS;
+	b[1].capacity = 4;
+	sh.beds = bp;
+	sh.n_beds = 2;
+	assert_json(json_beds(&sh),
+	    "{\"women\":{\"capacity\":10,\"occupied\":9,"
+	    "\"out_of_service\":0,\"expected_free_24h\":5,"
+	    "\"expected_free_72h\":5},"
+	    "\"minors\":{\"capacity\":4,\"occupied\":0,"
+	    "\"out_of_service\":0}}");
+}
+
+static void
+a_held_placement_and_an_unplaced_one(void **state)
+{
+	Shelterd__V1__Placement p = SHELTERD__V1__PLACEMENT__INIT;
+	char *ex[] = { "R3", "R4" };
+
+	(void)state;
+	p.request_id = "req1";
+	p.case_ref = "R1-2026-0001";
+	p.from_region = "R1";
+	p.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
+	p.beds = 3;
+	p.security_level = 1;
+	p.urgency = SHELTERD__V1__URGENCY__URGENCY_HIGH;
+	p.state = SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD;
+	p.held_region = "R2";
+	p.exclude_regions = ex;
+	p.n_exclude_regions = 2;
+	p.created_at = T0;
+	p.updated_at = T0 + 1;
+	p.hold_expires_at = T0 + 900;
+	assert_json(json_placement(&p),
+	    "{\"request_id\":\"req1\",\"case_ref\":\"R1-2026-0001\","
+	    "\"from_region\":\"R1\",\"category\":\"women\",\"beds\":3,"
+	    "\"security_level\":1,\"urgency\":\"high\",\"state\":\"held\","
+	    "\"open\":true,\"held_region\":\"R2\",\"shelter\":null,"
+	    "\"exclude_regions\":[\"R3\",\"R4\"],"
+	    "\"created_at\":\"" T0_TEXT "\","
+	    "\"updated_at\":\"2026-11-28T20:43:55Z\","
+	    "\"hold_expires_at\":\"2026-11-28T20:58:54Z\","
+	    "\"candidates_tried\":0,\"last_reason\":null}");
+
+	shelterd__v1__placement__init(&p);
+	p.request_id = "q5";
+	p.state = SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED;
+	p.candidates_tried = 2;
+	p.last_reason = "no bed";
+	assert_json(json_placement(&p),
+	    "{\"request_id\":\"q5\",\"case_ref\":null,"
+	    "\"from_region\":null,\"category\":null,\"beds\":0,"
+	    "\"security_level\":0,\"urgency\":\"normal\","
+	    "\"state\":\"unplaced\",\"open\":false,\"held_region\":null,"
+	    "\"shelter\":null,\"exclude_regions\":[],\"created_at\":null,"
+	    "\"updated_at\":null,\"hold_expires_at\":null,"
+	    "\"candidates_tried\":2,\"last_reason\":\"no bed\"}");
+}
+
+static void
+the_names_as_json(void **state)
+{
+	cJSON *o = json_names(), *kinds, *row;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(cJSON_GetArraySize(o), (int)names_n_tables);
+	kinds = cJSON_GetObjectItemCaseSensitive(o, "kind");
+	assert_int_equal(cJSON_GetArraySize(kinds), 5);
+	row = cJSON_GetArrayItem(kinds, 4);
+	assert_json(cJSON_Duplicate(row, true),
+	    "{\"value\":10,\"name\":\"early_warning\","
+	    "\"label\":\"early warning\"}");
+	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o,
+	    "scope"), 2);
+	/* No label of its own: the name. */
+	assert_json(cJSON_Duplicate(row, true),
+	    "{\"value\":2,\"name\":\"region\",\"label\":\"region\"}");
+	cJSON_Delete(o);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(times_are_rfc3339_utc_or_null),
+		cmocka_unit_test(an_open_region_alert),
+		cmocka_unit_test(an_acked_national_alert_without_a_clock),
+		cmocka_unit_test(an_occupancy_event),
+		cmocka_unit_test(a_placement_event_and_an_early_warning),
+		cmocka_unit_test(totals_of_a_category),
+		cmocka_unit_test(a_region_status),
+		cmocka_unit_test(beds_of_a_shelter),
+		cmocka_unit_test(a_held_placement_and_an_unplaced_one),
+		cmocka_unit_test(the_names_as_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
