@@ -53,7 +53,7 @@ static const struct key keys[] = {
 	    "Directory with regions.csv, shelters.csv and keys.csv; empty: "
 	    "the built-in demo registry (25 Dutch safety regions, 249 "
 	    "synthetic shelters, no keys)."),
-	STR("daemon", "log_level", log_level, "info", START,
+	STR("daemon", "log_level", log_level, "info", HUP,
 	    "error, warn, info or debug (also --log-level)."),
 	NUM("daemon", "map_size_mb", K_U64, map_size_mb, 1, 1u << 24, "1024",
 	    START, "LMDB map size; a full map refuses writes with a clear "
@@ -73,6 +73,16 @@ static const struct key keys[] = {
 	NUM("daemon", "tick_ms", K_U32, tick_ms, 50, 60000, "1000", START,
 	    "Housekeeping timer: stale shelters, expired holds, "
 	    "re-escalation."),
+	STR("log", "format", log_format, "text", HUP,
+	    "text: one line per message, starting with an RFC 3339 UTC "
+	    "timestamp, or under journald (JOURNAL_STREAM) with a <N> "
+	    "priority prefix instead. json: one JSON object per line "
+	    "(time, level, ident, msg), after the same <N> prefix under "
+	    "journald."),
+	STR("log", "file", log_file, "", HUP,
+	    "Append the log to this file (created 0640) instead of stderr. "
+	    "SIGHUP reopens it: rotate with logrotate's create, then "
+	    "systemctl reload shelterd."),
 	NUM("security", "allow_unsigned", K_U32, allow_unsigned, 0, 1, "1",
 	    START, "1: requests need no signature (anyone who can reach the "
 	    "api may report for any shelter); allowed only on a loopback or "
@@ -276,6 +286,10 @@ config_check(const struct config *cfg, char *err, size_t errlen)
 	if (log_level_parse(cfg->log_level) < 0) {
 		snprintf(err, errlen, "[daemon] log_level must be error, "
 		    "warn, info or debug");
+		return -1;
+	}
+	if (log_format_parse(cfg->log_format) < 0) {
+		snprintf(err, errlen, "[log] format must be text or json");
 		return -1;
 	}
 	return 0;

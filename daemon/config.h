@@ -42,6 +42,9 @@ struct config {
 	char data_dir[CONFIG_STR_MAX];    /* ./var/shelterd */
 	char registry_dir[CONFIG_STR_MAX]; /* "" = built-in demo registry */
 	char log_level[16];               /* info */
+	/* [log] */
+	char log_format[16];              /* text or json */
+	char log_file[CONFIG_STR_MAX];    /* "": stderr */
 	uint64_t map_size_mb;             /* LMDB map size, 1024 */
 	uint32_t max_message_bytes;       /* larger requests refused, 262144 */
 	uint32_t batch_max;               /* requests per write txn, 1024 */

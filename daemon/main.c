@@ -67,9 +67,10 @@ usage(FILE *out)
 	    "Config file keys (INI): built-in default, range, and whether a "
 	    "change\napplies at start only or also on SIGHUP:\n");
 	config_print_keys(out);
-	fprintf(out, "\nLogs go to stderr with a syslog level prefix "
-	    "(journald reads it).\nThe dashboard, its token and /metrics: "
-	    "docs/dashboard.md.\n");
+	fprintf(out, "\nLogs go to stderr (or [log] file), each line with an "
+	    "RFC 3339 timestamp,\nor under journald with a syslog level "
+	    "prefix; [log] format = json for JSON.\n"
+	    "The dashboard, its token and /metrics: docs/dashboard.md.\n");
 }
 
 static int
@@ -174,12 +175,25 @@ build_config(const struct args *a, struct config *cfg, char *err,
 	return config_check(cfg, err, errlen);
 }
 
+/* [daemon] log_level and [log]: at start and again on SIGHUP (which
+ * reopens the file, for logrotate). 0, or -1 with err. */
+static int
+apply_log_config(const struct config *cfg, char *err, size_t errlen)
+{
+	if (log_open_file(cfg->log_file, err, errlen) != 0)
+		return -1;
+	log_set_level(log_level_parse(cfg->log_level));
+	log_set_format((enum log_format)log_format_parse(cfg->log_format));
+	return 0;
+}
+
 static int
 reload(struct config *out, void *arg)
 {
 	char err[512];
 
-	if (build_config(arg, out, err, sizeof(err)) != 0) {
+	if (build_config(arg, out, err, sizeof(err)) != 0 ||
+	    apply_log_config(out, err, sizeof(err)) != 0) {
 		log_err("reload: %s", err);
 		return -1;
 	}
@@ -357,7 +371,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "shelterd: %s\n", err);
 		return 2;
 	}
-	log_set_level(log_level_parse(cfg.log_level));
+	if (apply_log_config(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelterd: %s\n", err);
+		return 2;
+	}
 	log_info("shelterd %s starting", SHELTERD_VERSION);
 
 	if (load_registry(&cfg, &reg) != 0)
