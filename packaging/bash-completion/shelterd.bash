@@ -75,6 +75,7 @@ _shelterd_long()
 	shelter-node:-l) echo --log-level ;;
 	keygen:-r) echo --registry ;;
 	keygen:-o) echo --out ;;
+	keygen:-p) echo --party ;;
 	*:-h) echo --help ;;
 	*:-V) echo --version ;;
 	*) echo "$2" ;;
@@ -95,6 +96,11 @@ _shelterd_value()
 		;;
 	--log-level)
 		COMPREPLY=($(compgen -W "error warn info debug" -- "$cur"))
+		;;
+	--party)
+		COMPREPLY=($(compgen -W "national operator region: shelter:" \
+		    -- "$cur"))
+		compopt -o nospace
 		;;
 	--category)
 		COMPREPLY=($(compgen -W "$_shelterd_cats" -- "$cur"))
