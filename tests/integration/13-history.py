@@ -402,8 +402,10 @@ def test_sample_retention_under_concurrent_ingest():
     check(any(x[1] == 0 for x in old), "a checkpoint at start")
     max_old = max(x[2] for x in old)
     # Young history, from well after the old, while the purge runs:
-    # A1 (which has old samples too), C1 and D1.
-    wait_until(max_old + young)
+    # A1 (which has old samples too), C1 and D1. Not right at the second:
+    # the daemon stamps with time(), the coarse clock, which can still
+    # say the previous second for up to a jiffy (4 ms measured here).
+    wait_until(max_old + young + 0.2)
     ingest = Ingest(d, [("A1", 4), ("C1", 10), ("D1", 10)])
     # The old are past their period once the daemon's clock reaches
     # max_old + retention + 1; a purge runs every second.
