@@ -52,7 +52,9 @@ def test_example_is_generated_from_the_table():
     ex = keys_of(committed)
     section = None
     n = 0
-    for line in h.split("Config file keys")[1].splitlines():
+    # The table: from its title to the first empty line.
+    table = h.split("Config file keys")[1].split("\n\n")[0]
+    for line in table.splitlines():
         s = line.strip()
         if s.startswith("[") and s.endswith("]"):
             section = s.strip("[]")
