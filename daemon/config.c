@@ -64,7 +64,8 @@ static const struct key keys[] = {
 	NUM("daemon", "batch_max", K_U32, batch_max, 1, 100000, "1024", START,
 	    "Requests applied in one write transaction (one fsync)."),
 	NUM("daemon", "queue_max", K_U32, queue_max, 16, 10000000, "65536",
-	    START, "Received but not yet applied; above it, receiving pauses."),
+	    START,
+	    "Received but not yet applied; above it, receiving pauses."),
 	NUM("daemon", "events_page_max", K_U32, events_page_max, 1, 100000,
 	    "1000", START, "Largest page of `events since N` replay."),
 	NUM("daemon", "max_batch_updates", K_U32, max_batch_updates, 1,
@@ -441,7 +442,8 @@ config_print_example(FILE *out)
 	    "flags override\n"
 	    "# the file. \"Applies at start\": read when the daemon starts "
 	    "(restart it);\n"
-	    "# \"at SIGHUP\": also read again by `systemctl reload shelterd`.\n"
+	    "# \"at SIGHUP\": also read again by "
+	    "`systemctl reload shelterd`.\n"
 	    "# Check a file without starting: shelterd --check-config -c "
 	    "FILE\n");
 	each_key(print_example_row, &c);

@@ -277,10 +277,10 @@ check_signing(const struct config *cfg, const struct registry *reg,
 	}
 	if (!cfg->allow_unsigned && reg->n_keys == 0) {
 		snprintf(err, errlen, "requests must be signed ([security] "
-		    "allow_unsigned = 0) but the registry (%.200s) has no keys, so "
-		    "every request would be refused: add a keys.csv to "
-		    "[daemon] registry_dir (keygen, docs/security.md), or set "
-		    "[security] allow_unsigned = 1 for a loopback api",
+		    "allow_unsigned = 0) but the registry (%.200s) has no "
+		    "keys, so every request would be refused: add a keys.csv "
+		    "to [daemon] registry_dir (keygen, docs/security.md), or "
+		    "set [security] allow_unsigned = 1 for a loopback api",
 		    cfg->registry_dir[0] ? cfg->registry_dir : "built-in demo");
 		return -1;
 	}

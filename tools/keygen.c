@@ -246,6 +246,31 @@ out:
 	return rc;
 }
 
+static void
+usage(void)
+{
+	fputs("Usage: keygen --registry DIR --out DIR\n"
+	    "       keygen --party ID --out DIR [--registry DIR]\n"
+	    "Make Ed25519 key pairs that sign requests to shelterd.\n\n"
+	    "  -r, --registry DIR  the registry (regions.csv, shelters.csv)\n"
+	    "  -o, --out DIR       where keys/ (and registry/) go\n"
+	    "  -p, --party ID      one party only: national, operator, "
+	    "region:ID or\n"
+	    "                      shelter:ID\n"
+	    "  -h, --help          print this help and exit\n\n"
+	    "Without --party: a key pair for every shelter, region, the "
+	    "national\ncoordinator and the operator. Writes OUT/registry/ "
+	    "(the registry with\nkeys.csv: public keys, for shelterd) and "
+	    "OUT/keys/ (one secret key file\nper party, mode 0600, for its "
+	    "owner).\n"
+	    "With --party: a new key pair for that party only: "
+	    "OUT/keys/NAME.key\n(never over an existing one), and its line "
+	    "in the registry's keys.csv\nreplaced (without --registry: "
+	    "printed).\n"
+	    "Key files are named after the party with '-' for ':', e.g.\n"
+	    "keys/shelter-SH-UT-003.key.\n", stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,31 +299,7 @@ main(int argc, char **argv)
 			party = optarg;
 			break;
 		case 'h':
-			printf("Usage: keygen --registry DIR --out DIR\n"
-			    "       keygen --party ID --out DIR [--registry "
-			    "DIR]\n"
-			    "Make Ed25519 key pairs that sign requests to "
-			    "shelterd.\n\n"
-			    "  -r, --registry DIR  the registry (regions.csv, "
-			    "shelters.csv)\n"
-			    "  -o, --out DIR       where keys/ (and registry/) "
-			    "go\n"
-			    "  -p, --party ID      one party only: national, "
-			    "operator, region:ID or\n"
-			    "                      shelter:ID\n"
-			    "  -h, --help          print this help and exit\n\n"
-			    "Without --party: a key pair for every shelter, "
-			    "region, the national\ncoordinator and the "
-			    "operator. Writes OUT/registry/ (the registry with\n"
-			    "keys.csv: public keys, for shelterd) and OUT/keys/ "
-			    "(one secret key file\nper party, mode 0600, for "
-			    "its owner).\n"
-			    "With --party: a new key pair for that party only: "
-			    "OUT/keys/NAME.key\n(never over an existing one), "
-			    "and its line in the registry's keys.csv\nreplaced "
-			    "(without --registry: printed).\n"
-			    "Key files are named after the party with '-' for "
-			    "':', e.g.\nkeys/shelter-SH-UT-003.key.\n");
+			usage();
 			return 0;
 		default:
 			fprintf(stderr, "Try 'keygen --help'.\n");
