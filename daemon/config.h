@@ -15,6 +15,9 @@
 
 enum { CONFIG_STR_MAX = 512 };
 
+/* When a changed key takes effect: at the next start, or also on SIGHUP. */
+enum config_applies { CONFIG_AT_START, CONFIG_AT_SIGHUP };
+
 /*
  * [history] retention (docs/history.md). A *_secs key, when not 0, wins
  * over its *_days key (tests use seconds); both 0: kept for ever.
@@ -39,6 +42,9 @@ struct config {
 	char data_dir[CONFIG_STR_MAX];    /* ./var/shelterd */
 	char registry_dir[CONFIG_STR_MAX]; /* "" = built-in demo registry */
 	char log_level[16];               /* info */
+	/* [log] */
+	char log_format[16];              /* text or json */
+	char log_file[CONFIG_STR_MAX];    /* "": stderr */
 	uint64_t map_size_mb;             /* LMDB map size, 1024 */
 	uint32_t max_message_bytes;       /* larger requests refused, 262144 */
 	uint32_t batch_max;               /* requests per write txn, 1024 */
@@ -51,7 +57,7 @@ struct config {
 	/* [placement] */
 	uint32_t hold_ttl_secs;           /* a held bed waits this long, 3600 */
 	/* [security] */
-	uint32_t allow_unsigned;          /* 1 only in the embedded demo */
+	uint32_t allow_unsigned;          /* 1: loopback/ipc api only */
 	uint32_t max_clock_skew_secs;     /* signed timestamps, 300 */
 	uint32_t replay_cache;            /* nonces remembered, 262144 */
 	uint32_t max_connections;         /* api pipes; more are closed, 1024 */
@@ -80,8 +86,14 @@ int config_load(struct config *cfg, const char *path, char *err,
     size_t errlen);
 /* Cross-field checks; 0, or -1 with err. */
 int config_check(const struct config *cfg, char *err, size_t errlen);
-/* Every key with its built-in default and range, by section: `shelterd
- * --help` prints this, so the list cannot fall behind the code. */
+/* Every key with its built-in default, range and when it applies, by
+ * section: `shelterd --help` prints this, so the list cannot fall behind
+ * the code. */
 void config_print_keys(FILE *out);
+/* shelterd.conf.example: every key, what it does, its default and when it
+ * applies (tests/integration/18-config.py compares the committed file). */
+void config_print_example(FILE *out);
+/* cfg as an INI file (the [http] token is not shown). */
+void config_print_effective(FILE *out, const struct config *cfg);
 
 #endif

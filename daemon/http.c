@@ -106,6 +106,12 @@ struct http {
 	struct hist batch, commit;
 	/* By EventKind (its row in the kind names), Level. */
 	uint64_t events[NAMES_ROWS_MAX][4];
+	/* /readyz: when the loop last turned (uv_hrtime) and last committed
+	 * (unix seconds, 0: not since start); how long a silent loop may be
+	 * before it counts as stuck. */
+	uint64_t last_turn_ns;
+	double last_commit_at;
+	uint64_t stuck_after_ns;
 };
 
 /* Pipe counts, bumped on nng's threads. Static: a late pipe callback can
@@ -1014,6 +1020,123 @@ http_note_event(struct http *h, nng_msg *msg)
 	shelterd__v1__event__free_unpacked(ev, NULL);
 }
 
+/* ---- /healthz and /readyz ------------------------------------------- */
+
+/* Under h->lock, on the loop thread. */
+static void
+note_turn(struct http *h, uint64_t commit_ns)
+{
+	struct timespec ts;
+
+	h->last_turn_ns = uv_hrtime();
+	if (commit_ns > 0 && clock_gettime(CLOCK_REALTIME, &ts) == 0)
+		h->last_commit_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+respond_probe(nng_aio *aio, bool ok, cJSON *root)
+{
+	char *text = cJSON_PrintUnformatted(root);
+
+	cJSON_Delete(root);
+	REQUIRE(text != NULL);
+	respond(aio, ok ? 200 : 503, "application/json", text, strlen(text));
+	cJSON_free(text);
+}
+
+/* Live: the process answers HTTP and is not shutting down. Nothing else is
+ * looked at, so a supervisor restarts only a daemon that is really gone. */
+static void
+on_healthz(nng_aio *aio)
+{
+	nng_http_handler *hd = nng_aio_get_input(aio, 1);
+	struct http *h = nng_http_handler_get_data(hd);
+	cJSON *root;
+
+	if (!enter(h)) {
+		respond_error(aio, 503, "shutting down");
+		return;
+	}
+	leave(h);
+	root = cJSON_CreateObject();
+	REQUIRE(root != NULL);
+	cJSON_AddStringToObject(root, "status", "alive");
+	cJSON_AddNumberToObject(root, "uptime_secs",
+	    (double)((int64_t)time(NULL) - h->started_at));
+	respond_probe(aio, true, root);
+}
+
+/*
+ * Ready: the store opens a read txn, and the loop turned recently (it
+ * notes every batch and every tick, so a loop that is silent for three
+ * ticks is stuck). The age of the last commit is reported, not judged: an
+ * idle daemon commits nothing and is still ready.
+ */
+static void
+on_readyz(nng_aio *aio)
+{
+	nng_http_handler *hd = nng_aio_get_input(aio, 1);
+	struct http *h = nng_http_handler_get_data(hd);
+	uint64_t turn_ns, now_ns = uv_hrtime(), stuck_after;
+	double commit_at;
+	struct timespec ts;
+	MDB_txn *txn = NULL;
+	bool store_ok, loop_ok;
+	cJSON *root;
+	int rc;
+
+	if (!enter(h)) {
+		respond_error(aio, 503, "shutting down");
+		return;
+	}
+	if ((rc = store_begin(h->store, NULL, 0, &txn)) == 0)
+		mdb_txn_abort(txn);
+	leave(h);
+	store_ok = rc == 0;
+	uv_mutex_lock(&h->lock);
+	turn_ns = h->last_turn_ns;
+	commit_at = h->last_commit_at;
+	stuck_after = h->stuck_after_ns;
+	uv_mutex_unlock(&h->lock);
+	loop_ok = now_ns - turn_ns <= stuck_after;
+	root = cJSON_CreateObject();
+	REQUIRE(root != NULL);
+	cJSON_AddBoolToObject(root, "ready", store_ok && loop_ok);
+	cJSON_AddStringToObject(root, "store", store_ok ? "open" :
+	    store_strerror(rc));
+	cJSON_AddBoolToObject(root, "loop_turning", loop_ok);
+	cJSON_AddNumberToObject(root, "last_loop_turn_ms",
+	    (double)((now_ns - turn_ns) / 1000000));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (commit_at > 0)
+		cJSON_AddNumberToObject(root, "last_commit_age_secs",
+		    (double)ts.tv_sec + ts.tv_nsec / 1e9 - commit_at);
+	else
+		cJSON_AddNullToObject(root, "last_commit_age_secs");
+	respond_probe(aio, store_ok && loop_ok, root);
+}
+
+/* The probes are registered like add_route()'s handlers (freed by
+ * http_deinit) but answer without a route: no token, no JSON read. */
+static int
+add_probe(struct http *h, const char *path, void (*cb)(nng_aio *))
+{
+	nng_http_handler *hd;
+	int rv;
+
+	REQUIRE(h->n_handlers < ROUTES_MAX);
+	if ((rv = nng_http_handler_alloc(&hd, path, cb)) != 0)
+		return rv;
+	if ((rv = nng_http_handler_collect_body(hd, true, 0)) != 0 ||
+	    (rv = nng_http_handler_set_data(hd, h, NULL)) != 0 ||
+	    (rv = nng_http_server_add_handler(h->server, hd)) != 0) {
+		nng_http_handler_free(hd);
+		return rv;
+	}
+	h->handlers[h->n_handlers++] = hd;
+	return 0;
+}
+
 void
 http_note_batch(struct http *h, const struct counters *c, size_t requests,
     uint64_t commit_ns)
@@ -1022,6 +1145,7 @@ http_note_batch(struct http *h, const struct counters *c, size_t requests,
 		return;
 	uv_mutex_lock(&h->lock);
 	h->stats = *c;
+	note_turn(h, commit_ns);
 	if (requests > 0)
 		hist_add(&h->batch, batch_bounds, (double)requests);
 	if (commit_ns > 0)
@@ -1074,6 +1198,10 @@ http_init(struct http **out, const struct config *cfg,
 	h->store = st;
 	h->default_deadline = cfg->deadline_secs;
 	h->started_at = (int64_t)time(NULL);
+	h->last_turn_ns = uv_hrtime();
+	h->stuck_after_ns = (uint64_t)cfg->tick_ms * 3 * 1000000;
+	if (h->stuck_after_ns < 5000000000ull)
+		h->stuck_after_ns = 5000000000ull;
 	h->token_len = strlen(cfg->http_token);
 	REQUIRE(h->token_len < sizeof(h->token));
 	memcpy(h->token, cfg->http_token, h->token_len + 1);
@@ -1097,7 +1225,9 @@ http_init(struct http **out, const struct config *cfg,
 	    false)) != 0 ||
 	    (rv = add_route(h, "/api/shelters", json_shelters, NULL, NULL,
 	    true)) != 0 ||
-	    (rv = add_route(h, "/metrics", NULL, NULL, NULL, false)) != 0)
+	    (rv = add_route(h, "/metrics", NULL, NULL, NULL, false)) != 0 ||
+	    (rv = add_probe(h, "/healthz", on_healthz)) != 0 ||
+	    (rv = add_probe(h, "/readyz", on_readyz)) != 0)
 		goto fail;
 	if ((rv = nng_http_server_start(h->server)) != 0)
 		goto fail;

@@ -4,6 +4,7 @@
  * teardown runs in reverse.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include "registry.h"
 #include "server.h"
 #include "store.h"
+#include "util.h"
 
 extern const char demo_regions_csv[];
 extern const char demo_shelters_csv[];
@@ -47,6 +49,12 @@ usage(FILE *out)
 	    "      --http URL         dashboard, /metrics   [daemon] http_url\n"
 	    "                         (\"\" turns it off)\n"
 	    "  -l, --log-level LEVEL  error, warn, info, debug\n"
+	    "      --check-config     check the configuration (file, flags,\n"
+	    "                         registry, signing) and print it as the\n"
+	    "                         daemon would run it; exit 0 or 1\n"
+	    "      --print-config-example\n"
+	    "                         print shelterd.conf.example (every key,\n"
+	    "                         documented) and exit\n"
 	    "  -V, --version          print the version and exit\n"
 	    "  -h, --help             print this help and exit\n"
 	    "\n"
@@ -57,11 +65,13 @@ usage(FILE *out)
 	    "re-escalation\ntime apply at once, without dropping "
 	    "connections.\n"
 	    "\n"
-	    "Config file keys (INI), with their built-in defaults:\n");
+	    "Config file keys (INI): built-in default, range, and whether a "
+	    "change\napplies at start only or also on SIGHUP:\n");
 	config_print_keys(out);
-	fprintf(out, "\nLogs go to stderr with a syslog level prefix "
-	    "(journald reads it).\nThe dashboard, its token and /metrics: "
-	    "docs/dashboard.md.\n");
+	fprintf(out, "\nLogs go to stderr (or [log] file), each line with an "
+	    "RFC 3339 timestamp,\nor under journald with a syslog level "
+	    "prefix; [log] format = json for JSON.\n"
+	    "The dashboard, its token and /metrics: docs/dashboard.md.\n");
 }
 
 static int
@@ -130,12 +140,14 @@ out:
 	return next;
 }
 
-enum { OPT_API = 256, OPT_EVENTS, OPT_HTTP, OPT_MAX };
+enum { OPT_API = 256, OPT_EVENTS, OPT_HTTP, OPT_MAX,
+	OPT_CHECK_CONFIG, OPT_PRINT_EXAMPLE };
 
 /* What the command line said: kept so SIGHUP can rebuild the same
  * configuration from the (changed) file. */
 struct args {
 	const char *config_path;
+	bool check_config;
 	const char *flag_val[OPT_MAX];
 };
 
@@ -154,10 +166,6 @@ build_config(const struct args *a, struct config *cfg, char *err,
     size_t errlen)
 {
 	config_defaults(cfg);
-	/* Unsigned requests only when a config file says so explicitly, or
-	 * with no file at all (the embedded loopback demo). */
-	if (a->config_path != NULL)
-		cfg->allow_unsigned = 0;
 	if (a->config_path != NULL &&
 	    config_load(cfg, a->config_path, err, errlen) != 0)
 		return -1;
@@ -168,12 +176,25 @@ build_config(const struct args *a, struct config *cfg, char *err,
 	return config_check(cfg, err, errlen);
 }
 
+/* [daemon] log_level and [log]: at start and again on SIGHUP (which
+ * reopens the file, for logrotate). 0, or -1 with err. */
+static int
+apply_log_config(const struct config *cfg, char *err, size_t errlen)
+{
+	if (log_open_file(cfg->log_file, err, errlen) != 0)
+		return -1;
+	log_set_level(log_level_parse(cfg->log_level));
+	log_set_format((enum log_format)log_format_parse(cfg->log_format));
+	return 0;
+}
+
 static int
 reload(struct config *out, void *arg)
 {
 	char err[512];
 
-	if (build_config(arg, out, err, sizeof(err)) != 0) {
+	if (build_config(arg, out, err, sizeof(err)) != 0 ||
+	    apply_log_config(out, err, sizeof(err)) != 0) {
 		log_err("reload: %s", err);
 		return -1;
 	}
@@ -192,6 +213,9 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "events", required_argument, NULL, OPT_EVENTS },
 		{ "http", required_argument, NULL, OPT_HTTP },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+		{ "print-config-example", no_argument, NULL,
+		    OPT_PRINT_EXAMPLE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -211,6 +235,12 @@ parse_args(int argc, char **argv, struct args *a)
 		case OPT_HTTP:
 			a->flag_val[c] = optarg;
 			break;
+		case OPT_CHECK_CONFIG:
+			a->check_config = true;
+			break;
+		case OPT_PRINT_EXAMPLE:
+			config_print_example(stdout);
+			return 1;
 		case 'V':
 			printf("shelterd %s\n", SHELTERD_VERSION);
 			return 1;
@@ -228,6 +258,70 @@ parse_args(int argc, char **argv, struct args *a)
 		return 2;
 	}
 	return 0;
+}
+
+/*
+ * A daemon that would refuse every request, or accept unsigned ones from
+ * the network, is a mistake in the configuration: say which key to set
+ * instead of starting. 0, or -1 with err.
+ */
+static int
+check_signing(const struct config *cfg, const struct registry *reg,
+    char *err, size_t errlen)
+{
+	if (cfg->allow_unsigned && !util_url_is_local(cfg->api_url)) {
+		snprintf(err, errlen, "[security] allow_unsigned = 1 is only "
+		    "for a loopback or ipc:// api, not %.200s: set [security] "
+		    "allow_unsigned = 0 and give the registry a keys.csv "
+		    "(docs/security.md)", cfg->api_url);
+		return -1;
+	}
+	if (!cfg->allow_unsigned && reg->n_keys == 0) {
+		snprintf(err, errlen, "requests must be signed ([security] "
+		    "allow_unsigned = 0) but the registry (%.200s) has no "
+		    "keys, so every request would be refused: add a keys.csv "
+		    "to [daemon] registry_dir (keygen, docs/security.md), or "
+		    "set [security] allow_unsigned = 1 for a loopback api",
+		    cfg->registry_dir[0] ? cfg->registry_dir : "built-in demo");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --check-config: the configuration as the daemon would run it (file,
+ * then flags), its registry and the signing rule, without opening the
+ * store or any socket. Exit status 0 or 1.
+ */
+static int
+check_config(const struct args *a)
+{
+	static struct config cfg;
+	static struct registry reg;
+	char err[512];
+	int rc = EXIT_FAILURE;
+
+	/* Only errors on stderr: stdout is the effective configuration. */
+	log_set_level(LOG_ERR);
+	if (build_config(a, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelterd: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (load_registry(&cfg, &reg) != 0)
+		goto out;
+	if (check_signing(&cfg, &reg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelterd: %s\n", err);
+		goto out;
+	}
+	printf("# shelterd %s: effective configuration (%s, then flags)\n",
+	    SHELTERD_VERSION, a->config_path ? a->config_path :
+	    "built-in defaults");
+	config_print_effective(stdout, &cfg);
+	fprintf(stderr, "shelterd: configuration OK\n");
+	rc = EXIT_SUCCESS;
+out:
+	registry_free(&reg);
+	return rc;
 }
 
 static int watchdog_status;
@@ -272,15 +366,24 @@ main(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &args)) != 0)
 		return rc == 1 ? EXIT_SUCCESS : 2;
+	if (args.check_config)
+		return check_config(&args);
 	if (build_config(&args, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "shelterd: %s\n", err);
 		return 2;
 	}
-	log_set_level(log_level_parse(cfg.log_level));
+	if (apply_log_config(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "shelterd: %s\n", err);
+		return 2;
+	}
 	log_info("shelterd %s starting", SHELTERD_VERSION);
 
 	if (load_registry(&cfg, &reg) != 0)
 		goto out;
+	if (check_signing(&cfg, &reg, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out_registry;
+	}
 	if (store_open(&store, cfg.data_dir, cfg.map_size_mb << 20) != 0)
 		goto out_registry;
 	log_info("store: %s (map %llu MiB)", cfg.data_dir,

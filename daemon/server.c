@@ -676,19 +676,12 @@ server_init(struct server *s, struct config *cfg,
 	if (listen_on(cfg, s->c.api, "api", cfg->api_url) != 0 ||
 	    listen_on(cfg, s->c.events, "events", cfg->events_url) != 0)
 		return -1;
-	if (cfg->allow_unsigned) {
-		if (!util_url_is_local(cfg->api_url)) {
-			log_err("[security] allow_unsigned is only for a "
-			    "loopback or ipc api, not %s", cfg->api_url);
-			return -1;
-		}
+	/* main.c refused a non-local unsigned api and signing without keys
+	 * before we got here. */
+	if (cfg->allow_unsigned)
 		log_warn("accepting UNSIGNED requests ([security] "
 		    "allow_unsigned): anyone who can reach %s may report for "
 		    "any shelter; for a local demo only", cfg->api_url);
-	} else if (s->c.reg->n_keys == 0) {
-		log_warn("requests must be signed but the registry has no "
-		    "keys.csv: every request will be refused");
-	}
 	if (auth_init(&s->c) != 0)
 		return -1;
 

@@ -168,7 +168,7 @@ def test_unauthenticated_keeps_the_queue(d):
     # rotation): UNAUTHENTICATED is the daemon's state, not the report's,
     # so nothing leaves the outbox, and the reason is shown.
     registry, keydir = keys(d)
-    key = os.path.join(keydir, "shelter:SH-UT-003.key")
+    key = os.path.join(keydir, "shelter-SH-UT-003.key")
     queue(d, "-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5",
           "--key", key)
     queue(d, "-s", "SH-UT-003", "-b", "women=4/3", "--seq", "6",
@@ -211,7 +211,7 @@ def test_forbidden_keeps_the_queue(d):
     registry, keydir = keys(d)
     d.registry = registry
     d.start()
-    wrong = os.path.join(keydir, "shelter:SH-UT-009.key")
+    wrong = os.path.join(keydir, "shelter-SH-UT-009.key")
     r = d.report("-s", "SH-UT-003", "-b", "women=4/2", "--seq", "5",
                  "--key", wrong)
     check_eq(r.rc, QUEUED, f"refused as FORBIDDEN {r}")
@@ -221,7 +221,7 @@ def test_forbidden_keeps_the_queue(d):
     check("FORBIDDEN" in r.err and "stays queued" in r.err, r.err)
     check_eq(len(queued_lines(d)), 1, "still queued")
     r = d.report("flush", "--key",
-                 os.path.join(keydir, "shelter:SH-UT-003.key"))
+                 os.path.join(keydir, "shelter-SH-UT-003.key"))
     check_eq(r.rc, 0, f"flush with the right key {r}")
     check_eq(shelter(d, "SH-UT-003")["last_seq"], 5, "stored")
 

@@ -37,7 +37,9 @@ class Secure:
         self.pki = pki
 
     def key(self, identity):
-        return os.path.join(self.sec, "keys", identity + ".key")
+        # keygen names key files with '-' where the identity has ':'.
+        return os.path.join(self.sec, "keys",
+                            identity.replace(":", "-") + ".key")
 
     def as_(self, identity, tool, *args, env=None):
         e = dict(self.d.env, SHELTERD_KEY=self.key(identity))

@@ -435,7 +435,7 @@ def test_signed_over_tls():
                          os.path.join(pki, "ca.pem")))
         nat.start()
         node = Node(nat, ["--key", os.path.join(sec, "keys",
-                                                f"region:{REGION}.key")],
+                                                f"region-{REGION}.key")],
                     env=dict(os.environ, **tls))
         # The shelters talk to the node unsigned, on its local socket.
         node.env.pop("SHELTERD_KEY")

@@ -91,10 +91,6 @@ class Daemon:
         if self.config is not None:
             path = os.path.join(self.tmp, "shelterd.conf")
             with open(path, "w") as f:
-                # A config file turns unsigned requests off; the tests
-                # that are not about signing say so explicitly.
-                if "[security]" not in self.config:
-                    f.write("[security]\nallow_unsigned = 1\n")
                 f.write(self.config)
             args[1:1] = ["--config", path]
         if self.registry is not None:
