@@ -143,15 +143,25 @@ int
 api_apply(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
+	int rc;
+
 	if (it->op->kind == OP_WRITE_NESTED) {
 		apply_nested(s, txn, it, now);
 		return 0;
 	}
 	/* Every check of a batch write comes before its first write: a
-	 * refusal is its verdict and leaves nothing in txn, a negative
-	 * return is a store error that aborts the txn (server.c redoes it
-	 * without this write). */
-	return it->op->apply(s, txn, it, k, now);
+	 * refusal (a positive code) is its verdict and leaves nothing in
+	 * txn, a negative return is a store error that aborts the txn
+	 * (server.c redoes it without this write). */
+	if (it->n_updates == 0)
+		memset(&it->res, 0, sizeof(it->res)); /* it may be redone */
+	rc = it->op->apply(s, txn, it, k, now);
+	if (rc > 0) {
+		it->res.rc = rc;
+		log_warn("refused %s: %s", it->op->name, it->res.msg);
+		return 0;
+	}
+	return rc;
 }
 
 void

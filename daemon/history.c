@@ -55,7 +55,8 @@ next_key(struct ctx *s, MDB_txn *txn, int64_t now, unsigned char *key)
 		mdb_cursor_close(cur);
 		if (rc == 0 && k.mv_size == HIST_SAMPLE_KEY) {
 			h->last_at = (int64_t)util_get_be64(k.mv_data);
-			h->last_n = util_get_be32((unsigned char *)k.mv_data + 8);
+			h->last_n = util_get_be32(
+			    (unsigned char *)k.mv_data + 8);
 		} else if (rc == 0) {
 			return MDB_CORRUPTED;
 		} else if (rc != MDB_NOTFOUND) {
@@ -242,7 +243,8 @@ history_placement(struct ctx *s, MDB_txn *txn,
 	util_copy(h.from_region, sizeof(h.from_region), p->from_region);
 	if (step == PSTATE(ACCEPTED) || step == PSTATE(DECLINED) ||
 	    step == PSTATE(EXPIRED))
-		util_copy(h.held_region, sizeof(h.held_region), p->held_region);
+		util_copy(h.held_region, sizeof(h.held_region),
+		    p->held_region);
 	if (step == PSTATE(DECLINED))
 		util_copy(h.reason, sizeof(h.reason), p->last_reason);
 	h.created_at = p->created_at;
@@ -620,7 +622,8 @@ read_samples(struct ctx *s, MDB_txn *txn, int region, int category,
 			break;
 		}
 		memcpy(&h, v.mv_data, sizeof(h));
-		if (h.category == 0 && (int64_t)util_get_be64(k.mv_data) <= from)
+		if (h.category == 0 &&
+		    (int64_t)util_get_be64(k.mv_data) <= from)
 			break;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
 	}

@@ -346,9 +346,9 @@ import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		goto refused;
 	}
 	if (next->n_shelters == 0) {
-		snprintf(it->res.msg, sizeof(it->res.msg), "no shelters in the "
-		    "text: an import replaces every shelter, so it would remove "
-		    "them all");
+		snprintf(it->res.msg, sizeof(it->res.msg), "no shelters in "
+		    "the text: an import replaces every shelter, so it would "
+		    "remove them all");
 		code = CODE(BAD_REQUEST);
 		goto refused;
 	}

@@ -239,8 +239,8 @@ occupancy_reply_batch(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		res[i].code = (Shelterd__V1__Code)op_wire_code(&r->res);
 		res[i].error = r->res.msg;
 		if (r->res.rc == CODE(OK)) {
-			validate_fill_ack(&acks[i], it->updates[i], r->duplicate,
-			    r->over_occupied, warn[w], wp[w]);
+			validate_fill_ack(&acks[i], it->updates[i],
+			    r->duplicate, r->over_occupied, warn[w], wp[w]);
 			res[i].ack = &acks[i];
 		}
 		if (r->over_occupied)
@@ -418,4 +418,59 @@ occupancy_reconcile(struct ctx *s)
 		log_warn("rebuilt %zu aggregates that did not match the "
 		    "shelter states (registry changed?)", changed);
 	return 0;
+}
+
+/* ---- the reset_seq verb (ops.h) --------------------------------------- */
+
+/*
+ * An operator lets a shelter report again after its clock jumped ahead:
+ * the stored seq becomes 1, the lowest that still means "has reported"
+ * (0 would make it a never-reported shelter, unknown and never stale), so
+ * its next report is accepted whatever its seq, and nothing else changes.
+ */
+int
+occupancy_reset_seq(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
+    int64_t now)
+{
+	const char *id = it->req->reset_seq->shelter_id;
+	const struct reg_shelter *sh = registry_shelter(s->reg, id ? id : "");
+	struct shelter_state st;
+	char who[48];
+	int rc;
+
+	(void)k;
+	(void)now;
+	if (sh == NULL)
+		return op_fail(&it->res, CODE(UNKNOWN_SHELTER), "unknown "
+		    "shelter '%.31s'", id ? id : "");
+	if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+		return rc;
+	if (st.seq <= 1)
+		return op_fail(&it->res, CODE(CONFLICT), "shelter %s has not "
+		    "reported since its last reset: nothing to reset", sh->id);
+	it->value = st.seq;
+	st.seq = 1;
+	if ((rc = store_put_shelter(s->store, txn, sh->id, &st)) != 0)
+		return rc;
+	authz_format(&it->who, who, sizeof(who));
+	log_warn("shelter %s: seq reset from %" PRIu64 " by %s; its next "
+	    "report is accepted whatever its seq", sh->id, it->value, who);
+	return 0;
+}
+
+void
+occupancy_reply_reset_seq(struct ctx *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	Shelterd__V1__ResetSeqReply r = SHELTERD__V1__RESET_SEQ_REPLY__INIT;
+
+	(void)s;
+	(void)rtxn;
+	if (it->res.rc != 0)
+		return;
+	r.shelter_id = it->req->reset_seq->shelter_id;
+	r.previous_seq = it->value;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_RESET_SEQ;
+	reply->reset_seq = &r;
+	api_pack(it, reply);
 }

@@ -47,6 +47,10 @@ void occupancy_applied(struct ctx *s, struct item *it, size_t k,
     int64_t now);
 void occupancy_reply_update(struct ctx *s, MDB_txn *rtxn,
     struct item *it, Shelterd__V1__Reply *reply);
+int occupancy_reset_seq(struct ctx *s, MDB_txn *txn, struct item *it,
+    size_t k, int64_t now);
+void occupancy_reply_reset_seq(struct ctx *s, MDB_txn *rtxn,
+    struct item *it, Shelterd__V1__Reply *reply);
 void occupancy_reply_batch(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
 

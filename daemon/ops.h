@@ -71,6 +71,8 @@ struct item {
 	struct alert_state alert;     /* ack_alert: the alert as now */
 	struct placement_state *placement; /* place/answer/cancel result */
 	struct identity who;          /* the verified signer */
+	uint64_t value;               /* a verb's one number for its reply
+	                               * (reset_seq: the seq it replaced) */
 };
 
 /*

@@ -359,7 +359,8 @@ move_refused_accepts(struct ctx *s, MDB_txn *txn, int64_t now)
 		if (p.state != PSTATE(HELD) ||
 		    strcmp(p.held_shelter, refused[i].shelter) != 0)
 			continue;
-		util_copy(p.last_reason, sizeof(p.last_reason), refused[i].reason);
+		util_copy(p.last_reason, sizeof(p.last_reason),
+		    refused[i].reason);
 		log_info("placement %s: %s: moves on", p.request_id,
 		    refused[i].reason);
 		if ((rc = release(s, txn, &p, false, now)) != 0 ||
@@ -422,9 +423,10 @@ place_answer(struct ctx *s, MDB_txn *txn,
 			note_refused_accept(s, p, st.status ==
 			    SH_STATUS_CLOSED ? "accept refused: shelter "
 			    "closed" : "accept refused: no room", now);
-			REFUSE(CONFLICT, "request %s cannot be accepted: %.100s; "
-			    "the hold moves on to the next candidate (report "
-			    "beds first if wrong)", p->request_id, why);
+			REFUSE(CONFLICT, "request %s cannot be accepted: "
+			    "%.100s; the hold moves on to the next candidate "
+			    "(report beds first if wrong)", p->request_id,
+			    why);
 		}
 	}
 	if ((rc = release(s, txn, p, ans->accept, now)) != 0)
@@ -712,7 +714,8 @@ place_op_placement(struct ctx *s, MDB_txn *rtxn, struct item *it,
 
 	if (!valid_id(id, sizeof(p.request_id))) {
 		op_fail(&it->res, CODE(BAD_REQUEST), "request_id must be 1 "
-		    "to %zu letters, digits, - or _", sizeof(p.request_id) - 1);
+		    "to %zu letters, digits, - or _",
+		    sizeof(p.request_id) - 1);
 		return;
 	}
 	if ((rc = store_get_placement(s->store, rtxn, id, &p)) != 0) {

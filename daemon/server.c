@@ -517,7 +517,8 @@ on_hup(uv_signal_t *h, int signum)
 	log_info("SIGHUP: configuration reloaded (warning %u%%, critical "
 	    "%u%%, hysteresis %u, deadline %u s, hold ttl %u s, "
 	    "re-escalation %u s)",
-	    s->c.cfg->esc.region_warning_pct, s->c.cfg->esc.region_critical_pct,
+	    s->c.cfg->esc.region_warning_pct,
+	    s->c.cfg->esc.region_critical_pct,
 	    s->c.cfg->esc.hysteresis_pct, s->c.cfg->deadline_secs,
 	    s->c.cfg->hold_ttl_secs, s->c.cfg->reescalate_secs);
 }
@@ -645,7 +646,8 @@ server_init(struct server *s, struct config *cfg,
 	s->items = calloc(cfg->batch_max, sizeof(*s->items));
 	s->c.stale_at = calloc(reg->n_shelters + 1, sizeof(*s->c.stale_at));
 	s->c.new_hold = calloc(reg->n_shelters + 1, 1);
-	REQUIRE(s->queue != NULL && s->items != NULL && s->c.stale_at != NULL &&
+	REQUIRE(s->queue != NULL && s->items != NULL &&
+	    s->c.stale_at != NULL &&
 	    s->c.new_hold != NULL);
 	REQUIRE(uv_mutex_init(&s->lock) == 0);
 
@@ -729,15 +731,16 @@ server_run(struct server *s)
 	uv_signal_start(&s->sig_int, on_signal, SIGINT);
 	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&s->sig_hup, on_hup, SIGHUP);
-	uv_timer_start(&s->tick, on_tick, s->c.cfg->tick_ms, s->c.cfg->tick_ms);
+	uv_timer_start(&s->tick, on_tick, s->c.cfg->tick_ms,
+	    s->c.cfg->tick_ms);
 	nng_recv_aio(s->c.api, s->recv_aio);
 	log_info("ready: %zu regions, %zu shelters", s->c.reg->n_regions,
 	    s->c.reg->n_shelters);
 	uv_run(s->c.loop, UV_RUN_DEFAULT);
 	log_info("stopped: %" PRIu64 " requests in %" PRIu64 " batches, %"
 	    PRIu64 " updates applied, %" PRIu64 " events published",
-	    s->c.stats.requests, s->c.stats.batches, s->c.stats.updates_applied,
-	    s->c.stats.events_published);
+	    s->c.stats.requests, s->c.stats.batches,
+	    s->c.stats.updates_applied, s->c.stats.events_published);
 	return 0;
 }
 

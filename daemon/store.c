@@ -516,7 +516,8 @@ store_events_since(struct store *st, MDB_txn *txn, uint64_t after,
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if (fn(arg, util_get_be64(k.mv_data), v.mv_data, v.mv_size) != 0)
+		if (fn(arg, util_get_be64(k.mv_data), v.mv_data,
+		    v.mv_size) != 0)
 			break;
 		n++;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);

@@ -209,7 +209,8 @@ decode(struct node *n, struct item *it)
 	memset(&it->req, 0, sizeof(*it) - offsetof(struct item, req));
 	if (len > NODE_MSG_MAX) {
 		it->res.rc = CODE(TOO_LARGE);
-		snprintf(it->res.msg, sizeof(it->res.msg), "request of %zu bytes is "
+		snprintf(it->res.msg, sizeof(it->res.msg),
+		    "request of %zu bytes is "
 		    "larger than the limit of %d", len, NODE_MSG_MAX);
 		return;
 	}
@@ -231,7 +232,8 @@ decode(struct node *n, struct item *it)
 	}
 	if (it->req == NULL) {
 		it->res.rc = CODE(BAD_REQUEST);
-		snprintf(it->res.msg, sizeof(it->res.msg), "not a shelterd.v1 "
+		snprintf(it->res.msg, sizeof(it->res.msg),
+		    "not a shelterd.v1 "
 		    "Request");
 		return;
 	}
@@ -255,7 +257,8 @@ decode(struct node *n, struct item *it)
 		it->n_ups = it->req->batch->n_updates;
 		if (it->n_ups == 0 || it->n_ups > NODE_BATCH_MAX) {
 			it->res.rc = CODE(BAD_REQUEST);
-			snprintf(it->res.msg, sizeof(it->res.msg), "a batch holds 1 "
+			snprintf(it->res.msg, sizeof(it->res.msg),
+			    "a batch holds 1 "
 			    "to %d updates, not %zu", NODE_BATCH_MAX,
 			    it->n_ups);
 			return;
@@ -268,13 +271,15 @@ decode(struct node *n, struct item *it)
 		return;
 	case SHELTERD__V1__REQUEST__BODY__NOT_SET:
 		it->res.rc = CODE(BAD_REQUEST);
-		snprintf(it->res.msg, sizeof(it->res.msg), "empty request: set one "
+		snprintf(it->res.msg, sizeof(it->res.msg),
+		    "empty request: set one "
 		    "of update, batch, status, shelter, regions, "
 		    "events_since");
 		return;
 	default:
 		it->res.rc = CODE(BAD_REQUEST);
-		snprintf(it->res.msg, sizeof(it->res.msg), "shelter-node %s answers "
+		snprintf(it->res.msg, sizeof(it->res.msg),
+		    "shelter-node %s answers "
 		    "update, batch, status, shelter, regions and "
 		    "events_since; ask the national daemon for anything else",
 		    n->reg->regions[n->region].id);
@@ -320,7 +325,8 @@ apply_update(struct node *n, MDB_txn *txn,
 		return 0;
 	if (sh->region != n->region) {
 		r->res.rc = CODE(FORBIDDEN);
-		snprintf(r->res.msg, sizeof(r->res.msg), "shelter %s belongs to "
+		snprintf(r->res.msg, sizeof(r->res.msg),
+		    "shelter %s belongs to "
 		    "region %s; this node serves %s only: report to %s's node "
 		    "or to the national daemon", sh->id,
 		    n->reg->regions[sh->region].id,
@@ -393,8 +399,8 @@ reply_updates(struct item *it, Shelterd__V1__Reply *reply)
 		res[i].error = it->results[i].res.msg;
 		if (it->results[i].res.rc == CODE(OK)) {
 			validate_fill_ack(&acks[i], it->ups[i],
-			    it->results[i].duplicate, it->results[i].over, warn[i],
-			    wp[i]);
+			    it->results[i].duplicate, it->results[i].over,
+			    warn[i], wp[i]);
 			res[i].ack = &acks[i];
 		}
 		rp[i] = &res[i];
@@ -504,7 +510,8 @@ reply_shelter(struct node *n, MDB_txn *txn, struct item *it,
 
 	if (sh == NULL || sh->region != n->region) {
 		it->res.rc = CODE(NOT_FOUND);
-		snprintf(it->res.msg, sizeof(it->res.msg), "no shelter '%.40s' in "
+		snprintf(it->res.msg, sizeof(it->res.msg),
+		    "no shelter '%.40s' in "
 		    "region %s (this node's region)", id ? id : "",
 		    n->reg->regions[n->region].id);
 		return 0;
@@ -630,7 +637,8 @@ reply_item(struct node *n, MDB_txn *rtxn, struct item *it)
 	}
 	if (it->res.rc == CODE(OK) && rtxn == NULL) {
 		it->res.rc = CODE(INTERNAL);
-		snprintf(it->res.msg, sizeof(it->res.msg), "cannot read the store");
+		snprintf(it->res.msg, sizeof(it->res.msg),
+		    "cannot read the store");
 	}
 	if (it->res.rc == CODE(OK)) {
 		switch (it->req->body_case) {

@@ -35,6 +35,12 @@ usage(FILE *out)
 	    "  shelter ID    one shelter: registry entry and last report\n"
 	    "  regions       the regions, their neighbours and shelter "
 	    "counts\n"
+	    "  reset-seq ID  operator: let shelter ID report again after its "
+	    "clock jumped\n"
+	    "                ahead (its stored seq is set back; beds, "
+	    "history and holds\n"
+	    "                stay). Its next report is accepted whatever "
+	    "its seq\n"
 	    "  ping          is the daemon up and keeping up: its answer "
 	    "time, queue\n"
 	    "                and the age of its last commit (exit 0 when "
@@ -397,6 +403,47 @@ ping(const char *api, int timeout_ms, bool json)
 	return EXIT_OK;
 }
 
+/* `shelterctl reset-seq ID` (docs/operations.md). */
+static int
+reset_seq(const char *api, int timeout_ms, const char *id, bool json)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__ResetSeq rs = SHELTERD__V1__RESET_SEQ__INIT;
+	Shelterd__V1__Reply *reply;
+	char err[512];
+	int rc;
+
+	rs.shelter_id = (char *)id;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESET_SEQ;
+	req.reset_seq = &rs;
+	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelterctl: %s\n", err);
+		return rc;
+	}
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
+	    reply->body_case != SHELTERD__V1__REPLY__BODY_RESET_SEQ) {
+		fprintf(stderr, "shelterctl: %s (%s)\n", reply->error,
+		    client_code_name(reply->code));
+		rc = EXIT_REFUSED;
+	} else if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "shelter",
+		    reply->reset_seq->shelter_id);
+		cJSON_AddNumberToObject(o, "previous_seq",
+		    (double)reply->reset_seq->previous_seq);
+		client_print_json(o);
+	} else {
+		printf("%s: seq reset (was %" PRIu64 "); its next report is "
+		    "accepted whatever its seq\n",
+		    reply->reset_seq->shelter_id,
+		    reply->reset_seq->previous_seq);
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,6 +574,8 @@ main(int argc, char **argv)
 			timeout = 60000;
 		return registry_cli_import(api, (int)timeout, argv[optind],
 		    dry_run, json);
+	} else if (strcmp(cmd, "reset-seq") == 0 && optind + 1 == argc) {
+		return reset_seq(api, (int)timeout, argv[optind], json);
 	} else if (strcmp(cmd, "ping") == 0 && optind == argc) {
 		return ping(api, (int)timeout, json);
 	} else if (strcmp(cmd, "ack") == 0 && optind + 1 == argc) {

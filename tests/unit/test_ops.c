@@ -134,6 +134,7 @@ refusal_names_the_allowed_roles(void **state)
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__AckAlert ack = SHELTERD__V1__ACK_ALERT__INIT;
 	Shelterd__V1__BackupRequest bk = SHELTERD__V1__BACKUP_REQUEST__INIT;
+	Shelterd__V1__ResetSeq rs = SHELTERD__V1__RESET_SEQ__INIT;
 	struct identity id;
 	struct op_result r = { 0 };
 
@@ -151,6 +152,15 @@ refusal_names_the_allowed_roles(void **state)
 	    &req, NULL, &r), CODE(FORBIDDEN));
 	assert_string_equal(r.msg, "only the operator may take backups, "
 	    "not region:R1");
+	/* A reset seq lets anything through once: the operator's only. */
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESET_SEQ;
+	req.reset_seq = &rs;
+	assert_int_equal(authz_parse("national", &id), 0);
+	assert_int_equal(ops_authorize(ops_find((int)req.body_case), &id,
+	    &req, NULL, &r), CODE(FORBIDDEN));
+	assert_int_equal(authz_parse("operator", &id), 0);
+	assert_int_equal(ops_authorize(ops_find((int)req.body_case), &id,
+	    &req, NULL, &r), 0);
 }
 
 int
