@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "placement.h"
 
 enum { EXIT_PENDING = 4 };
 
@@ -107,9 +108,9 @@ print_placement(const Shelterd__V1__Placement *p, bool json)
 			cJSON_AddStringToObject(o, "shelter", p->shelter_id);
 		cJSON_AddNumberToObject(o, "candidates_tried",
 		    p->candidates_tried);
-		if (*p->last_reason)
+		if (p->last_reason != 0)
 			cJSON_AddStringToObject(o, "last_reason",
-			    p->last_reason);
+			    place_reason_key((int)p->last_reason));
 		if (p->hold_expires_at)
 			cJSON_AddNumberToObject(o, "hold_expires_at",
 			    (double)p->hold_expires_at);

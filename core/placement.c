@@ -449,3 +449,48 @@ place_state_name(int state)
 
 	return (state >= 0 && state <= 7) ? names[state] : "unknown";
 }
+
+/* One table for every surface: CLI flags, JSON, CSV, reports, logs. */
+static const struct {
+	const char *key, *text;
+} reasons[PLACE_REASON_COUNT] = {
+	[PLACE_REASON_NONE] = { "none", "none" },
+	[PLACE_REASON_NO_BED] = { "no-bed", "no bed after all" },
+	[PLACE_REASON_SAFETY_CONFLICT] = { "safety-conflict",
+		"safety conflict" },
+	[PLACE_REASON_SECURITY_LEVEL] = { "security-level",
+		"security level" },
+	[PLACE_REASON_NO_MATCH] = { "no-match",
+		"target group or care needs do not match" },
+	[PLACE_REASON_OTHER] = { "other", "other" },
+	[PLACE_REASON_EXPIRED] = { "expired", "expired (no answer)" },
+};
+
+bool
+place_reason_answerable(int reason)
+{
+	return reason >= PLACE_REASON_NO_BED && reason <= PLACE_REASON_OTHER;
+}
+
+const char *
+place_reason_key(int reason)
+{
+	return reason >= 0 && reason < PLACE_REASON_COUNT ?
+	    reasons[reason].key : "unknown";
+}
+
+const char *
+place_reason_text(int reason)
+{
+	return reason >= 0 && reason < PLACE_REASON_COUNT ?
+	    reasons[reason].text : "unknown";
+}
+
+int
+place_reason_parse(const char *key)
+{
+	for (int i = 0; key != NULL && i < PLACE_REASON_COUNT; i++)
+		if (strcmp(key, reasons[i].key) == 0)
+			return i;
+	return -1;
+}

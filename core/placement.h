@@ -66,6 +66,29 @@ size_t place_rank(const struct registry *reg, const struct place_query *q,
  */
 int place_check_case_ref(const char *ref, char *err, size_t errlen);
 
+/* Why a hold was declined: the proto's DeclineReason numbers. A closed
+ * list, never free text: a reason can then not carry personal data. */
+enum place_reason {
+	PLACE_REASON_NONE = 0,
+	PLACE_REASON_NO_BED = 1,
+	PLACE_REASON_SAFETY_CONFLICT = 2,
+	PLACE_REASON_SECURITY_LEVEL = 3,
+	PLACE_REASON_NO_MATCH = 4,     /* target group or care needs */
+	PLACE_REASON_OTHER = 5,
+	PLACE_REASON_EXPIRED = 6,      /* the hold ran out unanswered */
+	PLACE_REASON_COUNT = 7,
+};
+
+/* A reason a shelter may give in a decline (1 to 5, not expired). */
+bool place_reason_answerable(int reason);
+/* "no-bed", "safety-conflict", ...: the key of the CLI, JSON and CSV;
+ * "unknown" outside the list. */
+const char *place_reason_key(int reason);
+/* "no bed after all", ...: the words of reports and pages. */
+const char *place_reason_text(int reason);
+/* A key back to its reason; -1 when it is not on the list. */
+int place_reason_parse(const char *key);
+
 /* "held", "accepted", ...: a PlacementState's name in logs and pages. */
 const char *place_state_name(int state);
 

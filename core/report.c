@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "placement.h"
+
 /* ---- calendar ------------------------------------------------------- */
 
 /* Howard Hinnant's days_from_civil: exact for every Gregorian date, with
@@ -46,30 +48,6 @@ report_month_range(const char *month, int64_t *from, int64_t *until)
 	*until = (m == 12 ? report_days_from_civil(y + 1, 1, 1) :
 	    report_days_from_civil(y, m + 1, 1)) * 86400;
 	return 0;
-}
-
-void
-report_normalise_reason(const char *in, char *out, size_t len)
-{
-	size_t n = 0;
-	bool space = false;
-
-	if (len == 0)
-		return;
-	for (; in != NULL && *in != '\0'; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (isspace(c)) {
-			space = n > 0;
-			continue;
-		}
-		if (space && n + 1 < len)
-			out[n++] = ' ';
-		space = false;
-		if (n + 1 < len)
-			out[n++] = (char)tolower(c);
-	}
-	out[n] = '\0';
 }
 
 /* ---- the occupancy series ------------------------------------------- */
@@ -308,7 +286,7 @@ by_decline_key(const void *x, const void *y)
 		return a->group < b->group ? -1 : 1;
 	if (a->category != b->category)
 		return a->category < b->category ? -1 : 1;
-	return strcmp(a->reason, b->reason);
+	return a->reason < b->reason ? -1 : a->reason > b->reason;
 }
 
 static int
@@ -320,20 +298,25 @@ by_decline_order(const void *x, const void *y)
 		return a->group < b->group ? -1 : 1;
 	if (a->category != b->category)
 		return a->category < b->category ? -1 : 1;
-	/* The "other" bucket of a public report comes last. */
-	if (strcmp(a->reason, REP_OTHER_REASONS) == 0)
-		return 1;
-	if (strcmp(b->reason, REP_OTHER_REASONS) == 0)
-		return -1;
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	return strcmp(a->reason, b->reason);
+	/* The list's order, so that a public report's suppressed entries
+	 * keep their place and say nothing by it. */
+	return a->reason < b->reason ? -1 : a->reason > b->reason;
 }
 
 static bool
 in_period(const struct rep_params *p, int64_t at)
 {
 	return at >= p->from && at < p->until;
+}
+
+/* Off the list (a damaged record) counts as "other", never as nothing. */
+static uint8_t
+decline_reason(const struct rep_place *x)
+{
+	if (x->step == REP_EXPIRED)
+		return PLACE_REASON_EXPIRED;
+	return place_reason_answerable(x->reason) ? x->reason :
+	    PLACE_REASON_OTHER;
 }
 
 /* Count placements and collect the decline reasons (two entries per
@@ -401,14 +384,7 @@ placement_rows(const struct rep_params *p, const struct rep_place *pl,
 				d[nd].group = (uint16_t)g;
 				d[nd].category = x->category;
 				d[nd].count = 1;
-				if (x->step == REP_EXPIRED)
-					snprintf(d[nd].reason,
-					    sizeof(d[nd].reason), "%s",
-					    REP_EXPIRED_REASON);
-				else
-					report_normalise_reason(x->reason,
-					    d[nd].reason,
-					    sizeof(d[nd].reason));
+				d[nd].reason = decline_reason(x);
 				nd++;
 				break;
 			default:
@@ -476,48 +452,25 @@ cell(struct rep_row *r, int c)
 }
 
 /*
- * Public decline reasons: only the nation's (a region's rare reason could
- * otherwise be recovered as the nation's count less the other regions'),
- * and only reasons given at least k times; the rest are one "other"
- * bucket per category, itself suppressed when small — and then so is the
- * nation's declines total, which would give it away by subtraction.
+ * Public decline reasons: only the nation's (a region's could otherwise be
+ * recovered as the nation's count less the other regions'); a reason given
+ * fewer than k times is suppressed.
  */
 static void
-suppress_declines(const struct rep_params *p, struct report *out,
-    struct rep_row *rows)
+suppress_declines(const struct rep_params *p, struct report *out)
 {
-	uint32_t other[CAT_COUNT] = { 0 };
 	size_t n = 0;
 
 	for (size_t i = 0; i < out->n_declines; i++) {
-		const struct rep_decline *x = &out->declines[i];
+		struct rep_decline *x = &out->declines[i];
 
 		if (x->group != p->n_groups)
 			continue;
-		if (x->count >= p->k)
-			out->declines[n++] = *x;
-		else
-			other[x->category - 1] += x->count;
-	}
-	/* Room: every bucket replaces at least one entry not kept. */
-	for (int c = 0; c < CAT_COUNT; c++) {
-		struct rep_decline *x;
-
-		if (other[c] == 0)
-			continue;
-		x = &out->declines[n++];
-		memset(x, 0, sizeof(*x));
-		x->group = p->n_groups;
-		x->category = (uint8_t)(c + 1);
-		x->count = other[c];
-		snprintf(x->reason, sizeof(x->reason), "%s",
-		    REP_OTHER_REASONS);
-		if (!small(p, x->count))
-			continue;
-		x->suppressed = true;
-		x->count = 0;
-		rows[(size_t)p->n_groups * CAT_COUNT + c].suppressed |=
-		    1u << REP_CELL_DECLINES;
+		if (small(p, x->count)) {
+			x->suppressed = true;
+			x->count = 0;
+		}
+		out->declines[n++] = *x;
 	}
 	out->n_declines = n;
 }
@@ -588,7 +541,7 @@ suppress(const struct rep_params *p, struct report *out,
 		if (small(p, (uint64_t)r->placed_in_region + r->placed_supra))
 			r->suppressed |= 1u << REP_CELL_TTP;
 	}
-	suppress_declines(p, out, rows);
+	suppress_declines(p, out);
 	for (int cat = 0; cat < CAT_COUNT; cat++)
 		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
 			suppress_secondary(p, rows, cat, c);

@@ -594,7 +594,8 @@ json_placements(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		cJSON_AddNumberToObject(o, "hold_expires_at",
 		    (double)p->hold_expires_at);
 		cJSON_AddNumberToObject(o, "candidates_tried", p->n_tried);
-		cJSON_AddStringToObject(o, "last_reason", p->last_reason);
+		cJSON_AddStringToObject(o, "last_reason",
+		    place_reason_key(p->last_reason));
 		cJSON_AddItemToArray(arr, o);
 	}
 	free(l.v);

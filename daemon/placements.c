@@ -311,7 +311,6 @@ place_answer(struct ctx *s, MDB_txn *txn,
     const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
     char *err, size_t errlen, int64_t now)
 {
-	size_t reason_len = ans->reason ? strlen(ans->reason) : 0;
 	int rc;
 
 	if (!valid_id(ans->request_id, sizeof(p->request_id)))
@@ -327,11 +326,10 @@ place_answer(struct ctx *s, MDB_txn *txn,
 		REFUSE(CONFLICT, "request %s is not held by shelter %.31s: "
 		    "nothing to answer (see shelter-report holds)",
 		    p->request_id, ans->shelter_id);
-	if (!ans->accept && (reason_len == 0 ||
-	    reason_len >= sizeof(p->last_reason)))
-		REFUSE(BAD_REQUEST, "a decline needs a reason (1 to %zu "
-		    "characters, no personal data)",
-		    sizeof(p->last_reason) - 1);
+	if (!ans->accept && !place_reason_answerable((int)ans->reason))
+		REFUSE(BAD_REQUEST, "a decline needs a reason from the list "
+		    "(no-bed, safety-conflict, security-level, no-match, "
+		    "other), not %d", (int)ans->reason);
 	if ((rc = release(s, txn, p, ans->accept, now)) != 0)
 		return rc;
 	p->updated_at = now;
@@ -341,9 +339,9 @@ place_answer(struct ctx *s, MDB_txn *txn,
 		    p->held_shelter);
 		rc = step_event(s, txn, p, PSTATE(ACCEPTED), now);
 	} else {
-		copy(p->last_reason, sizeof(p->last_reason), ans->reason);
+		p->last_reason = (uint8_t)ans->reason;
 		log_info("placement %s: declined by %s: %s", p->request_id,
-		    ans->shelter_id, ans->reason);
+		    ans->shelter_id, place_reason_key(p->last_reason));
 		rc = step_event(s, txn, p, PSTATE(DECLINED), now);
 		if (rc == 0)
 			rc = try_hold(s, txn, p, now);
@@ -469,7 +467,7 @@ place_fill(struct placement_state *p, Shelterd__V1__Placement *out,
 	out->updated_at = p->updated_at;
 	out->hold_expires_at = p->hold_expires_at;
 	out->candidates_tried = p->n_tried;
-	out->last_reason = p->last_reason;
+	out->last_reason = (Shelterd__V1__DeclineReason)p->last_reason;
 	for (size_t i = 0; i < p->n_exclude; i++)
 		exclude[i] = p->exclude[i];
 	out->exclude_regions = exclude;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "placement.h"
+
 #define CELL(x) SHELTERD__V1__REPORT_CELL__REPORT_CELL_##x
 
 void
@@ -270,7 +272,7 @@ report_csv(const Shelterd__V1__Report *rep)
 
 		printf("%s,%s,", region_name(d->region_id),
 		    category_name((int)d->category));
-		csv_text(d->reason);
+		csv_text(place_reason_key((int)d->reason));
 		if (d->suppressed)
 			printf(",<%u\n", rep->k);
 		else
@@ -355,7 +357,8 @@ report_json(const Shelterd__V1__Report *rep)
 		    region_name(d->region_id));
 		cJSON_AddStringToObject(o, "category",
 		    category_name((int)d->category));
-		cJSON_AddStringToObject(o, "reason", d->reason);
+		cJSON_AddStringToObject(o, "reason",
+		    place_reason_key((int)d->reason));
 		if (d->suppressed)
 			cJSON_AddNullToObject(o, "count");
 		else
@@ -410,7 +413,8 @@ report_table(const Shelterd__V1__Report *rep)
 				snprintf(a, sizeof(a), "%u", d->count);
 			printf("%-8s %-9s %5s  %s\n",
 			    region_name(d->region_id),
-			    category_name((int)d->category), a, d->reason);
+			    category_name((int)d->category), a,
+			    place_reason_text((int)d->reason));
 		}
 	}
 	printf("\nIN: placed in the requesting region; SUPRA: elsewhere. "

@@ -179,11 +179,11 @@ def scenario(d):
     check_eq(place(d, "request", "-C", CASE_REFS[1], "-i", "q2",
                    *common).rc, 0, "q2")
     check_eq(d.report("decline", "q2", "--shelter", "B2", "--reason",
-                      "No room").rc, 0, "decline B2")
+                      "no-bed").rc, 0, "decline B2")
     held = json.loads(place(d, "status", "q2", "--json").out)
     check_eq(held["held_region"], "R2", f"q2 moved to B1 {held}")
     check_eq(d.report("decline", "q2", "--shelter", "B1", "--reason",
-                      "  no ROOM ").rc, 0, "decline B1")
+                      "no-bed").rc, 0, "decline B1")
     holds = d.report("holds", "--shelter", "C1", "--json")
     check("q2" in holds.out, f"q2 held in C1: {holds}")
     check_eq(d.report("accept", "q2", "--shelter", "C1").rc, 0, "accept")
@@ -254,8 +254,8 @@ def test_report_of_a_month_driven_in_real_time():
     check_eq(rows[("R3", "minors")]["avg_occupancy_pct"], 0.0, "minors")
     check_eq([(x["region"], x["reason"], x["count"])
               for x in rep["declines"]],
-             [("R1", "no room", 2), ("national", "no room", 2)],
-             "declines by reason, normalised")
+             [("R1", "no-bed", 2), ("national", "no-bed", 2)],
+             "declines by reason")
 
     # The same numbers as CSV, and as a table.
     r = d.ctl("report", "--month", month(), "--csv")
@@ -268,7 +268,7 @@ def test_report_of_a_month_driven_in_real_time():
             ("R1", "women")][0]
     check_eq((line["requested"], line["placed_supra"], line["declines"]),
              ("5", "2", "2"), "CSV R1")
-    check('R1,women,"no room",2' in reasons, reasons)
+    check('R1,women,"no-bed",2' in reasons, reasons)
     r = d.ctl("report", "--month", month())
     check_eq(r.rc, 0, f"table {r}")
     no_case_refs(r.out, "the table")
@@ -567,7 +567,7 @@ def test_schema_2_store_is_migrated():
                               (b"national", bytes(148)),
                               (b"next_event_seq", struct.pack("<Q", 1))])
     d.start()
-    check("migrated from schema 2 to 3" in d.read_log(), d.read_log())
+    check("migrated from schema 2 to 4" in d.read_log(), d.read_log())
     t = d.region("R1", "women")
     check_eq((t["capacity"], t["occupied"], t["free"], t["forecasting"]),
              (10, 7, 3, 0), "S1's beds survive, without a forecast")
@@ -583,6 +583,49 @@ def test_schema_2_store_is_migrated():
     return d
 
 
+OLD_REASON = b"Maria Jansen born 17-05-1990 is already here"
+
+
+@run
+def test_schema_3_decline_texts_become_other():
+    """A schema 3 store holds decline reasons as text, which could name a
+    person: on upgrade each becomes "other" and the text is gone."""
+    d = Daemon(registry=TEST_REGISTRY)
+    _started.append(d)
+    os.makedirs(d.data)
+    now = int(time.time()) - 60
+    # struct placement_state of schema 3: 1856 bytes.
+    p = struct.pack("<48s48s32s32s32s96s512s1024sqqq8B", b"old1",
+                    b"R1-2026-0901", b"R1", b"", b"R2", OLD_REASON, b"",
+                    b"", now - 100, now, 0, 1, 1, 0, 0, 5, 0, 0, 1)
+    check_eq(len(p), 1856, "schema 3 placement_state")
+    # struct hist_placement of schema 3: 280 bytes, its key 58.
+    h = struct.pack("<48s48s32s32s96sqq5B3x", b"old1", b"R1-2026-0901",
+                    b"R1", b"R2", OLD_REASON, now - 100, now, 6, 1, 1, 0,
+                    1)
+    check_eq(len(h), 280, "schema 3 hist_placement")
+    key = struct.pack(">Q48sBB", now, b"old1", 6, 0)
+    mdb_load(d.data, "placements", [(b"old1", p)])
+    mdb_load(d.data, "place_log", [(key, h)])
+    mdb_load(d.data, "meta", [(b"schema", struct.pack("<I", 3)),
+                              (b"next_event_seq", struct.pack("<Q", 1))])
+    d.start()
+    check("migrated from schema 3 to 4" in d.read_log(), d.read_log())
+    st = json.loads(place(d, "status", "old1", "--json").out)
+    check_eq((st["state"], st["last_reason"]), ("CANCELLED", "other"),
+             f"the region sees a key, not the text {st}")
+    rep = d.ctl("report", "--month", month(), "--json").json()
+    check_eq([(x["region"], x["reason"], x["count"])
+              for x in rep["declines"]],
+             [("R1", "other", 1), ("national", "other", 1)], "report")
+    d.stop()
+    dump = subprocess.run(["mdb_dump", "-a", "-p", d.data],
+                          capture_output=True, text=True, timeout=20)
+    check_eq(dump.returncode, 0, f"mdb_dump {dump.stderr}")
+    check("Maria" not in dump.stdout, "the text is gone from the store")
+    return d
+
+
 if __name__ == "__main__":
     main([test_report_of_a_month_driven_in_real_time,
           test_public_report_has_no_small_cell,
@@ -590,4 +633,5 @@ if __name__ == "__main__":
           test_sample_retention_under_concurrent_ingest,
           test_placement_retention_and_case_ref_blanking,
           test_early_warning_before_the_region_is_full,
-          test_schema_2_store_is_migrated])
+          test_schema_2_store_is_migrated,
+          test_schema_3_decline_texts_become_other])

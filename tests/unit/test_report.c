@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "placement.h"
 #include "report.h"
 
 enum { WOMEN = 1, MINORS = 3, DAY = 86400, HOUR = 3600 };
@@ -90,7 +91,7 @@ fixture_samples(struct rep_sample *v)
 
 static struct rep_place
 place(int64_t at, int64_t waited, int group, int step, bool own,
-    const char *reason)
+    int reason)
 {
 	struct rep_place p;
 
@@ -101,15 +102,15 @@ place(int64_t at, int64_t waited, int group, int step, bool own,
 	p.category = WOMEN;
 	p.step = (uint8_t)step;
 	p.in_own_region = own;
-	snprintf(p.reason, sizeof(p.reason), "%s", reason ? reason : "");
+	p.reason = (uint8_t)reason;
 	return p;
 }
 
 /*
  * R0: 6 requests; accepted: 5 elsewhere (1..5 h) and 1 at home (10 min):
  *   sorted waits 600 3600 7200 10800 14400 18000: median (rank 3) 7200,
- *   p90 (rank 6) 18000; 1 unplaced; declines "No room" and "no  room "
- *   (one reason), "needs ground floor", and one expired hold.
+ *   p90 (rank 6) 18000; 1 unplaced; declines "no bed" twice,
+ *   "no match" once, and one expired hold.
  * R1: 1 request, 1 cancelled. One request of February is not counted.
  */
 static size_t
@@ -119,20 +120,22 @@ fixture_places(struct rep_place *v)
 	size_t n = 0;
 
 	for (int i = 0; i < 6; i++)
-		v[n++] = place(t + i, 0, R0, REP_REQUESTED, false, NULL);
-	v[n++] = place(t, 0, R1, REP_REQUESTED, false, NULL);
-	v[n++] = place(MARCH - 1, 0, R0, REP_REQUESTED, false, NULL);
+		v[n++] = place(t + i, 0, R0, REP_REQUESTED, false, 0);
+	v[n++] = place(t, 0, R1, REP_REQUESTED, false, 0);
+	v[n++] = place(MARCH - 1, 0, R0, REP_REQUESTED, false, 0);
 	for (int i = 1; i <= 5; i++)
 		v[n++] = place(t + 4 * DAY, i * HOUR, R0, REP_ACCEPTED, false,
-		    NULL);
-	v[n++] = place(t + 5 * DAY, 600, R0, REP_ACCEPTED, true, NULL);
-	v[n++] = place(t + 6 * DAY, 0, R0, REP_UNPLACED, false, NULL);
-	v[n++] = place(t + 6 * DAY, 0, R1, REP_CANCELLED, false, NULL);
-	v[n++] = place(t + 1, 0, R0, REP_DECLINED, false, "No room");
-	v[n++] = place(t + 2, 0, R0, REP_DECLINED, false, "  no  room ");
+		    0);
+	v[n++] = place(t + 5 * DAY, 600, R0, REP_ACCEPTED, true, 0);
+	v[n++] = place(t + 6 * DAY, 0, R0, REP_UNPLACED, false, 0);
+	v[n++] = place(t + 6 * DAY, 0, R1, REP_CANCELLED, false, 0);
+	v[n++] = place(t + 1, 0, R0, REP_DECLINED, false,
+	    PLACE_REASON_NO_BED);
+	v[n++] = place(t + 2, 0, R0, REP_DECLINED, false,
+	    PLACE_REASON_NO_BED);
 	v[n++] = place(t + 3, 0, R0, REP_DECLINED, false,
-	    "Needs ground floor");
-	v[n++] = place(t + 4, 0, R0, REP_EXPIRED, false, NULL);
+	    PLACE_REASON_NO_MATCH);
+	v[n++] = place(t + 4, 0, R0, REP_EXPIRED, false, 0);
 	return n;
 }
 
@@ -226,17 +229,20 @@ month_range_refuses_other_forms(void **state)
 }
 
 static void
-reasons_are_normalised(void **state)
+reasons_have_one_name_each(void **state)
 {
-	char out[16];
-
 	(void)state;
-	report_normalise_reason("  No   ROOM\t", out, sizeof(out));
-	assert_string_equal(out, "no room");
-	report_normalise_reason("", out, sizeof(out));
-	assert_string_equal(out, "");
-	report_normalise_reason("a very long reason indeed", out, 8);
-	assert_string_equal(out, "a very ");
+	for (int r = 0; r < PLACE_REASON_COUNT; r++)
+		assert_int_equal(place_reason_parse(place_reason_key(r)), r);
+	assert_int_equal(place_reason_parse("no room"), -1);
+	assert_int_equal(place_reason_parse("Maria Jansen 17-05-1990"), -1);
+	assert_int_equal(place_reason_parse(NULL), -1);
+	assert_false(place_reason_answerable(PLACE_REASON_NONE));
+	assert_true(place_reason_answerable(PLACE_REASON_NO_BED));
+	assert_true(place_reason_answerable(PLACE_REASON_OTHER));
+	/* Only the daemon records an expiry. */
+	assert_false(place_reason_answerable(PLACE_REASON_EXPIRED));
+	assert_false(place_reason_answerable(PLACE_REASON_COUNT));
 }
 
 /* ---- occupancy -------------------------------------------------------- */
@@ -391,14 +397,16 @@ declines_by_reason(void **state)
 	for (size_t i = 0; i < f->r.n_declines; i++)
 		r0 += d[i].group == R0;
 	assert_int_equal(r0, 3);
+	/* In the list's order. */
 	assert_int_equal(d[0].group, R0);
-	assert_string_equal(d[0].reason, "no room");
+	assert_int_equal(d[0].reason, PLACE_REASON_NO_BED);
 	assert_int_equal(d[0].count, 2);
-	assert_string_equal(d[1].reason, REP_EXPIRED_REASON);
+	assert_int_equal(d[1].reason, PLACE_REASON_NO_MATCH);
 	assert_int_equal(d[1].count, 1);
-	assert_string_equal(d[2].reason, "needs ground floor");
+	assert_int_equal(d[2].reason, PLACE_REASON_EXPIRED);
+	assert_int_equal(d[2].count, 1);
 	assert_int_equal(d[3].group, NATIONAL);
-	assert_string_equal(d[3].reason, "no room");
+	assert_int_equal(d[3].reason, PLACE_REASON_NO_BED);
 	assert_int_equal(d[3].count, 2);
 	assert_int_equal(f->r.suppressed_cells, 0);
 }
@@ -411,10 +419,10 @@ median_of_one_and_p90_of_ten(void **state)
 
 	f->np = 0;
 	f->p[f->np++] = place(MARCH + DAY, 42, R1, REP_ACCEPTED, false,
-	    NULL);
+	    0);
 	for (int i = 1; i <= 10; i++)
 		f->p[f->np++] = place(MARCH + DAY, i * 100, R0, REP_ACCEPTED,
-		    false, NULL);
+		    false, 0);
 	build(f);
 	assert_non_null(r = row(&f->r, R1, WOMEN));
 	assert_int_equal(r->ttp_median, 42);
@@ -496,10 +504,13 @@ public_report_suppresses_and_says_which(void **state)
 	assert_int_equal(r->requested, 7);
 	assert_false(r->suppressed & (1u << REP_CELL_REQUESTED));
 	assert_true(r->suppressed & (1u << REP_CELL_DECLINES));
-	/* Every reason is rare: one suppressed "other" bucket. */
-	assert_int_equal(f->r.n_declines, 1);
-	assert_string_equal(f->r.declines[0].reason, REP_OTHER_REASONS);
-	assert_true(f->r.declines[0].suppressed);
+	/* Every reason is rare: each is suppressed, none left out. */
+	assert_int_equal(f->r.n_declines, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(f->r.declines[i].group, NATIONAL);
+		assert_true(f->r.declines[i].suppressed);
+		assert_int_equal(f->r.declines[i].count, 0);
+	}
 }
 
 static void
@@ -509,18 +520,20 @@ public_report_keeps_frequent_reasons(void **state)
 
 	for (int i = 0; i < 5; i++)
 		f->p[f->np++] = place(MARCH + 5 * DAY + i, 0, R1,
-		    REP_DECLINED, false, "No Room");
+		    REP_DECLINED, false, PLACE_REASON_NO_BED);
 	f->par.public = true;
 	build(f);
-	/* "no room": 2 from R0 and 5 from R1 = 7 nationally; the other
-	 * two reasons (1 each) make a suppressed bucket. */
-	assert_int_equal(f->r.n_declines, 2);
-	assert_string_equal(f->r.declines[0].reason, "no room");
+	/* "no bed": 2 from R0 and 5 from R1 = 7 nationally; the other
+	 * two reasons (1 each) are suppressed. */
+	assert_int_equal(f->r.n_declines, 3);
+	assert_int_equal(f->r.declines[0].reason, PLACE_REASON_NO_BED);
 	assert_int_equal(f->r.declines[0].count, 7);
 	assert_false(f->r.declines[0].suppressed);
-	assert_string_equal(f->r.declines[1].reason, REP_OTHER_REASONS);
+	assert_int_equal(f->r.declines[1].reason, PLACE_REASON_NO_MATCH);
 	assert_true(f->r.declines[1].suppressed);
 	assert_int_equal(f->r.declines[1].count, 0);
+	assert_int_equal(f->r.declines[2].reason, PLACE_REASON_EXPIRED);
+	assert_true(f->r.declines[2].suppressed);
 }
 
 static void
@@ -534,12 +547,12 @@ public_secondary_hides_the_nation_when_it_must(void **state)
 	f->np = 0;
 	for (int i = 0; i < 9; i++)
 		f->p[f->np++] = place(MARCH + DAY + i, 0, R0, REP_REQUESTED,
-		    false, NULL);
+		    false, 0);
 	f->par.public = true;
 	build(f);
 	assert_int_equal(row(&f->r, R0, WOMEN)->requested, 9);
 	f->p[f->np++] = place(MARCH + DAY, 0, R1, REP_REQUESTED, false,
-	    NULL);
+	    0);
 	build(f);
 	assert_non_null(r = row(&f->r, R0, WOMEN));
 	assert_true(r->suppressed & (1u << REP_CELL_REQUESTED));
@@ -547,8 +560,8 @@ public_secondary_hides_the_nation_when_it_must(void **state)
 	/* Both regions hidden, 10 in all: 1 + 9 looks like 5 + 5. When the
 	 * nation's own count is small it is hidden as well. */
 	f->p[f->np - 1] = place(MARCH + DAY, 0, R1, REP_UNPLACED, false,
-	    NULL);
-	f->p[f->np++] = place(MARCH + DAY, 0, R1, REP_UNPLACED, false, NULL);
+	    0);
+	f->p[f->np++] = place(MARCH + DAY, 0, R1, REP_UNPLACED, false, 0);
 	build(f);
 	/* Unplaced: R1 2, nation 2: both small, both primary. */
 	assert_true(row(&f->r, R1, WOMEN)->suppressed &
@@ -589,7 +602,7 @@ trend_without_history_is_empty(void **state)
 	f->par.from = MARCH - 100 * DAY;
 	f->par.until = MARCH - 98 * DAY;
 	assert_int_equal(report_trend(&f->par, WOMEN, f->s, f->ns, pt, 2),
-	    0);
+	   0);
 	assert_int_equal(pt[0].data_secs, 0);
 	assert_int_equal(pt[1].data_secs, 0);
 	assert_int_equal(report_trend(&f->par, WOMEN, f->s, f->ns, pt, 0),
@@ -604,7 +617,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(month_range_is_utc_and_exact),
 		cmocka_unit_test(month_range_refuses_other_forms),
-		cmocka_unit_test(reasons_are_normalised),
+		cmocka_unit_test(reasons_have_one_name_each),
 		fx_test(occupancy_of_a_region_is_time_weighted),
 		fx_test(occupancy_counts_only_the_time_with_history),
 		fx_test(occupancy_of_the_nation_sums_the_regions),
