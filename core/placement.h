@@ -60,9 +60,12 @@ size_t place_rank(const struct registry *reg, const struct place_query *q,
 
 /*
  * A case_ref must be pseudonymous: 6 to 40 characters of A-Z, a-z, 0-9
- * and '-', at least 3 digits, no run of 4 or more letters (a name), no
- * spaces, and nothing that reads as a date (e.g. 1990-05-17, 17-05-1990,
- * 17051990). Returns 0, or -1 with the reason in err.
+ * and '-', at least 3 digits, at most 3 letters and all of them in one
+ * '-'-group (a region code: two groups of letters read as a name), no
+ * spaces, and nothing that reads as a date, padded (1990-05-17,
+ * 17-05-1990, 17051990) or loose (1990-5-17, 17-5-1990, 17-05-90). The
+ * forms are listed in docs/placements.md. Returns 0, or -1 with the
+ * reason in err.
  */
 int place_check_case_ref(const char *ref, char *err, size_t errlen);
 
