@@ -85,13 +85,19 @@ struct rep_row {
 	uint32_t requested, placed_in_region, placed_supra, unplaced;
 	uint32_t cancelled, declines;
 	int64_t ttp_median, ttp_p90; /* -1: no accepted placement */
-	uint32_t suppressed;   /* bit 1 << enum rep_cell */
+	/* Public reports: bit 1 << enum rep_cell for every hidden cell;
+	 * complementary holds those among them hidden only so that another
+	 * cannot be worked out by subtraction (a count so hidden is k or
+	 * more; "<k" is for the others). */
+	uint32_t suppressed;
+	uint32_t complementary;
 };
 
 struct rep_decline {
 	uint16_t group;
 	uint8_t category;
 	bool suppressed;
+	bool complementary;    /* hidden although k or more (see rep_row) */
 	uint32_t count;
 	uint8_t reason;        /* enum place_reason */
 };

@@ -864,6 +864,7 @@ fill_row(const struct ctx *s, const struct rep_row *r,
 	o->ttp_p90_secs = r->ttp_p90;
 	o->peak_capacity = r->peak_capacity;
 	o->suppressed = r->suppressed;
+	o->complementary = r->complementary;
 }
 
 /* Read, compute and pack a report; a STORE_* code. */
@@ -906,6 +907,7 @@ answer_report(struct query *q, MDB_txn *txn)
 		dec[i].reason = (Shelterd__V1__DeclineReason)d->reason;
 		dec[i].count = d->count;
 		dec[i].suppressed = d->suppressed;
+		dec[i].complementary = d->complementary;
 		decp[i] = &dec[i];
 	}
 	out.month = q->month;

@@ -304,6 +304,12 @@ def test_public_report_has_no_small_cell():
         for c in row["suppressed"]:
             if c in counts:
                 check_eq(row[c], None, f"suppressed {c} is not sent")
+        check(set(row["complementary"]) <= set(row["suppressed"]),
+              f"complementary cells are suppressed ones {row}")
+        # Derived follows its count: no time to placement where a
+        # placement count is hidden.
+        if {"placed_in_region", "placed_supra"} & set(row["suppressed"]):
+            check_eq(row["ttp_median_secs"], None, f"ttp hidden {row}")
     for x in rep["declines"]:
         check(x["count"] is None or x["count"] >= 5, f"decline {x}")
         check_eq(x["region"], "national", "public reasons: national only")
@@ -319,7 +325,7 @@ def test_public_report_has_no_small_cell():
           "1 bed: hidden")
     r = d.ctl("report", "--month", month(), "--public")
     check_eq(r.rc, 0, f"public table {r}")
-    check("suppressed (shown as <5)" in r.out, r.out)
+    check("suppressed. <5: a count" in r.out, r.out)
     no_case_refs(r.out, "the public table")
     regions = ("R1", "R2", "R3", "R4", "national")
     for line in r.out.splitlines():
