@@ -114,7 +114,9 @@ apply_nested(struct ctx *s, MDB_txn *txn, struct item *it, int64_t now)
 		api_fail_write(it, 0, rc);
 		return;
 	}
+	s->actor = &it->who;
 	rc = it->op->apply(s, child, it, 0, now);
+	s->actor = NULL;
 	if (rc == 0)
 		rc = store_commit(child);
 	else
@@ -143,6 +145,8 @@ int
 api_apply(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
+	int rc;
+
 	if (it->op->kind == OP_WRITE_NESTED) {
 		apply_nested(s, txn, it, now);
 		return 0;
@@ -151,7 +155,10 @@ api_apply(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
 	 * refusal is its verdict and leaves nothing in txn, a negative
 	 * return is a store error that aborts the txn (server.c redoes it
 	 * without this write). */
-	return it->op->apply(s, txn, it, k, now);
+	s->actor = &it->who;
+	rc = it->op->apply(s, txn, it, k, now);
+	s->actor = NULL;
+	return rc;
 }
 
 void

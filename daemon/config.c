@@ -82,6 +82,7 @@ static const struct key keys[] = {
 	NUM("reporting", "deadline_secs", K_U32, deadline_secs, 1,
 	    366u * 86400),
 	NUM("security", "allow_unsigned", K_U32, allow_unsigned, 0, 1),
+	STR("security", daemon_key),
 	NUM("security", "max_clock_skew_secs", K_U32, max_clock_skew_secs, 1,
 	    86400),
 	NUM("security", "replay_cache", K_U32, replay_cache, 1024, 1u << 26),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "escalate.h"
 #include "events.h"
 #include "history.h"
@@ -66,7 +67,8 @@ step_event(struct ctx *s, MDB_txn *txn, const struct placement_state *p,
 	int rc;
 
 	/* Every step the statistics count goes to the history too. */
-	if ((rc = history_placement(s, txn, p, state, now)) != 0)
+	if ((rc = history_placement(s, txn, p, state, now)) != 0 ||
+	    (rc = audit_placement(s, txn, p, state, now)) != 0)
 		return rc;
 	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
 	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;

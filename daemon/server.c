@@ -11,6 +11,7 @@
 
 #include "alerts.h"
 #include "api.h"
+#include "audit.h"
 #include "auth.h"
 #include "events.h"
 #include "history.h"
@@ -697,7 +698,7 @@ server_init(struct server *s, struct config *cfg,
 		log_warn("requests must be signed but the registry has no "
 		    "keys.csv: every request will be refused");
 	}
-	if (auth_init(&s->c) != 0)
+	if (auth_init(&s->c) != 0 || audit_init(&s->c) != 0)
 		return -1;
 
 	REQUIRE(uv_async_init(s->c.loop, &s->wake, on_wake) == 0);
@@ -783,6 +784,7 @@ server_deinit(struct server *s)
 	free(s->units);
 	free(s->c.stale_at);
 	auth_deinit(&s->c);
+	audit_deinit(&s->c);
 	for (size_t i = 0; i < s->c.n_waiters; i++)
 		nng_msg_free(s->c.waiters[i].msg);
 	free(s->c.waiters);

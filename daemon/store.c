@@ -537,7 +537,8 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    &st->placements)) ||
 	    (rc = mdb_dbi_open(txn, "samples", MDB_CREATE, &st->samples)) ||
 	    (rc = mdb_dbi_open(txn, "place_log", MDB_CREATE,
-	    &st->place_log)))
+	    &st->place_log)) ||
+	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &st->audit)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {

@@ -71,6 +71,7 @@ struct store {
 	MDB_dbi placements; /* request id -> struct placement_state */
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
 	MDB_dbi place_log; /* history: placement steps and outcomes */
+	MDB_dbi audit;    /* audit log (daemon/audit.c): seq -> AuditEntry */
 };
 
 const char *store_strerror(int err);

@@ -7,6 +7,10 @@
  *   keygen --registry registry/demo --out DIR
  *     DIR/registry/{regions,shelters,keys}.csv   give to shelterd
  *     DIR/keys/shelter:SH-UT-003.key, ...        give each to its owner
+ *     DIR/keys/daemon.key                        shelterd's own: [security]
+ *                                                daemon_key (audit head)
+ *     DIR/daemon.pub                             its public key, for
+ *                                                inspectors (audit verify)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +53,8 @@ spill(const char *dir, const char *name, const char *text, mode_t mode)
 	return 0;
 }
 
-/* One key pair: the secret to keys/, the public key to keys.csv. */
+/* One key pair: the secret to keys/, the public key to keys.csv (or, for
+ * the daemon, which is no registry party, to daemon.pub). */
 static int
 one(const char *out, const char *identity, FILE *csv)
 {
@@ -68,7 +73,12 @@ one(const char *out, const char *identity, FILE *csv)
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(skhex, sizeof(skhex));
 	sodium_memzero(text, sizeof(text));
-	fprintf(csv, "%s,%s\n", identity, pkhex);
+	if (csv != NULL) {
+		fprintf(csv, "%s,%s\n", identity, pkhex);
+	} else {
+		snprintf(text, sizeof(text), "%s\n", pkhex);
+		rc |= spill(out, "daemon.pub", text, 0644);
+	}
 	return rc;
 }
 
@@ -102,7 +112,11 @@ main(int argc, char **argv)
 			    "registry. Writes OUT/registry/\n(the registry "
 			    "with keys.csv: public keys, for shelterd) and "
 			    "OUT/keys/\n(one secret key file per party, mode "
-			    "0600, for its owner: --key FILE).\n");
+			    "0600, for its owner: --key FILE), with\n"
+			    "OUT/keys/daemon.key for shelterd itself "
+			    "([security] daemon_key: it signs\nthe audit log) "
+			    "and OUT/daemon.pub, its public key, for "
+			    "inspectors.\n");
 			return 0;
 		default:
 			fprintf(stderr, "Try 'keygen --help'.\n");
@@ -137,6 +151,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(csv, "identity,public_key_hex\n");
+	rc |= one(out, "daemon", NULL);
 	rc |= one(out, "national", csv);
 	rc |= one(out, "operator", csv);
 	for (size_t i = 0; i < reg.n_regions; i++) {
@@ -149,9 +164,9 @@ main(int argc, char **argv)
 	}
 	if (fclose(csv) != 0)
 		rc = 1;
-	printf("keygen: %zu key pairs: public keys in %s/registry/keys.csv, "
-	    "secret keys in %s/keys/\n", reg.n_regions + reg.n_shelters + 2,
-	    out, out);
+	printf("keygen: %zu key pairs: public keys in %s/registry/keys.csv "
+	    "and %s/daemon.pub, secret keys in %s/keys/\n",
+	    reg.n_regions + reg.n_shelters + 3, out, out, out);
 	registry_free(&reg);
 	free(regions);
 	free(shelters);
