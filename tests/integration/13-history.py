@@ -345,6 +345,70 @@ def test_public_report_has_no_small_cell():
 
 
 @run
+def test_public_report_cannot_be_differenced():
+    """The issue's month: R1 placed 5 and R2 placed 1 (the nation 6). The
+    public report used to show R1's time to placement (so R1 >= 5, hence
+    R1 = 5 and R2 = 1) and cells hidden to protect a neighbour as "<5"
+    though they held 5 or more."""
+    d = daemon("[history]\nk_anonymity = 5\n")
+    report(d, "D1", "women=10/0")
+    n = 0
+
+    def request(region, accept):
+        nonlocal n
+        n += 1
+        rid, ref = f"p{n}", f"{region}-2026-{n:04d}"
+        others = [x for x in ("R1", "R2", "R3") if x != region]
+        args = ["request", "-r", region, "-c", "women", "-C", ref, "-i",
+                rid, "--no-wait", "--json"]
+        for x in others:
+            args += ["-x", x]
+        r = place(d, *args)
+        check_eq((r.rc, r.json()["held_region"]), (0, "R4"), f"{rid} {r}")
+        if accept:
+            check_eq(d.report("accept", rid, "--shelter", "D1").rc, 0,
+                     f"accept {rid}")
+        else:
+            check_eq(place(d, "cancel", rid).rc, 0, f"cancel {rid}")
+
+    for _ in range(5):
+        request("R1", True)
+    request("R2", True)
+    for _ in range(7):
+        request("R2", False)
+    request("R3", False)
+    full = rows_by_key(d.ctl("--json", "report", "--month", month()).json())
+    rep = d.ctl("--json", "report", "--month", month(), "--public").json()
+    pub = rows_by_key(rep)
+    counts = ("requested", "placed_in_region", "placed_supra", "unplaced",
+              "cancelled", "declines")
+    for key, row in pub.items():
+        for c in counts:
+            truth = full.get(key, {}).get(c, 0) or 0
+            if c in row["complementary"]:
+                check(truth >= 5, f"{key} {c} marked >=5 holds {truth}")
+            elif c in row["suppressed"]:
+                check(truth < 5, f"{key} {c} marked <5 holds {truth}")
+            else:
+                check_eq(row[c], truth, f"{key} {c} shown as it is")
+    r1, r2 = pub[("R1", "women")], pub[("R2", "women")]
+    nat = pub[("national", "women")]
+    check("placed_supra" in r2["suppressed"] and
+          "placed_supra" not in r2["complementary"], f"R2's 1: <5 {r2}")
+    check("placed_supra" in r1["complementary"], f"R1's 5: >=5 {r1}")
+    check_eq(r1["ttp_median_secs"], None, "no time to placement for R1")
+    check_eq(nat["placed_supra"], None, f"the nation's 6 hidden too {nat}")
+    # R3's 1 request is "<5"; R2's 8 are not marked as if small.
+    check("requested" in pub[("R3", "women")]["suppressed"], "R3's 1")
+    check("requested" not in r2["suppressed"] or
+          "requested" in r2["complementary"], f"R2's 8 {r2}")
+    table = d.ctl("report", "--month", month(), "--public").out
+    check(">=5" in table and "<5" in table, table)
+    d.stop()
+    return d
+
+
+@run
 def test_trend_chart():
     d = daemon()
     scenario(d)
@@ -635,6 +699,7 @@ def test_schema_3_decline_texts_become_other():
 if __name__ == "__main__":
     main([test_report_of_a_month_driven_in_real_time,
           test_public_report_has_no_small_cell,
+          test_public_report_cannot_be_differenced,
           test_trend_chart,
           test_sample_retention_under_concurrent_ingest,
           test_placement_retention_and_case_ref_blanking,
