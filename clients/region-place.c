@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "placement.h"
 
 enum { EXIT_PENDING = 4 };
 

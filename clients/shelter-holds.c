@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "placement.h"
 #include "shelter-holds.h"
 
 static void
@@ -19,15 +20,19 @@ usage(FILE *out)
 	    "Usage: shelter-report holds --shelter ID [--wait MS] [--json]\n"
 	    "       shelter-report accept REQUEST_ID --shelter ID\n"
 	    "       shelter-report decline REQUEST_ID --shelter ID --reason "
-	    "TEXT\n"
+	    "KEY\n"
 	    "A placement request held a bed in your shelter: see it, then "
 	    "accept or\ndecline it before the hold expires.\n"
 	    "\n"
 	    "  -s, --shelter ID   your shelter\n"
 	    "  -w, --wait MS      holds: if there is none, wait up to MS for "
 	    "the next one\n"
-	    "  -r, --reason TEXT  decline: why (required; never personal "
-	    "data)\n"
+	    "  -r, --reason KEY   decline: why, one of no-bed, "
+	    "safety-conflict,\n"
+	    "                     security-level, no-match (target group "
+	    "or care needs),\n"
+	    "                     other (required; a closed list, so no "
+	    "personal data)\n"
 	    "  -j, --json         one JSON object per hold\n"
 	    "  -a, --api URL      daemon api (default $SHELTERD_API or "
 	    DEFAULT_API_URL ")\n"
@@ -127,14 +132,19 @@ shelter_holds_main(int argc, char **argv)
 		if (optind + 1 != argc)
 			goto bad;
 		ans.accept = strcmp(cmd, "accept") == 0;
-		if (!ans.accept && (reason == NULL || *reason == '\0')) {
-			fprintf(stderr, "shelter-report: decline needs "
-			    "--reason\n");
-			return EXIT_USAGE;
+		if (!ans.accept) {
+			int r = place_reason_parse(reason);
+
+			if (!place_reason_answerable(r)) {
+				fprintf(stderr, "shelter-report: decline "
+				    "needs --reason no-bed, safety-conflict, "
+				    "security-level, no-match or other\n");
+				return EXIT_USAGE;
+			}
+			ans.reason = (Shelterd__V1__DeclineReason)r;
 		}
 		ans.request_id = argv[optind];
 		ans.shelter_id = (char *)shelter;
-		ans.reason = (char *)(reason ? reason : "");
 		req.body_case = SHELTERD__V1__REQUEST__BODY_ANSWER;
 		req.answer = &ans;
 	}

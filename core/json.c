@@ -225,7 +225,11 @@ json_placement(const Shelterd__V1__Placement *p)
 	cJSON_AddItemToObject(o, "hold_expires_at",
 	    json_time(p->hold_expires_at));
 	cJSON_AddNumberToObject(o, "candidates_tried", p->candidates_tried);
-	add_str(o, "last_reason", p->last_reason);
+	if (p->last_reason == 0)
+		cJSON_AddNullToObject(o, "last_reason");
+	else
+		cJSON_AddStringToObject(o, "last_reason",
+		    decline_reason_name((int)p->last_reason));
 	return o;
 }
 

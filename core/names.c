@@ -69,6 +69,27 @@ static const struct name_row placement_state_rows[] = {
 	{ 7, "expired", "hold expired" },
 };
 
+/* The CLI's keys (shelter-report decline --reason no-bed): hyphens, as
+ * every other flag value; 0 is "none", not a reason. */
+static const struct name_row decline_reason_rows[] = {
+	{ 0, "none", "none" },
+	{ 1, "no-bed", "no bed after all" },
+	{ 2, "safety-conflict", "safety conflict" },
+	{ 3, "security-level", "security level" },
+	{ 4, "no-match", "target group or care needs do not match" },
+	{ 5, "other", "other" },
+	{ 6, "expired", "expired (no answer)" },
+};
+
+static const struct name_row audit_kind_rows[] = {
+	{ 0, "unspecified", NULL },
+	{ 1, "placement", "placement step" },
+	{ 2, "alert_ack", "alert acknowledged" },
+	{ 3, "import", "registry import" },
+	{ 4, "registry_change", "registry changed" },
+	{ 5, "sequence_reset", "seq reset" },
+};
+
 static const struct name_row urgency_rows[] = {
 	{ 0, "normal", NULL },
 	{ 1, "high", NULL },
@@ -130,6 +151,12 @@ const struct name_table names_tables[] = {
 	[NAMES_REPORT_CELL] = { "report_cell",
 	    &shelterd__v1__report_cell__descriptor, "REPORT_CELL_",
 	    ROWS(report_cell_rows) },
+	[NAMES_DECLINE_REASON] = { "decline_reason",
+	    &shelterd__v1__decline_reason__descriptor, "DECLINE_REASON_",
+	    ROWS(decline_reason_rows) },
+	[NAMES_AUDIT_KIND] = { "audit_kind",
+	    &shelterd__v1__audit_kind__descriptor, "AUDIT_KIND_",
+	    ROWS(audit_kind_rows) },
 };
 const size_t names_n_tables = sizeof(names_tables) / sizeof(names_tables[0]);
 
@@ -237,6 +264,33 @@ const char *
 placement_state_name(int state)
 {
 	return name_or(NAMES_PLACEMENT_STATE, state, "unknown");
+}
+
+const char *
+decline_reason_name(int reason)
+{
+	return name_or(NAMES_DECLINE_REASON, reason, "unknown");
+}
+
+const char *
+audit_kind_name(int kind)
+{
+	return name_or(NAMES_AUDIT_KIND, kind, "unknown");
+}
+
+const char *
+decline_reason_label(int reason)
+{
+	const struct name_row *r = names_find(
+	    &names_tables[NAMES_DECLINE_REASON], reason);
+
+	return r ? r->label : "unknown";
+}
+
+int
+decline_reason_parse(const char *name)
+{
+	return names_parse(&names_tables[NAMES_DECLINE_REASON], name);
 }
 
 const char *

@@ -37,7 +37,7 @@ struct name_table {
 enum names_table_id {
 	NAMES_CATEGORY, NAMES_STATUS, NAMES_LEVEL, NAMES_LEVEL_STATE,
 	NAMES_KIND, NAMES_SCOPE, NAMES_PLACEMENT_STATE, NAMES_URGENCY,
-	NAMES_CODE, NAMES_REPORT_CELL,
+	NAMES_CODE, NAMES_REPORT_CELL, NAMES_DECLINE_REASON, NAMES_AUDIT_KIND,
 };
 /* No table has more rows: a counter per row fits in an array this big. */
 enum { NAMES_ROWS_MAX = 16 };
@@ -71,6 +71,10 @@ const char *level_state_name(int level);
 const char *kind_name(int kind);     /* occupancy, stale, early_warning */
 const char *scope_name(int scope);   /* shelter, region, national */
 const char *placement_state_name(int state); /* requested, held, ... */
+const char *decline_reason_name(int reason); /* no-bed, other, ... */
+const char *decline_reason_label(int reason); /* "no bed after all" */
+int decline_reason_parse(const char *name);  /* or -1 */
+const char *audit_kind_name(int kind);       /* placement, import, ... */
 const char *urgency_name(int urgency);       /* normal, high, immediate */
 const char *code_name(int code);     /* ok, bad_request, stale_seq, ... */
 const char *report_cell_name(int cell);      /* occupancy, requested */

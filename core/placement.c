@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
 /* ---- region hops ----------------------------------------------------- */
 
 /* Breadth first with a FIFO of region indexes; queue has n_regions room,
@@ -246,10 +248,26 @@ place_rank(const struct registry *reg, const struct place_query *q,
  * A date is one of those four shapes, compact or with '-' between all
  * three groups, anywhere in the string (a date inside a longer number
  * counts too), with 1900 <= year <= 2100, 1 <= month <= 12 and
- * 1 <= day <= 31. Two-digit years (170590) are not refused: too many
- * serial numbers look like one. Neither are half-separated forms
+ * 1 <= day <= 31. Compact two-digit years (170590) are not refused: too
+ * many serial numbers look like one. Neither are half-separated forms
  * (2026-1015), so region-year-number references stay usable for the
  * numbers 0101..1231.
+ *
+ * Dates written loosely are refused too when they stand as three groups
+ * of digits between '-': year-month-day, day-month-year or month-day-year,
+ * with a year of 4 digits (1900..2100) or of 2 (any), and a month and day
+ * of 1 or 2 digits:
+ *
+ *   VR09-1990-5-17  year-month-day     VR09-17-5-1990  day-month-year
+ *   Bo-17-05-90     day-month-year (and 'Bo' is no region code anyway)
+ *
+ * Letters: at most 3 in all, and all in one group, which is where a
+ * region code goes (VR09, UT, LG). Two groups of letters read as a first
+ * name and a surname, however short:
+ *
+ *   Eva-Bos-123     letters in 2 groups   Ann-Li-0042   the same
+ *   UT-1234-AB      the same (write UT-1234 or UT-1234-01)
+ *   A1B2C3D4        4 letters in all
  *
  * Character classes are spelled out in ASCII rather than taken from
  * <ctype.h>, whose answers for bytes >= 0x80 depend on the locale.
@@ -348,6 +366,79 @@ date_at(const struct date_shape *sh, const char *s, size_t left)
 	    plausible_date(b, m, a);
 }
 
+/* A '-'-separated group of ref. */
+struct ref_group {
+	size_t at, len;
+	size_t letters;
+	int value;              /* all digits: their value; else -1 */
+};
+
+enum { REF_GROUPS_MAX = 24 };   /* 40 characters: at most 20 groups */
+
+static size_t
+ref_groups(const char *ref, size_t len, struct ref_group *g, size_t max)
+{
+	size_t n = 0, start = 0;
+
+	for (size_t i = 0; i <= len && n < max; i++) {
+		if (i < len && ref[i] != '-')
+			continue;
+		g[n].at = start;
+		g[n].len = i - start;
+		g[n].letters = 0;
+		for (size_t k = start; k < i; k++)
+			g[n].letters += is_letter(ref[k]);
+		/* More than 4 digits is no part of a loose date. */
+		g[n].value = g[n].len >= 1 && g[n].len <= 4 ?
+		    digits_at(ref + start, g[n].len) : -1;
+		n++;
+		start = i + 1;
+	}
+	return n;
+}
+
+static bool
+loose_year(const struct ref_group *g)
+{
+	return g->value >= 0 && (g->len == 2 || (g->len == 4 &&
+	    g->value >= 1900 && g->value <= 2100));
+}
+
+static bool
+loose_month_day(const struct ref_group *m, const struct ref_group *d)
+{
+	return m->value >= 1 && m->value <= 12 && m->len <= 2 &&
+	    d->value >= 1 && d->value <= 31 && d->len <= 2;
+}
+
+/*
+ * Three groups of digits in a row that read as a loose date (see the
+ * comment above); its name, with *at and *dlen where it is, or NULL.
+ */
+static const char *
+find_loose_date(const struct ref_group *g, size_t n, size_t *at,
+    size_t *dlen)
+{
+	for (size_t i = 0; i + 2 < n; i++) {
+		const struct ref_group *a = &g[i], *b = &g[i + 1],
+		    *c = &g[i + 2];
+		const char *name = NULL;
+
+		if (loose_year(a) && loose_month_day(b, c))
+			name = "year-month-day";
+		else if (loose_year(c) && loose_month_day(b, a))
+			name = "day-month-year";
+		else if (loose_year(c) && loose_month_day(a, b))
+			name = "month-day-year";
+		if (name != NULL) {
+			*at = a->at;
+			*dlen = c->at + c->len - a->at;
+			return name;
+		}
+	}
+	return NULL;
+}
+
 /* The first date in ref (of len characters) and its offset, or NULL. */
 static const struct date_shape *
 find_date(const char *ref, size_t len, size_t *at)
@@ -367,8 +458,10 @@ int
 place_check_case_ref(const char *ref, char *err, size_t errlen)
 {
 	char shown[CASE_REF_MAX + 8];
-	size_t len, digits = 0, at;
+	struct ref_group g[REF_GROUPS_MAX];
+	size_t len, digits = 0, at, dlen, n, letters = 0, lettered = 0;
 	const struct date_shape *date;
+	const char *loose;
 
 	if (ref == NULL || ref[0] == '\0') {
 		snprintf(err, errlen, "case_ref is missing: %s",
@@ -420,10 +513,41 @@ place_check_case_ref(const char *ref, char *err, size_t errlen)
 		if (end > i)
 			i = end - 1; /* a short run: go on after it */
 	}
+	n = ref_groups(ref, len, g, REF_GROUPS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		letters += g[i].letters;
+		if (g[i].letters == 0)
+			continue;
+		if (++lettered == 2) {
+			const struct ref_group *f = g;
+
+			while (f->letters == 0)
+				f++;
+			snprintf(err, errlen, "case_ref '%s' has letters in "
+			    "two groups ('%.*s' and '%.*s'), which reads like "
+			    "a name: keep letters to one group, like the "
+			    "region code in VR09-2026-0042", shown,
+			    (int)f->len, ref + f->at, (int)g[i].len,
+			    ref + g[i].at);
+			return -1;
+		}
+	}
+	if (letters > 3) {
+		snprintf(err, errlen, "case_ref '%s' has %zu letters, which "
+		    "may spell a name: use at most 3, like the region code in "
+		    "VR09-2026-0042", shown, letters);
+		return -1;
+	}
 	if ((date = find_date(ref, len, &at)) != NULL) {
 		snprintf(err, errlen, "case_ref '%s' has '%.*s', which reads "
 		    "like a date (%s), e.g. a date of birth: %s", shown,
 		    (int)date->len, ref + at, date->name, CASE_REF_SHAPE);
+		return -1;
+	}
+	if ((loose = find_loose_date(g, n, &at, &dlen)) != NULL) {
+		snprintf(err, errlen, "case_ref '%s' has '%.*s', which reads "
+		    "like a date (%s), e.g. a date of birth: %s", shown,
+		    (int)dlen, ref + at, loose, CASE_REF_SHAPE);
 		return -1;
 	}
 	if (len < CASE_REF_MIN || len > CASE_REF_MAX) {
@@ -469,4 +593,29 @@ place_accept_check(const struct shelter_state *st, int category,
 		return -1;
 	}
 	return 0;
+}
+
+bool
+place_reason_answerable(int reason)
+{
+	return reason >= PLACE_REASON_NO_BED && reason <= PLACE_REASON_OTHER;
+}
+
+/* The names live in the one name table (core/names.c). */
+const char *
+place_reason_key(int reason)
+{
+	return decline_reason_name(reason);
+}
+
+const char *
+place_reason_text(int reason)
+{
+	return decline_reason_label(reason);
+}
+
+int
+place_reason_parse(const char *key)
+{
+	return key != NULL ? decline_reason_parse(key) : -1;
 }

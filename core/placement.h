@@ -60,9 +60,12 @@ size_t place_rank(const struct registry *reg, const struct place_query *q,
 
 /*
  * A case_ref must be pseudonymous: 6 to 40 characters of A-Z, a-z, 0-9
- * and '-', at least 3 digits, no run of 4 or more letters (a name), no
- * spaces, and nothing that reads as a date (e.g. 1990-05-17, 17-05-1990,
- * 17051990). Returns 0, or -1 with the reason in err.
+ * and '-', at least 3 digits, at most 3 letters and all of them in one
+ * '-'-group (a region code: two groups of letters read as a name), no
+ * spaces, and nothing that reads as a date, padded (1990-05-17,
+ * 17-05-1990, 17051990) or loose (1990-5-17, 17-5-1990, 17-05-90). The
+ * forms are listed in docs/placements.md. Returns 0, or -1 with the
+ * reason in err.
  */
 int place_check_case_ref(const char *ref, char *err, size_t errlen);
 
@@ -76,5 +79,28 @@ int place_check_case_ref(const char *ref, char *err, size_t errlen);
  */
 int place_accept_check(const struct shelter_state *st, int category,
     uint32_t beds, char *err, size_t errlen);
+
+/* Why a hold was declined: the proto's DeclineReason numbers. A closed
+ * list, never free text: a reason can then not carry personal data. */
+enum place_reason {
+	PLACE_REASON_NONE = 0,
+	PLACE_REASON_NO_BED = 1,
+	PLACE_REASON_SAFETY_CONFLICT = 2,
+	PLACE_REASON_SECURITY_LEVEL = 3,
+	PLACE_REASON_NO_MATCH = 4,     /* target group or care needs */
+	PLACE_REASON_OTHER = 5,
+	PLACE_REASON_EXPIRED = 6,      /* the hold ran out unanswered */
+	PLACE_REASON_COUNT = 7,
+};
+
+/* A reason a shelter may give in a decline (1 to 5, not expired). */
+bool place_reason_answerable(int reason);
+/* "no-bed", "safety-conflict", ...: the key of the CLI, JSON and CSV;
+ * "unknown" outside the list. */
+const char *place_reason_key(int reason);
+/* "no bed after all", ...: the words of reports and pages. */
+const char *place_reason_text(int reason);
+/* A key back to its reason; -1 when it is not on the list. */
+int place_reason_parse(const char *key);
 
 #endif

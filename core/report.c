@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "placement.h"
+
 /* ---- calendar ------------------------------------------------------- */
 
 /* Howard Hinnant's days_from_civil: exact for every Gregorian date, with
@@ -46,30 +48,6 @@ report_month_range(const char *month, int64_t *from, int64_t *until)
 	*until = (m == 12 ? report_days_from_civil(y + 1, 1, 1) :
 	    report_days_from_civil(y, m + 1, 1)) * 86400;
 	return 0;
-}
-
-void
-report_normalise_reason(const char *in, char *out, size_t len)
-{
-	size_t n = 0;
-	bool space = false;
-
-	if (len == 0)
-		return;
-	for (; in != NULL && *in != '\0'; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (isspace(c)) {
-			space = n > 0;
-			continue;
-		}
-		if (space && n + 1 < len)
-			out[n++] = ' ';
-		space = false;
-		if (n + 1 < len)
-			out[n++] = (char)tolower(c);
-	}
-	out[n] = '\0';
 }
 
 /* ---- the occupancy series ------------------------------------------- */
@@ -308,7 +286,7 @@ by_decline_key(const void *x, const void *y)
 		return a->group < b->group ? -1 : 1;
 	if (a->category != b->category)
 		return a->category < b->category ? -1 : 1;
-	return strcmp(a->reason, b->reason);
+	return a->reason < b->reason ? -1 : a->reason > b->reason;
 }
 
 static int
@@ -320,20 +298,25 @@ by_decline_order(const void *x, const void *y)
 		return a->group < b->group ? -1 : 1;
 	if (a->category != b->category)
 		return a->category < b->category ? -1 : 1;
-	/* The "other" bucket of a public report comes last. */
-	if (strcmp(a->reason, REP_OTHER_REASONS) == 0)
-		return 1;
-	if (strcmp(b->reason, REP_OTHER_REASONS) == 0)
-		return -1;
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	return strcmp(a->reason, b->reason);
+	/* The list's order, so that a public report's suppressed entries
+	 * keep their place and say nothing by it. */
+	return a->reason < b->reason ? -1 : a->reason > b->reason;
 }
 
 static bool
 in_period(const struct rep_params *p, int64_t at)
 {
 	return at >= p->from && at < p->until;
+}
+
+/* Off the list (a damaged record) counts as "other", never as nothing. */
+static uint8_t
+decline_reason(const struct rep_place *x)
+{
+	if (x->step == REP_EXPIRED)
+		return PLACE_REASON_EXPIRED;
+	return place_reason_answerable(x->reason) ? x->reason :
+	    PLACE_REASON_OTHER;
 }
 
 /* Count placements and collect the decline reasons (two entries per
@@ -401,14 +384,7 @@ placement_rows(const struct rep_params *p, const struct rep_place *pl,
 				d[nd].group = (uint16_t)g;
 				d[nd].category = x->category;
 				d[nd].count = 1;
-				if (x->step == REP_EXPIRED)
-					snprintf(d[nd].reason,
-					    sizeof(d[nd].reason), "%s",
-					    REP_EXPIRED_REASON);
-				else
-					report_normalise_reason(x->reason,
-					    d[nd].reason,
-					    sizeof(d[nd].reason));
+				d[nd].reason = decline_reason(x);
 				nd++;
 				break;
 			default:
@@ -476,103 +452,339 @@ cell(struct rep_row *r, int c)
 }
 
 /*
- * Public decline reasons: only the nation's (a region's rare reason could
- * otherwise be recovered as the nation's count less the other regions'),
- * and only reasons given at least k times; the rest are one "other"
- * bucket per category, itself suppressed when small — and then so is the
- * nation's declines total, which would give it away by subtraction.
+ * What a public report hides, and why it cannot be undone by subtraction.
+ *
+ * A reader knows: every shown figure; that a cell shown as "<k" holds 1
+ * to k-1 and one shown as complementary holds k or more (counts of 0 are
+ * always shown, so nothing of 0 is ever hidden); and two kinds of sums:
+ * the regions of a category add up to the nation, cell by cell, and the
+ * nation's decline reasons of a category add up to its declines. Derived
+ * figures follow their counts: a time to placement only where both
+ * placement counts are shown, the reasons of a category only where the
+ * nation's declines are.
+ *
+ * After the small cells are hidden, an audit works out what the reader can
+ * (each sum bounds each of its terms by the others' bounds, until nothing
+ * moves: exact for these sums, which share at most one cell each) and,
+ * while some hidden count is pinned to one value, hides one more cell of a
+ * sum it is in: the first shown non-zero term in region (or reason) order,
+ * never the smallest, whose choice would tell that the others are larger;
+ * failing that, the sum's total.
  */
-static void
-suppress_declines(const struct rep_params *p, struct report *out,
-    struct rep_row *rows)
+enum { N_COUNTS = REP_CELL_DECLINES - REP_CELL_REQUESTED + 1 };
+
+/* "k or more": no count comes near, and sums of it cannot overflow. */
+#define AUDIT_MAX ((int64_t)1 << 40)
+
+/* A count as the reader sees it: known, or within [lo, hi]. */
+struct audit_var {
+	int64_t lo, hi;
+	bool hidden;
+};
+
+/* The counts of one category: regions' and nation's cells, then the
+ * nation's reasons. */
+struct audit {
+	const struct rep_params *p;
+	struct rep_row *rows;     /* all groups, by group then category */
+	struct report *out;
+	int cat;                  /* 0-based */
+	size_t n_vars;
+	struct audit_var *v;
+};
+
+static size_t
+var_cell(const struct audit *a, size_t g, int c)
 {
-	uint32_t other[CAT_COUNT] = { 0 };
+	(void)a;
+	return g * N_COUNTS + (size_t)(c - REP_CELL_REQUESTED);
+}
+
+static size_t
+var_reason(const struct audit *a, int reason)
+{
+	return ((size_t)a->p->n_groups + 1) * N_COUNTS + (size_t)reason;
+}
+
+static struct rep_row *
+audit_row(const struct audit *a, size_t g)
+{
+	return &a->rows[g * CAT_COUNT + (size_t)a->cat];
+}
+
+static struct rep_decline *
+audit_decline(const struct audit *a, int reason)
+{
+	for (size_t i = 0; i < a->out->n_declines; i++) {
+		struct rep_decline *d = &a->out->declines[i];
+
+		if (d->category == a->cat + 1 && d->reason == reason)
+			return d;
+	}
+	return NULL;
+}
+
+/* Hidden, a count below k reads "<k" (1..k-1, or 0..k-1 where zeros are
+ * hidden too); any other "k or more". */
+static void
+var_set(const struct rep_params *p, struct audit_var *x, bool hidden,
+    bool zero_hidden, uint64_t value)
+{
+	x->hidden = hidden;
+	if (!hidden)
+		x->lo = x->hi = (int64_t)value;
+	else if (value < p->k)
+		x->lo = zero_hidden ? 0 : 1, x->hi = (int64_t)p->k - 1;
+	else
+		x->lo = p->k, x->hi = AUDIT_MAX;
+}
+
+/* Where the nation's count of a cell is below k, each region's is hidden,
+ * 0 included; where the nation's declines are hidden, so is each reason. */
+static bool
+zeros_hidden(const struct rep_params *p, const struct rep_row *nat, int c)
+{
+	return c == REP_CELL_DECLINES + 1 ?
+	    (nat->suppressed >> REP_CELL_DECLINES) & 1 :
+	    small(p, *cell((struct rep_row *)nat, c));
+}
+
+static void
+audit_load(struct audit *a)
+{
+	struct rep_row *nat = audit_row(a, a->p->n_groups);
+
+	for (size_t g = 0; g <= a->p->n_groups; g++) {
+		struct rep_row *r = audit_row(a, g);
+
+		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
+			var_set(a->p, &a->v[var_cell(a, g, c)],
+			    (r->suppressed >> c) & 1, g < a->p->n_groups &&
+			    zeros_hidden(a->p, nat, c), *cell(r, c));
+	}
+	for (int rs = 0; rs < PLACE_REASON_COUNT; rs++) {
+		struct rep_decline *d = audit_decline(a, rs);
+
+		var_set(a->p, &a->v[var_reason(a, rs)],
+		    d != NULL && d->suppressed,
+		    zeros_hidden(a->p, nat, REP_CELL_DECLINES + 1),
+		    d ? d->count : 0);
+	}
+}
+
+/* total = sum of terms: tighten every bound; true when one moved. */
+static bool
+audit_sum(struct audit *a, size_t total, const size_t *t, size_t n)
+{
+	int64_t lo = 0, hi = 0;
+	bool moved = false;
+	struct audit_var *T = &a->v[total];
+
+	for (size_t i = 0; i < n; i++) {
+		lo += a->v[t[i]].lo;
+		hi += a->v[t[i]].hi;
+	}
+	if (lo > T->lo)
+		T->lo = lo, moved = true;
+	if (hi < T->hi)
+		T->hi = hi, moved = true;
+	for (size_t i = 0; i < n; i++) {
+		struct audit_var *x = &a->v[t[i]];
+		int64_t olo = lo - x->lo, ohi = hi - x->hi;
+
+		if (T->lo - ohi > x->lo)
+			x->lo = T->lo - ohi, moved = true;
+		if (T->hi - olo < x->hi)
+			x->hi = T->hi - olo, moved = true;
+	}
+	return moved;
+}
+
+/* The sums of the category: terms into t (room for n_groups or the
+ * reasons); returns the number of terms and the total's var. */
+static size_t
+audit_terms(const struct audit *a, int sum, size_t *t, size_t *total)
+{
 	size_t n = 0;
 
-	for (size_t i = 0; i < out->n_declines; i++) {
-		const struct rep_decline *x = &out->declines[i];
+	if (sum < N_COUNTS) {
+		int c = REP_CELL_REQUESTED + sum;
 
-		if (x->group != p->n_groups)
-			continue;
-		if (x->count >= p->k)
-			out->declines[n++] = *x;
-		else
-			other[x->category - 1] += x->count;
+		for (size_t g = 0; g < a->p->n_groups; g++)
+			t[n++] = var_cell(a, g, c);
+		*total = var_cell(a, a->p->n_groups, c);
+	} else {
+		for (int rs = 0; rs < PLACE_REASON_COUNT; rs++)
+			t[n++] = var_reason(a, rs);
+		*total = var_cell(a, a->p->n_groups, REP_CELL_DECLINES);
 	}
-	/* Room: every bucket replaces at least one entry not kept. */
-	for (int c = 0; c < CAT_COUNT; c++) {
-		struct rep_decline *x;
-
-		if (other[c] == 0)
-			continue;
-		x = &out->declines[n++];
-		memset(x, 0, sizeof(*x));
-		x->group = p->n_groups;
-		x->category = (uint8_t)(c + 1);
-		x->count = other[c];
-		snprintf(x->reason, sizeof(x->reason), "%s",
-		    REP_OTHER_REASONS);
-		if (!small(p, x->count))
-			continue;
-		x->suppressed = true;
-		x->count = 0;
-		rows[(size_t)p->n_groups * CAT_COUNT + c].suppressed |=
-		    1u << REP_CELL_DECLINES;
-	}
-	out->n_declines = n;
+	return n;
 }
 
-/*
- * The regions of a category add up to the nation. When the nation's cell
- * is shown, the suppressed region cells could be recovered from it: keep
- * suppressing the smallest non-zero other cells until at least two are
- * hidden and together they hold at least k; failing that, hide the
- * nation's cell too.
- */
-static void
-suppress_secondary(const struct rep_params *p, struct rep_row *rows, int cat,
-    int c)
+/* The first hidden count the reader pins to one value; SIZE_MAX: none. */
+static size_t
+audit_pinned(struct audit *a, size_t *t)
 {
-	struct rep_row *nat = &rows[(size_t)p->n_groups * CAT_COUNT + cat];
-	uint32_t bit = 1u << c;
-	uint64_t sum = 0;
-	size_t hidden = 0;
+	size_t total;
+	bool moved = true;
 
-	if (nat->suppressed & bit)
-		return;
-	for (size_t g = 0; g < p->n_groups; g++) {
-		struct rep_row *r = &rows[g * CAT_COUNT + cat];
+	audit_load(a);
+	for (int round = 0; moved && round < 64; round++) {
+		moved = false;
+		for (int sum = 0; sum <= N_COUNTS; sum++) {
+			size_t n = audit_terms(a, sum, t, &total);
 
-		if (r->suppressed & bit) {
-			hidden++;
-			sum += *cell(r, c);
+			moved |= audit_sum(a, total, t, n);
 		}
 	}
-	while (hidden > 0 && (hidden < 2 || sum < p->k)) {
-		struct rep_row *best = NULL;
+	for (size_t i = 0; i < a->n_vars; i++)
+		if (a->v[i].hidden && a->v[i].lo >= a->v[i].hi)
+			return i;
+	return SIZE_MAX;
+}
 
-		for (size_t g = 0; g < p->n_groups; g++) {
-			struct rep_row *r = &rows[g * CAT_COUNT + cat];
+/* Hide var i as complementary (it is shown and k or more). */
+static void
+audit_hide(struct audit *a, size_t i)
+{
+	size_t reasons = var_reason(a, 0);
 
-			if ((r->suppressed & bit) || *cell(r, c) == 0)
-				continue;
-			if (best == NULL || *cell(r, c) < *cell(best, c))
-				best = r;
-		}
-		if (best == NULL) {
-			nat->suppressed |= bit;
-			return;
-		}
-		best->suppressed |= bit;
-		hidden++;
-		sum += *cell(best, c);
+	if (i >= reasons) {
+		struct rep_decline *d = audit_decline(a,
+		    (int)(i - reasons));
+
+		d->suppressed = d->complementary = true;
+	} else {
+		struct rep_row *r = audit_row(a, i / N_COUNTS);
+		uint32_t bit = 1u << (REP_CELL_REQUESTED + i % N_COUNTS);
+
+		r->suppressed |= bit;
+		r->complementary |= bit;
 	}
 }
 
+static uint64_t
+audit_value(const struct audit *a, size_t i)
+{
+	size_t reasons = var_reason(a, 0);
+
+	if (i >= reasons) {
+		const struct rep_decline *d = audit_decline(a,
+		    (int)(i - reasons));
+
+		return d ? d->count : 0;
+	}
+	return *cell(audit_row(a, i / N_COUNTS),
+	    REP_CELL_REQUESTED + (int)(i % N_COUNTS));
+}
+
+/* Var pinned is in one or two sums: hide another term of one, or its
+ * total. false when there is nothing left to hide. */
+static bool
+audit_protect(struct audit *a, size_t pinned, size_t *t)
+{
+	for (int sum = 0; sum <= N_COUNTS; sum++) {
+		size_t total, n = audit_terms(a, sum, t, &total);
+		bool in = pinned == total;
+
+		for (size_t i = 0; i < n && !in; i++)
+			in = t[i] == pinned;
+		if (!in)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (t[i] != pinned && !a->v[t[i]].hidden &&
+			    audit_value(a, t[i]) > 0) {
+				audit_hide(a, t[i]);
+				return true;
+			}
+		if (total != pinned && !a->v[total].hidden &&
+		    audit_value(a, total) > 0) {
+			audit_hide(a, total);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Derived figures follow their counts (complementary: they are hidden
+ * whatever their value, and a reason that is small reads "<k"). */
 static void
+hide_derived(const struct rep_params *p, struct rep_row *rows, size_t n_rows,
+    struct report *out)
+{
+	const uint32_t placed = 1u << REP_CELL_PLACED_IN_REGION |
+	    1u << REP_CELL_PLACED_SUPRA;
+
+	for (size_t i = 0; i < n_rows; i++)
+		if (rows[i].suppressed & placed)
+			rows[i].suppressed |= 1u << REP_CELL_TTP;
+	for (size_t i = 0; i < out->n_declines; i++) {
+		struct rep_decline *d = &out->declines[i];
+		const struct rep_row *nat = &rows[(size_t)p->n_groups *
+		    CAT_COUNT + d->category - 1];
+
+		if (d->suppressed ||
+		    !(nat->suppressed & (1u << REP_CELL_DECLINES)))
+			continue;
+		d->suppressed = true;
+		d->complementary = d->count >= p->k;
+	}
+}
+
+/* Public decline reasons: only the nation's (a region's would be one more
+ * sum to audit, for little use); a reason given fewer than k times is
+ * hidden. */
+static int
+suppress_declines(const struct rep_params *p, struct report *out,
+    const struct rep_row *rows)
+{
+	struct rep_decline *d = calloc(CAT_COUNT * PLACE_REASON_COUNT,
+	    sizeof(*d));
+	size_t n = 0;
+
+	if (d == NULL)
+		return -1;
+	/* Every reason of a category the nation declined in, 0 included:
+	 * hidden, a reason could otherwise be counted as at least 1. */
+	for (int c = 0; c < CAT_COUNT; c++) {
+		if (rows[(size_t)p->n_groups * CAT_COUNT + c].declines == 0)
+			continue;
+		for (int rs = PLACE_REASON_NO_BED; rs < PLACE_REASON_COUNT;
+		     rs++) {
+			struct rep_decline *x = &d[n++];
+
+			x->group = p->n_groups;
+			x->category = (uint8_t)(c + 1);
+			x->reason = (uint8_t)rs;
+			for (size_t i = 0; i < out->n_declines; i++)
+				if (out->declines[i].group == p->n_groups &&
+				    out->declines[i].category == c + 1 &&
+				    out->declines[i].reason == rs)
+					x->count = out->declines[i].count;
+			x->suppressed = small(p, x->count);
+		}
+	}
+	free(out->declines);
+	out->declines = d;
+	out->n_declines = n;
+	return 0;
+}
+
+static int
 suppress(const struct rep_params *p, struct report *out,
     struct rep_row *rows, size_t n_rows)
 {
+	struct audit a = { .p = p, .rows = rows, .out = out };
+	size_t *t;
+
+	a.n_vars = ((size_t)p->n_groups + 1) * N_COUNTS + PLACE_REASON_COUNT;
+	a.v = calloc(a.n_vars, sizeof(*a.v));
+	t = calloc((size_t)p->n_groups + PLACE_REASON_COUNT + 1, sizeof(*t));
+	if (a.v == NULL || t == NULL) {
+		free(a.v);
+		free(t);
+		return -1;
+	}
 	for (size_t i = 0; i < n_rows; i++) {
 		struct rep_row *r = &rows[i];
 
@@ -588,10 +800,34 @@ suppress(const struct rep_params *p, struct report *out,
 		if (small(p, (uint64_t)r->placed_in_region + r->placed_supra))
 			r->suppressed |= 1u << REP_CELL_TTP;
 	}
-	suppress_declines(p, out, rows);
-	for (int cat = 0; cat < CAT_COUNT; cat++)
+	/* A region's count is at most the nation's: where that is below k,
+	 * all are, and each is hidden (0 too, or the non-zero ones could be
+	 * counted). */
+	for (int cat = 0; cat < CAT_COUNT; cat++) {
+		struct rep_row *nat = &rows[(size_t)p->n_groups * CAT_COUNT +
+		    cat];
+
 		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
-			suppress_secondary(p, rows, cat, c);
+			for (size_t g = 0; small(p, *cell(nat, c)) &&
+			     g < p->n_groups; g++)
+				rows[g * CAT_COUNT + cat].suppressed |=
+				    1u << c;
+	}
+	if (suppress_declines(p, out, rows) != 0) {
+		free(a.v);
+		free(t);
+		return -1;
+	}
+	hide_derived(p, rows, n_rows, out);
+	for (a.cat = 0; a.cat < CAT_COUNT; a.cat++) {
+		size_t pinned;
+
+		while ((pinned = audit_pinned(&a, t)) != SIZE_MAX &&
+		    audit_protect(&a, pinned, t))
+			hide_derived(p, rows, n_rows, out);
+	}
+	free(a.v);
+	free(t);
 	/* What is hidden is not sent at all, not just flagged. */
 	for (size_t i = 0; i < n_rows; i++) {
 		struct rep_row *r = &rows[i];
@@ -608,8 +844,12 @@ suppress(const struct rep_params *p, struct report *out,
 			r->ttp_median = r->ttp_p90 = -1;
 		out->suppressed_cells += (uint32_t)popcount32(r->suppressed);
 	}
-	for (size_t i = 0; i < out->n_declines; i++)
+	for (size_t i = 0; i < out->n_declines; i++) {
+		if (out->declines[i].suppressed)
+			out->declines[i].count = 0;
 		out->suppressed_cells += out->declines[i].suppressed;
+	}
+	return 0;
 }
 
 /* ---- the report ------------------------------------------------------- */
@@ -653,12 +893,16 @@ report_build(const struct rep_params *p, const struct rep_sample *s,
 	occupancy_rows(p, &se, refs, v, kept, rows, true);
 	if (placement_rows(p, pl, npl, rows, out) != 0)
 		goto fail;
-	if (p->public)
-		suppress(p, out, rows, n_rows);
+	if (p->public && suppress(p, out, rows, n_rows) != 0)
+		goto fail;
 	qsort(out->declines, out->n_declines, sizeof(*out->declines),
 	    by_decline_order);
+	/* A public report lists every region of a category the nation has
+	 * figures for: a missing row would say "all 0". */
 	for (size_t i = 0; i < n_rows; i++)
-		if (row_used(&rows[i]) || rows[i].suppressed)
+		if (row_used(&rows[i]) || rows[i].suppressed || (p->public &&
+		    row_used(&rows[(size_t)p->n_groups * CAT_COUNT +
+		    i % CAT_COUNT])))
 			rows[used++] = rows[i];
 	out->rows = rows;
 	out->n_rows = used;

@@ -40,8 +40,6 @@ enum rep_step {
 	REP_EXPIRED = 7,
 };
 
-enum { REP_REASON_MAX = 96 };
-
 /* One step of a placement request, as the history records it. */
 struct rep_place {
 	int64_t at;
@@ -50,7 +48,9 @@ struct rep_place {
 	uint8_t category;
 	uint8_t step;          /* enum rep_step */
 	bool in_own_region;    /* accepted by a shelter of its own region */
-	char reason[REP_REASON_MAX]; /* declined: why */
+	/* Declined: enum place_reason (core/placement.h); an expired step
+	 * counts as "expired" whatever this holds. */
+	uint8_t reason;
 };
 
 /* Cells of a row that a public report may suppress (the proto's
@@ -85,15 +85,21 @@ struct rep_row {
 	uint32_t requested, placed_in_region, placed_supra, unplaced;
 	uint32_t cancelled, declines;
 	int64_t ttp_median, ttp_p90; /* -1: no accepted placement */
-	uint32_t suppressed;   /* bit 1 << enum rep_cell */
+	/* Public reports: bit 1 << enum rep_cell for every hidden cell;
+	 * complementary holds those among them hidden only so that another
+	 * cannot be worked out by subtraction (a count so hidden is k or
+	 * more; "<k" is for the others). */
+	uint32_t suppressed;
+	uint32_t complementary;
 };
 
 struct rep_decline {
 	uint16_t group;
 	uint8_t category;
 	bool suppressed;
+	bool complementary;    /* hidden although k or more (see rep_row) */
 	uint32_t count;
-	char reason[REP_REASON_MAX];
+	uint8_t reason;        /* enum place_reason */
 };
 
 struct report {
@@ -103,11 +109,6 @@ struct report {
 	size_t n_declines;
 	uint32_t suppressed_cells;
 };
-
-/* What a public report calls the declines too rare to show one by one. */
-#define REP_OTHER_REASONS "(other reasons)"
-/* The reason recorded for a hold that expired unanswered. */
-#define REP_EXPIRED_REASON "expired (no answer)"
 
 /*
  * Build the report. Samples may come in any order and should include, per
@@ -124,9 +125,6 @@ int report_month_range(const char *month, int64_t *from, int64_t *until);
 
 /* Days since 1970-01-01 for a proleptic Gregorian date. */
 int64_t report_days_from_civil(int64_t y, unsigned m, unsigned d);
-
-/* Lower-case, single-spaced, trimmed: the key declines are counted by. */
-void report_normalise_reason(const char *in, char *out, size_t len);
 
 /* One bucket of a trend. */
 struct rep_point {

@@ -10,7 +10,7 @@
 /*
  * The longest each string may be, in bytes: what the store or the registry
  * can hold (ids: REG_ID_MAX - 1; request_id, case_ref, acked_by: 47; a
- * decline reason: 95; a backup dir: CONFIG_STR_MAX - 1), so that nothing
+ * backup dir: CONFIG_STR_MAX - 1), so that nothing
  * further down has to cut a string silently. A field not listed gets
  * WIRECHECK_DEFAULT_MAX.
  */
@@ -24,7 +24,6 @@ const struct wirecheck_limit wirecheck_limits[] = {
 	{ DESC(placement_request), "exclude_regions", 31 },
 	{ DESC(placement_answer), "request_id", 47 },
 	{ DESC(placement_answer), "shelter_id", 31 },
-	{ DESC(placement_answer), "reason", 95 },
 	{ DESC(placement_query), "request_id", 47 },
 	{ DESC(placement_cancel), "request_id", 47 },
 	{ DESC(holds_query), "shelter_id", 31 },

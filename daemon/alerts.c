@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "events.h"
 #include "wire.h"
 #include "log.h"
@@ -365,9 +366,14 @@ int
 alerts_op_ack(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
     int64_t now)
 {
+	int rc;
+
 	(void)k;
-	return ack(s, txn, it->req->ack_alert, &it->alert, it->res.msg,
+	rc = ack(s, txn, it->req->ack_alert, &it->alert, it->res.msg,
 	    sizeof(it->res.msg), now);
+	if (rc == 0)
+		rc = audit_alert_ack(s, txn, &it->who, &it->alert, now);
+	return rc;
 }
 
 /* The alert as now, also when it was acknowledged before (CONFLICT). */

@@ -114,7 +114,9 @@ apply_nested(struct ctx *s, MDB_txn *txn, struct item *it, int64_t now)
 		api_fail_write(it, 0, rc);
 		return;
 	}
+	s->actor = &it->who;
 	rc = it->op->apply(s, child, it, 0, now);
+	s->actor = NULL;
 	if (rc == 0)
 		rc = store_commit(child);
 	else
@@ -155,7 +157,9 @@ api_apply(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
 	 * (server.c redoes it without this write). */
 	if (it->n_updates == 0)
 		memset(&it->res, 0, sizeof(it->res)); /* it may be redone */
+	s->actor = &it->who;
 	rc = it->op->apply(s, txn, it, k, now);
+	s->actor = NULL;
 	if (rc > 0) {
 		it->res.rc = rc;
 		log_warn("refused %s: %s", it->op->name, it->res.msg);

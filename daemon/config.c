@@ -95,6 +95,11 @@ static const struct key keys[] = {
 	    "ipc:// api, and logged loudly. 0: every request must be signed "
 	    "with a key from the registry's keys.csv (docs/security.md); the "
 	    "daemon refuses to start if the registry has no keys."),
+	STR("security", "daemon_key", daemon_key, "", START,
+	    "The daemon's own Ed25519 secret key (tools/keygen writes "
+	    "keys/daemon.key): it signs the head of the audit log "
+	    "(docs/audit.md). Empty: the chain is kept but its head is not "
+	    "signed."),
 	NUM("security", "max_clock_skew_secs", K_U32, max_clock_skew_secs, 1,
 	    86400, "300", START,
 	    "A signed request's timestamp may be this far from our clock."),

@@ -63,6 +63,8 @@ struct config {
 	uint32_t max_connections;         /* api pipes; more are closed, 1024 */
 	uint32_t max_waiters;             /* parked holds --wait queries, 1024 */
 	/* [tls] (for tls+tcp:// and wss:// listeners) */
+	/* The daemon's own Ed25519 key (keygen): signs the audit head. */
+	char daemon_key[CONFIG_STR_MAX];
 	char tls_cert_file[CONFIG_STR_MAX]; /* server cert + key, PEM */
 	char tls_ca_file[CONFIG_STR_MAX];   /* CA that signs client certs */
 	/* [http] */

@@ -23,6 +23,8 @@
 
 struct http;
 struct auth;
+struct audit;
+struct identity;
 
 struct counters {
 	uint64_t requests, batches, updates_applied, updates_duplicate;
@@ -85,6 +87,10 @@ struct ctx {
 	struct history hist;
 	struct http *http;            /* dashboard, /metrics (http.c) */
 	struct auth *auth;            /* replay cache (auth.c) */
+	struct audit *audit;          /* the daemon's key (audit.c) */
+	/* Who makes the write being applied (api.c sets it around each
+	 * apply); NULL: the daemon itself (expiry, timers). */
+	const struct identity *actor;
 
 	/* For ping: set by the loop between batches. */
 	size_t queued;                /* requests waiting when it took this

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "placement.h"
 #include "util.h"
 #include "report.h"
 #include "ctx.h"
@@ -246,7 +247,9 @@ history_placement(struct ctx *s, MDB_txn *txn,
 		util_copy(h.held_region, sizeof(h.held_region),
 		    p->held_region);
 	if (step == PSTATE(DECLINED))
-		util_copy(h.reason, sizeof(h.reason), p->last_reason);
+		h.reason = p->last_reason;
+	else if (step == PSTATE(EXPIRED))
+		h.reason = PLACE_REASON_EXPIRED;
 	h.created_at = p->created_at;
 	h.at = now;
 	h.step = (uint8_t)step;
@@ -704,7 +707,7 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
 		r->in_own_region = strcmp(h.held_region, h.from_region) == 0;
 		/* Never the case_ref or the request id: a report has no
 		 * use for them. */
-		util_copy(r->reason, sizeof(r->reason), h.reason);
+		r->reason = h.reason;
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -823,6 +826,7 @@ fill_row(const struct ctx *s, const struct rep_row *r,
 	o->ttp_p90_secs = r->ttp_p90;
 	o->peak_capacity = r->peak_capacity;
 	o->suppressed = r->suppressed;
+	o->complementary = r->complementary;
 }
 
 /* Read, compute and pack a report; a STORE_* code. */
@@ -862,9 +866,10 @@ answer_report(struct query *q, MDB_txn *txn)
 		shelterd__v1__report_decline__init(&dec[i]);
 		dec[i].region_id = (char *)group_id(s, d->group);
 		dec[i].category = (Shelterd__V1__Category)d->category;
-		dec[i].reason = r.declines[i].reason;
+		dec[i].reason = (Shelterd__V1__DeclineReason)d->reason;
 		dec[i].count = d->count;
 		dec[i].suppressed = d->suppressed;
+		dec[i].complementary = d->complementary;
 		decp[i] = &dec[i];
 	}
 	out.month = q->month;

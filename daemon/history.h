@@ -64,13 +64,13 @@ struct hist_placement {
 	char case_ref[48];
 	char from_region[32];
 	char held_region[32];   /* accepted, declined, expired: where */
-	char reason[96];        /* declined: the shelter's reason */
 	int64_t created_at;
 	int64_t at;
 	uint8_t step;
 	uint8_t category, beds, urgency;
 	uint8_t declines;       /* declined or expired so far */
-	uint8_t reserved[3];
+	uint8_t reason;         /* declined: enum place_reason */
+	uint8_t reserved[2];
 };
 
 enum { HIST_PLACE_KEY = 8 + 48 + 1 + 1 };

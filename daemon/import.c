@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "events.h"
 #include "import.h"
 #include "log.h"
@@ -367,7 +368,9 @@ import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	}
 	if (q->dry_run)
 		goto answer;
-	if ((rc = write_import(s, txn, next, &d, csv, stale_at, now)) != 0)
+	if ((rc = write_import(s, txn, next, &d, csv, stale_at, now)) != 0 ||
+	    (rc = audit_import(s, txn, &it->who, source, next, d.count,
+	    now)) != 0)
 		goto failed;
 	rc = store_commit(txn);
 	txn = NULL;

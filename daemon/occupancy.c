@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "escalate.h"
 #include "events.h"
 #include "history.h"
@@ -439,7 +440,6 @@ occupancy_reset_seq(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
 	int rc;
 
 	(void)k;
-	(void)now;
 	if (sh == NULL)
 		return op_fail(&it->res, CODE(UNKNOWN_SHELTER), "unknown "
 		    "shelter '%.31s'", id ? id : "");
@@ -450,7 +450,9 @@ occupancy_reset_seq(struct ctx *s, MDB_txn *txn, struct item *it, size_t k,
 		    "reported since its last reset: nothing to reset", sh->id);
 	it->value = st.seq;
 	st.seq = 1;
-	if ((rc = store_put_shelter(s->store, txn, sh->id, &st)) != 0)
+	if ((rc = store_put_shelter(s->store, txn, sh->id, &st)) != 0 ||
+	    (rc = audit_seq_reset(s, txn, &it->who, sh->id, it->value,
+	    now)) != 0)
 		return rc;
 	authz_format(&it->who, who, sizeof(who));
 	log_warn("shelter %s: seq reset from %" PRIu64 " by %s; its next "

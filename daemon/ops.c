@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "backup.h"
 #include "history.h"
 #include "import.h"
@@ -89,6 +90,9 @@ static const struct op rows[] = {
 	[BODY(REGISTRY_IMPORT)] = { "registry_import", OP_WRITE_AFTER,
 	    R(OPERATOR), NULL, "import the registry", NULL, NULL, NULL,
 	    import_op_run },
+	/* Entries and a signed head, for an inspector (docs/audit.md). */
+	[BODY(AUDIT)] = { "audit", OP_READ, R(NATIONAL) | R(OPERATOR), NULL,
+	    "export the audit log", NULL, NULL, NULL, audit_op_export },
 };
 
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))

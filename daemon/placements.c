@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "escalate.h"
 #include "events.h"
 #include "wire.h"
@@ -62,7 +63,8 @@ step_event(struct ctx *s, MDB_txn *txn, const struct placement_state *p,
 	int rc;
 
 	/* Every step the statistics count goes to the history too. */
-	if ((rc = history_placement(s, txn, p, state, now)) != 0)
+	if ((rc = history_placement(s, txn, p, state, now)) != 0 ||
+	    (rc = audit_placement(s, txn, p, state, now)) != 0)
 		return rc;
 	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
 	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
@@ -313,13 +315,13 @@ place_request(struct ctx *s, MDB_txn *txn,
 static struct refused_accept {
 	char request_id[sizeof(((struct placement_state *)0)->request_id)];
 	char shelter[sizeof(((struct placement_state *)0)->held_shelter)];
-	char reason[sizeof(((struct placement_state *)0)->last_reason)];
+	uint8_t reason;             /* enum place_reason */
 } refused[64];
 static size_t n_refused;
 
 static void
 note_refused_accept(struct ctx *s, const struct placement_state *p,
-    const char *why, int64_t now)
+    int reason, int64_t now)
 {
 	size_t i;
 
@@ -336,7 +338,7 @@ note_refused_accept(struct ctx *s, const struct placement_state *p,
 	    p->request_id);
 	util_copy(refused[i].shelter, sizeof(refused[i].shelter),
 	    p->held_shelter);
-	util_copy(refused[i].reason, sizeof(refused[i].reason), why);
+	refused[i].reason = (uint8_t)reason;
 	if (i == n_refused)
 		n_refused++;
 	/* The housekeeping tick runs place_expire when this is due. */
@@ -359,10 +361,9 @@ move_refused_accepts(struct ctx *s, MDB_txn *txn, int64_t now)
 		if (p.state != PSTATE(HELD) ||
 		    strcmp(p.held_shelter, refused[i].shelter) != 0)
 			continue;
-		util_copy(p.last_reason, sizeof(p.last_reason),
-		    refused[i].reason);
-		log_info("placement %s: %s: moves on", p.request_id,
-		    refused[i].reason);
+		p.last_reason = refused[i].reason;
+		log_info("placement %s: accept refused (%s): moves on",
+		    p.request_id, place_reason_key(refused[i].reason));
 		if ((rc = release(s, txn, &p, false, now)) != 0 ||
 		    (rc = step_event(s, txn, &p, PSTATE(DECLINED),
 		    now)) != 0 ||
@@ -384,7 +385,6 @@ place_answer(struct ctx *s, MDB_txn *txn,
     const Shelterd__V1__PlacementAnswer *ans, struct placement_state *p,
     char *err, size_t errlen, int64_t now)
 {
-	size_t reason_len = ans->reason ? strlen(ans->reason) : 0;
 	int rc;
 
 	if (!valid_id(ans->request_id, sizeof(p->request_id)))
@@ -400,11 +400,10 @@ place_answer(struct ctx *s, MDB_txn *txn,
 		REFUSE(CONFLICT, "request %s is not held by shelter %.31s: "
 		    "nothing to answer (see shelter-report holds)",
 		    p->request_id, ans->shelter_id);
-	if (!ans->accept && (reason_len == 0 ||
-	    reason_len >= sizeof(p->last_reason)))
-		REFUSE(BAD_REQUEST, "a decline needs a reason (1 to %zu "
-		    "characters, no personal data)",
-		    sizeof(p->last_reason) - 1);
+	if (!ans->accept && !place_reason_answerable((int)ans->reason))
+		REFUSE(BAD_REQUEST, "a decline needs a reason from the list "
+		    "(no-bed, safety-conflict, security-level, no-match, "
+		    "other), not %d", (int)ans->reason);
 	if (ans->accept) {
 		/* By the shelter's latest report: an accept must not put it
 		 * over capacity, nor place someone in a closed shelter. */
@@ -418,11 +417,11 @@ place_answer(struct ctx *s, MDB_txn *txn,
 			return rc;
 		if (sh != NULL && place_accept_check(&st, p->category,
 		    p->beds, why, sizeof(why)) != 0) {
-			/* The decline reason of the history: short, fixed
-			 * words (the counts are in the reply and the log). */
+			/* The decline reason of the history, from the
+			 * list (the counts are in the reply and the log). */
 			note_refused_accept(s, p, st.status ==
-			    SH_STATUS_CLOSED ? "accept refused: shelter "
-			    "closed" : "accept refused: no room", now);
+			    SH_STATUS_CLOSED ? PLACE_REASON_OTHER :
+			    PLACE_REASON_NO_BED, now);
 			REFUSE(CONFLICT, "request %s cannot be accepted: "
 			    "%.100s; the hold moves on to the next candidate "
 			    "(report beds first if wrong)", p->request_id,
@@ -438,9 +437,9 @@ place_answer(struct ctx *s, MDB_txn *txn,
 		    p->held_shelter);
 		rc = step_event(s, txn, p, PSTATE(ACCEPTED), now);
 	} else {
-		util_copy(p->last_reason, sizeof(p->last_reason), ans->reason);
+		p->last_reason = (uint8_t)ans->reason;
 		log_info("placement %s: declined by %s: %s", p->request_id,
-		    ans->shelter_id, ans->reason);
+		    ans->shelter_id, place_reason_key(p->last_reason));
 		rc = step_event(s, txn, p, PSTATE(DECLINED), now);
 		if (rc == 0)
 			rc = try_hold(s, txn, p, now);

@@ -11,6 +11,7 @@
 
 #include "alerts.h"
 #include "api.h"
+#include "audit.h"
 #include "auth.h"
 #include "events.h"
 #include "history.h"
@@ -684,7 +685,7 @@ server_init(struct server *s, struct config *cfg,
 		log_warn("accepting UNSIGNED requests ([security] "
 		    "allow_unsigned): anyone who can reach %s may report for "
 		    "any shelter; for a local demo only", cfg->api_url);
-	if (auth_init(&s->c) != 0)
+	if (auth_init(&s->c) != 0 || audit_init(&s->c) != 0)
 		return -1;
 
 	REQUIRE(uv_async_init(s->c.loop, &s->wake, on_wake) == 0);
@@ -771,6 +772,7 @@ server_deinit(struct server *s)
 	free(s->units);
 	free(s->c.stale_at);
 	auth_deinit(&s->c);
+	audit_deinit(&s->c);
 	for (size_t i = 0; i < s->c.n_waiters; i++)
 		nng_msg_free(s->c.waiters[i].msg);
 	free(s->c.waiters);

@@ -8,6 +8,7 @@
 
 #include "history.h"
 #include "log.h"
+#include "placement.h"
 #include "util.h"
 #include "shelterd.pb-c.h"
 #include "wirecheck.h"
@@ -122,6 +123,158 @@ migrate_v2(struct store *st, MDB_txn *txn)
 }
 
 /*
+ * Schema 3 -> 4: a decline's reason was free text (96 bytes in the middle
+ * of placement_state and hist_placement). It could name a person, so it is
+ * not carried over: any old text becomes PLACE_REASON_OTHER and the text
+ * is gone with the old value. The old layouts, frozen here:
+ */
+struct placement_state_v3 {
+	char request_id[48];
+	char case_ref[48];
+	char from_region[32];
+	char held_shelter[32];
+	char held_region[32];
+	char last_reason[96];
+	char exclude[16][32];
+	char tried[32][32];
+	int64_t created_at, updated_at, hold_expires_at;
+	uint8_t category, beds, security_level, urgency;
+	uint8_t state;
+	uint8_t allow_own_region, n_exclude, n_tried;
+};
+
+struct hist_placement_v3 {
+	char request_id[48];
+	char case_ref[48];
+	char from_region[32];
+	char held_region[32];
+	char reason[96];
+	int64_t created_at;
+	int64_t at;
+	uint8_t step;
+	uint8_t category, beds, urgency;
+	uint8_t declines;
+	uint8_t reserved[3];
+};
+
+_Static_assert(sizeof(struct placement_state_v3) == 1856 &&
+    sizeof(struct hist_placement_v3) == 280,
+    "schema 3 layout moved: the migration would misread old values");
+
+typedef void (*convert_fn)(const void *old, void *new);
+
+#define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
+
+static void
+convert_placement_v3(const void *old, void *new)
+{
+	const struct placement_state_v3 *o = old;
+	struct placement_state *n = new;
+
+	memcpy(n->request_id, o->request_id, sizeof(n->request_id));
+	memcpy(n->case_ref, o->case_ref, sizeof(n->case_ref));
+	memcpy(n->from_region, o->from_region, sizeof(n->from_region));
+	memcpy(n->held_shelter, o->held_shelter, sizeof(n->held_shelter));
+	memcpy(n->held_region, o->held_region, sizeof(n->held_region));
+	memcpy(n->exclude, o->exclude, sizeof(n->exclude));
+	memcpy(n->tried, o->tried, sizeof(n->tried));
+	n->created_at = o->created_at;
+	n->updated_at = o->updated_at;
+	n->hold_expires_at = o->hold_expires_at;
+	n->category = o->category;
+	n->beds = o->beds;
+	n->security_level = o->security_level;
+	n->urgency = o->urgency;
+	n->state = o->state;
+	n->allow_own_region = o->allow_own_region;
+	n->n_exclude = o->n_exclude;
+	n->n_tried = o->n_tried;
+	n->last_reason = o->last_reason[0] != '\0' ? PLACE_REASON_OTHER :
+	    PLACE_REASON_NONE;
+}
+
+static void
+convert_place_log_v3(const void *old, void *new)
+{
+	enum {
+		DECLINED = PSTATE(DECLINED),
+		EXPIRED = PSTATE(EXPIRED),
+	};
+	const struct hist_placement_v3 *o = old;
+	struct hist_placement *n = new;
+
+	memcpy(n->request_id, o->request_id, sizeof(n->request_id));
+	memcpy(n->case_ref, o->case_ref, sizeof(n->case_ref));
+	memcpy(n->from_region, o->from_region, sizeof(n->from_region));
+	memcpy(n->held_region, o->held_region, sizeof(n->held_region));
+	n->created_at = o->created_at;
+	n->at = o->at;
+	n->step = o->step;
+	n->category = o->category;
+	n->beds = o->beds;
+	n->urgency = o->urgency;
+	n->declines = o->declines;
+	if (o->step == DECLINED)
+		n->reason = o->reason[0] != '\0' ? PLACE_REASON_OTHER :
+		    PLACE_REASON_NONE;
+	else if (o->step == EXPIRED)
+		n->reason = PLACE_REASON_EXPIRED;
+}
+
+/* Every value of dbi from old_size to new_size through fn; values of
+ * new_size already are left alone (a migration cut short by a crash is
+ * never committed, but be safe). */
+static int
+convert_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size,
+    convert_fn fn)
+{
+	unsigned char buf[2048], old[2048];
+	char key[512];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		MDB_val nk, nv = { new_size, buf };
+
+		if (v.mv_size == new_size)
+			continue;
+		if (v.mv_size != old_size || k.mv_size > sizeof(key) ||
+		    new_size > sizeof(buf) || old_size > sizeof(old)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(old, v.mv_data, old_size);
+		memset(buf, 0, new_size);
+		fn(old, buf);
+		/* The key lives in the page the put may rewrite. */
+		memcpy(key, k.mv_data, k.mv_size);
+		nk.mv_size = k.mv_size;
+		nk.mv_data = key;
+		if ((rc = mdb_cursor_put(cur, &nk, &nv, MDB_CURRENT)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+migrate_v3(struct store *st, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = convert_db(txn, st->placements,
+	    sizeof(struct placement_state_v3),
+	    sizeof(struct placement_state), convert_placement_v3)) != 0)
+		return rc;
+	return convert_db(txn, st->place_log, sizeof(struct hist_placement_v3),
+	    sizeof(struct hist_placement), convert_place_log_v3);
+}
+
+/*
  * Stores written before requests were checked (core/wirecheck.c) may hold
  * text that is not UTF-8 (an alert's acked_by, a decline's reason), which
  * every reply and event page carrying it then passes on to clients whose
@@ -145,12 +298,11 @@ static const struct clean_field placement_text[] = {
 	CLEAN(placement_state, from_region),
 	CLEAN(placement_state, held_shelter),
 	CLEAN(placement_state, held_region),
-	CLEAN(placement_state, last_reason),
 };
 static const struct clean_field place_log_text[] = {
 	CLEAN(hist_placement, request_id), CLEAN(hist_placement, case_ref),
 	CLEAN(hist_placement, from_region),
-	CLEAN(hist_placement, held_region), CLEAN(hist_placement, reason),
+	CLEAN(hist_placement, held_region),
 };
 
 /* The fixed-size structs of one db: their text fields. */
@@ -308,7 +460,8 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    &st->placements)) ||
 	    (rc = mdb_dbi_open(txn, "samples", MDB_CREATE, &st->samples)) ||
 	    (rc = mdb_dbi_open(txn, "place_log", MDB_CREATE,
-	    &st->place_log)))
+	    &st->place_log)) ||
+	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &st->audit)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {
@@ -324,8 +477,11 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			rc = MDB_MAP_FULL;
 			goto fail;
 		}
-	} else if (schema == 2) {
-		if ((rc = migrate_v2(st, txn)) != 0)
+	} else if (schema == 2 || schema == 3) {
+		uint32_t old = schema;
+
+		if ((old == 2 && (rc = migrate_v2(st, txn)) != 0) ||
+		    (rc = migrate_v3(st, txn)) != 0)
 			goto fail;
 		schema = STORE_SCHEMA_VERSION;
 		if (put(txn, st->meta, "schema", 6, &schema,
@@ -333,8 +489,10 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			rc = MDB_MAP_FULL;
 			goto fail;
 		}
-		log_info("data directory %s: migrated from schema 2 to %u "
-		    "(outflow forecasts)", dir, schema);
+		log_info("data directory %s: migrated from schema %u to %u "
+		    "(%sdecline reasons from a closed list: old texts are "
+		    "now 'other')", dir, old, schema,
+		    old == 2 ? "outflow forecasts, " : "");
 	} else if (schema != STORE_SCHEMA_VERSION) {
 		log_err("data directory %s has schema %u; this shelterd "
 		    "reads schema %u", dir, schema, STORE_SCHEMA_VERSION);

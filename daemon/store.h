@@ -17,8 +17,10 @@
 
 
 /* Bump when a stored struct changes layout. 3: outflow forecasts appended
- * to shelter_state and aggregate (a schema 2 store is migrated). */
-#define STORE_SCHEMA_VERSION 3u
+ * to shelter_state and aggregate. 4: a decline's reason is a number from
+ * a closed list, no longer text (placement_state, hist_placement). Schema
+ * 2 and 3 stores are migrated on open. */
+#define STORE_SCHEMA_VERSION 4u
 
 /* An open alert (see daemon/alerts.c). */
 struct alert_state {
@@ -41,13 +43,13 @@ struct placement_state {
 	char from_region[32];
 	char held_shelter[32];  /* while held, and once accepted */
 	char held_region[32];
-	char last_reason[96];
 	char exclude[16][32];
 	char tried[32][32];     /* declined or expired: never again */
 	int64_t created_at, updated_at, hold_expires_at;
 	uint8_t category, beds, security_level, urgency;
 	uint8_t state;          /* PlacementState */
 	uint8_t allow_own_region, n_exclude, n_tried;
+	uint8_t last_reason;    /* enum place_reason of the last decline */
 };
 
 struct store {
@@ -61,6 +63,7 @@ struct store {
 	MDB_dbi placements; /* request id -> struct placement_state */
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
 	MDB_dbi place_log; /* history: placement steps and outcomes */
+	MDB_dbi audit;    /* audit log (daemon/audit.c): seq -> AuditEntry */
 };
 
 /* Create dir if needed and open the environment with a map of map_bytes. */

@@ -46,7 +46,7 @@ wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
 	out->updated_at = p->updated_at;
 	out->hold_expires_at = p->hold_expires_at;
 	out->candidates_tried = p->n_tried;
-	out->last_reason = p->last_reason;
+	out->last_reason = (Shelterd__V1__DeclineReason)p->last_reason;
 	for (size_t i = 0; i < p->n_exclude; i++)
 		exclude[i] = p->exclude[i];
 	out->exclude_regions = exclude;

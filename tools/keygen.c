@@ -7,6 +7,10 @@
  *   keygen --registry registry/demo --out DIR
  *     DIR/registry/{regions,shelters,keys}.csv   give to shelterd
  *     DIR/keys/shelter-SH-UT-003.key, ...        give each to its owner
+ *     DIR/keys/daemon.key                        shelterd's own: [security]
+ *                                                daemon_key (audit head)
+ *     DIR/daemon.pub                             its public key, for
+ *                                                inspectors (audit verify)
  *   keygen --party shelter:SH-UT-003 --out DIR [--registry REG]
  *     one party's new key: DIR/keys/shelter-SH-UT-003.key, and its line
  *     in REG/keys.csv replaced (or printed, without --registry)
@@ -71,7 +75,8 @@ key_path(const char *out, const char *identity, char *path, size_t len)
 
 /*
  * One key pair: the secret to its own file (mode 0600; with excl, never
- * over an existing one), the public key's keys.csv line to csv. 0 or -1.
+ * over an existing one), the public key's keys.csv line to csv (or, for
+ * the daemon, which is no registry party, to daemon.pub). 0 or -1.
  */
 static int
 key_pair(const char *out, const char *identity, FILE *csv, bool excl)
@@ -99,8 +104,12 @@ key_pair(const char *out, const char *identity, FILE *csv, bool excl)
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(skhex, sizeof(skhex));
 	sodium_memzero(text, sizeof(text));
-	if (rc == 0)
+	if (rc == 0 && csv != NULL) {
 		fprintf(csv, "%s,%s\n", identity, pkhex);
+	} else if (rc == 0) {
+		snprintf(text, sizeof(text), "%s\n", pkhex);
+		rc |= spill(out, "daemon.pub", text, 0644);
+	}
 	return rc;
 }
 
@@ -262,7 +271,9 @@ usage(void)
 	    "national\ncoordinator and the operator. Writes OUT/registry/ "
 	    "(the registry with\nkeys.csv: public keys, for shelterd) and "
 	    "OUT/keys/ (one secret key file\nper party, mode 0600, for its "
-	    "owner).\n"
+	    "owner), with OUT/keys/daemon.key for shelterd\nitself "
+	    "([security] daemon_key: it signs the audit log) and "
+	    "OUT/daemon.pub,\nits public key, for inspectors.\n"
 	    "With --party: a new key pair for that party only: "
 	    "OUT/keys/NAME.key\n(never over an existing one), and its line "
 	    "in the registry's keys.csv\nreplaced (without --registry: "
@@ -337,6 +348,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(csv, "identity,public_key_hex\n");
+	rc |= one(out, "daemon", NULL);
 	rc |= one(out, "national", csv);
 	rc |= one(out, "operator", csv);
 	for (size_t i = 0; i < reg.n_regions; i++) {
@@ -349,9 +361,9 @@ main(int argc, char **argv)
 	}
 	if (fclose(csv) != 0)
 		rc = 1;
-	printf("keygen: %zu key pairs: public keys in %s/registry/keys.csv, "
-	    "secret keys in %s/keys/\n", reg.n_regions + reg.n_shelters + 2,
-	    out, out);
+	printf("keygen: %zu key pairs: public keys in %s/registry/keys.csv "
+	    "and %s/daemon.pub, secret keys in %s/keys/\n",
+	    reg.n_regions + reg.n_shelters + 3, out, out, out);
 	registry_free(&reg);
 	free(regions);
 	free(shelters);

@@ -122,7 +122,7 @@ place_main(int argc, char **argv)
 		uint64_t t0;
 
 		snprintf(id, sizeof(id), "lg-%ld-%" PRIu64, (long)getpid(), i);
-		snprintf(ref, sizeof(ref), "LG-%06" PRIu64 "-X", i);
+		snprintf(ref, sizeof(ref), "LG-%06" PRIu64, i);
 		pr.request_id = id;
 		pr.case_ref = ref;
 		pr.from_region = reg.regions[i % reg.n_regions].id;

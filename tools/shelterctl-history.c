@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "placement.h"
+
 #define CELL(x) SHELTERD__V1__REPORT_CELL__REPORT_CELL_##x
 
 void
@@ -120,6 +122,13 @@ hidden(const Shelterd__V1__ReportRow *r, int cell)
 	return (r->suppressed >> cell) & 1;
 }
 
+/* Hidden only to protect another cell: the count is k or more. */
+static bool
+complementary(const Shelterd__V1__ReportRow *r, int cell)
+{
+	return (r->complementary >> cell) & 1;
+}
+
 static const char *
 region_name(const char *id)
 {
@@ -152,12 +161,15 @@ duration(long long secs, char *buf, size_t len)
 		    secs % 86400 / 3600);
 }
 
-/* A cell as text: its value, "<k" when suppressed. */
+/* A cell as text: its value, "<k" when suppressed as small, ">=k" when
+ * suppressed to protect another. */
 static const char *
 count_cell(const Shelterd__V1__Report *rep, const Shelterd__V1__ReportRow *r,
     int cell, uint32_t v, char *buf, size_t len)
 {
-	if (hidden(r, cell))
+	if (complementary(r, cell))
+		snprintf(buf, len, ">=%u", rep->k);
+	else if (hidden(r, cell))
 		snprintf(buf, len, "<%u", rep->k);
 	else
 		snprintf(buf, len, "%u", v);
@@ -184,12 +196,13 @@ pct_cells(const Shelterd__V1__Report *rep, const Shelterd__V1__ReportRow *r,
 }
 
 static void
-ttp_cells(const Shelterd__V1__Report *rep, const Shelterd__V1__ReportRow *r,
-    char *med, char *p90, size_t len, bool secs)
+ttp_cells(const Shelterd__V1__ReportRow *r, char *med, char *p90, size_t len,
+    bool secs)
 {
+	/* Hidden with its placement counts: not a count, so no "<k". */
 	if (hidden(r, CELL(TTP))) {
-		snprintf(med, len, "<%u", rep->k);
-		snprintf(p90, len, "<%u", rep->k);
+		snprintf(med, len, "hidden");
+		snprintf(p90, len, "hidden");
 	} else if (secs) {
 		if (r->ttp_median_secs < 0) {
 			snprintf(med, len, "-");
@@ -251,7 +264,7 @@ report_csv(const Shelterd__V1__Report *rep)
 		const Shelterd__V1__ReportRow *r = rep->rows[i];
 
 		pct_cells(rep, r, a, b, c, sizeof(a));
-		ttp_cells(rep, r, m, p, sizeof(m), true);
+		ttp_cells(r, m, p, sizeof(m), true);
 		for (int k = 0; k < 6; k++)
 			count_cell(rep, r, count_cells[k], count_of(r,
 			    count_cells[k]), v[k], sizeof(v[k]));
@@ -266,8 +279,10 @@ report_csv(const Shelterd__V1__Report *rep)
 
 		printf("%s,%s,", region_name(d->region_id),
 		    category_name((int)d->category));
-		csv_text(d->reason);
-		if (d->suppressed)
+		csv_text(place_reason_key((int)d->reason));
+		if (d->complementary)
+			printf(",>=%u\n", rep->k);
+		else if (d->suppressed)
 			printf(",<%u\n", rep->k);
 		else
 			printf(",%u\n", d->count);
@@ -302,6 +317,7 @@ report_json(const Shelterd__V1__Report *rep)
 	for (size_t i = 0; i < rep->n_rows; i++) {
 		const Shelterd__V1__ReportRow *r = rep->rows[i];
 		cJSON *o = cJSON_CreateObject(), *sup = cJSON_CreateArray();
+		cJSON *com = cJSON_CreateArray();
 		bool occ = r->occupancy_secs > 0 || hidden(r, CELL(OCCUPANCY));
 		bool ttp = r->ttp_median_secs >= 0 || hidden(r, CELL(TTP));
 
@@ -333,11 +349,16 @@ report_json(const Shelterd__V1__Report *rep)
 			cJSON_AddNullToObject(o, "ttp_median_secs");
 			cJSON_AddNullToObject(o, "ttp_p90_secs");
 		}
-		for (int c = 1; c <= CELL(TTP); c++)
+		for (int c = 1; c <= CELL(TTP); c++) {
 			if (hidden(r, c))
 				cJSON_AddItemToArray(sup,
 				    cJSON_CreateString(report_cell_name(c)));
+			if (complementary(r, c))
+				cJSON_AddItemToArray(com,
+				    cJSON_CreateString(report_cell_name(c)));
+		}
 		cJSON_AddItemToObject(o, "suppressed", sup);
+		cJSON_AddItemToObject(o, "complementary", com);
 		cJSON_AddItemToArray(rows, o);
 	}
 	for (size_t i = 0; i < rep->n_declines; i++) {
@@ -348,12 +369,14 @@ report_json(const Shelterd__V1__Report *rep)
 		    region_name(d->region_id));
 		cJSON_AddStringToObject(o, "category",
 		    category_name((int)d->category));
-		cJSON_AddStringToObject(o, "reason", d->reason);
+		cJSON_AddStringToObject(o, "reason",
+		    place_reason_key((int)d->reason));
 		if (d->suppressed)
 			cJSON_AddNullToObject(o, "count");
 		else
 			cJSON_AddNumberToObject(o, "count", d->count);
 		cJSON_AddBoolToObject(o, "suppressed", d->suppressed);
+		cJSON_AddBoolToObject(o, "complementary", d->complementary);
 		cJSON_AddItemToArray(decl, o);
 	}
 	cJSON_AddItemToObject(root, "rows", rows);
@@ -378,7 +401,7 @@ report_table(const Shelterd__V1__Report *rep)
 		const Shelterd__V1__ReportRow *r = rep->rows[i];
 
 		pct_cells(rep, r, a, b, c, sizeof(a));
-		ttp_cells(rep, r, m, p, sizeof(m), false);
+		ttp_cells(r, m, p, sizeof(m), false);
 		for (int k = 0; k < 6; k++)
 			count_cell(rep, r, count_cells[k], count_of(r,
 			    count_cells[k]), v[k], sizeof(v[k]));
@@ -397,24 +420,30 @@ report_table(const Shelterd__V1__Report *rep)
 			const Shelterd__V1__ReportDecline *d =
 			    rep->declines[i];
 
-			if (d->suppressed)
+			if (d->complementary)
+				snprintf(a, sizeof(a), ">=%u", rep->k);
+			else if (d->suppressed)
 				snprintf(a, sizeof(a), "<%u", rep->k);
 			else
 				snprintf(a, sizeof(a), "%u", d->count);
 			printf("%-8s %-9s %5s  %s\n",
 			    region_name(d->region_id),
-			    category_name((int)d->category), a, d->reason);
+			    category_name((int)d->category), a,
+			    place_reason_text((int)d->reason));
 		}
 	}
 	printf("\nIN: placed in the requesting region; SUPRA: elsewhere. "
 	    "TTP: time from request\nto acceptance (nearest rank). No "
 	    "report lists a case_ref or request id.\n");
 	if (rep->public_)
-		printf("Public report: %u cell%s suppressed (shown as <%u): "
-		    "counts from 1 to %u, and\ncells that would reveal one "
-		    "by subtraction. Decline reasons are national only.\n",
+		printf("Public report: %u cell%s suppressed. <%u: a count "
+		    "below %u (0 only where the\nnation's is below %u). "
+		    ">=%u: %u or more, hidden so that no <%u cell can be "
+		    "worked out\nby subtraction. A time to placement is shown "
+		    "only with both placement counts,\ndecline reasons only "
+		    "with the nation's declines; they are national only.\n",
 		    rep->suppressed_cells, rep->suppressed_cells == 1 ? "" :
-		    "s", rep->k, rep->k - 1);
+		    "s", rep->k, rep->k, rep->k, rep->k, rep->k, rep->k);
 }
 
 /* ---- trend ------------------------------------------------------------ */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "shelterctl-audit.h"
 #include "shelterctl.h"
 #include "shelterctl-history.h"
 #include "shelterctl-registry.h"
@@ -56,6 +57,11 @@ usage(FILE *out)
 	    "  ack SEQ --by DESK\n"
 	    "                acknowledge the open alert that event SEQ "
 	    "belongs to\n"
+	    "  audit verify|export ...\n"
+	    "                check the tamper-evident audit log of a store, "
+	    "a backup or\n"
+	    "                an export; export a stretch of it "
+	    "(shelterctl audit --help)\n"
 	    "  backup DIR    operator: a consistent, compacted copy of the "
 	    "daemon's\n"
 	    "                store into DIR (new or empty, on the daemon's "
@@ -478,6 +484,10 @@ main(int argc, char **argv)
 	char err[512];
 	int c, rc;
 
+	/* The audit commands read stores and files too: options of their
+	 * own. */
+	if (argc > 1 && strcmp(argv[1], "audit") == 0)
+		return audit_cli(argc - 1, argv + 1);
 	hist_cli_init(&hist);
 	while ((c = getopt_long(argc, argv, "ja:T:b:hK:", opts, NULL)) != -1) {
 		switch (c) {

@@ -37,6 +37,13 @@ def test_reset_seq_lets_the_shelter_report_again():
         r = d.ctl("reset-seq", "NOPE")
         check(r.rc != 0 and "UNKNOWN_SHELTER" in r.err, f"unknown {r}")
         d.stop()
+        # The reset is in the audit log, with who did it (the chain's
+        # head is unsigned here: this daemon has no [security] daemon_key,
+        # which verify reports).
+        r = d.ctl("audit", "verify", "--data-dir", d.data, "--print")
+        line = [x for x in r.out.splitlines() if "sequence_reset" in x]
+        check(len(line) == 1 and "unsigned/loopback" in line[0],
+              f"one audited reset: {r.out}")
     finally:
         d.cleanup()
 

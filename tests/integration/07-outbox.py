@@ -6,8 +6,8 @@ import time
 import stat
 import subprocess
 
-from harness import (BIN, Daemon, check, check_eq, encode, main,
-                     raw_request)
+from harness import (BIN, Daemon, PinnedReader, check, check_eq, encode,
+                     main, raw_request)
 
 QUEUED = 4  # shelter-report's "queued: not yet delivered"
 
@@ -232,6 +232,9 @@ def test_store_full_keeps_a_fresh_report(d):
     # kept (not "refused") and goes once the operator has made room.
     d.config = "[daemon]\nmap_size_mb = 1\n"
     d.start()
+    # Pinned: no page freed from here on is reused, so once a batch meets
+    # a full map the single report below surely does too.
+    pin = PinnedReader(d.data)
     now = int(time.time())
     for first in range(1, 40 * 500, 500):  # ~4 events per update
         ups = " ".join(
@@ -248,6 +251,7 @@ def test_store_full_keeps_a_fresh_report(d):
     check_eq(r.rc, QUEUED, f"report into a full store {r}")
     check("STORE_FULL" in r.err and "1 report waits" in r.err, r.err)
     check_eq(len(queued_lines(d)), 1, "queued")
+    pin.close()
     d.stop()
     d.config = "[daemon]\nmap_size_mb = 64\n"
     d.start()

@@ -5,12 +5,11 @@ nothing of them is stored.
 
 A second process holds an LMDB read txn open while the map fills, so no
 freed page can be reused: once full, every write fails, however small."""
-import os
 import re
-import subprocess
 import time
 
-from harness import Daemon, check, check_eq, encode, main, raw_request
+from harness import (Daemon, PinnedReader, check, check_eq, encode, main,
+                     raw_request)
 
 REGIONS = """code,name,province,seat,lat,lon,neighbours
 R1,Region One,P,S1,52.0,5.0,R2
@@ -76,10 +75,7 @@ def test_every_write_verb_meets_a_full_map():
         check(m is not None, f"an open alert in R1: {alerts}")
         alert_seq = int(m.group(1))
 
-        pin = subprocess.Popen([os.environ["PIN_READER"], d.data],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
-        check_eq(pin.stdout.readline().strip(), "pinned", "reader pinned")
+        pin = PinnedReader(d.data)
         # Above the seqs shelter-report took (microseconds of its clock).
         seq, full = int(time.time() * 1e6) + 10**9, False
         for _ in range(60):
@@ -115,9 +111,7 @@ def test_every_write_verb_meets_a_full_map():
         check("acknowledged_by" not in req(d, "alerts {}"),
               "alert not acknowledged")
 
-        pin.stdin.close()
-        pin.wait(timeout=10)
-        pin = None
+        pin.close()
         # Once the reader is gone, freed pages serve again: the same
         # answer goes through.
         check("PLACEMENT_STATE_ACCEPTED" in req(
@@ -126,8 +120,7 @@ def test_every_write_verb_meets_a_full_map():
         d.stop()
     finally:
         if pin is not None:
-            pin.kill()
-            pin.wait()
+            pin.close()
         d.cleanup()
 
 

@@ -182,11 +182,11 @@ def scenario(d):
     check_eq(place(d, "request", "-C", CASE_REFS[1], "-i", "q2",
                    *common).rc, 0, "q2")
     check_eq(d.report("decline", "q2", "--shelter", "B2", "--reason",
-                      "No room").rc, 0, "decline B2")
+                      "no-bed").rc, 0, "decline B2")
     held = json.loads(place(d, "status", "q2", "--json").out)
     check_eq(held["held_region"], "R2", f"q2 moved to B1 {held}")
     check_eq(d.report("decline", "q2", "--shelter", "B1", "--reason",
-                      "  no ROOM ").rc, 0, "decline B1")
+                      "no-bed").rc, 0, "decline B1")
     holds = d.report("holds", "--shelter", "C1", "--json")
     check("q2" in holds.out, f"q2 held in C1: {holds}")
     check_eq(d.report("accept", "q2", "--shelter", "C1").rc, 0, "accept")
@@ -257,8 +257,8 @@ def test_report_of_a_month_driven_in_real_time():
     check_eq(rows[("R3", "minors")]["avg_occupancy_pct"], 0.0, "minors")
     check_eq([(x["region"], x["reason"], x["count"])
               for x in rep["declines"]],
-             [("R1", "no room", 2), ("national", "no room", 2)],
-             "declines by reason, normalised")
+             [("R1", "no-bed", 2), ("national", "no-bed", 2)],
+             "declines by reason")
 
     # The same numbers as CSV, and as a table.
     r = d.ctl("report", "--month", month(), "--csv")
@@ -271,7 +271,7 @@ def test_report_of_a_month_driven_in_real_time():
             ("R1", "women")][0]
     check_eq((line["requested"], line["placed_supra"], line["declines"]),
              ("5", "2", "2"), "CSV R1")
-    check('R1,women,"no room",2' in reasons, reasons)
+    check('R1,women,"no-bed",2' in reasons, reasons)
     r = d.ctl("report", "--month", month())
     check_eq(r.rc, 0, f"table {r}")
     no_case_refs(r.out, "the table")
@@ -307,8 +307,15 @@ def test_public_report_has_no_small_cell():
         for c in row["suppressed"]:
             if c in counts:
                 check_eq(row[c], None, f"suppressed {c} is not sent")
+        check(set(row["complementary"]) <= set(row["suppressed"]),
+              f"complementary cells are suppressed ones {row}")
+        # Derived follows its count: no time to placement where a
+        # placement count is hidden.
+        if {"placed_in_region", "placed_supra"} & set(row["suppressed"]):
+            check_eq(row["ttp_median_secs"], None, f"ttp hidden {row}")
     for x in rep["declines"]:
-        check(x["count"] is None or x["count"] >= 5, f"decline {x}")
+        check(x["count"] is None or x["count"] == 0 or x["count"] >= 5,
+              f"decline {x}")
         check_eq(x["region"], "national", "public reasons: national only")
     check(rep["suppressed_cells"] > 0, "something was suppressed")
     r1 = rows_by_key(rep)[("R1", "women")]
@@ -322,7 +329,7 @@ def test_public_report_has_no_small_cell():
           "1 bed: hidden")
     r = d.ctl("report", "--month", month(), "--public")
     check_eq(r.rc, 0, f"public table {r}")
-    check("suppressed (shown as <5)" in r.out, r.out)
+    check("suppressed. <5: a count" in r.out, r.out)
     no_case_refs(r.out, "the public table")
     regions = ("R1", "R2", "R3", "R4", "national")
     for line in r.out.splitlines():
@@ -337,6 +344,70 @@ def test_public_report_has_no_small_cell():
               "--csv")
     check_eq(r.rc, 0, f"k 2 {r}")
     check(",<2," in r.out or ",<2\n" in r.out, r.out)
+    d.stop()
+    return d
+
+
+@run
+def test_public_report_cannot_be_differenced():
+    """The issue's month: R1 placed 5 and R2 placed 1 (the nation 6). The
+    public report used to show R1's time to placement (so R1 >= 5, hence
+    R1 = 5 and R2 = 1) and cells hidden to protect a neighbour as "<5"
+    though they held 5 or more."""
+    d = daemon("[history]\nk_anonymity = 5\n")
+    report(d, "D1", "women=10/0")
+    n = 0
+
+    def request(region, accept):
+        nonlocal n
+        n += 1
+        rid, ref = f"p{n}", f"{region}-2026-{n:04d}"
+        others = [x for x in ("R1", "R2", "R3") if x != region]
+        args = ["request", "-r", region, "-c", "women", "-C", ref, "-i",
+                rid, "--no-wait", "--json"]
+        for x in others:
+            args += ["-x", x]
+        r = place(d, *args)
+        check_eq((r.rc, r.json()["held_region"]), (0, "R4"), f"{rid} {r}")
+        if accept:
+            check_eq(d.report("accept", rid, "--shelter", "D1").rc, 0,
+                     f"accept {rid}")
+        else:
+            check_eq(place(d, "cancel", rid).rc, 0, f"cancel {rid}")
+
+    for _ in range(5):
+        request("R1", True)
+    request("R2", True)
+    for _ in range(7):
+        request("R2", False)
+    request("R3", False)
+    full = rows_by_key(d.ctl("--json", "report", "--month", month()).json())
+    rep = d.ctl("--json", "report", "--month", month(), "--public").json()
+    pub = rows_by_key(rep)
+    counts = ("requested", "placed_in_region", "placed_supra", "unplaced",
+              "cancelled", "declines")
+    for key, row in pub.items():
+        for c in counts:
+            truth = full.get(key, {}).get(c, 0) or 0
+            if c in row["complementary"]:
+                check(truth >= 5, f"{key} {c} marked >=5 holds {truth}")
+            elif c in row["suppressed"]:
+                check(truth < 5, f"{key} {c} marked <5 holds {truth}")
+            else:
+                check_eq(row[c], truth, f"{key} {c} shown as it is")
+    r1, r2 = pub[("R1", "women")], pub[("R2", "women")]
+    nat = pub[("national", "women")]
+    check("placed_supra" in r2["suppressed"] and
+          "placed_supra" not in r2["complementary"], f"R2's 1: <5 {r2}")
+    check("placed_supra" in r1["complementary"], f"R1's 5: >=5 {r1}")
+    check_eq(r1["ttp_median_secs"], None, "no time to placement for R1")
+    check_eq(nat["placed_supra"], None, f"the nation's 6 hidden too {nat}")
+    # R3's 1 request is "<5"; R2's 8 are not marked as if small.
+    check("requested" in pub[("R3", "women")]["suppressed"], "R3's 1")
+    check("requested" not in r2["suppressed"] or
+          "requested" in r2["complementary"], f"R2's 8 {r2}")
+    table = d.ctl("report", "--month", month(), "--public").out
+    check(">=5" in table and "<5" in table, table)
     d.stop()
     return d
 
@@ -587,7 +658,7 @@ def test_schema_2_store_is_migrated():
                               (b"national", bytes(148)),
                               (b"next_event_seq", struct.pack("<Q", 1))])
     d.start()
-    check("migrated from schema 2 to 3" in d.read_log(), d.read_log())
+    check("migrated from schema 2 to 4" in d.read_log(), d.read_log())
     t = d.region("R1", "women")
     check_eq((t["capacity"], t["occupied"], t["free"], t["forecasting"]),
              (10, 7, 3, 0), "S1's beds survive, without a forecast")
@@ -603,11 +674,56 @@ def test_schema_2_store_is_migrated():
     return d
 
 
+OLD_REASON = b"Maria Jansen born 17-05-1990 is already here"
+
+
+@run
+def test_schema_3_decline_texts_become_other():
+    """A schema 3 store holds decline reasons as text, which could name a
+    person: on upgrade each becomes "other" and the text is gone."""
+    d = Daemon(registry=TEST_REGISTRY)
+    _started.append(d)
+    os.makedirs(d.data)
+    now = int(time.time()) - 60
+    # struct placement_state of schema 3: 1856 bytes.
+    p = struct.pack("<48s48s32s32s32s96s512s1024sqqq8B", b"old1",
+                    b"R1-2026-0901", b"R1", b"", b"R2", OLD_REASON, b"",
+                    b"", now - 100, now, 0, 1, 1, 0, 0, 5, 0, 0, 1)
+    check_eq(len(p), 1856, "schema 3 placement_state")
+    # struct hist_placement of schema 3: 280 bytes, its key 58.
+    h = struct.pack("<48s48s32s32s96sqq5B3x", b"old1", b"R1-2026-0901",
+                    b"R1", b"R2", OLD_REASON, now - 100, now, 6, 1, 1, 0,
+                    1)
+    check_eq(len(h), 280, "schema 3 hist_placement")
+    key = struct.pack(">Q48sBB", now, b"old1", 6, 0)
+    mdb_load(d.data, "placements", [(b"old1", p)])
+    mdb_load(d.data, "place_log", [(key, h)])
+    mdb_load(d.data, "meta", [(b"schema", struct.pack("<I", 3)),
+                              (b"next_event_seq", struct.pack("<Q", 1))])
+    d.start()
+    check("migrated from schema 3 to 4" in d.read_log(), d.read_log())
+    st = json.loads(place(d, "status", "old1", "--json").out)
+    check_eq((st["state"], st["last_reason"]), ("cancelled", "other"),
+             f"the region sees a key, not the text {st}")
+    rep = d.ctl("report", "--month", month(), "--json").json()
+    check_eq([(x["region"], x["reason"], x["count"])
+              for x in rep["declines"]],
+             [("R1", "other", 1), ("national", "other", 1)], "report")
+    d.stop()
+    dump = subprocess.run(["mdb_dump", "-a", "-p", d.data],
+                          capture_output=True, text=True, timeout=20)
+    check_eq(dump.returncode, 0, f"mdb_dump {dump.stderr}")
+    check("Maria" not in dump.stdout, "the text is gone from the store")
+    return d
+
+
 if __name__ == "__main__":
     main([test_report_of_a_month_driven_in_real_time,
           test_public_report_has_no_small_cell,
+          test_public_report_cannot_be_differenced,
           test_trend_chart,
           test_sample_retention_under_concurrent_ingest,
           test_placement_retention_and_case_ref_blanking,
           test_early_warning_before_the_region_is_full,
-          test_schema_2_store_is_migrated])
+          test_schema_2_store_is_migrated,
+          test_schema_3_decline_texts_become_other])

@@ -3,11 +3,10 @@ store error reaches the reporter as STORE_FULL with the store's reason
 (not LMDB's text), and the node's backlog note rides in StatusReply.note,
 not in the error field of an OK reply."""
 import importlib.util
+import json
 import os
-import subprocess
-import time
 
-from harness import Daemon, check, check_eq, main
+from harness import Daemon, PinnedReader, check, check_eq, main
 
 _spec = importlib.util.spec_from_file_location(
     "node16", os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -43,7 +42,7 @@ def test_status_note_is_a_field(nat, node):
     check_eq(report(node, "SH-01", 1).returncode, 0, "report")
     p = node.ctl("--json", "status")
     check_eq(p.rc, 0, f"status {p.stderr}")
-    st = __import__("json").loads(p.stdout)
+    st = json.loads(p.stdout)
     check("note" in st and st["note"].startswith("node VR01"),
           f"the backlog note in StatusReply.note: {st.get('note')}")
     p = node.ctl("status")
@@ -55,11 +54,7 @@ def test_full_node_store_says_store_full(nat, node):
     # National away: every report stays in the node's outbox. A pinned
     # reader keeps LMDB from reusing pages, so once full, nothing fits.
     nat.stop()
-    pin = subprocess.Popen([os.environ["PIN_READER"], node.data],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                           text=True)
-    try:
-        check_eq(pin.stdout.readline().strip(), "pinned", "pinned")
+    with PinnedReader(node.data):
         refused = None
         for seq in range(1, 4000):
             p = report(node, node16.SHELTERS[seq % 20], seq)
@@ -73,9 +68,6 @@ def test_full_node_store_says_store_full(nat, node):
         check("not stored" in node.read_log(), "log line")
         check(node.proc.poll() is None, "node alive")
         check_eq(node.ctl("regions").rc, 0, "reads served")
-    finally:
-        pin.stdin.close()
-        pin.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -102,9 +102,9 @@ def test_invalid_utf8_is_not_echoed():
         check("S\\\\xff1" in reply, f"escaped bytes shown:\n{reply}")
         refused(d, update(b"S" * 40, 1, 1),
                 "update.shelter_id: 40 bytes, at most 31")
-        # A placement answer's reason (stored and shown on declines).
-        answer = ld(10, ld(1, b"req-1") + ld(2, b"S1") + ld(4, b"no \xc3("))
-        refused(d, answer, "answer.reason: not UTF-8 at offset 3")
+        # A placement answer's shelter (stored and shown with holds).
+        answer = ld(10, ld(1, b"req-1") + ld(2, b"S1 \xc3("))
+        refused(d, answer, "answer.shelter_id: not UTF-8 at offset 3")
         check_eq(d.status(), before, "nothing stored")
         d.stop()
     finally:

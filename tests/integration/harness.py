@@ -243,6 +243,39 @@ def decode(data, message="shelterd.v1.Reply"):
     return p.stdout.decode().replace("\\'", "'")
 
 
+class PinnedReader:
+    """An LMDB read txn held open on a data dir by another process
+    (tests/integration/pin-reader.c). While it is open LMDB reuses no page
+    freed after it began, so a full map stays full: every later write
+    meets MAP_FULL, however small. Without it, whether a small write still
+    fits after a big one failed depends on which pages the last commit
+    freed."""
+
+    def __init__(self, data_dir):
+        self.proc = subprocess.Popen([os.environ["PIN_READER"], data_dir],
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if line != "pinned":
+            self.proc.kill()
+            raise Failure(f"pin-reader: {line!r}")
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
 def raw_request(daemon, payload):
     """Send raw bytes as one request with nngcat; return the decoded reply
     in protobuf text format."""

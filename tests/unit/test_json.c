@@ -295,7 +295,7 @@ a_held_placement_and_an_unplaced_one(void **state)
 	p.request_id = "q5";
 	p.state = SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED;
 	p.candidates_tried = 2;
-	p.last_reason = "no bed";
+	p.last_reason = SHELTERD__V1__DECLINE_REASON__DECLINE_REASON_NO_BED;
 	assert_json(json_placement(&p),
 	    "{\"request_id\":\"q5\",\"case_ref\":null,"
 	    "\"from_region\":null,\"category\":null,\"beds\":0,"
@@ -303,7 +303,7 @@ a_held_placement_and_an_unplaced_one(void **state)
 	    "\"state\":\"unplaced\",\"open\":false,\"held_region\":null,"
 	    "\"shelter\":null,\"exclude_regions\":[],\"created_at\":null,"
 	    "\"updated_at\":null,\"hold_expires_at\":null,"
-	    "\"candidates_tried\":2,\"last_reason\":\"no bed\"}");
+	    "\"candidates_tried\":2,\"last_reason\":\"no-bed\"}");
 }
 
 static void

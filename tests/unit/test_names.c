@@ -18,10 +18,12 @@
 #include "shelterd.pb-c.h"
 
 /* Tables whose names are not all the proto's: categories and statuses
- * people type ("women", "paused"), level 0 of an event ("cleared") and
- * the report column "time_to_placement". */
+ * people type ("women", "paused"), level 0 of an event ("cleared"), the
+ * report column "time_to_placement" and the decline reasons people type
+ * ("no-bed": hyphens, as every flag value). */
 static const char *const own_names[] = {
 	"category", "shelter_status", "level", "report_cell",
+	"decline_reason",
 };
 
 static bool

@@ -791,7 +791,9 @@ case_ref_accepts_pseudonyms(void **state)
 {
 	(void)state;
 	assert_accepted("VR09-2026-0042");
-	assert_accepted("UT-1234-AB");
+	assert_accepted("UT-1234");
+	assert_accepted("UT-1234-01");
+	assert_accepted("LG-000123");
 	assert_accepted("R1-000123");
 	assert_accepted("A7-19-4411");
 	assert_accepted("abc123");   /* exactly 6, 3 letters together */
@@ -869,6 +871,66 @@ case_ref_refuses_dates_of_birth(void **state)
 	assert_refused("Q-01011900", "(DDMMYYYY)");
 }
 
+/* Short names pass the run rule: two groups of letters read as a first
+ * name and a surname however short, and a few letters spread out still
+ * spell one. */
+static void
+case_ref_refuses_short_names(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(place_check_case_ref("Eva-Bos-123", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "case_ref 'Eva-Bos-123' has letters in two "
+	    "groups ('Eva' and 'Bos'), which reads like a name: keep letters "
+	    "to one group, like the region code in VR09-2026-0042");
+	assert_refused("Ann-Li-0042", "letters in two groups ('Ann' and "
+	    "'Li')");
+	assert_refused("123-Bo-Li", "('Bo' and 'Li')");
+	assert_refused("E-1234-L", "('E' and 'L')");
+	assert_refused("UT-1234-AB", "('UT' and 'AB')");
+	assert_refused("E1v2a3B4", "has 4 letters, which may spell a name");
+	/* Still allowed: one group, at most 3 letters, digits between. */
+	assert_accepted("VR9-2026-0042");
+	assert_accepted("a1b2c3-44");
+	assert_accepted("2026-0042-X");
+}
+
+/* Dates with unpadded or two-digit parts, as three groups of digits. */
+static void
+case_ref_refuses_loose_dates(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(place_check_case_ref("VR09-1990-5-17", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "case_ref 'VR09-1990-5-17' has '1990-5-17', "
+	    "which reads like a date (year-month-day), e.g. a date of birth: "
+	    "use a pseudonymous reference like VR09-2026-0042");
+	assert_refused("VR09-17-5-1990", "'17-5-1990', which reads like a "
+	    "date (day-month-year)");
+	assert_refused("Bo-17-05-90", "'17-05-90', which reads like a date "
+	    "(day-month-year)");
+	assert_refused("VR09-5-17-1990", "'5-17-1990', which reads like a "
+	    "date (month-day-year)");
+	assert_refused("VR09-90-5-17", "(year-month-day)");
+	assert_refused("X-1-1-2000-7", "'1-1-2000'");
+	assert_refused("VR09-2026-1-9", "'2026-1-9'");
+	/* Not a date: out of range, too long, or only two groups. */
+	assert_accepted("VR09-1899-5-17");
+	assert_accepted("VR09-1990-13-13");
+	assert_accepted("VR09-17-5-199");
+	assert_accepted("VR09-32-13-90");
+	assert_accepted("VR09-17-5-19900");
+	assert_accepted("VR09-0-5-1990");
+	assert_accepted("VR09-2026-0042");
+	assert_accepted("VR09-2026-10042");
+	assert_accepted("A7-19-4411");
+	assert_accepted("R1-17-5");
+}
+
 static void
 case_ref_refuses_bad_length(void **state)
 {
@@ -903,10 +965,10 @@ static void
 case_ref_refuses_few_digits(void **state)
 {
 	(void)state;
-	assert_refused("AB-CD-1", "has 1 digit, it needs at least 3");
-	assert_refused("AB-12-CD", "has 2 digits, it needs at least 3");
-	assert_refused("ABC-DEF", "has 0 digits, it needs at least 3");
-	assert_accepted("AB-12-CD-3");
+	assert_refused("ABC--1", "has 1 digit, it needs at least 3");
+	assert_refused("AB-12-", "has 2 digits, it needs at least 3");
+	assert_refused("ABC---", "has 0 digits, it needs at least 3");
+	assert_accepted("AB-12-3");
 }
 
 static void
@@ -990,6 +1052,8 @@ main(void)
 		cmocka_unit_test(case_ref_refuses_name_with_space),
 		cmocka_unit_test(case_ref_refuses_letter_runs),
 		cmocka_unit_test(case_ref_refuses_dates_of_birth),
+		cmocka_unit_test(case_ref_refuses_short_names),
+		cmocka_unit_test(case_ref_refuses_loose_dates),
 		cmocka_unit_test(case_ref_refuses_bad_length),
 		cmocka_unit_test(case_ref_refuses_bad_characters),
 		cmocka_unit_test(case_ref_refuses_few_digits),
