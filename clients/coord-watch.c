@@ -231,10 +231,20 @@ start_after_newest(struct watch *w)
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for besides the filters kept in struct watch. */
+struct opts {
+	const char *by;       /* ack: the desk taking the alert on */
+	const char *events;
+	long long since;      /* -1: not given */
+	long long wait_s;     /* 0: wait forever */
+	long long ack_seq;    /* > 0: the ack subcommand was given */
+};
+
+/* Fill w and o from argv; returns an exit code, or -1 to go on. */
+static int
+parse_args(int argc, char **argv, struct watch *w, struct opts *o)
 {
-	static const struct option opts[] = {
+	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, 'r' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
@@ -249,21 +259,15 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct watch w = { .api = client_default_api() };
-	const char *by = NULL;
-	const char *events = client_default_events();
-	long long since = -1, wait_s = 0;
-	nng_time deadline = 0;
-	nng_socket sock;
-	int c, rv, lvl;
+	int c, lvl;
 
-	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:S:b:hK:", opts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:S:b:hK:",
+	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (w.n_regions == MAX_FILTERS)
+			if (w->n_regions == MAX_FILTERS)
 				goto bad;
-			w.regions[w.n_regions++] = optarg;
+			w->regions[w->n_regions++] = optarg;
 			break;
 		case 'l':
 			if ((lvl = level_parse(optarg)) < 0) {
@@ -271,36 +275,37 @@ main(int argc, char **argv)
 				    "warning, critical, cleared or info\n");
 				return EXIT_USAGE;
 			}
-			w.levels[lvl] = w.any_level = true;
+			w->levels[lvl] = w->any_level = true;
 			break;
 		case 'j':
-			w.json = true;
+			w->json = true;
 			break;
 		case 'n':
-			if ((w.count = client_parse_num(optarg,
+			if ((w->count = client_parse_num(optarg,
 			    1000000000)) < 1)
 				goto bad;
 			break;
 		case 's':
-			if ((since = client_parse_num(optarg, INT64_MAX)) < 0)
+			if ((o->since = client_parse_num(optarg,
+			    INT64_MAX)) < 0)
 				goto bad;
 			break;
 		case 'w':
-			if ((wait_s = client_parse_num(optarg, 86400 * 365)) <
-			    1)
+			if ((o->wait_s = client_parse_num(optarg,
+			    86400 * 365)) < 1)
 				goto bad;
 			break;
 		case 'e':
-			events = optarg;
+			o->events = optarg;
 			break;
 		case 'a':
-			w.api = optarg;
+			w->api = optarg;
 			break;
 		case 'S':
-			w.state = optarg;
+			w->state = optarg;
 			break;
 		case 'b':
-			by = optarg;
+			o->by = optarg;
 			break;
 		case 'K':
 			client_set_key(optarg);
@@ -314,57 +319,89 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "ack") == 0) {
-		long long seq;
-
-		if (optind + 2 != argc || (seq = client_parse_num(
-		    argv[optind + 1], INT64_MAX)) < 1 || by == NULL) {
+		if (optind + 2 != argc || (o->ack_seq = client_parse_num(
+		    argv[optind + 1], INT64_MAX)) < 1 || o->by == NULL) {
 			fprintf(stderr, "coord-watch: usage: coord-watch ack "
 			    "EVENT_SEQ --by DESK\n");
 			return EXIT_USAGE;
 		}
-		return client_ack(w.api, 5000, (unsigned long long)seq, by,
-		    w.json, "coord-watch");
+		return -1;
 	}
 	if (optind < argc)
 		goto bad;
-	if (w.state != NULL && since < 0)
-		since = load_state(w.state);
+	return -1;
+bad:
+	fprintf(stderr, "coord-watch: bad arguments\nTry 'coord-watch "
+	    "--help'.\n");
+	return EXIT_USAGE;
+}
 
-	if ((rv = nng_sub0_open(&sock)) != 0 ||
-	    (rv = nng_socket_set(sock, NNG_OPT_SUB_SUBSCRIBE, "", 0))) {
+/* Returns EXIT_OK with *sock subscribed to everything, or an exit code. */
+static int
+open_events(nng_socket *sock, const char *events)
+{
+	char err[512];
+	int rv;
+
+	if ((rv = nng_sub0_open(sock)) != 0 ||
+	    (rv = nng_socket_set(*sock, NNG_OPT_SUB_SUBSCRIBE, "", 0))) {
 		fprintf(stderr, "coord-watch: %s\n", nng_strerror(rv));
 		return EXIT_UNREACHABLE;
 	}
 	/* Everything (esc/ and place/): filtering by region happens in
 	 * wanted(), not by prefix, since gap detection needs every
 	 * event_seq. */
-	{
-		char err[512];
+	if (client_dial(*sock, events, err, sizeof(err)) != 0) {
+		fprintf(stderr, "coord-watch: %s (events: see "
+		    "--events)\n", err);
+		return EXIT_UNREACHABLE;
+	}
+	return EXIT_OK;
+}
 
-		if (client_dial(sock, events, err, sizeof(err)) != 0) {
-			fprintf(stderr, "coord-watch: %s (events: see "
-			    "--events)\n", err);
-			return EXIT_UNREACHABLE;
-		}
+/* The event after the topic of a published message, or NULL. */
+static Shelterd__V1__Event *
+unpack_event(nng_msg *msg)
+{
+	const char *body = nng_msg_body(msg);
+	size_t len = nng_msg_len(msg);
+	size_t tlen = strnlen(body, len);
+
+	return tlen < len ? shelterd__v1__event__unpack(NULL,
+	    len - tlen - 1, (const uint8_t *)body + tlen + 1) : NULL;
+}
+
+/*
+ * Print a live event, after the logged ones it shows were missed. Returns 1
+ * when --count was met, 0 to go on, or EXIT_UNREACHABLE.
+ */
+static int
+take_event(struct watch *w, const Shelterd__V1__Event *ev)
+{
+	int rv = 0;
+
+	if (w->have_last && ev->event_seq <= w->last_seq) {
+		/* Already printed from the log. */
+	} else if (w->have_last && ev->event_seq > w->last_seq + 1) {
+		/* Missed some: print them first, in order. */
+		rv = catch_up(w, ev->event_seq, false);
+		if (rv == 0 && show(w, ev))
+			rv = 1;
+	} else if (show(w, ev)) {
+		rv = 1;
 	}
-	/* Without --since, start after the newest logged event, so that a
-	 * live event lost right after subscribing is still noticed. */
-	if (since < 0)
-		start_after_newest(&w);
-	/* Dial again by itself if the daemon restarts. */
-	fprintf(stderr, "coord-watch: watching %s\n", events);
-	if (wait_s > 0)
-		deadline = nng_clock() + (nng_time)wait_s * 1000;
-	if (since >= 0) {
-		w.last_seq = (uint64_t)since;
-		if ((rv = catch_up(&w, 0, false)) != 0)
-			goto done;
-	}
+	return rv;
+}
+
+/* Follow the live events until --count, --wait or an error; exit code. */
+static int
+follow(struct watch *w, nng_socket sock, nng_time deadline)
+{
+	int rv;
+
 	for (;;) {
 		Shelterd__V1__Event *ev;
 		nng_msg *msg;
-		const char *body;
-		size_t len, tlen;
 
 		/*
 		 * A gap shows only when a later event arrives, so the last
@@ -376,57 +413,78 @@ main(int argc, char **argv)
 		if (deadline != 0) {
 			nng_time now = nng_clock();
 
-			if (now >= deadline) {
-				rv = (w.count > 0) ? 1 : 0;
-				goto done_code;
-			}
+			if (now >= deadline)
+				return (w->count > 0) ? 1 : 0;
 			if (deadline - now < (nng_time)quiet)
 				quiet = (nng_duration)(deadline - now);
 		}
 		nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, quiet);
 		if ((rv = nng_recvmsg(sock, &msg, 0)) != 0) {
 			if (rv == NNG_ETIMEDOUT) {
-				if (w.have_last && (rv = catch_up(&w, 0,
-				    true)) == 1)
-					goto done;
+				if (w->have_last && catch_up(w, 0, true) == 1)
+					return EXIT_OK;
 				continue;
 			}
 			fprintf(stderr, "coord-watch: %s\n", nng_strerror(rv));
-			rv = EXIT_UNREACHABLE;
-			goto done_code;
+			return EXIT_UNREACHABLE;
 		}
-		body = nng_msg_body(msg);
-		len = nng_msg_len(msg);
-		tlen = strnlen(body, len);
-		ev = tlen < len ? shelterd__v1__event__unpack(NULL,
-		    len - tlen - 1, (const uint8_t *)body + tlen + 1) : NULL;
+		ev = unpack_event(msg);
 		nng_msg_free(msg);
 		if (ev == NULL) {
 			fprintf(stderr, "coord-watch: skipped a message that "
 			    "is not an event\n");
 			continue;
 		}
-		if (w.have_last && ev->event_seq <= w.last_seq) {
-			/* Already printed from the log. */
-		} else if (w.have_last && ev->event_seq > w.last_seq + 1) {
-			/* Missed some: print them first, in order. */
-			rv = catch_up(&w, ev->event_seq, false);
-			if (rv == 0 && show(&w, ev))
-				rv = 1;
-		} else if (show(&w, ev)) {
-			rv = 1;
-		}
+		rv = take_event(w, ev);
 		shelterd__v1__event__free_unpacked(ev, NULL);
 		if (rv != 0)
-			goto done;
+			return rv == 1 ? EXIT_OK : rv;
 	}
-done:
-	rv = rv == 1 ? EXIT_OK : rv;
-done_code:
+}
+
+static int
+run(struct watch *w, struct opts *o)
+{
+	nng_time deadline = 0;
+	nng_socket sock;
+	int rv;
+
+	if (w->state != NULL && o->since < 0)
+		o->since = load_state(w->state);
+	if ((rv = open_events(&sock, o->events)) != EXIT_OK)
+		return rv;
+	/* Without --since, start after the newest logged event, so that a
+	 * live event lost right after subscribing is still noticed. */
+	if (o->since < 0)
+		start_after_newest(w);
+	/* Dial again by itself if the daemon restarts. */
+	fprintf(stderr, "coord-watch: watching %s\n", o->events);
+	if (o->wait_s > 0)
+		deadline = nng_clock() + (nng_time)o->wait_s * 1000;
+	rv = 0;
+	if (o->since >= 0) {
+		w->last_seq = (uint64_t)o->since;
+		rv = catch_up(w, 0, false);
+	}
+	if (rv == 0)
+		rv = follow(w, sock, deadline);
+	else if (rv == 1)
+		rv = EXIT_OK; /* --count met from the log alone */
 	client_close(sock, 2000);
 	return rv;
-bad:
-	fprintf(stderr, "coord-watch: bad arguments\nTry 'coord-watch "
-	    "--help'.\n");
-	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct watch w = { .api = client_default_api() };
+	struct opts o = { .events = client_default_events(), .since = -1 };
+	int rv;
+
+	if ((rv = parse_args(argc, argv, &w, &o)) >= 0)
+		return rv;
+	if (o.ack_seq > 0)
+		return client_ack(w.api, 5000, (unsigned long long)o.ack_seq,
+		    o.by, w.json, "coord-watch");
+	return run(&w, &o);
 }

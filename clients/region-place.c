@@ -189,10 +189,35 @@ follow(const char *api, Shelterd__V1__Reply *reply, long long wait_s,
 	}
 }
 
-int
-main(int argc, char **argv)
+/* The command line: the placement request and what to do with it. */
+struct opts {
+	Shelterd__V1__PlacementRequest pr;
+	char *exclude[32];
+	const char *api;
+	const char *cmd;      /* request, status or cancel */
+	const char *id;       /* status and cancel: the request id */
+	long long wait_s;
+	bool json;
+	bool no_wait;
+};
+
+static int
+urgency_parse(const char *s)
 {
-	static const struct option opts[] = {
+	if (strcmp(s, "normal") == 0)
+		return SHELTERD__V1__URGENCY__URGENCY_NORMAL;
+	if (strcmp(s, "high") == 0)
+		return SHELTERD__V1__URGENCY__URGENCY_HIGH;
+	if (strcmp(s, "immediate") == 0)
+		return SHELTERD__V1__URGENCY__URGENCY_IMMEDIATE;
+	return -1;
+}
+
+/* Fill o from argv; returns an exit code, or -1 to go on. */
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, 'r' },
 		{ "category", required_argument, NULL, 'c' },
 		{ "case-ref", required_argument, NULL, 'C' },
@@ -210,82 +235,67 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
-	Shelterd__V1__PlacementRequest pr =
-	    SHELTERD__V1__PLACEMENT_REQUEST__INIT;
-	Shelterd__V1__PlacementCancel pc =
-	    SHELTERD__V1__PLACEMENT_CANCEL__INIT;
-	Shelterd__V1__Reply *reply;
-	const char *api = client_default_api(), *cmd;
-	char *exclude[32], idbuf[64];
-	long long v, wait_s = 600;
-	bool json = false, no_wait = false;
-	int c, rc;
+	Shelterd__V1__PlacementRequest *pr = &o->pr;
+	long long v;
+	int c;
 
-	pr.beds = 1;
-	pr.exclude_regions = exclude;
-	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:ja:hK:", opts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:ja:hK:",
+	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			pr.from_region = optarg;
+			pr->from_region = optarg;
 			break;
 		case 'c':
 			if ((v = cat_parse(optarg)) < 0) {
-				fprintf(stderr, "region-place: unknown category "
-				    "'%s': use women, men, minors, highsec or "
-				    "children\n", optarg);
+				fprintf(stderr, "region-place: unknown "
+				    "category '%s': use women, men, minors, "
+				    "highsec or children\n", optarg);
 				return EXIT_USAGE;
 			}
-			pr.category = (Shelterd__V1__Category)v;
+			pr->category = (Shelterd__V1__Category)v;
 			break;
 		case 'C':
-			pr.case_ref = optarg;
+			pr->case_ref = optarg;
 			break;
 		case 'b':
 			if ((v = client_parse_num(optarg, 1000)) < 0)
 				goto bad;
-			pr.beds = (uint32_t)v; /* the daemon checks the range */
+			/* The daemon checks the range. */
+			pr->beds = (uint32_t)v;
 			break;
 		case 's':
 			if ((v = client_parse_num(optarg, 1000)) < 0)
 				goto bad;
-			pr.security_level = (uint32_t)v;
+			pr->security_level = (uint32_t)v;
 			break;
 		case 'x':
-			if (pr.n_exclude_regions == 32)
+			if (pr->n_exclude_regions == 32)
 				goto bad;
-			exclude[pr.n_exclude_regions++] = optarg;
+			o->exclude[pr->n_exclude_regions++] = optarg;
 			break;
 		case 'u':
-			if (strcmp(optarg, "normal") == 0)
-				pr.urgency = SHELTERD__V1__URGENCY__URGENCY_NORMAL;
-			else if (strcmp(optarg, "high") == 0)
-				pr.urgency = SHELTERD__V1__URGENCY__URGENCY_HIGH;
-			else if (strcmp(optarg, "immediate") == 0)
-				pr.urgency =
-				    SHELTERD__V1__URGENCY__URGENCY_IMMEDIATE;
-			else
+			if ((v = urgency_parse(optarg)) < 0)
 				goto bad;
+			pr->urgency = (Shelterd__V1__Urgency)v;
 			break;
 		case 'o':
-			pr.allow_own_region = true;
+			pr->allow_own_region = true;
 			break;
 		case 'i':
-			pr.request_id = optarg;
+			pr->request_id = optarg;
 			break;
 		case 'n':
-			no_wait = true;
+			o->no_wait = true;
 			break;
 		case 'w':
-			if ((wait_s = client_parse_num(optarg, 86400)) < 0)
+			if ((o->wait_s = client_parse_num(optarg, 86400)) < 0)
 				goto bad;
 			break;
 		case 'j':
-			json = true;
+			o->json = true;
 			break;
 		case 'a':
-			api = optarg;
+			o->api = optarg;
 			break;
 		case 'K':
 			client_set_key(optarg);
@@ -299,55 +309,101 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		goto bad;
-	cmd = argv[optind++];
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "cancel") == 0) {
+	o->cmd = argv[optind++];
+	if (strcmp(o->cmd, "status") == 0 || strcmp(o->cmd, "cancel") == 0) {
 		if (optind + 1 != argc)
 			goto bad;
-		if (strcmp(cmd, "status") == 0)
-			rc = query(api, argv[optind], &reply);
-		else {
-			pc.request_id = argv[optind];
-			req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
-			req.cancel = &pc;
-			rc = call(api, &req, &reply);
-		}
-		if (rc == EXIT_OK) {
-			print_placement(reply->placement, json);
-			shelterd__v1__reply__free_unpacked(reply, NULL);
-		}
-		return rc;
+		o->id = argv[optind];
+		return -1;
 	}
-	if (strcmp(cmd, "request") != 0 || optind != argc)
+	if (strcmp(o->cmd, "request") != 0 || optind != argc)
 		goto bad;
-	if (pr.from_region[0] == '\0' || pr.category == 0 ||
-	    pr.case_ref[0] == '\0') {
+	if (pr->from_region[0] == '\0' || pr->category == 0 ||
+	    pr->case_ref[0] == '\0') {
 		fprintf(stderr, "region-place: request needs --region, "
 		    "--category and --case-ref\n");
 		return EXIT_USAGE;
 	}
-	if (pr.request_id[0] == '\0') {
+	return -1;
+bad:
+	fprintf(stderr, "region-place: bad arguments\nTry 'region-place "
+	    "--help'.\n");
+	return EXIT_USAGE;
+}
+
+/* region-place status ID, or cancel ID: one call, one line. */
+static int
+status_or_cancel(const struct opts *o)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__PlacementCancel pc =
+	    SHELTERD__V1__PLACEMENT_CANCEL__INIT;
+	Shelterd__V1__Reply *reply;
+	int rc;
+
+	if (strcmp(o->cmd, "status") == 0)
+		rc = query(o->api, o->id, &reply);
+	else {
+		pc.request_id = (char *)o->id;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
+		req.cancel = &pc;
+		rc = call(o->api, &req, &reply);
+	}
+	if (rc == EXIT_OK) {
+		print_placement(reply->placement, o->json);
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+	}
+	return rc;
+}
+
+/* region-place request: ask for a bed, then follow it unless --no-wait. */
+static int
+request(struct opts *o)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__Reply *reply;
+	char idbuf[64];
+	int rc;
+
+	if (o->pr.request_id[0] == '\0') {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(idbuf, sizeof(idbuf), "%s-%lld%03ld", pr.from_region,
-		    (long long)ts.tv_sec, ts.tv_nsec / 1000000);
-		pr.request_id = idbuf;
+		snprintf(idbuf, sizeof(idbuf), "%s-%lld%03ld",
+		    o->pr.from_region, (long long)ts.tv_sec,
+		    ts.tv_nsec / 1000000);
+		o->pr.request_id = idbuf;
 	}
 	req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
-	req.place = &pr;
-	if ((rc = call(api, &req, &reply)) != EXIT_OK)
+	req.place = &o->pr;
+	if ((rc = call(o->api, &req, &reply)) != EXIT_OK)
 		return rc;
-	if (no_wait) {
-		print_placement(reply->placement, json);
+	if (o->no_wait) {
+		print_placement(reply->placement, o->json);
 		rc = reply->placement->state ==
 		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED ?
 		    EXIT_REFUSED : EXIT_OK;
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		return rc;
 	}
-	return follow(api, reply, wait_s, json);
-bad:
-	fprintf(stderr, "region-place: bad arguments\nTry 'region-place "
-	    "--help'.\n");
-	return EXIT_USAGE;
+	return follow(o->api, reply, o->wait_s, o->json);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+		.pr = SHELTERD__V1__PLACEMENT_REQUEST__INIT,
+		.api = client_default_api(),
+		.wait_s = 600,
+	};
+	int rc;
+
+	o.pr.beds = 1;
+	o.pr.exclude_regions = o.exclude;
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
+	if (strcmp(o.cmd, "request") == 0)
+		return request(&o);
+	return status_or_cancel(&o);
 }

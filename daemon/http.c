@@ -721,14 +721,145 @@ count_placement(void *arg, const struct placement_state *p)
 	return 0;
 }
 
-static int
-render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
+/* The daemon's own counters: what came in, what was refused, and how long
+ * the batches and their commits took. */
+static void
+put_request_metrics(struct buf *b, int64_t started_at,
+    const struct counters *c, const struct hist *batch,
+    const struct hist *commit)
+{
+	head(b, "shelterd_start_time_seconds", "gauge",
+	    "Unix time the daemon started.");
+	put(b, "shelterd_start_time_seconds %" PRId64 "\n", started_at);
+	head(b, "shelterd_requests_received_total", "counter",
+	    "Requests taken off the api socket.");
+	put(b, "shelterd_requests_received_total %" PRIu64 "\n", c->requests);
+	head(b, "shelterd_updates_acknowledged_total", "counter",
+	    "Occupancy updates acknowledged: applied, or a duplicate seq "
+	    "acknowledged again without being applied.");
+	put(b, "shelterd_updates_acknowledged_total{result=\"applied\"} %"
+	    PRIu64 "\n", c->updates_applied);
+	put(b, "shelterd_updates_acknowledged_total{result=\"duplicate\"} %"
+	    PRIu64 "\n", c->updates_duplicate);
+	head(b, "shelterd_refused_total", "counter",
+	    "Requests and updates refused, by reason (the reply's Code).");
+	for (int i = 1; i < 16; i++) {
+		if (names_find(&names_tables[NAMES_CODE], i) == NULL)
+			continue;
+		put(b, "shelterd_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+		    code_name(i), c->refused[i]);
+	}
+	head(b, "shelterd_commit_failures_total", "counter",
+	    "Write transactions aborted or not committed (map full, disk "
+	    "error); what could be stored was redone in a smaller one.");
+	put(b, "shelterd_commit_failures_total %" PRIu64 "\n",
+	    c->commit_failures);
+	head(b, "shelterd_replies_dropped_total", "counter",
+	    "Replies nng could not send (requester gone or buffer full).");
+	put(b, "shelterd_replies_dropped_total %" PRIu64 "\n",
+	    c->replies_dropped);
+	put_hist(b, "shelterd_batch_requests", "Requests handled in one "
+	    "loop turn (one write transaction).", batch, batch_bounds);
+	put_hist(b, "shelterd_commit_duration_seconds", "Synced LMDB commit "
+	    "of a batch: the wait before any ack.", commit, commit_bounds);
+}
+
+static void
+put_event_metrics(struct buf *b, const struct counters *c,
+    const uint64_t events[][4], uint64_t next)
+{
+	const struct name_table *kinds = &names_tables[NAMES_KIND];
+
+	head(b, "shelterd_events_total", "counter",
+	    "Events committed and published, by kind and level.");
+	/* Every kind under its own name (the names table's rows); the
+	 * occupancy levels always, so that a rate has a series to start
+	 * from. */
+	for (size_t k = 0; k < kinds->n_rows; k++)
+		for (int l = 0; l < 4; l++)
+			if (events[k][l] != 0 || (k == 0 && l < 3))
+				put(b, "shelterd_events_total{kind=\"%s\","
+				    "level=\"%s\"} %" PRIu64 "\n",
+				    kinds->rows[k].name,
+				    level_state_name(l), events[k][l]);
+	head(b, "shelterd_events_sent_total", "counter",
+	    "Events handed to the events socket.");
+	put(b, "shelterd_events_sent_total %" PRIu64 "\n",
+	    c->events_published);
+	head(b, "shelterd_event_seq", "gauge", "Newest event_seq in the log.");
+	put(b, "shelterd_event_seq %" PRIu64 "\n", next - 1);
+	head(b, "shelterd_subscribers", "gauge",
+	    "Connected subscribers: the events socket and the dashboard's "
+	    "live feed.");
+	put(b, "shelterd_subscribers{socket=\"events\"} %d\n",
+	    subscribers(&subs_events));
+	put(b, "shelterd_subscribers{socket=\"dashboard\"} %d\n",
+	    subscribers(&subs_feed));
+}
+
+/* What the store holds: alerts, shelters, beds and placements. */
+static void
+put_state_metrics(struct buf *b, size_t n_shelters,
+    const struct alert_counts *ac, const struct aggregate *nat,
+    const uint64_t by_state[8])
 {
 	static const char *const bed_kinds[] = { "capacity", "occupied",
 		"out_of_service", "held", "free", "unknown" };
+
+	head(b, "shelterd_alerts_open", "gauge", "Open alerts, by level.");
+	for (int l = 1; l < 3; l++)
+		put(b, "shelterd_alerts_open{level=\"%s\"} %" PRIu64 "\n",
+		    level_state_name(l), ac->open[l]);
+	head(b, "shelterd_alerts_unacknowledged", "gauge",
+	    "Open alerts nobody has acknowledged, by level.");
+	for (int l = 1; l < 3; l++)
+		put(b, "shelterd_alerts_unacknowledged{level=\"%s\"} %" PRIu64
+		    "\n", level_state_name(l), ac->unacked[l]);
+	head(b, "shelterd_shelters", "gauge", "Shelters in the registry.");
+	put(b, "shelterd_shelters %zu\n", n_shelters);
+	head(b, "shelterd_shelters_reported", "gauge",
+	    "Shelters that have reported at least once.");
+	put(b, "shelterd_shelters_reported %u\n", nat->shelters_reported);
+	head(b, "shelterd_shelters_stale", "gauge", "Shelters past their "
+	    "reporting deadline: their beds count as unknown.");
+	put(b, "shelterd_shelters_stale %u\n", nat->shelters_stale);
+	head(b, "shelterd_beds", "gauge", "National beds per category.");
+	for (int k = 0; k < CAT_COUNT; k++) {
+		const struct totals *t = &nat->cat[k];
+		const uint32_t v[] = { t->capacity, t->occupied,
+			t->out_of_service, t->held, t->free, t->unknown };
+
+		for (size_t i = 0; i < 6; i++)
+			put(b, "shelterd_beds{category=\"%s\",count=\"%s\"} "
+			    "%u\n", cat_name(k + 1), bed_kinds[i], v[i]);
+	}
+	head(b, "shelterd_placements", "gauge", "Placement requests in the "
+	    "store, by state (the final ones are the outcomes).");
+	for (int i = 1; i <= 5; i++)
+		put(b, "shelterd_placements{state=\"%s\"} %" PRIu64 "\n",
+		    placement_state_name(i), by_state[i]);
+}
+
+static void
+put_lmdb_metrics(struct buf *b, const MDB_envinfo *info,
+    const MDB_stat *stat)
+{
+	head(b, "shelterd_lmdb_map_size_bytes", "gauge",
+	    "LMDB map size ([daemon] map_size_mb).");
+	put(b, "shelterd_lmdb_map_size_bytes %zu\n", info->me_mapsize);
+	head(b, "shelterd_lmdb_map_used_bytes", "gauge",
+	    "LMDB pages in use: a full map refuses writes.");
+	put(b, "shelterd_lmdb_map_used_bytes %zu\n",
+	    (info->me_last_pgno + 1) * (size_t)stat->ms_psize);
+	head(b, "shelterd_lmdb_readers", "gauge", "LMDB reader slots used.");
+	put(b, "shelterd_lmdb_readers %u\n", info->me_numreaders);
+}
+
+static int
+render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
+{
 	struct counters c;
 	struct hist batch, commit;
-	const struct name_table *kinds = &names_tables[NAMES_KIND];
 	uint64_t events[NAMES_ROWS_MAX][4], by_state[8] = { 0 }, next;
 	struct alert_counts ac = { { 0 }, { 0 } };
 	struct aggregate nat;
@@ -753,106 +884,10 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	    mdb_env_stat(h->store->env, &stat) != 0)
 		return STORE_EIO;
 
-	head(b, "shelterd_start_time_seconds", "gauge",
-	    "Unix time the daemon started.");
-	put(b, "shelterd_start_time_seconds %" PRId64 "\n", h->started_at);
-	head(b, "shelterd_requests_received_total", "counter",
-	    "Requests taken off the api socket.");
-	put(b, "shelterd_requests_received_total %" PRIu64 "\n", c.requests);
-	head(b, "shelterd_updates_acknowledged_total", "counter",
-	    "Occupancy updates acknowledged: applied, or a duplicate seq "
-	    "acknowledged again without being applied.");
-	put(b, "shelterd_updates_acknowledged_total{result=\"applied\"} %"
-	    PRIu64 "\n", c.updates_applied);
-	put(b, "shelterd_updates_acknowledged_total{result=\"duplicate\"} %"
-	    PRIu64 "\n", c.updates_duplicate);
-	head(b, "shelterd_refused_total", "counter",
-	    "Requests and updates refused, by reason (the reply's Code).");
-	for (int i = 1; i < 16; i++) {
-		if (names_find(&names_tables[NAMES_CODE], i) == NULL)
-			continue;
-		put(b, "shelterd_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-		    code_name(i), c.refused[i]);
-	}
-	head(b, "shelterd_commit_failures_total", "counter",
-	    "Write transactions aborted or not committed (map full, disk "
-	    "error); what could be stored was redone in a smaller one.");
-	put(b, "shelterd_commit_failures_total %" PRIu64 "\n",
-	    c.commit_failures);
-	head(b, "shelterd_replies_dropped_total", "counter",
-	    "Replies nng could not send (requester gone or buffer full).");
-	put(b, "shelterd_replies_dropped_total %" PRIu64 "\n",
-	    c.replies_dropped);
-	put_hist(b, "shelterd_batch_requests", "Requests handled in one "
-	    "loop turn (one write transaction).", &batch, batch_bounds);
-	put_hist(b, "shelterd_commit_duration_seconds", "Synced LMDB commit "
-	    "of a batch: the wait before any ack.", &commit, commit_bounds);
-	head(b, "shelterd_events_total", "counter",
-	    "Events committed and published, by kind and level.");
-	/* Every kind under its own name (the names table's rows); the
-	 * occupancy levels always, so that a rate has a series to start
-	 * from. */
-	for (size_t k = 0; k < kinds->n_rows; k++)
-		for (int l = 0; l < 4; l++)
-			if (events[k][l] != 0 || (k == 0 && l < 3))
-				put(b, "shelterd_events_total{kind=\"%s\","
-				    "level=\"%s\"} %" PRIu64 "\n",
-				    kinds->rows[k].name,
-				    level_state_name(l), events[k][l]);
-	head(b, "shelterd_events_sent_total", "counter",
-	    "Events handed to the events socket.");
-	put(b, "shelterd_events_sent_total %" PRIu64 "\n",
-	    c.events_published);
-	head(b, "shelterd_event_seq", "gauge", "Newest event_seq in the log.");
-	put(b, "shelterd_event_seq %" PRIu64 "\n", next - 1);
-	head(b, "shelterd_subscribers", "gauge",
-	    "Connected subscribers: the events socket and the dashboard's "
-	    "live feed.");
-	put(b, "shelterd_subscribers{socket=\"events\"} %d\n",
-	    subscribers(&subs_events));
-	put(b, "shelterd_subscribers{socket=\"dashboard\"} %d\n",
-	    subscribers(&subs_feed));
-	head(b, "shelterd_alerts_open", "gauge", "Open alerts, by level.");
-	for (int l = 1; l < 3; l++)
-		put(b, "shelterd_alerts_open{level=\"%s\"} %" PRIu64 "\n",
-		    level_state_name(l), ac.open[l]);
-	head(b, "shelterd_alerts_unacknowledged", "gauge",
-	    "Open alerts nobody has acknowledged, by level.");
-	for (int l = 1; l < 3; l++)
-		put(b, "shelterd_alerts_unacknowledged{level=\"%s\"} %" PRIu64
-		    "\n", level_state_name(l), ac.unacked[l]);
-	head(b, "shelterd_shelters", "gauge", "Shelters in the registry.");
-	put(b, "shelterd_shelters %zu\n", h->reg->n_shelters);
-	head(b, "shelterd_shelters_reported", "gauge",
-	    "Shelters that have reported at least once.");
-	put(b, "shelterd_shelters_reported %u\n", nat.shelters_reported);
-	head(b, "shelterd_shelters_stale", "gauge", "Shelters past their "
-	    "reporting deadline: their beds count as unknown.");
-	put(b, "shelterd_shelters_stale %u\n", nat.shelters_stale);
-	head(b, "shelterd_beds", "gauge", "National beds per category.");
-	for (int k = 0; k < CAT_COUNT; k++) {
-		const struct totals *t = &nat.cat[k];
-		const uint32_t v[] = { t->capacity, t->occupied,
-			t->out_of_service, t->held, t->free, t->unknown };
-
-		for (size_t i = 0; i < 6; i++)
-			put(b, "shelterd_beds{category=\"%s\",count=\"%s\"} "
-			    "%u\n", cat_name(k + 1), bed_kinds[i], v[i]);
-	}
-	head(b, "shelterd_placements", "gauge", "Placement requests in the "
-	    "store, by state (the final ones are the outcomes).");
-	for (int i = 1; i <= 5; i++)
-		put(b, "shelterd_placements{state=\"%s\"} %" PRIu64 "\n",
-		    placement_state_name(i), by_state[i]);
-	head(b, "shelterd_lmdb_map_size_bytes", "gauge",
-	    "LMDB map size ([daemon] map_size_mb).");
-	put(b, "shelterd_lmdb_map_size_bytes %zu\n", info.me_mapsize);
-	head(b, "shelterd_lmdb_map_used_bytes", "gauge",
-	    "LMDB pages in use: a full map refuses writes.");
-	put(b, "shelterd_lmdb_map_used_bytes %zu\n",
-	    (info.me_last_pgno + 1) * (size_t)stat.ms_psize);
-	head(b, "shelterd_lmdb_readers", "gauge", "LMDB reader slots used.");
-	put(b, "shelterd_lmdb_readers %u\n", info.me_numreaders);
+	put_request_metrics(b, h->started_at, &c, &batch, &commit);
+	put_event_metrics(b, &c, events, next);
+	put_state_metrics(b, h->reg->n_shelters, &ac, &nat, by_state);
+	put_lmdb_metrics(b, &info, &stat);
 	return 0;
 }
 

@@ -106,8 +106,9 @@ num(const char *s, long long min, long long max, const char *what)
 	return v;
 }
 
-int
-main(int argc, char **argv)
+/* Fill cfg and *status from argv; returns an exit code, or -1 to go on. */
+static int
+parse_args(int argc, char **argv, struct node_config *cfg, bool *status)
 {
 	static const struct option opts[] = {
 		{ "region", required_argument, NULL, 'R' },
@@ -128,70 +129,53 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct node_config cfg = {
-		.api_url = "tcp://127.0.0.1:7460",
-		.events_url = "tcp://127.0.0.1:7461",
-		.upstream_url = client_default_api(),
-		.upstream_events_url = client_default_events(),
-		.data_dir = "./var/shelter-node",
-		.map_bytes = 1024ull << 20,
-		.call_timeout_ms = 5000,
-		.retry_ms = 500,
-		.poll_ms = 1000,
-		.report_secs = 10,
-	};
-	struct registry reg = { 0 };
-	struct node n;
-	bool status = false;
-	const char *key;
-	int c, lvl, rc;
+	int c, lvl;
 
-	log_set_ident("shelter-node");
 	while ((c = getopt_long(argc, argv, "R:u:U:a:e:d:r:K:m:t:y:p:sl:Vh",
 	    opts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
-			cfg.region_id = optarg;
+			cfg->region_id = optarg;
 			break;
 		case 'u':
-			cfg.upstream_url = optarg;
+			cfg->upstream_url = optarg;
 			break;
 		case 'U':
-			cfg.upstream_events_url = optarg;
+			cfg->upstream_events_url = optarg;
 			break;
 		case 'a':
-			cfg.api_url = optarg;
+			cfg->api_url = optarg;
 			break;
 		case 'e':
-			cfg.events_url = optarg;
+			cfg->events_url = optarg;
 			break;
 		case 'd':
-			cfg.data_dir = optarg;
+			cfg->data_dir = optarg;
 			break;
 		case 'r':
-			cfg.registry_dir = optarg;
+			cfg->registry_dir = optarg;
 			break;
 		case 'K':
-			cfg.key_file = optarg;
+			cfg->key_file = optarg;
 			break;
 		case 'm':
-			cfg.map_bytes = (uint64_t)num(optarg, 1, 1 << 20,
+			cfg->map_bytes = (uint64_t)num(optarg, 1, 1 << 20,
 			    "--map-size-mb") << 20;
 			break;
 		case 't':
-			cfg.call_timeout_ms = (uint32_t)num(optarg, 100,
+			cfg->call_timeout_ms = (uint32_t)num(optarg, 100,
 			    600000, "--timeout-ms");
 			break;
 		case 'y':
-			cfg.retry_ms = (uint32_t)num(optarg, 10, 600000,
+			cfg->retry_ms = (uint32_t)num(optarg, 10, 600000,
 			    "--retry-ms");
 			break;
 		case 'p':
-			cfg.poll_ms = (uint32_t)num(optarg, 10, 600000,
+			cfg->poll_ms = (uint32_t)num(optarg, 10, 600000,
 			    "--poll-ms");
 			break;
 		case 's':
-			status = true;
+			*status = true;
 			break;
 		case 'l':
 			if ((lvl = log_level_parse(optarg)) < 0) {
@@ -217,6 +201,65 @@ main(int argc, char **argv)
 		    "Try 'shelter-node --help'.\n", argv[optind]);
 		return 2;
 	}
+	return -1;
+}
+
+/* Loaded now, before the worker threads: they only read it. */
+static int
+load_key(const struct node_config *cfg)
+{
+	const char *key;
+	char err[512];
+
+	key = cfg->key_file ? cfg->key_file : getenv("SHELTERD_KEY");
+	if (key == NULL || *key == '\0')
+		return 0;
+	client_set_key(key);
+	if (client_load_key(key, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_info("forwarded requests are signed with %s", key);
+	return 0;
+}
+
+/* Serve until stopped; the exit status. */
+static int
+run(struct node_config *cfg)
+{
+	struct registry reg = { 0 };
+	struct node n;
+	int rc;
+
+	if (load_registry(cfg->registry_dir, &reg) != 0)
+		return 1;
+	rc = node_init(&n, cfg, &reg) == 0 ? node_run(&n) : -1;
+	node_deinit(&n);
+	registry_free(&reg);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct node_config cfg = {
+		.api_url = "tcp://127.0.0.1:7460",
+		.events_url = "tcp://127.0.0.1:7461",
+		.upstream_url = client_default_api(),
+		.upstream_events_url = client_default_events(),
+		.data_dir = "./var/shelter-node",
+		.map_bytes = 1024ull << 20,
+		.call_timeout_ms = 5000,
+		.retry_ms = 500,
+		.poll_ms = 1000,
+		.report_secs = 10,
+	};
+	bool status = false;
+	int rc;
+
+	log_set_ident("shelter-node");
+	if ((rc = parse_args(argc, argv, &cfg, &status)) >= 0)
+		return rc;
 	if (status)
 		return node_print_status(&cfg);
 	if (cfg.region_id == NULL || cfg.registry_dir == NULL) {
@@ -224,22 +267,7 @@ main(int argc, char **argv)
 		    "required\nTry 'shelter-node --help'.\n");
 		return 2;
 	}
-	/* Loaded now, before the worker threads: they only read it. */
-	key = cfg.key_file ? cfg.key_file : getenv("SHELTERD_KEY");
-	if (key != NULL && *key != '\0') {
-		char err[512];
-
-		client_set_key(key);
-		if (client_load_key(key, err, sizeof(err)) != 0) {
-			log_err("%s", err);
-			return 2;
-		}
-		log_info("forwarded requests are signed with %s", key);
-	}
-	if (load_registry(cfg.registry_dir, &reg) != 0)
-		return 1;
-	rc = node_init(&n, &cfg, &reg) == 0 ? node_run(&n) : -1;
-	node_deinit(&n);
-	registry_free(&reg);
-	return rc == 0 ? 0 : 1;
+	if (load_key(&cfg) != 0)
+		return 2;
+	return run(&cfg);
 }

@@ -34,8 +34,24 @@ place_usage(FILE *out)
 	    "shelters must have reported (run after a load run).\n");
 }
 
-int
-place_main(int argc, char **argv)
+struct place_opts {
+	const char *dir;
+	const char *api;
+	uint64_t count;
+	uint64_t timeout;     /* ms, for each send and receive */
+	int category;
+	bool json;
+};
+
+struct place_tally {
+	struct hist h;        /* round trips of the PlacementRequests */
+	uint64_t held;
+	uint64_t unplaced;
+};
+
+/* Fill o from argv; returns an exit code, or -1 to go on. */
+static int
+place_parse_args(int argc, char **argv, struct place_opts *o)
 {
 	static const struct option opts[] = {
 		{ "registry", required_argument, NULL, 'r' },
@@ -47,43 +63,36 @@ place_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *api = client_default_api();
-	uint64_t count = 200, timeout = 10000, held = 0, unplaced = 0;
-	int category = 1, ch, rv;
-	bool json = false;
-	struct registry reg = { 0 };
-	struct hist h;
-	nng_socket sock;
-	char err[512];
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "r:n:c:a:T:jh", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':
-			dir = optarg;
+			o->dir = optarg;
 			break;
 		case 'n':
 			if (bench_arg_u64(PROG, "--count", optarg, 1, 1000000,
-			    &count) != 0)
+			    &o->count) != 0)
 				return 2;
 			break;
 		case 'c':
-			if ((category = cat_parse(optarg)) < 0) {
+			if ((o->category = cat_parse(optarg)) < 0) {
 				fprintf(stderr, PROG ": --category: '%s' is "
 				    "not a category\n", optarg);
 				return 2;
 			}
 			break;
 		case 'a':
-			api = optarg;
+			o->api = optarg;
 			break;
 		case 'T':
 			if (bench_arg_u64(PROG, "--timeout", optarg, 1,
-			    3600000, &timeout) != 0)
+			    3600000, &o->timeout) != 0)
 				return 2;
 			break;
 		case 'j':
-			json = true;
+			o->json = true;
 			break;
 		case 'h':
 			place_usage(stdout);
@@ -93,97 +102,135 @@ place_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (dir == NULL || optind != argc) {
+	if (o->dir == NULL || optind != argc) {
 		place_usage(stderr);
 		return 2;
 	}
-	if (bench_load_registry(dir, &reg, err, sizeof(err)) != 0) {
-		fprintf(stderr, PROG ": registry %s: %s\n", dir, err);
+	return -1;
+}
+
+/*
+ * Time request i's PlacementRequest into t, then cancel its hold. Returns
+ * 0, or non-zero when the run must stop (after saying why).
+ */
+static int
+place_one(nng_socket sock, const struct place_opts *o,
+    const struct registry *reg, uint64_t i, struct place_tally *t)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__PlacementRequest pr =
+	    SHELTERD__V1__PLACEMENT_REQUEST__INIT;
+	Shelterd__V1__PlacementCancel pc =
+	    SHELTERD__V1__PLACEMENT_CANCEL__INIT;
+	Shelterd__V1__Reply *reply;
+	char id[48], ref[48], err[512];
+	uint64_t t0;
+	int rv;
+
+	snprintf(id, sizeof(id), "lg-%ld-%" PRIu64, (long)getpid(), i);
+	snprintf(ref, sizeof(ref), "LG-%06" PRIu64, i);
+	pr.request_id = id;
+	pr.case_ref = ref;
+	pr.from_region = reg->regions[i % reg->n_regions].id;
+	pr.category = (Shelterd__V1__Category)o->category;
+	pr.beds = 1;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
+	req.place = &pr;
+	t0 = bench_now_ns();
+	if ((rv = client_round_trip(sock, o->api, &req, &reply, err,
+	    sizeof(err))) != 0) {
+		fprintf(stderr, PROG ": placement %s: %s\n", id, err);
+		return rv;
+	}
+	hist_add(&t->h, bench_now_ns() - t0);
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
+	    reply->body_case != SHELTERD__V1__REPLY__BODY_PLACEMENT) {
+		fprintf(stderr, PROG ": placement %s refused: %s\n",
+		    id, reply->error);
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return -1;
+	}
+	if (reply->placement->state ==
+	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD)
+		t->held++;
+	else
+		t->unplaced++;
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	pc.request_id = id;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
+	req.cancel = &pc;
+	if ((rv = client_round_trip(sock, o->api, &req, &reply, err,
+	    sizeof(err))) != 0) {
+		fprintf(stderr, PROG ": cancel %s: %s\n", id, err);
+		return rv;
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return 0;
+}
+
+static void
+place_report(const struct place_opts *o, const struct registry *reg,
+    const struct place_tally *t)
+{
+	const struct hist *h = &t->h;
+
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject(), *l = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(j, "mode", "place");
+		cJSON_AddNumberToObject(j, "shelters",
+		    (double)reg->n_shelters);
+		cJSON_AddNumberToObject(j, "requests", (double)h->n);
+		cJSON_AddNumberToObject(j, "held", (double)t->held);
+		cJSON_AddNumberToObject(j, "unplaced", (double)t->unplaced);
+		cJSON_AddNumberToObject(l, "samples", (double)h->n);
+		cJSON_AddNumberToObject(l, "p50_us", hist_pct(h, 50) / 1e3);
+		cJSON_AddNumberToObject(l, "p99_us", hist_pct(h, 99) / 1e3);
+		cJSON_AddNumberToObject(l, "max_us", h->n ? h->max / 1e3 : 0);
+		cJSON_AddItemToObject(j, "round_trip", l);
+		client_print_json(j);
+	} else {
+		printf("loadgen: %" PRIu64 " placement requests over %zu "
+		    "shelters: %" PRIu64 " held, %" PRIu64 " unplaced; round "
+		    "trip p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", h->n,
+		    reg->n_shelters, t->held, t->unplaced,
+		    hist_pct(h, 50) / 1e6, hist_pct(h, 99) / 1e6,
+		    h->n ? h->max / 1e6 : 0.0);
+	}
+}
+
+int
+place_main(int argc, char **argv)
+{
+	struct place_opts o = { .api = client_default_api(), .count = 200,
+		.timeout = 10000, .category = 1 };
+	struct place_tally t = { .held = 0 };
+	struct registry reg = { 0 };
+	nng_socket sock;
+	char err[512];
+	int rv;
+
+	if ((rv = place_parse_args(argc, argv, &o)) >= 0)
+		return rv;
+	if (bench_load_registry(o.dir, &reg, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": registry %s: %s\n", o.dir, err);
 		return 2;
 	}
 	if ((rv = nng_req0_open(&sock)) != 0 ||
-	    (rv = client_dial(sock, api, err, sizeof(err))) != 0) {
-		fprintf(stderr, PROG ": %s: %s\n", api, rv > 0 ?
+	    (rv = client_dial(sock, o.api, err, sizeof(err))) != 0) {
+		fprintf(stderr, PROG ": %s: %s\n", o.api, rv > 0 ?
 		    nng_strerror(rv) : err);
 		registry_free(&reg);
 		return 3;
 	}
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, (nng_duration)timeout);
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, (nng_duration)timeout);
-	hist_init(&h);
-	for (uint64_t i = 0; i < count; i++) {
-		Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
-		Shelterd__V1__PlacementRequest pr =
-		    SHELTERD__V1__PLACEMENT_REQUEST__INIT;
-		Shelterd__V1__PlacementCancel pc =
-		    SHELTERD__V1__PLACEMENT_CANCEL__INIT;
-		Shelterd__V1__Reply *reply;
-		char id[48], ref[48];
-		uint64_t t0;
-
-		snprintf(id, sizeof(id), "lg-%ld-%" PRIu64, (long)getpid(), i);
-		snprintf(ref, sizeof(ref), "LG-%06" PRIu64, i);
-		pr.request_id = id;
-		pr.case_ref = ref;
-		pr.from_region = reg.regions[i % reg.n_regions].id;
-		pr.category = (Shelterd__V1__Category)category;
-		pr.beds = 1;
-		req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
-		req.place = &pr;
-		t0 = bench_now_ns();
-		if ((rv = client_round_trip(sock, api, &req, &reply, err,
-		    sizeof(err))) != 0) {
-			fprintf(stderr, PROG ": placement %s: %s\n", id, err);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, (nng_duration)o.timeout);
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, (nng_duration)o.timeout);
+	hist_init(&t.h);
+	for (uint64_t i = 0; i < o.count; i++)
+		if ((rv = place_one(sock, &o, &reg, i, &t)) != 0)
 			break;
-		}
-		hist_add(&h, bench_now_ns() - t0);
-		if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
-		    reply->body_case !=
-		    SHELTERD__V1__REPLY__BODY_PLACEMENT) {
-			fprintf(stderr, PROG ": placement %s refused: %s\n",
-			    id, reply->error);
-			shelterd__v1__reply__free_unpacked(reply, NULL);
-			rv = -1;
-			break;
-		}
-		if (reply->placement->state ==
-		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD)
-			held++;
-		else
-			unplaced++;
-		shelterd__v1__reply__free_unpacked(reply, NULL);
-		pc.request_id = id;
-		req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
-		req.cancel = &pc;
-		if ((rv = client_round_trip(sock, api, &req, &reply, err,
-		    sizeof(err))) != 0) {
-			fprintf(stderr, PROG ": cancel %s: %s\n", id, err);
-			break;
-		}
-		shelterd__v1__reply__free_unpacked(reply, NULL);
-	}
 	client_close(sock, 2000);
-	if (json) {
-		cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "mode", "place");
-		cJSON_AddNumberToObject(o, "shelters", (double)reg.n_shelters);
-		cJSON_AddNumberToObject(o, "requests", (double)h.n);
-		cJSON_AddNumberToObject(o, "held", (double)held);
-		cJSON_AddNumberToObject(o, "unplaced", (double)unplaced);
-		cJSON_AddNumberToObject(l, "samples", (double)h.n);
-		cJSON_AddNumberToObject(l, "p50_us", hist_pct(&h, 50) / 1e3);
-		cJSON_AddNumberToObject(l, "p99_us", hist_pct(&h, 99) / 1e3);
-		cJSON_AddNumberToObject(l, "max_us", h.n ? h.max / 1e3 : 0);
-		cJSON_AddItemToObject(o, "round_trip", l);
-		client_print_json(o);
-	} else {
-		printf("loadgen: %" PRIu64 " placement requests over %zu "
-		    "shelters: %" PRIu64 " held, %" PRIu64 " unplaced; round "
-		    "trip p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", h.n,
-		    reg.n_shelters, held, unplaced, hist_pct(&h, 50) / 1e6,
-		    hist_pct(&h, 99) / 1e6, h.n ? h.max / 1e6 : 0.0);
-	}
+	place_report(&o, &reg, &t);
 	registry_free(&reg);
-	return rv == 0 && h.n == count ? 0 : 1;
+	return rv == 0 && t.h.n == o.count ? 0 : 1;
 }

@@ -684,6 +684,37 @@ pacer_join(struct run *r)
 
 /* ---- setup and report ------------------------------------------------ */
 
+/* What no single option can tell: the ones required and the pairs. */
+static int
+check_opts(struct opts *o, bool batch_size_set)
+{
+	if (o->registry == NULL) {
+		fprintf(stderr, PROG ": --registry DIR is required: the "
+		    "updates must name the daemon's shelters (make one with '"
+		    PROG " gen-registry')\n");
+		return -1;
+	}
+	if (batch_size_set && !o->batch) {
+		fprintf(stderr, PROG ": --batch-size needs --mode batch\n");
+		return -1;
+	}
+	if (!o->escalate_set && o->subscribers > 0)
+		o->escalate_every = 100;
+	return 0;
+}
+
+static void
+opts_defaults(struct opts *o)
+{
+	o->api = client_default_api();
+	o->events = client_default_events();
+	o->connections = 64;
+	o->batch_size = 1000;
+	o->duration = 10;
+	o->warmup = 1;
+	o->timeout_ms = 10000;
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -710,13 +741,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	bool batch_size_set = false;
 	int ch, bad = 0;
 
-	o->api = client_default_api();
-	o->events = client_default_events();
-	o->connections = 64;
-	o->batch_size = 1000;
-	o->duration = 10;
-	o->warmup = 1;
-	o->timeout_ms = 10000;
+	opts_defaults(o);
 	while ((ch = getopt_long(argc, argv, "r:n:c:m:b:R:d:w:s:e:p:D:a:E:"
 	    "T:jh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -803,19 +828,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		    " --help')\n", argv[optind]);
 		return -1;
 	}
-	if (o->registry == NULL) {
-		fprintf(stderr, PROG ": --registry DIR is required: the "
-		    "updates must name the daemon's shelters (make one with '"
-		    PROG " gen-registry')\n");
-		return -1;
-	}
-	if (batch_size_set && !o->batch) {
-		fprintf(stderr, PROG ": --batch-size needs --mode batch\n");
-		return -1;
-	}
-	if (!o->escalate_set && o->subscribers > 0)
-		o->escalate_every = 100;
-	return 0;
+	return check_opts(o, batch_size_set);
 }
 
 int place_main(int argc, char **argv); /* loadgen-place.c */
@@ -1212,13 +1225,11 @@ collect(struct run *r, struct totals_out *t)
 	t->elapsed = (double)(last - r->t_start) / 1e9;
 }
 
+/* Load the registry, allocate, open the subscribers and connections. */
 static int
-run_main(struct run *r)
+run_setup(struct run *r)
 {
 	const struct opts *o = r->o;
-	struct totals_out t = { 0 };
-	double cpu0 = -1, cpu1 = -1, self0;
-	struct lmdb_stats l0;
 	char err[512];
 	int rc;
 
@@ -1261,6 +1272,14 @@ run_main(struct run *r)
 		return rc;
 	if (o->subscribers > 0)
 		nng_msleep(200); /* let pub0 attach the new pipes */
+	return 0;
+}
+
+/* Set the clock of the run and start every connection (and the pacer). */
+static int
+run_start(struct run *r)
+{
+	const struct opts *o = r->o;
 
 	r->t0 = bench_now_ns();
 	r->t_start = r->t0 + (uint64_t)(o->warmup * 1e9);
@@ -1291,6 +1310,19 @@ run_main(struct run *r)
 		}
 		conn_pace(c);
 	}
+	return 0;
+}
+
+/*
+ * Wait out the warm-up and the measured span, then take the daemon's CPU,
+ * memory and LMDB figures into t and stop the connections and subscribers.
+ */
+static void
+run_measure(struct run *r, struct totals_out *t)
+{
+	const struct opts *o = r->o;
+	double cpu0 = -1, cpu1 = -1, self0;
+	struct lmdb_stats l0;
 
 	sleep_until(r->t_start);
 	if (o->daemon_pid)
@@ -1301,65 +1333,83 @@ run_main(struct run *r)
 	sleep_until(r->t_end);
 	wait_conns(r);
 	pacer_join(r);
-	t.cpu_self = cpu_self() - self0;
+	t->cpu_self = cpu_self() - self0;
 	if (o->daemon_pid) {
 		cpu1 = bench_proc_cpu((pid_t)o->daemon_pid, false);
-		t.hwm_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
+		t->hwm_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
 		    "VmHWM");
-		t.rss_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
+		t->rss_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
 		    "VmRSS");
 		/* LMDB maps data.mdb: the pages it touched count in RSS as
 		 * file pages the kernel may reclaim, apart from the heap. */
-		t.anon_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
+		t->anon_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
 		    "RssAnon");
-		t.file_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
+		t->file_kb = bench_proc_status_kb((pid_t)o->daemon_pid,
 		    "RssFile");
-		t.have_cpu = cpu0 >= 0 && cpu1 >= 0;
-		t.cpu_daemon = cpu1 - cpu0;
-		if (!t.have_cpu)
+		t->have_cpu = cpu0 >= 0 && cpu1 >= 0;
+		t->cpu_daemon = cpu1 - cpu0;
+		if (!t->have_cpu)
 			fprintf(stderr, PROG ": the daemon (pid %" PRIu64
 			    ") went away during the run\n", o->daemon_pid);
 	}
 	if (o->data_dir) {
-		lmdb_read(o->data_dir, &t.lmdb);
-		t.have_lmdb = l0.ok && t.lmdb.ok;
-		t.commits = t.lmdb.txnid - l0.txnid;
-		if (!t.have_lmdb)
-			fprintf(stderr, PROG ": %s\n", l0.ok ? t.lmdb.err :
+		lmdb_read(o->data_dir, &t->lmdb);
+		t->have_lmdb = l0.ok && t->lmdb.ok;
+		t->commits = t->lmdb.txnid - l0.txnid;
+		if (!t->have_lmdb)
+			fprintf(stderr, PROG ": %s\n", l0.ok ? t->lmdb.err :
 			    l0.err);
 	}
 	/* Events of the last reports are still on their way. */
 	if (o->subscribers > 0)
 		nng_msleep(300);
 	subs_join(r);
+}
 
-	collect(r, &t);
-	if (o->json)
-		report_json(r, &t);
-	else
-		report_text(r, &t);
+/* The exit status: 1 when the run did not show what it was to measure. */
+static int
+run_verdict(struct run *r, const struct totals_out *t)
+{
+	const struct opts *o = r->o;
 
-	if (t.acked == 0) {
+	if (t->acked == 0) {
 		fprintf(stderr, PROG ": no update was acknowledged%s%s\n",
-		    t.err ? ": " : "", t.err ? t.err : "");
+		    t->err ? ": " : "", t->err ? t->err : "");
 		return 1;
 	}
-	if (t.refused > 0 || t.errors > 0) {
+	if (t->refused > 0 || t->errors > 0) {
 		fprintf(stderr, PROG ": %" PRIu64 " updates refused, %" PRIu64
-		    " errors; first: %s\n", t.refused, t.errors,
-		    t.err ? t.err : "?");
+		    " errors; first: %s\n", t->refused, t->errors,
+		    t->err ? t->err : "?");
 		return 1;
 	}
-	if (o->data_dir && !t.have_lmdb)
+	if (o->data_dir && !t->have_lmdb)
 		return 1;
 	if (o->subscribers > 0 && atomic_load(&r->esc_driven) > 0 &&
-	    t.matched == 0) {
+	    t->matched == 0) {
 		fprintf(stderr, PROG ": %llu escalations driven, but no "
 		    "subscriber saw one (see --events)\n",
 		    (unsigned long long)atomic_load(&r->esc_driven));
 		return 1;
 	}
 	return 0;
+}
+
+static int
+run_main(struct run *r)
+{
+	struct totals_out t = { 0 };
+	int rc;
+
+	if ((rc = run_setup(r)) != 0 || (rc = run_start(r)) != 0)
+		return rc;
+	run_measure(r, &t);
+	collect(r, &t);
+	if (r->o->json)
+		report_json(r, &t);
+	else
+		report_text(r, &t);
+	return run_verdict(r, &t);
 }
 
 static void

@@ -266,111 +266,151 @@ req_cb(void *arg)
 	req_send(q);
 }
 
-static int
-probe_nng(const struct opts *o)
-{
-	char url[600], msg[200];
-	int ready[2], quit[2], status, rc = 1, rv;
+/* One probe nng run: the echo server child and the requesters. */
+struct echo_run {
+	const struct opts *o;
+	char url[600];
 	pid_t child;
+	int ready[2], quit[2];
 	struct req *qs;
-	struct hist lat;
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-	unsigned active = 0;
-	uint64_t t0, t_start, t_end, last, done = 0, errors = 0;
-	double cpu0 = -1, cpu1 = -1, secs;
-	const char *err = NULL;
-	ssize_t n;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	unsigned active;
+	uint64_t t_start, t_end;
+	double cpu0, cpu1;
+};
 
+static void
+probe_nng_url(const struct opts *o, char *url, size_t size)
+{
 	if (o->url != NULL) {
-		snprintf(url, sizeof(url), "%s", o->url);
+		snprintf(url, size, "%s", o->url);
 	} else {
 		const char *tmp = getenv("TMPDIR");
 
-		snprintf(url, sizeof(url), "ipc://%s/shelterd-probe-%ld.sock",
+		snprintf(url, size, "ipc://%s/shelterd-probe-%ld.sock",
 		    tmp && *tmp ? tmp : "/tmp", (long)getpid());
 	}
+}
+
+/* Start the echo server and wait until it listens; 0, or 1 if it cannot. */
+static int
+probe_nng_start_echo(struct echo_run *e)
+{
+	char msg[200];
+	int status;
+	ssize_t n;
+
 	/* The server is a process of its own, as the daemon is. Fork before
 	 * nng starts any thread in this process. */
-	if (pipe(ready) != 0 || pipe(quit) != 0) {
+	if (pipe(e->ready) != 0 || pipe(e->quit) != 0) {
 		perror(PROG ": pipe");
 		return 1;
 	}
 	fflush(NULL);
-	if ((child = fork()) < 0) {
+	if ((e->child = fork()) < 0) {
 		perror(PROG ": fork");
 		return 1;
 	}
-	if (child == 0) {
-		close(ready[0]);
-		close(quit[1]);
-		_exit(echo_child(url, ready[1], quit[0]));
+	if (e->child == 0) {
+		close(e->ready[0]);
+		close(e->quit[1]);
+		_exit(echo_child(e->url, e->ready[1], e->quit[0]));
 	}
-	close(ready[1]);
-	close(quit[0]);
-	if ((n = read(ready[0], msg, sizeof(msg) - 1)) != 1) {
+	close(e->ready[1]);
+	close(e->quit[0]);
+	if ((n = read(e->ready[0], msg, sizeof(msg) - 1)) != 1) {
 		msg[n > 0 ? n : 0] = '\0';
 		fprintf(stderr, PROG ": the echo server cannot listen on %s: "
-		    "%s\n", url, n > 0 ? msg : "it died");
-		close(quit[1]);
-		waitpid(child, &status, 0);
+		    "%s\n", e->url, n > 0 ? msg : "it died");
+		close(e->quit[1]);
+		waitpid(e->child, &status, 0);
 		return 1;
 	}
+	return 0;
+}
 
-	if ((qs = calloc(o->connections, sizeof(*qs))) == NULL)
-		goto out;
+static int
+probe_nng_open_requesters(struct echo_run *e)
+{
+	const struct opts *o = e->o;
+	int rv;
+
+	if ((e->qs = calloc(o->connections, sizeof(*e->qs))) == NULL)
+		return -1;
 	for (unsigned i = 0; i < o->connections; i++) {
-		struct req *q = &qs[i];
+		struct req *q = &e->qs[i];
 
 		hist_init(&q->lat);
 		q->size = o->size;
-		q->lock = &lock;
-		q->cv = &cv;
-		q->active = &active;
+		q->lock = &e->lock;
+		q->cv = &e->cv;
+		q->active = &e->active;
 		if ((rv = nng_req0_open(&q->sock)) != 0 ||
 		    (rv = nng_aio_alloc(&q->aio, req_cb, q)) != 0 ||
-		    (rv = nng_dial(q->sock, url, NULL, 0)) != 0) {
+		    (rv = nng_dial(q->sock, e->url, NULL, 0)) != 0) {
 			fprintf(stderr, PROG ": requester %u on %s: %s\n", i,
-			    url, nng_strerror(rv));
-			goto out;
+			    e->url, nng_strerror(rv));
+			return -1;
 		}
 		nng_aio_set_timeout(q->aio, 10000);
 	}
+	return 0;
+}
+
+/* Send from every requester through the warm-up and the measured span. */
+static void
+probe_nng_run(struct echo_run *e)
+{
+	const struct opts *o = e->o;
+	uint64_t t0;
+
 	t0 = bench_now_ns();
-	t_start = t0 + (uint64_t)(o->warmup * 1e9);
-	t_end = t_start + (uint64_t)(o->duration * 1e9);
-	active = (unsigned)o->connections;
+	e->t_start = t0 + (uint64_t)(o->warmup * 1e9);
+	e->t_end = e->t_start + (uint64_t)(o->duration * 1e9);
+	e->active = (unsigned)o->connections;
 	for (unsigned i = 0; i < o->connections; i++) {
-		qs[i].t_start = t_start;
-		qs[i].t_end = t_end;
-		req_send(&qs[i]);
+		e->qs[i].t_start = e->t_start;
+		e->qs[i].t_end = e->t_end;
+		req_send(&e->qs[i]);
 	}
-	sleep_until(t_start);
-	cpu0 = bench_proc_cpu(child, false);
-	sleep_until(t_end);
-	pthread_mutex_lock(&lock);
-	while (active > 0)
-		pthread_cond_wait(&cv, &lock);
-	pthread_mutex_unlock(&lock);
-	cpu1 = bench_proc_cpu(child, false);
+	sleep_until(e->t_start);
+	e->cpu0 = bench_proc_cpu(e->child, false);
+	sleep_until(e->t_end);
+	pthread_mutex_lock(&e->lock);
+	while (e->active > 0)
+		pthread_cond_wait(&e->cv, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+	e->cpu1 = bench_proc_cpu(e->child, false);
+}
+
+/* Print the requesters' figures; the exit status. */
+static int
+probe_nng_report(const struct echo_run *e)
+{
+	const struct opts *o = e->o;
+	uint64_t last = e->t_end, done = 0, errors = 0;
+	double cpu = e->cpu1 - e->cpu0, secs;
+	const char *err = NULL;
+	struct hist lat;
+	int rc;
 
 	hist_init(&lat);
-	last = t_end;
 	for (unsigned i = 0; i < o->connections; i++) {
-		hist_merge(&lat, &qs[i].lat);
-		done += qs[i].done;
-		errors += qs[i].errors;
-		if (qs[i].last_ns > last)
-			last = qs[i].last_ns;
-		if (err == NULL && qs[i].err[0])
-			err = qs[i].err;
+		hist_merge(&lat, &e->qs[i].lat);
+		done += e->qs[i].done;
+		errors += e->qs[i].errors;
+		if (e->qs[i].last_ns > last)
+			last = e->qs[i].last_ns;
+		if (err == NULL && e->qs[i].err[0])
+			err = e->qs[i].err;
 	}
-	secs = (double)(last - t_start) / 1e9;
+	secs = (double)(last - e->t_start) / 1e9;
 	if (o->json) {
 		cJSON *j = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(j, "probe", "nng");
-		cJSON_AddStringToObject(j, "url", url);
+		cJSON_AddStringToObject(j, "url", e->url);
 		cJSON_AddNumberToObject(j, "connections",
 		    (double)o->connections);
 		cJSON_AddNumberToObject(j, "size", (double)o->size);
@@ -380,19 +420,19 @@ probe_nng(const struct opts *o)
 		cJSON_AddNumberToObject(j, "round_trips_per_s", done / secs);
 		cJSON_AddItemToObject(j, "latency", lat_json(&lat));
 		cJSON_AddNumberToObject(j, "server_cpu_s_per_1k",
-		    done ? (cpu1 - cpu0) * 1000 / done : 0);
+		    done ? cpu * 1000 / done : 0);
 		if (err != NULL)
 			cJSON_AddStringToObject(j, "first_error", err);
 		client_print_json(j);
 	} else {
 		printf("probe nng: echo on %s, %" PRIu64 " requesters, %"
-		    PRIu64 "-byte messages, %.1f s measured\n", url,
+		    PRIu64 "-byte messages, %.1f s measured\n", e->url,
 		    o->connections, o->size, secs);
 		printf("%-20s %" PRIu64 " (%.0f/s), %" PRIu64 " errors\n",
 		    "round trips", done, done / secs, errors);
 		lat_line("round trip", &lat);
 		printf("%-20s %.4f s per 1,000 round trips\n",
-		    "echo server CPU", done ? (cpu1 - cpu0) * 1000 / done : 0);
+		    "echo server CPU", done ? cpu * 1000 / done : 0);
 		if (err != NULL)
 			printf("%-20s %s\n", "first error", err);
 	}
@@ -401,19 +441,27 @@ probe_nng(const struct opts *o)
 		fprintf(stderr, PROG ": %" PRIu64 " round trips, %" PRIu64
 		    " errors%s%s\n", done, errors, err ? "; first: " : "",
 		    err ? err : "");
-out:
-	if (qs != NULL)
-		for (unsigned i = 0; i < o->connections; i++) {
-			if (qs[i].aio != NULL) {
-				nng_aio_stop(qs[i].aio);
-				nng_aio_free(qs[i].aio);
+	return rc;
+}
+
+/* Close the requesters and stop the echo server; rc, or 1 if it failed. */
+static int
+probe_nng_stop(struct echo_run *e, int rc)
+{
+	int status;
+
+	if (e->qs != NULL)
+		for (unsigned i = 0; i < e->o->connections; i++) {
+			if (e->qs[i].aio != NULL) {
+				nng_aio_stop(e->qs[i].aio);
+				nng_aio_free(e->qs[i].aio);
 			}
-			client_close(qs[i].sock, 2000);
+			client_close(e->qs[i].sock, 2000);
 		}
-	free(qs);
-	close(quit[1]);
-	close(ready[0]);
-	if (waitpid(child, &status, 0) == child &&
+	free(e->qs);
+	close(e->quit[1]);
+	close(e->ready[0]);
+	if (waitpid(e->child, &status, 0) == e->child &&
 	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
 		fprintf(stderr, PROG ": the echo server failed\n");
 		rc = 1;
@@ -421,43 +469,60 @@ out:
 	return rc;
 }
 
+static int
+probe_nng(const struct opts *o)
+{
+	struct echo_run e = {
+		.o = o,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cv = PTHREAD_COND_INITIALIZER,
+		.cpu0 = -1,
+		.cpu1 = -1,
+	};
+	int rc = 1;
+
+	probe_nng_url(o, e.url, sizeof(e.url));
+	if (probe_nng_start_echo(&e) != 0)
+		return 1;
+	if (probe_nng_open_requesters(&e) == 0) {
+		probe_nng_run(&e);
+		rc = probe_nng_report(&e);
+	}
+	return probe_nng_stop(&e, rc);
+}
+
 /* ---- lmdb ------------------------------------------------------------ */
 
-static int
-probe_lmdb(const struct opts *o)
-{
-	const char *tmp = getenv("TMPDIR");
-	char dir[4096], path[4200];
-	MDB_env *env = NULL;
-	MDB_txn *txn = NULL;
+/* One probe lmdb run, in its own temp dir. */
+struct lmdb_run {
+	const struct opts *o;
+	char dir[4096];
+	MDB_env *env;
+	MDB_txn *txn;
 	MDB_dbi dbi;
+	unsigned char *val;
+	struct hist lat;          /* txn + commit, measured span only */
+	uint64_t t_start, last, puts, commits;
+};
+
+/* Open the store as the daemon does and write every key once. */
+static int
+probe_lmdb_fill(struct lmdb_run *r)
+{
+	const struct opts *o = r->o;
 	MDB_val k, v;
 	char key[32];
-	unsigned char *val = NULL;
-	struct hist lat;
-	uint64_t t0, t_start, t_end, t, puts = 0, commits = 0;
-	uint64_t rng = 0x9e3779b97f4a7c15ULL;
-	uint64_t last;
-	double secs;
-	int rc, ret = 1;
+	int rc;
 
-	snprintf(dir, sizeof(dir), "%s/shelterd-probe-XXXXXX",
-	    o->dir ? o->dir : tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		fprintf(stderr, PROG ": cannot create a temp dir %s: %s\n",
-		    dir, strerror(errno));
-		return 1;
-	}
-	if ((val = calloc(1, o->value_size)) == NULL)
-		goto out;
 	/* The daemon's settings: 1 GiB map, default (synced) commits. */
-	if ((rc = mdb_env_create(&env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, (size_t)1 << 30)) != 0 ||
-	    (rc = mdb_env_open(env, dir, MDB_NOTLS, 0600)) != 0 ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "shelters", MDB_CREATE, &dbi)) != 0)
-		goto lmdb_fail;
+	if ((rc = mdb_env_create(&r->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(r->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(r->env, (size_t)1 << 30)) != 0 ||
+	    (rc = mdb_env_open(r->env, r->dir, MDB_NOTLS, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(r->env, NULL, 0, &r->txn)) != 0 ||
+	    (rc = mdb_dbi_open(r->txn, "shelters", MDB_CREATE,
+	    &r->dbi)) != 0)
+		return rc;
 	/* Every key exists first: the run overwrites, as the daemon does
 	 * once shelters have reported. */
 	for (uint64_t i = 0; i < o->keys; i++) {
@@ -465,25 +530,36 @@ probe_lmdb(const struct opts *o)
 		    i);
 		k.mv_data = key;
 		v.mv_size = o->value_size;
-		v.mv_data = val;
-		if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
-			goto lmdb_fail;
+		v.mv_data = r->val;
+		if ((rc = mdb_put(r->txn, r->dbi, &k, &v, 0)) != 0)
+			return rc;
 	}
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0)
-		goto lmdb_fail;
+	rc = mdb_txn_commit(r->txn);
+	r->txn = NULL;
+	return rc;
+}
 
-	hist_init(&lat);
+/* Commit batches of puts through the warm-up and the measured span. */
+static int
+probe_lmdb_run(struct lmdb_run *r)
+{
+	const struct opts *o = r->o;
+	uint64_t rng = 0x9e3779b97f4a7c15ULL;
+	uint64_t t0, t_end, t;
+	MDB_val k, v;
+	char key[32];
+	int rc;
+
+	hist_init(&r->lat);
 	t0 = bench_now_ns();
-	t_start = t0 + (uint64_t)(o->warmup * 1e9);
-	t_end = t_start + (uint64_t)(o->duration * 1e9);
-	last = t_start;
+	r->t_start = t0 + (uint64_t)(o->warmup * 1e9);
+	t_end = r->t_start + (uint64_t)(o->duration * 1e9);
+	r->last = r->t_start;
 	while ((t = bench_now_ns()) < t_end) {
 		uint64_t done;
 
-		if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-			goto lmdb_fail;
+		if ((rc = mdb_txn_begin(r->env, NULL, 0, &r->txn)) != 0)
+			return rc;
 		for (uint64_t b = 0; b < o->batch; b++) {
 			/* Random keys: a commit then dirties about as many
 			 * leaf pages as the daemon's, whose reports come from
@@ -491,33 +567,43 @@ probe_lmdb(const struct opts *o)
 			k.mv_size = (size_t)snprintf(key, sizeof(key),
 			    "SH-%06" PRIu64, bench_rand(&rng) % o->keys);
 			k.mv_data = key;
-			memcpy(val, &t, sizeof(t) < o->value_size ?
+			memcpy(r->val, &t, sizeof(t) < o->value_size ?
 			    sizeof(t) : o->value_size);
 			v.mv_size = o->value_size;
-			v.mv_data = val;
-			if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
-				goto lmdb_fail;
+			v.mv_data = r->val;
+			if ((rc = mdb_put(r->txn, r->dbi, &k, &v, 0)) != 0)
+				return rc;
 		}
-		rc = mdb_txn_commit(txn);
-		txn = NULL;
+		rc = mdb_txn_commit(r->txn);
+		r->txn = NULL;
 		if (rc != 0)
-			goto lmdb_fail;
+			return rc;
 		done = bench_now_ns();
-		if (t >= t_start) {
-			hist_add(&lat, done - t);
-			puts += o->batch;
-			commits++;
-			last = done;
+		if (t >= r->t_start) {
+			hist_add(&r->lat, done - t);
+			r->puts += o->batch;
+			r->commits++;
+			r->last = done;
 		}
 	}
-	secs = (double)(last - t_start) / 1e9;
+	return 0;
+}
+
+static void
+probe_lmdb_report(const struct lmdb_run *r)
+{
+	const struct opts *o = r->o;
+	uint64_t puts = r->puts, commits = r->commits;
+	double secs;
+
+	secs = (double)(r->last - r->t_start) / 1e9;
 	if (secs <= 0)
 		secs = 1e-9;
 	if (o->json) {
 		cJSON *j = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(j, "probe", "lmdb");
-		cJSON_AddStringToObject(j, "dir", dir);
+		cJSON_AddStringToObject(j, "dir", r->dir);
 		cJSON_AddNumberToObject(j, "batch", (double)o->batch);
 		cJSON_AddNumberToObject(j, "keys", (double)o->keys);
 		cJSON_AddNumberToObject(j, "value_size",
@@ -527,32 +613,56 @@ probe_lmdb(const struct opts *o)
 		cJSON_AddNumberToObject(j, "commits", (double)commits);
 		cJSON_AddNumberToObject(j, "puts_per_s", puts / secs);
 		cJSON_AddNumberToObject(j, "commits_per_s", commits / secs);
-		cJSON_AddItemToObject(j, "commit_latency", lat_json(&lat));
+		cJSON_AddItemToObject(j, "commit_latency",
+		    lat_json(&r->lat));
 		client_print_json(j);
 	} else {
 		printf("probe lmdb: %" PRIu64 " puts per synced commit, %"
 		    PRIu64 " keys, %" PRIu64 "-byte values, in %s, %.1f s "
-		    "measured\n", o->batch, o->keys, o->value_size, dir, secs);
+		    "measured\n", o->batch, o->keys, o->value_size, r->dir,
+		    secs);
 		printf("%-20s %" PRIu64 " (%.0f/s) in %" PRIu64 " commits "
 		    "(%.0f/s)\n", "puts", puts, puts / secs, commits,
 		    commits / secs);
-		lat_line("txn + commit", &lat);
+		lat_line("txn + commit", &r->lat);
 	}
-	ret = puts > 0 ? 0 : 1;
-	goto out;
-lmdb_fail:
-	fprintf(stderr, PROG ": LMDB in %s: %s\n", dir, mdb_strerror(rc));
-out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	if (env != NULL)
-		mdb_env_close(env);
-	free(val);
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+}
+
+static int
+probe_lmdb(const struct opts *o)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct lmdb_run r = { .o = o };
+	char path[4200];
+	int rc, ret = 1;
+
+	snprintf(r.dir, sizeof(r.dir), "%s/shelterd-probe-XXXXXX",
+	    o->dir ? o->dir : tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(r.dir) == NULL) {
+		fprintf(stderr, PROG ": cannot create a temp dir %s: %s\n",
+		    r.dir, strerror(errno));
+		return 1;
+	}
+	if ((r.val = calloc(1, o->value_size)) != NULL) {
+		if ((rc = probe_lmdb_fill(&r)) != 0 ||
+		    (rc = probe_lmdb_run(&r)) != 0) {
+			fprintf(stderr, PROG ": LMDB in %s: %s\n", r.dir,
+			    mdb_strerror(rc));
+		} else {
+			probe_lmdb_report(&r);
+			ret = r.puts > 0 ? 0 : 1;
+		}
+	}
+	if (r.txn != NULL)
+		mdb_txn_abort(r.txn);
+	if (r.env != NULL)
+		mdb_env_close(r.env);
+	free(r.val);
+	snprintf(path, sizeof(path), "%s/data.mdb", r.dir);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	snprintf(path, sizeof(path), "%s/lock.mdb", r.dir);
 	unlink(path);
-	rmdir(dir);
+	rmdir(r.dir);
 	return ret;
 }
 
