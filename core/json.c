@@ -184,6 +184,10 @@ json_beds(const Shelterd__V1__ShelterReply *sh)
 		cJSON_AddNumberToObject(b, "occupied", bc->occupied);
 		cJSON_AddNumberToObject(b, "out_of_service",
 		    bc->out_of_service);
+		cJSON_AddNumberToObject(b, "held", bc->held);
+		cJSON_AddNumberToObject(b, "free", bc->free);
+		cJSON_AddStringToObject(b, "level",
+		    level_state_name((int)bc->level));
 		/* Only with a forecast: 0 would say none is expected. */
 		if (bc->forecast) {
 			cJSON_AddNumberToObject(b, "expected_free_24h",
@@ -193,6 +197,43 @@ json_beds(const Shelterd__V1__ShelterReply *sh)
 		}
 	}
 	return beds;
+}
+
+cJSON *
+json_shelter(const Shelterd__V1__ShelterReply *sh)
+{
+	cJSON *o = cJSON_CreateObject(), *planned;
+	bool reported = sh->last_seq != 0;
+
+	if (o == NULL)
+		return NULL;
+	add_str(o, "shelter", sh->shelter_id);
+	add_str(o, "name", sh->name);
+	add_str(o, "region", sh->region_id);
+	if (reported)
+		cJSON_AddStringToObject(o, "status",
+		    status_name((int)sh->status));
+	else
+		cJSON_AddNullToObject(o, "status");
+	cJSON_AddNumberToObject(o, "security_level", sh->security_level);
+	cJSON_AddBoolToObject(o, "stale", sh->stale);
+	cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
+	cJSON_AddItemToObject(o, "observed_at", json_time(sh->observed_at));
+	cJSON_AddItemToObject(o, "received_at", json_time(sh->received_at));
+	cJSON_AddNumberToObject(o, "deadline_secs",
+	    (double)sh->deadline_secs);
+	add_num(o, "deadline_override", sh->deadline_override,
+	    sh->deadline_override != 0);
+	planned = cJSON_AddObjectToObject(o, "planned");
+	for (size_t i = 0; planned != NULL && i < sh->n_planned; i++) {
+		const char *cat = cat_name((int)sh->planned[i]->category);
+
+		if (cat != NULL)
+			cJSON_AddNumberToObject(planned, cat,
+			    sh->planned[i]->capacity);
+	}
+	cJSON_AddItemToObject(o, "beds", json_beds(sh));
+	return o;
 }
 
 cJSON *

@@ -44,6 +44,10 @@ cJSON *json_totals(const Shelterd__V1__CategoryTotals *t);
 cJSON *json_region(const Shelterd__V1__RegionStatus *rs);
 /* A shelter's reported beds, keyed by category name. */
 cJSON *json_beds(const Shelterd__V1__ShelterReply *sh);
+/* A shelter: registry entry and live state. status is null until it
+ * reported; deadline_secs is the deadline in effect, deadline_override
+ * its own from the registry (null: the default). */
+cJSON *json_shelter(const Shelterd__V1__ShelterReply *sh);
 cJSON *json_placement(const Shelterd__V1__Placement *p);
 /* Every name table: {"category": [{"value": 1, "name": "women",
  * "label": "adult women"}, ...], "level": [...], ...}. */

@@ -574,51 +574,17 @@ json_shelters(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	for (size_t i = 0; i < reg->n_shelters; i++) {
 		const struct reg_shelter *sh = &reg->shelters[i];
 		struct shelter_state st;
-		cJSON *o, *beds;
+		struct shelter_fill f;
 
 		if (sh->region != region)
 			continue;
 		if ((rc = store_get_shelter(h->store, txn, sh->id, &st)) != 0)
 			return rc;
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", sh->id);
-		cJSON_AddStringToObject(o, "name", sh->name);
-		cJSON_AddNumberToObject(o, "security_level",
-		    sh->security_level);
-		cJSON_AddBoolToObject(o, "reported", st.seq != 0);
-		/* Null until it reports, as in shelterctl's JSON. */
-		if (st.seq != 0)
-			cJSON_AddStringToObject(o, "status",
-			    status_name(st.status));
-		else
-			cJSON_AddNullToObject(o, "status");
-		cJSON_AddBoolToObject(o, "stale", st.stale);
-		cJSON_AddItemToObject(o, "received_at",
-		    json_time(st.received_at));
-		cJSON_AddItemToObject(o, "observed_at",
-		    json_time(st.observed_at));
-		cJSON_AddNumberToObject(o, "deadline_secs", sh->deadline_secs ?
-		    sh->deadline_secs :
-		    __atomic_load_n(&h->default_deadline, __ATOMIC_RELAXED));
-		beds = cJSON_AddObjectToObject(o, "beds");
-		for (int c = 0; c < CAT_COUNT; c++) {
-			const struct bed_counts *b = &st.beds[c];
-			cJSON *bo;
-
-			if (!(sh->categories & (1u << c)))
-				continue;
-			bo = cJSON_AddObjectToObject(beds, cat_name(c + 1));
-			cJSON_AddNumberToObject(bo, "capacity", b->capacity);
-			cJSON_AddNumberToObject(bo, "occupied", b->occupied);
-			cJSON_AddNumberToObject(bo, "out_of_service",
-			    b->out_of_service);
-			cJSON_AddNumberToObject(bo, "held", b->held);
-			cJSON_AddNumberToObject(bo, "free",
-			    beds_free(st.status, b));
-			cJSON_AddStringToObject(bo, "level",
-			    level_state_name(st.level[c]));
-		}
-		cJSON_AddItemToArray(arr, o);
+		/* The one JSON of a shelter, as shelterctl prints it. */
+		wire_shelter(&f, reg, sh, &st, sh->deadline_secs ?
+		    sh->deadline_secs : __atomic_load_n(&h->default_deadline,
+		    __ATOMIC_RELAXED));
+		cJSON_AddItemToArray(arr, json_shelter(&f.sr));
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include "occupancy.h"
 #include "placements.h"
 #include "queries.h"
+#include "wire.h"
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
@@ -87,7 +88,8 @@ import_op_export(struct ctx *s, MDB_txn *txn, struct item *it,
 
 		if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
 			break;
-		queries_fill_shelter(s, sh, &st, &fills[i]);
+		wire_shelter(&fills[i], reg, sh, &st,
+		    (uint32_t)occupancy_deadline(s, sh));
 		ptrs[i] = &fills[i].sr;
 	}
 	if (rc == 0) {

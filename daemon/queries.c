@@ -17,57 +17,9 @@
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
+#include "wire.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
-
-void
-queries_fill_shelter(const struct ctx *s,
-    const struct reg_shelter *sh, const struct shelter_state *st,
-    struct shelter_fill *f)
-{
-	Shelterd__V1__ShelterReply *sr = &f->sr;
-
-	shelterd__v1__shelter_reply__init(sr);
-	sr->shelter_id = (char *)sh->id;
-	sr->name = (char *)sh->name;
-	sr->region_id = (char *)s->reg->regions[sh->region].id;
-	sr->status = (Shelterd__V1__ShelterStatus)st->status;
-	sr->last_seq = st->seq;
-	sr->observed_at = st->observed_at;
-	sr->received_at = st->received_at;
-	sr->security_level = sh->security_level;
-	sr->stale = st->stale;
-	sr->deadline_secs = occupancy_deadline(s, sh);
-	sr->deadline_override = sh->deadline_secs;
-	sr->beds = f->bp;
-	sr->categories = f->cats;
-	sr->planned = f->pp;
-	for (int c = 0; c < CAT_COUNT; c++) {
-		Shelterd__V1__BedCount *b;
-
-		if (sh->categories & (1u << c)) {
-			f->cats[sr->n_categories++] =
-			    (Shelterd__V1__Category)(c + 1);
-			b = &f->planned[sr->n_planned];
-			shelterd__v1__bed_count__init(b);
-			b->category = (Shelterd__V1__Category)(c + 1);
-			b->capacity = sh->nominal[c];
-			f->pp[sr->n_planned++] = b;
-		}
-		if (!(st->present & (1u << c)))
-			continue;
-		b = &f->beds[sr->n_beds];
-		shelterd__v1__bed_count__init(b);
-		b->category = (Shelterd__V1__Category)(c + 1);
-		b->capacity = st->beds[c].capacity;
-		b->occupied = st->beds[c].occupied;
-		b->out_of_service = st->beds[c].out_of_service;
-		b->forecast = (st->forecast >> c) & 1;
-		b->expected_free_24h = st->expect[c].free_24h;
-		b->expected_free_72h = st->expect[c].free_72h;
-		f->bp[sr->n_beds++] = b;
-	}
-}
 
 /* Shared storage for one status reply, freed after packing. */
 struct status_buf {
@@ -189,7 +141,8 @@ queries_shelter(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		it->res.rc = rc;
 		return;
 	}
-	queries_fill_shelter(s, sh, &st, &f);
+	wire_shelter(&f, s->reg, sh, &st,
+	    (uint32_t)occupancy_deadline(s, sh));
 	reply->body_case = SHELTERD__V1__REPLY__BODY_SHELTER;
 	reply->shelter = &f.sr;
 	api_pack(it, reply);

@@ -20,17 +20,6 @@
 struct ctx;
 struct item;
 
-/* One shelter's registry entry and live state as a ShelterReply, which
- * points into f (so f must stay put until packed). */
-struct shelter_fill {
-	Shelterd__V1__ShelterReply sr;
-	Shelterd__V1__BedCount beds[CAT_COUNT], *bp[CAT_COUNT];
-	Shelterd__V1__BedCount planned[CAT_COUNT], *pp[CAT_COUNT];
-	Shelterd__V1__Category cats[CAT_COUNT];
-};
-void queries_fill_shelter(const struct ctx *s,
-    const struct reg_shelter *sh, const struct shelter_state *st,
-    struct shelter_fill *f);
 /*
  * Answer parked holds queries whose shelter got a hold in the txn that just
  * committed (expired_only = false), or whose wait ran out (true).

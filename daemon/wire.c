@@ -52,3 +52,55 @@ wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
 	out->exclude_regions = exclude;
 	out->n_exclude_regions = p->n_exclude;
 }
+
+void
+wire_shelter(struct shelter_fill *f, const struct registry *reg,
+    const struct reg_shelter *sh, const struct shelter_state *st,
+    uint32_t deadline_secs)
+{
+	Shelterd__V1__ShelterReply *sr = &f->sr;
+
+	shelterd__v1__shelter_reply__init(sr);
+	sr->shelter_id = (char *)sh->id;
+	sr->name = (char *)sh->name;
+	sr->region_id = (char *)reg->regions[sh->region].id;
+	sr->status = (Shelterd__V1__ShelterStatus)st->status;
+	sr->last_seq = st->seq;
+	sr->observed_at = st->observed_at;
+	sr->received_at = st->received_at;
+	sr->security_level = sh->security_level;
+	sr->stale = st->stale;
+	sr->deadline_secs = deadline_secs;
+	sr->deadline_override = sh->deadline_secs;
+	sr->beds = f->bp;
+	sr->categories = f->cats;
+	sr->planned = f->pp;
+	for (int c = 0; c < CAT_COUNT; c++) {
+		Shelterd__V1__BedCount *b;
+
+		if (sh->categories & (1u << c)) {
+			f->cats[sr->n_categories++] =
+			    (Shelterd__V1__Category)(c + 1);
+			b = &f->planned[sr->n_planned];
+			shelterd__v1__bed_count__init(b);
+			b->category = (Shelterd__V1__Category)(c + 1);
+			b->capacity = sh->nominal[c];
+			f->pp[sr->n_planned++] = b;
+		}
+		if (!(st->present & (1u << c)))
+			continue;
+		b = &f->beds[sr->n_beds];
+		shelterd__v1__bed_count__init(b);
+		b->category = (Shelterd__V1__Category)(c + 1);
+		b->capacity = st->beds[c].capacity;
+		b->occupied = st->beds[c].occupied;
+		b->out_of_service = st->beds[c].out_of_service;
+		b->held = st->beds[c].held;
+		b->free = beds_free(st->status, &st->beds[c]);
+		b->level = (Shelterd__V1__Level)st->level[c];
+		b->forecast = (st->forecast >> c) & 1;
+		b->expected_free_24h = st->expect[c].free_24h;
+		b->expected_free_72h = st->expect[c].free_72h;
+		f->bp[sr->n_beds++] = b;
+	}
+}

@@ -8,6 +8,10 @@
 
 #include <stdbool.h>
 
+#include <stdint.h>
+
+#include "beds.h"
+#include "registry.h"
 #include "shelterd.pb-c.h"
 #include "store.h"
 
@@ -17,5 +21,18 @@ void wire_alert(Shelterd__V1__Alert *out, struct alert_state *a);
  * holds room for PLACE_EXCLUDE_MAX pointers. */
 void wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
     char **exclude, bool disclose);
+
+/* One shelter's registry entry and live state as a ShelterReply, which
+ * points into f (so f must stay put until packed). deadline_secs: its
+ * reporting deadline in effect. */
+struct shelter_fill {
+	Shelterd__V1__ShelterReply sr;
+	Shelterd__V1__BedCount beds[CAT_COUNT], *bp[CAT_COUNT];
+	Shelterd__V1__BedCount planned[CAT_COUNT], *pp[CAT_COUNT];
+	Shelterd__V1__Category cats[CAT_COUNT];
+};
+void wire_shelter(struct shelter_fill *f, const struct registry *reg,
+    const struct reg_shelter *sh, const struct shelter_state *st,
+    uint32_t deadline_secs);
 
 #endif

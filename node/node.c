@@ -18,6 +18,7 @@
 #include "common.h"
 #include "log.h"
 #include "result.h"
+#include "wire.h"
 #include "util.h"
 #include "topic.h"
 #include "validate.h"
@@ -500,9 +501,7 @@ static int
 reply_shelter(struct node *n, MDB_txn *txn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
-	Shelterd__V1__ShelterReply sr = SHELTERD__V1__SHELTER_REPLY__INIT;
-	Shelterd__V1__BedCount beds[CAT_COUNT], *bp[CAT_COUNT];
-	Shelterd__V1__Category cats[CAT_COUNT];
+	struct shelter_fill f;
 	const char *id = it->req->shelter->shelter_id;
 	const struct reg_shelter *sh = registry_shelter(n->reg, id ? id : "");
 	struct shelter_state st;
@@ -518,36 +517,10 @@ reply_shelter(struct node *n, MDB_txn *txn, struct item *it,
 	}
 	if ((rc = nstore_get_shelter(&n->st, txn, sh->id, &st)) != 0)
 		return rc;
-	sr.shelter_id = (char *)sh->id;
-	sr.name = (char *)sh->name;
-	sr.region_id = (char *)n->reg->regions[sh->region].id;
-	sr.status = (Shelterd__V1__ShelterStatus)st.status;
-	sr.last_seq = st.seq;
-	sr.observed_at = st.observed_at;
-	sr.received_at = st.received_at;
-	sr.security_level = sh->security_level;
-	sr.deadline_secs = sh->deadline_secs;
-	sr.beds = bp;
-	sr.categories = cats;
-	for (int c = 0; c < CAT_COUNT; c++) {
-		if (sh->categories & (1u << c))
-			cats[sr.n_categories++] =
-			    (Shelterd__V1__Category)(c + 1);
-		if (!(st.present & (1u << c)))
-			continue;
-		shelterd__v1__bed_count__init(&beds[sr.n_beds]);
-		beds[sr.n_beds].category = (Shelterd__V1__Category)(c + 1);
-		beds[sr.n_beds].capacity = st.beds[c].capacity;
-		beds[sr.n_beds].occupied = st.beds[c].occupied;
-		beds[sr.n_beds].out_of_service = st.beds[c].out_of_service;
-		beds[sr.n_beds].forecast = (st.forecast >> c) & 1;
-		beds[sr.n_beds].expected_free_24h = st.expect[c].free_24h;
-		beds[sr.n_beds].expected_free_72h = st.expect[c].free_72h;
-		bp[sr.n_beds] = &beds[sr.n_beds];
-		sr.n_beds++;
-	}
+	/* The daemon's own fill: the node keeps the registry's deadline. */
+	wire_shelter(&f, n->reg, sh, &st, sh->deadline_secs);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_SHELTER;
-	reply->shelter = &sr;
+	reply->shelter = &f.sr;
 	reply_pack(it->msg, reply);
 	return 0;
 }

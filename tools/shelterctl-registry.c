@@ -107,41 +107,6 @@ csv_shelter(const Shelterd__V1__ShelterReply *sh)
 	printf("\n");
 }
 
-static cJSON *
-export_shelter(const Shelterd__V1__ShelterReply *sh)
-{
-	cJSON *o = cJSON_CreateObject(), *planned = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "id", sh->shelter_id);
-	cJSON_AddStringToObject(o, "name", sh->name);
-	cJSON_AddStringToObject(o, "region", sh->region_id);
-	cJSON_AddNumberToObject(o, "security_level", sh->security_level);
-	for (size_t i = 0; i < sh->n_planned; i++)
-		cJSON_AddNumberToObject(planned,
-		    cat_name((int)sh->planned[i]->category),
-		    sh->planned[i]->capacity);
-	cJSON_AddItemToObject(o, "planned", planned);
-	if (sh->deadline_override != 0)
-		cJSON_AddNumberToObject(o, "deadline_secs",
-		    sh->deadline_override);
-	else
-		cJSON_AddNullToObject(o, "deadline_secs");
-	if (sh->last_seq == 0) {
-		cJSON_AddNullToObject(o, "status");
-	} else {
-		cJSON_AddStringToObject(o, "status",
-		    status_name((int)sh->status));
-		cJSON_AddItemToObject(o, "observed_at",
-		    json_time(sh->observed_at));
-		cJSON_AddItemToObject(o, "received_at",
-		    json_time(sh->received_at));
-	}
-	cJSON_AddBoolToObject(o, "stale", sh->stale);
-	cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
-	cJSON_AddItemToObject(o, "beds", json_beds(sh));
-	return o;
-}
-
 /* A region's (rs) or the country's (NULL) totals of one category. */
 static cJSON *
 export_totals(const Shelterd__V1__RegionStatus *rs,
@@ -272,7 +237,7 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 		for (size_t i = 0; i < page->n_shelters; i++) {
 			if (shelters != NULL)
 				cJSON_AddItemToArray(shelters,
-				    export_shelter(page->shelters[i]));
+				    json_shelter(page->shelters[i]));
 			else
 				csv_shelter(page->shelters[i]);
 		}
@@ -394,8 +359,9 @@ csv_to_registry(const char *path, char *text, struct text *out)
 	return 0;
 }
 
-/* The lines of the first n `"id":` keys of a JSON text, in one pass: one
- * per shelter object in an export. 0 where there are fewer. */
+/* The lines of the first n `"shelter":` keys (an older export's `"id":`)
+ * of a JSON text, in one pass: one per shelter object in an export. 0
+ * where there are fewer. */
 static void
 json_id_lines(const char *text, unsigned *lines, size_t n)
 {
@@ -407,8 +373,11 @@ json_id_lines(const char *text, unsigned *lines, size_t n)
 			line++;
 			continue;
 		}
-		if (*p == '"' && strncmp(p, "\"id\"", 4) == 0) {
-			const char *q = p + 4;
+		size_t klen = strncmp(p, "\"shelter\"", 9) == 0 ? 9 :
+		    strncmp(p, "\"id\"", 4) == 0 ? 4 : 0;
+
+		if (*p == '"' && klen > 0) {
+			const char *q = p + klen;
 
 			while (*q == ' ' || *q == '\t')
 				q++;
@@ -462,7 +431,11 @@ json_to_registry(const char *path, const char *text, struct text *out,
 	json_id_lines(text, *lines, *n_lines);
 	add(out, REGISTRY_HEADER "\n", strlen(REGISTRY_HEADER) + 1);
 	cJSON_ArrayForEach(sh, arr) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(sh, "id");
+		/* An older export said "id" and "deadline_secs" for what
+		 * is now "shelter" and "deadline_override". */
+		const cJSON *id = cJSON_HasObjectItem(sh, "shelter") ?
+		    cJSON_GetObjectItemCaseSensitive(sh, "shelter") :
+		    cJSON_GetObjectItemCaseSensitive(sh, "id");
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(sh,
 		    "name");
 		const cJSON *region = cJSON_GetObjectItemCaseSensitive(sh,
@@ -472,6 +445,7 @@ json_to_registry(const char *path, const char *text, struct text *out,
 		const cJSON *planned = cJSON_GetObjectItemCaseSensitive(sh,
 		    "planned");
 		const cJSON *deadline = cJSON_GetObjectItemCaseSensitive(sh,
+		    cJSON_HasObjectItem(sh, "shelter") ? "deadline_override" :
 		    "deadline_secs");
 		const cJSON *c;
 		size_t n = 0;
@@ -483,9 +457,10 @@ json_to_registry(const char *path, const char *text, struct text *out,
 		    !cJSON_IsObject(planned) || (deadline != NULL &&
 		    !cJSON_IsNull(deadline) && !cJSON_IsNumber(deadline))) {
 			fprintf(stderr, "shelterctl: %s line %u (shelters[%zu]"
-			    "): needs id, name and region (strings without "
-			    "commas), security_level, planned {category: "
-			    "beds} and deadline_secs (a number or null)\n",
+			    "): needs shelter, name and region (strings "
+			    "without commas), security_level, planned "
+			    "{category: beds} and deadline_override (a number "
+			    "or null)\n",
 			    path, (*lines)[k], k);
 			cJSON_Delete(root);
 			return -1;

@@ -160,25 +160,7 @@ print_shelter(const Shelterd__V1__ShelterReply *sh, bool json)
 	client_format_time(sh->observed_at, seen, sizeof(seen));
 	client_format_time(sh->received_at, got, sizeof(got));
 	if (json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "shelter", sh->shelter_id);
-		cJSON_AddStringToObject(o, "name", sh->name);
-		cJSON_AddStringToObject(o, "region", sh->region_id);
-		cJSON_AddStringToObject(o, "status",
-		    status_name((int)sh->status));
-		cJSON_AddNumberToObject(o, "security_level",
-		    sh->security_level);
-		cJSON_AddBoolToObject(o, "stale", sh->stale);
-		cJSON_AddNumberToObject(o, "deadline_secs",
-		    (double)sh->deadline_secs);
-		cJSON_AddNumberToObject(o, "last_seq", (double)sh->last_seq);
-		cJSON_AddItemToObject(o, "observed_at",
-		    json_time(sh->observed_at));
-		cJSON_AddItemToObject(o, "received_at",
-		    json_time(sh->received_at));
-		cJSON_AddItemToObject(o, "beds", json_beds(sh));
-		client_print_json(o);
+		client_print_json(json_shelter(sh));
 		return;
 	}
 	printf("shelter   %s  %s\nregion    %s\nsecurity  %u\n",

@@ -445,8 +445,8 @@ function renderDetail(id, shelters) {
         'free', 'last report'].map((h) => el('th', { text: h })))),
       el('tbody', {}, ...shelters.shelters.map((s) => {
         const b = s.beds[cat];
-        return el('tr', { 'data-shelter': s.id },
-          el('td', { text: s.id }), el('td', { text: s.name }),
+        return el('tr', { 'data-shelter': s.shelter },
+          el('td', { text: s.shelter }), el('td', { text: s.name }),
           el('td', { class: s.stale ? 'stale' : '',
             text: s.stale ? 'stale: unknown' :
               label('shelter_status', s.status || 'unknown') }),
@@ -457,7 +457,7 @@ function renderDetail(id, shelters) {
           el('td', { text: !b ? '–' : s.stale ? '?' : b.free }),
           el('td', { class: 'age',
             'data-opened': secs(s.received_at) || '',
-            text: s.reported ? age(nowSecs() - secs(s.received_at)) :
+            text: s.last_seq > 0 ? age(nowSecs() - secs(s.received_at)) :
               'never' }));
       }))));
   }

@@ -27,7 +27,9 @@ def test_report_is_acked_and_shown(d):
     check_eq(d.status()["national"]["women"]["free"], 1, "national free")
     sh = d.ctl("--json", "shelter", "SH-UT-003").json()
     check_eq(sh["beds"]["women"], {"capacity": 4, "occupied": 3,
-                                   "out_of_service": 0}, "shelter beds")
+                                   "out_of_service": 0, "held": 0,
+                                   "free": 1, "level": "ok"},
+             "shelter beds")
     check_eq(sh["status"], "open", "shelter status")
     # The table names the region and its numbers.
     table = d.ctl("status").out

@@ -177,7 +177,11 @@ def test_page_and_json_reads_with_and_without_token():
         sh = get_json(d, "/api/shelters?region=VR19", token=TOKEN)
         check_eq(len(sh["shelters"]), len(demo_region("VR19")), "shelters")
         one = sh["shelters"][0]
-        check(one["id"].startswith("SH-ZEE-") and one["reported"], one)
+        check(one["shelter"].startswith("SH-ZEE-") and one["last_seq"] > 0,
+              one)
+        # The one JSON of a shelter: the page's is shelterctl's.
+        cli = d.ctl("--json", "shelter", one["shelter"]).json()
+        check_eq(cli, one, "shelterctl and /api/shelters agree")
         cat, cap = demo_region("VR19")[0][1][0]
         check_eq(one["beds"][cat]["capacity"], cap, "a shelter's counts")
         check_eq(one["beds"][cat]["free"], 0, "full")

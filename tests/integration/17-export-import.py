@@ -98,11 +98,15 @@ def test_round_trip_changes_nothing():
         check_eq(len(doc["shelters"]), 2500, "json shelters")
         check_eq(len(doc["regions"]), 4 * 5 + 5,
                  "every region x category and the national rows")
-        j = [s for s in doc["shelters"] if s["id"] == "S01234"][0]
+        j = [s for s in doc["shelters"] if s["shelter"] == "S01234"][0]
         check_eq((j["region"], j["planned"], j["beds"]["women"]),
                  ("R3", {"women": 6}, {"capacity": 6, "occupied": 6,
-                                       "out_of_service": 0}),
+                                       "out_of_service": 0, "held": 0,
+                                       "free": 0, "level": "warning"}),
                  "a shelter in JSON")
+        # The one JSON of a shelter: the export's is shelterctl's.
+        check_eq(d.ctl("--json", "shelter", "S01234").json(), j,
+                 "shelterctl shelter and the export agree")
         regions = export(d, "--csv", "--regions")
         r3 = [r for r in csv.DictReader(io.StringIO(regions))
               if r["region"] == "R3" and r["category"] == "women"][0]
@@ -150,7 +154,7 @@ def test_bad_files_change_nothing():
         doc["shelters"][2]["region"] = "R9"
         text = json.dumps(doc, indent=2)
         want = text.splitlines().index(
-            [x for x in text.splitlines() if '"id": "B2"' in x][0]) + 1
+            [x for x in text.splitlines() if '"shelter": "B2"' in x][0]) + 1
         r = d.ctl("import", write(d, "region.json", text))
         check_eq(r.rc, 1, f"json refused {r}")
         check(f"region.json line {want}: unknown region 'R9'" in r.err,

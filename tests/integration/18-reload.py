@@ -188,7 +188,7 @@ def dashboard_deadline(d, sid):
     with urllib.request.urlopen(req, timeout=10) as r:
         body = json.loads(r.read())
     return [s["deadline_secs"] for s in body["shelters"]
-            if s["id"] == sid][0]
+            if s["shelter"] == sid][0]
 
 
 @case

@@ -247,16 +247,61 @@ beds_of_a_shelter(void **state)
 	b[0].forecast = true;
 	b[0].expected_free_24h = 5;
 	b[0].expected_free_72h = 5;
+	b[0].held = 1;
+	b[0].level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
 	b[1].category = SHELTERD__V1__CATEGORY__CATEGORY_MINORS;
 	b[1].capacity = 4;
+	b[1].free = 4;
 	sh.beds = bp;
 	sh.n_beds = 2;
 	assert_json(json_beds(&sh),
 	    "{\"women\":{\"capacity\":10,\"occupied\":9,"
-	    "\"out_of_service\":0,\"expected_free_24h\":5,"
+	    "\"out_of_service\":0,\"held\":1,\"free\":0,"
+	    "\"level\":\"warning\",\"expected_free_24h\":5,"
 	    "\"expected_free_72h\":5},"
 	    "\"minors\":{\"capacity\":4,\"occupied\":0,"
-	    "\"out_of_service\":0}}");
+	    "\"out_of_service\":0,\"held\":0,\"free\":4,"
+	    "\"level\":\"ok\"}}");
+}
+
+/* One shape for a shelter wherever it is printed: shelterctl shelter,
+ * shelterctl export and /api/shelters. */
+static void
+shelter_of_every_surface(void **state)
+{
+	Shelterd__V1__ShelterReply sh = SHELTERD__V1__SHELTER_REPLY__INIT;
+	Shelterd__V1__BedCount p = SHELTERD__V1__BED_COUNT__INIT;
+	Shelterd__V1__BedCount *pp[1] = { &p };
+
+	(void)state;
+	sh.shelter_id = (char *)"S1";
+	sh.name = (char *)"One";
+	sh.region_id = (char *)"R1";
+	sh.security_level = 2;
+	sh.deadline_secs = 3600;
+	p.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
+	p.capacity = 8;
+	sh.planned = pp;
+	sh.n_planned = 1;
+	/* Never reported: null status and times, no beds. */
+	assert_json(json_shelter(&sh),
+	    "{\"shelter\":\"S1\",\"name\":\"One\",\"region\":\"R1\","
+	    "\"status\":null,\"security_level\":2,\"stale\":false,"
+	    "\"last_seq\":0,\"observed_at\":null,\"received_at\":null,"
+	    "\"deadline_secs\":3600,\"deadline_override\":null,"
+	    "\"planned\":{\"women\":8},\"beds\":{}}");
+	sh.last_seq = 7;
+	sh.status = SHELTERD__V1__SHELTER_STATUS__SHELTER_STATUS_CLOSED;
+	sh.received_at = 1795000000;
+	sh.deadline_override = 600;
+	sh.deadline_secs = 600;
+	assert_json(json_shelter(&sh),
+	    "{\"shelter\":\"S1\",\"name\":\"One\",\"region\":\"R1\","
+	    "\"status\":\"closed\",\"security_level\":2,\"stale\":false,"
+	    "\"last_seq\":7,\"observed_at\":null,"
+	    "\"received_at\":\"2026-11-18T11:06:40Z\","
+	    "\"deadline_secs\":600,\"deadline_override\":600,"
+	    "\"planned\":{\"women\":8},\"beds\":{}}");
 }
 
 static void
@@ -340,6 +385,7 @@ main(void)
 		cmocka_unit_test(totals_of_a_category),
 		cmocka_unit_test(a_region_status),
 		cmocka_unit_test(beds_of_a_shelter),
+		cmocka_unit_test(shelter_of_every_surface),
 		cmocka_unit_test(a_held_placement_and_an_unplaced_one),
 		cmocka_unit_test(the_names_as_json),
 	};
