@@ -34,7 +34,7 @@ config_defaults(struct config *cfg)
 	 * (main.c turns this off as soon as a config file is given). */
 	cfg->allow_unsigned = 1;
 	cfg->max_clock_skew_secs = 300;
-	cfg->replay_cache = 262144;
+	cfg->replay_cache = 16384;
 	cfg->max_connections = 1024;
 	cfg->max_waiters = 1024;
 	esc_thresholds_default(&cfg->esc);
@@ -84,7 +84,7 @@ static const struct key keys[] = {
 	NUM("security", "allow_unsigned", K_U32, allow_unsigned, 0, 1),
 	NUM("security", "max_clock_skew_secs", K_U32, max_clock_skew_secs, 1,
 	    86400),
-	NUM("security", "replay_cache", K_U32, replay_cache, 1024, 1u << 26),
+	NUM("security", "replay_cache", K_U32, replay_cache, 16, 1u << 24),
 	NUM("security", "max_connections", K_U32, max_connections, 1,
 	    1000000),
 	NUM("security", "max_waiters", K_U32, max_waiters, 0, 1000000),

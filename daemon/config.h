@@ -53,7 +53,8 @@ struct config {
 	/* [security] */
 	uint32_t allow_unsigned;          /* 1 only in the embedded demo */
 	uint32_t max_clock_skew_secs;     /* signed timestamps, 300 */
-	uint32_t replay_cache;            /* nonces remembered, 262144 */
+	uint32_t replay_cache;            /* nonces remembered per signer,
+	                                   * 16384 */
 	uint32_t max_connections;         /* api pipes; more are closed, 1024 */
 	uint32_t max_waiters;             /* parked holds --wait queries, 1024 */
 	/* [tls] (for tls+tcp:// and wss:// listeners) */

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "authz.h"
 #include "store.h"
 #include "shelterd.pb-c.h"
@@ -82,6 +83,7 @@ struct item {
 	struct alert_state alert;     /* ack_alert: the alert as now */
 	struct placement_state *placement; /* place/answer/cancel result */
 	struct identity who;          /* the verified signer */
+	struct auth_nonce nonce;      /* remembered once authorized */
 };
 
 /*
