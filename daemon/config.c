@@ -36,6 +36,7 @@ config_defaults(struct config *cfg)
 	cfg->max_clock_skew_secs = 300;
 	cfg->replay_cache = 16384;
 	cfg->max_connections = 1024;
+	cfg->max_connections_per_peer = 64;
 	cfg->max_waiters = 1024;
 	esc_thresholds_default(&cfg->esc);
 	validate_limits_default(&cfg->limits);
@@ -87,6 +88,8 @@ static const struct key keys[] = {
 	NUM("security", "replay_cache", K_U32, replay_cache, 16, 1u << 24),
 	NUM("security", "max_connections", K_U32, max_connections, 1,
 	    1000000),
+	NUM("security", "max_connections_per_peer", K_U32,
+	    max_connections_per_peer, 0, 1000000),
 	NUM("security", "max_waiters", K_U32, max_waiters, 0, 1000000),
 	{ "tls", "cert_file", K_STR, offsetof(struct config, tls_cert_file),
 	    sizeof(((struct config *)0)->tls_cert_file), 0, 0 },

@@ -56,6 +56,8 @@ struct config {
 	uint32_t replay_cache;            /* nonces remembered per signer,
 	                                   * 16384 */
 	uint32_t max_connections;         /* api pipes; more are closed, 1024 */
+	uint32_t max_connections_per_peer; /* from one address (IPv6: /64),
+	                                    * per socket, 64; 0: no cap */
 	uint32_t max_waiters;             /* parked holds --wait queries, 1024 */
 	/* [tls] (for tls+tcp:// and wss:// listeners) */
 	char tls_cert_file[CONFIG_STR_MAX]; /* server cert + key, PEM */
