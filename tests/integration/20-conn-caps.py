@@ -2,11 +2,13 @@
 admitted up to [security] max_connections and no further however many were
 refused (the count is of what was admitted), and one address cannot take
 every api connection ([security] max_connections_per_peer)."""
+import os
 import re
 import socket
 import time
 import urllib.request
 
+import harness
 from harness import Daemon, free_ports, check, check_eq, main
 
 REQ0, SUB0 = 0x30, 0x21
@@ -141,6 +143,41 @@ def test_one_address_cannot_take_every_api_connection():
         d.cleanup()
 
 
+def test_caps_fit_the_descriptors():
+    """With 256 descriptors (soft and hard), 1,024 subscribers cannot be
+    held: the daemon lowers the caps to what fits ((256 - 64) / 3 sockets)
+    instead of running out of descriptors under a flood."""
+    d = tcp_daemon("[security]\nallow_unsigned = 1\n"
+                   "max_connections_per_peer = 0\n")
+    wrapper = os.path.join(d.tmp, "limited-shelterd")
+    with open(wrapper, "w") as f:
+        f.write(f"#!/bin/sh\nulimit -n 256\nexec {harness.BIN['SHELTERD']} "
+                f"\"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    real = harness.BIN["SHELTERD"]
+    held = []
+    try:
+        harness.BIN["SHELTERD"] = wrapper
+        d.start()
+        harness.BIN["SHELTERD"] = real
+        check("max_connections = 1024 each: lowered to 64" in d.read_log(),
+              "the daemon says so")
+        for _ in range(100):
+            held.append(sp_connect(d.ports[1], SUB0))
+        time.sleep(0.5)
+        check_eq(sum(not closed_by_daemon(s, 0.01) for s in held), 64,
+                 "subscribers held")
+        check_eq(subs(d), 64, "the count")
+        check_eq(d.ctl("status").rc, 0, "the api still answers")
+        d.stop()
+    finally:
+        harness.BIN["SHELTERD"] = real
+        for s in held:
+            s.close()
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main([test_subscribers_admitted_up_to_the_cap_and_no_further,
-          test_one_address_cannot_take_every_api_connection])
+          test_one_address_cannot_take_every_api_connection,
+          test_caps_fit_the_descriptors])
