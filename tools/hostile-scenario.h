@@ -6,7 +6,8 @@
 #define SHELTERD_HOSTILE_SCENARIO_H
 
 struct scenario_opts {
-	const char *name;       /* replay-fill, sub-cap, conn-flood */
+	const char *name;       /* replay-fill, sub-cap, conn-flood,
+	                         * tls-idle */
 	const char *api;        /* tcp://127.x:PORT (the api) */
 	const char *events;     /* tcp://127.x:PORT (the events socket) */
 	const char *keys;       /* directory of key files (tools/mksecrets) */
@@ -17,7 +18,7 @@ struct scenario_opts {
 	int threads;            /* attacking request loops */
 };
 
-/* "replay-fill|sub-cap|conn-flood" */
+/* "replay-fill|sub-cap|conn-flood|tls-idle" */
 extern const char *const scenario_names;
 
 /* Runs it and prints what happened and PASS or FAIL: 0 (pass), 1 (fail)

@@ -11,7 +11,8 @@
  * With --scenario NAME it runs one named attack instead, with a verdict
  * (hostile-scenario.c):
  *
- *   hostile --scenario replay-fill|sub-cap|conn-flood --api URL \
+ *   hostile --scenario replay-fill|sub-cap|conn-flood|tls-idle \
+ *     --api URL \
  *     --events URL --keys DIR [--seconds S] [--conns N] [--cap N] \
  *     [--pid PID] [--threads N]
  */
@@ -232,6 +233,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (so.name != NULL && api != NULL) {
+		/* Scenarios check the loopback address themselves. */
 		so.api = api;
 		so.events = events;
 		return scenario_run(&so);
