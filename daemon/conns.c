@@ -146,9 +146,9 @@ conns_watch(struct conns **out, nng_socket sock, const char *what,
 	c->what = what;
 	c->max_total = max_total;
 	c->max_per_peer = max_per_peer;
-	if ((rv = nng_pipe_notify(sock, NNG_PIPE_EV_ADD_PRE, on_pipe, c)) != 0 ||
-	    (rv = nng_pipe_notify(sock, NNG_PIPE_EV_REM_POST, on_pipe, c)) !=
-	    0) {
+	if ((rv = nng_pipe_notify(sock, NNG_PIPE_EV_ADD_PRE, on_pipe,
+	    c)) != 0 || (rv = nng_pipe_notify(sock, NNG_PIPE_EV_REM_POST,
+	    on_pipe, c)) != 0) {
 		log_err("cannot watch %s pipes: %s", what, nng_strerror(rv));
 		return -1;
 	}

@@ -249,8 +249,8 @@ fit_descriptors(struct config *cfg)
 	uint64_t need = socks * cfg->max_connections + RESERVE, fit;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= need)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
 		return;
 	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
 	    rl.rlim_max : need;

@@ -143,9 +143,10 @@ static nng_msg *
 report_msg(const struct hkey *k, const char *id, uint64_t seq, int occupied)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
-	Shelterd__V1__OccupancyUpdate up = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
+	Shelterd__V1__OccupancyUpdate up;
 	Shelterd__V1__BedCount b = SHELTERD__V1__BED_COUNT__INIT, *bp = &b;
 
+	shelterd__v1__occupancy_update__init(&up);
 	up.shelter_id = (char *)id;
 	up.seq = seq;
 	up.observed_at = (int64_t)time(NULL);

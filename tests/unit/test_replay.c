@@ -147,7 +147,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(remembered_nonce_is_a_replay_until_it_expires),
+		cmocka_unit_test(
+		    remembered_nonce_is_a_replay_until_it_expires),
 		cmocka_unit_test(nonce_found_past_expired_entries),
 		cmocka_unit_test(a_signer_at_its_quota_refuses_only_itself),
 		cmocka_unit_test(random_run_agrees_with_the_model),
