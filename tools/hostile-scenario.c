@@ -38,7 +38,8 @@
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
-const char *const scenario_names = "replay-fill|sub-cap|conn-flood|tls-idle";
+const char *const scenario_names =
+    "replay-fill|sub-cap|conn-flood|tls-idle|byte-flood";
 
 enum { SP_REQ0 = 0x30, SP_SUB0 = 0x21, MAX_THREADS = 16 };
 
@@ -826,6 +827,103 @@ tls_idle(const struct scenario_opts *o, struct legit *l, struct procstat *ps)
 	return n > 0 ? 0 : 1;
 }
 
+struct byte_flood {
+	int fd;
+	atomic_bool *stop;
+	size_t size;
+	atomic_long *sent;
+};
+
+/* One connection: status queries padded to `size` bytes with a field the
+ * daemon does not know, sent as fast as TCP takes them, replies never
+ * read. */
+static void *
+byte_flood_loop(void *arg)
+{
+	struct byte_flood *b = arg;
+	size_t n = 19 + b->size, off;
+	uint8_t *frame = b->size < (1u << 21) ? calloc(1, n) : NULL;
+	uint32_t id = 0x80000000u;
+
+	if (frame == NULL)
+		return NULL;
+	/* 8-byte length, 4-byte request id, then a Request: status {} and
+	 * field 2047 (bytes) of `size` bytes. */
+	frame[12] = 0x12;       /* field 2 (status), length-delimited */
+	frame[13] = 0x00;
+	frame[14] = 0xfa;       /* field 2047, length-delimited */
+	frame[15] = 0x7f;
+	frame[16] = (uint8_t)(0x80 | (b->size & 0x7f));
+	frame[17] = (uint8_t)(0x80 | ((b->size >> 7) & 0x7f));
+	frame[18] = (uint8_t)((b->size >> 14) & 0x7f);
+	put_be64(frame, (uint64_t)(n - 8));
+	while (!atomic_load(b->stop)) {
+		frame[8] = (uint8_t)(id >> 24);
+		frame[9] = (uint8_t)(id >> 16);
+		frame[10] = (uint8_t)(id >> 8);
+		frame[11] = (uint8_t)id;
+		id = 0x80000000u | (id + 1);
+		for (off = 0; off < n;) {
+			ssize_t w = send(b->fd, frame + off, n - off,
+			    MSG_NOSIGNAL);
+
+			if (w <= 0)
+				goto out;
+			off += (size_t)w;
+		}
+		atomic_fetch_add(b->sent, 1);
+	}
+out:
+	free(frame);
+	return NULL;
+}
+
+/* Connections that send large requests and never read their replies:
+ * the daemon must stop reading (back-pressure) rather than buffer them,
+ * so RSS stays bounded and the others are served. */
+static int
+byte_flood(const struct scenario_opts *o, struct legit *l,
+    struct procstat *ps)
+{
+	static atomic_bool stop;
+	static atomic_long sent;
+	struct byte_flood b[MAX_THREADS * 4];
+	pthread_t t[MAX_THREADS * 4];
+	struct sockaddr_in to;
+	int n = 0, want = o->conns > 0 && o->conns <= MAX_THREADS * 4 ?
+	    o->conns : 20;
+
+	if (url_addr(o->api, &to) != 0) {
+		printf("hostile: byte-flood needs --api tcp://127.x:PORT\n");
+		return 2;
+	}
+	atomic_store(&stop, false);
+	atomic_store(&sent, 0);
+	for (int i = 0; i < want; i++) {
+		int fd = sp_open(&to, "127.0.0.2", SP_REQ0);
+
+		if (fd < 0)
+			break;
+		b[n] = (struct byte_flood){ fd, &stop, 250000, &sent };
+		pthread_create(&t[n], NULL, byte_flood_loop, &b[n]);
+		n++;
+	}
+	for (double until = now_s() + o->seconds; now_s() < until;) {
+		legit_until(l, now_s() + 0.2, NULL, NULL);
+		proc_sample(o, ps);
+	}
+	atomic_store(&stop, true);
+	for (int i = 0; i < n; i++) {
+		shutdown(b[i].fd, SHUT_RDWR);
+		pthread_join(t[i], NULL);
+		close(b[i].fd);
+	}
+	printf("attack: %d connections from 127.0.0.2 sent %ld requests of "
+	    "250 KB (%.0f MB) in %.0f s and read no reply\n", n,
+	    atomic_load(&sent), atomic_load(&sent) * 0.25, o->seconds);
+	return n > 0 ? 0 : 1;
+}
+
 int
 scenario_run(const struct scenario_opts *o)
 {
@@ -867,6 +965,8 @@ scenario_run(const struct scenario_opts *o)
 		rc = conn_flood(o, &l, &ps);
 	else if (strcmp(o->name, "tls-idle") == 0)
 		rc = tls_idle(o, &l, &ps);
+	else if (strcmp(o->name, "byte-flood") == 0)
+		rc = byte_flood(o, &l, &ps);
 	else {
 		printf("hostile: no scenario '%s' (%s)\n", o->name,
 		    scenario_names);

@@ -7,7 +7,7 @@
 
 struct scenario_opts {
 	const char *name;       /* replay-fill, sub-cap, conn-flood,
-	                         * tls-idle */
+	                         * tls-idle, byte-flood */
 	const char *api;        /* tcp://127.x:PORT (the api) */
 	const char *events;     /* tcp://127.x:PORT (the events socket) */
 	const char *keys;       /* directory of key files (tools/mksecrets) */
@@ -18,7 +18,7 @@ struct scenario_opts {
 	int threads;            /* attacking request loops */
 };
 
-/* "replay-fill|sub-cap|conn-flood|tls-idle" */
+/* "replay-fill|sub-cap|conn-flood|tls-idle|byte-flood" */
 extern const char *const scenario_names;
 
 /* Runs it and prints what happened and PASS or FAIL: 0 (pass), 1 (fail)

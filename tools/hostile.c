@@ -9,10 +9,10 @@
  *     --count 10000 [--seed N]
  *
  * With --scenario NAME it runs one named attack instead, with a verdict
- * (hostile-scenario.c):
+ * (hostile-scenario.c: replay-fill, sub-cap, conn-flood, tls-idle,
+ * byte-flood):
  *
- *   hostile --scenario replay-fill|sub-cap|conn-flood|tls-idle \
- *     --api URL \
+ *   hostile --scenario NAME --api URL \
  *     --events URL --keys DIR [--seconds S] [--conns N] [--cap N] \
  *     [--pid PID] [--threads N]
  */
