@@ -65,7 +65,7 @@ class Hostile:
 def scenario(config, tls=False):
     def wrap(fn):
         def test():
-            # As the issue measured it: ulimit -n 1024 (the daemon
+            # As the attacks were first measured: ulimit -n 1024 (the daemon
             # inherits it).
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             resource.setrlimit(resource.RLIMIT_NOFILE,
