@@ -65,8 +65,8 @@ class Hostile:
 def scenario(config, tls=False):
     def wrap(fn):
         def test():
-            # As the attacks were first measured: ulimit -n 1024 (the daemon
-            # inherits it).
+            # As the attacks were first measured: ulimit -n 1024
+            # (the daemon inherits it).
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             resource.setrlimit(resource.RLIMIT_NOFILE,
                                (min(1024, hard), hard))
