@@ -32,6 +32,7 @@ static int
 admit(struct ctx *s, struct item *it)
 {
 	size_t len = nng_msg_len(it->msg);
+	int64_t now = (int64_t)time(NULL);
 	int rc;
 
 	if (len > s->cfg->max_message_bytes)
@@ -39,8 +40,8 @@ admit(struct ctx *s, struct item *it)
 		    "bytes is larger than the limit of %u", len,
 		    s->cfg->max_message_bytes);
 	if ((rc = auth_open(s, nng_msg_body(it->msg), len, &it->req,
-	    &it->who, it->res.msg, sizeof(it->res.msg),
-	    (int64_t)time(NULL))) != 0)
+	    &it->who, &it->nonce, it->res.msg, sizeof(it->res.msg),
+	    now)) != 0)
 		return it->res.rc = rc;
 	if (it->req->body_case == SHELTERD__V1__REQUEST__BODY__NOT_SET)
 		return op_fail(&it->res, CODE(BAD_REQUEST), "empty request: "
@@ -54,6 +55,10 @@ admit(struct ctx *s, struct item *it)
 	    (rc = ops_authorize(it->op, &it->who, it->req, s->reg,
 	    &it->res)) != 0)
 		return rc;
+	/* Only now: a refused request must not fill the replay cache. */
+	if ((rc = auth_remember(s, &it->who, &it->nonce, it->res.msg,
+	    sizeof(it->res.msg), now)) != 0)
+		return it->res.rc = rc;
 	if (it->op->check != NULL && (rc = it->op->check(s, it)) != 0)
 		return rc;
 	it->ready = true;

@@ -22,36 +22,31 @@
 #include "util.h"
 #include "ctx.h"
 #include "ops.h"
+#include "replay.h"
 #include "wirecheck.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
-struct seen {
-	uint64_t key;   /* hash of signer and nonce; 0: empty */
-	int64_t until;  /* forget after this time */
-};
-
 struct auth {
-	struct seen *slots;
-	size_t mask;    /* capacity - 1, a power of two */
+	struct replay *cache;
 };
 
 int
 auth_init(struct ctx *s)
 {
-	size_t cap = 1;
+	uint8_t secret[REPLAY_SECRET_BYTES];
 
 	if (sodium_init() < 0) {
 		log_err("libsodium cannot initialise");
 		return -1;
 	}
-	while (cap < s->cfg->replay_cache)
-		cap <<= 1;
+	/* Made at start and never shown: nobody can aim a nonce at a slot. */
+	randombytes_buf(secret, sizeof(secret));
 	s->auth = calloc(1, sizeof(*s->auth));
 	REQUIRE(s->auth != NULL);
-	s->auth->slots = calloc(cap, sizeof(*s->auth->slots));
-	REQUIRE(s->auth->slots != NULL);
-	s->auth->mask = cap - 1;
+	s->auth->cache = replay_new(secret, s->cfg->replay_cache);
+	sodium_memzero(secret, sizeof(secret));
+	REQUIRE(s->auth->cache != NULL);
 	return 0;
 }
 
@@ -59,42 +54,9 @@ void
 auth_deinit(struct ctx *s)
 {
 	if (s->auth != NULL)
-		free(s->auth->slots);
+		replay_free(s->auth->cache);
 	free(s->auth);
 	s->auth = NULL;
-}
-
-static uint64_t
-seen_key(const char *signer, uint64_t nonce)
-{
-	uint8_t h[8];
-	uint64_t k = 0;
-
-	/* A keyed hash would be stronger; this only has to spread. */
-	crypto_generichash(h, sizeof(h), (const uint8_t *)signer,
-	    strlen(signer), (const uint8_t *)&nonce, sizeof(nonce));
-	memcpy(&k, h, sizeof(k));
-	return k ? k : 1;
-}
-
-/* 0: first time; 1: a replay; -1: the cache is full (refuse, BUSY). */
-static int
-remember(struct auth *a, uint64_t key, int64_t now, int64_t until)
-{
-	size_t i = key & a->mask;
-
-	for (size_t probe = 0; probe < 64; probe++, i = (i + 1) & a->mask) {
-		struct seen *e = &a->slots[i];
-
-		if (e->key == key && e->until >= now)
-			return 1;
-		if (e->key == 0 || e->until < now) {
-			e->key = key;
-			e->until = until;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 /*
@@ -128,19 +90,20 @@ decode_request(const uint8_t *buf, size_t len, Shelterd__V1__Request **req,
 
 int
 auth_open(struct ctx *s, const uint8_t *buf, size_t len,
-    Shelterd__V1__Request **req, struct identity *id, char *err,
-    size_t errlen, int64_t now)
+    Shelterd__V1__Request **req, struct identity *id,
+    struct auth_nonce *nonce, char *err, size_t errlen, int64_t now)
 {
 	Shelterd__V1__SignedRequest *env;
 	const struct reg_key *key;
 	int64_t skew = s->cfg->max_clock_skew_secs;
 	uint8_t *msg = NULL, be[8];
-	char signer[64];
+	char signer[64], canon[48];
 	size_t slen, n;
-	int rc = 0, seen;
+	int rc = 0;
 
 	*req = NULL;
 	memset(id, 0, sizeof(*id));
+	memset(nonce, 0, sizeof(*nonce));
 	env = shelterd__v1__signed_request__unpack(NULL, len, buf);
 	if (env == NULL || env->signed_request.len == 0) {
 		/* Not an envelope: a plain Request. */
@@ -187,14 +150,15 @@ auth_open(struct ctx *s, const uint8_t *buf, size_t len,
 	    key->public_key) != 0)
 		REFUSE(UNAUTHENTICATED, "bad signature for %s: signed with "
 		    "another key, or altered on the way", signer);
-	seen = remember(s->auth, seen_key(env->signer, env->nonce), now,
-	    env->timestamp + skew);
-	if (seen == 1)
+	/* The same name auth_remember() files it under. */
+	authz_format(id, canon, sizeof(canon));
+	if (replay_seen(s->auth->cache, canon, env->nonce, now))
 		REFUSE(UNAUTHENTICATED, "replayed request (nonce already seen "
 		    "from %s): not applied", signer);
-	if (seen < 0)
-		REFUSE(BUSY, "too many signed requests in the replay window; "
-		    "try again");
+	/* Remembered by auth_remember() once the role check passed: a
+	 * refused request must not use up its signer's quota, nor anyone's. */
+	nonce->nonce = env->nonce;
+	nonce->until = env->timestamp + skew;
 	rc = decode_request(env->signed_request.data,
 	    env->signed_request.len, req, err, errlen);
 out:
@@ -202,5 +166,35 @@ out:
 	shelterd__v1__signed_request__free_unpacked(env, NULL);
 	if (rc != 0 && rc != CODE(BAD_REQUEST))
 		memset(id, 0, sizeof(*id));
+	if (rc != 0)
+		memset(nonce, 0, sizeof(*nonce));
 	return rc;
+}
+
+int
+auth_remember(struct ctx *s, const struct identity *id,
+    const struct auth_nonce *nonce, char *err, size_t errlen, int64_t now)
+{
+	char signer[48];
+	int rc;
+
+	if (nonce->until == 0)
+		return 0; /* unsigned: the loopback demo */
+	authz_format(id, signer, sizeof(signer));
+	rc = replay_remember(s->auth->cache, signer, nonce->nonce, now,
+	    nonce->until);
+	if (rc == 1) {
+		/* Twice in one batch: the first one was just remembered. */
+		snprintf(err, errlen, "replayed request (nonce already seen "
+		    "from %s): not applied", signer);
+		return CODE(UNAUTHENTICATED);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s sent more than %u signed requests "
+		    "in the replay window ([security] replay_cache, %u s): "
+		    "try again later", signer, s->cfg->replay_cache,
+		    s->cfg->max_clock_skew_secs);
+		return CODE(BUSY);
+	}
+	return 0;
 }

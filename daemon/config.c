@@ -103,11 +103,19 @@ static const struct key keys[] = {
 	NUM("security", "max_clock_skew_secs", K_U32, max_clock_skew_secs, 1,
 	    86400, "300", START,
 	    "A signed request's timestamp may be this far from our clock."),
-	NUM("security", "replay_cache", K_U32, replay_cache, 1024, 1u << 26,
-	    "262144", START, "Nonces of signed requests remembered."),
+	NUM("security", "replay_cache", K_U32, replay_cache, 16, 1u << 24,
+	    "16384", START, "Nonces remembered per signer (each signer its "
+	    "own table under a keyed hash, so none can fill or displace "
+	    "another's); a signer past it gets BUSY."),
 	NUM("security", "max_connections", K_U32, max_connections, 1, 1000000,
-	    "1024", START, "Connections to the api (and event subscribers); "
-	    "more are closed at once."),
+	    "1024", START, "Connections to the api (and event subscribers, "
+	    "and dashboard websockets); more are closed at once. Lowered at "
+	    "start to what the descriptor limit allows."),
+	NUM("security", "max_connections_per_peer", K_U32,
+	    max_connections_per_peer, 0, 1000000, "64", START,
+	    "Connections from one peer address (IPv6: its /64) to each of "
+	    "those sockets; 0: no limit per peer (ipc:// peers have no "
+	    "address: only the total applies)."),
 	NUM("security", "max_waiters", K_U32, max_waiters, 0, 1000000, "1024",
 	    START, "Parked `holds --wait` queries."),
 	STR("tls", "cert_file", tls_cert_file, "", START,

@@ -59,8 +59,11 @@ struct config {
 	/* [security] */
 	uint32_t allow_unsigned;          /* 1: loopback/ipc api only */
 	uint32_t max_clock_skew_secs;     /* signed timestamps, 300 */
-	uint32_t replay_cache;            /* nonces remembered, 262144 */
+	uint32_t replay_cache;            /* nonces remembered per signer,
+	                                   * 16384 */
 	uint32_t max_connections;         /* api pipes; more are closed, 1024 */
+	uint32_t max_connections_per_peer; /* from one address (IPv6: /64),
+	                                    * per socket, 64; 0: no cap */
 	uint32_t max_waiters;             /* parked holds --wait queries, 1024 */
 	/* [tls] (for tls+tcp:// and wss:// listeners) */
 	/* The daemon's own Ed25519 key (keygen): signs the audit head. */

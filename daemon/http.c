@@ -22,7 +22,6 @@
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/supplemental/http/http.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "conns.h"
 #include "json.h"
 #include "log.h"
 #include "ctx.h"
@@ -89,6 +89,8 @@ struct http {
 
 	nng_http_server *server;
 	bool started;
+	struct conns *subscribers;  /* the events socket's (server.c) */
+	struct conns *feed_conns;   /* the feed's websockets */
 	nng_http_handler *handlers[ROUTES_MAX];
 	size_t n_handlers;
 	struct route routes[ROUTES_MAX];
@@ -114,10 +116,6 @@ struct http {
 	uint64_t stuck_after_ns;
 };
 
-/* Pipe counts, bumped on nng's threads. Static: a late pipe callback can
- * never reach freed memory. */
-static atomic_int subs_events, subs_feed;
-
 /*
  * One per process, and never freed: nng_http_server_stop() does not wait
  * for a handler that nng has just dispatched, so such a late handler must
@@ -128,34 +126,6 @@ static struct http the_http;
 static bool the_http_used;
 
 /* ---- small helpers --------------------------------------------------- */
-
-static void
-on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	atomic_int *n = arg;
-
-	(void)p;
-	if (ev == NNG_PIPE_EV_ADD_POST)
-		atomic_fetch_add(n, 1);
-	else
-		atomic_fetch_sub(n, 1);
-}
-
-int
-http_event_subscribers(void)
-{
-	int v = atomic_load(&subs_events);
-
-	return v < 0 ? 0 : v;
-}
-
-static int
-subscribers(atomic_int *n)
-{
-	int v = atomic_load(n);
-
-	return v < 0 ? 0 : v; /* a removal seen before its add */
-}
 
 static void
 hist_add(struct hist *hi, const double *bounds, double v)
@@ -732,7 +702,8 @@ put_request_metrics(struct buf *b, int64_t started_at,
 
 static void
 put_event_metrics(struct buf *b, const struct counters *c,
-    const uint64_t events[][4], uint64_t next)
+    const uint64_t events[][4], uint64_t next, int subs_events,
+    int subs_feed)
 {
 	const struct name_table *kinds = &names_tables[NAMES_KIND];
 
@@ -757,10 +728,8 @@ put_event_metrics(struct buf *b, const struct counters *c,
 	head(b, "shelterd_subscribers", "gauge",
 	    "Connected subscribers: the events socket and the dashboard's "
 	    "live feed.");
-	put(b, "shelterd_subscribers{socket=\"events\"} %d\n",
-	    subscribers(&subs_events));
-	put(b, "shelterd_subscribers{socket=\"dashboard\"} %d\n",
-	    subscribers(&subs_feed));
+	put(b, "shelterd_subscribers{socket=\"events\"} %d\n", subs_events);
+	put(b, "shelterd_subscribers{socket=\"dashboard\"} %d\n", subs_feed);
 }
 
 /* What the store holds: alerts, shelters, beds and placements. */
@@ -851,7 +820,8 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 		return STORE_EIO;
 
 	put_request_metrics(b, h->started_at, &c, &batch, &commit);
-	put_event_metrics(b, &c, events, next);
+	put_event_metrics(b, &c, events, next, conns_count(h->subscribers),
+	    conns_count(h->feed_conns));
 	put_state_metrics(b, h->reg->n_shelters, &ac, &nat, by_state);
 	put_lmdb_metrics(b, &info, &stat);
 	return 0;
@@ -1165,7 +1135,7 @@ is_loopback(const char *host)
 
 int
 http_init(struct http **out, const struct config *cfg,
-    const struct registry *reg, struct store *st, nng_socket events)
+    const struct registry *reg, struct store *st, struct conns *subscribers)
 {
 	struct http *h;
 	nng_url *url = NULL;
@@ -1173,10 +1143,6 @@ http_init(struct http **out, const struct config *cfg,
 	int rv;
 
 	*out = NULL;
-	/* Counted even without the dashboard's server: cheap, and /metrics
-	 * is the only reader. */
-	nng_pipe_notify(events, NNG_PIPE_EV_ADD_POST, on_pipe, &subs_events);
-	nng_pipe_notify(events, NNG_PIPE_EV_REM_POST, on_pipe, &subs_events);
 	if (cfg->http_url[0] == '\0') {
 		log_info("http: disabled ([daemon] http_url is empty)");
 		return 0;
@@ -1197,6 +1163,7 @@ http_init(struct http **out, const struct config *cfg,
 	REQUIRE(uv_rwlock_init(&h->reg_lock) == 0);
 	h->reg = reg;
 	h->store = st;
+	h->subscribers = subscribers;
 	h->default_deadline = cfg->deadline_secs;
 	h->started_at = (int64_t)time(NULL);
 	h->last_turn_ns = uv_hrtime();
@@ -1240,8 +1207,13 @@ http_init(struct http **out, const struct config *cfg,
 	if ((rv = nng_pub0_open(&h->feed)) != 0)
 		goto fail;
 	h->feed_open = true;
-	nng_pipe_notify(h->feed, NNG_PIPE_EV_ADD_POST, on_pipe, &subs_feed);
-	nng_pipe_notify(h->feed, NNG_PIPE_EV_REM_POST, on_pipe, &subs_feed);
+	/* The feed's websockets count against the caps like any socket's. */
+	if (conns_watch(&h->feed_conns, h->feed, "dashboard feed "
+	    "connection", cfg->max_connections,
+	    cfg->max_connections_per_peer) != 0) {
+		rv = NNG_ENOMEM;
+		goto fail;
+	}
 	nng_socket_set_int(h->feed, NNG_OPT_SENDBUF, 256);
 	if ((rv = nng_listen(h->feed, ws, NULL, 0)) != 0)
 		goto fail;
@@ -1290,6 +1262,8 @@ http_deinit(struct http *h)
 	/* The feed's ws listener holds the server too: close it first. */
 	if (h->feed_open)
 		nng_close(h->feed);
+	conns_close(h->feed_conns);
+	h->feed_conns = NULL;
 	if (h->started)
 		nng_http_server_stop(h->server);
 	/* No new handler may start; wait for those running (they hold read

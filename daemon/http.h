@@ -21,15 +21,16 @@
 
 struct http;
 struct counters;
+struct conns;
 
 /*
  * Serve cfg->http_url: the page, /api/..., /metrics, and a ws:// feed at
  * /events on the same port. *out is NULL when http_url is empty
- * (disabled). events is the bus socket: its subscribers are counted.
+ * (disabled). subscribers: the events socket's, for /metrics.
  * 0, or -1 (logged). reg and st must outlive http_deinit().
  */
 int http_init(struct http **out, const struct config *cfg,
-    const struct registry *reg, struct store *st, nng_socket events);
+    const struct registry *reg, struct store *st, struct conns *subscribers);
 /* Stop serving and wait for handlers in progress; NULL is fine. Call it
  * before the store closes. */
 void http_deinit(struct http *h);
@@ -38,8 +39,6 @@ void http_deinit(struct http *h);
 void http_set_registry(struct http *h, const struct registry *reg);
 /* SIGHUP changed [reporting] deadline_secs (loop thread); h may be NULL. */
 void http_set_deadline(struct http *h, uint32_t deadline_secs);
-/* Subscribers connected to the events socket (any thread). */
-int http_event_subscribers(void);
 
 /* Loop thread, after a batch (requests > 0, commit_ns 0 when nothing was
  * committed) or on a tick (requests == 0): copy the counters for /metrics.

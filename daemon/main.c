@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "build_config.h"
@@ -324,6 +325,43 @@ out:
 	return rc;
 }
 
+/*
+ * Every admitted connection holds a descriptor. With the default caps
+ * (1,024 api connections, as many subscribers and dashboard websockets)
+ * and the common soft limit of 1,024 descriptors, a flood of subscribers
+ * ran the daemon out of them (EMFILE) and a legitimate call timed out.
+ * Raise the soft limit toward the hard one; when even that is short,
+ * lower the caps to what fits, and say so.
+ */
+static void
+fit_descriptors(struct config *cfg)
+{
+	/* The store, the log, listeners, the HTTP server's own, pipes
+	 * being refused. */
+	enum { RESERVE = 64 };
+	uint64_t socks = cfg->http_url[0] != '\0' ? 3 : 2;
+	uint64_t need = socks * cfg->max_connections + RESERVE, fit;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+	    rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	fit = rl.rlim_cur > 2 * RESERVE ? (rl.rlim_cur - RESERVE) / socks :
+	    1;
+	log_warn("only %llu file descriptors (ulimit -n; LimitNOFILE= in "
+	    "the unit) for %llu sockets of [security] max_connections = %u "
+	    "each: lowered to %llu; raise the limit to %llu for all of them",
+	    (unsigned long long)rl.rlim_cur, (unsigned long long)socks,
+	    cfg->max_connections, (unsigned long long)fit,
+	    (unsigned long long)need);
+	cfg->max_connections = (uint32_t)fit;
+}
+
 static int watchdog_status;
 
 static void *
@@ -377,6 +415,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_info("shelterd %s starting", SHELTERD_VERSION);
+	fit_descriptors(&cfg);
 
 	if (load_registry(&cfg, &reg) != 0)
 		goto out;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "authz.h"
 #include "result.h"
 #include "store.h"
@@ -73,6 +74,7 @@ struct item {
 	struct identity who;          /* the verified signer */
 	uint64_t value;               /* a verb's one number for its reply
 	                               * (reset_seq: the seq it replaced) */
+	struct auth_nonce nonce;      /* remembered once authorized */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "api.h"
 #include "audit.h"
 #include "auth.h"
+#include "conns.h"
 #include "events.h"
 #include "history.h"
 #include "http.h"
@@ -596,40 +597,6 @@ fail:
 	return -1;
 }
 
-/* nng thread: too many subscribers are closed at once (counted by
- * http.c, which also serves them in /metrics). */
-static void
-on_sub_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	struct server *s = arg;
-
-	if (ev == NNG_PIPE_EV_ADD_PRE &&
-	    http_event_subscribers() >= (int)s->c.cfg->max_connections) {
-		log_warn("subscriber refused: %d connected ([security] "
-		    "max_connections)", http_event_subscribers());
-		nng_pipe_close(p);
-	}
-}
-
-/* nng thread: too many connections are closed at once. */
-static void
-on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	struct server *s = arg;
-
-	if (ev == NNG_PIPE_EV_ADD_PRE) {
-		if (__atomic_add_fetch(&s->connections, 1, __ATOMIC_SEQ_CST) >
-		    (int)s->c.cfg->max_connections) {
-			log_warn("connection refused: more than %u "
-			    "connections ([security] max_connections)",
-			    s->c.cfg->max_connections);
-			nng_pipe_close(p);
-		}
-	} else if (ev == NNG_PIPE_EV_REM_POST) {
-		__atomic_sub_fetch(&s->connections, 1, __ATOMIC_SEQ_CST);
-	}
-}
-
 int
 server_init(struct server *s, struct config *cfg,
     const struct registry *reg, struct store *st)
@@ -670,11 +637,14 @@ server_init(struct server *s, struct config *cfg,
 	if ((rv = nng_socket_set_int(s->c.api, NNG_OPT_SENDBUF, 8192)) != 0 ||
 	    (rv = nng_socket_set_int(s->c.events, NNG_OPT_SENDBUF, 1024)) != 0)
 		log_warn("cannot set send buffers: %s", nng_strerror(rv));
-	nng_pipe_notify(s->c.events, NNG_PIPE_EV_ADD_PRE, on_sub_pipe, s);
-	nng_pipe_notify(s->c.api, NNG_PIPE_EV_ADD_PRE, on_pipe, s);
-	nng_pipe_notify(s->c.api, NNG_PIPE_EV_REM_POST, on_pipe, s);
-	/* Before the events socket listens: it counts its subscribers. */
-	if (http_init(&s->c.http, cfg, s->c.reg, s->c.store, s->c.events) != 0)
+	/* Before the sockets listen: caps in total and per peer. */
+	if (conns_watch(&s->api_conns, s->c.api, "api connection",
+	    cfg->max_connections, cfg->max_connections_per_peer) != 0 ||
+	    conns_watch(&s->sub_conns, s->c.events, "subscriber",
+	    cfg->max_connections, cfg->max_connections_per_peer) != 0)
+		return -1;
+	if (http_init(&s->c.http, cfg, s->c.reg, s->c.store, s->sub_conns) !=
+	    0)
 		return -1;
 	if (listen_on(cfg, s->c.api, "api", cfg->api_url) != 0 ||
 	    listen_on(cfg, s->c.events, "events", cfg->events_url) != 0)
@@ -763,6 +733,8 @@ server_deinit(struct server *s)
 	log_debug("teardown: api closed");
 	nng_close(s->c.events);
 	log_debug("teardown: events closed");
+	conns_close(s->api_conns);
+	conns_close(s->sub_conns);
 	for (size_t i = 0; i < s->q_len; i++)
 		nng_msg_free(s->queue[(s->q_head + i) % s->q_cap]);
 	events_drop_from(&s->c, 0);

@@ -55,7 +55,8 @@ struct server {
 	struct item *items;           /* batch_max of them */
 	struct unit *units;           /* a batch's writes, in order */
 	size_t cap_units;
-	int connections;              /* api pipes (nng threads: atomic) */
+	struct conns *api_conns;      /* admitted api pipes (conns.h) */
+	struct conns *sub_conns;      /* admitted subscribers */
 };
 
 int server_init(struct server *s, struct config *cfg,

@@ -7,6 +7,14 @@
  *
  *   hostile --api tcp://127.0.0.1:PORT --events tcp://127.0.0.1:PORT2 \
  *     --count 10000 [--seed N]
+ *
+ * With --scenario NAME it runs one named attack instead, with a verdict
+ * (hostile-scenario.c: replay-fill, sub-cap, conn-flood, tls-idle,
+ * byte-flood):
+ *
+ *   hostile --scenario NAME --api URL \
+ *     --events URL --keys DIR [--seconds S] [--conns N] [--cap N] \
+ *     [--pid PID] [--threads N]
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -21,6 +29,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "hostile-scenario.h"
 #include "shelterd.pb-c.h"
 
 static uint64_t rng_state;
@@ -146,9 +155,17 @@ main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "max-message", required_argument, NULL, 'm' },
+		{ "scenario", required_argument, NULL, 'S' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ "cap", required_argument, NULL, 'C' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct scenario_opts so = { .seconds = 5, .conns = 200 };
 	const char *api = NULL, *events = NULL;
 	long count = 10000, answered = 0, unanswered = 0, garbage = 0;
 	size_t big = 262144, cap;
@@ -157,8 +174,8 @@ main(int argc, char **argv)
 	int c, rv, kinds[5] = { 0 };
 
 	rng_state = 88172645463325252ULL;
-	while ((c = getopt_long(argc, argv, "a:e:n:s:m:h", opts, NULL)) !=
-	    -1) {
+	while ((c = getopt_long(argc, argv, "a:e:n:s:m:S:k:t:c:C:p:T:h", opts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			api = optarg;
@@ -175,17 +192,51 @@ main(int argc, char **argv)
 		case 'm':
 			big = (size_t)atol(optarg);
 			break;
+		case 'S':
+			so.name = optarg;
+			break;
+		case 'k':
+			so.keys = optarg;
+			break;
+		case 't':
+			so.seconds = atof(optarg);
+			break;
+		case 'c':
+			so.conns = atoi(optarg);
+			break;
+		case 'C':
+			so.cap = atoi(optarg);
+			break;
+		case 'p':
+			so.pid = atoi(optarg);
+			break;
+		case 'T':
+			so.threads = atoi(optarg);
+			break;
 		case 'h':
 			printf("Usage: hostile --api URL [--events URL] "
 			    "[--count N] [--seed N] [--max-message BYTES]\n"
 			    "Send N malformed requests to a shelterd on "
 			    "loopback and raw garbage to\nboth sockets; "
 			    "print how many were answered. Exit 1 if any "
-			    "went\nunanswered while the daemon was up.\n");
+			    "went\nunanswered while the daemon was up.\n\n"
+			    "hostile --scenario %s --api URL --events URL\n"
+			    "  --keys DIR [--seconds S] [--conns N] [--cap N] "
+			    "[--pid PID] [--threads N]\n"
+			    "Run one named attack while the national "
+			    "coordinator and a shelter act;\nprint PASS or "
+			    "FAIL (exit 0 or 1) with what the daemon held.\n",
+			    scenario_names);
 			return 0;
 		default:
 			return 2;
 		}
+	}
+	if (so.name != NULL && api != NULL) {
+		/* Scenarios check the loopback address themselves. */
+		so.api = api;
+		so.events = events;
+		return scenario_run(&so);
 	}
 	if (api == NULL || (strncmp(api, "tcp://127.", 10) != 0 &&
 	    strncmp(api, "ipc://", 6) != 0)) {

@@ -614,7 +614,8 @@ def test_early_warning_before_the_region_is_full():
               first["capacity"]), (4, 0, 20), "the event says why")
     sh = d.ctl("--json", "shelter", "S1").json()
     check_eq(sh["beds"]["women"], {"capacity": 10, "occupied": 9,
-                                   "out_of_service": 0,
+                                   "out_of_service": 0, "held": 0,
+                                   "free": 1, "level": "ok",
                                    "expected_free_24h": 5,
                                    "expected_free_72h": 5}, "S1 beds")
     r = d.report("-s", "S1", "-b", "women=10/9", "--expect", "women=3/2")
