@@ -442,10 +442,119 @@ fail:
 	return EXIT_UNREACHABLE;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct opts {
+	Shelterd__V1__OccupancyUpdate up;
+	Shelterd__V1__BedCount beds[16], *bp[16];
+	const char *api, *outbox_arg;
+	const char *report_flag; /* one flag that only a report has */
+	long long timeout;
+	int quiet, no_outbox;
+	int cmd; /* 0 a report, 1 flush, 2 outbox */
+	const char *cmd_name;
+	uint32_t expect[CAT_COUNT][2];
+	unsigned expect_given;
+};
+
+/* --beds: EXIT_USAGE, or -1 to go on. */
+static int
+opt_beds(struct opts *o, const char *arg)
 {
-	static const struct option opts[] = {
+	Shelterd__V1__OccupancyUpdate *up = &o->up;
+	int rc;
+
+	if (up->n_beds == 16) {
+		fprintf(stderr, "shelter-report: too many --beds\n");
+		return EXIT_USAGE;
+	}
+	rc = parse_beds(arg, &o->beds[up->n_beds]);
+	if (rc == -2) {
+		fprintf(stderr, "shelter-report: unknown category in '%s': "
+		    "use women, men, minors, highsec or children\n", arg);
+		return EXIT_USAGE;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "shelter-report: --beds '%s': expected "
+		    "CAT=CAPACITY/OCCUPIED[/OUT_OF_SERVICE], e.g. "
+		    "women=12/10\n", arg);
+		return EXIT_USAGE;
+	}
+	o->bp[up->n_beds] = &o->beds[up->n_beds];
+	up->n_beds++;
+	return -1;
+}
+
+/* --expect: EXIT_USAGE, or -1 to go on. */
+static int
+opt_expect(struct opts *o, const char *arg)
+{
+	int cat;
+	uint32_t e24, e72;
+
+	if (parse_expect(arg, &cat, &e24, &e72) != 0) {
+		fprintf(stderr, "shelter-report: --expect '%s': expected "
+		    "CAT=N24[/N72], e.g. women=2/3\n", arg);
+		return EXIT_USAGE;
+	}
+	o->expect[cat - 1][0] = e24;
+	o->expect[cat - 1][1] = e72;
+	o->expect_given |= 1u << (cat - 1);
+	return -1;
+}
+
+/* The flags that fill in the report: EXIT_USAGE, or -1 to go on. */
+static int
+opt_report(struct opts *o, int c, const char *arg)
+{
+	long long v;
+	int status;
+
+	switch (c) {
+	case 's':
+		o->report_flag = "--shelter";
+		o->up.shelter_id = (char *)arg;
+		return -1;
+	case 'b':
+		o->report_flag = "--beds";
+		return opt_beds(o, arg);
+	case 'e':
+		o->report_flag = "--expect";
+		return opt_expect(o, arg);
+	case 'S':
+		o->report_flag = "--status";
+		if ((status = status_parse(arg)) < 0) {
+			fprintf(stderr, "shelter-report: --status must be "
+			    "open, paused or closed\n");
+			return EXIT_USAGE;
+		}
+		o->up.status = (Shelterd__V1__ShelterStatus)status;
+		return -1;
+	case 'n':
+		o->report_flag = "--seq";
+		if ((v = client_parse_num(arg, INT64_MAX)) < 1) {
+			fprintf(stderr, "shelter-report: --seq must be a "
+			    "positive number\n");
+			return EXIT_USAGE;
+		}
+		o->up.seq = (uint64_t)v;
+		return -1;
+	default: /* 't' */
+		o->report_flag = "--observed-at";
+		if ((v = client_parse_num(arg, INT64_MAX)) < 0) {
+			fprintf(stderr, "shelter-report: --observed-at must "
+			    "be unix seconds\n");
+			return EXIT_USAGE;
+		}
+		o->up.observed_at = v;
+		return -1;
+	}
+}
+
+/* The flags: an exit status, or -1 to go on. */
+static int
+parse_flags(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
 		{ "shelter", required_argument, NULL, 's' },
 		{ "beds", required_argument, NULL, 'b' },
 		{ "status", required_argument, NULL, 'S' },
@@ -461,90 +570,20 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
-	Shelterd__V1__OccupancyUpdate up = SHELTERD__V1__OCCUPANCY_UPDATE__INIT;
-	Shelterd__V1__BedCount beds[16], *bp[16];
-	Shelterd__V1__Reply *reply;
-	struct delivery d = { 0, 0, 0, "" };
-	struct outbox ob;
-	const char *api = client_default_api(), *outbox_arg = NULL;
-	const char *report_flag = NULL; /* one flag that only a report has */
-	char *path = NULL;
-	long long timeout = 5000, v;
-	int c, rc, quiet = 0, status, no_outbox = 0, do_flush = 0;
-	uint32_t expect[CAT_COUNT][2] = { { 0 } };
-	unsigned expect_given = 0;
-	char err[512];
+	int c, rc;
 
-	/* The placement side has its own flags. */
-	if (argc > 1 && (strcmp(argv[1], "holds") == 0 ||
-	    strcmp(argv[1], "accept") == 0 ||
-	    strcmp(argv[1], "decline") == 0))
-		return shelter_holds_main(argc - 1, argv + 1);
-	up.status = SHELTERD__V1__SHELTER_STATUS__SHELTER_STATUS_OPEN;
-	up.beds = bp;
-	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:o:NqhK:e:", opts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:o:NqhK:e:",
+	    lopts, NULL)) != -1) {
 		switch (c) {
-		case 's':
-			report_flag = "--shelter";
-			up.shelter_id = optarg;
-			break;
-		case 'b':
-			report_flag = "--beds";
-			if (up.n_beds == 16) {
-				fprintf(stderr, "shelter-report: too many "
-				    "--beds\n");
-				return EXIT_USAGE;
-			}
-			rc = parse_beds(optarg, &beds[up.n_beds]);
-			if (rc == -2) {
-				fprintf(stderr, "shelter-report: unknown "
-				    "category in '%s': use women, men, minors, "
-				    "highsec or children\n", optarg);
-				return EXIT_USAGE;
-			}
-			if (rc != 0) {
-				fprintf(stderr, "shelter-report: --beds '%s': "
-				    "expected CAT=CAPACITY/OCCUPIED[/OUT_OF_"
-				    "SERVICE], e.g. women=12/10\n", optarg);
-				return EXIT_USAGE;
-			}
-			bp[up.n_beds] = &beds[up.n_beds];
-			up.n_beds++;
-			break;
-		case 'S':
-			report_flag = "--status";
-			if ((status = status_parse(optarg)) < 0) {
-				fprintf(stderr, "shelter-report: --status must "
-				    "be open, paused or closed\n");
-				return EXIT_USAGE;
-			}
-			up.status = (Shelterd__V1__ShelterStatus)status;
-			break;
-		case 'n':
-			report_flag = "--seq";
-			if ((v = client_parse_num(optarg, INT64_MAX)) < 1) {
-				fprintf(stderr, "shelter-report: --seq must be "
-				    "a positive number\n");
-				return EXIT_USAGE;
-			}
-			up.seq = (uint64_t)v;
-			break;
-		case 't':
-			report_flag = "--observed-at";
-			if ((v = client_parse_num(optarg, INT64_MAX)) < 0) {
-				fprintf(stderr, "shelter-report: --observed-at "
-				    "must be unix seconds\n");
-				return EXIT_USAGE;
-			}
-			up.observed_at = v;
+		case 's': case 'b': case 'e': case 'S': case 'n': case 't':
+			if ((rc = opt_report(o, c, optarg)) >= 0)
+				return rc;
 			break;
 		case 'a':
-			api = optarg;
+			o->api = optarg;
 			break;
 		case 'T':
-			if ((timeout = client_parse_num(optarg,
+			if ((o->timeout = client_parse_num(optarg,
 			    3600000)) < 1) {
 				fprintf(stderr, "shelter-report: --timeout "
 				    "must be milliseconds\n");
@@ -557,32 +596,15 @@ main(int argc, char **argv)
 				    "needs a file name\n");
 				return EXIT_USAGE;
 			}
-			outbox_arg = optarg;
+			o->outbox_arg = optarg;
 			break;
 		case 'N':
-			report_flag = "--no-outbox";
-			no_outbox = 1;
+			o->report_flag = "--no-outbox";
+			o->no_outbox = 1;
 			break;
 		case 'q':
-			quiet = 1;
+			o->quiet = 1;
 			break;
-		case 'e': {
-			int cat;
-			uint32_t e24, e72;
-
-			report_flag = "--expect";
-			rc = parse_expect(optarg, &cat, &e24, &e72);
-			if (rc != 0) {
-				fprintf(stderr, "shelter-report: --expect "
-				    "'%s': expected CAT=N24[/N72], e.g. "
-				    "women=2/3\n", optarg);
-				return EXIT_USAGE;
-			}
-			expect[cat - 1][0] = e24;
-			expect[cat - 1][1] = e72;
-			expect_given |= 1u << (cat - 1);
-			break;
-		}
 		case 'K':
 			client_set_key(optarg);
 			break;
@@ -594,77 +616,107 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		if (strcmp(argv[optind], "flush") == 0)
-			do_flush = 1;
-		else if (strcmp(argv[optind], "outbox") == 0)
-			do_flush = 2;
-		if (!do_flush || optind + 1 < argc) {
-			fprintf(stderr, "shelter-report: unexpected argument "
-			    "'%s': the commands are flush and outbox\nTry "
-			    "'shelter-report --help'.\n",
-			    argv[do_flush ? optind + 1 : optind]);
-			return EXIT_USAGE;
-		}
-	}
-	if (do_flush && report_flag != NULL) {
-		fprintf(stderr, "shelter-report: %s sends no report of "
-		    "its own: %s is not for it (it takes --outbox%s)\n",
-		    argv[optind], report_flag, do_flush == 1 ? ", --api, "
-		    "--timeout and --quiet" : "");
-		return EXIT_USAGE;
-	}
-	if (no_outbox && outbox_arg != NULL) {
-		fprintf(stderr, "shelter-report: --outbox and --no-outbox "
-		    "contradict each other\n");
-		return EXIT_USAGE;
-	}
-	/* Each forecast belongs to a category this report counts. */
-	for (size_t i = 0; i < up.n_beds; i++) {
-		unsigned bit = 1u << (beds[i].category - 1);
+	return -1;
+}
 
-		if (!(expect_given & bit))
+/* Each forecast belongs to a category this report counts: EXIT_USAGE,
+ * or -1 to go on. */
+static int
+attach_forecasts(struct opts *o)
+{
+	for (size_t i = 0; i < o->up.n_beds; i++) {
+		Shelterd__V1__BedCount *b = &o->beds[i];
+		unsigned bit = 1u << (b->category - 1);
+
+		if (!(o->expect_given & bit))
 			continue;
-		beds[i].forecast = 1;
-		beds[i].expected_free_24h = expect[beds[i].category - 1][0];
-		beds[i].expected_free_72h = expect[beds[i].category - 1][1];
-		expect_given &= ~bit;
+		b->forecast = 1;
+		b->expected_free_24h = o->expect[b->category - 1][0];
+		b->expected_free_72h = o->expect[b->category - 1][1];
+		o->expect_given &= ~bit;
 	}
-	if (expect_given != 0) {
+	if (o->expect_given != 0) {
 		fprintf(stderr, "shelter-report: --expect for a category "
 		    "without --beds\n");
 		return EXIT_USAGE;
 	}
-	if (!do_flush && (up.shelter_id[0] == '\0' || up.n_beds == 0)) {
+	return -1;
+}
+
+/* The command line into o: an exit status, or -1 to go on. */
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	shelterd__v1__occupancy_update__init(&o->up);
+	o->up.status = SHELTERD__V1__SHELTER_STATUS__SHELTER_STATUS_OPEN;
+	o->up.beds = o->bp;
+	o->api = client_default_api();
+	o->timeout = 5000;
+	if ((rc = parse_flags(argc, argv, o)) >= 0)
+		return rc;
+	if (optind < argc) {
+		if (strcmp(argv[optind], "flush") == 0)
+			o->cmd = 1;
+		else if (strcmp(argv[optind], "outbox") == 0)
+			o->cmd = 2;
+		if (!o->cmd || optind + 1 < argc) {
+			fprintf(stderr, "shelter-report: unexpected argument "
+			    "'%s': the commands are flush and outbox\nTry "
+			    "'shelter-report --help'.\n",
+			    argv[o->cmd ? optind + 1 : optind]);
+			return EXIT_USAGE;
+		}
+		o->cmd_name = argv[optind];
+	}
+	if (o->cmd && o->report_flag != NULL) {
+		fprintf(stderr, "shelter-report: %s sends no report of "
+		    "its own: %s is not for it (it takes --outbox%s)\n",
+		    o->cmd_name, o->report_flag, o->cmd == 1 ? ", --api, "
+		    "--timeout and --quiet" : "");
+		return EXIT_USAGE;
+	}
+	if (o->no_outbox && o->outbox_arg != NULL) {
+		fprintf(stderr, "shelter-report: --outbox and --no-outbox "
+		    "contradict each other\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = attach_forecasts(o)) >= 0)
+		return rc;
+	if (!o->cmd && (o->up.shelter_id[0] == '\0' || o->up.n_beds == 0)) {
 		fprintf(stderr, "shelter-report: need --shelter and at least "
 		    "one --beds\nTry 'shelter-report --help'.\n");
 		return EXIT_USAGE;
 	}
-	if (!no_outbox && (path = outbox_arg ? strdup(outbox_arg) :
-	    outbox_default_path(err, sizeof(err))) == NULL) {
-		fprintf(stderr, "shelter-report: %s\n", err);
-		if (do_flush)
-			return EXIT_USAGE;
-	}
-	if (do_flush == 2) {
-		rc = list_outbox(path);
-		free(path);
-		return rc;
-	}
-	if (do_flush) {
-		rc = flush(path, api, (int)timeout, quiet);
-		free(path);
-		return rc;
-	}
+	return -1;
+}
+
+/*
+ * Send the report, after what waits in the outbox (path, NULL for none;
+ * freed here). Returns the exit status.
+ */
+static int
+report(struct opts *o, char *path)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__OccupancyUpdate *up = &o->up;
+	Shelterd__V1__Reply *reply;
+	struct delivery d = { 0, 0, 0, "" };
+	int timeout = (int)o->timeout;
+	struct outbox ob;
+	char err[512];
+	int rc;
 
 	/* The seq is fixed now, when the shelter counted: a queued report
 	 * keeps its place among the shelter's reports. */
-	if (up.seq == 0)
-		up.seq = now_micros();
-	if (up.observed_at == 0)
-		up.observed_at = (int64_t)time(NULL);
+	if (up->seq == 0)
+		up->seq = now_micros();
+	if (up->observed_at == 0)
+		up->observed_at = (int64_t)time(NULL);
 	req.body_case = SHELTERD__V1__REQUEST__BODY_UPDATE;
-	req.update = &up;
+	req.update = up;
 
 	memset(&ob, 0, sizeof(ob));
 	ob.lock_fd = -1;
@@ -678,19 +730,19 @@ main(int argc, char **argv)
 	say_damaged(&ob);
 	/* Older reports first: sent after this one, a queued report of the
 	 * same shelter would only be refused as stale. */
-	if (ob.n > 0 && deliver(&ob, api, (int)timeout, quiet, &d) != 0) {
+	if (ob.n > 0 && deliver(&ob, o->api, timeout, o->quiet, &d) != 0) {
 		fprintf(stderr, "shelter-report: %s\n", d.why);
 		outbox_close(&ob);
 		free(path);
 		path = NULL;
 	}
 	if (d.stopped) {
-		rc = queue(&ob, path, &up, d.why);
+		rc = queue(&ob, path, up, d.why);
 		goto out;
 	}
-	if ((rc = client_call(api, (int)timeout, &req, &reply, err,
+	if ((rc = client_call(o->api, timeout, &req, &reply, err,
 	    sizeof(err))) != EXIT_OK) {
-		rc = queue(&ob, path, &up, err);
+		rc = queue(&ob, path, up, err);
 		goto out;
 	}
 	if (reply->code != SHELTERD__V1__CODE__CODE_OK &&
@@ -698,20 +750,51 @@ main(int argc, char **argv)
 		/* Not the report's fault (key, clock, a full store): the
 		 * shelter counted it, so keep it for when that is fixed. */
 		snprintf(err, sizeof(err), "shelterd did not store %s seq %"
-		    PRIu64 " (%s): %s", up.shelter_id, up.seq,
+		    PRIu64 " (%s): %s", up->shelter_id, up->seq,
 		    client_code_name(reply->code), reply->error);
-		rc = queue(&ob, path, &up, err);
+		rc = queue(&ob, path, up, err);
 	} else if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
 		fprintf(stderr, "shelter-report: refused (%s): %s\n",
 		    client_code_name(reply->code), reply->error);
 		rc = EXIT_REFUSED;
 	} else {
-		print_ack(&up, reply, 0, quiet);
+		print_ack(up, reply, 0, o->quiet);
 		rc = d.rejected ? EXIT_REFUSED : EXIT_OK;
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 out:
 	outbox_close(&ob);
+	free(path);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	char *path = NULL;
+	char err[512];
+	int rc;
+
+	/* The placement side has its own flags. */
+	if (argc > 1 && (strcmp(argv[1], "holds") == 0 ||
+	    strcmp(argv[1], "accept") == 0 ||
+	    strcmp(argv[1], "decline") == 0))
+		return shelter_holds_main(argc - 1, argv + 1);
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
+	if (!o.no_outbox && (path = o.outbox_arg ? strdup(o.outbox_arg) :
+	    outbox_default_path(err, sizeof(err))) == NULL) {
+		fprintf(stderr, "shelter-report: %s\n", err);
+		if (o.cmd)
+			return EXIT_USAGE;
+	}
+	if (o.cmd == 2)
+		rc = list_outbox(path);
+	else if (o.cmd == 1)
+		rc = flush(path, o.api, (int)o.timeout, o.quiet);
+	else
+		return report(&o, path);
 	free(path);
 	return rc;
 }

@@ -314,6 +314,97 @@ write_import(struct ctx *s, MDB_txn *txn, const struct registry *next,
 
 /* ---- import: the request --------------------------------------------- */
 
+/*
+ * The checks on the text alone, before any txn: CODE(OK) with the new
+ * registry in next, or the code with the reason in it->res.msg (and the
+ * bad line in *line).
+ */
+static int
+import_check_text(struct ctx *s, struct item *it, const char *csv,
+    struct registry *next, unsigned *line)
+{
+	if (s->next_reg != NULL) {
+		/* Checked against the registry the loop is about to leave. */
+		snprintf(it->res.msg, sizeof(it->res.msg), "another import "
+		    "was applied a moment ago: send this one again");
+		return CODE(BUSY);
+	}
+	if (registry_with_shelters(next, s->reg, csv, it->res.msg,
+	    sizeof(it->res.msg), line) != 0)
+		return CODE(BAD_REQUEST);
+	if (next->n_shelters == 0) {
+		snprintf(it->res.msg, sizeof(it->res.msg), "no shelters in "
+		    "the text: an import replaces every shelter, so it would "
+		    "remove them all");
+		return CODE(BAD_REQUEST);
+	}
+	return CODE(OK);
+}
+
+/*
+ * Write the import and its audit entry in *txn and commit it (*txn is
+ * NULL after the commit, whatever it returned). Returns 0 once it is on
+ * disk, or a store error.
+ */
+static int
+import_commit(struct ctx *s, MDB_txn **txn, const struct item *it,
+    const char *csv, const char *source, const struct registry *next,
+    const struct diff *d, int64_t *stale_at, int64_t now)
+{
+	int rc;
+
+	if ((rc = write_import(s, *txn, next, d, csv, stale_at, now)) != 0 ||
+	    (rc = audit_import(s, *txn, &it->who, source, next, d->count,
+	    now)) != 0)
+		return rc;
+	rc = store_commit(*txn);
+	*txn = NULL;
+	/* Acked means on disk, whatever the commit path syncs. */
+	if (rc == 0 && mdb_env_sync(s->store->env, 1) != 0)
+		rc = STORE_EIO;
+	return rc;
+}
+
+/* The answer to an import that passed its checks: applied, or a dry
+ * run. Not const d: the reply points at its ids. */
+static void
+import_answer(struct item *it, Shelterd__V1__Reply *reply,
+    Shelterd__V1__ImportReply *ir, struct diff *d)
+{
+	ir->added = d->count[REG_ADDED];
+	ir->removed = d->count[REG_REMOVED];
+	ir->changed = d->count[REG_CHANGED];
+	ir->unchanged = d->count[REG_UNCHANGED];
+	ir->added_ids = d->ids[REG_ADDED];
+	ir->n_added_ids = d->n_ids[REG_ADDED];
+	ir->removed_ids = d->ids[REG_REMOVED];
+	ir->n_removed_ids = d->n_ids[REG_REMOVED];
+	ir->changed_ids = d->ids[REG_CHANGED];
+	ir->n_changed_ids = d->n_ids[REG_CHANGED];
+	it->res.rc = CODE(OK);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
+	reply->import_result = ir;
+	/* Packed before the switch: the ids point into both registries. */
+	api_pack(it, reply);
+}
+
+/* The answer to a refused import: code, with the reason in it->res.msg;
+ * a store error (code <= 0) was logged already. */
+static void
+import_refuse(struct item *it, Shelterd__V1__Reply *reply,
+    Shelterd__V1__ImportReply *ir, int code, unsigned line,
+    const char *who, const char *source)
+{
+	if (code > 0)
+		log_warn("registry import by %s from %s refused: %s", who,
+		    source, it->res.msg);
+	ir->error_line = line;
+	it->res.rc = code;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
+	reply->import_result = ir;
+	api_pack(it, reply);
+}
+
 void
 import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
@@ -336,25 +427,8 @@ import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	(void)rtxn;
 	REQUIRE(next != NULL);
 	authz_format(&it->who, who, sizeof(who));
-	if (s->next_reg != NULL) {
-		/* Checked against the registry the loop is about to leave. */
-		snprintf(it->res.msg, sizeof(it->res.msg), "another import "
-		    "was applied a moment ago: send this one again");
-		code = CODE(BUSY);
+	if ((code = import_check_text(s, it, csv, next, &line)) != CODE(OK))
 		goto refused;
-	}
-	if (registry_with_shelters(next, s->reg, csv, it->res.msg,
-	    sizeof(it->res.msg), &line) != 0) {
-		code = CODE(BAD_REQUEST);
-		goto refused;
-	}
-	if (next->n_shelters == 0) {
-		snprintf(it->res.msg, sizeof(it->res.msg), "no shelters in "
-		    "the text: an import replaces every shelter, so it would "
-		    "remove them all");
-		code = CODE(BAD_REQUEST);
-		goto refused;
-	}
 	registry_compare(s->reg, next, note_change, &d);
 	stale_at = calloc(next->n_shelters + 1, sizeof(*stale_at));
 	REQUIRE(stale_at != NULL);
@@ -370,16 +444,8 @@ import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	}
 	if (q->dry_run)
 		goto answer;
-	if ((rc = write_import(s, txn, next, &d, csv, stale_at, now)) != 0 ||
-	    (rc = audit_import(s, txn, &it->who, source, next, d.count,
+	if ((rc = import_commit(s, &txn, it, csv, source, next, &d, stale_at,
 	    now)) != 0)
-		goto failed;
-	rc = store_commit(txn);
-	txn = NULL;
-	/* Acked means on disk, whatever the commit path syncs. */
-	if (rc == 0 && mdb_env_sync(s->store->env, 1) != 0)
-		rc = STORE_EIO;
-	if (rc != 0)
 		goto failed;
 	ir.applied = true;
 	log_info("registry imported by %s from %s: %" PRIu32 " added, %"
@@ -387,21 +453,7 @@ import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	    who, source, d.count[REG_ADDED], d.count[REG_REMOVED],
 	    d.count[REG_CHANGED], d.count[REG_UNCHANGED]);
 answer:
-	ir.added = d.count[REG_ADDED];
-	ir.removed = d.count[REG_REMOVED];
-	ir.changed = d.count[REG_CHANGED];
-	ir.unchanged = d.count[REG_UNCHANGED];
-	ir.added_ids = d.ids[REG_ADDED];
-	ir.n_added_ids = d.n_ids[REG_ADDED];
-	ir.removed_ids = d.ids[REG_REMOVED];
-	ir.n_removed_ids = d.n_ids[REG_REMOVED];
-	ir.changed_ids = d.ids[REG_CHANGED];
-	ir.n_changed_ids = d.n_ids[REG_CHANGED];
-	it->res.rc = CODE(OK);
-	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
-	reply->import_result = &ir;
-	/* Packed before the switch: the ids point into both registries. */
-	api_pack(it, reply);
+	import_answer(it, reply, &ir, &d);
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	if (ir.applied) {
@@ -422,14 +474,7 @@ failed:
 refused:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	if (code > 0)
-		log_warn("registry import by %s from %s refused: %s", who,
-		    source, it->res.msg);
-	ir.error_line = line;
-	it->res.rc = code;
-	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
-	reply->import_result = &ir;
-	api_pack(it, reply);
+	import_refuse(it, reply, &ir, code, line, who, source);
 out:
 	free(d.v);
 	free(stale_at);

@@ -432,10 +432,21 @@ reset_seq(const char *api, int timeout_ms, const char *id, bool json)
 	return rc;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for, besides the command. */
+struct opts {
+	const char *api;
+	long long timeout;
+	bool timeout_set, json, regions, dry_run;
+	const char *by;
+	struct hist_cli hist;
+};
+
+/* The options into o: an exit status, or -1 to go on with the command
+ * at argv[optind]. */
+static int
+parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option opts[] = {
+	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -446,50 +457,32 @@ main(int argc, char **argv)
 		REGISTRY_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
-	Shelterd__V1__StatusQuery sq = SHELTERD__V1__STATUS_QUERY__INIT;
-	Shelterd__V1__ShelterQuery shq = SHELTERD__V1__SHELTER_QUERY__INIT;
-	Shelterd__V1__RegionsQuery rq = SHELTERD__V1__REGIONS_QUERY__INIT;
-	Shelterd__V1__AlertsQuery aq = SHELTERD__V1__ALERTS_QUERY__INIT;
-	Shelterd__V1__PlacementsQuery pq =
-	    SHELTERD__V1__PLACEMENTS_QUERY__INIT;
-	Shelterd__V1__BackupRequest bq = SHELTERD__V1__BACKUP_REQUEST__INIT;
-	char backup_dir[4096];
-	bool timeout_set = false, regions = false, dry_run = false;
-	const char *by = NULL;
-	long long seq;
-	Shelterd__V1__Reply *reply;
-	const char *api = client_default_api(), *cmd;
-	long long timeout = 5000;
-	bool json = false;
-	struct hist_cli hist;
-	char err[512];
 	int c, rc;
 
-	/* The audit commands read stores and files too: options of their
-	 * own. */
-	if (argc > 1 && strcmp(argv[1], "audit") == 0)
-		return audit_cli(argc - 1, argv + 1);
-	hist_cli_init(&hist);
-	while ((c = getopt_long(argc, argv, "ja:T:b:hK:", opts, NULL)) != -1) {
+	memset(o, 0, sizeof(*o));
+	o->api = client_default_api();
+	o->timeout = 5000;
+	hist_cli_init(&o->hist);
+	while ((c = getopt_long(argc, argv, "ja:T:b:hK:", lopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			o->json = true;
 			break;
 		case 'a':
-			api = optarg;
+			o->api = optarg;
 			break;
 		case 'T':
-			if ((timeout = client_parse_num(optarg,
+			if ((o->timeout = client_parse_num(optarg,
 			    3600000)) < 1) {
 				fprintf(stderr, "shelterctl: --timeout must "
 				    "be milliseconds\n");
 				return EXIT_USAGE;
 			}
-			timeout_set = true;
+			o->timeout_set = true;
 			break;
 		case 'b':
-			by = optarg;
+			o->by = optarg;
 			break;
 		case 'K':
 			client_set_key(optarg);
@@ -498,14 +491,14 @@ main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case ROPT_REGIONS:
-			regions = true;
+			o->regions = true;
 			break;
 		case ROPT_DRY_RUN:
-			dry_run = true;
+			o->dry_run = true;
 			break;
 		default:
 			/* report and trend have options of their own. */
-			if ((rc = hist_cli_option(&hist, c, optarg)) == 0)
+			if ((rc = hist_cli_option(&o->hist, c, optarg)) == 0)
 				break;
 			if (rc > 0)
 				fprintf(stderr, "Try 'shelterctl --help'.\n");
@@ -517,74 +510,20 @@ main(int argc, char **argv)
 		    "ID or regions\nTry 'shelterctl --help'.\n");
 		return EXIT_USAGE;
 	}
-	cmd = argv[optind++];
-	if (strcmp(cmd, "status") == 0 && optind == argc) {
-		req.body_case = SHELTERD__V1__REQUEST__BODY_STATUS;
-		req.status = &sq;
-	} else if (strcmp(cmd, "shelter") == 0 && optind + 1 == argc) {
-		shq.shelter_id = argv[optind];
-		req.body_case = SHELTERD__V1__REQUEST__BODY_SHELTER;
-		req.shelter = &shq;
-	} else if (strcmp(cmd, "regions") == 0 && optind == argc) {
-		req.body_case = SHELTERD__V1__REQUEST__BODY_REGIONS;
-		req.regions = &rq;
-	} else if (strcmp(cmd, "placements") == 0 && optind == argc) {
-		req.body_case = SHELTERD__V1__REQUEST__BODY_PLACEMENTS;
-		req.placements = &pq;
-	} else if (strcmp(cmd, "alerts") == 0 && optind == argc) {
-		req.body_case = SHELTERD__V1__REQUEST__BODY_ALERTS;
-		req.alerts = &aq;
-	} else if (hist_cli_command(cmd) && optind == argc) {
-		if (hist_cli_request(&hist, cmd, &req) != 0)
-			return EXIT_USAGE;
-	} else if (strcmp(cmd, "backup") == 0 && optind + 1 == argc) {
-		char cwd[2048];
-		const char *dir = argv[optind];
+	return -1;
+}
 
-		/* The daemon wants an absolute path; usually it runs here. */
-		if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
-			snprintf(backup_dir, sizeof(backup_dir), "%s/%s", cwd,
-			    dir);
-		else
-			snprintf(backup_dir, sizeof(backup_dir), "%s", dir);
-		bq.dir = backup_dir;
-		req.body_case = SHELTERD__V1__REQUEST__BODY_BACKUP;
-		req.backup = &bq;
-		/* A large store takes a while to copy. */
-		if (!timeout_set)
-			timeout = 600000;
-	} else if (strcmp(cmd, "export") == 0 && optind == argc) {
-		if (json == hist.csv) {
-			fprintf(stderr, "shelterctl: export needs --csv or "
-			    "--json\n");
-			return EXIT_USAGE;
-		}
-		return registry_cli_export(api, (int)timeout, json, regions);
-	} else if (strcmp(cmd, "import") == 0 && optind + 1 == argc) {
-		/* The daemon rebuilds every aggregate: give it time. */
-		if (!timeout_set)
-			timeout = 60000;
-		return registry_cli_import(api, (int)timeout, argv[optind],
-		    dry_run, json);
-	} else if (strcmp(cmd, "reset-seq") == 0 && optind + 1 == argc) {
-		return reset_seq(api, (int)timeout, argv[optind], json);
-	} else if (strcmp(cmd, "ping") == 0 && optind == argc) {
-		return ping(api, (int)timeout, json);
-	} else if (strcmp(cmd, "ack") == 0 && optind + 1 == argc) {
-		if ((seq = client_parse_num(argv[optind], INT64_MAX)) < 1 ||
-		    by == NULL) {
-			fprintf(stderr, "shelterctl: usage: shelterctl ack "
-			    "EVENT_SEQ --by DESK\n");
-			return EXIT_USAGE;
-		}
-		return client_ack(api, (int)timeout, (unsigned long long)seq,
-		    by, json, "shelterctl");
-	} else {
-		fprintf(stderr, "shelterctl: unknown command or wrong "
-		    "arguments: '%s'\nTry 'shelterctl --help'.\n", cmd);
-		return EXIT_USAGE;
-	}
-	if ((rc = client_call(api, (int)timeout, &req, &reply, err,
+/* Send req and print the answer to command cmd; returns the exit
+ * status. */
+static int
+call(struct opts *o, const char *cmd, Shelterd__V1__Request *req)
+{
+	Shelterd__V1__Reply *reply;
+	bool json = o->json;
+	char err[512];
+	int rc;
+
+	if ((rc = client_call(o->api, (int)o->timeout, req, &reply, err,
 	    sizeof(err))) != EXIT_OK) {
 		fprintf(stderr, "shelterctl: %s\n", err);
 		return rc;
@@ -606,11 +545,134 @@ main(int argc, char **argv)
 	} else if (reply->body_case == SHELTERD__V1__REPLY__BODY_BACKUP) {
 		print_backup(reply->backup, json);
 	} else if (hist_cli_command(cmd)) {
-		rc = hist_cli_print(&hist, reply, json);
+		rc = hist_cli_print(&o->hist, reply, json);
 	} else {
 		fprintf(stderr, "shelterctl: unexpected answer\n");
 		rc = EXIT_REFUSED;
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 	return rc;
+}
+
+/* backup DIR: the request, with DIR made absolute in buf. */
+static void
+backup_request(struct opts *o, const char *dir, char *buf, size_t size,
+    Shelterd__V1__BackupRequest *bq, Shelterd__V1__Request *req)
+{
+	char cwd[2048];
+
+	/* The daemon wants an absolute path; usually it runs here. */
+	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+		snprintf(buf, size, "%s/%s", cwd, dir);
+	else
+		snprintf(buf, size, "%s", dir);
+	bq->dir = buf;
+	req->body_case = SHELTERD__V1__REQUEST__BODY_BACKUP;
+	req->backup = bq;
+	/* A large store takes a while to copy. */
+	if (!o->timeout_set)
+		o->timeout = 600000;
+}
+
+/* The commands that send their requests and print the answers on their
+ * own: the exit status, or -1 when cmd is not one of them. */
+static int
+run_own(struct opts *o, const char *cmd, int nargs, char **args)
+{
+	int timeout = (int)o->timeout;
+	long long seq;
+
+	if (strcmp(cmd, "export") == 0 && nargs == 0) {
+		if (o->json == o->hist.csv) {
+			fprintf(stderr, "shelterctl: export needs --csv or "
+			    "--json\n");
+			return EXIT_USAGE;
+		}
+		return registry_cli_export(o->api, timeout, o->json,
+		    o->regions);
+	} else if (strcmp(cmd, "import") == 0 && nargs == 1) {
+		/* The daemon rebuilds every aggregate: give it time. */
+		if (!o->timeout_set)
+			timeout = 60000;
+		return registry_cli_import(o->api, timeout, args[0],
+		    o->dry_run, o->json);
+	} else if (strcmp(cmd, "reset-seq") == 0 && nargs == 1) {
+		return reset_seq(o->api, timeout, args[0], o->json);
+	} else if (strcmp(cmd, "ping") == 0 && nargs == 0) {
+		return ping(o->api, timeout, o->json);
+	} else if (strcmp(cmd, "ack") == 0 && nargs == 1) {
+		if ((seq = client_parse_num(args[0], INT64_MAX)) < 1 ||
+		    o->by == NULL) {
+			fprintf(stderr, "shelterctl: usage: shelterctl ack "
+			    "EVENT_SEQ --by DESK\n");
+			return EXIT_USAGE;
+		}
+		return client_ack(o->api, timeout, (unsigned long long)seq,
+		    o->by, o->json, "shelterctl");
+	}
+	return -1;
+}
+
+/* Command cmd with its nargs arguments args; returns the exit status. */
+static int
+run(struct opts *o, const char *cmd, int nargs, char **args)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__StatusQuery sq = SHELTERD__V1__STATUS_QUERY__INIT;
+	Shelterd__V1__ShelterQuery shq = SHELTERD__V1__SHELTER_QUERY__INIT;
+	Shelterd__V1__RegionsQuery rq = SHELTERD__V1__REGIONS_QUERY__INIT;
+	Shelterd__V1__AlertsQuery aq = SHELTERD__V1__ALERTS_QUERY__INIT;
+	Shelterd__V1__PlacementsQuery pq =
+	    SHELTERD__V1__PLACEMENTS_QUERY__INIT;
+	Shelterd__V1__BackupRequest bq = SHELTERD__V1__BACKUP_REQUEST__INIT;
+	char backup_dir[4096];
+	int rc;
+
+	if (strcmp(cmd, "status") == 0 && nargs == 0) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_STATUS;
+		req.status = &sq;
+	} else if (strcmp(cmd, "shelter") == 0 && nargs == 1) {
+		shq.shelter_id = args[0];
+		req.body_case = SHELTERD__V1__REQUEST__BODY_SHELTER;
+		req.shelter = &shq;
+	} else if (strcmp(cmd, "regions") == 0 && nargs == 0) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_REGIONS;
+		req.regions = &rq;
+	} else if (strcmp(cmd, "placements") == 0 && nargs == 0) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_PLACEMENTS;
+		req.placements = &pq;
+	} else if (strcmp(cmd, "alerts") == 0 && nargs == 0) {
+		req.body_case = SHELTERD__V1__REQUEST__BODY_ALERTS;
+		req.alerts = &aq;
+	} else if (hist_cli_command(cmd) && nargs == 0) {
+		if (hist_cli_request(&o->hist, cmd, &req) != 0)
+			return EXIT_USAGE;
+	} else if (strcmp(cmd, "backup") == 0 && nargs == 1) {
+		backup_request(o, args[0], backup_dir, sizeof(backup_dir),
+		    &bq, &req);
+	} else if ((rc = run_own(o, cmd, nargs, args)) >= 0) {
+		return rc;
+	} else {
+		fprintf(stderr, "shelterctl: unknown command or wrong "
+		    "arguments: '%s'\nTry 'shelterctl --help'.\n", cmd);
+		return EXIT_USAGE;
+	}
+	return call(o, cmd, &req);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+	int rc;
+
+	/* The audit commands read stores and files too: options of their
+	 * own. */
+	if (argc > 1 && strcmp(argv[1], "audit") == 0)
+		return audit_cli(argc - 1, argv + 1);
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
+	cmd = argv[optind++];
+	return run(&o, cmd, argc - optind, argv + optind);
 }
