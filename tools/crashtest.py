@@ -229,7 +229,18 @@ class Daemon:
                 return
             time.sleep(0.02)
         raise Fatal(f"shelterd did not answer within {timeout} s "
-                         f"of start #{self.starts}")
+                    f"of start #{self.starts}{self._stacks()}")
+
+    def _stacks(self):
+        """Every thread's stack of a daemon that does not answer (gdb, when
+        the machine has it): what a hang needs to be found."""
+        gdb = shutil.which("gdb")
+        if gdb is None or not self.alive():
+            return ""
+        p = subprocess.run([gdb, "-p", str(self.proc.pid), "-batch", "-ex",
+                            "thread apply all bt"], capture_output=True,
+                           text=True, timeout=60)
+        return "; its threads:\n" + p.stdout[-6000:]
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

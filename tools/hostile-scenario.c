@@ -433,7 +433,8 @@ proc_sample(const struct scenario_opts *o, struct procstat *p)
 		p->fds_peak = n;
 }
 
-/* RSS under 200 MB throughout, descriptors back within a few seconds. */
+/* RSS under max_rss_mb (200) throughout, descriptors back within a few
+ * seconds. */
 static bool
 proc_verdict(const struct scenario_opts *o, const struct procstat *p)
 {
@@ -448,7 +449,7 @@ proc_verdict(const struct scenario_opts *o, const struct procstat *p)
 			break;
 		nng_msleep(100);
 	}
-	ok = p->rss_peak < 200 * 1024 && fds <= p->fds_before + 4;
+	ok = p->rss_peak < o->max_rss_mb * 1024 && fds <= p->fds_before + 4;
 	printf("daemon: RSS %ld KiB before, %ld KiB at most; descriptors %d "
 	    "before, %d at most, %d after\n", p->rss_before, p->rss_peak,
 	    p->fds_before, p->fds_peak, fds);

@@ -16,6 +16,7 @@ struct scenario_opts {
 	int cap;                /* the cap the daemon should hold them to */
 	int pid;                /* the daemon's, for RSS and descriptors; 0 */
 	int threads;            /* attacking request loops */
+	long max_rss_mb;        /* the daemon's RSS bound (200) */
 };
 
 /* "replay-fill|sub-cap|conn-flood|tls-idle|byte-flood" */

@@ -162,10 +162,12 @@ main(int argc, char **argv)
 		{ "cap", required_argument, NULL, 'C' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "max-rss-mb", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct scenario_opts so = { .seconds = 5, .conns = 200 };
+	struct scenario_opts so = { .seconds = 5, .conns = 200,
+		.max_rss_mb = 200 };
 	const char *api = NULL, *events = NULL;
 	long count = 10000, answered = 0, unanswered = 0, garbage = 0;
 	size_t big = 262144, cap;
@@ -174,7 +176,7 @@ main(int argc, char **argv)
 	int c, rv, kinds[5] = { 0 };
 
 	rng_state = 88172645463325252ULL;
-	while ((c = getopt_long(argc, argv, "a:e:n:s:m:S:k:t:c:C:p:T:h", opts,
+	while ((c = getopt_long(argc, argv, "a:e:n:s:m:S:k:t:c:C:p:T:R:h", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -213,6 +215,9 @@ main(int argc, char **argv)
 		case 'T':
 			so.threads = atoi(optarg);
 			break;
+		case 'R':
+			so.max_rss_mb = atol(optarg);
+			break;
 		case 'h':
 			printf("Usage: hostile --api URL [--events URL] "
 			    "[--count N] [--seed N] [--max-message BYTES]\n"
@@ -223,6 +228,8 @@ main(int argc, char **argv)
 			    "hostile --scenario %s --api URL --events URL\n"
 			    "  --keys DIR [--seconds S] [--conns N] [--cap N] "
 			    "[--pid PID] [--threads N]\n"
+			    "  [--max-rss-mb N]   the daemon's RSS bound "
+			    "(200)\n"
 			    "Run one named attack while the national "
 			    "coordinator and a shelter act;\nprint PASS or "
 			    "FAIL (exit 0 or 1) with what the daemon held.\n",
