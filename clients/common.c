@@ -418,12 +418,17 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		if (*ev->held_region)
 			snprintf(held, sizeof(held), ", bed in %s",
 			    ev->held_region);
+		/* A step is progress ("info"); only an unplaced request
+		 * is an alert, and its end clears it. */
 		snprintf(buf, len, "#%" PRIu64 " %s %-8s placement %s from "
-		    "%s: %u %s bed%s %s%s%s", ev->event_seq, when, level,
+		    "%s: %u %s bed%s %s%s%s%s", ev->event_seq, when, level,
 		    ev->request_id, ev->region_id, ev->beds, cat ? cat : "?",
-		    ev->beds == 1 ? "" : "s", st ? st->name + 16 : "?", held,
+		    ev->beds == 1 ? "" : "s",
+		    st ? placement_state_name(st->value) : "?", held,
 		    ev->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL ?
-		    " - NO SUITABLE BED" : "");
+		    " - NO SUITABLE BED" : ev->level ==
+		    SHELTERD__V1__LEVEL__LEVEL_OK ? " - alert closed" : "",
+		    again);
 		return;
 	}
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING:

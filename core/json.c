@@ -72,6 +72,7 @@ json_alert(const Shelterd__V1__Alert *a, int64_t now)
 	add_str(o, "region", a->region_id);
 	add_str(o, "shelter", a->shelter_id);
 	add_str(o, "category", cat_name((int)a->category));
+	add_str(o, "request_id", a->request_id);
 	cJSON_AddNumberToObject(o, "step", a->step);
 	add_str(o, "acknowledged_by", a->acknowledged_by);
 	cJSON_AddItemToObject(o, "acknowledged_at",

@@ -56,6 +56,7 @@ static const struct name_row scope_rows[] = {
 	{ 1, "shelter", NULL },
 	{ 2, "region", NULL },
 	{ 3, "national", NULL },
+	{ 4, "placement", NULL },
 };
 
 static const struct name_row placement_state_rows[] = {

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,11 @@
 #include "util.h"
 #include "shelterd.pb-c.h"
 #include "wirecheck.h"
+
+/* An alert written before request_id was appended: the same layout up to
+ * it, so it reads with request_id empty and needs no migration. */
+#define ALERT_V3_SIZE offsetof(struct alert_state, request_id)
+_Static_assert(ALERT_V3_SIZE == 160, "the alert layout before request_id");
 
 static int
 get_fixed(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *out,
@@ -530,7 +536,18 @@ int
 store_get_alert(struct store *st, MDB_txn *txn, const char *key,
     struct alert_state *out)
 {
-	return get_fixed(txn, st->alerts, key, strlen(key), out, sizeof(*out));
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(txn, st->alerts, &k, &v);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == MDB_NOTFOUND)
+		return STORE_OK;
+	if (rc != 0)
+		return store_error(rc);
+	if (v.mv_size != sizeof(*out) && v.mv_size != ALERT_V3_SIZE)
+		return STORE_ECORRUPT;
+	memcpy(out, v.mv_data, v.mv_size);
+	return STORE_OK;
 }
 
 int
@@ -564,11 +581,13 @@ store_alerts_each(struct store *st, MDB_txn *txn, store_alert_fn fn,
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct alert_state a;
 
-		if (v.mv_size != sizeof(a) || k.mv_size >= sizeof(key)) {
+		if ((v.mv_size != sizeof(a) && v.mv_size != ALERT_V3_SIZE) ||
+		    k.mv_size >= sizeof(key)) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		memcpy(&a, v.mv_data, sizeof(a));
+		memset(&a, 0, sizeof(a));
+		memcpy(&a, v.mv_data, v.mv_size);
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
 		/* fn may write to this txn, which would invalidate the

@@ -32,6 +32,9 @@ struct alert_state {
 	char region[32];
 	char shelter[32];
 	char acked_by[48];
+	/* Appended for SCOPE_PLACEMENT alerts: a value written before has
+	 * none and reads with it empty (store.c). */
+	char request_id[48];
 };
 
 /* A placement request and where it stands (see daemon/placements.c). */

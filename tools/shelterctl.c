@@ -274,9 +274,9 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 
 	if (!json)
-		printf("%-6s %-8s %-9s %-8s %-10s %-9s %8s %4s  %s\n", "ALERT",
-		    "LEVEL", "SCOPE", "REGION", "SHELTER", "CATEGORY", "AGE",
-		    "STEP", "ACKNOWLEDGED");
+		printf("%-6s %-8s %-13s %-9s %-8s %-12s %-9s %8s %4s  %s\n",
+		    "ALERT", "LEVEL", "KIND", "SCOPE", "REGION",
+		    "SHELTER/REQ", "CATEGORY", "AGE", "STEP", "ACKNOWLEDGED");
 	for (size_t i = 0; i < ar->n_alerts; i++) {
 		const Shelterd__V1__Alert *a = ar->alerts[i];
 		const char *cat = cat_name((int)a->category);
@@ -299,12 +299,14 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 			    a->acknowledged_by);
 		else
 			snprintf(acked, sizeof(acked), "no");
-		printf("#%-5llu %-8s %-9s %-8s %-10s %-9s %8s %4u  %s\n",
-		    (unsigned long long)a->opened_seq,
-		    level_name((int)a->level),
-		    a->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE ?
-		    "stale" : scope_name((int)a->scope),
+		/* A placement alert is a request's: it names the
+		 * request where others name a shelter. */
+		printf("#%-5llu %-8s %-13s %-9s %-8s %-12s %-9s %8s %4u  "
+		    "%s\n", (unsigned long long)a->opened_seq,
+		    level_name((int)a->level), kind_name((int)a->kind),
+		    scope_name((int)a->scope),
 		    *a->region_id ? a->region_id : "NL",
+		    *a->request_id ? a->request_id :
 		    *a->shelter_id ? a->shelter_id : "-", cat ? cat : "-",
 		    agebuf, a->step, acked);
 	}

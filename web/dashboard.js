@@ -311,6 +311,9 @@ function alertWhat(a) {
     case 'early_warning':
       return `${where}: ${cat} ${label('kind', a.kind)} ` +
         '(not full yet, few beds expected to free)';
+    case 'placement':
+      return `${where}: placement request ${a.request_id || ''} ` +
+        `(${cat}): no suitable bed found`;
     default:
       if (a.scope === 'shelter')
         return `${where}: shelter ${a.shelter || ''} full, ${cat}`;

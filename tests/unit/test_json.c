@@ -70,7 +70,8 @@ an_open_region_alert(void **state)
 	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":90,"
 	    "\"kind\":\"early_warning\",\"scope\":\"region\","
 	    "\"level\":\"warning\",\"region\":\"R1\",\"shelter\":null,"
-	    "\"category\":\"minors\",\"step\":2,\"acknowledged_by\":null,"
+	    "\"category\":\"minors\",\"request_id\":null,\"step\":2,"
+	    "\"acknowledged_by\":null,"
 	    "\"acknowledged_at\":null}");
 }
 
@@ -93,7 +94,7 @@ an_acked_national_alert_without_a_clock(void **state)
 	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":null,"
 	    "\"kind\":\"occupancy\",\"scope\":\"national\","
 	    "\"level\":\"critical\",\"region\":null,\"shelter\":null,"
-	    "\"category\":\"women\",\"step\":0,"
+	    "\"category\":\"women\",\"request_id\":null,\"step\":0,"
 	    "\"acknowledged_by\":\"national-desk\","
 	    "\"acknowledged_at\":\"2026-11-28T20:44:54Z\"}");
 }
