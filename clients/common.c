@@ -394,6 +394,9 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		    ev->shelter_id, ev->region_id);
 	else if (ev->scope == SHELTERD__V1__SCOPE__SCOPE_REGION)
 		snprintf(where, sizeof(where), "region %s", ev->region_id);
+	else if (ev->scope == SHELTERD__V1__SCOPE__SCOPE_PLACEMENT)
+		snprintf(where, sizeof(where), "placement %s (%s)",
+		    ev->request_id, ev->region_id);
 	else
 		snprintf(where, sizeof(where), "national");
 	if (ev->step > 0)
@@ -439,6 +442,20 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		    "(not full yet)", ev->free, ev->expected_free_24h,
 		    ev->capacity, again);
 		return;
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE: {
+		char what[160];
+
+		cov_text(what, sizeof(what), *ev->region_id ? ev->region_id :
+		    "national", cat, ev->capacity, ev->unknown_beds,
+		    ev->stale_shelters, ev->never_reported);
+		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s%s%s",
+		    ev->event_seq, when, level,
+		    ev->level == SHELTERD__V1__LEVEL__LEVEL_OK ?
+		    "enough known again: " : "", what, ev->level ==
+		    SHELTERD__V1__LEVEL__LEVEL_OK ? "" :
+		    " (occupancy alarms wait until enough is known)");
+		return;
+	}
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
 		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s %s: alert #%"
 		    PRIu64 " acknowledged by %s", ev->event_seq, when, "ack",

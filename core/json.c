@@ -106,6 +106,11 @@ json_event(const Shelterd__V1__Event *ev)
 	add_str(o, "acknowledged_by", ev->acknowledged_by);
 	add_num(o, "expected_free_24h", ev->expected_free_24h,
 	    ev->kind == KIND(EARLY_WARNING));
+	add_num(o, "unknown_beds", ev->unknown_beds, ev->kind == KIND(COVERAGE));
+	add_num(o, "stale_shelters", ev->stale_shelters,
+	    ev->kind == KIND(COVERAGE));
+	add_num(o, "never_reported", ev->never_reported,
+	    ev->kind == KIND(COVERAGE));
 	add_str(o, "request_id", placement ? ev->request_id : NULL);
 	if (placement)
 		cJSON_AddStringToObject(o, "placement_state",
@@ -121,7 +126,8 @@ cJSON *
 json_totals(const Shelterd__V1__CategoryTotals *t)
 {
 	cJSON *o = cJSON_CreateObject();
-	struct totals tt = { .capacity = t->capacity, .free = t->free };
+	/* Occupancy over known beds, as the escalation rules see it. */
+	struct totals tt = { .capacity = t->known_capacity, .free = t->free };
 
 	if (o == NULL)
 		return NULL;
@@ -132,6 +138,17 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddNumberToObject(o, "held", t->held);
 	cJSON_AddNumberToObject(o, "unknown", t->unknown);
 	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
+	/* Known, unknown and never reported, apart: an unknown bed is
+	 * neither free nor full. */
+	cJSON_AddNumberToObject(o, "registered_capacity",
+	    t->registered_capacity);
+	cJSON_AddNumberToObject(o, "known_capacity", t->known_capacity);
+	cJSON_AddNumberToObject(o, "unknown_beds", t->unknown_beds);
+	cJSON_AddNumberToObject(o, "stale_shelters", t->stale_shelters);
+	cJSON_AddNumberToObject(o, "never_reported", t->never_reported);
+	cJSON_AddNumberToObject(o, "coverage_pct", t->coverage_pct);
+	cJSON_AddStringToObject(o, "coverage",
+	    level_state_name((int)t->coverage));
 	/* Outflow forecasts (docs/history.md). */
 	cJSON_AddNumberToObject(o, "expected_free_24h", t->expected_free_24h);
 	cJSON_AddNumberToObject(o, "expected_free_72h", t->expected_free_72h);

@@ -49,6 +49,8 @@ static const struct name_row kind_rows[] = {
 	{ 2, "acknowledged", "acknowledged" },
 	{ 3, "placement", "placement" },
 	{ 10, "early_warning", "early warning" },
+	{ 11, "coverage", "beds unknown" },
+	{ 12, "heartbeat", "heartbeat" },
 };
 
 static const struct name_row scope_rows[] = {

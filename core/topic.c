@@ -18,6 +18,8 @@ kind_word(const Shelterd__V1__Event *ev)
 		return "early";
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT:
 		return "placement";
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE:
+		return "coverage";
 	default:
 		return ev->scope >= 1 && ev->scope <= 3 ?
 		    scope_name((int)ev->scope) : "?";

@@ -303,7 +303,8 @@ aggregate_json(const struct aggregate *a)
 	for (int c = 0; c < CAT_COUNT; c++) {
 		Shelterd__V1__CategoryTotals t;
 
-		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c]);
+		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c],
+		    &a->cov[c]);
 		cJSON_AddItemToObject(o, cat_name(c + 1), json_totals(&t));
 	}
 	return o;
@@ -361,7 +362,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		rs.shelters_stale = agg.shelters_stale;
 		for (int c = 0; c < CAT_COUNT; c++) {
 			totals_fill(&t[c], c + 1, &agg.cat[c],
-			    &agg.outlook[c]);
+			    &agg.outlook[c], &agg.cov[c]);
 			tp[c] = &t[c];
 		}
 		rs.totals = tp;
@@ -724,8 +725,12 @@ count_placement(void *arg, const struct placement_state *p)
 static int
 render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 {
+	/* unknown: free beds of stale shelters, as in the status;
+	 * unknown_beds: registered beds nobody reports on (stale or never
+	 * reported), apart from the known ones. */
 	static const char *const bed_kinds[] = { "capacity", "occupied",
-		"out_of_service", "held", "free", "unknown" };
+		"out_of_service", "held", "free", "unknown", "registered",
+		"known", "unknown_beds" };
 	struct counters c;
 	struct hist batch, commit;
 	const struct name_table *kinds = &names_tables[NAMES_KIND];
@@ -829,13 +834,21 @@ render_metrics(struct http *h, MDB_txn *txn, struct buf *b)
 	head(b, "shelterd_shelters_stale", "gauge", "Shelters past their "
 	    "reporting deadline: their beds count as unknown.");
 	put(b, "shelterd_shelters_stale %u\n", nat.shelters_stale);
+	head(b, "shelterd_shelters_never_reported", "gauge", "Shelters of "
+	    "the registry that never reported: their beds are unknown.");
+	put(b, "shelterd_shelters_never_reported %zu\n",
+	    h->reg->n_shelters > nat.shelters_reported ?
+	    h->reg->n_shelters - nat.shelters_reported : 0);
 	head(b, "shelterd_beds", "gauge", "National beds per category.");
 	for (int k = 0; k < CAT_COUNT; k++) {
 		const struct totals *t = &nat.cat[k];
+		const struct coverage *cv = &nat.cov[k];
 		const uint32_t v[] = { t->capacity, t->occupied,
-			t->out_of_service, t->held, t->free, t->unknown };
+			t->out_of_service, t->held, t->free, t->unknown,
+			cv->registered_capacity, cov_known_capacity(t, cv),
+			cov_unknown_beds(t, cv) };
 
-		for (size_t i = 0; i < 6; i++)
+		for (size_t i = 0; i < 9; i++)
 			put(b, "shelterd_beds{category=\"%s\",count=\"%s\"} "
 			    "%u\n", cat_name(k + 1), bed_kinds[i], v[i]);
 	}

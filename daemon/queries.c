@@ -107,7 +107,7 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
 		for (int c = 0; c < CAT_COUNT; c++)
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
-			    &agg.outlook[c]);
+			    &agg.outlook[c], &agg.cov[c]);
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
@@ -121,7 +121,7 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
 	for (int c = 0; c < CAT_COUNT; c++)
 		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
-		    &agg.outlook[c]);
+		    &agg.outlook[c], &agg.cov[c]);
 	return 0;
 }
 

@@ -49,13 +49,18 @@ put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
 /*
  * Schema 2 -> 3: shelter_state and aggregate gained fields at their end, so
  * an old value is the new one's prefix; the rest is zero (no forecast).
+ * Schema 3 -> 4: the aggregate gained its coverage, zero until the
+ * rebuild of every aggregate that each start does (occupancy.c).
  */
 enum {
 	V2_SHELTER_SIZE = offsetof(struct shelter_state, forecast),
 	V2_AGGREGATE_SIZE = offsetof(struct aggregate, outlook),
+	V3_AGGREGATE_SIZE = offsetof(struct aggregate, cov),
 };
 _Static_assert(V2_SHELTER_SIZE == 112 && V2_AGGREGATE_SIZE == 148,
     "schema 2 layout moved: the migration would misread old values");
+_Static_assert(V3_AGGREGATE_SIZE == 228,
+    "schema 3 layout moved: the migration would misread old values");
 
 static int
 migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size)
@@ -95,7 +100,7 @@ migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size)
 /* meta also holds the schema and the event counter: only the national
  * aggregate changes. */
 static int
-migrate_national(struct store *st, MDB_txn *txn)
+migrate_national(struct store *st, MDB_txn *txn, size_t old_size)
 {
 	unsigned char buf[sizeof(struct aggregate)];
 	MDB_val k = { 8, (void *)"national" }, v;
@@ -105,10 +110,10 @@ migrate_national(struct store *st, MDB_txn *txn)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (v.mv_size != V2_AGGREGATE_SIZE)
+	if (v.mv_size != old_size)
 		return v.mv_size == sizeof(buf) ? 0 : MDB_CORRUPTED;
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf, v.mv_data, V2_AGGREGATE_SIZE);
+	memcpy(buf, v.mv_data, old_size);
 	v.mv_size = sizeof(buf);
 	v.mv_data = buf;
 	return mdb_put(txn, st->meta, &k, &v, 0);
@@ -124,7 +129,18 @@ migrate_v2(struct store *st, MDB_txn *txn)
 	    (rc = migrate_db(txn, st->regions, V2_AGGREGATE_SIZE,
 	    sizeof(struct aggregate))) != 0)
 		return rc;
-	return migrate_national(st, txn);
+	return migrate_national(st, txn, V2_AGGREGATE_SIZE);
+}
+
+static int
+migrate_v3(struct store *st, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = migrate_db(txn, st->regions, V3_AGGREGATE_SIZE,
+	    sizeof(struct aggregate))) != 0)
+		return rc;
+	return migrate_national(st, txn, V3_AGGREGATE_SIZE);
 }
 
 /*
@@ -330,8 +346,11 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			rc = MDB_MAP_FULL;
 			goto fail;
 		}
-	} else if (schema == 2) {
-		if ((rc = migrate_v2(st, txn)) != 0)
+	} else if (schema == 2 || schema == 3) {
+		unsigned from = schema;
+
+		if ((rc = from == 2 ? migrate_v2(st, txn) :
+		    migrate_v3(st, txn)) != 0)
 			goto fail;
 		schema = STORE_SCHEMA_VERSION;
 		if (put(txn, st->meta, "schema", 6, &schema,
@@ -339,8 +358,8 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			rc = MDB_MAP_FULL;
 			goto fail;
 		}
-		log_info("data directory %s: migrated from schema 2 to %u "
-		    "(outflow forecasts)", dir, schema);
+		log_info("data directory %s: migrated from schema %u to %u "
+		    "(outflow forecasts, coverage)", dir, from, schema);
 	} else if (schema != STORE_SCHEMA_VERSION) {
 		log_err("data directory %s has schema %u; this shelterd "
 		    "reads schema %u", dir, schema, STORE_SCHEMA_VERSION);

@@ -18,7 +18,7 @@
 
 /* Bump when a stored struct changes layout. 3: outflow forecasts appended
  * to shelter_state and aggregate (a schema 2 store is migrated). */
-#define STORE_SCHEMA_VERSION 3u
+#define STORE_SCHEMA_VERSION 4u
 
 /* An open alert (see daemon/alerts.c). */
 struct alert_state {

@@ -59,6 +59,7 @@ _shelterd_long()
 	coord-watch:-S) echo --state ;;
 	coord-watch:-a) echo --api ;;
 	coord-watch:-K) echo --key ;;
+	coord-watch:-F) echo --fail-after ;;
 	shelter-node:-R) echo --region ;;
 	shelter-node:-u) echo --upstream ;;
 	shelter-node:-U) echo --upstream-events ;;
@@ -185,7 +186,7 @@ _shelterd_complete()
 	coord-watch)
 		cmds="ack"
 		opts="--region --level --json --count --since --wait --events
-		    --state --api --key --by --help"
+		    --state --api --key --fail-after --by --help"
 		;;
 	shelter-node)
 		opts="--region --upstream --upstream-events --api --events

@@ -1,9 +1,14 @@
 """Alarms a coordinator can trust: placement steps are events, not alerts;
 an unplaced request has its own critical alert, published again until it is
-acknowledged, and the acknowledgement lasts until the alert clears."""
+acknowledged, and the acknowledgement lasts until the alert clears. Unknown
+is not full: occupancy levels count known beds, and only where enough is
+known; below that a coverage warning says how much is unknown."""
+import json
+import subprocess
+import threading
 import time
 
-from harness import Daemon, check, check_eq, main
+from harness import BIN, Daemon, check, check_eq, main
 
 REGIONS = """code,name,province,seat,lat,lon,neighbours
 VR09,Utrecht,UT,Utrecht,52.09,5.12,VR13
@@ -110,5 +115,212 @@ def test_placement_steps_are_events_not_alerts():
         d.cleanup()
 
 
+COLD_REGIONS = """code,name,province,seat,lat,lon,neighbours
+VR09,Utrecht,UT,Utrecht,52.09,5.12,
+VR19,Zeeland,ZE,Middelburg,51.50,3.61,
+"""
+# VR19: 20 women's beds in five shelters; Z1 has a long deadline, the
+# others the short default.
+COLD_SHELTERS = """id,name,region,security_level,beds
+U1,Shelter U1,VR09,1,women:5,3600
+Z1,Shelter Z1,VR19,1,women:8,3600
+Z2,Shelter Z2,VR19,1,women:4
+Z3,Shelter Z3,VR19,1,women:4
+Z4,Shelter Z4,VR19,1,women:2
+Z5,Shelter Z5,VR19,1,women:2
+"""
+
+
+def open_alerts(d):
+    return sorted((a["kind"], a["scope"], a["level"], a["region"] or "NL",
+                   a["category"]) for a in alerts(d))
+
+
+def test_cold_start_unknown_is_not_full():
+    d = Daemon(config="[daemon]\ntick_ms = 100\n"
+               "[reporting]\ndeadline_secs = 2\n")
+    d.with_registry(COLD_REGIONS, COLD_SHELTERS)
+    try:
+        d.start()
+        # Nothing reported yet: nothing is known anywhere.
+        check_eq(open_alerts(d), [
+            ("coverage", "national", "warning", "NL", "women"),
+            ("coverage", "region", "warning", "VR09", "women"),
+            ("coverage", "region", "warning", "VR19", "women")],
+            "a fresh registry: coverage warnings only")
+        w = d.watch("--wait", "60")
+        # One shelter reports full: its region is known and full, the
+        # country is not (5 of 25 beds known).
+        check_eq(d.report("-s", "U1", "-b", "women=5/5").rc, 0, "U1")
+        check_eq(open_alerts(d), [
+            ("coverage", "national", "warning", "NL", "women"),
+            ("coverage", "region", "warning", "VR19", "women"),
+            ("occupancy", "region", "critical", "VR09", "women"),
+            ("occupancy", "shelter", "warning", "VR09", "women")],
+            "no national critical on one full shelter")
+        nat = d.status()["national"]["women"]
+        check_eq((nat["registered_capacity"], nat["known_capacity"],
+                  nat["unknown_beds"], nat["never_reported"],
+                  nat["stale_shelters"], nat["coverage"]),
+                 (25, 5, 20, 5, 0, "warning"), "national known/unknown")
+
+        # VR19 reports but for Z5: enough known, its warnings clear.
+        # (Z1 last: U1 and Z1 alone, both full, would be half of the
+        # country known and full, rightly critical.)
+        for sid, beds in (("Z2", "women=4/1"), ("Z3", "women=4/1"),
+                          ("Z4", "women=2/0"), ("Z1", "women=8/8")):
+            check_eq(d.report("-s", sid, "-b", beds).rc, 0, sid)
+        check_eq(open_alerts(d), [
+            ("occupancy", "region", "critical", "VR09", "women"),
+            ("occupancy", "shelter", "warning", "VR09", "women"),
+            ("occupancy", "shelter", "warning", "VR19", "women")],
+            "enough known: no coverage warning, VR19 not full (Z1 is)")
+        check_eq(d.report("-s", "U1", "-b", "women=5/4").rc, 0, "U1 frees")
+        check_eq(open_alerts(d), [
+            ("occupancy", "shelter", "warning", "VR19", "women")],
+            "a bed free in VR09: VR09 clear (Z1 stays full)")
+        vr19 = d.region("VR19", "women")
+        check_eq((vr19["known_capacity"], vr19["unknown_beds"],
+                  vr19["never_reported"], vr19["level"]),
+                 (18, 2, 1, "ok"), "VR19 known")
+
+        # Z2..Z4 go stale; Z1 is full. Unknown is not full: no critical,
+        # but a coverage warning that says how much is unknown.
+        time.sleep(3)
+        check_eq(open_alerts(d), [
+            ("coverage", "region", "warning", "VR19", "women"),
+            ("occupancy", "shelter", "warning", "VR19", "women")] +
+            [("stale", "shelter", "warning", "VR19", None)] * 3,
+            "stale shelters make VR19 unknown, not critical")
+        vr19 = d.region("VR19", "women")
+        check_eq((vr19["known_capacity"], vr19["unknown_beds"],
+                  vr19["stale_shelters"], vr19["never_reported"],
+                  vr19["level"]), (8, 12, 3, 1, "ok"), "VR19 stale")
+        events = w.stop()
+        cov = [e for e in events if e["kind"] == "coverage" and
+               e["region"] == "VR19" and e["level"] == "warning"]
+        check_eq([(e["capacity"], e["unknown_beds"], e["stale_shelters"],
+                   e["never_reported"]) for e in cov], [(20, 12, 3, 1)],
+                 "the coverage event")
+        line = d.run("COORD_WATCH", "--since", str(cov[0]["event_seq"] - 1),
+                     "--count", "1")
+        check("VR19 women: 12 of 20 beds unknown; 3 shelters stale, "
+              "1 never reported" in line.out, line)
+        alarms = [(e["scope"], e["region"], e["level"]) for e in events
+                  if e["kind"] == "occupancy" and e["scope"] != "shelter"]
+        check_eq(alarms, [("region", "VR09", "critical"),
+                          ("region", "VR09", "cleared")],
+                 "no alarm on unknown: only VR09, known and full")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+class Follower:
+    """coord-watch --json in the background, stdout and stderr read as
+    they come, with the time each stderr line arrived."""
+
+    def __init__(self, d, *args):
+        self.proc = subprocess.Popen(
+            [BIN["COORD_WATCH"], "--json", *args], env=d.env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.out, self.err = [], []
+        self.threads = [
+            threading.Thread(target=self._read, args=(
+                self.proc.stdout, lambda l: self.out.append(json.loads(l)))),
+            threading.Thread(target=self._read, args=(
+                self.proc.stderr, lambda l: self.err.append(
+                    (time.monotonic(), l.strip()))))]
+        for t in self.threads:
+            t.start()
+
+    @staticmethod
+    def _read(f, add):
+        for line in f:
+            if line.strip():
+                add(line)
+
+    def wait_err(self, words, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, line in self.err:
+                if words in line:
+                    return at, line
+            time.sleep(0.05)
+        raise AssertionError(f"no {words!r} on stderr in {timeout} s: "
+                             f"{self.err}")
+
+    def finish(self):
+        self.proc.terminate()
+        rc = self.proc.wait(timeout=10)
+        for t in self.threads:
+            t.join(timeout=10)
+        return rc
+
+
+LIVE = "[daemon]\ntick_ms = 100\n[events]\nheartbeat_secs = 1\n"
+
+
+def test_silence_is_never_mistaken_for_calm():
+    d = Daemon(config=LIVE)
+    d.with_registry(COLD_REGIONS, COLD_SHELTERS)
+    f = None
+    try:
+        d.start()
+        check_eq(d.report("-s", "U1", "-b", "women=5/1").rc, 0, "U1")
+        f = Follower(d)
+        f.wait_err("watching", 10)
+        time.sleep(1.5)  # a heartbeat or two: the feed is live
+        check(not any("not live" in l for _, l in f.err), f.err)
+        before = d.status()["last_event_seq"]
+
+        stopped = time.monotonic()
+        d.stop()
+        at, line = f.wait_err("the feed is not live", 10)
+        check(at - stopped <= 3 + 1.5, f"within 3 heartbeats: "
+              f"{at - stopped:.1f} s: {line}")
+        check(line.startswith("coord-watch: no heartbeat from shelterd "
+                              "for "), line)
+
+        # Back: events it could not hear live are printed once, in order.
+        d2 = Daemon(config=LIVE, tmp=d.tmp)
+        d2.registry = d.registry
+        d = d2.start()
+        for occ in (5, 2, 5):
+            check_eq(d.report("-s", "U1", "-b", f"women=5/{occ}").rc, 0,
+                     "report after the restart")
+        after = d.status()["last_event_seq"]
+        check(after > before, f"new events {before} -> {after}")
+        f.wait_err("live again", 10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and \
+                (not f.out or f.out[-1]["event_seq"] < after):
+            time.sleep(0.05)
+        seqs = [e["event_seq"] for e in f.out]
+        check_eq(seqs, list(range(before + 1, after + 1)),
+                 "each missed event once, in order")
+        check(all(e["kind"] != "heartbeat" for e in f.out),
+              "heartbeats are not printed as events")
+        check_eq(f.finish(), -15, "still watching until stopped")
+        f = None
+
+        # --fail-after: a script learns the feed is gone.
+        w = subprocess.Popen([BIN["COORD_WATCH"], "--fail-after", "2"],
+                             env=d.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        d.stop()
+        rc = w.wait(timeout=20)
+        err = w.stderr.read()
+        check_eq(rc, 3, f"--fail-after exits 3: {err}")
+        check("the feed is not live" in err, err)
+    finally:
+        if f is not None:
+            f.finish()
+        d.cleanup()
+
+
 if __name__ == "__main__":
-    main([test_placement_steps_are_events_not_alerts])
+    main([test_placement_steps_are_events_not_alerts,
+          test_cold_start_unknown_is_not_full,
+          test_silence_is_never_mistaken_for_calm])
