@@ -304,8 +304,8 @@ queries_holds(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		return;
 	}
 	rc = place_list(s, rtxn, sh->id, NULL, reply, NULL, &n, api_pack_msg);
-	if (rc == 0 && n == 0 && q->wait_ms > 0) {
-		/* Nothing yet: answer when a hold arrives. */
+	if (rc == 0 && (n == 0 || q->wait_for_new) && q->wait_ms > 0) {
+		/* Nothing (new) yet: answer when a hold arrives. */
 		if (!wait_hold(s, it->msg,
 		    (uint32_t)(sh - s->reg->shelters), q->wait_ms)) {
 			op_fail(&it->res, CODE(BUSY), "too many waiting holds "

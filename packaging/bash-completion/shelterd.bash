@@ -32,6 +32,7 @@ _shelterd_long()
 	shelter-report:-q) echo --quiet ;;
 	shelter-report:-K) echo --key ;;
 	shelter-report:-w) echo --wait ;;
+	shelter-report:-f) echo --follow ;;
 	shelter-report:-r) echo --reason ;;
 	shelter-report:-j) echo --json ;;
 	region-place:-r) echo --region ;;
@@ -168,7 +169,8 @@ _shelterd_complete()
 		cmds="flush holds accept decline"
 		case $cmd in
 		holds | accept | decline)
-			opts="--shelter --wait --reason --json --api --key --help"
+			opts="--shelter --wait --follow --reason --json --api
+			    --key --help"
 			;;
 		*)
 			opts="--shelter --beds --expect --status --seq --observed-at
