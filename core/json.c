@@ -111,7 +111,9 @@ json_event(const Shelterd__V1__Event *ev)
 	    ev->kind == KIND(COVERAGE));
 	add_num(o, "never_reported", ev->never_reported,
 	    ev->kind == KIND(COVERAGE));
-	add_str(o, "request_id", placement ? ev->request_id : NULL);
+	/* An acknowledgement of a placement alert names its request too. */
+	add_str(o, "request_id", placement || ev->scope ==
+	    SHELTERD__V1__SCOPE__SCOPE_PLACEMENT ? ev->request_id : NULL);
 	if (placement)
 		cJSON_AddStringToObject(o, "placement_state",
 		    placement_state_name((int)ev->placement_state));

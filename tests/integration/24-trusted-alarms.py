@@ -320,7 +320,140 @@ def test_silence_is_never_mistaken_for_calm():
         d.cleanup()
 
 
+DAY_REGIONS = """code,name,province,seat,lat,lon,neighbours
+VR09,Utrecht,UT,Utrecht,52.09,5.12,VR13
+VR13,Amsterdam-Amstelland,NH,Amsterdam,52.37,4.90,VR09
+"""
+DAY_SHELTERS = """id,name,region,security_level,beds
+A1,Shelter A1,VR09,1,women:10
+A2,Shelter A2,VR09,1,women:10
+A3,Shelter A3,VR09,1,women:10
+B1,Shelter B1,VR13,1,women:10
+B2,Shelter B2,VR13,1,women:10
+B3,Shelter B3,VR13,1,women:10
+"""
+
+
+def test_a_day_in_the_life():
+    d = Daemon(config="[daemon]\ntick_ms = 100\n"
+               "[alerts]\nreescalate_secs = 1\n")
+    d.with_registry(DAY_REGIONS, DAY_SHELTERS)
+    f = None
+    try:
+        d.start()
+        f = Follower(d)
+        f.wait_err("watching", 10)
+        time.sleep(0.3)
+        seen = [0]
+
+        def new_events():
+            """The events published since the last call, as words;
+            re-publications apart (they follow the clock)."""
+            last = d.status()["last_event_seq"]
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and \
+                    (not f.out or f.out[-1]["event_seq"] < last):
+                time.sleep(0.05)
+            got = [e for e in f.out if seen[0] < e["event_seq"] <= last]
+            seen[0] = last
+            return [(e["kind"], e["scope"], e["level"],
+                     e["request_id"] or e["shelter"] or e["region"] or
+                     "NL") for e in got
+                    if e["step"] == 0 or e["kind"] == "acknowledged"]
+
+        def alerts_now():
+            return sorted((a["kind"], a["scope"], a["level"],
+                           a["request_id"] or a["shelter"] or a["region"]
+                           or "NL", a["acknowledged_by"])
+                          for a in alerts(d))
+
+        def report(sid, occ):
+            check_eq(d.report("-s", sid, "-b", f"women=10/{occ}").rc, 0,
+                     f"report {sid}")
+
+        coverage = [("coverage", "national", "warning", "NL", None),
+                    ("coverage", "region", "warning", "VR09", None),
+                    ("coverage", "region", "warning", "VR13", None)]
+        # A fresh daemon: nothing is known.
+        check_eq(alerts_now(), coverage, "fresh: coverage warnings")
+        # A third of the shelters report: still too little known.
+        report("A1", 2)
+        report("B1", 2)
+        check_eq(new_events(), [], "a third: no event")
+        check_eq(alerts_now(), coverage, "a third: coverage, no occupancy")
+        # All report.
+        for sid in ("A2", "A3", "B2", "B3"):
+            report(sid, 2)
+        check_eq(new_events(), [
+            ("coverage", "region", "cleared", "VR09"),
+            ("coverage", "national", "cleared", "NL"),
+            ("coverage", "region", "cleared", "VR13")], "all known")
+        check_eq(alerts_now(), [], "all known: nothing open")
+        # VR13 fills: warning, then critical.
+        for sid in ("B1", "B2", "B3"):
+            report(sid, 9)
+        for sid in ("B1", "B2", "B3"):
+            report(sid, 10)
+        check_eq(new_events(), [
+            ("occupancy", "region", "warning", "VR13"),
+            ("occupancy", "shelter", "warning", "B1"),
+            ("occupancy", "shelter", "warning", "B2"),
+            ("occupancy", "shelter", "warning", "B3"),
+            ("occupancy", "region", "critical", "VR13")], "VR13 fills")
+        full = [("occupancy", "region", "critical", "VR13", None)] + [
+            ("occupancy", "shelter", "warning", s, None)
+            for s in ("B1", "B2", "B3")]
+        check_eq(alerts_now(), sorted(full), "VR13 full")
+        # An unplaceable request: its own critical alert, published again.
+        check_eq(request(d, "u1", "-s", "3")["state"], "unplaced", "u1")
+        check_eq(new_events(), [
+            ("placement", "region", "info", "u1"),
+            ("placement", "region", "info", "u1"),
+            ("placement", "placement", "critical", "u1")], "unplaced")
+        u1 = [a for a in alerts(d) if a["request_id"] == "u1"][0]
+        time.sleep(1.6)
+        check([e for e in f.out if e.get("alert_seq") == u1["opened_seq"]
+               and e["step"] > 0], "published again")
+        # The national coordinator takes it on.
+        r = d.run("COORD_WATCH", "ack", str(u1["opened_seq"]), "--by",
+                  "national-desk")
+        check_eq(r.rc, 0, f"ack {r}")
+        check_eq(new_events(), [
+            ("acknowledged", "placement", "critical", "u1")], "acked")
+        # Routine placements: progress, no alert; the ack stays.
+        r = place(d, "request", "-n", "-r", "VR13", "-c", "women", "-C",
+                  "VR13-2026-0001", "-i", "p1", "--json")
+        check_eq((r.rc, r.json()["held_region"]), (0, "VR09"), f"p1 {r}")
+        holder = [s for s in ("A1", "A2", "A3") if d.report(
+            "holds", "--shelter", s, "--json").out.strip()][0]
+        check_eq(d.report("accept", "p1", "--shelter", holder).rc, 0,
+                 "accept p1")
+        check_eq(new_events(), [("placement", "region", "info", "p1")] * 3,
+                 "p1: requested, held, accepted")
+        check_eq(alerts_now(), sorted(full + [
+            ("placement", "placement", "critical", "u1", "national-desk")]),
+            "the ack lasts; no info alert")
+        # Beds free up: VR13 clears; u1 is settled otherwise: closed.
+        for sid in ("B1", "B2", "B3"):
+            report(sid, 2)
+        check_eq(place(d, "cancel", "u1").rc, 0, "cancel u1")
+        check_eq(new_events(), [
+            ("occupancy", "shelter", "cleared", "B1"),
+            ("occupancy", "region", "cleared", "VR13"),  # 73 %: < 85 %
+            ("occupancy", "shelter", "cleared", "B2"),
+            ("occupancy", "shelter", "cleared", "B3"),
+            ("placement", "region", "info", "u1"),
+            ("placement", "placement", "cleared", "u1")], "cleared")
+        check_eq(alerts_now(), [], "the end of the day: nothing open")
+        d.stop()
+    finally:
+        if f is not None:
+            f.finish()
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main([test_placement_steps_are_events_not_alerts,
           test_cold_start_unknown_is_not_full,
-          test_silence_is_never_mistaken_for_calm])
+          test_silence_is_never_mistaken_for_calm,
+          test_a_day_in_the_life])
