@@ -135,6 +135,8 @@ events_heartbeat(struct ctx *s, uint64_t now_ms)
 	REQUIRE(nng_msg_alloc(&msg, 0) == 0);
 	REQUIRE(nng_msg_append(msg, topic, sizeof(topic)) == 0);
 	REQUIRE(nng_msg_append(msg, packed, len) == 0);
+	/* The dashboard's feed is a socket of its own: it needs one too. */
+	http_note_event(s->http, msg);
 	if (nng_sendmsg(s->events, msg, NNG_FLAG_NONBLOCK) != 0)
 		nng_msg_free(msg);
 }

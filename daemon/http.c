@@ -989,8 +989,11 @@ http_note_event(struct http *h, nng_msg *msg)
 	if ((ev = shelterd__v1__event__unpack(NULL, len - tlen - 1,
 	    nul + 1)) == NULL)
 		return;
+	/* A heartbeat is not an event: passed on (the page's liveness),
+	 * not counted. */
 	uv_mutex_lock(&h->lock);
-	if ((k = names_index(&names_tables[NAMES_KIND], (int)ev->kind)) >= 0)
+	if ((k = names_index(&names_tables[NAMES_KIND], (int)ev->kind)) >= 0 &&
+	    ev->kind != SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT)
 		h->events[k][ev->level & 3]++;
 	uv_mutex_unlock(&h->lock);
 
@@ -1015,6 +1018,8 @@ http_note_event(struct http *h, nng_msg *msg)
 	out.acknowledged_by = ev->acknowledged_by;
 	out.placement_state = ev->placement_state;
 	out.held_region = ev->held_region;
+	out.last_event_seq = ev->last_event_seq;
+	out.heartbeat_secs = ev->heartbeat_secs;
 	if (ev->scope != SHELTERD__V1__SCOPE__SCOPE_SHELTER) {
 		out.capacity = ev->capacity;
 		out.free = ev->free;

@@ -354,9 +354,20 @@ function alertWhat(a) {
     case 'early_warning':
       return `${where}: ${cat} ${label('kind', a.kind)} ` +
         '(not full yet, few beds expected to free)';
-    case 'coverage':
-      return `${where}: ${cat} ${label('kind', a.kind)} (too few beds ` +
+    case 'coverage': {
+      // The counts of now, from the status: "VR19 women: 12 of 20 beds
+      // unknown; 3 shelters stale, 1 never reported".
+      const st = state.status;
+      const reg = a.region && st &&
+        st.regions.find((x) => x.region === a.region);
+      const t = reg ? reg.categories[a.category] :
+        st && st.national[a.category];
+      const counts = t ? `${t.unknown_beds} of ${t.registered_capacity} ` +
+        `beds unknown; ${t.stale_shelters} shelters stale, ` +
+        `${t.never_reported} never reported` : 'beds unknown';
+      return `${a.region || 'national'} ${cat}: ${counts} (too few ` +
         'known to raise an occupancy level)';
+    }
     case 'placement':
       return `${where}: placement request ${a.request_id || ''} ` +
         `(${cat}): no suitable bed found`;
