@@ -271,8 +271,10 @@ check_live(struct watch *w, nng_time now, long long fail_after)
 {
 	nng_time limit = (nng_time)HB_MISSED * w->hb_secs * 1000;
 	nng_time quiet = now - w->heard_at;
+	bool fail = fail_after > 0 && quiet >= (nng_time)fail_after * 1000;
 
-	if (quiet < limit)
+	/* --fail-after is the script's own limit, even below 3 heartbeats. */
+	if (quiet < limit && !fail)
 		return false;
 	if (!w->not_live || now - w->said_at >= 30000) {
 		if (!w->not_live) {
@@ -287,7 +289,7 @@ check_live(struct watch *w, nng_time now, long long fail_after)
 		w->not_live = true;
 		w->said_at = now;
 	}
-	return fail_after > 0 && quiet >= (nng_time)fail_after * 1000;
+	return fail;
 }
 
 static void

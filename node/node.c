@@ -1160,11 +1160,17 @@ live_events(struct node *n, nng_msg **msgs, size_t cnt)
 			continue;
 		}
 		/* A heartbeat names the newest event: newer than ours, the
-		 * last ones were lost and the fetch brings them. */
+		 * last ones were lost and the fetch brings them. Passed on
+		 * as it is, so the node's watchers know the feed is live. */
 		if (ev->kind ==
 		    SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT) {
+			nng_msg *hb;
+
 			if (ev->last_event_seq >= expect && !n->evc.busy)
 				gap = true;
+			if (nng_msg_dup(&hb, msgs[i]) == 0 &&
+			    nng_sendmsg(n->pub, hb, NNG_FLAG_NONBLOCK) != 0)
+				nng_msg_free(hb);
 			shelterd__v1__event__free_unpacked(ev, NULL);
 			continue;
 		}

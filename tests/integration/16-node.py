@@ -412,6 +412,30 @@ def test_watcher_on_node_sees_region_events(nat, node):
 
 
 
+def test_watcher_on_node_hears_the_heartbeat():
+    """The node passes national's heartbeat on: its watchers know the feed
+    is live, and that it is not once national is gone."""
+    nat = Daemon(config="[events]\nheartbeat_secs = 1\n")
+    nat.registry = registry(nat.tmp)
+    node = Node(nat)
+    try:
+        nat.start()
+        node.start()
+        watch = ("COORD_WATCH", "--api", node.api, "--events", node.events,
+                 "--fail-after", "4")
+        r = node.run(*watch, "--wait", "6")
+        check_eq(r.returncode, 0, f"live for 6 s: {r}")
+        check("not live" not in r.stderr, r.stderr)
+        nat.stop()
+        r = node.run(*watch, "--wait", "15")
+        check_eq(r.returncode, 3, f"national gone: not live {r}")
+        check("the feed is not live" in r.stderr, r.stderr)
+        node.stop()
+    finally:
+        node.cleanup()
+        nat.cleanup()
+
+
 def test_signed_over_tls():
     """National takes only signed requests over mutual TLS: the node
     forwards with the region's key and follows events over TLS."""
@@ -471,4 +495,5 @@ def test_signed_over_tls():
 if __name__ == "__main__":
     main([test_national_down_then_back, test_node_killed_while_forwarding,
           test_refused_report_is_kept_not_dropped,
-          test_watcher_on_node_sees_region_events, test_signed_over_tls])
+          test_watcher_on_node_sees_region_events,
+          test_watcher_on_node_hears_the_heartbeat, test_signed_over_tls])
