@@ -394,6 +394,9 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		    ev->shelter_id, ev->region_id);
 	else if (ev->scope == SHELTERD__V1__SCOPE__SCOPE_REGION)
 		snprintf(where, sizeof(where), "region %s", ev->region_id);
+	else if (ev->scope == SHELTERD__V1__SCOPE__SCOPE_PLACEMENT)
+		snprintf(where, sizeof(where), "placement %s (%s)",
+		    ev->request_id, ev->region_id);
 	else
 		snprintf(where, sizeof(where), "national");
 	if (ev->step > 0)
@@ -418,12 +421,17 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		if (*ev->held_region)
 			snprintf(held, sizeof(held), ", bed in %s",
 			    ev->held_region);
+		/* A step is progress ("info"); only an unplaced request
+		 * is an alert, and its end clears it. */
 		snprintf(buf, len, "#%" PRIu64 " %s %-8s placement %s from "
-		    "%s: %u %s bed%s %s%s%s", ev->event_seq, when, level,
+		    "%s: %u %s bed%s %s%s%s%s", ev->event_seq, when, level,
 		    ev->request_id, ev->region_id, ev->beds, cat ? cat : "?",
-		    ev->beds == 1 ? "" : "s", st ? st->name + 16 : "?", held,
+		    ev->beds == 1 ? "" : "s",
+		    st ? placement_state_name(st->value) : "?", held,
 		    ev->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL ?
-		    " - NO SUITABLE BED" : "");
+		    " - NO SUITABLE BED" : ev->level ==
+		    SHELTERD__V1__LEVEL__LEVEL_OK ? " - alert closed" : "",
+		    again);
 		return;
 	}
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING:
@@ -434,6 +442,20 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		    "(not full yet)", ev->free, ev->expected_free_24h,
 		    ev->capacity, again);
 		return;
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE: {
+		char what[160];
+
+		cov_text(what, sizeof(what), *ev->region_id ? ev->region_id :
+		    "national", cat, ev->capacity, ev->unknown_beds,
+		    ev->stale_shelters, ev->never_reported);
+		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s%s%s",
+		    ev->event_seq, when, level,
+		    ev->level == SHELTERD__V1__LEVEL__LEVEL_OK ?
+		    "enough known again: " : "", what, ev->level ==
+		    SHELTERD__V1__LEVEL__LEVEL_OK ? "" :
+		    " (occupancy alarms wait until enough is known)");
+		return;
+	}
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_ACKNOWLEDGED:
 		snprintf(buf, len, "#%" PRIu64 " %s %-8s %s %s: alert #%"
 		    PRIu64 " acknowledged by %s", ev->event_seq, when, "ack",

@@ -6,6 +6,12 @@
  * subscriber. Every event carries a gap-free event_seq, so when one is
  * missing (or with --since) the missed ones are fetched from the daemon's
  * event log over the api before anything newer is printed.
+ *
+ * pub/sub has no liveness of its own: a stopped daemon looks like a quiet
+ * one. The daemon sends a heartbeat every [events] heartbeat_secs; when
+ * none came for 3 of them, the feed is said not to be live on stderr (and
+ * --fail-after ends the watch), and once the daemon is heard again what
+ * was missed is printed, in order, and that is said too.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -33,7 +39,19 @@ struct watch {
 	uint64_t last_seq;     /* newest event seen (printed or filtered) */
 	bool have_last;
 	const char *state;     /* file keeping last_seq across runs */
+
+	/* Liveness (nng_clock() ms). */
+	nng_time heard_at;     /* the last message from the daemon */
+	long long fail_after;  /* --fail-after seconds; 0: keep trying */
+	uint32_t hb_secs;      /* its heartbeat interval, as it says */
+	bool not_live;         /* said so on stderr */
+	nng_time said_at;      /* when last said */
+	nng_time lost_at;      /* when the silence began */
+	long long replayed;    /* printed by catch-up since then */
+	char api_err[512];     /* why the last catch-up failed */
 };
+
+enum { HB_MISSED = 3 };  /* heartbeats missed before "not live" */
 
 static void
 usage(FILE *out)
@@ -69,6 +87,10 @@ usage(FILE *out)
 	    "                      $SHELTERD_API or " DEFAULT_API_URL ")\n"
 	    "  -K, --key FILE     sign requests with this key (default "
 	    "$SHELTERD_KEY)\n"
+	    "  -F, --fail-after S  exit 3 when shelterd has not been heard "
+	    "for S seconds\n"
+	    "                      (without it: say so on stderr, keep "
+	    "trying)\n"
 	    "  -h, --help          print this help and exit\n"
 	    "\n"
 	    "       coord-watch ack EVENT_SEQ --by DESK [--api URL] "
@@ -80,9 +102,15 @@ usage(FILE *out)
 	    "\n"
 	    "A line reads: #SEQ TIME LEVEL SCOPE WHERE CATEGORY: FREE of "
 	    "CAPACITY free.\n"
+	    "No heartbeat for 3 of the daemon's heartbeat intervals: "
+	    "\"no heartbeat from\n"
+	    "shelterd for N s: the feed is not live\" on stderr; when it is "
+	    "back, the\n"
+	    "missed events are printed first, in order, and stderr says "
+	    "so.\n"
 	    "Exit status: 0 done, 1 --count not reached in --wait, 2 bad "
 	    "usage,\n"
-	    "3 daemon not reachable.\n");
+	    "3 daemon not reachable (or not heard for --fail-after).\n");
 }
 
 static bool
@@ -149,6 +177,8 @@ show(struct watch *w, const Shelterd__V1__Event *ev)
 		fflush(stdout);
 	}
 	w->printed++;
+	if (w->not_live)
+		w->replayed++;
 	return w->count > 0 && w->printed >= w->count;
 }
 
@@ -174,6 +204,7 @@ catch_up(struct watch *w, uint64_t until, bool quiet)
 		req.events_since = &since;
 		if (client_call(w->api, 5000, &req, &reply, err,
 		    sizeof(err)) != EXIT_OK) {
+			snprintf(w->api_err, sizeof(w->api_err), "%s", err);
 			if (!quiet)
 				fprintf(stderr, "coord-watch: cannot fetch "
 				    "missed events: %s\n", err);
@@ -207,6 +238,59 @@ catch_up(struct watch *w, uint64_t until, bool quiet)
 		    (until != 0 && w->last_seq + 1 >= until))
 			return 0;
 	}
+}
+
+/* Something came from the daemon: if it had been silent, say it is back
+ * and fetch what was missed first. 1 when --count was met. */
+static int
+heard(struct watch *w, uint64_t newest)
+{
+	nng_time now = nng_clock();
+	bool was = w->not_live;
+	int rv = 0;
+
+	w->heard_at = now;
+	w->api_err[0] = '\0';
+	/* Published while we were away, or the last one lost: the log has
+	 * it (quiet: a failure here is the liveness check's to report). */
+	if (w->have_last && newest > w->last_seq)
+		rv = catch_up(w, newest + 1, true);
+	if (was) {
+		fprintf(stderr, "coord-watch: shelterd is live again after %llu "
+		    "s; %lld missed event%s printed above\n",
+		    (unsigned long long)((now - w->lost_at) / 1000),
+		    w->replayed, w->replayed == 1 ? "" : "s");
+		w->not_live = false;
+	}
+	return rv;
+}
+
+/* Silence longer than HB_MISSED heartbeats: say so, now and then again.
+ * Returns true when --fail-after is reached. */
+static bool
+check_live(struct watch *w, nng_time now, long long fail_after)
+{
+	nng_time limit = (nng_time)HB_MISSED * w->hb_secs * 1000;
+	nng_time quiet = now - w->heard_at;
+	bool fail = fail_after > 0 && quiet >= (nng_time)fail_after * 1000;
+
+	/* --fail-after is the script's own limit, even below 3 heartbeats. */
+	if (quiet < limit && !fail)
+		return false;
+	if (!w->not_live || now - w->said_at >= 30000) {
+		if (!w->not_live) {
+			w->lost_at = w->heard_at;
+			w->replayed = 0;
+		}
+		fprintf(stderr, "coord-watch: no heartbeat from shelterd for "
+		    "%llu s: the feed is not live%s%s%s\n",
+		    (unsigned long long)(quiet / 1000),
+		    *w->api_err ? " (api: " : "", w->api_err,
+		    *w->api_err ? ")" : "");
+		w->not_live = true;
+		w->said_at = now;
+	}
+	return fail;
 }
 
 static void
@@ -256,12 +340,13 @@ parse_args(int argc, char **argv, struct watch *w, struct opts *o)
 		{ "state", required_argument, NULL, 'S' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "key", required_argument, NULL, 'K' },
+		{ "fail-after", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, lvl;
 
-	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:S:b:hK:",
+	while ((c = getopt_long(argc, argv, "r:l:jn:s:w:e:a:S:b:hK:F:",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -309,6 +394,11 @@ parse_args(int argc, char **argv, struct watch *w, struct opts *o)
 			break;
 		case 'K':
 			client_set_key(optarg);
+			break;
+		case 'F':
+			if ((w->fail_after = client_parse_num(optarg,
+			    86400 * 365)) < 1)
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);
@@ -421,6 +511,8 @@ follow(struct watch *w, nng_socket sock, nng_time deadline)
 		nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, quiet);
 		if ((rv = nng_recvmsg(sock, &msg, 0)) != 0) {
 			if (rv == NNG_ETIMEDOUT) {
+				if (check_live(w, nng_clock(), w->fail_after))
+					return EXIT_UNREACHABLE;
 				if (w->have_last && catch_up(w, 0, true) == 1)
 					return EXIT_OK;
 				continue;
@@ -435,7 +527,14 @@ follow(struct watch *w, nng_socket sock, nng_time deadline)
 			    "is not an event\n");
 			continue;
 		}
-		rv = take_event(w, ev);
+		if (ev->kind ==
+		    SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT) {
+			if (ev->heartbeat_secs > 0)
+				w->hb_secs = ev->heartbeat_secs;
+			rv = heard(w, ev->last_event_seq);
+		} else if ((rv = heard(w, ev->event_seq - 1)) == 0) {
+			rv = take_event(w, ev);
+		}
 		shelterd__v1__event__free_unpacked(ev, NULL);
 		if (rv != 0)
 			return rv == 1 ? EXIT_OK : rv;
@@ -459,6 +558,7 @@ run(struct watch *w, struct opts *o)
 		start_after_newest(w);
 	/* Dial again by itself if the daemon restarts. */
 	fprintf(stderr, "coord-watch: watching %s\n", o->events);
+	w->heard_at = nng_clock();
 	if (o->wait_s > 0)
 		deadline = nng_clock() + (nng_time)o->wait_s * 1000;
 	rv = 0;
@@ -477,7 +577,7 @@ run(struct watch *w, struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct watch w = { .api = client_default_api() };
+	struct watch w = { .api = client_default_api(), .hb_secs = 5 };
 	struct opts o = { .events = client_default_events(), .since = -1 };
 	int rv;
 

@@ -4,6 +4,8 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "Usage: shelter-report holds --shelter ID [--wait MS] [--json]\n"
+	    "Usage: shelter-report holds --shelter ID [--wait SECS | "
+	    "--follow] [--json]\n"
 	    "       shelter-report accept REQUEST_ID --shelter ID\n"
 	    "       shelter-report decline REQUEST_ID --shelter ID --reason "
 	    "KEY\n"
@@ -25,8 +28,10 @@ usage(FILE *out)
 	    "accept or\ndecline it before the hold expires.\n"
 	    "\n"
 	    "  -s, --shelter ID   your shelter\n"
-	    "  -w, --wait MS      holds: if there is none, wait up to MS for "
-	    "the next one\n"
+	    "  -w, --wait SECS    holds: if there is none, wait up to SECS "
+	    "for the next one\n"
+	    "  -f, --follow       holds: print each new hold as it is made, "
+	    "until stopped\n"
 	    "  -r, --reason KEY   decline: why, one of no-bed, "
 	    "safety-conflict,\n"
 	    "                     security-level, no-match (target group "
@@ -47,6 +52,32 @@ usage(FILE *out)
 	    "this\nshelter), 2 bad usage, 3 daemon not reachable.\n");
 }
 
+/* Request ids of holds already printed by --follow. */
+struct seen {
+	char **ids;
+	size_t n, cap;
+};
+
+static bool
+seen_add(struct seen *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->ids[i], id) == 0)
+			return false;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		void *p = realloc(s->ids, cap * sizeof(*s->ids));
+
+		if (p == NULL)
+			return true; /* printing twice beats not at all */
+		s->ids = p;
+		s->cap = cap;
+	}
+	if ((s->ids[s->n] = strdup(id)) != NULL)
+		s->n++;
+	return true;
+}
+
 static void
 print_hold(const Shelterd__V1__Placement *p, bool json)
 {
@@ -64,12 +95,73 @@ print_hold(const Shelterd__V1__Placement *p, bool json)
 	    p->security_level, until);
 }
 
+/*
+ * holds --follow: a long poll over the api (signed like every request; a
+ * shelter's holds never go out on the broadcast socket). Each round waits
+ * for the next new hold and prints the holds not printed before; a daemon
+ * that cannot be reached is said on stderr and tried again.
+ */
+enum { FOLLOW_WAIT_MS = 25000 };
+
+static int
+follow_holds(const char *api, Shelterd__V1__HoldsQuery *hq, bool json,
+    struct seen *seen)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	bool first = true, down = false;
+
+	req.body_case = SHELTERD__V1__REQUEST__BODY_HOLDS;
+	req.holds = hq;
+	for (;;) {
+		Shelterd__V1__Reply *reply;
+		char err[512];
+		int rc;
+
+		/* First what there is now, then each new one as it comes. */
+		hq->wait_ms = first ? 0 : FOLLOW_WAIT_MS;
+		hq->wait_for_new = !first;
+		rc = client_call(api, 10000 + (int)hq->wait_ms, &req, &reply,
+		    err, sizeof(err));
+		if (rc != EXIT_OK) {
+			if (!down)
+				fprintf(stderr, "shelter-report: %s (trying "
+				    "again)\n", err);
+			down = true;
+			first = true;
+			nng_msleep(2000);
+			continue;
+		}
+		if (down)
+			fprintf(stderr, "shelter-report: shelterd is back\n");
+		down = false;
+		if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
+			fprintf(stderr, "shelter-report: refused (%s): %s\n",
+			    client_code_name(reply->code), reply->error);
+			shelterd__v1__reply__free_unpacked(reply, NULL);
+			return EXIT_REFUSED;
+		}
+		if (reply->body_case == SHELTERD__V1__REPLY__BODY_PLACEMENTS)
+			for (size_t i = 0; i < reply->placements->n_placements;
+			    i++) {
+				const Shelterd__V1__Placement *p =
+				    reply->placements->placements[i];
+
+				if (seen_add(seen, p->request_id))
+					print_hold(p, json);
+			}
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		fflush(stdout);
+		first = false;
+	}
+}
+
 int
 shelter_holds_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "shelter", required_argument, NULL, 's' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "api", required_argument, NULL, 'a' },
@@ -85,20 +177,26 @@ shelter_holds_main(int argc, char **argv)
 	const char *cmd = argv[0], *api = client_default_api();
 	const char *shelter = NULL, *reason = NULL;
 	long long wait_ms = 0;
-	bool json = false;
+	bool json = false, follow = false;
+	struct seen seen = { 0 };
 	char err[512];
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:w:r:ja:hK:", opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:w:fr:ja:hK:", opts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 's':
 			shelter = optarg;
 			break;
 		case 'w':
-			if ((wait_ms = client_parse_num(optarg, 3600000)) < 0)
+			/* Seconds, like every other --wait. */
+			if ((wait_ms = client_parse_num(optarg, 3600)) < 0)
 				goto bad;
+			wait_ms *= 1000;
+			break;
+		case 'f':
+			follow = true;
 			break;
 		case 'r':
 			reason = optarg;
@@ -122,10 +220,12 @@ shelter_holds_main(int argc, char **argv)
 	if (shelter == NULL)
 		goto bad;
 	if (strcmp(cmd, "holds") == 0) {
-		if (optind != argc)
+		if (optind != argc || (follow && wait_ms > 0))
 			goto bad;
 		hq.shelter_id = (char *)shelter;
 		hq.wait_ms = (uint32_t)wait_ms;
+		if (follow)
+			return follow_holds(api, &hq, json, &seen);
 		req.body_case = SHELTERD__V1__REQUEST__BODY_HOLDS;
 		req.holds = &hq;
 	} else {

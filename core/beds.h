@@ -91,6 +91,23 @@ struct outlook_totals {
 	uint8_t reserved[3];
 };
 
+/*
+ * How much of an aggregate's category is known. A shelter that never
+ * reported is as unknown as a stale one; the registry says how many beds
+ * there should be. registered_* come from the registry and are set when
+ * the aggregates are rebuilt (daemon/occupancy.c); the rest follow the
+ * shelter states (aggregate_add).
+ */
+struct coverage {
+	uint32_t registered_capacity;
+	uint32_t registered_shelters;
+	uint32_t reported_shelters; /* reported this category, stale or not */
+	uint32_t stale_shelters;
+	uint32_t stale_capacity;    /* their reported capacity */
+	uint8_t level;              /* coverage warning, enum esc_level */
+	uint8_t reserved[3];
+};
+
 /* Region or national aggregate. */
 struct aggregate {
 	struct totals cat[CAT_COUNT];
@@ -98,6 +115,9 @@ struct aggregate {
 	uint32_t shelters_stale;
 	/* Appended in schema 3 (see shelter_state). */
 	struct outlook_totals outlook[CAT_COUNT];
+	/* Appended in schema 4: zeroes until the next rebuild, which every
+	 * start does. */
+	struct coverage cov[CAT_COUNT];
 };
 
 /*
@@ -115,7 +135,25 @@ void aggregate_add(struct aggregate *agg, const struct shelter_state *sh,
 /* An aggregate's totals and outlook of one category (1..CAT_COUNT) as the
  * proto's CategoryTotals, for a reply or its JSON. */
 void totals_fill(Shelterd__V1__CategoryTotals *out, int category,
-    const struct totals *t, const struct outlook_totals *o);
+    const struct totals *t, const struct outlook_totals *o,
+    const struct coverage *c);
+
+/*
+ * Known and unknown beds of an aggregate's category. Known: the capacity
+ * of its shelters that reported and are not stale. Unknown: the rest of
+ * the registered capacity (never reported, or stale), never negative.
+ */
+uint32_t cov_known_capacity(const struct totals *t, const struct coverage *c);
+uint32_t cov_unknown_beds(const struct totals *t, const struct coverage *c);
+uint32_t cov_never_reported(const struct coverage *c);
+/* Known capacity in whole percent of the registered, at most 100; 100
+ * where the registry has no capacity of this category. */
+uint32_t cov_pct(const struct totals *t, const struct coverage *c);
+/* The words of a coverage warning, e.g. "VR19 women: 12 of 20 beds
+ * unknown; 3 shelters stale, 1 never reported". snprintf's result. */
+int cov_text(char *buf, size_t len, const char *where,
+    const char *category, uint32_t registered, uint32_t unknown,
+    uint32_t stale, uint32_t never_reported);
 
 /* Occupancy in whole percent, (capacity - free) * 100 / capacity; 0 when
  * there is no capacity. */

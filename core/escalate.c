@@ -12,6 +12,7 @@ esc_thresholds_default(struct esc_thresholds *t)
 	t->shelter_clear_free = 1;
 	t->national_clear_free = 1;
 	t->early_warning_pct = 80;
+	t->min_coverage_pct = 50;
 }
 
 int
@@ -34,6 +35,11 @@ esc_thresholds_check(const struct esc_thresholds *t, char *err, size_t errlen)
 	if (t->early_warning_pct > 100) {
 		snprintf(err, errlen, "early_warning_pct must be 0 (off) to "
 		    "100, not %u", t->early_warning_pct);
+		return -1;
+	}
+	if (t->min_coverage_pct > 100) {
+		snprintf(err, errlen, "min_coverage_pct must be 0 (off) to "
+		    "100, not %u", t->min_coverage_pct);
 		return -1;
 	}
 	if (t->shelter_clear_free < 1 || t->national_clear_free < 1) {
@@ -122,6 +128,38 @@ esc_early_level(const struct esc_thresholds *t, int current,
 	return LEVEL_OK;
 }
 
+/* ---- coverage --------------------------------------------------------- */
+
+bool
+esc_covered(const struct esc_thresholds *th, const struct totals *t,
+    const struct coverage *c)
+{
+	/* Exact, like the region thresholds: no rounding decides it. */
+	return c->registered_capacity == 0 ||
+	    (uint64_t)cov_known_capacity(t, c) * 100 >=
+	    (uint64_t)th->min_coverage_pct * c->registered_capacity;
+}
+
+int
+esc_coverage_level(const struct esc_thresholds *th, int current,
+    uint32_t registered, uint32_t known)
+{
+	uint64_t min = th->min_coverage_pct;
+	uint64_t clear = min + th->hysteresis_pct;
+
+	if (registered == 0 || min == 0)
+		return LEVEL_OK;
+	if ((uint64_t)known * 100 < min * registered)
+		return LEVEL_WARNING;
+	if (clear > 100)
+		clear = 100;
+	if (current != LEVEL_OK && (uint64_t)known * 100 < clear * registered)
+		return current;
+	return LEVEL_OK;
+}
+
+/* ---- levels ----------------------------------------------------------- */
+
 static int
 scope_level(const struct esc_thresholds *t, int scope, int current,
     uint32_t capacity, uint32_t free)
@@ -136,16 +174,20 @@ scope_level(const struct esc_thresholds *t, int scope, int current,
 	}
 }
 
-/* Re-evaluate one level in place; record a transition if it changed. */
+/* Re-evaluate one level in place; record a transition if it changed.
+ * Without may_raise (too little is known) a level may only go down. */
 static size_t
 update_level(const struct esc_thresholds *t, int scope, int cat_index,
-    uint8_t *level, uint32_t capacity, uint32_t free,
+    uint8_t *level, uint32_t capacity, uint32_t free, bool may_raise,
     struct esc_transition *out)
 {
 	int next = scope_level(t, scope, *level, capacity, free);
 
+	if (!may_raise && next > *level)
+		next = *level;
 	if (next == *level)
 		return 0;
+	memset(out, 0, sizeof(*out));
 	out->scope = (uint8_t)scope;
 	out->level = (uint8_t)next;
 	out->previous = *level;
@@ -160,23 +202,51 @@ update_level(const struct esc_thresholds *t, int scope, int cat_index,
 
 static size_t
 update_early(const struct esc_thresholds *t, int cat_index,
-    const struct totals *tot, struct outlook_totals *o,
-    struct esc_transition *out)
+    const struct totals *tot, const struct coverage *c,
+    struct outlook_totals *o, struct esc_transition *out)
 {
-	int next = esc_early_level(t, o->early_level, tot->capacity, tot->free,
+	uint32_t known = cov_known_capacity(tot, c);
+	int next = esc_early_level(t, o->early_level, known, tot->free,
 	    o->free_24h, o->forecasting);
 
+	if (next > o->early_level && !esc_covered(t, tot, c))
+		next = o->early_level;
 	if (next == o->early_level)
 		return 0;
+	memset(out, 0, sizeof(*out));
 	out->scope = SCOPE_REGION;
 	out->level = (uint8_t)next;
 	out->previous = o->early_level;
 	out->category = (uint8_t)(cat_index + 1);
-	out->capacity = tot->capacity;
+	out->capacity = known;
 	out->free = tot->free;
 	out->kind = ESC_KIND_EARLY_WARNING;
 	out->expected_24h = o->free_24h;
 	o->early_level = (uint8_t)next;
+	return 1;
+}
+
+static size_t
+update_coverage(const struct esc_thresholds *t, int scope, int cat_index,
+    const struct totals *tot, struct coverage *c, struct esc_transition *out)
+{
+	int next = esc_coverage_level(t, c->level, c->registered_capacity,
+	    cov_known_capacity(tot, c));
+
+	if (next == c->level)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->scope = (uint8_t)scope;
+	out->level = (uint8_t)next;
+	out->previous = c->level;
+	out->category = (uint8_t)(cat_index + 1);
+	out->capacity = c->registered_capacity;
+	out->free = tot->free;
+	out->kind = ESC_KIND_COVERAGE;
+	out->unknown = cov_unknown_beds(tot, c);
+	out->stale_shelters = c->stale_shelters;
+	out->never_reported = cov_never_reported(c);
+	c->level = (uint8_t)next;
 	return 1;
 }
 
@@ -205,7 +275,7 @@ esc_apply(const struct esc_thresholds *t, struct shelter_state *sh,
 		if (sh->stale)
 			continue;
 		n += update_level(t, SCOPE_SHELTER, i, &sh->level[i], cap,
-		    beds_free(sh->status, b), out + n);
+		    beds_free(sh->status, b), true, out + n);
 	}
 	n += esc_reevaluate(t, SCOPE_REGION, region, out + n);
 	n += esc_reevaluate(t, SCOPE_NATIONAL, nation, out + n);
@@ -218,13 +288,19 @@ esc_reevaluate(const struct esc_thresholds *t, int scope,
 {
 	size_t n = 0;
 
+	/* Over known beds: a bed nobody reported on is neither free nor
+	 * occupied. */
 	for (int i = 0; i < CAT_COUNT; i++)
 		n += update_level(t, scope, i, &agg->cat[i].level,
-		    agg->cat[i].capacity, agg->cat[i].free, out + n);
-	if (scope != SCOPE_REGION)
-		return n;
+		    cov_known_capacity(&agg->cat[i], &agg->cov[i]),
+		    agg->cat[i].free, esc_covered(t, &agg->cat[i],
+		    &agg->cov[i]), out + n);
+	if (scope == SCOPE_REGION)
+		for (int i = 0; i < CAT_COUNT; i++)
+			n += update_early(t, i, &agg->cat[i], &agg->cov[i],
+			    &agg->outlook[i], out + n);
 	for (int i = 0; i < CAT_COUNT; i++)
-		n += update_early(t, i, &agg->cat[i], &agg->outlook[i],
+		n += update_coverage(t, scope, i, &agg->cat[i], &agg->cov[i],
 		    out + n);
 	return n;
 }

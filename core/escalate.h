@@ -24,6 +24,11 @@ struct esc_thresholds {
 	 * 24 h, occupancy is at or above this; released hysteresis_pct below
 	 * it, or at 1 % if that is lower (default 80; 0: off). */
 	uint32_t early_warning_pct;
+	/* Region and national occupancy levels are raised only where at
+	 * least this much of the registered capacity is known (reported,
+	 * not stale); below it a coverage warning says how much is unknown,
+	 * released hysteresis_pct above it (default 50; 0: off). */
+	uint32_t min_coverage_pct;
 };
 
 void esc_thresholds_default(struct esc_thresholds *t);
@@ -32,6 +37,15 @@ int esc_thresholds_check(const struct esc_thresholds *t, char *err,
     size_t errlen);
 
 enum esc_scope { SCOPE_SHELTER = 1, SCOPE_REGION = 2, SCOPE_NATIONAL = 3 };
+
+/* Whether occupancy levels may be raised here: enough is known. */
+bool esc_covered(const struct esc_thresholds *th, const struct totals *t,
+    const struct coverage *c);
+/* Coverage warning: LEVEL_WARNING while less than min_coverage_pct of the
+ * registered capacity is known, released hysteresis_pct above it (or at
+ * 100 %). */
+int esc_coverage_level(const struct esc_thresholds *th, int current,
+    uint32_t registered, uint32_t known);
 
 /* New level for a region/category with this capacity and free count. */
 int esc_region_level(const struct esc_thresholds *t, int current,
@@ -54,7 +68,11 @@ int esc_early_level(const struct esc_thresholds *t, int current,
     uint32_t forecasting);
 
 /* What a transition is about (the proto's EventKind). */
-enum esc_kind { ESC_KIND_OCCUPANCY = 0, ESC_KIND_EARLY_WARNING = 10 };
+enum esc_kind {
+	ESC_KIND_OCCUPANCY = 0,
+	ESC_KIND_EARLY_WARNING = 10,
+	ESC_KIND_COVERAGE = 11,
+};
 
 struct esc_transition {
 	uint8_t scope;    /* enum esc_scope */
@@ -65,11 +83,17 @@ struct esc_transition {
 	uint32_t free;
 	uint8_t kind;     /* enum esc_kind */
 	uint32_t expected_24h; /* ESC_KIND_EARLY_WARNING */
+	/* ESC_KIND_COVERAGE: capacity is the registered one; these say what
+	 * of it is unknown and why. */
+	uint32_t unknown;
+	uint32_t stale_shelters;
+	uint32_t never_reported;
 };
 
-/* At most one transition per scope and category, and one early warning
- * per region category. */
-enum { ESC_MAX_TRANSITIONS = 4 * CAT_COUNT };
+/* At most one transition per scope and category, one early warning per
+ * region category and one coverage warning per region and national
+ * category. */
+enum { ESC_MAX_TRANSITIONS = 6 * CAT_COUNT };
 
 /*
  * Replace shelter state *sh by *next (whose levels are ignored), keeping
@@ -87,7 +111,9 @@ size_t esc_apply(const struct esc_thresholds *t, struct shelter_state *sh,
  * Re-evaluate all levels of an aggregate (after thresholds changed or the
  * registry moved a shelter); appends transitions like esc_apply. For
  * SCOPE_REGION that includes the early warnings (after the region
- * levels), so out needs room for 2 * CAT_COUNT.
+ * levels); then the coverage warnings: out needs room for 3 * CAT_COUNT.
+ * Region and national levels are computed over known beds, and raised
+ * only where esc_covered().
  */
 size_t esc_reevaluate(const struct esc_thresholds *t, int scope,
     struct aggregate *agg, struct esc_transition *out);

@@ -72,6 +72,7 @@ json_alert(const Shelterd__V1__Alert *a, int64_t now)
 	add_str(o, "region", a->region_id);
 	add_str(o, "shelter", a->shelter_id);
 	add_str(o, "category", cat_name((int)a->category));
+	add_str(o, "request_id", a->request_id);
 	cJSON_AddNumberToObject(o, "step", a->step);
 	add_str(o, "acknowledged_by", a->acknowledged_by);
 	cJSON_AddItemToObject(o, "acknowledged_at",
@@ -105,7 +106,14 @@ json_event(const Shelterd__V1__Event *ev)
 	add_str(o, "acknowledged_by", ev->acknowledged_by);
 	add_num(o, "expected_free_24h", ev->expected_free_24h,
 	    ev->kind == KIND(EARLY_WARNING));
-	add_str(o, "request_id", placement ? ev->request_id : NULL);
+	add_num(o, "unknown_beds", ev->unknown_beds, ev->kind == KIND(COVERAGE));
+	add_num(o, "stale_shelters", ev->stale_shelters,
+	    ev->kind == KIND(COVERAGE));
+	add_num(o, "never_reported", ev->never_reported,
+	    ev->kind == KIND(COVERAGE));
+	/* An acknowledgement of a placement alert names its request too. */
+	add_str(o, "request_id", placement || ev->scope ==
+	    SHELTERD__V1__SCOPE__SCOPE_PLACEMENT ? ev->request_id : NULL);
 	if (placement)
 		cJSON_AddStringToObject(o, "placement_state",
 		    placement_state_name((int)ev->placement_state));
@@ -120,7 +128,8 @@ cJSON *
 json_totals(const Shelterd__V1__CategoryTotals *t)
 {
 	cJSON *o = cJSON_CreateObject();
-	struct totals tt = { .capacity = t->capacity, .free = t->free };
+	/* Occupancy over known beds, as the escalation rules see it. */
+	struct totals tt = { .capacity = t->known_capacity, .free = t->free };
 
 	if (o == NULL)
 		return NULL;
@@ -131,6 +140,17 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddNumberToObject(o, "held", t->held);
 	cJSON_AddNumberToObject(o, "unknown", t->unknown);
 	cJSON_AddNumberToObject(o, "occupancy_pct", totals_pct(&tt));
+	/* Known, unknown and never reported, apart: an unknown bed is
+	 * neither free nor full. */
+	cJSON_AddNumberToObject(o, "registered_capacity",
+	    t->registered_capacity);
+	cJSON_AddNumberToObject(o, "known_capacity", t->known_capacity);
+	cJSON_AddNumberToObject(o, "unknown_beds", t->unknown_beds);
+	cJSON_AddNumberToObject(o, "stale_shelters", t->stale_shelters);
+	cJSON_AddNumberToObject(o, "never_reported", t->never_reported);
+	cJSON_AddNumberToObject(o, "coverage_pct", t->coverage_pct);
+	cJSON_AddStringToObject(o, "coverage",
+	    level_state_name((int)t->coverage));
 	/* Outflow forecasts (docs/history.md). */
 	cJSON_AddNumberToObject(o, "expected_free_24h", t->expected_free_24h);
 	cJSON_AddNumberToObject(o, "expected_free_72h", t->expected_free_72h);

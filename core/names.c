@@ -49,6 +49,8 @@ static const struct name_row kind_rows[] = {
 	{ 2, "acknowledged", "acknowledged" },
 	{ 3, "placement", "placement" },
 	{ 10, "early_warning", "early warning" },
+	{ 11, "coverage", "beds unknown" },
+	{ 12, "heartbeat", "heartbeat" },
 };
 
 static const struct name_row scope_rows[] = {
@@ -56,6 +58,7 @@ static const struct name_row scope_rows[] = {
 	{ 1, "shelter", NULL },
 	{ 2, "region", NULL },
 	{ 3, "national", NULL },
+	{ 4, "placement", NULL },
 };
 
 static const struct name_row placement_state_rows[] = {

@@ -18,6 +18,8 @@ kind_word(const Shelterd__V1__Event *ev)
 		return "early";
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT:
 		return "placement";
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE:
+		return "coverage";
 	default:
 		return ev->scope >= 1 && ev->scope <= 3 ?
 		    scope_name((int)ev->scope) : "?";
@@ -28,14 +30,19 @@ int
 event_topic(const Shelterd__V1__Event *ev, char *buf, size_t len)
 {
 	const char *cat = cat_name((int)ev->category);
+	const char *place = ev->shelter_id;
 
 	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT &&
 	    ev->level == SHELTERD__V1__LEVEL__LEVEL_INFO)
 		return snprintf(buf, len, "place/%s/%s/%s", ev->region_id,
 		    placement_state_name((int)ev->placement_state),
 		    ev->request_id);
+	/* After the category: the shelter, or the request of a placement
+	 * alert (the shelter of a placement is never on the bus). */
+	if (ev->scope == SHELTERD__V1__SCOPE__SCOPE_PLACEMENT)
+		place = ev->request_id;
 	return snprintf(buf, len, "esc/%s/%s/%s/%s%s%s",
 	    *ev->region_id ? ev->region_id : "national",
 	    level_name((int)ev->level), kind_word(ev), cat ? cat : "-",
-	    *ev->shelter_id ? "/" : "", ev->shelter_id);
+	    *place ? "/" : "", place);
 }

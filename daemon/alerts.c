@@ -32,6 +32,16 @@ alert_key(int kind, int scope, const char *region, const char *shelter,
 	    category);
 }
 
+/* The key of the alert an event belongs to: a placement alert is one
+ * request's, so the request stands where a shelter would. */
+static void
+event_alert_key(const Shelterd__V1__Event *ev, char *key, size_t len)
+{
+	alert_key((int)ev->kind, (int)ev->scope, ev->region_id,
+	    ev->scope == SHELTERD__V1__SCOPE__SCOPE_PLACEMENT ?
+	    ev->request_id : ev->shelter_id, (int)ev->category, key, len);
+}
+
 int
 alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev)
 {
@@ -39,8 +49,13 @@ alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev)
 	char key[160];
 	int rc;
 
-	alert_key((int)ev->kind, (int)ev->scope, ev->region_id,
-	    ev->shelter_id, (int)ev->category, key, sizeof(key));
+	/* A step of a placement is progress, not an alarm: it never opens,
+	 * moves or closes an alert. */
+	if (ev->level == SHELTERD__V1__LEVEL__LEVEL_INFO)
+		return 0;
+	/* The key holds kind and scope: only an event of the alert's own
+	 * kind and scope (and place) can change its level. */
+	event_alert_key(ev, key, sizeof(key));
 	if ((rc = store_get_alert(s->store, txn, key, &a)) != 0)
 		return rc;
 	if (ev->level == SHELTERD__V1__LEVEL__LEVEL_OK) {
@@ -56,17 +71,46 @@ alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev)
 		a.category = (uint8_t)ev->category;
 		util_copy(a.region, sizeof(a.region), ev->region_id);
 		util_copy(a.shelter, sizeof(a.shelter), ev->shelter_id);
-	} else if ((int)ev->level > a.level) {
-		/* Worse than what was acknowledged: it needs a new ack. */
-		a.acked_by[0] = '\0';
-		a.acked_at = 0;
-		a.step = 0;
+		util_copy(a.request_id, sizeof(a.request_id),
+		    ev->request_id);
 	}
+	/* An acknowledgement stands until the alert clears: the one who
+	 * took it on keeps it through any change of level, and it is not
+	 * published again meanwhile. */
 	a.level = (uint8_t)ev->level;
 	a.last_seq = ev->event_seq;
 	a.published_at = ev->at;
 	ev->alert_seq = a.opened_seq;
 	return store_put_alert(s->store, txn, key, &a);
+}
+
+int
+alerts_close_placement(struct ctx *s, MDB_txn *txn, const char *region,
+    const char *request_id, int category, int state, int64_t now)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+	struct alert_state a;
+	char key[160];
+	int rc;
+
+	alert_key(SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT,
+	    SHELTERD__V1__SCOPE__SCOPE_PLACEMENT, region, request_id,
+	    category, key, sizeof(key));
+	if ((rc = store_get_alert(s->store, txn, key, &a)) != 0 ||
+	    a.opened_seq == 0)
+		return rc;
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_PLACEMENT;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_OK;
+	ev.previous_level = (Shelterd__V1__Level)a.level;
+	ev.region_id = (char *)region;
+	ev.shelter_id = (char *)"";
+	ev.category = (Shelterd__V1__Category)category;
+	ev.request_id = (char *)request_id;
+	ev.placement_state = (Shelterd__V1__PlacementState)state;
+	log_info("alert %" PRIu64 " closed: placement %s %s", a.opened_seq,
+	    request_id, placement_state_name(state));
+	return events_emit(s, txn, &ev, now);
 }
 
 /* ---- acknowledging --------------------------------------------------- */
@@ -163,6 +207,7 @@ ack(struct ctx *s, MDB_txn *txn, const Shelterd__V1__AckAlert *req,
 	ev.step = f.a.step;
 	ev.alert_seq = f.a.opened_seq;
 	ev.acknowledged_by = f.a.acked_by;
+	ev.request_id = f.a.request_id;
 	if ((rc = events_emit(s, txn, &ev, now)) != 0)
 		return rc;
 	log_info("alert %" PRIu64 " acknowledged by %s", f.a.opened_seq,
@@ -233,8 +278,18 @@ current_counts(struct ctx *s, MDB_txn *txn, const struct alert_state *a,
 {
 	struct aggregate agg;
 	struct shelter_state sh;
+	struct placement_state p;
 	int c = a->category - 1;
 
+	if (a->scope == SHELTERD__V1__SCOPE__SCOPE_PLACEMENT) {
+		ev->request_id = (char *)a->request_id;
+		ev->placement_state =
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED;
+		if (store_get_placement(s->store, txn, a->request_id,
+		    &p) == 0)
+			ev->beds = p.beds;
+		return;
+	}
 	if (c < 0 || c >= CAT_COUNT)
 		return;
 	if (a->scope == SCOPE_SHELTER) {

@@ -19,6 +19,10 @@ struct item;
 
 /* An event opens, changes or closes its alert, in txn: 0 or STORE_E*. */
 int alerts_track(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev);
+/* A placement request was placed or cancelled (state): its open alert,
+ * if any, is closed by a cleared event. 0 or STORE_E*. */
+int alerts_close_placement(struct ctx *s, MDB_txn *txn, const char *region,
+    const char *request_id, int category, int state, int64_t now);
 bool alerts_any_due(struct ctx *s, MDB_txn *rtxn, int64_t now);
 int alerts_reescalate(struct ctx *s, MDB_txn *txn, int64_t now);
 /* The store key of an alert: "kind/scope/region/shelter/category". */

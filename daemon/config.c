@@ -71,6 +71,10 @@ static const struct key keys[] = {
 	NUM("daemon", "max_batch_updates", K_U32, max_batch_updates, 1,
 	    100000, "1000", START,
 	    "Updates in one OccupancyBatch (a regional gateway's request)."),
+	NUM("events", "heartbeat_secs", K_U32, heartbeat_secs, 1, 3600, "5",
+	    HUP, "A heartbeat goes out on the events socket this often, with "
+	    "the newest event_seq: a subscriber that hears nothing for 3 of "
+	    "them says the feed is not live (coord-watch, the dashboard)."),
 	NUM("daemon", "tick_ms", K_U32, tick_ms, 50, 60000, "1000", START,
 	    "Housekeeping timer: stale shelters, expired holds, "
 	    "re-escalation."),
@@ -140,6 +144,11 @@ static const struct key keys[] = {
 	    30u * 86400, "900", HUP,
 	    "An unacknowledged critical alert is published again after this "
 	    "long."),
+	NUM("alerts", "min_coverage_pct", K_U32, esc.min_coverage_pct, 0,
+	    100, "50", HUP, "Region and national occupancy levels are raised "
+	    "only where at least this much of the registered capacity is "
+	    "known (reported, not stale); below it a coverage warning says "
+	    "how many beds are unknown. 0: off."),
 	NUM("escalation", "region_warning_pct", K_U32, esc.region_warning_pct,
 	    1, 100, "90", HUP, "A region/category warns at this occupancy."),
 	NUM("escalation", "region_critical_pct", K_U32,

@@ -52,6 +52,7 @@ struct config {
 	uint32_t events_page_max;         /* replay page size cap, 1000 */
 	uint32_t max_batch_updates;       /* updates per OccupancyBatch, 1000 */
 	uint32_t tick_ms;                 /* housekeeping timer, 1000 */
+	uint32_t heartbeat_secs;          /* [events] heartbeat, 5 */
 	/* [reporting] */
 	uint32_t deadline_secs;           /* stale after this silence, 3600 */
 	/* [placement] */

@@ -66,6 +66,7 @@ struct ctx {
 	nng_msg **pending_events;
 	size_t n_events, cap_events;
 	uint64_t next_event_seq;      /* valid inside a write txn */
+	uint64_t next_heartbeat_ms;   /* uv_now() of the next heartbeat */
 
 	/* Per registry shelter: when it becomes stale (unix seconds), 0 if
 	 * it never reported or is stale already. Only finds candidates: the

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "alerts.h"
 #include "escalate.h"
@@ -53,9 +54,14 @@ events_emit(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev,
 		s->cap_events = cap;
 	}
 	s->pending_events[s->n_events++] = msg;
-	log_info("event %" PRIu64 " %s: free %u of %u%s%s", ev->event_seq,
-	    topic, ev->free, ev->capacity, ev->step ? " (again)" : "",
-	    "");
+	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE)
+		log_info("event %" PRIu64 " %s: %u of %u beds unknown; %u "
+		    "shelters stale, %u never reported", ev->event_seq, topic,
+		    ev->unknown_beds, ev->capacity, ev->stale_shelters,
+		    ev->never_reported);
+	else
+		log_info("event %" PRIu64 " %s: free %u of %u%s", ev->event_seq,
+		    topic, ev->free, ev->capacity, ev->step ? " (again)" : "");
 	s->next_event_seq++;
 	return 0;
 }
@@ -80,6 +86,12 @@ events_emit_transition(struct ctx *s, MDB_txn *txn,
 	if (tr->kind == ESC_KIND_EARLY_WARNING) {
 		ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_EARLY_WARNING;
 		ev.expected_free_24h = tr->expected_24h;
+	} else if (tr->kind == ESC_KIND_COVERAGE) {
+		ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE;
+		ev.unknown_beds = tr->unknown;
+		ev.stale_shelters = tr->stale_shelters;
+		ev.never_reported = tr->never_reported;
+		ev.occupancy_pct = 0; /* not an occupancy: see unknown_beds */
 	}
 	return events_emit(s, txn, &ev, now);
 }
@@ -89,6 +101,44 @@ events_drop_from(struct ctx *s, size_t from)
 {
 	while (s->n_events > from)
 		nng_msg_free(s->pending_events[--s->n_events]);
+}
+
+void
+events_heartbeat(struct ctx *s, uint64_t now_ms)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+	uint8_t packed[64];
+	static const char topic[] = "hb";
+	uint64_t next = 0;
+	MDB_txn *txn;
+	nng_msg *msg;
+	size_t len;
+
+	if (now_ms < s->next_heartbeat_ms)
+		return;
+	s->next_heartbeat_ms = now_ms + (uint64_t)s->cfg->heartbeat_secs *
+	    1000;
+	/* The newest committed event, not next_event_seq: that one is only
+	 * valid inside a write txn. */
+	if (store_begin(s->store, NULL, 0, &txn) != 0)
+		return;
+	if (store_get_next_event_seq(s->store, txn, &next) != 0)
+		next = 0;
+	mdb_txn_abort(txn);
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT;
+	ev.at = (int64_t)time(NULL);
+	ev.last_event_seq = next > 0 ? next - 1 : 0;
+	ev.heartbeat_secs = s->cfg->heartbeat_secs;
+	len = shelterd__v1__event__get_packed_size(&ev);
+	REQUIRE(len <= sizeof(packed));
+	shelterd__v1__event__pack(&ev, packed);
+	REQUIRE(nng_msg_alloc(&msg, 0) == 0);
+	REQUIRE(nng_msg_append(msg, topic, sizeof(topic)) == 0);
+	REQUIRE(nng_msg_append(msg, packed, len) == 0);
+	/* The dashboard's feed is a socket of its own: it needs one too. */
+	http_note_event(s->http, msg);
+	if (nng_sendmsg(s->events, msg, NNG_FLAG_NONBLOCK) != 0)
+		nng_msg_free(msg);
 }
 
 void

@@ -25,5 +25,7 @@ int events_emit_transition(struct ctx *s, MDB_txn *txn,
 void events_drop_from(struct ctx *s, size_t from);
 /* Send the events of the txn that just committed. */
 void events_publish(struct ctx *s);
+/* Publish a heartbeat if one is due at now_ms (uv_now()): not logged. */
+void events_heartbeat(struct ctx *s, uint64_t now_ms);
 
 #endif

@@ -273,7 +273,8 @@ aggregate_json(const struct aggregate *a)
 	for (int c = 0; c < CAT_COUNT; c++) {
 		Shelterd__V1__CategoryTotals t;
 
-		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c]);
+		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c],
+		    &a->cov[c]);
 		cJSON_AddItemToObject(o, cat_name(c + 1), json_totals(&t));
 	}
 	return o;
@@ -331,7 +332,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		rs.shelters_stale = agg.shelters_stale;
 		for (int c = 0; c < CAT_COUNT; c++) {
 			totals_fill(&t[c], c + 1, &agg.cat[c],
-			    &agg.outlook[c]);
+			    &agg.outlook[c], &agg.cov[c]);
 			tp[c] = &t[c];
 		}
 		rs.totals = tp;
@@ -738,8 +739,12 @@ put_state_metrics(struct buf *b, size_t n_shelters,
     const struct alert_counts *ac, const struct aggregate *nat,
     const uint64_t by_state[8])
 {
+	/* unknown: free beds of stale shelters, as in the status;
+	 * unknown_beds: registered beds nobody reports on (stale or never
+	 * reported), apart from the known ones. */
 	static const char *const bed_kinds[] = { "capacity", "occupied",
-		"out_of_service", "held", "free", "unknown" };
+		"out_of_service", "held", "free", "unknown", "registered",
+		"known", "unknown_beds" };
 
 	head(b, "shelterd_alerts_open", "gauge", "Open alerts, by level.");
 	for (int l = 1; l < 3; l++)
@@ -758,13 +763,21 @@ put_state_metrics(struct buf *b, size_t n_shelters,
 	head(b, "shelterd_shelters_stale", "gauge", "Shelters past their "
 	    "reporting deadline: their beds count as unknown.");
 	put(b, "shelterd_shelters_stale %u\n", nat->shelters_stale);
+	head(b, "shelterd_shelters_never_reported", "gauge", "Shelters of "
+	    "the registry that never reported: their beds are unknown.");
+	put(b, "shelterd_shelters_never_reported %zu\n",
+	    n_shelters > nat->shelters_reported ?
+	    n_shelters - nat->shelters_reported : 0);
 	head(b, "shelterd_beds", "gauge", "National beds per category.");
 	for (int k = 0; k < CAT_COUNT; k++) {
 		const struct totals *t = &nat->cat[k];
+		const struct coverage *cv = &nat->cov[k];
 		const uint32_t v[] = { t->capacity, t->occupied,
-			t->out_of_service, t->held, t->free, t->unknown };
+			t->out_of_service, t->held, t->free, t->unknown,
+			cv->registered_capacity, cov_known_capacity(t, cv),
+			cov_unknown_beds(t, cv) };
 
-		for (size_t i = 0; i < 6; i++)
+		for (size_t i = 0; i < 9; i++)
 			put(b, "shelterd_beds{category=\"%s\",count=\"%s\"} "
 			    "%u\n", cat_name(k + 1), bed_kinds[i], v[i]);
 	}
@@ -947,8 +960,11 @@ http_note_event(struct http *h, nng_msg *msg)
 	if ((ev = shelterd__v1__event__unpack(NULL, len - tlen - 1,
 	    nul + 1)) == NULL)
 		return;
+	/* A heartbeat is not an event: passed on (the page's liveness),
+	 * not counted. */
 	uv_mutex_lock(&h->lock);
-	if ((k = names_index(&names_tables[NAMES_KIND], (int)ev->kind)) >= 0)
+	if ((k = names_index(&names_tables[NAMES_KIND], (int)ev->kind)) >= 0 &&
+	    ev->kind != SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT)
 		h->events[k][ev->level & 3]++;
 	uv_mutex_unlock(&h->lock);
 
@@ -973,6 +989,8 @@ http_note_event(struct http *h, nng_msg *msg)
 	out.acknowledged_by = ev->acknowledged_by;
 	out.placement_state = ev->placement_state;
 	out.held_region = ev->held_region;
+	out.last_event_seq = ev->last_event_seq;
+	out.heartbeat_secs = ev->heartbeat_secs;
 	if (ev->scope != SHELTERD__V1__SCOPE__SCOPE_SHELTER) {
 		out.capacity = ev->capacity;
 		out.free = ev->free;

@@ -361,6 +361,20 @@ occupancy_reconcile_txn(struct ctx *s, MDB_txn *txn,
 		    occupancy_deadline(s, &reg->shelters[i]) : 0;
 		aggregate_add(&aggs[reg->shelters[i].region], &st, +1);
 		aggregate_add(&nation, &st, +1);
+		/* What should be known: the registry's beds, reported or
+		 * not. */
+		for (int c = 0; c < CAT_COUNT; c++) {
+			struct coverage *cv =
+			    &aggs[reg->shelters[i].region].cov[c];
+
+			if (!(reg->shelters[i].categories & (1u << c)))
+				continue;
+			cv->registered_capacity += reg->shelters[i].nominal[c];
+			cv->registered_shelters++;
+			nation.cov[c].registered_capacity +=
+			    reg->shelters[i].nominal[c];
+			nation.cov[c].registered_shelters++;
+		}
 	}
 	/* Keep stored levels; recompute counts; then let the rules decide. */
 	for (size_t r = 0; r <= reg->n_regions; r++) {
@@ -376,6 +390,16 @@ occupancy_reconcile_txn(struct ctx *s, MDB_txn *txn,
 			a->cat[c].level = stored.cat[c].level;
 			a->outlook[c].early_level =
 			    stored.outlook[c].early_level;
+			a->cov[c].level = stored.cov[c].level;
+		}
+		/* What the registry says should be known is not a count
+		 * the shelter states disagree with (and a new store has
+		 * none yet). */
+		for (int c = 0; c < CAT_COUNT; c++) {
+			stored.cov[c].registered_capacity =
+			    a->cov[c].registered_capacity;
+			stored.cov[c].registered_shelters =
+			    a->cov[c].registered_shelters;
 		}
 		if (memcmp(a, &stored, sizeof(stored)) != 0)
 			(*changed)++;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
 #include "audit.h"
 #include "escalate.h"
 #include "events.h"
@@ -75,11 +76,18 @@ step_event(struct ctx *s, MDB_txn *txn, const struct placement_state *p,
 	ev.placement_state = (Shelterd__V1__PlacementState)state;
 	ev.held_region = (char *)p->held_region;
 	ev.beds = p->beds;
-	return events_emit(s, txn, &ev, now);
+	if ((rc = events_emit(s, txn, &ev, now)) != 0)
+		return rc;
+	/* Placed or withdrawn: its "no suitable bed" alert is over. */
+	if (state == PSTATE(ACCEPTED) || state == PSTATE(CANCELLED))
+		return alerts_close_placement(s, txn, p->from_region,
+		    p->request_id, p->category, state, now);
+	return 0;
 }
 
-/* No candidate left: a critical escalation for the national coordinator,
- * for this region and category. */
+/* No candidate left: a critical alert for the national coordinator, of
+ * this request alone (no other request of the region and category moves
+ * it), published again until acknowledged. */
 static int
 unplaced_event(struct ctx *s, MDB_txn *txn,
     const struct placement_state *p, int64_t now)
@@ -87,7 +95,7 @@ unplaced_event(struct ctx *s, MDB_txn *txn,
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
 
 	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT;
-	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_PLACEMENT;
 	ev.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
 	ev.region_id = (char *)p->from_region;
 	ev.category = (Shelterd__V1__Category)p->category;
@@ -465,7 +473,9 @@ place_cancel(struct ctx *s, MDB_txn *txn,
 	if (!authz_owns_placement(who, p->from_region))
 		REFUSE(FORBIDDEN, "request %s is not your region's to cancel",
 		    c->request_id);
-	if (p->state != PSTATE(HELD) && p->state != PSTATE(REQUESTED))
+	/* An unplaced request may be withdrawn too: that closes its alert. */
+	if (p->state != PSTATE(HELD) && p->state != PSTATE(REQUESTED) &&
+	    p->state != PSTATE(UNPLACED))
 		REFUSE(CONFLICT, "request %s is already %s", p->request_id,
 		    placement_state_name(p->state));
 	if (p->state == PSTATE(HELD) &&

@@ -59,7 +59,7 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
 		for (int c = 0; c < CAT_COUNT; c++)
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
-			    &agg.outlook[c]);
+			    &agg.outlook[c], &agg.cov[c]);
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
@@ -73,7 +73,7 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
 	for (int c = 0; c < CAT_COUNT; c++)
 		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
-		    &agg.outlook[c]);
+		    &agg.outlook[c], &agg.cov[c]);
 	return 0;
 }
 
@@ -257,8 +257,8 @@ queries_holds(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		return;
 	}
 	rc = place_list(s, rtxn, sh->id, NULL, reply, NULL, &n, api_pack_msg);
-	if (rc == 0 && n == 0 && q->wait_ms > 0) {
-		/* Nothing yet: answer when a hold arrives. */
+	if (rc == 0 && (n == 0 || q->wait_for_new) && q->wait_ms > 0) {
+		/* Nothing (new) yet: answer when a hold arrives. */
 		if (!wait_hold(s, it->msg,
 		    (uint32_t)(sh - s->reg->shelters), q->wait_ms)) {
 			op_fail(&it->res, CODE(BUSY), "too many waiting holds "

@@ -433,6 +433,8 @@ on_tick(uv_timer_t *h)
 	int rc;
 
 	queries_answer_waiters(&s->c, true);
+	/* Liveness for the subscribers: pub/sub has none of its own. */
+	events_heartbeat(&s->c, uv_now(s->c.loop));
 	/* Retention: its own small txn, so that neither blocks the other. */
 	history_tick(&s->c, now);
 	/* /metrics sees counters at most a tick old, even when idle. */

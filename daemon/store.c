@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,11 @@
 #include "util.h"
 #include "shelterd.pb-c.h"
 #include "wirecheck.h"
+
+/* An alert written before request_id was appended: the same layout up to
+ * it, so it reads with request_id empty and needs no migration. */
+#define ALERT_V3_SIZE offsetof(struct alert_state, request_id)
+_Static_assert(ALERT_V3_SIZE == 160, "the alert layout before request_id");
 
 static int
 get_fixed(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *out,
@@ -44,13 +50,18 @@ put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
 /*
  * Schema 2 -> 3: shelter_state and aggregate gained fields at their end, so
  * an old value is the new one's prefix; the rest is zero (no forecast).
+ * Schema 3 -> 4: the aggregate gained its coverage, zero until the
+ * rebuild of every aggregate that each start does (occupancy.c).
  */
 enum {
 	V2_SHELTER_SIZE = offsetof(struct shelter_state, forecast),
 	V2_AGGREGATE_SIZE = offsetof(struct aggregate, outlook),
+	V3_AGGREGATE_SIZE = offsetof(struct aggregate, cov),
 };
 _Static_assert(V2_SHELTER_SIZE == 112 && V2_AGGREGATE_SIZE == 148,
     "schema 2 layout moved: the migration would misread old values");
+_Static_assert(V3_AGGREGATE_SIZE == 228,
+    "schema 3 layout moved: the migration would misread old values");
 
 static int
 migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size)
@@ -90,7 +101,7 @@ migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size)
 /* meta also holds the schema and the event counter: only the national
  * aggregate changes. */
 static int
-migrate_national(struct store *st, MDB_txn *txn)
+migrate_national(struct store *st, MDB_txn *txn, size_t old_size)
 {
 	unsigned char buf[sizeof(struct aggregate)];
 	MDB_val k = { 8, (void *)"national" }, v;
@@ -100,10 +111,10 @@ migrate_national(struct store *st, MDB_txn *txn)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (v.mv_size != V2_AGGREGATE_SIZE)
+	if (v.mv_size != old_size)
 		return v.mv_size == sizeof(buf) ? 0 : MDB_CORRUPTED;
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf, v.mv_data, V2_AGGREGATE_SIZE);
+	memcpy(buf, v.mv_data, old_size);
 	v.mv_size = sizeof(buf);
 	v.mv_data = buf;
 	return mdb_put(txn, st->meta, &k, &v, 0);
@@ -119,7 +130,20 @@ migrate_v2(struct store *st, MDB_txn *txn)
 	    (rc = migrate_db(txn, st->regions, V2_AGGREGATE_SIZE,
 	    sizeof(struct aggregate))) != 0)
 		return rc;
-	return migrate_national(st, txn);
+	return migrate_national(st, txn, V2_AGGREGATE_SIZE);
+}
+
+/* Schema 3 -> 4, aggregates: the coverage appended, zero until the
+ * rebuild at start. */
+static int
+migrate_coverage(struct store *st, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = migrate_db(txn, st->regions, V3_AGGREGATE_SIZE,
+	    sizeof(struct aggregate))) != 0)
+		return rc;
+	return migrate_national(st, txn, V3_AGGREGATE_SIZE);
 }
 
 /*
@@ -262,7 +286,7 @@ convert_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size,
 }
 
 static int
-migrate_v3(struct store *st, MDB_txn *txn)
+migrate_reasons(struct store *st, MDB_txn *txn)
 {
 	int rc;
 
@@ -480,8 +504,12 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	} else if (schema == 2 || schema == 3) {
 		uint32_t old = schema;
 
+		/* 4: the aggregate's coverage (issue 13) and decline reasons
+		 * from a closed list (issue 14), which a 2 or 3 store both
+		 * lack. */
 		if ((old == 2 && (rc = migrate_v2(st, txn)) != 0) ||
-		    (rc = migrate_v3(st, txn)) != 0)
+		    (old == 3 && (rc = migrate_coverage(st, txn)) != 0) ||
+		    (rc = migrate_reasons(st, txn)) != 0)
 			goto fail;
 		schema = STORE_SCHEMA_VERSION;
 		if (put(txn, st->meta, "schema", 6, &schema,
@@ -490,8 +518,8 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			goto fail;
 		}
 		log_info("data directory %s: migrated from schema %u to %u "
-		    "(%sdecline reasons from a closed list: old texts are "
-		    "now 'other')", dir, old, schema,
+		    "(%scoverage, decline reasons from a closed list: old "
+		    "texts are now 'other')", dir, old, schema,
 		    old == 2 ? "outflow forecasts, " : "");
 	} else if (schema != STORE_SCHEMA_VERSION) {
 		log_err("data directory %s has schema %u; this shelterd "
@@ -688,7 +716,18 @@ int
 store_get_alert(struct store *st, MDB_txn *txn, const char *key,
     struct alert_state *out)
 {
-	return get_fixed(txn, st->alerts, key, strlen(key), out, sizeof(*out));
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(txn, st->alerts, &k, &v);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == MDB_NOTFOUND)
+		return STORE_OK;
+	if (rc != 0)
+		return store_error(rc);
+	if (v.mv_size != sizeof(*out) && v.mv_size != ALERT_V3_SIZE)
+		return STORE_ECORRUPT;
+	memcpy(out, v.mv_data, v.mv_size);
+	return STORE_OK;
 }
 
 int
@@ -722,11 +761,13 @@ store_alerts_each(struct store *st, MDB_txn *txn, store_alert_fn fn,
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct alert_state a;
 
-		if (v.mv_size != sizeof(a) || k.mv_size >= sizeof(key)) {
+		if ((v.mv_size != sizeof(a) && v.mv_size != ALERT_V3_SIZE) ||
+		    k.mv_size >= sizeof(key)) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		memcpy(&a, v.mv_data, sizeof(a));
+		memset(&a, 0, sizeof(a));
+		memcpy(&a, v.mv_data, v.mv_size);
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
 		/* fn may write to this txn, which would invalidate the

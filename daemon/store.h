@@ -17,9 +17,10 @@
 
 
 /* Bump when a stored struct changes layout. 3: outflow forecasts appended
- * to shelter_state and aggregate. 4: a decline's reason is a number from
- * a closed list, no longer text (placement_state, hist_placement). Schema
- * 2 and 3 stores are migrated on open. */
+ * to shelter_state and aggregate. 4: the aggregate's coverage (known,
+ * unknown, never reported) appended, and a decline's reason is a number
+ * from a closed list, no longer text (placement_state, hist_placement).
+ * Schema 2 and 3 stores are migrated on open. */
 #define STORE_SCHEMA_VERSION 4u
 
 /* An open alert (see daemon/alerts.c). */
@@ -34,6 +35,9 @@ struct alert_state {
 	char region[32];
 	char shelter[32];
 	char acked_by[48];
+	/* Appended for SCOPE_PLACEMENT alerts: a value written before has
+	 * none and reads with it empty (store.c). */
+	char request_id[48];
 };
 
 /* A placement request and where it stands (see daemon/placements.c). */

@@ -23,6 +23,7 @@ wire_alert(Shelterd__V1__Alert *out, struct alert_state *a)
 	out->step = a->step;
 	out->acknowledged_by = a->acked_by;
 	out->acknowledged_at = a->acked_at;
+	out->request_id = a->request_id;
 }
 
 void

@@ -475,6 +475,12 @@ reply_status(struct node *n, MDB_txn *txn, struct item *it,
 		if ((rc = nstore_get_shelter(&n->st, txn, sh->id, &st)) != 0)
 			return rc;
 		aggregate_add(&agg, &st, 1);
+		for (int c = 0; c < CAT_COUNT; c++)
+			if (sh->categories & (1u << c)) {
+				agg.cov[c].registered_capacity +=
+				    sh->nominal[c];
+				agg.cov[c].registered_shelters++;
+			}
 	}
 	rs.region_id = (char *)rg->id;
 	rs.name = (char *)rg->name;
@@ -483,7 +489,8 @@ reply_status(struct node *n, MDB_txn *txn, struct item *it,
 	rs.n_totals = CAT_COUNT;
 	rs.totals = tp;
 	for (int c = 0; c < CAT_COUNT; c++) {
-		totals_fill(&tot[c], c + 1, &agg.cat[c], &agg.outlook[c]);
+		totals_fill(&tot[c], c + 1, &agg.cat[c], &agg.outlook[c],
+		    &agg.cov[c]);
 		tp[c] = &tot[c];
 	}
 	sr.n_regions = 1;
@@ -1123,6 +1130,21 @@ live_events(struct node *n, nng_msg **msgs, size_t cnt)
 		if (ev == NULL) {
 			log_warn("skipped a national message that is not an "
 			    "event");
+			continue;
+		}
+		/* A heartbeat names the newest event: newer than ours, the
+		 * last ones were lost and the fetch brings them. Passed on
+		 * as it is, so the node's watchers know the feed is live. */
+		if (ev->kind ==
+		    SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT) {
+			nng_msg *hb;
+
+			if (ev->last_event_seq >= expect && !n->evc.busy)
+				gap = true;
+			if (nng_msg_dup(&hb, msgs[i]) == 0 &&
+			    nng_sendmsg(n->pub, hb, NNG_FLAG_NONBLOCK) != 0)
+				nng_msg_free(hb);
+			shelterd__v1__event__free_unpacked(ev, NULL);
 			continue;
 		}
 		if (ev->event_seq > n->ev_max_seen)

@@ -45,6 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION_WARNING_PCT = 90
 REGION_CRITICAL_PCT = 100
 HYSTERESIS_PCT = 5
+MIN_COVERAGE_PCT = 50  # [alerts] min_coverage_pct
 
 LEVEL_RANK = {"ok": 0, "warning": 1, "critical": 2}
 
@@ -604,7 +605,8 @@ class Verifier:
         disagreeing with what the daemon shows now."""
         last = {}
         for e in events:
-            if e["scope"] not in ("shelter", "region", "national"):
+            if e["scope"] not in ("shelter", "region", "national") or \
+                    e["kind"] != "occupancy":
                 continue  # a kind of event this check does not know
             k = self._key(e)
             prev = last.get(k, "cleared")
@@ -638,7 +640,11 @@ class Verifier:
                                       f"event says {shown(k)}")
 
     def _check_level(self, k, t, from_log, region):
-        level, cap, free = t["level"], t["capacity"], t["free"]
+        # Levels count known beds (not those of stale shelters), and are
+        # raised only where enough of the registered ones are known.
+        level, cap, free = t["level"], t["known_capacity"], t["free"]
+        covered = t["known_capacity"] * 100 >= \
+            MIN_COVERAGE_PCT * t["registered_capacity"]
         if level != from_log:
             self.problems.add(f"{k}: level {level}, last event says "
                               f"{from_log}")
@@ -654,9 +660,10 @@ class Verifier:
                     * cap else 1 if used100 >= (REGION_WARNING_PCT -
                                                 HYSTERESIS_PCT) * cap
                     else 0)
-            ok = up <= LEVEL_RANK[level] <= hold
+            ok = (up if covered else 0) <= LEVEL_RANK[level] <= hold
         else:
-            ok = level == ("critical" if free == 0 else "ok")
+            ok = level == ("critical" if free == 0 else "ok") or \
+                (not covered and level == "ok")
         if not ok:
             self.problems.add(f"{k}: level {level} with {free} of {cap} "
                               f"free breaks the escalation rules")

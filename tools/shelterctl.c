@@ -32,7 +32,13 @@ usage(FILE *out)
 	    "                free, unknown (stale shelters), expected "
 	    "free within\n"
 	    "                24 h and 72 h (-: no forecast), occupancy %%\n"
-	    "                and escalation level (and early-warning)\n"
+	    "                of known beds and escalation level (and "
+	    "early-warning);\n"
+	    "                KNOWN: beds of shelters reporting, of REG "
+	    "registered;\n"
+	    "                NOBODY: registered beds nobody reports on, "
+	    "STALE and\n"
+	    "                NEVER: shelters stale and never reported\n"
 	    "  shelter ID    one shelter: registry entry and last report\n"
 	    "  regions       the regions, their neighbours and shelter "
 	    "counts\n"
@@ -96,19 +102,25 @@ static void
 totals_row(const char *id, const char *name,
     const Shelterd__V1__CategoryTotals *t)
 {
-	struct totals tt = { .capacity = t->capacity, .free = t->free };
-	char e24[16] = "-", e72[16] = "-";
+	/* Occupancy of known beds, as the escalation rules see it. */
+	struct totals tt = { .capacity = t->known_capacity, .free = t->free };
+	char e24[16] = "-", e72[16] = "-", lack[64] = "";
 
 	/* "-": no shelter gives a forecast; 0 would say none is expected. */
 	if (t->forecasting > 0) {
 		snprintf(e24, sizeof(e24), "%u", t->expected_free_24h);
 		snprintf(e72, sizeof(e72), "%u", t->expected_free_72h);
 	}
-	printf("%-8s %-24.24s %-9s %8u %8u %5u %5u %6u %7u %5s %5s %4u%%  "
-	    "%s%s\n", id, name, cat_name((int)t->category), t->capacity,
-	    t->occupied, t->out_of_service, t->held, t->free, t->unknown,
-	    e24, e72, totals_pct(&tt), lvl((int)t->level),
-	    t->early_warning ? " early-warning" : "");
+	if (t->coverage != SHELTERD__V1__LEVEL__LEVEL_OK)
+		snprintf(lack, sizeof(lack), " coverage (%u%% known)",
+		    t->coverage_pct);
+	printf("%-8s %-24.24s %-9s %5u %5u %8u %5u %5u %6u %7u %6u %5u %5u "
+	    "%5s %5s %4u%%  %s%s%s\n", id, name, cat_name((int)t->category),
+	    t->registered_capacity, t->known_capacity, t->occupied,
+	    t->out_of_service, t->held, t->free, t->unknown, t->unknown_beds,
+	    t->stale_shelters, t->never_reported, e24, e72, totals_pct(&tt),
+	    lvl((int)t->level), t->early_warning ? " early-warning" : "",
+	    lack);
 }
 
 static void
@@ -133,15 +145,17 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		client_print_json(root);
 		return;
 	}
-	printf("%-8s %-24s %-9s %8s %8s %5s %5s %6s %7s %5s %5s %5s  %s\n",
-	    "REGION", "NAME", "CATEGORY", "CAPACITY", "OCCUPIED", "OOS",
-	    "HELD", "FREE", "UNKNOWN", "EXP24", "EXP72", "OCC", "LEVEL");
+	printf("%-8s %-24s %-9s %5s %5s %8s %5s %5s %6s %7s %6s %5s %5s %5s "
+	    "%5s %5s  %s\n", "REGION", "NAME", "CATEGORY", "REG", "KNOWN",
+	    "OCCUPIED", "OOS", "HELD", "FREE", "UNKNOWN", "NOBODY", "STALE",
+	    "NEVER", "EXP24", "EXP72", "OCC", "LEVEL");
 	for (size_t r = 0; r < st->n_regions; r++) {
 		const Shelterd__V1__RegionStatus *rs = st->regions[r];
 
 		/* Only categories the region has beds for. */
 		for (size_t c = 0; c < rs->n_totals; c++)
-			if (rs->totals[c]->capacity > 0)
+			if (rs->totals[c]->capacity > 0 ||
+			    rs->totals[c]->registered_capacity > 0)
 				totals_row(rs->region_id, rs->name,
 				    rs->totals[c]);
 	}
@@ -262,9 +276,9 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 
 	if (!json)
-		printf("%-6s %-8s %-9s %-8s %-10s %-9s %8s %4s  %s\n", "ALERT",
-		    "LEVEL", "SCOPE", "REGION", "SHELTER", "CATEGORY", "AGE",
-		    "STEP", "ACKNOWLEDGED");
+		printf("%-6s %-8s %-13s %-9s %-8s %-12s %-9s %8s %4s  %s\n",
+		    "ALERT", "LEVEL", "KIND", "SCOPE", "REGION",
+		    "SHELTER/REQ", "CATEGORY", "AGE", "STEP", "ACKNOWLEDGED");
 	for (size_t i = 0; i < ar->n_alerts; i++) {
 		const Shelterd__V1__Alert *a = ar->alerts[i];
 		const char *cat = cat_name((int)a->category);
@@ -287,12 +301,14 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 			    a->acknowledged_by);
 		else
 			snprintf(acked, sizeof(acked), "no");
-		printf("#%-5llu %-8s %-9s %-8s %-10s %-9s %8s %4u  %s\n",
-		    (unsigned long long)a->opened_seq,
-		    level_name((int)a->level),
-		    a->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_STALE ?
-		    "stale" : scope_name((int)a->scope),
+		/* A placement alert is a request's: it names the
+		 * request where others name a shelter. */
+		printf("#%-5llu %-8s %-13s %-9s %-8s %-12s %-9s %8s %4u  "
+		    "%s\n", (unsigned long long)a->opened_seq,
+		    level_name((int)a->level), kind_name((int)a->kind),
+		    scope_name((int)a->scope),
 		    *a->region_id ? a->region_id : "NL",
+		    *a->request_id ? a->request_id :
 		    *a->shelter_id ? a->shelter_id : "-", cat ? cat : "-",
 		    agebuf, a->step, acked);
 	}

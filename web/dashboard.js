@@ -15,19 +15,26 @@
 
 const TOKEN_KEY = 'shelterd.token';
 const CATEGORY_KEY = 'shelterd.category';
+const ALL = 'all';
 const REFRESH_DEBOUNCE_MS = 120;   // a burst of events: one refetch
 const POLL_MS = 30000;             // also refetch now and then
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10000];
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY) || '',
-  category: sessionStorage.getItem(CATEGORY_KEY) || 'women',
+  // 'all': each region's worst open level over its categories, so a
+  // region critical in one category is never a green tile.
+  category: sessionStorage.getItem(CATEGORY_KEY) || ALL,
   status: null,
   alerts: null,
   placements: null,
   labels: null,         // /api/names: {category: {women: 'adult women'}}
   skew: 0,              // server clock minus ours, seconds
   lastEventSeq: 0,
+  // Liveness: a websocket can stay open to a daemon that says nothing.
+  heardAt: 0,              // Date.now() of the last message
+  hbSecs: 5,               // the daemon's heartbeat interval, as it says
+  silent: false,
   seenAlerts: new Set(),
   firstAlerts: true,
   selected: null,       // region id shown in the detail panel
@@ -163,11 +170,11 @@ function renderSession() {
 
 function renderCategories() {
   const box = $('categories');
-  const cats = state.status.categories;
+  const cats = [ALL, ...state.status.categories];
   if (box.childElementCount !== cats.length) {
     box.replaceChildren(...cats.map((c) => el('button', {
       type: 'button', role: 'radio', 'data-category': c,
-      text: label('category', c),
+      text: c === ALL ? 'all (worst)' : label('category', c),
       onclick: () => {
         state.category = c;
         sessionStorage.setItem(CATEGORY_KEY, c);
@@ -180,6 +187,33 @@ function renderCategories() {
   for (const b of box.children)
     b.setAttribute('aria-checked',
       String(b.dataset.category === state.category));
+}
+
+/* A region over all its categories: the counts summed, the level the
+ * worst open one of any category (occupancy, early warning, coverage). */
+function allTotals(r) {
+  const rank = { ok: 0, warning: 1, critical: 2 };
+  const names = ['ok', 'warning', 'critical'];
+  const sum = { capacity: 0, occupied: 0, free: 0, unknown: 0,
+    known_capacity: 0 };
+  let worst = 0;
+  for (const c of state.status.categories) {
+    const t = r.categories[c];
+    if (!t) continue;
+    for (const k of Object.keys(sum)) sum[k] += t[k] || 0;
+    worst = Math.max(worst, rank[t.level] || 0,
+      rank[t.early_warning] || 0, rank[t.coverage] || 0);
+  }
+  sum.level = names[worst];
+  sum.occupancy_pct = sum.known_capacity ? Math.floor(
+    (sum.known_capacity - sum.free) * 100 / sum.known_capacity) : 0;
+  return sum;
+}
+
+/* The category the shelter table shows: the chosen one, or the first. */
+function detailCategory() {
+  return state.category === ALL ? state.status.categories[0] :
+    state.category;
 }
 
 /* Colour class of one region/category: the escalation level decides;
@@ -238,7 +272,8 @@ function renderMap() {
   }
   regions.forEach((r, i) => {
     const tile = map.children[i];
-    const t = r.categories[state.category];
+    const t = state.category === ALL ? allTotals(r) :
+      r.categories[state.category];
     const cls = levelClass(t);
     tile.className = `tile ${cls}` +
       (t.unknown > 0 ? ' has-unknown' : '') +
@@ -254,7 +289,8 @@ function renderMap() {
       `${t.capacity - t.free - t.unknown} of ${t.capacity} taken, ` +
       `${t.free} free`;
     tile.setAttribute('aria-label', `${r.region} ${r.name}: ` +
-      `${label('category', state.category)}, ${text}` +
+      `${state.category === ALL ? 'all categories' :
+        label('category', state.category)}, ${text}` +
       (t.level !== 'ok' ? `, ${t.level}` : '') +
       (t.unknown > 0 ? `, ${t.unknown} unknown (stale)` : ''));
     tile.title = tile.getAttribute('aria-label');
@@ -285,13 +321,20 @@ function renderNational() {
       el('td', { text: t.out_of_service }), el('td', { text: t.held }),
       el('td', { text: t.free }),
       el('td', { text: t.unknown, class: t.unknown ? 'stale' : '' }),
+      el('td', { text: `${t.known_capacity} of ${t.registered_capacity}` }),
+      el('td', { text: t.unknown_beds, class: t.unknown_beds ? 'stale' : '' }),
+      el('td', { text: `${t.stale_shelters} / ${t.never_reported}` }),
       el('td', { text: `${t.occupancy_pct}%` }),
       el('td', {}, t.level === 'ok' ? '' :
-        el('span', { class: `lvl ${t.level}`, text: t.level })));
+        el('span', { class: `lvl ${t.level}`, text: t.level }),
+      t.coverage === 'ok' ? '' :
+        el('span', { class: 'lvl coverage', text: 'coverage' })));
   }));
   $('shelter-summary').textContent =
-    `${st.shelters_reported} of ${st.shelters} shelters have reported; ` +
-    `${st.shelters_stale} stale (their beds count as unknown, not free).`;
+    `${st.shelters_reported} of ${st.shelters} shelters have reported ` +
+    `(${st.shelters - st.shelters_reported} never); ` +
+    `${st.shelters_stale} stale. Beds nobody reports on are unknown: ` +
+    'neither free nor full; levels count known beds.';
 }
 
 function regionName(id) {
@@ -311,6 +354,23 @@ function alertWhat(a) {
     case 'early_warning':
       return `${where}: ${cat} ${label('kind', a.kind)} ` +
         '(not full yet, few beds expected to free)';
+    case 'coverage': {
+      // The counts of now, from the status: "VR19 women: 12 of 20 beds
+      // unknown; 3 shelters stale, 1 never reported".
+      const st = state.status;
+      const reg = a.region && st &&
+        st.regions.find((x) => x.region === a.region);
+      const t = reg ? reg.categories[a.category] :
+        st && st.national[a.category];
+      const counts = t ? `${t.unknown_beds} of ${t.registered_capacity} ` +
+        `beds unknown; ${t.stale_shelters} shelters stale, ` +
+        `${t.never_reported} never reported` : 'beds unknown';
+      return `${a.region || 'national'} ${cat}: ${counts} (too few ` +
+        'known to raise an occupancy level)';
+    }
+    case 'placement':
+      return `${where}: placement request ${a.request_id || ''} ` +
+        `(${cat}): no suitable bed found`;
     default:
       if (a.scope === 'shelter')
         return `${where}: shelter ${a.shelter || ''} full, ${cat}`;
@@ -438,7 +498,7 @@ function renderDetail(id, shelters) {
     parts.push(el('p', { class: 'muted', text: 'Shelters are shown ' +
       'only to a signed-in operator or national coordinator.' }));
   } else {
-    const cat = state.category;
+    const cat = detailCategory();
     parts.push(el('table', { class: 'grid', id: 'shelter-table' },
       el('thead', {}, el('tr', {}, ...['shelter', 'name', 'status',
         `${label('category', cat)}: cap.`, 'occ.', 'oos', 'held',
@@ -510,7 +570,7 @@ function decodeEvent(bytes) {
     return v;
   };
   const names = { 1: 'event_seq', 4: 'level', 8: 'category', 12: 'kind',
-    3: 'scope' };
+    3: 'scope', 34: 'last_event_seq', 35: 'heartbeat_secs' };
   while (i < bytes.length) {
     const key = varint(), field = Math.floor(key / 8), type = key & 7;
     if (type === 0) {
@@ -549,6 +609,7 @@ function connect() {
   state.ws = ws;
   ws.onopen = () => {
     state.wsFailures = 0;
+    state.heardAt = Date.now();
     if (state.lost) {
       state.lost = false;
       setConn('restored', 'live again');
@@ -568,6 +629,20 @@ function connect() {
     const nul = bytes.indexOf(0);
     if (nul < 0) return;
     const topic = new TextDecoder().decode(bytes.subarray(0, nul));
+    heard();
+    if (topic === 'hb') {
+      // Not an event: the daemon is alive. A newer event than ours
+      // means one was lost: read everything again.
+      try {
+        const hb = decodeEvent(bytes.subarray(nul + 1));
+        if (hb.heartbeat_secs) state.hbSecs = hb.heartbeat_secs;
+        if ((hb.last_event_seq || 0) > state.lastEventSeq) {
+          state.lastEventSeq = hb.last_event_seq;
+          scheduleRefresh();
+        }
+      } catch (e) { /* the next one will do */ }
+      return;
+    }
     try {
       const ev = decodeEvent(bytes.subarray(nul + 1));
       if (ev.event_seq) {
@@ -584,6 +659,26 @@ function connect() {
     reconnectLater();
   };
   ws.onerror = () => { /* onclose follows */ };
+}
+
+function heard() {
+  state.heardAt = Date.now();
+  if (state.silent) {
+    state.silent = false;
+    setConn('restored', 'live again');
+    refresh();
+  }
+}
+
+/* Three heartbeats missed on an open socket: say the page is not live. */
+function checkLive() {
+  if (!state.ws || state.ws.readyState !== WebSocket.OPEN ||
+      !state.heardAt) return;
+  const quiet = (Date.now() - state.heardAt) / 1000;
+  if (quiet < 3 * state.hbSecs) return;
+  state.silent = true;
+  setConn('lost', `no heartbeat from shelterd for ${Math.floor(quiet)} s: ` +
+    'the feed is not live');
 }
 
 function reconnectLater() {
@@ -616,6 +711,7 @@ function start() {
   connect();
   setInterval(refresh, POLL_MS);
   setInterval(tickAges, 1000);
+  setInterval(checkLive, 1000);
 }
 
 document.addEventListener('DOMContentLoaded', start);

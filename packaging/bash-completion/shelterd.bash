@@ -32,6 +32,7 @@ _shelterd_long()
 	shelter-report:-q) echo --quiet ;;
 	shelter-report:-K) echo --key ;;
 	shelter-report:-w) echo --wait ;;
+	shelter-report:-f) echo --follow ;;
 	shelter-report:-r) echo --reason ;;
 	shelter-report:-j) echo --json ;;
 	region-place:-r) echo --region ;;
@@ -59,6 +60,7 @@ _shelterd_long()
 	coord-watch:-S) echo --state ;;
 	coord-watch:-a) echo --api ;;
 	coord-watch:-K) echo --key ;;
+	coord-watch:-F) echo --fail-after ;;
 	shelter-node:-R) echo --region ;;
 	shelter-node:-u) echo --upstream ;;
 	shelter-node:-U) echo --upstream-events ;;
@@ -167,7 +169,8 @@ _shelterd_complete()
 		cmds="flush holds accept decline"
 		case $cmd in
 		holds | accept | decline)
-			opts="--shelter --wait --reason --json --api --key --help"
+			opts="--shelter --wait --follow --reason --json --api
+			    --key --help"
 			;;
 		*)
 			opts="--shelter --beds --expect --status --seq --observed-at
@@ -185,7 +188,7 @@ _shelterd_complete()
 	coord-watch)
 		cmds="ack"
 		opts="--region --level --json --count --since --wait --events
-		    --state --api --key --by --help"
+		    --state --api --key --fail-after --by --help"
 		;;
 	shelter-node)
 		opts="--region --upstream --upstream-events --api --events

@@ -203,6 +203,12 @@ test('the dashboard follows the daemon live, without reload', async () => {
     sessionStorage.getItem('shelterd.token')), TOKEN);
   await page.evaluate(() => { window.__noReload = 'still here'; });
 
+  // The map shows the worst of all categories by default; the women's
+  // pill drills down to one.
+  assert.equal(await page.getAttribute('#categories [data-category="all"]',
+    'aria-checked'), 'true');
+  await page.click('#categories [data-category="women"]');
+
   // Fill Zeeland but for the shelter with the most women's beds...
   const zee = shelters.filter((s) => s.region === 'VR19');
   const women = (s) => (s.beds.find(([c]) => c === 'women') || [0, 0])[1];
@@ -233,6 +239,11 @@ test('the dashboard follows the daemon live, without reload', async () => {
   RED, { timeout: 1000 });
   assert.notEqual(colourBefore, RED);
   assert.equal(await page.evaluate(() => window.__noReload), 'still here');
+  // Critical in one category: never a green tile in the default view.
+  await page.click('#categories [data-category="all"]');
+  await page.waitForSelector('.tile[data-region="VR19"][data-level=' +
+    '"critical"]', { timeout: 1000 });
+  await page.click('#categories [data-category="women"]');
 
   // Newest first, with age and acknowledgement; shelter alerts (and
   // their ids) now that we are signed in.

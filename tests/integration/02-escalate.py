@@ -4,8 +4,10 @@ from harness import Daemon, TEST_REGISTRY, check, check_eq, main
 
 
 def region_events(events, region=None):
+    """Occupancy events of region scope (coverage has its own tests)."""
     return [(e["level"], e["previous_level"], e["occupancy_pct"])
             for e in events if e["scope"] == "region" and
+            e["kind"] == "occupancy" and
             (region is None or e["region"] == region)]
 
 
@@ -39,6 +41,7 @@ def test_warning_critical_cleared(d):
     r1_critical = d.watch("--region", "R1", "--level", "critical",
                           "--count", "1", "--wait", "8")
     r2 = d.watch("--region", "R2", "--wait", "5")
+    everything = d.watch("--wait", "8")
     s1(d, 9)
     s2(d, 9)       # 18/20 = 90 %: warning
     check_eq(d.region("R1", "women")["level"], "warning", "level")
@@ -61,7 +64,12 @@ def test_warning_critical_cleared(d):
                if e["scope"] == "shelter"]
     check_eq(shelter, [("S2", "warning"), ("S1", "warning"),
                        ("S1", "cleared")], "shelter full events")
+    # R1's own are increasing; with the national ones (coverage as S1
+    # reports) they are gap-free.
     seqs = [e["event_seq"] for e in events]
+    check_eq(seqs, sorted(set(seqs)), "R1's event_seq increasing")
+    seqs = [e["event_seq"] for e in everything.stop()]
+    check(set([e["event_seq"] for e in events]) <= set(seqs), "all in")
     check_eq(seqs, list(range(seqs[0], seqs[0] + len(seqs))),
              "event_seq is gap-free and increasing")
     other = r2.stop()

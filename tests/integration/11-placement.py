@@ -349,7 +349,7 @@ def test_bad_placement_input():
 def test_holds_wait_for_the_next_hold():
     d = daemon()
     p = subprocess.Popen([BIN["SHELTER_REPORT"], "holds", "--shelter", "C1",
-                          "--wait", "8000", "--json"], env=d.env,
+                          "--wait", "8", "--json"], env=d.env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     time.sleep(0.5)
@@ -366,6 +366,44 @@ def test_holds_wait_for_the_next_hold():
     return d
 
 
+@run
+def test_holds_follow_prints_each_new_hold():
+    d = daemon()
+    check_eq(place(d, "request", "-r", "R2", "-c", "women", "-C",
+                   "R2-2026-0021", "-s", "3", "-i", "f1", "--no-wait").rc,
+             0, "a hold on C1 before following")
+    p = subprocess.Popen([BIN["SHELTER_REPORT"], "holds", "--shelter", "C1",
+                          "--follow", "--json"], env=d.env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    got = []
+    reader = threading.Thread(target=lambda: got.extend(
+        json.loads(l)["request_id"] for l in p.stdout if l.strip()))
+    reader.start()
+    time.sleep(1.0)
+    check_eq(got, ["f1"], "the hold there is")
+    # It waits for the next one over the api: not a request a moment.
+    batches = d.read_log().count("batch: ")
+    time.sleep(1.0)
+    check(d.read_log().count("batch: ") - batches <= 2,
+          "a long poll, not a busy one")
+    # A new hold while one is there: printed when made, not at a timeout.
+    start = time.monotonic()
+    check_eq(place(d, "request", "-r", "R1", "-c", "women", "-C",
+                   "R1-2026-0022", "-s", "3", "-i", "f2", "--no-wait").rc,
+             0, "a second hold on C1")
+    while len(got) < 2 and time.monotonic() - start < 10:
+        time.sleep(0.05)
+    check(time.monotonic() - start < 5, f"f2 at once: {got}")
+    time.sleep(0.5)
+    p.terminate()
+    p.wait(timeout=10)
+    reader.join(timeout=10)
+    check_eq(got, ["f1", "f2"], "each hold once, in order")
+    d.stop()
+    return d
+
+
 if __name__ == "__main__":
     main([test_held_in_the_best_shelter_then_accepted,
           test_decline_moves_to_the_next_candidate,
@@ -376,4 +414,5 @@ if __name__ == "__main__":
           test_no_candidate_is_unplaced_and_critical,
           test_racing_for_the_last_bed_books_it_once,
           test_bad_placement_input,
-          test_holds_wait_for_the_next_hold])
+          test_holds_wait_for_the_next_hold,
+          test_holds_follow_prints_each_new_hold])

@@ -205,7 +205,7 @@ def test_page_and_json_reads_with_and_without_token():
                  (1, "adult women"), "a category's value and label")
         check_eq([k["name"] for k in names["kind"]],
                  ["occupancy", "stale", "acknowledged", "placement",
-                  "early_warning"], "event kinds")
+                  "early_warning", "coverage", "heartbeat"], "event kinds")
         check_eq([l["name"] for l in names["level_state"]][:3],
                  ["ok", "warning", "critical"], "levels of a picture")
         d.stop()
@@ -241,6 +241,8 @@ def test_live_feed_on_ws_names_no_shelter():
         topics = []
         for f in frames:
             topic, _, ev = f.partition(b"\0")
+            if topic == b"hb":
+                continue  # a heartbeat: test_heartbeat_reaches_the_page
             topics.append(topic.decode())
             text = decode(ev, "shelterd.v1.Event")
             check("shelter_id" not in text and "SH-" not in text,
@@ -250,6 +252,38 @@ def test_live_feed_on_ws_names_no_shelter():
         check("esc/VR19/critical/region/women" in topics, f"{topics}")
         check("esc/VR19/warning/shelter/women" in topics,
               "shelter-scope events come without the shelter")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def test_heartbeat_reaches_the_page():
+    # The page's feed is a socket of its own: the heartbeat that tells it
+    # the daemon is alive must reach it too, with the newest event_seq.
+    d = http_daemon(config=CONFIG + "[events]\nheartbeat_secs = 1\n")
+    try:
+        d.start()
+        fill(d, "VR19")
+        last = d.status()["last_event_seq"]
+        sub = subprocess.Popen(
+            ["nngcat", "--sub0", "--dial",
+             f"ws://127.0.0.1:{d.port}/events", "--subscribe", "hb",
+             "--quoted", "--count", "2", "--recv-timeout", "5"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, _ = sub.communicate(timeout=20)
+        frames = [codecs.escape_decode(line.strip()[1:-1])[0]
+                  for line in out.decode().splitlines() if line.strip()]
+        check_eq(len(frames), 2, f"two heartbeats: {out[:300]!r}")
+        topic, _, ev = frames[-1].partition(b"\0")
+        text = decode(ev, "shelterd.v1.Event")
+        check_eq(topic, b"hb", "topic")
+        check("kind: EVENT_KIND_HEARTBEAT" in text and
+              f"last_event_seq: {last}" in text and
+              "heartbeat_secs: 1" in text, text)
+        m = get(d, "/metrics")[2].decode()
+        check('shelterd_events_total{kind="heartbeat",level="cleared"} 0'
+              in m.splitlines() or 'kind="heartbeat"' not in m,
+              "heartbeats are not counted as events")
         d.stop()
     finally:
         d.cleanup()
@@ -429,6 +463,7 @@ def test_http_url_checked_and_port_in_use_refused():
 if __name__ == "__main__":
     main([test_page_and_json_reads_with_and_without_token,
           test_live_feed_on_ws_names_no_shelter,
+          test_heartbeat_reaches_the_page,
           test_metrics_exposition_and_counters,
           test_stale_shelters_are_unknown_not_free,
           test_http_url_checked_and_port_in_use_refused])

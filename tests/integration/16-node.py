@@ -340,6 +340,9 @@ def test_refused_report_is_kept_not_dropped(nat, node):
 @with_node
 def test_watcher_on_node_sees_region_events(nat, node):
     shelters = Shelters(node)
+    # The watcher follows from now: not national's start-up events (the
+    # coverage warnings of a registry nobody reported on yet).
+    start_seq = nat.status()["last_event_seq"]
     w = subprocess.Popen(
         [BIN["COORD_WATCH"], "--json", "--api", node.api, "--events",
          node.events], env=node.env, stdout=subprocess.PIPE,
@@ -382,7 +385,9 @@ def test_watcher_on_node_sees_region_events(nat, node):
         time.sleep(0.5)
     check(len(got) > seen, "the watcher follows the restarted node")
 
-    want = [e for e in national_events(nat) if e.get("region") == REGION]
+    region_log = [e for e in national_events(nat)
+                  if e.get("region") == REGION]
+    want = [e for e in region_log if e["event_seq"] > start_seq]
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(got) < len(want):
         time.sleep(0.05)
@@ -401,10 +406,34 @@ def test_watcher_on_node_sees_region_events(nat, node):
     r = node.run("COORD_WATCH", "--json", "--api", node.api, "--events",
                  node.events, "--since", "0", "--wait", "1")
     check_eq([json.loads(l) for l in r.stdout.splitlines() if l.strip()],
-             want, "events_since on the node")
+             region_log, "events_since on the node")
     node.stop()
     nat.stop()
 
+
+
+def test_watcher_on_node_hears_the_heartbeat():
+    """The node passes national's heartbeat on: its watchers know the feed
+    is live, and that it is not once national is gone."""
+    nat = Daemon(config="[events]\nheartbeat_secs = 1\n")
+    nat.registry = registry(nat.tmp)
+    node = Node(nat)
+    try:
+        nat.start()
+        node.start()
+        watch = ("COORD_WATCH", "--api", node.api, "--events", node.events,
+                 "--fail-after", "4")
+        r = node.run(*watch, "--wait", "6")
+        check_eq(r.returncode, 0, f"live for 6 s: {r}")
+        check("not live" not in r.stderr, r.stderr)
+        nat.stop()
+        r = node.run(*watch, "--wait", "15")
+        check_eq(r.returncode, 3, f"national gone: not live {r}")
+        check("the feed is not live" in r.stderr, r.stderr)
+        node.stop()
+    finally:
+        node.cleanup()
+        nat.cleanup()
 
 
 def test_signed_over_tls():
@@ -466,4 +495,5 @@ def test_signed_over_tls():
 if __name__ == "__main__":
     main([test_national_down_then_back, test_node_killed_while_forwarding,
           test_refused_report_is_kept_not_dropped,
-          test_watcher_on_node_sees_region_events, test_signed_over_tls])
+          test_watcher_on_node_sees_region_events,
+          test_watcher_on_node_hears_the_heartbeat, test_signed_over_tls])

@@ -247,7 +247,7 @@ def test_hold_ttl_secs():
 
 def alert_steps(d):
     return [a["step"] for a in d.ctl("--json", "alerts").json()
-            if a["scope"] == "region"]
+            if a["scope"] == "region" and a["kind"] == "occupancy"]
 
 
 @case

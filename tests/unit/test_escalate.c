@@ -750,6 +750,165 @@ reevaluate_national_scope_uses_free_beds(void **state)
 	    WOMEN, 100, 15);
 }
 
+/* ---- coverage: known, unknown and never reported ----------------------- */
+
+/* A nation of `shelters` registered shelters of 20 women's beds each, of
+ * which `full` reported full and `stale` of those are stale. */
+static void
+nation_of(struct aggregate *agg, uint32_t shelters, uint32_t full,
+    uint32_t stale)
+{
+	struct totals *t = &agg->cat[WOMEN - 1];
+	struct coverage *c = &agg->cov[WOMEN - 1];
+
+	memset(agg, 0, sizeof(*agg));
+	c->registered_capacity = 20 * shelters;
+	c->registered_shelters = shelters;
+	c->reported_shelters = full;
+	c->stale_shelters = stale;
+	c->stale_capacity = 20 * stale;
+	t->capacity = 20 * full;
+	t->occupied = 20 * full;
+	t->free = 0;
+}
+
+static void
+cold_start_one_full_shelter_is_no_national_critical(void **state)
+{
+	struct esc_thresholds t = defaults();
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	struct aggregate agg;
+	char text[160];
+
+	(void)state;
+	/* One of 249 reported full: nothing is free of what is known, but
+	 * almost nothing is known. */
+	nation_of(&agg, 249, 1, 0);
+	assert_int_equal(esc_reevaluate(&t, SCOPE_NATIONAL, &agg, tr), 1);
+	assert_int_equal(tr[0].kind, ESC_KIND_COVERAGE);
+	assert_int_equal(tr[0].level, LEVEL_WARNING);
+	assert_int_equal(tr[0].capacity, 4980);
+	assert_int_equal(tr[0].unknown, 4960);
+	assert_int_equal(tr[0].never_reported, 248);
+	assert_int_equal(tr[0].stale_shelters, 0);
+	assert_int_equal(agg.cat[WOMEN - 1].level, LEVEL_OK);
+	cov_text(text, sizeof(text), "national", "women", tr[0].capacity,
+	    tr[0].unknown, tr[0].stale_shelters, tr[0].never_reported);
+	assert_string_equal(text, "national women: 4960 of 4980 beds "
+	    "unknown; 0 shelters stale, 248 never reported");
+	/* The same again: no new transition. */
+	assert_int_equal(esc_reevaluate(&t, SCOPE_NATIONAL, &agg, tr), 0);
+}
+
+static void
+occupancy_over_known_beds_once_covered(void **state)
+{
+	struct esc_thresholds t = defaults();
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	struct aggregate agg;
+
+	(void)state;
+	/* 3 of 4 shelters reported full: 75 % known, no bed free. */
+	nation_of(&agg, 4, 3, 0);
+	assert_true(esc_covered(&t, &agg.cat[WOMEN - 1], &agg.cov[WOMEN - 1]));
+	assert_int_equal(esc_reevaluate(&t, SCOPE_NATIONAL, &agg, tr), 1);
+	assert_transition(&tr[0], SCOPE_NATIONAL, LEVEL_CRITICAL, LEVEL_OK,
+	    WOMEN, 60, 0);
+	/* Exactly half known is enough (>= min_coverage_pct). */
+	nation_of(&agg, 4, 2, 0);
+	assert_true(esc_covered(&t, &agg.cat[WOMEN - 1], &agg.cov[WOMEN - 1]));
+	nation_of(&agg, 5, 2, 0);
+	assert_false(esc_covered(&t, &agg.cat[WOMEN - 1],
+	    &agg.cov[WOMEN - 1]));
+}
+
+static void
+a_stale_shelter_is_unknown_not_full(void **state)
+{
+	struct esc_thresholds t = defaults();
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	struct aggregate agg;
+	struct totals *w = &agg.cat[WOMEN - 1];
+
+	(void)state;
+	/* A region's only shelter of a category went stale: its capacity
+	 * is still in the totals, its beds are not free. */
+	nation_of(&agg, 1, 1, 1);
+	w->unknown = 3;
+	assert_int_equal(cov_known_capacity(w, &agg.cov[WOMEN - 1]), 0);
+	assert_int_equal(cov_unknown_beds(w, &agg.cov[WOMEN - 1]), 20);
+	assert_int_equal(cov_never_reported(&agg.cov[WOMEN - 1]), 0);
+	assert_int_equal(cov_pct(w, &agg.cov[WOMEN - 1]), 0);
+	assert_int_equal(esc_reevaluate(&t, SCOPE_REGION, &agg, tr), 1);
+	assert_int_equal(tr[0].kind, ESC_KIND_COVERAGE);
+	assert_int_equal(tr[0].scope, SCOPE_REGION);
+	assert_int_equal(tr[0].stale_shelters, 1);
+	assert_int_equal(w->level, LEVEL_OK);
+}
+
+static void
+without_coverage_a_level_only_goes_down(void **state)
+{
+	struct esc_thresholds t = defaults();
+	struct esc_transition tr[ESC_MAX_TRANSITIONS];
+	struct aggregate agg;
+
+	(void)state;
+	/* Critical while known; then 3 of 4 go stale and the fourth has a
+	 * bed free: the level may clear on what is known... */
+	nation_of(&agg, 4, 4, 3);
+	agg.cat[WOMEN - 1].level = LEVEL_CRITICAL;
+	agg.cat[WOMEN - 1].free = 1;
+	assert_int_equal(esc_reevaluate(&t, SCOPE_NATIONAL, &agg, tr), 2);
+	assert_transition(&tr[0], SCOPE_NATIONAL, LEVEL_OK, LEVEL_CRITICAL,
+	    WOMEN, 20, 1);
+	assert_int_equal(tr[1].kind, ESC_KIND_COVERAGE);
+	/* ...but not rise again on it. */
+	agg.cat[WOMEN - 1].free = 0;
+	assert_int_equal(esc_reevaluate(&t, SCOPE_NATIONAL, &agg, tr), 0);
+	assert_int_equal(agg.cat[WOMEN - 1].level, LEVEL_OK);
+}
+
+static void
+coverage_releases_with_hysteresis(void **state)
+{
+	struct esc_thresholds t = defaults();
+
+	(void)state;
+	assert_int_equal(esc_coverage_level(&t, LEVEL_OK, 100, 49),
+	    LEVEL_WARNING);
+	assert_int_equal(esc_coverage_level(&t, LEVEL_OK, 100, 50),
+	    LEVEL_OK);
+	/* Raised: released only at 55 %. */
+	assert_int_equal(esc_coverage_level(&t, LEVEL_WARNING, 100, 54),
+	    LEVEL_WARNING);
+	assert_int_equal(esc_coverage_level(&t, LEVEL_WARNING, 100, 55),
+	    LEVEL_OK);
+	/* The band stops at 100 %, or it could never clear. */
+	t.min_coverage_pct = 98;
+	assert_int_equal(esc_coverage_level(&t, LEVEL_WARNING, 100, 100),
+	    LEVEL_OK);
+	/* Off, or nothing registered: never. */
+	t.min_coverage_pct = 0;
+	assert_int_equal(esc_coverage_level(&t, LEVEL_OK, 100, 0), LEVEL_OK);
+	t.min_coverage_pct = 50;
+	assert_int_equal(esc_coverage_level(&t, LEVEL_OK, 0, 0), LEVEL_OK);
+}
+
+static void
+coverage_text_words_it(void **state)
+{
+	char text[160];
+
+	(void)state;
+	cov_text(text, sizeof(text), "VR19", "women", 20, 12, 3, 1);
+	assert_string_equal(text, "VR19 women: 12 of 20 beds unknown; 3 "
+	    "shelters stale, 1 never reported");
+	cov_text(text, sizeof(text), "VR01", "men", 1, 1, 1, 0);
+	assert_string_equal(text, "VR01 men: 1 of 1 bed unknown; 1 shelter "
+	    "stale, 0 never reported");
+}
+
 /* ---- early warning (outflow forecasts) -------------------------------- */
 
 static void
@@ -838,13 +997,13 @@ apply_early_warning_follows_forecasts(void **state)
 	r.seq = 3;
 	assert_int_equal(apply(w, &r), 1);
 	r.stale = 1;
-	/* Its beds are unknown, not free: the region level goes critical,
-	 * and the early warning, with no forecast left, clears. */
-	assert_int_equal(apply(w, &r), 2);
-	assert_int_equal(w->tr[0].kind, ESC_KIND_OCCUPANCY);
-	assert_int_equal(w->tr[0].level, LEVEL_CRITICAL);
-	assert_int_equal(w->tr[1].kind, ESC_KIND_EARLY_WARNING);
-	assert_int_equal(w->tr[1].level, LEVEL_OK);
+	/* Its beds are unknown, neither free nor full: no region level is
+	 * raised over them, and the early warning, with no forecast left,
+	 * clears. */
+	assert_int_equal(apply(w, &r), 1);
+	assert_int_equal(w->tr[0].kind, ESC_KIND_EARLY_WARNING);
+	assert_int_equal(w->tr[0].level, LEVEL_OK);
+	assert_int_equal(w->region.cat[WOMEN - 1].level, LEVEL_OK);
 	assert_int_equal(w->region.outlook[WOMEN - 1].forecasting, 0);
 }
 
@@ -915,6 +1074,13 @@ main(void)
 		cmocka_unit_test(early_releases_with_hysteresis),
 		world_test(apply_early_warning_follows_forecasts),
 		world_test(apply_without_forecast_no_early_warning),
+		cmocka_unit_test(
+		    cold_start_one_full_shelter_is_no_national_critical),
+		cmocka_unit_test(occupancy_over_known_beds_once_covered),
+		cmocka_unit_test(a_stale_shelter_is_unknown_not_full),
+		cmocka_unit_test(without_coverage_a_level_only_goes_down),
+		cmocka_unit_test(coverage_releases_with_hysteresis),
+		cmocka_unit_test(coverage_text_words_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

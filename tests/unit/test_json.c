@@ -70,7 +70,8 @@ an_open_region_alert(void **state)
 	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":90,"
 	    "\"kind\":\"early_warning\",\"scope\":\"region\","
 	    "\"level\":\"warning\",\"region\":\"R1\",\"shelter\":null,"
-	    "\"category\":\"minors\",\"step\":2,\"acknowledged_by\":null,"
+	    "\"category\":\"minors\",\"request_id\":null,\"step\":2,"
+	    "\"acknowledged_by\":null,"
 	    "\"acknowledged_at\":null}");
 }
 
@@ -93,7 +94,7 @@ an_acked_national_alert_without_a_clock(void **state)
 	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":null,"
 	    "\"kind\":\"occupancy\",\"scope\":\"national\","
 	    "\"level\":\"critical\",\"region\":null,\"shelter\":null,"
-	    "\"category\":\"women\",\"step\":0,"
+	    "\"category\":\"women\",\"request_id\":null,\"step\":0,"
 	    "\"acknowledged_by\":\"national-desk\","
 	    "\"acknowledged_at\":\"2026-11-28T20:44:54Z\"}");
 }
@@ -126,7 +127,9 @@ an_occupancy_event(void **state)
 	    "\"region\":\"R1\",\"shelter\":\"S1\",\"category\":\"children\","
 	    "\"capacity\":10,\"free\":3,\"occupancy_pct\":70,\"step\":0,"
 	    "\"alert_seq\":40,\"acknowledged_by\":null,"
-	    "\"expected_free_24h\":null,\"request_id\":null,"
+	    "\"expected_free_24h\":null,"
+	    "\"unknown_beds\":null,\"stale_shelters\":null,"
+	    "\"never_reported\":null,\"request_id\":null,"
 	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
 }
 
@@ -155,7 +158,9 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"region\":\"R1\",\"shelter\":null,\"category\":\"highsec\","
 	    "\"capacity\":0,\"free\":0,\"occupancy_pct\":0,\"step\":0,"
 	    "\"alert_seq\":null,\"acknowledged_by\":null,"
-	    "\"expected_free_24h\":null,\"request_id\":\"req1\","
+	    "\"expected_free_24h\":null,"
+	    "\"unknown_beds\":null,\"stale_shelters\":null,"
+	    "\"never_reported\":null,\"request_id\":\"req1\","
 	    "\"placement_state\":\"held\",\"held_region\":\"R2\","
 	    "\"beds\":1}");
 
@@ -173,7 +178,9 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"region\":null,\"shelter\":null,\"category\":null,"
 	    "\"capacity\":0,\"free\":0,\"occupancy_pct\":0,\"step\":0,"
 	    "\"alert_seq\":null,\"acknowledged_by\":null,"
-	    "\"expected_free_24h\":0,\"request_id\":null,"
+	    "\"expected_free_24h\":0,"
+	    "\"unknown_beds\":null,\"stale_shelters\":null,"
+	    "\"never_reported\":null,\"request_id\":null,"
 	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
 }
 
@@ -190,6 +197,13 @@ totals_of_a_category(void **state)
 	t.free = 3;
 	t.held = 2;
 	t.unknown = 0;
+	t.registered_capacity = 30;
+	t.known_capacity = 20;
+	t.unknown_beds = 10;
+	t.stale_shelters = 1;
+	t.never_reported = 2;
+	t.coverage_pct = 66;
+	t.coverage = SHELTERD__V1__LEVEL__LEVEL_WARNING;
 	t.expected_free_24h = 1;
 	t.expected_free_72h = 2;
 	t.forecasting = 1;
@@ -198,6 +212,9 @@ totals_of_a_category(void **state)
 	assert_json(json_totals(&t),
 	    "{\"capacity\":20,\"occupied\":14,\"out_of_service\":1,"
 	    "\"free\":3,\"held\":2,\"unknown\":0,\"occupancy_pct\":85,"
+	    "\"registered_capacity\":30,\"known_capacity\":20,"
+	    "\"unknown_beds\":10,\"stale_shelters\":1,\"never_reported\":2,"
+	    "\"coverage_pct\":66,\"coverage\":\"warning\","
 	    "\"expected_free_24h\":1,\"expected_free_72h\":2,"
 	    "\"forecasting\":1,\"early_warning\":\"warning\","
 	    "\"level\":\"ok\"}");
@@ -218,6 +235,9 @@ a_region_status(void **state)
 	rs.shelters_stale = 1;
 	t.category = SHELTERD__V1__CATEGORY__CATEGORY_MINORS;
 	t.capacity = 4;
+	t.known_capacity = 4;
+	t.registered_capacity = 4;
+	t.coverage_pct = 100;
 	t.free = 4;
 	t.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
 	rs.totals = &tp;
@@ -227,8 +247,11 @@ a_region_status(void **state)
 	    "\"shelters_reported\":3,\"shelters_stale\":1,"
 	    "\"categories\":{\"minors\":{\"capacity\":4,\"occupied\":0,"
 	    "\"out_of_service\":0,\"free\":4,\"held\":0,\"unknown\":0,"
-	    "\"occupancy_pct\":0,\"expected_free_24h\":0,"
-	    "\"expected_free_72h\":0,\"forecasting\":0,"
+	    "\"occupancy_pct\":0,\"registered_capacity\":4,"
+	    "\"known_capacity\":4,\"unknown_beds\":0,\"stale_shelters\":0,"
+	    "\"never_reported\":0,\"coverage_pct\":100,\"coverage\":\"ok\","
+	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
+	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"critical\"}}}");
 }
 
@@ -360,7 +383,7 @@ the_names_as_json(void **state)
 	assert_non_null(o);
 	assert_int_equal(cJSON_GetArraySize(o), (int)names_n_tables);
 	kinds = cJSON_GetObjectItemCaseSensitive(o, "kind");
-	assert_int_equal(cJSON_GetArraySize(kinds), 5);
+	assert_int_equal(cJSON_GetArraySize(kinds), 7);
 	row = cJSON_GetArrayItem(kinds, 4);
 	assert_json(cJSON_Duplicate(row, true),
 	    "{\"value\":10,\"name\":\"early_warning\","
