@@ -146,8 +146,37 @@ tcp_garbage(const char *url)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* The malformed-request run's options; scenarios have their own. */
+struct opts {
+	const char *api, *events;
+	long count;
+	size_t big;               /* the oversized payload's size */
+	struct scenario_opts so;
+};
+
+static void
+usage(void)
+{
+	printf("Usage: hostile --api URL [--events URL] "
+	    "[--count N] [--seed N] [--max-message BYTES]\n"
+	    "Send N malformed requests to a shelterd on "
+	    "loopback and raw garbage to\nboth sockets; "
+	    "print how many were answered. Exit 1 if any "
+	    "went\nunanswered while the daemon was up.\n\n"
+	    "hostile --scenario %s --api URL --events URL\n"
+	    "  --keys DIR [--seconds S] [--conns N] [--cap N] "
+	    "[--pid PID] [--threads N]\n"
+	    "  [--max-rss-mb N]   the daemon's RSS bound "
+	    "(200)\n"
+	    "Run one named attack while the national "
+	    "coordinator and a shelter act;\nprint PASS or "
+	    "FAIL (exit 0 or 1) with what the daemon held.\n",
+	    scenario_names);
+}
+
+/* Fill o from argv; an exit code, or -1 to go on. */
+static int
+parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{ "api", required_argument, NULL, 'a' },
@@ -166,106 +195,85 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct scenario_opts so = { .seconds = 5, .conns = 200,
-		.max_rss_mb = 200 };
-	const char *api = NULL, *events = NULL;
-	long count = 10000, answered = 0, unanswered = 0, garbage = 0;
-	size_t big = 262144, cap;
-	uint8_t *buf;
-	nng_socket sock = NNG_SOCKET_INITIALIZER;
-	int c, rv, kinds[5] = { 0 };
+	int c;
 
-	rng_state = 88172645463325252ULL;
-	while ((c = getopt_long(argc, argv, "a:e:n:s:m:S:k:t:c:C:p:T:R:h", opts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:e:n:s:m:S:k:t:c:C:p:T:R:h",
+	    opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			api = optarg;
+			o->api = optarg;
 			break;
 		case 'e':
-			events = optarg;
+			o->events = optarg;
 			break;
 		case 'n':
-			count = atol(optarg);
+			o->count = atol(optarg);
 			break;
 		case 's':
 			rng_state = strtoull(optarg, NULL, 10) | 1;
 			break;
 		case 'm':
-			big = (size_t)atol(optarg);
+			o->big = (size_t)atol(optarg);
 			break;
 		case 'S':
-			so.name = optarg;
+			o->so.name = optarg;
 			break;
 		case 'k':
-			so.keys = optarg;
+			o->so.keys = optarg;
 			break;
 		case 't':
-			so.seconds = atof(optarg);
+			o->so.seconds = atof(optarg);
 			break;
 		case 'c':
-			so.conns = atoi(optarg);
+			o->so.conns = atoi(optarg);
 			break;
 		case 'C':
-			so.cap = atoi(optarg);
+			o->so.cap = atoi(optarg);
 			break;
 		case 'p':
-			so.pid = atoi(optarg);
+			o->so.pid = atoi(optarg);
 			break;
 		case 'T':
-			so.threads = atoi(optarg);
+			o->so.threads = atoi(optarg);
 			break;
 		case 'R':
-			so.max_rss_mb = atol(optarg);
+			o->so.max_rss_mb = atol(optarg);
 			break;
 		case 'h':
-			printf("Usage: hostile --api URL [--events URL] "
-			    "[--count N] [--seed N] [--max-message BYTES]\n"
-			    "Send N malformed requests to a shelterd on "
-			    "loopback and raw garbage to\nboth sockets; "
-			    "print how many were answered. Exit 1 if any "
-			    "went\nunanswered while the daemon was up.\n\n"
-			    "hostile --scenario %s --api URL --events URL\n"
-			    "  --keys DIR [--seconds S] [--conns N] [--cap N] "
-			    "[--pid PID] [--threads N]\n"
-			    "  [--max-rss-mb N]   the daemon's RSS bound "
-			    "(200)\n"
-			    "Run one named attack while the national "
-			    "coordinator and a shelter act;\nprint PASS or "
-			    "FAIL (exit 0 or 1) with what the daemon held.\n",
-			    scenario_names);
+			usage();
 			return 0;
 		default:
 			return 2;
 		}
 	}
-	if (so.name != NULL && api != NULL) {
-		/* Scenarios check the loopback address themselves. */
-		so.api = api;
-		so.events = events;
-		return scenario_run(&so);
-	}
-	if (api == NULL || (strncmp(api, "tcp://127.", 10) != 0 &&
-	    strncmp(api, "ipc://", 6) != 0)) {
-		fprintf(stderr, "hostile: --api must be tcp://127.x or ipc://\n");
-		return 2;
-	}
-	cap = big + 2048;
+	return -1;
+}
+
+/* o->count malformed requests, and raw garbage now and then: 0 when every
+ * one was answered while the daemon was up. */
+static int
+malformed(const struct opts *o)
+{
+	long answered = 0, unanswered = 0, garbage = 0;
+	size_t cap = o->big + 2048;
+	uint8_t *buf;
+	nng_socket sock = NNG_SOCKET_INITIALIZER;
+	int rv, kinds[5] = { 0 };
+
 	if ((buf = malloc(cap)) == NULL)
 		return 1;
-	for (long i = 0; i < count; i++) {
+	for (long i = 0; i < o->count; i++) {
 		int k = (int)(rnd() % 5);
-		size_t n = payload(k, buf, cap, big);
+		size_t n = payload(k, buf, cap, o->big);
 		nng_msg *msg;
-
 		/* A fresh connection now and then: a pipe closed for an
 		 * oversized frame must not take the rest with it. */
 		if (i % 500 == 0 || sock.id == 0) {
 			if (sock.id != 0)
 				client_close(sock, 2000);
 			if ((rv = nng_req0_open(&sock)) != 0 ||
-			    (rv = nng_dial(sock, api, NULL, 0)) != 0) {
-				fprintf(stderr, "hostile: %s: %s\n", api,
+			    (rv = nng_dial(sock, o->api, NULL, 0)) != 0) {
+				fprintf(stderr, "hostile: %s: %s\n", o->api,
 				    nng_strerror(rv));
 				return 1;
 			}
@@ -293,9 +301,9 @@ main(int argc, char **argv)
 			unanswered++;
 		}
 		if (i % 100 == 0) {
-			garbage += tcp_garbage(api) == 0;
-			if (events != NULL)
-				garbage += tcp_garbage(events) == 0;
+			garbage += tcp_garbage(o->api) == 0;
+			if (o->events != NULL)
+				garbage += tcp_garbage(o->events) == 0;
 		}
 	}
 	if (sock.id != 0)
@@ -303,7 +311,31 @@ main(int argc, char **argv)
 	free(buf);
 	printf("hostile: sent %ld (random %d, truncated %d, bit-flipped %d, "
 	    "oversized %d, forged %d), answered %ld, unanswered %ld, raw "
-	    "garbage connections %ld\n", count, kinds[0], kinds[1], kinds[2],
-	    kinds[3], kinds[4], answered, unanswered, garbage);
+	    "garbage connections %ld\n", o->count, kinds[0], kinds[1],
+	    kinds[2], kinds[3], kinds[4], answered, unanswered, garbage);
 	return unanswered == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .count = 10000, .big = 262144,
+		.so = { .seconds = 5, .conns = 200, .max_rss_mb = 200 } };
+	int rc;
+
+	rng_state = 88172645463325252ULL;
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
+	if (o.so.name != NULL && o.api != NULL) {
+		/* Scenarios check the loopback address themselves. */
+		o.so.api = o.api;
+		o.so.events = o.events;
+		return scenario_run(&o.so);
+	}
+	if (o.api == NULL || (strncmp(o.api, "tcp://127.", 10) != 0 &&
+	    strncmp(o.api, "ipc://", 6) != 0)) {
+		fprintf(stderr, "hostile: --api must be tcp://127.x or ipc://\n");
+		return 2;
+	}
+	return malformed(&o);
 }
