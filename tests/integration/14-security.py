@@ -4,22 +4,15 @@ import os
 import subprocess
 import time
 
-from harness import Daemon, free_ports, check, check_eq, main
+from harness import Daemon, free_ports, check, check_eq, main, make_secrets
 
-MKSECRETS = os.environ["MKSECRETS"]
 
 
 
 class Secure:
     def __init__(self, extra=""):
         self.d = Daemon()
-        t = self.d.tmp
-        self.sec = os.path.join(t, "sec")
-        p = subprocess.run([MKSECRETS, self.sec], capture_output=True,
-                           text=True, env=dict(os.environ,
-                                               KEYGEN=os.environ["KEYGEN"]),
-                           timeout=60)
-        check_eq(p.returncode, 0, f"mksecrets: {p.stderr}")
+        self.sec = make_secrets(self.d)
         api_port, events_port = free_ports(2)
         self.d.api = f"tls+tcp://localhost:{api_port}"
         self.d.events = f"tls+tcp://localhost:{events_port}"

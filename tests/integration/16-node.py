@@ -17,7 +17,8 @@ import subprocess
 import threading
 import time
 
-from harness import BIN, Daemon, free_ports, Failure, check, check_eq, main
+from harness import (BIN, Daemon, free_ports, Failure, check, check_eq, main,
+                     make_secrets)
 
 NODE = os.environ["SHELTER_NODE"]
 REGION = "VR01"
@@ -442,12 +443,7 @@ def test_signed_over_tls():
     nat = Daemon()
     node = None
     try:
-        sec = os.path.join(nat.tmp, "sec")
-        p = subprocess.run([os.environ["MKSECRETS"], sec,
-                            registry(nat.tmp)], capture_output=True,
-                           text=True, timeout=60,
-                           env=dict(os.environ, KEYGEN=os.environ["KEYGEN"]))
-        check_eq(p.returncode, 0, f"mksecrets: {p.stderr}")
+        sec = make_secrets(nat, registry(nat.tmp))
         pki = os.path.join(sec, "pki")
         api_port, events_port = free_ports(2)
         nat.api = f"tls+tcp://localhost:{api_port}"

@@ -8,9 +8,8 @@ import re
 import resource
 import subprocess
 
-from harness import Daemon, free_ports, check, check_eq, main
+from harness import Daemon, free_ports, check, check_eq, main, make_secrets
 
-MKSECRETS = os.environ["MKSECRETS"]
 SECONDS = "3"
 # Under ASan the shadow memory and the quarantine of freed blocks add
 # hundreds of MB that a release build does not have (seen: 228 MB with 200
@@ -22,13 +21,7 @@ MAX_RSS_MB = "200" if os.environ.get("B_SANITIZE", "none") == "none" \
 class Hostile:
     def __init__(self, config, tls=False):
         self.d = Daemon()
-        t = self.d.tmp
-        self.sec = os.path.join(t, "sec")
-        p = subprocess.run([MKSECRETS, self.sec], capture_output=True,
-                           text=True, env=dict(os.environ,
-                                               KEYGEN=os.environ["KEYGEN"]),
-                           timeout=60)
-        check_eq(p.returncode, 0, f"mksecrets: {p.stderr}")
+        self.sec = make_secrets(self.d)
         api_port, events_port = free_ports(2)
         self.d.api = f"tcp://127.0.0.1:{api_port}"
         self.d.events = f"tcp://127.0.0.1:{events_port}"

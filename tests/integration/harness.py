@@ -243,6 +243,18 @@ def decode(data, message="shelterd.v1.Reply"):
     return p.stdout.decode().replace("\\'", "'")
 
 
+def make_secrets(daemon, registry=None):
+    """tools/mksecrets into the daemon's temp dir: a throw-away CA, server
+    and client certificates and a key per party (of registry, or the demo
+    registry). Returns the directory (pki/, keys/, registry/)."""
+    sec = os.path.join(daemon.tmp, "sec")
+    args = [os.environ["MKSECRETS"], sec] + ([registry] if registry else [])
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, KEYGEN=os.environ["KEYGEN"]))
+    check_eq(p.returncode, 0, f"mksecrets: {p.stderr}")
+    return sec
+
+
 class PinnedReader:
     """An LMDB read txn held open on a data dir by another process
     (tests/integration/pin-reader.c). While it is open LMDB reuses no page
