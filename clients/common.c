@@ -418,9 +418,9 @@ client_event_line(const Shelterd__V1__Event *ev, char *buf, size_t len)
 		    ev->placement_state);
 		char held[64] = "";
 
-		if (*ev->held_region)
-			snprintf(held, sizeof(held), ", bed in %s",
-			    ev->held_region);
+		if (ev->held_proximity != 0)
+			snprintf(held, sizeof(held), ", bed %s",
+			    proximity_label((int)ev->held_proximity));
 		/* A step is progress ("info"); only an unplaced request
 		 * is an alert, and its end clears it. */
 		snprintf(buf, len, "#%" PRIu64 " %s %-8s placement %s from "

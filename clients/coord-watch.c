@@ -12,11 +12,19 @@
  * none came for 3 of them, the feed is said not to be live on stderr (and
  * --fail-after ends the watch), and once the daemon is heard again what
  * was missed is printed, in order, and that is said too.
+ *
+ * The events socket carries only region and national events (anyone who
+ * can connect may subscribe). A shelter's own events reach those entitled
+ * to them only through events_since, filtered by the signer: a thread
+ * long-polls it and hands what it gets to the same subscriber socket over
+ * inproc://, where the event_seq check drops what was printed already.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <pthread.h>
 #include <nng/supplemental/util/platform.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -233,6 +241,11 @@ catch_up(struct watch *w, uint64_t until, bool quiet)
 		}
 		if (!w->have_last)
 			w->have_last = true; /* empty log: start at 0 */
+		/* Events this signer may not see were skipped up to here. */
+		if (reply->events->scanned_to_seq > w->last_seq)
+			w->last_seq = until != 0 &&
+			    reply->events->scanned_to_seq >= until ? until - 1 :
+			    reply->events->scanned_to_seq;
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		if (n == 0 || w->last_seq == before ||
 		    (until != 0 && w->last_seq + 1 >= until))
@@ -541,6 +554,99 @@ follow(struct watch *w, nng_socket sock, nng_time deadline)
 	}
 }
 
+/* The long-poll thread's own: where to ask and where to hand over. */
+struct poller {
+	const char *api;
+	nng_socket pub;       /* inproc, dialed by the subscriber */
+	uint64_t after;       /* read up to here */
+};
+
+enum { POLL_WAIT_MS = 10000 };
+
+/* Hand one logged event to the subscriber, as the daemon publishes it. */
+static void
+hand_over(struct poller *p, const Shelterd__V1__Event *ev)
+{
+	static const char topic[] = "log";
+	size_t len = shelterd__v1__event__get_packed_size(ev);
+	nng_msg *msg;
+
+	if (nng_msg_alloc(&msg, sizeof(topic) + len) != 0)
+		return;
+	memcpy(nng_msg_body(msg), topic, sizeof(topic));
+	shelterd__v1__event__pack(ev, (uint8_t *)nng_msg_body(msg) +
+	    sizeof(topic));
+	if (nng_sendmsg(p->pub, msg, 0) != 0)
+		nng_msg_free(msg);
+}
+
+/*
+ * Follow events_since for good: each call waits until an event this
+ * signer may see is logged. A failed call is the heartbeat's to report;
+ * this one only tries again a second later.
+ */
+static void *
+poll_events(void *arg)
+{
+	struct poller *p = arg;
+
+	for (;;) {
+		Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+		Shelterd__V1__EventsSince since =
+		    SHELTERD__V1__EVENTS_SINCE__INIT;
+		Shelterd__V1__Reply *reply;
+		char err[512];
+
+		since.after_seq = p->after;
+		since.wait_ms = POLL_WAIT_MS;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_EVENTS_SINCE;
+		req.events_since = &since;
+		if (client_call(p->api, POLL_WAIT_MS + 5000, &req, &reply, err,
+		    sizeof(err)) != EXIT_OK) {
+			nng_msleep(1000);
+			continue;
+		}
+		if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
+		    reply->body_case != SHELTERD__V1__REPLY__BODY_EVENTS) {
+			shelterd__v1__reply__free_unpacked(reply, NULL);
+			nng_msleep(1000);
+			continue;
+		}
+		for (size_t i = 0; i < reply->events->n_events; i++)
+			hand_over(p, reply->events->events[i]);
+		if (reply->events->scanned_to_seq > p->after)
+			p->after = reply->events->scanned_to_seq;
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+	}
+	return NULL;
+}
+
+/* Start the long poll from after, feeding sock. 0, or -1 (said). */
+static int
+start_poller(struct watch *w, nng_socket sock, uint64_t after)
+{
+	static struct poller p;
+	char url[64];
+	pthread_t t;
+	int rv;
+
+	p.api = w->api;
+	p.after = after;
+	snprintf(url, sizeof(url), "inproc://coord-watch-%p", (void *)&p);
+	if ((rv = nng_pub0_open(&p.pub)) != 0 ||
+	    (rv = nng_listen(p.pub, url, NULL, 0)) != 0 ||
+	    (rv = nng_dial(sock, url, NULL, 0)) != 0) {
+		fprintf(stderr, "coord-watch: %s\n", nng_strerror(rv));
+		return -1;
+	}
+	if (pthread_create(&t, NULL, poll_events, &p) != 0) {
+		fprintf(stderr, "coord-watch: cannot start a thread\n");
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
 static int
 run(struct watch *w, struct opts *o)
 {
@@ -566,6 +672,8 @@ run(struct watch *w, struct opts *o)
 		w->last_seq = (uint64_t)o->since;
 		rv = catch_up(w, 0, false);
 	}
+	if (rv == 0 && start_poller(w, sock, w->last_seq) != 0)
+		rv = EXIT_UNREACHABLE;
 	if (rv == 0)
 		rv = follow(w, sock, deadline);
 	else if (rv == 1)

@@ -59,9 +59,13 @@ usage(FILE *out)
 	    "$SHELTERD_KEY)\n"
 	    "  -h, --help             print this help and exit\n"
 	    "\n"
-	    "Until the receiving shelter accepts, you see only the region "
-	    "where a bed is\n"
-	    "held; the shelter is named once it has accepted.\n"
+	    "Until the receiving shelter accepts, you see only how far the "
+	    "held bed is\n"
+	    "(your own region, a neighbouring one, farther, or another "
+	    "region where\n"
+	    "fewer would name the shelter); the region and the shelter are "
+	    "named once\n"
+	    "it has accepted.\n"
 	    "Exit status: 0 accepted (or, with --no-wait, requested), 1 "
 	    "refused,\nunplaced or cancelled, 2 bad usage, 3 daemon not "
 	    "reachable, 4 still\nwaiting for an answer when --wait ran "
@@ -99,9 +103,12 @@ print_placement(const Shelterd__V1__Placement *p, bool json)
 	printf("request %s (case %s, %u %s bed%s from %s): %s", p->request_id,
 	    p->case_ref, p->beds, cat ? cat : "?", p->beds == 1 ? "" : "s",
 	    p->from_region, state_name(p->state));
+	/* Before the shelter accepts, a region learns only how far. */
 	if (p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD)
-		printf(": a bed is held in %s, waiting for the shelter's "
-		    "answer", p->held_region);
+		printf(": a bed is held %s%s, waiting for the shelter's "
+		    "answer", *p->held_region ? "in " : "",
+		    *p->held_region ? p->held_region :
+		    proximity_label((int)p->held_proximity));
 	else if (p->state ==
 	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED)
 		printf(" by shelter %s in %s", p->shelter_id, p->held_region);

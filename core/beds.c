@@ -92,6 +92,16 @@ totals_fill(Shelterd__V1__CategoryTotals *out, int category,
 	out->coverage = (Shelterd__V1__Level)c->level;
 }
 
+void
+totals_merge(Shelterd__V1__CategoryTotals *out)
+{
+	Shelterd__V1__Category category = out->category;
+
+	shelterd__v1__category_totals__init(out);
+	out->category = category;
+	out->merged = 1;
+}
+
 /* ---- coverage --------------------------------------------------------- */
 
 uint32_t

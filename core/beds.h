@@ -137,6 +137,9 @@ void aggregate_add(struct aggregate *agg, const struct shelter_state *sh,
 void totals_fill(Shelterd__V1__CategoryTotals *out, int category,
     const struct totals *t, const struct outlook_totals *o,
     const struct coverage *c);
+/* A cell this party may not see (core/disclose.h): its category and
+ * `merged`, every count and level cleared. */
+void totals_merge(Shelterd__V1__CategoryTotals *out);
 
 /*
  * Known and unknown beds of an aggregate's category. Known: the capacity

@@ -119,7 +119,11 @@ json_event(const Shelterd__V1__Event *ev)
 		    placement_state_name((int)ev->placement_state));
 	else
 		cJSON_AddNullToObject(o, "placement_state");
-	add_str(o, "held_region", placement ? ev->held_region : NULL);
+	if (placement && ev->held_proximity != 0)
+		cJSON_AddStringToObject(o, "held_proximity",
+		    proximity_name((int)ev->held_proximity));
+	else
+		cJSON_AddNullToObject(o, "held_proximity");
 	add_num(o, "beds", ev->beds, placement);
 	return o;
 }
@@ -133,6 +137,22 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 
 	if (o == NULL)
 		return NULL;
+	/* Not this reader's to see: every figure null, never 0 (a merged
+	 * cell is unknown to it, not empty or calm). */
+	if (t->merged) {
+		static const char *const keys[] = { "capacity", "occupied",
+			"out_of_service", "free", "held", "unknown",
+			"occupancy_pct", "registered_capacity",
+			"known_capacity", "unknown_beds", "stale_shelters",
+			"never_reported", "coverage_pct", "coverage",
+			"expected_free_24h", "expected_free_72h",
+			"forecasting", "early_warning", "level" };
+
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			cJSON_AddNullToObject(o, keys[i]);
+		cJSON_AddTrueToObject(o, "merged");
+		return o;
+	}
 	cJSON_AddNumberToObject(o, "capacity", t->capacity);
 	cJSON_AddNumberToObject(o, "occupied", t->occupied);
 	cJSON_AddNumberToObject(o, "out_of_service", t->out_of_service);
@@ -159,6 +179,7 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddStringToObject(o, "early_warning",
 	    level_state_name((int)t->early_warning));
 	cJSON_AddStringToObject(o, "level", level_state_name((int)t->level));
+	cJSON_AddFalseToObject(o, "merged");
 	return o;
 }
 
@@ -276,6 +297,11 @@ json_placement(const Shelterd__V1__Placement *p)
 	cJSON_AddBoolToObject(o, "open", p->state == PSTATE(REQUESTED) ||
 	    p->state == PSTATE(HELD));
 	add_str(o, "held_region", p->held_region);
+	if (p->held_proximity != 0)
+		cJSON_AddStringToObject(o, "held_proximity",
+		    proximity_name((int)p->held_proximity));
+	else
+		cJSON_AddNullToObject(o, "held_proximity");
 	add_str(o, "shelter", p->shelter_id);
 	ex = cJSON_AddArrayToObject(o, "exclude_regions");
 	for (size_t i = 0; ex != NULL && i < p->n_exclude_regions; i++)

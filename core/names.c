@@ -84,6 +84,14 @@ static const struct name_row decline_reason_rows[] = {
 	{ 6, "expired", "expired (no answer)" },
 };
 
+static const struct name_row proximity_rows[] = {
+	{ 0, "unspecified", "unknown" },
+	{ 1, "own_region", "in your own region" },
+	{ 2, "neighbouring", "in a neighbouring region" },
+	{ 3, "farther", "farther than a neighbouring region" },
+	{ 4, "other_region", "in another region" },
+};
+
 static const struct name_row audit_kind_rows[] = {
 	{ 0, "unspecified", NULL },
 	{ 1, "placement", "placement step" },
@@ -160,6 +168,9 @@ const struct name_table names_tables[] = {
 	[NAMES_AUDIT_KIND] = { "audit_kind",
 	    &shelterd__v1__audit_kind__descriptor, "AUDIT_KIND_",
 	    ROWS(audit_kind_rows) },
+	[NAMES_PROXIMITY] = { "proximity",
+	    &shelterd__v1__proximity__descriptor, "PROXIMITY_",
+	    ROWS(proximity_rows) },
 };
 const size_t names_n_tables = sizeof(names_tables) / sizeof(names_tables[0]);
 
@@ -279,6 +290,21 @@ const char *
 audit_kind_name(int kind)
 {
 	return name_or(NAMES_AUDIT_KIND, kind, "unknown");
+}
+
+const char *
+proximity_name(int proximity)
+{
+	return name_or(NAMES_PROXIMITY, proximity, "unknown");
+}
+
+const char *
+proximity_label(int proximity)
+{
+	const struct name_row *r = names_find(
+	    &names_tables[NAMES_PROXIMITY], proximity);
+
+	return r ? r->label : "unknown";
 }
 
 const char *

@@ -352,6 +352,8 @@ alerts_reescalate(struct ctx *s, MDB_txn *txn, int64_t now)
 /* ---- listing --------------------------------------------------------- */
 
 struct list {
+	const struct ctx *s;
+	const struct identity *who;  /* NULL: every alert */
 	struct alert_state *v;
 	size_t n, cap;
 };
@@ -360,8 +362,16 @@ static int
 collect_all(void *arg, const char *key, const struct alert_state *a)
 {
 	struct list *l = arg;
+	struct subject sub = { .scope = a->scope, .kind = a->kind,
+		.region = a->region, .shelter = a->shelter,
+		.category = a->category };
 
 	(void)key;
+	/* Another shelter's alert is not a shelter's (or a stranger's) to
+	 * see (core/disclose.c). */
+	if (l->who != NULL &&
+	    !disclose_may_see(l->who, l->s->disc, l->s->reg, &sub))
+		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
 		void *p = realloc(l->v, cap * sizeof(*l->v));
@@ -389,7 +399,7 @@ alerts_op_list(struct ctx *s, MDB_txn *txn, struct item *it,
 {
 	Shelterd__V1__AlertsReply ar = SHELTERD__V1__ALERTS_REPLY__INIT;
 	Shelterd__V1__Alert *alerts, **ptrs;
-	struct list l = { 0 };
+	struct list l = { .s = s, .who = &it->who };
 	int rc;
 
 	if ((rc = store_alerts_each(s->store, txn, collect_all, &l)) != 0) {

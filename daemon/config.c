@@ -202,6 +202,13 @@ static const struct key keys[] = {
 	NUM("history", "k_anonymity", K_U32, hist.k_anonymity, 1, 1000, "5",
 	    HUP, "Public reports (shelterctl report --public) hide counts "
 	    "below this."),
+	NUM("privacy", "k_anonymity", K_U32, privacy_k, 1, 1000, "3", START,
+	    "A region x category cell of fewer shelters than this is one "
+	    "shelter's own figures: public surfaces (the events socket, "
+	    "unauthenticated /api, the dashboard without the token, public "
+	    "reports) merge it into the national figure, and a placement's "
+	    "requesting region is told only \"another region\" where fewer "
+	    "shelters would name it (docs/security.md)."),
 };
 
 void

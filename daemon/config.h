@@ -46,6 +46,7 @@ struct config {
 	char log_format[16];              /* text or json */
 	char log_file[CONFIG_STR_MAX];    /* "": stderr */
 	uint64_t map_size_mb;             /* LMDB map size, 1024 */
+	uint32_t privacy_k;               /* [privacy] k_anonymity, 3 */
 	uint32_t max_message_bytes;       /* larger requests refused, 262144 */
 	uint32_t batch_max;               /* requests per write txn, 1024 */
 	uint32_t queue_max;               /* received, not yet applied, 65536 */

@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "disclose.h"
 #include "registry.h"
 #include "store.h"
 
@@ -45,17 +46,25 @@ struct history {
 	uint32_t last_n;
 };
 
-/* A `shelter-report holds --wait` whose reply waits for a hold
+/* A `shelter-report holds --wait` whose reply waits for a hold, or an
+ * events_since long poll that waits for an event its signer may see
  * (queries.c). */
 struct waiter {
 	nng_msg *msg;
-	uint32_t shelter;             /* registry index */
 	int64_t deadline_ms;          /* uv_now() time */
+	bool events;                  /* events_since, else holds */
+	uint32_t shelter;             /* holds: registry index */
+	struct identity who;          /* events: the signer */
+	uint64_t after_seq;           /* events: read up to here */
+	uint32_t limit;
 };
 
 struct ctx {
 	struct config *cfg;
 	const struct registry *reg;
+	/* Which cells and events public surfaces may show, for reg
+	 * (core/disclose.h): rebuilt with it. */
+	struct disclosure *disc;
 	struct store *store;
 	uv_loop_t *loop;              /* for work on the thread pool */
 	nng_socket api;               /* replies that come later (deferred) */
@@ -63,8 +72,12 @@ struct ctx {
 
 	/* Events of the current write txn: built and logged in it, sent
 	 * after it commits (events.c). */
-	nng_msg **pending_events;
+	struct pending_event {
+		nng_msg *msg;
+		bool public;          /* for the broadcast (disclose.h) */
+	} *pending_events;
 	size_t n_events, cap_events;
+	bool any_new_event;           /* since parked events_since ran */
 	uint64_t next_event_seq;      /* valid inside a write txn */
 	uint64_t next_heartbeat_ms;   /* uv_now() of the next heartbeat */
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "alerts.h"
+#include "disclose.h"
 #include "escalate.h"
 #include "http.h"
 #include "events.h"
@@ -16,6 +17,28 @@
 #include "ctx.h"
 #include "ops.h"
 #include "topic.h"
+
+/* May ev go on the events socket (docs/security.md)? Shelter-scope
+ * events and cells of fewer than [privacy] k_anonymity shelters: only to
+ * entitled parties, through events_since. */
+static bool
+event_public(const struct ctx *s, const Shelterd__V1__Event *ev)
+{
+	struct subject sub;
+
+	event_subject(ev, &sub);
+	return disclose_public(s->disc, s->reg, &sub);
+}
+
+void
+event_subject(const Shelterd__V1__Event *ev, struct subject *sub)
+{
+	sub->scope = (int)ev->scope;
+	sub->kind = (int)ev->kind;
+	sub->region = ev->region_id;
+	sub->shelter = ev->shelter_id;
+	sub->category = (int)ev->category;
+}
 
 int
 events_emit(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev,
@@ -47,13 +70,16 @@ events_emit(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev,
 	REQUIRE(nng_msg_append(msg, packed, len) == 0);
 	if (s->n_events == s->cap_events) {
 		size_t cap = s->cap_events ? s->cap_events * 2 : 64;
-		void *p = realloc(s->pending_events, cap * sizeof(msg));
+		void *p = realloc(s->pending_events,
+		    cap * sizeof(*s->pending_events));
 
 		REQUIRE(p != NULL);
 		s->pending_events = p;
 		s->cap_events = cap;
 	}
-	s->pending_events[s->n_events++] = msg;
+	s->pending_events[s->n_events].msg = msg;
+	s->pending_events[s->n_events].public = event_public(s, ev);
+	s->n_events++;
 	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE)
 		log_info("event %" PRIu64 " %s: %u of %u beds unknown; %u "
 		    "shelters stale, %u never reported", ev->event_seq, topic,
@@ -100,7 +126,7 @@ void
 events_drop_from(struct ctx *s, size_t from)
 {
 	while (s->n_events > from)
-		nng_msg_free(s->pending_events[--s->n_events]);
+		nng_msg_free(s->pending_events[--s->n_events].msg);
 }
 
 void
@@ -136,7 +162,7 @@ events_heartbeat(struct ctx *s, uint64_t now_ms)
 	REQUIRE(nng_msg_append(msg, topic, sizeof(topic)) == 0);
 	REQUIRE(nng_msg_append(msg, packed, len) == 0);
 	/* The dashboard's feed is a socket of its own: it needs one too. */
-	http_note_event(s->http, msg);
+	http_note_event(s->http, msg, true);
 	if (nng_sendmsg(s->events, msg, NNG_FLAG_NONBLOCK) != 0)
 		nng_msg_free(msg);
 }
@@ -145,14 +171,24 @@ void
 events_publish(struct ctx *s)
 {
 	for (size_t i = 0; i < s->n_events; i++) {
+		nng_msg *msg = s->pending_events[i].msg;
+
+		/* Counted for /metrics whoever may see it. */
+		http_note_event(s->http, msg, s->pending_events[i].public);
+		/* Logged, for events_since: not for a broadcast. */
+		if (!s->pending_events[i].public) {
+			nng_msg_free(msg);
+			continue;
+		}
 		/* pub0 never blocks: a slow subscriber loses messages and
 		 * catches up from the event log. */
-		http_note_event(s->http, s->pending_events[i]);
-		if (nng_sendmsg(s->events, s->pending_events[i],
-		    NNG_FLAG_NONBLOCK) != 0)
-			nng_msg_free(s->pending_events[i]);
+		if (nng_sendmsg(s->events, msg, NNG_FLAG_NONBLOCK) != 0)
+			nng_msg_free(msg);
 		else
 			s->stats.events_published++;
 	}
+	/* Parked events_since long polls may have something now. */
+	if (s->n_events > 0)
+		s->any_new_event = true;
 	s->n_events = 0;
 }

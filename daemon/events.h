@@ -14,6 +14,10 @@
 
 struct ctx;
 struct esc_transition;
+struct subject;
+
+/* What ev is about, for core/disclose.c. */
+void event_subject(const Shelterd__V1__Event *ev, struct subject *sub);
 
 /* Number ev, log it in txn and queue it for publishing: 0 or STORE_E*. */
 int events_emit(struct ctx *s, MDB_txn *txn, Shelterd__V1__Event *ev,

@@ -31,6 +31,7 @@
 #include <uv.h>
 
 #include "conns.h"
+#include "disclose.h"
 #include "json.h"
 #include "log.h"
 #include "ctx.h"
@@ -79,6 +80,7 @@ struct route {
 
 struct http {
 	const struct registry *reg;
+	const struct disclosure *disc; /* for reg: what public views show */
 	struct store *store;
 	/* [reporting] deadline_secs: set by the loop (start, SIGHUP), read
 	 * by handlers, hence atomic. */
@@ -266,7 +268,7 @@ leave(struct http *h)
 /* The JSON of every object is core/json.c's, the same as the clients
  * print: the store's structs become the proto's messages first. */
 static cJSON *
-aggregate_json(const struct aggregate *a)
+aggregate_json(const struct aggregate *a, const struct disclosure *public)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -275,6 +277,8 @@ aggregate_json(const struct aggregate *a)
 
 		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c],
 		    &a->cov[c]);
+		if (public != NULL && !disclose_national_public(public, c + 1))
+			totals_merge(&t);
 		cJSON_AddItemToObject(o, cat_name(c + 1), json_totals(&t));
 	}
 	return o;
@@ -333,6 +337,10 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		for (int c = 0; c < CAT_COUNT; c++) {
 			totals_fill(&t[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
+			/* Without the token: no cell of one shelter's own
+			 * figures (core/disclose.h). */
+			if (!auth && !disclose_cell_public(h->disc, r, c + 1))
+				totals_merge(&t[c]);
 			tp[c] = &t[c];
 		}
 		rs.totals = tp;
@@ -350,7 +358,8 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	if ((rc = store_get_national(h->store, txn, &agg)) != 0 ||
 	    (rc = store_get_next_event_seq(h->store, txn, &next)) != 0)
 		goto out;
-	cJSON_AddItemToObject(root, "national", aggregate_json(&agg));
+	cJSON_AddItemToObject(root, "national",
+	    aggregate_json(&agg, auth ? NULL : h->disc));
 	cJSON_AddNumberToObject(root, "shelters", (double)reg->n_shelters);
 	cJSON_AddNumberToObject(root, "shelters_reported",
 	    agg.shelters_reported);
@@ -417,10 +426,14 @@ json_alerts(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	arr = cJSON_AddArrayToObject(root, "alerts");
 	for (size_t i = 0; i < l.n; i++) {
 		struct alert_state *a = &l.v[i];
+		struct subject sub = { .scope = a->scope, .kind = a->kind,
+			.region = a->region, .shelter = a->shelter,
+			.category = a->category };
 		Shelterd__V1__Alert pb;
 
-		/* A shelter's alert names it: only with the token. */
-		if (!auth && (a->scope == SCOPE_SHELTER || a->shelter[0])) {
+		/* A shelter's alert names it, a small cell's is its figures:
+		 * only with the token (core/disclose.h). */
+		if (!auth && !disclose_public(h->disc, h->reg, &sub)) {
 			hidden++;
 			continue;
 		}
@@ -516,7 +529,8 @@ json_placements(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 
 		/* Two-stage disclosure, as on the api: the shelter is named
 		 * once it has accepted. */
-		wire_placement(&pb, &l.v[i], exclude, false);
+		wire_placement(&pb, &l.v[i], exclude, WIRE_COORDINATOR,
+		    h->reg, h->disc);
 		cJSON_AddItemToArray(arr, json_placement(&pb));
 	}
 	free(l.v);
@@ -941,7 +955,7 @@ add_route(struct http *h, const char *path, json_fn json, const char *body,
 /* ---- the live feed (loop thread) ------------------------------------- */
 
 void
-http_note_event(struct http *h, nng_msg *msg)
+http_note_event(struct http *h, nng_msg *msg, bool public)
 {
 	const uint8_t *body, *nul;
 	Shelterd__V1__Event *ev, out = SHELTERD__V1__EVENT__INIT;
@@ -967,6 +981,12 @@ http_note_event(struct http *h, nng_msg *msg)
 	    ev->kind != SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT)
 		h->events[k][ev->level & 3]++;
 	uv_mutex_unlock(&h->lock);
+	/* The page's feed is public: what the events socket does not carry,
+	 * it does not either. The token view reads the rest with /api. */
+	if (!public) {
+		shelterd__v1__event__free_unpacked(ev, NULL);
+		return;
+	}
 
 	/* The topic without its shelter segment (esc/.../<category>/<id>),
 	 * and the event with what a region-level view may see. */
@@ -988,7 +1008,7 @@ http_note_event(struct http *h, nng_msg *msg)
 	out.alert_seq = ev->alert_seq;
 	out.acknowledged_by = ev->acknowledged_by;
 	out.placement_state = ev->placement_state;
-	out.held_region = ev->held_region;
+	out.held_proximity = ev->held_proximity;
 	out.last_event_seq = ev->last_event_seq;
 	out.heartbeat_secs = ev->heartbeat_secs;
 	if (ev->scope != SHELTERD__V1__SCOPE__SCOPE_SHELTER) {
@@ -1255,12 +1275,14 @@ fail:
 }
 
 void
-http_set_registry(struct http *h, const struct registry *reg)
+http_set_registry(struct http *h, const struct registry *reg,
+    const struct disclosure *disc)
 {
 	if (h == NULL)
 		return;
 	uv_rwlock_wrlock(&h->reg_lock);
 	h->reg = reg;
+	h->disc = disc;
 	uv_rwlock_wrunlock(&h->reg_lock);
 }
 

@@ -12,6 +12,7 @@
 #define SHELTERD_HTTP_H
 
 #include <nng/nng.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@
 
 struct http;
 struct counters;
+struct disclosure;
 struct conns;
 
 /*
@@ -34,9 +36,11 @@ int http_init(struct http **out, const struct config *cfg,
 /* Stop serving and wait for handlers in progress; NULL is fine. Call it
  * before the store closes. */
 void http_deinit(struct http *h);
-/* An import replaced the registry (on the loop thread): waits for the
- * handlers reading the old one. h may be NULL. */
-void http_set_registry(struct http *h, const struct registry *reg);
+/* At start, and when an import replaced the registry (on the loop thread):
+ * the registry and what public views may show of it (core/disclose.h).
+ * Waits for the handlers reading the old ones. h may be NULL. */
+void http_set_registry(struct http *h, const struct registry *reg,
+    const struct disclosure *disc);
 /* SIGHUP changed [reporting] deadline_secs (loop thread); h may be NULL. */
 void http_set_deadline(struct http *h, uint32_t deadline_secs);
 
@@ -46,8 +50,9 @@ void http_set_deadline(struct http *h, uint32_t deadline_secs);
 void http_note_batch(struct http *h, const struct counters *c,
     size_t requests, uint64_t commit_ns);
 /* Loop thread: an event ("topic\0Event") that committed and is about to be
- * published. Counts it and forwards a copy without shelter identities to
- * the dashboard feed. msg stays the caller's. NULL h is a no-op. */
-void http_note_event(struct http *h, nng_msg *msg);
+ * published. Counts it and, when it is public (core/disclose.h), forwards
+ * a copy to the dashboard feed. msg stays the caller's. NULL h is a
+ * no-op. */
+void http_note_event(struct http *h, nng_msg *msg, bool public);
 
 #endif

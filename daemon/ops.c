@@ -45,8 +45,10 @@ static const struct op rows[] = {
 	    "read a shelter", NULL, NULL, NULL, queries_shelter },
 	[BODY(REGIONS)] = { "regions", OP_READ, OP_ANYONE, NULL,
 	    "list the regions", NULL, NULL, NULL, queries_regions },
-	[BODY(EVENTS_SINCE)] = { "events_since", OP_READ, OP_ANYONE, NULL,
-	    "read the event log", NULL, NULL, NULL, queries_events_since },
+	/* Filtered by who asks (core/disclose.c); may wait for one. */
+	[BODY(EVENTS_SINCE)] = { "events_since", OP_DEFERRED, OP_ANYONE,
+	    NULL, "read the event log", NULL, NULL, NULL,
+	    queries_events_since },
 	[BODY(ACK_ALERT)] = { "ack_alert", OP_WRITE_NESTED, R(NATIONAL),
 	    NULL, "acknowledge alerts", NULL, alerts_op_ack, NULL,
 	    alerts_op_reply_ack },

@@ -74,7 +74,13 @@ step_event(struct ctx *s, MDB_txn *txn, const struct placement_state *p,
 	ev.category = (Shelterd__V1__Category)p->category;
 	ev.request_id = (char *)p->request_id;
 	ev.placement_state = (Shelterd__V1__PlacementState)state;
-	ev.held_region = (char *)p->held_region;
+	/* How far, not where: a subscriber must not tie a hold to a
+	 * region of few shelters, let alone to one shelter. */
+	if (p->held_region[0] != '\0')
+		ev.held_proximity = (Shelterd__V1__Proximity)
+		    disclose_proximity(s->disc, s->reg,
+		    registry_region(s->reg, p->from_region),
+		    registry_region(s->reg, p->held_region), p->category);
 	ev.beds = p->beds;
 	if ((rc = events_emit(s, txn, &ev, now)) != 0)
 		return rc;
@@ -599,7 +605,7 @@ newest_first(const void *x, const void *y)
 
 int
 place_list(struct ctx *s, MDB_txn *txn, const char *shelter,
-    const char *region,
+    const char *region, enum wire_view view,
     Shelterd__V1__Reply *reply, nng_msg *msg, size_t *count,
     void (*pack)(nng_msg *, const Shelterd__V1__Reply *))
 {
@@ -625,7 +631,8 @@ place_list(struct ctx *s, MDB_txn *txn, const char *shelter,
 	excl = calloc(l.n + 1, sizeof(*excl));
 	REQUIRE(v != NULL && ptrs != NULL && excl != NULL);
 	for (size_t i = 0; i < l.n; i++) {
-		wire_placement(&v[i], &l.v[i], excl[i], shelter != NULL);
+		wire_placement(&v[i], &l.v[i], excl[i], view, s->reg,
+		    s->disc);
 		ptrs[i] = &v[i];
 	}
 	list.placements = ptrs;
@@ -705,7 +712,8 @@ place_op_reply(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	(void)rtxn;
 	if (it->res.rc != 0 || it->placement == NULL)
 		return;
-	wire_placement(&pl, it->placement, excl, false);
+	wire_placement(&pl, it->placement, excl, wire_view_of(&it->who),
+	    s->reg, s->disc);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
 	reply->placement = &pl;
 	api_pack(it, reply);
@@ -741,7 +749,8 @@ place_op_placement(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		    "region's", p.request_id);
 		return;
 	}
-	wire_placement(&pl, &p, excl, false);
+	wire_placement(&pl, &p, excl, wire_view_of(&it->who), s->reg,
+	    s->disc);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_PLACEMENT;
 	reply->placement = &pl;
 	api_pack(it, reply);
@@ -756,7 +765,8 @@ place_op_placements(struct ctx *s, MDB_txn *rtxn, struct item *it,
 
 	/* A region sees only its own requests. */
 	rc = place_list(s, rtxn, NULL, it->who.role == ROLE_REGION ?
-	    it->who.id : NULL, reply, it->msg, &n, api_pack_msg);
+	    it->who.id : NULL, wire_view_of(&it->who), reply, it->msg, &n,
+	    api_pack_msg);
 	if (rc != 0)
 		it->res.rc = rc;
 	else

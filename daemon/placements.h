@@ -15,6 +15,7 @@
 
 #include "shelterd.pb-c.h"
 #include "store.h"
+#include "wire.h"
 
 struct ctx;
 struct item;
@@ -27,8 +28,9 @@ int place_init(struct ctx *s, MDB_txn *txn);
 /* Open and recent placements, or (shelter != NULL) holds on a shelter;
  * packs reply into msg unless msg is NULL. 0 or STORE_E*. */
 int place_list(struct ctx *s, MDB_txn *txn, const char *shelter,
-    const char *region, Shelterd__V1__Reply *reply, nng_msg *msg,
-    size_t *count, void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
+    const char *region, enum wire_view view, Shelterd__V1__Reply *reply,
+    nng_msg *msg, size_t *count,
+    void (*pack)(nng_msg *, const Shelterd__V1__Reply *));
 
 /* The verbs (ops.h). */
 int place_op_request(struct ctx *s, MDB_txn *txn, struct item *it,

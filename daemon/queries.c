@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "build_config.h"
+#include "disclose.h"
+#include "events.h"
 #include "log.h"
 #include "occupancy.h"
 #include "placements.h"
@@ -28,8 +30,18 @@ struct status_buf {
 	Shelterd__V1__CategoryTotals *totals, **total_ptrs;
 };
 
+static bool
+entitled(const struct identity *who)
+{
+	return who->role == ROLE_NONE || who->role == ROLE_NATIONAL ||
+	    who->role == ROLE_OPERATOR;
+}
+
+/* Status as who may see it: cells of too few shelters merged
+ * (core/disclose.h) unless who is entitled to them. */
 static int
-build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
+build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
+    struct status_buf *b)
 {
 	size_t nr = s->reg->n_regions, nt = (nr + 1) * CAT_COUNT;
 	struct aggregate agg;
@@ -57,9 +69,13 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 		rs->shelters_stale = agg.shelters_stale;
 		rs->n_totals = CAT_COUNT;
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
-		for (int c = 0; c < CAT_COUNT; c++)
+		for (int c = 0; c < CAT_COUNT; c++) {
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
+			if (!disclose_may_see_cell(who, s->disc, s->reg, r,
+			    c + 1))
+				totals_merge(rs->totals[c]);
+		}
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
@@ -71,9 +87,12 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 	b->status.regions = b->region_ptrs;
 	b->status.n_national = CAT_COUNT;
 	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
-	for (int c = 0; c < CAT_COUNT; c++)
+	for (int c = 0; c < CAT_COUNT; c++) {
 		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
 		    &agg.outlook[c], &agg.cov[c]);
+		if (!entitled(who) && !disclose_national_public(s->disc, c + 1))
+			totals_merge(b->status.national[c]);
+	}
 	return 0;
 }
 
@@ -86,9 +105,14 @@ free_status(struct status_buf *b)
 	free(b->total_ptrs);
 }
 
+/* A page of the event log as one party may see it. */
 struct events_buf {
+	const struct ctx *s;
+	const struct identity *who;
 	Shelterd__V1__Event **v;
-	size_t n;
+	size_t n, cap;
+	uint64_t scanned_to;  /* the last event read, seen or skipped */
+	Shelterd__V1__EventsPage page;
 };
 
 static int
@@ -96,13 +120,70 @@ collect_event(void *arg, uint64_t seq, const void *data, size_t len)
 {
 	struct events_buf *b = arg;
 	Shelterd__V1__Event *ev = shelterd__v1__event__unpack(NULL, len, data);
+	struct subject sub;
 
+	b->scanned_to = seq;
 	if (ev == NULL) {
 		log_err("event %" PRIu64 " in the log does not decode", seq);
 		return 0; /* skip it rather than hide the rest */
 	}
+	event_subject(ev, &sub);
+	if (!disclose_may_see(b->who, b->s->disc, b->s->reg, &sub)) {
+		shelterd__v1__event__free_unpacked(ev, NULL);
+		return 0;
+	}
 	b->v[b->n++] = ev;
+	return b->n == b->cap; /* full: stop here */
+}
+
+/* Events read per event shown, at most: a party that may see few of them
+ * gets a shorter page and scanned_to_seq to go on from, not a long scan. */
+enum { EVENTS_SCAN_FACTOR = 16 };
+
+/*
+ * Fill b->page with up to limit events after `after` that who may see.
+ * 0 or STORE_E*; events_page_free() in every case.
+ */
+static int
+events_page(const struct ctx *s, MDB_txn *rtxn, const struct identity *who,
+    uint64_t after, uint32_t limit, struct events_buf *b)
+{
+	uint64_t next;
+	int rc;
+
+	if (limit == 0 || limit > s->cfg->events_page_max)
+		limit = s->cfg->events_page_max;
+	memset(b, 0, sizeof(*b));
+	shelterd__v1__events_page__init(&b->page);
+	b->s = s;
+	b->who = who;
+	b->cap = limit;
+	b->scanned_to = after;
+	b->v = calloc(limit, sizeof(*b->v));
+	REQUIRE(b->v != NULL);
+	rc = store_events_since(s->store, rtxn, after,
+	    (size_t)limit * EVENTS_SCAN_FACTOR, collect_event, b);
+	if (rc == 0)
+		rc = store_get_next_event_seq(s->store, rtxn, &next);
+	if (rc != 0)
+		return rc;
+	b->page.events = b->v;
+	b->page.n_events = b->n;
+	b->page.last_event_seq = next - 1;
+	/* Nothing more to read: up to the newest, so a party that may see
+	 * none of the last ones does not ask for them again. */
+	if (b->n < b->cap && after < next - 1)
+		b->scanned_to = next - 1;
+	b->page.scanned_to_seq = b->scanned_to;
 	return 0;
+}
+
+static void
+events_page_free(struct events_buf *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		shelterd__v1__event__free_unpacked(b->v[i], NULL);
+	free(b->v);
 }
 
 void
@@ -112,7 +193,7 @@ queries_status(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	struct status_buf b;
 	int rc;
 
-	if ((rc = build_status(s, rtxn, &b)) == 0) {
+	if ((rc = build_status(s, rtxn, &it->who, &b)) == 0) {
 		reply->body_case = SHELTERD__V1__REPLY__BODY_STATUS;
 		reply->status = &b.status;
 		api_pack(it, reply);
@@ -184,43 +265,9 @@ queries_regions(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	free(neigh);
 }
 
-void
-queries_events_since(struct ctx *s, MDB_txn *rtxn, struct item *it,
-    Shelterd__V1__Reply *reply)
-{
-	const Shelterd__V1__EventsSince *q = it->req->events_since;
-	Shelterd__V1__EventsPage page = SHELTERD__V1__EVENTS_PAGE__INIT;
-	uint32_t limit = q->limit;
-	struct events_buf b = { 0 };
-	uint64_t next;
-	int rc;
-
-	if (limit == 0 || limit > s->cfg->events_page_max)
-		limit = s->cfg->events_page_max;
-	b.v = calloc(limit, sizeof(*b.v));
-	REQUIRE(b.v != NULL);
-	rc = store_events_since(s->store, rtxn, q->after_seq, limit,
-	    collect_event, &b);
-	if (rc == 0)
-		rc = store_get_next_event_seq(s->store, rtxn, &next);
-	if (rc == 0) {
-		page.events = b.v;
-		page.n_events = b.n;
-		page.last_event_seq = next - 1;
-		reply->body_case = SHELTERD__V1__REPLY__BODY_EVENTS;
-		reply->events = &page;
-		api_pack(it, reply);
-	} else {
-		it->res.rc = rc;
-	}
-	for (size_t i = 0; i < b.n; i++)
-		shelterd__v1__event__free_unpacked(b.v[i], NULL);
-	free(b.v);
-}
-
+/* Park a query until its answer may change or wait_ms passed. */
 static bool
-wait_hold(struct ctx *s, nng_msg *msg, uint32_t shelter,
-    uint32_t wait_ms)
+park(struct ctx *s, nng_msg *msg, const struct waiter *w, uint32_t wait_ms)
 {
 	/* Bounded: each parked query holds a message and a connection. */
 	if (s->n_waiters >= s->cfg->max_waiters)
@@ -233,12 +280,47 @@ wait_hold(struct ctx *s, nng_msg *msg, uint32_t shelter,
 		s->waiters = p;
 		s->cap_waiters = cap;
 	}
+	s->waiters[s->n_waiters] = *w;
 	s->waiters[s->n_waiters].msg = msg;
-	s->waiters[s->n_waiters].shelter = shelter;
 	s->waiters[s->n_waiters].deadline_ms = (int64_t)uv_now(s->loop) +
 	    wait_ms;
 	s->n_waiters++;
 	return true;
+}
+
+void
+queries_events_since(struct ctx *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	const Shelterd__V1__EventsSince *q = it->req->events_since;
+	struct events_buf b;
+	int rc;
+
+	rc = events_page(s, rtxn, &it->who, q->after_seq, q->limit, &b);
+	if (rc == 0 && b.n == 0 && q->wait_ms > 0 &&
+	    b.scanned_to < UINT64_MAX - 1) {
+		/* A long poll: answered when an event it may see commits
+		 * (queries_answer_waiters), or empty when the wait ends. */
+		struct waiter w = { .events = true, .who = it->who,
+		    .after_seq = b.scanned_to, .limit = q->limit };
+
+		events_page_free(&b);
+		if (!park(s, it->msg, &w, q->wait_ms)) {
+			op_fail(&it->res, CODE(BUSY), "too many waiting "
+			    "queries; ask again without a wait");
+			return;
+		}
+		it->msg = NULL;
+		return;
+	}
+	if (rc == 0) {
+		reply->body_case = SHELTERD__V1__REPLY__BODY_EVENTS;
+		reply->events = &b.page;
+		api_pack(it, reply);
+	} else {
+		it->res.rc = rc;
+	}
+	events_page_free(&b);
 }
 
 void
@@ -256,11 +338,14 @@ queries_holds(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		    "'%.31s'", id ? id : "");
 		return;
 	}
-	rc = place_list(s, rtxn, sh->id, NULL, reply, NULL, &n, api_pack_msg);
+	rc = place_list(s, rtxn, sh->id, NULL, WIRE_SHELTER, reply, NULL, &n,
+	    api_pack_msg);
 	if (rc == 0 && (n == 0 || q->wait_for_new) && q->wait_ms > 0) {
 		/* Nothing (new) yet: answer when a hold arrives. */
-		if (!wait_hold(s, it->msg,
-		    (uint32_t)(sh - s->reg->shelters), q->wait_ms)) {
+		struct waiter w = {
+			.shelter = (uint32_t)(sh - s->reg->shelters) };
+
+		if (!park(s, it->msg, &w, q->wait_ms)) {
 			op_fail(&it->res, CODE(BUSY), "too many waiting holds "
 			    "queries; ask again without --wait");
 			return;
@@ -269,8 +354,8 @@ queries_holds(struct ctx *s, MDB_txn *rtxn, struct item *it,
 		return;
 	}
 	if (rc == 0)
-		rc = place_list(s, rtxn, sh->id, NULL, reply, it->msg, &n,
-		    api_pack_msg);
+		rc = place_list(s, rtxn, sh->id, NULL, WIRE_SHELTER, reply,
+		    it->msg, &n, api_pack_msg);
 	if (rc != 0)
 		it->res.rc = rc;
 	else
@@ -284,8 +369,8 @@ queries_reply_holds(struct ctx *s, MDB_txn *rtxn, uint32_t shelter,
 	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
 	size_t n;
 
-	if (place_list(s, rtxn, s->reg->shelters[shelter].id, NULL, &reply,
-	    msg, &n, api_pack_msg) != 0) {
+	if (place_list(s, rtxn, s->reg->shelters[shelter].id, NULL,
+	    WIRE_SHELTER, &reply, msg, &n, api_pack_msg) != 0) {
 		reply.body_case = SHELTERD__V1__REPLY__BODY__NOT_SET;
 		reply.code = CODE(INTERNAL);
 		reply.error = (char *)"cannot read the store";
@@ -318,9 +403,41 @@ queries_ping(struct ctx *s, MDB_txn *rtxn, struct item *it,
 }
 
 /*
- * Answer parked holds queries whose shelter got a hold in the txn that just
- * committed (all = false), or whose wait ran out (all = true: answer those
- * past their deadline, with whatever holds there are).
+ * A parked events_since: pack its page into w->msg when it has an event
+ * now, or when its wait is over (expired: an empty page then). false: keep
+ * it parked.
+ */
+static bool
+reply_events(struct ctx *s, MDB_txn *rtxn, struct waiter *w, bool expired)
+{
+	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
+	struct events_buf b;
+	int rc;
+
+	rc = events_page(s, rtxn, &w->who, w->after_seq, w->limit, &b);
+	if (rc == 0 && b.n == 0 && !expired) {
+		w->after_seq = b.scanned_to; /* skip what it may not see */
+		events_page_free(&b);
+		return false;
+	}
+	if (rc == 0) {
+		reply.body_case = SHELTERD__V1__REPLY__BODY_EVENTS;
+		reply.events = &b.page;
+	} else {
+		reply.code = (Shelterd__V1__Code)op_wire_code(
+		    &(struct op_result){ .rc = rc });
+		reply.error = (char *)store_strerror(rc);
+	}
+	api_pack_msg(w->msg, &reply);
+	events_page_free(&b);
+	return true;
+}
+
+/*
+ * Answer parked queries whose answer may have changed in the txn that just
+ * committed (expired_only = false: holds queries whose shelter got a hold,
+ * events_since polls that may see a new event), or whose wait ran out
+ * (expired_only = true: with whatever there is).
  */
 void
 queries_answer_waiters(struct ctx *s, bool expired_only)
@@ -329,11 +446,13 @@ queries_answer_waiters(struct ctx *s, bool expired_only)
 	MDB_txn *rtxn = NULL;
 	size_t kept = 0;
 
-	if (s->n_waiters == 0 || (!expired_only && !s->any_new_hold))
+	if (s->n_waiters == 0 ||
+	    (!expired_only && !s->any_new_hold && !s->any_new_event))
 		goto out;
 	for (size_t i = 0; i < s->n_waiters; i++) {
 		struct waiter *w = &s->waiters[i];
 		bool due = expired_only ? w->deadline_ms <= now_ms :
+		    w->events ? s->any_new_event :
 		    s->new_hold[w->shelter] != 0;
 
 		if (!due) {
@@ -345,10 +464,16 @@ queries_answer_waiters(struct ctx *s, bool expired_only)
 			s->waiters[kept++] = *w; /* try again next time */
 			continue;
 		}
-		queries_reply_holds(s, rtxn, w->shelter, w->msg);
+		if (!w->events)
+			queries_reply_holds(s, rtxn, w->shelter, w->msg);
+		else if (!reply_events(s, rtxn, w, expired_only)) {
+			s->waiters[kept++] = *w;
+			continue;
+		}
 		if (nng_sendmsg(s->api, w->msg, NNG_FLAG_NONBLOCK) != 0) {
 			s->stats.replies_dropped++;
-			log_warn("holds reply dropped");
+			log_warn("%s reply dropped", w->events ?
+			    "events_since" : "holds");
 			nng_msg_free(w->msg);
 		}
 	}
@@ -359,5 +484,7 @@ out:
 	if (s->any_new_hold)
 		memset(s->new_hold, 0, s->reg->n_shelters + 1);
 	s->any_new_hold = false;
+	if (!expired_only)
+		s->any_new_event = false;
 }
 

@@ -124,6 +124,15 @@ answer_removed_waiter(struct ctx *s, struct waiter *w)
 	}
 }
 
+static struct disclosure *
+disclosure_new(const struct registry *reg, uint32_t k)
+{
+	struct disclosure *d = malloc(sizeof(*d));
+
+	REQUIRE(d != NULL && disclose_init(d, reg, k) == 0);
+	return d;
+}
+
 /*
  * An import committed in this batch (import.c): once the batch is
  * answered, the loop's per-shelter arrays follow the new registry's order.
@@ -136,6 +145,7 @@ switch_registry(struct server *srv)
 	int64_t *stale_at = s->next_stale_at;
 	const struct registry *old = s->reg;
 	uint8_t *new_hold = calloc(next->n_shelters + 1, 1);
+	struct disclosure *disc = disclosure_new(next, s->cfg->privacy_k);
 	size_t kept = 0;
 
 	REQUIRE(new_hold != NULL);
@@ -149,9 +159,13 @@ switch_registry(struct server *srv)
 	}
 	for (size_t i = 0; i < s->n_waiters; i++) {
 		struct waiter *w = &s->waiters[i];
-		const struct reg_shelter *sh = registry_shelter(next,
-		    old->shelters[w->shelter].id);
+		const struct reg_shelter *sh = w->events ? NULL :
+		    registry_shelter(next, old->shelters[w->shelter].id);
 
+		if (w->events) {
+			s->waiters[kept++] = *w;
+			continue;
+		}
 		if (sh == NULL) {
 			answer_removed_waiter(s, w);
 			continue;
@@ -165,7 +179,10 @@ switch_registry(struct server *srv)
 	free(s->stale_at);
 	s->stale_at = stale_at;
 	s->reg = next;
-	http_set_registry(s->http, next);
+	http_set_registry(s->http, next, disc);
+	disclose_free(s->disc);
+	free(s->disc);
+	s->disc = disc;
 	/* Nothing points into the old one now: the batch's replies were
 	 * built from the requests and the store, not from the registry. */
 	registry_free((struct registry *)old);
@@ -645,9 +662,11 @@ server_init(struct server *s, struct config *cfg,
 	    conns_watch(&s->sub_conns, s->c.events, "subscriber",
 	    cfg->max_connections, cfg->max_connections_per_peer) != 0)
 		return -1;
+	s->c.disc = disclosure_new(reg, cfg->privacy_k);
 	if (http_init(&s->c.http, cfg, s->c.reg, s->c.store, s->sub_conns) !=
 	    0)
 		return -1;
+	http_set_registry(s->c.http, reg, s->c.disc);
 	if (listen_on(cfg, s->c.api, "api", cfg->api_url) != 0 ||
 	    listen_on(cfg, s->c.events, "events", cfg->events_url) != 0)
 		return -1;
@@ -751,6 +770,8 @@ server_deinit(struct server *s)
 		nng_msg_free(s->c.waiters[i].msg);
 	free(s->c.waiters);
 	free(s->c.new_hold);
+	disclose_free(s->c.disc);
+	free(s->c.disc);
 	if (s->reg_owned != NULL) {
 		registry_free(s->reg_owned);
 		free(s->reg_owned);

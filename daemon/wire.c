@@ -26,10 +26,21 @@ wire_alert(Shelterd__V1__Alert *out, struct alert_state *a)
 	out->request_id = a->request_id;
 }
 
+enum wire_view
+wire_view_of(const struct identity *who)
+{
+	/* The unsigned identity exists only in the loopback demo mode. */
+	return who->role == ROLE_REGION ? WIRE_REQUESTER :
+	    who->role == ROLE_SHELTER ? WIRE_SHELTER : WIRE_COORDINATOR;
+}
+
 void
 wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
-    char **exclude, bool disclose)
+    char **exclude, enum wire_view view, const struct registry *reg,
+    const struct disclosure *disc)
 {
+	bool accepted = p->state == PSTATE(ACCEPTED);
+
 	shelterd__v1__placement__init(out);
 	out->request_id = p->request_id;
 	out->case_ref = p->case_ref;
@@ -39,10 +50,16 @@ wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
 	out->security_level = p->security_level;
 	out->urgency = (Shelterd__V1__Urgency)p->urgency;
 	out->state = (Shelterd__V1__PlacementState)p->state;
-	out->held_region = p->held_region;
+	out->held_region = (view != WIRE_REQUESTER || accepted) ?
+	    p->held_region : (char *)"";
 	/* The shelter is need-to-know: named once it has accepted. */
-	out->shelter_id = (disclose || p->state == PSTATE(ACCEPTED)) ?
+	out->shelter_id = (view == WIRE_SHELTER || accepted) ?
 	    p->held_shelter : (char *)"";
+	if (p->held_region[0] != '\0')
+		out->held_proximity = (Shelterd__V1__Proximity)
+		    disclose_proximity(disc, reg,
+		    registry_region(reg, p->from_region),
+		    registry_region(reg, p->held_region), p->category);
 	out->created_at = p->created_at;
 	out->updated_at = p->updated_at;
 	out->hold_expires_at = p->hold_expires_at;

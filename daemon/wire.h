@@ -10,17 +10,31 @@
 
 #include <stdint.h>
 
+#include "authz.h"
 #include "beds.h"
+#include "disclose.h"
 #include "registry.h"
 #include "shelterd.pb-c.h"
 #include "store.h"
 
 void wire_alert(Shelterd__V1__Alert *out, struct alert_state *a);
-/* The placement as its requester sees it: the held shelter is named only
- * once it accepted, unless disclose (the shelter's own holds). exclude
- * holds room for PLACE_EXCLUDE_MAX pointers. */
+/*
+ * Who looks at a placement (two-stage disclosure, docs/placements.md): the
+ * held shelter is named only once it accepted, except to the shelter
+ * itself; the requesting region learns the held region then too, and only
+ * how far it is before.
+ */
+enum wire_view {
+	WIRE_REQUESTER,    /* the requesting region */
+	WIRE_COORDINATOR,  /* national, operator, the dashboard's token */
+	WIRE_SHELTER,      /* the shelter that holds the bed */
+};
+/* exclude holds room for PLACE_EXCLUDE_MAX pointers. */
 void wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
-    char **exclude, bool disclose);
+    char **exclude, enum wire_view view, const struct registry *reg,
+    const struct disclosure *disc);
+/* The view of a placement that identity who gets. */
+enum wire_view wire_view_of(const struct identity *who);
 
 /* One shelter's registry entry and live state as a ShelterReply, which
  * points into f (so f must stay put until packed). deadline_secs: its

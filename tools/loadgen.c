@@ -13,7 +13,9 @@
  * frees a bed again. The send time of each such report is kept per shelter
  * (one slot for "full", one for "cleared"), and the subscribers match the
  * shelter-scope events by shelter id and level. Background reports stay
- * below full, so every event is one we drove.
+ * below full, so every event is one we drove. A shelter's events are not
+ * broadcast (docs/security.md): the subscribers follow them as the
+ * national coordinator does, with events_since long polls on --api.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,8 +75,9 @@ usage(FILE *out)
 	    "  -d, --duration S        measured seconds (default 10)\n"
 	    "  -w, --warmup S          seconds sent first and not measured "
 	    "(default 1)\n"
-	    "  -s, --subscribers S     sub0 sockets on --events that time "
-	    "escalations\n"
+	    "  -s, --subscribers S     events_since long polls on --api "
+	    "that time\n"
+	    "                          shelter escalations\n"
 	    "                          (default 0, at most 64)\n"
 	    "  -e, --escalate-every M  every M-th report of a connection "
 	    "fills a\n"
@@ -562,37 +565,68 @@ sub_event(struct sub *s, const Shelterd__V1__Event *ev, uint64_t now)
 	s->matched++;
 }
 
+/*
+ * One events_since after *after, waiting up to wait_ms for an event: each
+ * event goes to sub_event, *after moves on. 0, or an nng error.
+ */
+static int
+sub_poll(struct sub *s, uint64_t *after, uint32_t wait_ms, uint32_t limit)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__EventsSince since = SHELTERD__V1__EVENTS_SINCE__INIT;
+	Shelterd__V1__Reply *reply;
+	nng_msg *msg;
+	uint64_t now;
+	int rv;
+
+	since.after_seq = *after;
+	since.wait_ms = wait_ms;
+	since.limit = limit;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_EVENTS_SINCE;
+	req.events_since = &since;
+	if ((rv = nng_msg_alloc(&msg,
+	    shelterd__v1__request__get_packed_size(&req))) != 0)
+		return rv;
+	shelterd__v1__request__pack(&req, nng_msg_body(msg));
+	if ((rv = nng_sendmsg(s->sock, msg, 0)) != 0) {
+		nng_msg_free(msg);
+		return rv;
+	}
+	if ((rv = nng_recvmsg(s->sock, &msg, 0)) != 0)
+		return rv;
+	now = bench_now_ns();
+	reply = shelterd__v1__reply__unpack(NULL, nng_msg_len(msg),
+	    nng_msg_body(msg));
+	nng_msg_free(msg);
+	if (reply == NULL)
+		return NNG_EPROTO;
+	if (reply->body_case == SHELTERD__V1__REPLY__BODY_EVENTS) {
+		if (limit == 1 && *after == UINT64_MAX - 1)
+			*after = reply->events->last_event_seq;
+		for (size_t i = 0; i < reply->events->n_events; i++) {
+			s->received++;
+			sub_event(s, reply->events->events[i], now);
+		}
+		if (reply->events->scanned_to_seq > *after &&
+		    reply->events->scanned_to_seq != UINT64_MAX - 1)
+			*after = reply->events->scanned_to_seq;
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return 0;
+}
+
 static void *
 sub_main(void *arg)
 {
 	struct sub *s = arg;
-	nng_msg *msg;
-	int rv;
+	uint64_t after = UINT64_MAX - 1;
 
-	while (!atomic_load(&s->run->subs_stop)) {
-		const uint8_t *body, *nul;
-		Shelterd__V1__Event *ev;
-		uint64_t now;
-		size_t len;
-
-		if ((rv = nng_recvmsg(s->sock, &msg, 0)) != 0) {
-			if (rv == NNG_ETIMEDOUT)
-				continue;
+	/* From the newest event on: only what this run drives counts. */
+	if (sub_poll(s, &after, 0, 1) != 0)
+		return NULL;
+	while (!atomic_load(&s->run->subs_stop))
+		if (sub_poll(s, &after, 100, 1000) != 0)
 			break;
-		}
-		now = bench_now_ns();
-		s->received++;
-		body = nng_msg_body(msg);
-		len = nng_msg_len(msg);
-		/* "topic\0<protobuf Event>" */
-		if ((nul = memchr(body, '\0', len)) != NULL &&
-		    (ev = shelterd__v1__event__unpack(NULL,
-		    len - (size_t)(nul + 1 - body), nul + 1)) != NULL) {
-			sub_event(s, ev, now);
-			shelterd__v1__event__free_unpacked(ev, NULL);
-		}
-		nng_msg_free(msg);
-	}
 	return NULL;
 }
 
@@ -961,20 +995,17 @@ open_subs(struct run *r)
 		s->run = r;
 		s->id = i;
 		hist_init(&s->lat);
-		if ((rv = nng_sub0_open(&s->sock)) != 0 ||
-		    (rv = nng_socket_set(s->sock, NNG_OPT_SUB_SUBSCRIBE,
-		    "esc/", 4)) != 0 ||
+		/* A long poll answers within 100 ms when nothing comes. */
+		if ((rv = nng_req0_open(&s->sock)) != 0 ||
 		    (rv = nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO,
-		    100)) != 0 ||
-		    (rv = nng_socket_set_int(s->sock, NNG_OPT_RECVBUF,
-		    8192)) != 0) {
+		    10000)) != 0) {
 			fprintf(stderr, PROG ": cannot open a subscriber: "
 			    "%s\n", nng_strerror(rv));
 			return 1;
 		}
-		if ((rv = nng_dial(s->sock, o->events, NULL, 0)) != 0) {
-			fprintf(stderr, PROG ": cannot subscribe to %s: %s "
-			    "(see --events)\n", o->events, nng_strerror(rv));
+		if ((rv = nng_dial(s->sock, o->api, NULL, 0)) != 0) {
+			fprintf(stderr, PROG ": cannot reach %s: %s (see "
+			    "--api)\n", o->api, nng_strerror(rv));
 			return 3;
 		}
 		if (pthread_create(&s->thread, NULL, sub_main, s) != 0) {
@@ -1388,7 +1419,7 @@ run_verdict(struct run *r, const struct totals_out *t)
 	if (o->subscribers > 0 && atomic_load(&r->esc_driven) > 0 &&
 	    t->matched == 0) {
 		fprintf(stderr, PROG ": %llu escalations driven, but no "
-		    "subscriber saw one (see --events)\n",
+		    "subscriber saw one (see --api)\n",
 		    (unsigned long long)atomic_load(&r->esc_driven));
 		return 1;
 	}

@@ -197,9 +197,13 @@ function allTotals(r) {
   const sum = { capacity: 0, occupied: 0, free: 0, unknown: 0,
     known_capacity: 0 };
   let worst = 0;
+  sum.merged_categories = 0;
   for (const c of state.status.categories) {
     const t = r.categories[c];
     if (!t) continue;
+    /* Too few shelters to show without the token: counted nationally
+     * only, and never taken as empty or calm. */
+    if (t.merged) { sum.merged_categories++; continue; }
     for (const k of Object.keys(sum)) sum[k] += t[k] || 0;
     worst = Math.max(worst, rank[t.level] || 0,
       rank[t.early_warning] || 0, rank[t.coverage] || 0);
@@ -219,6 +223,7 @@ function detailCategory() {
 /* Colour class of one region/category: the escalation level decides;
  * below it, occupancy only shades. */
 function levelClass(t) {
+  if (t && t.merged) return 'lvl-merged';
   if (!t || t.capacity === 0) return 'lvl-none';
   if (t.level === 'critical') return 'lvl-critical';
   if (t.level === 'warning') return 'lvl-warning';
@@ -285,7 +290,9 @@ function renderMap() {
       tile.style.gridRow = String(row + 1);
       tile.style.gridColumn = String(col + 1);
     }
-    const text = t.capacity === 0 ? 'no beds' :
+    const text = t.merged ? 'fewer shelters than can be shown ' +
+      'without the token: in the national figure' :
+      t.capacity === 0 ? 'no beds' :
       `${t.capacity - t.free - t.unknown} of ${t.capacity} taken, ` +
       `${t.free} free`;
     tile.setAttribute('aria-label', `${r.region} ${r.name}: ` +
@@ -300,8 +307,10 @@ function renderMap() {
         t.capacity ? el('span', { class: 'pct',
           text: `${t.occupancy_pct}%` }) : null),
       el('span', { class: 'name', text: r.name }),
-      el('span', { class: 'counts', text: t.capacity ?
-        `${t.occupied}/${t.capacity} occ.` : 'no beds' }),
+      el('span', { class: 'counts', text: t.merged ? 'merged' :
+        t.capacity ? `${t.occupied}/${t.capacity} occ.` : 'no beds' }),
+      t.merged_categories ? el('span', { class: 'counts unk',
+        text: `${t.merged_categories} merged` }) : null,
       t.capacity ? el('span', { class: 'counts', text: `${t.free} free` }) :
         null,
       t.unknown > 0 ? el('span', { class: 'counts unk',
@@ -315,6 +324,11 @@ function renderNational() {
   const body = $('national').tBodies[0];
   body.replaceChildren(...st.categories.map((c) => {
     const t = st.national[c];
+    if (t.merged)
+      return el('tr', { 'data-category': c },
+        el('td', { text: label('category', c) }),
+        el('td', { colSpan: 11, text: 'too few shelters to show ' +
+          'without the token' }));
     return el('tr', { 'data-category': c },
       el('td', { text: label('category', c) }),
       el('td', { text: t.capacity }), el('td', { text: t.occupied }),

@@ -130,7 +130,7 @@ an_occupancy_event(void **state)
 	    "\"expected_free_24h\":null,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
 	    "\"never_reported\":null,\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+	    "\"placement_state\":null,\"held_proximity\":null,\"beds\":null}");
 }
 
 static void
@@ -149,7 +149,8 @@ a_placement_event_and_an_early_warning(void **state)
 	ev.request_id = "req1";
 	ev.placement_state =
 	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD;
-	ev.held_region = "R2";
+	ev.held_proximity =
+	    SHELTERD__V1__PROXIMITY__PROXIMITY_NEIGHBOURING;
 	ev.beds = 1;
 	assert_json(json_event(&ev),
 	    "{\"event_seq\":7,\"at\":\"" T0_TEXT "\","
@@ -161,8 +162,8 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"expected_free_24h\":null,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
 	    "\"never_reported\":null,\"request_id\":\"req1\","
-	    "\"placement_state\":\"held\",\"held_region\":\"R2\","
-	    "\"beds\":1}");
+	    "\"placement_state\":\"held\","
+	    "\"held_proximity\":\"neighbouring\",\"beds\":1}");
 
 	shelterd__v1__event__init(&ev);
 	ev.event_seq = 8;
@@ -181,7 +182,7 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"expected_free_24h\":0,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
 	    "\"never_reported\":null,\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+	    "\"placement_state\":null,\"held_proximity\":null,\"beds\":null}");
 }
 
 static void
@@ -217,7 +218,7 @@ totals_of_a_category(void **state)
 	    "\"coverage_pct\":66,\"coverage\":\"warning\","
 	    "\"expected_free_24h\":1,\"expected_free_72h\":2,"
 	    "\"forecasting\":1,\"early_warning\":\"warning\","
-	    "\"level\":\"ok\"}");
+	    "\"level\":\"ok\",\"merged\":false}");
 }
 
 static void
@@ -252,7 +253,8 @@ a_region_status(void **state)
 	    "\"never_reported\":0,\"coverage_pct\":100,\"coverage\":\"ok\","
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
-	    "\"early_warning\":\"ok\",\"level\":\"critical\"}}}");
+	    "\"early_warning\":\"ok\",\"level\":\"critical\","
+	    "\"merged\":false}}}");
 }
 
 static void
@@ -343,6 +345,7 @@ a_held_placement_and_an_unplaced_one(void **state)
 	p.urgency = SHELTERD__V1__URGENCY__URGENCY_HIGH;
 	p.state = SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD;
 	p.held_region = "R2";
+	p.held_proximity = SHELTERD__V1__PROXIMITY__PROXIMITY_FARTHER;
 	p.exclude_regions = ex;
 	p.n_exclude_regions = 2;
 	p.created_at = T0;
@@ -352,7 +355,8 @@ a_held_placement_and_an_unplaced_one(void **state)
 	    "{\"request_id\":\"req1\",\"case_ref\":\"R1-2026-0001\","
 	    "\"from_region\":\"R1\",\"category\":\"women\",\"beds\":3,"
 	    "\"security_level\":1,\"urgency\":\"high\",\"state\":\"held\","
-	    "\"open\":true,\"held_region\":\"R2\",\"shelter\":null,"
+	    "\"open\":true,\"held_region\":\"R2\","
+	    "\"held_proximity\":\"farther\",\"shelter\":null,"
 	    "\"exclude_regions\":[\"R3\",\"R4\"],"
 	    "\"created_at\":\"" T0_TEXT "\","
 	    "\"updated_at\":\"2026-11-28T20:43:55Z\","
@@ -369,7 +373,7 @@ a_held_placement_and_an_unplaced_one(void **state)
 	    "\"from_region\":null,\"category\":null,\"beds\":0,"
 	    "\"security_level\":0,\"urgency\":\"normal\","
 	    "\"state\":\"unplaced\",\"open\":false,\"held_region\":null,"
-	    "\"shelter\":null,\"exclude_regions\":[],\"created_at\":null,"
+	    "\"held_proximity\":null,\"shelter\":null,\"exclude_regions\":[],\"created_at\":null,"
 	    "\"updated_at\":null,\"hold_expires_at\":null,"
 	    "\"candidates_tried\":2,\"last_reason\":\"no-bed\"}");
 }
