@@ -190,6 +190,17 @@ show(struct watch *w, const Shelterd__V1__Event *ev)
 	return w->count > 0 && w->printed >= w->count;
 }
 
+/* The log was read up to `to`, events this signer may not see skipped:
+ * nothing before `until` (0: none) is missing. */
+static void
+skipped_to(struct watch *w, uint64_t to, uint64_t until)
+{
+	if (until != 0 && to >= until)
+		to = until - 1;
+	if (to > w->last_seq)
+		w->last_seq = to;
+}
+
 /*
  * Fetch and print logged events after w->last_seq up to (not including)
  * `until` (0: to the end of the log). Returns 1 when --count was met, 0 when
@@ -242,10 +253,7 @@ catch_up(struct watch *w, uint64_t until, bool quiet)
 		if (!w->have_last)
 			w->have_last = true; /* empty log: start at 0 */
 		/* Events this signer may not see were skipped up to here. */
-		if (reply->events->scanned_to_seq > w->last_seq)
-			w->last_seq = until != 0 &&
-			    reply->events->scanned_to_seq >= until ? until - 1 :
-			    reply->events->scanned_to_seq;
+		skipped_to(w, reply->events->scanned_to_seq, until);
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		if (n == 0 || w->last_seq == before ||
 		    (until != 0 && w->last_seq + 1 >= until))

@@ -55,7 +55,7 @@ bool disclose_national_public(const struct disclosure *d, int cat);
 
 /* What an event or alert is about (the proto's Scope values). */
 struct subject {
-	int scope;            /* 1 shelter, 2 region, 3 national, 4 placement */
+	int scope;   /* 1 shelter, 2 region, 3 national, 4 placement */
 	int kind;             /* EventKind; 0 for an alert */
 	const char *region;   /* "" for national */
 	const char *shelter;  /* "" unless it names one */

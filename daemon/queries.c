@@ -90,7 +90,8 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 	for (int c = 0; c < CAT_COUNT; c++) {
 		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
 		    &agg.outlook[c], &agg.cov[c]);
-		if (!entitled(who) && !disclose_national_public(s->disc, c + 1))
+		if (!entitled(who) &&
+		    !disclose_national_public(s->disc, c + 1))
 			totals_merge(b->status.national[c]);
 	}
 	return 0;

@@ -72,7 +72,7 @@ who(const char *signer)
 }
 
 static void
-small_cells_are_merged_with_the_next_smallest(void **state)
+small_cells_merge_with_the_next_smallest(void **state)
 {
 	(void)state;
 	/* women: R3 (1 shelter) is small; alone it would be national minus
@@ -190,7 +190,7 @@ each_party_reads_its_own(void **state)
 }
 
 static void
-a_hold_is_told_only_as_far_as_k_shelters_hide_it(void **state)
+a_hold_is_told_only_as_far_as_k_hide_it(void **state)
 {
 	(void)state;
 	assert_int_equal(disclose_proximity(&d, &reg, 0, 0, WOMEN),
@@ -216,11 +216,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(small_cells_are_merged_with_the_next_smallest),
+		cmocka_unit_test(small_cells_merge_with_the_next_smallest),
 		cmocka_unit_test(no_cell_is_recovered_by_subtraction),
 		cmocka_unit_test(shelter_events_never_go_on_the_broadcast),
 		cmocka_unit_test(each_party_reads_its_own),
-		cmocka_unit_test(a_hold_is_told_only_as_far_as_k_shelters_hide_it),
+		cmocka_unit_test(a_hold_is_told_only_as_far_as_k_hide_it),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

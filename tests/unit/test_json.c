@@ -373,7 +373,8 @@ a_held_placement_and_an_unplaced_one(void **state)
 	    "\"from_region\":null,\"category\":null,\"beds\":0,"
 	    "\"security_level\":0,\"urgency\":\"normal\","
 	    "\"state\":\"unplaced\",\"open\":false,\"held_region\":null,"
-	    "\"held_proximity\":null,\"shelter\":null,\"exclude_regions\":[],\"created_at\":null,"
+	    "\"held_proximity\":null,\"shelter\":null,"
+	    "\"exclude_regions\":[],\"created_at\":null,"
 	    "\"updated_at\":null,\"hold_expires_at\":null,"
 	    "\"candidates_tried\":2,\"last_reason\":\"no-bed\"}");
 }
