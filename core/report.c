@@ -793,6 +793,12 @@ suppress(const struct rep_params *p, struct report *out,
 		if (r->peak_capacity > 0 && (r->peak_capacity < p->k ||
 		    small(p, r->peak_occupied)))
 			r->suppressed |= 1u << REP_CELL_OCCUPANCY;
+		/* Merged, not small: "<k" would say how many beds. */
+		else if (p->few_shelters != NULL && r->category >= 1 &&
+		    p->few_shelters[(size_t)r->group * CAT_COUNT +
+		    r->category - 1])
+			r->suppressed |= r->complementary |=
+			    1u << REP_CELL_OCCUPANCY;
 		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
 			if (small(p, *cell(r, c)))
 				r->suppressed |= 1u << c;

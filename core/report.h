@@ -73,6 +73,10 @@ struct rep_params {
 	uint32_t critical_pct; /* "at or over critical" */
 	bool public;           /* suppress small cells */
 	uint32_t k;            /* counts from 1 to k-1 are small */
+	/* Public: [group * CAT_COUNT + cat - 1] (the nation is group
+	 * n_groups) is a cell of too few shelters (core/disclose.h): its
+	 * occupancy is theirs, shown only in the national row. NULL: none. */
+	const uint8_t *few_shelters;
 };
 
 struct rep_row {

@@ -16,6 +16,7 @@
 #include "placement.h"
 #include "util.h"
 #include "report.h"
+#include "names.h"
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
@@ -736,7 +737,25 @@ struct query {
 	uint32_t warning_pct;
 	int rc;                   /* STORE_* */
 	size_t n_samples, n_places, n_rows;
+	uint8_t *few;             /* p.few_shelters, ours */
 };
+
+/* Which cells public reports show only nationally, copied: the worker
+ * must not read s->disc, which an import replaces (core/disclose.h). */
+static uint8_t *
+few_shelters(const struct ctx *s)
+{
+	size_t n = s->reg->n_regions;
+	uint8_t *few = calloc((n + 1) * CAT_COUNT, 1);
+
+	REQUIRE(few != NULL);
+	for (size_t g = 0; g <= n; g++)
+		for (int c = 1; c <= CAT_COUNT; c++)
+			few[g * CAT_COUNT + c - 1] = g < n ?
+			    !disclose_cell_public(s->disc, g, c) :
+			    !disclose_national_public(s->disc, c);
+	return few;
+}
 
 #define REFUSE(code, ...)                               \
 	do {                                            \
@@ -1005,6 +1024,7 @@ on_done(uv_work_t *w, int status)
 		log_warn("%s reply dropped", q->trend ? "trend" : "report");
 		nng_msg_free(q->msg);
 	}
+	free(q->few);
 	free(q);
 }
 
@@ -1032,6 +1052,7 @@ start_query(struct ctx *s, MDB_txn *txn,
 	q->p.n_shelters = (uint32_t)s->reg->n_shelters;
 	q->p.n_groups = (uint16_t)s->reg->n_regions;
 	q->p.critical_pct = s->cfg->esc.region_critical_pct;
+	q->p.few_shelters = q->few = few_shelters(s);
 	q->work.data = q;
 	if (uv_queue_work(s->loop, &q->work, on_work, on_done) == 0) {
 		*msg = NULL; /* ours now: on_done sends it */
@@ -1039,6 +1060,7 @@ start_query(struct ctx *s, MDB_txn *txn,
 	}
 	/* No thread pool: answer here, in the batch's read txn. */
 	rc = answer(q, txn);
+	free(q->few);
 	free(q);
 	return rc;
 }
@@ -1047,9 +1069,23 @@ void
 history_op_query(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
-	int rc;
+	const Shelterd__V1__TrendQuery *t = it->req->trend;
+	int r, rc;
 
 	(void)reply;
+	/* A region's trend of a category it has few shelters of is those
+	 * shelters' own occupancy over time (core/disclose.h). */
+	if (it->req->body_case == SHELTERD__V1__REQUEST__BODY_TREND &&
+	    (r = registry_region(s->reg, t->region_id)) >= 0 &&
+	    cat_name((int)t->category) != NULL &&
+	    !disclose_may_see_cell(&it->who, s->disc, s->reg, (size_t)r,
+	    (int)t->category)) {
+		op_fail(&it->res, CODE(FORBIDDEN), "%s has fewer than "
+		    "[privacy] k_anonymity %s shelters: its trend is theirs; "
+		    "see the national trend", t->region_id,
+		    cat_name((int)t->category));
+		return;
+	}
 	rc = start_query(s, rtxn, it->req, &it->msg, api_pack_msg,
 	    it->res.msg, sizeof(it->res.msg));
 	if (rc != 0)

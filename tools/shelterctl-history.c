@@ -180,7 +180,12 @@ static void
 pct_cells(const Shelterd__V1__Report *rep, const Shelterd__V1__ReportRow *r,
     char *avg, char *peak, char *days, size_t len)
 {
-	if (hidden(r, CELL(OCCUPANCY))) {
+	if (complementary(r, CELL(OCCUPANCY))) {
+		/* Too few shelters: theirs, in the national row only. */
+		snprintf(avg, len, "merged");
+		snprintf(peak, len, "merged");
+		snprintf(days, len, "merged");
+	} else if (hidden(r, CELL(OCCUPANCY))) {
 		snprintf(avg, len, "<%u", rep->k);
 		snprintf(peak, len, "<%u", rep->k);
 		snprintf(days, len, "<%u", rep->k);
@@ -441,7 +446,10 @@ report_table(const Shelterd__V1__Report *rep)
 		    ">=%u: %u or more, hidden so that no <%u cell can be "
 		    "worked out\nby subtraction. A time to placement is shown "
 		    "only with both placement counts,\ndecline reasons only "
-		    "with the nation's declines; they are national only.\n",
+		    "with the nation's declines; they are national only.\n"
+		    "merged: a region with fewer shelters of the category "
+		    "than [privacy]\nk_anonymity; its occupancy is counted in "
+		    "the national row only.\n",
 		    rep->suppressed_cells, rep->suppressed_cells == 1 ? "" :
 		    "s", rep->k, rep->k, rep->k, rep->k, rep->k, rep->k);
 }

@@ -263,6 +263,40 @@ def test_where_few_shelters_would_name_it_another_region(s):
         check_eq(pl["held_proximity"], "other_region", "C1 hidden")
 
 
+@signed
+def test_public_report_and_trend_keep_small_cells_merged(s):
+    fill_a1_and_c1(s)
+    month = time.strftime("%Y-%m", time.gmtime())
+    p = s.as_("shelter:B1", "SHELTERCTL", "--json", "report", "--month",
+              month, "--public")
+    check_eq(p.returncode, 0, f"public report: {p.stderr}")
+    rows = {(r["region"], r["category"]): r for r in json.loads(p.stdout)
+            ["rows"]}
+    r3 = rows[("R3", "women")]
+    check("occupancy" in r3["suppressed"] and
+          r3["avg_occupancy_pct"] is None, f"R3 women (C1): hidden {r3}")
+    # R2's 12 beds are not few, but merged with R3's: not "<k".
+    r2 = rows[("R2", "women")]
+    check("occupancy" in r2["complementary"] and
+          r2["avg_occupancy_pct"] is None, f"R2 women: merged {r2}")
+    check(rows[("R1", "women")]["avg_occupancy_pct"] is not None,
+          "R1 women (4 shelters) shown")
+    p = s.as_("shelter:B1", "SHELTERCTL", "report", "--month", month,
+              "--public")
+    check("merged" in p.stdout, f"the table says merged: {p.stdout}")
+    trend = ("trend", "--region", "R3", "--category", "women", "--days",
+             "1")
+    p = s.as_("shelter:B1", "SHELTERCTL", *trend)
+    check_eq(p.returncode, 1, f"R3 women's trend is C1's: {p.stdout}")
+    check("fewer than" in p.stderr, p.stderr)
+    for who in ("region:R3", "national"):
+        p = s.as_(who, "SHELTERCTL", *trend)
+        check_eq(p.returncode, 0, f"{who} may: {p.stderr}")
+    p = s.as_("shelter:B1", "SHELTERCTL", "trend", "--region", "R1",
+              "--category", "women", "--days", "1")
+    check_eq(p.returncode, 0, f"R1 women's is public: {p.stderr}")
+
+
 def mask(shelters_csv, k=3):
     """core/disclose.c's merge, written again: (region, category) cells a
     public surface may not show."""
@@ -349,4 +383,5 @@ if __name__ == "__main__":
           test_status_merges_cells_of_too_few_shelters,
           test_a_region_learns_how_far_not_where,
           test_where_few_shelters_would_name_it_another_region,
+          test_public_report_and_trend_keep_small_cells_merged,
           test_a_busy_day_on_the_events_socket_names_no_shelter])
