@@ -143,7 +143,7 @@ find_sep(const char *p, const char *end, unsigned flags)
 const char *
 csvio_sep_name(char sep)
 {
-	return sep == ';' ? "';' (semicolon)" : "',' (comma)";
+	return sep == ';' ? "semicolons (;)" : "commas (,)";
 }
 
 #define FAIL(...)                                       \
@@ -221,7 +221,14 @@ csvio_read(struct csvio_table *t, const char *text, size_t len,
 failed:
 	csv_free(&p);
 	row_free(&rd.cur);
-	csvio_free(t);
+	{
+		char sep = t->sep;
+		bool bom = t->bom;
+
+		csvio_free(t);
+		t->sep = sep;
+		t->bom = bom;
+	}
 	return -1;
 }
 

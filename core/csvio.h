@@ -42,14 +42,16 @@ struct csvio_table {
 /*
  * Read text (len bytes; NUL bytes are refused) into *t, which must be
  * zeroed. Returns 0, or -1 with "line L, column C: what is wrong" (or "out
- * of memory") in err; *t is then empty. Columns count characters (UTF-8),
+ * of memory") in err; *t then has no rows but still says which separator
+ * and byte-order mark it found (for the error message). Columns count characters (UTF-8),
  * not bytes, so they match what an editor shows.
  */
 int csvio_read(struct csvio_table *t, const char *text, size_t len,
     unsigned flags, char *err, size_t errlen);
 void csvio_free(struct csvio_table *t);
 
-/* "','" or "';'" with its name, for telling a user how a file was read. */
+/* "commas (,)" or "semicolons (;)", for telling a user how a file was
+ * read. */
 const char *csvio_sep_name(char sep);
 
 /*
