@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csvio.h"
 #include "load.h"
 #include "registry.h"
 
@@ -105,7 +106,9 @@ key_pair(const char *out, const char *identity, FILE *csv, bool excl)
 	sodium_memzero(skhex, sizeof(skhex));
 	sodium_memzero(text, sizeof(text));
 	if (rc == 0 && csv != NULL) {
-		fprintf(csv, "%s,%s\n", identity, pkhex);
+		const char *const row[2] = { identity, pkhex };
+
+		rc = csvio_write_row(csv, ',', row, 2);
 	} else if (rc == 0) {
 		snprintf(text, sizeof(text), "%s\n", pkhex);
 		rc |= spill(out, "daemon.pub", text, 0644);
