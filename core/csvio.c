@@ -178,8 +178,8 @@ csvio_read(struct csvio_table *t, const char *text, size_t len,
 		if ((c & 0xc0) != 0x80)
 			rd.col++;
 		if (c == '\0')
-			FAIL("line %u, column %u: a NUL byte (not a text file)",
-			    rd.line, rd.col);
+			FAIL("line %u, column %u: a NUL byte (not a text "
+			    "file)", rd.line, rd.col);
 		if (!rd.in_record && c == '#' && (flags & CSVIO_COMMENTS)) {
 			while (s + 1 < end && s[1] != '\n')
 				s++;

@@ -43,8 +43,8 @@ struct csvio_table {
  * Read text (len bytes; NUL bytes are refused) into *t, which must be
  * zeroed. Returns 0, or -1 with "line L, column C: what is wrong" (or "out
  * of memory") in err; *t then has no rows but still says which separator
- * and byte-order mark it found (for the error message). Columns count characters (UTF-8),
- * not bytes, so they match what an editor shows.
+ * and byte-order mark it found (for the error message). Columns count
+ * characters (UTF-8), not bytes, so they match what an editor shows.
  */
 int csvio_read(struct csvio_table *t, const char *text, size_t len,
     unsigned flags, char *err, size_t errlen);

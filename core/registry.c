@@ -157,7 +157,8 @@ parse_regions(struct registry *reg, const char *text, char *err,
 			if (q != NULL)
 				pending = q;
 			if (p == NULL || q == NULL) {
-				snprintf(err, errlen, "regions: out of memory");
+				snprintf(err, errlen, "regions: out of "
+				    "memory");
 				goto failed;
 			}
 		}
@@ -255,7 +256,8 @@ parse_shelters(struct registry *reg, const char *text, char *err,
 			void *p;
 
 			cap = cap ? cap * 2 : 256;
-			p = realloc(reg->shelters, cap * sizeof(*reg->shelters));
+			p = realloc(reg->shelters,
+			    cap * sizeof(*reg->shelters));
 			if (p == NULL) {
 				snprintf(err, errlen, "shelters: out of "
 				    "memory");

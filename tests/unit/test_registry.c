@@ -247,7 +247,8 @@ region_listed_twice(void **state)
 	assert_parse_fails(REGIONS_HEADER
 	    "R1,Region One,P,Seat1,52.0,5.0,\n"
 	    "R1,Region Again,P,Seat2,52.1,5.1,\n",
-	    SHELTERS_HEADER, "regions line 3, column 1: region R1 listed twice");
+	    SHELTERS_HEADER,
+	    "regions line 3, column 1: region R1 listed twice");
 }
 
 static void
@@ -256,7 +257,8 @@ region_bad_coordinates(void **state)
 	(void)state;
 	assert_parse_fails(REGIONS_HEADER
 	    "R1,Region One,P,Seat1,52.0,east,\n",
-	    SHELTERS_HEADER, "regions line 2, column 28: bad coordinates (lon 'east')");
+	    SHELTERS_HEADER,
+	    "regions line 2, column 28: bad coordinates (lon 'east')");
 }
 
 static void
