@@ -7,56 +7,42 @@
 #include <string.h>
 #include <sodium.h>
 
-enum { MAX_FIELDS = 8, LINE_MAX_LEN = 1024 };
+#include "csvio.h"
 
-/* A line reader over a NUL-terminated text; handles \n and \r\n. */
-struct lines {
-	const char *p;
-	unsigned no;
-	char buf[LINE_MAX_LEN];
-};
+/* The fields of one record, and where each is, for error messages. */
+#define AT(r, i) (r)->lines[(i) < (r)->n_fields ? (i) : 0], \
+	(r)->columns[(i) < (r)->n_fields ? (i) : 0]
 
+/*
+ * Read text with the one CSV reader (csvio.c): a byte-order mark, ',' or
+ * ';', quoted fields; '#' starts a comment line.
+ */
 static int
-next_line(struct lines *l)
+read_table(struct csvio_table *t, const char *file, const char *text,
+    char *err, size_t errlen)
 {
-	size_t n;
+	char why[256];
 
-	while (*l->p != '\0') {
-		const char *end = strchr(l->p, '\n');
-
-		if (end == NULL)
-			end = l->p + strlen(l->p);
-		n = (size_t)(end - l->p);
-		l->no++;
-		if (n >= sizeof(l->buf))
-			return -1;
-		memcpy(l->buf, l->p, n);
-		l->buf[n] = '\0';
-		if (n > 0 && l->buf[n - 1] == '\r')
-			l->buf[n - 1] = '\0';
-		l->p = *end ? end + 1 : end;
-		if (l->buf[0] != '\0' && l->buf[0] != '#')
-			return 1;
-	}
-	return 0;
+	if (csvio_read(t, text, strlen(text), CSVIO_COMMENTS, why,
+	    sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s %s", file, why);
+	return -1;
 }
 
-/* Split in place on commas; fields may not contain commas or quotes. */
-static int
-split(char *s, char **f, int max)
+/* "line L, column C" of where a record with the wrong number of fields
+ * goes wrong: just past its last field when it has too few, at the first
+ * field too many otherwise. */
+static void
+count_at(const struct csvio_row *r, size_t want, unsigned *line,
+    unsigned *col)
 {
-	int n = 0;
-
-	for (;;) {
-		char *comma = strchr(s, ',');
-
-		if (n == max)
-			return -1;
-		f[n++] = s;
-		if (comma == NULL)
-			return n;
-		*comma = '\0';
-		s = comma + 1;
+	if (r->n_fields < want) {
+		*line = r->end_line;
+		*col = r->end_column;
+	} else {
+		*line = r->lines[want];
+		*col = r->columns[want];
 	}
 }
 
@@ -82,6 +68,10 @@ copy_name(char *dst, const char *src)
 
 	if (n == 0 || n >= REG_NAME_MAX)
 		return -1;
+	/* Names go into tables, logs and CSV lines: no line breaks. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+			return -1;
 	memcpy(dst, src, n + 1);
 	return 0;
 }
@@ -118,28 +108,41 @@ parse_u32(const char *s, uint32_t max, uint32_t *out)
 		return -1;                              \
 	} while (0)
 
+#define FAIL_AT(r, i, what, ...)                                       \
+	do {                                                           \
+		snprintf(err, errlen, "%s line %u, column %u: " what,  \
+		    FILE_NAME, AT(r, i), __VA_ARGS__);                 \
+		goto failed;                                           \
+	} while (0)
+
 /* Regions: code,name,province,seat,lat,lon,neighbours (space separated). */
+#define FILE_NAME "regions"
 static int
 parse_regions(struct registry *reg, const char *text, char *err,
     size_t errlen)
 {
-	struct lines l = { .p = text };
-	char *f[MAX_FIELDS] = { 0 };
+	struct csvio_table t = { 0 };
 	size_t cap = 0;
-	int rc;
-
 	/* Neighbour codes are resolved in a second pass, once all regions
-	 * are known; keep them as text meanwhile. */
-	char (*pending)[LINE_MAX_LEN] = NULL;
+	 * are known; meanwhile their rows stay in the table. */
+	const struct csvio_row **pending = NULL;
 
-	while ((rc = next_line(&l)) == 1) {
+	if (read_table(&t, FILE_NAME, text, err, errlen) != 0)
+		return -1;
+	for (size_t k = 0; k < t.n_rows; k++) {
+		const struct csvio_row *row = &t.rows[k];
+		char **f = row->fields;
 		struct reg_region *r;
 
-		if (split(l.buf, f, MAX_FIELDS) != 7) {
-			free(pending);
-			FAIL("regions line %u: expected 7 fields "
-			    "(code,name,province,seat,lat,lon,neighbours)",
-			    l.no);
+		if (row->n_fields != 7) {
+			unsigned line, col;
+
+			count_at(row, 7, &line, &col);
+			snprintf(err, errlen, "regions line %u, column %u: "
+			    "expected 7 fields (code,name,province,seat,lat,"
+			    "lon,neighbours), found %zu", line, col,
+			    row->n_fields);
+			goto failed;
 		}
 		if (strcmp(f[0], "code") == 0)
 			continue; /* header */
@@ -154,60 +157,59 @@ parse_regions(struct registry *reg, const char *text, char *err,
 			if (q != NULL)
 				pending = q;
 			if (p == NULL || q == NULL) {
-				free(pending);
-				FAIL("regions: out of memory");
+				snprintf(err, errlen, "regions: out of "
+				    "memory");
+				goto failed;
 			}
 		}
 		r = &reg->regions[reg->n_regions];
 		memset(r, 0, sizeof(*r));
-		if (copy_id(r->id, f[0]) != 0 || copy_name(r->name, f[1]) != 0 ||
-		    parse_double(f[4], &r->lat) != 0 ||
-		    parse_double(f[5], &r->lon) != 0) {
-			free(pending);
-			FAIL("regions line %u: bad code, name or coordinates",
-			    l.no);
-		}
+		if (copy_id(r->id, f[0]) != 0)
+			FAIL_AT(row, 0, "bad code '%s'", f[0]);
+		if (copy_name(r->name, f[1]) != 0)
+			FAIL_AT(row, 1, "bad name%s", "");
+		if (parse_double(f[4], &r->lat) != 0)
+			FAIL_AT(row, 4, "bad coordinates (lat '%s')", f[4]);
+		if (parse_double(f[5], &r->lon) != 0)
+			FAIL_AT(row, 5, "bad coordinates (lon '%s')", f[5]);
 		for (size_t i = 0; i < reg->n_regions; i++)
-			if (strcmp(reg->regions[i].id, r->id) == 0) {
-				free(pending);
-				FAIL("regions line %u: region %s listed twice",
-				    l.no, r->id);
-			}
-		snprintf(pending[reg->n_regions], LINE_MAX_LEN, "%s", f[6]);
-		r->line = l.no;
+			if (strcmp(reg->regions[i].id, r->id) == 0)
+				FAIL_AT(row, 0, "region %s listed twice",
+				    r->id);
+		pending[reg->n_regions] = row;
+		r->line = row->line;
 		reg->n_regions++;
-	}
-	if (rc < 0) {
-		free(pending);
-		FAIL("regions line %u: line too long", l.no);
 	}
 	for (size_t i = 0; i < reg->n_regions; i++) {
 		struct reg_region *r = &reg->regions[i];
+		const struct csvio_row *row = pending[i];
 		char *save = NULL, *tok;
 		int n = 0;
 
-		for (tok = strtok_r(pending[i], " ", &save); tok != NULL;
+		for (tok = strtok_r(row->fields[6], " ", &save); tok != NULL;
 		     tok = strtok_r(NULL, " ", &save)) {
 			int idx = registry_region(reg, tok);
 
-			if (idx < 0 || n == REG_NEIGHBOURS_MAX) {
-				snprintf(err, errlen, "regions line %u: %s has "
-				    "unknown or too many neighbours (%s)",
-				    r->line, r->id, tok);
-				free(pending);
-				return -1;
-			}
+			if (idx < 0 || n == REG_NEIGHBOURS_MAX)
+				FAIL_AT(row, 6, "%s has unknown or too many "
+				    "neighbours (%s)", r->id, tok);
 			r->neighbours[n++] = (uint16_t)idx;
 		}
 		r->n_neighbours = (uint8_t)n;
 	}
 	free(pending);
+	csvio_free(&t);
 	if (reg->n_regions == 0)
 		FAIL("regions: no regions");
 	if (reg->n_regions > UINT16_MAX)
 		FAIL("regions: too many regions");
 	return 0;
+failed:
+	free(pending);
+	csvio_free(&t);
+	return -1;
 }
+#undef FILE_NAME
 
 static int
 shelter_cmp(const void *a, const void *b)
@@ -219,87 +221,94 @@ shelter_cmp(const void *a, const void *b)
 /* Shelters: id,name,region,security_level,beds ("women:12 minors:4") and
  * optionally deadline_secs (how often it must report; empty or 0: the
  * configured default). */
+#define FILE_NAME "shelters"
 static int
 parse_shelters(struct registry *reg, const char *text, char *err,
     size_t errlen)
 {
-	struct lines l = { .p = text };
-	char *f[MAX_FIELDS] = { 0 };
+	struct csvio_table t = { 0 };
 	size_t cap = 0;
-	int rc;
 
-	while ((rc = next_line(&l)) == 1) {
+	if (read_table(&t, FILE_NAME, text, err, errlen) != 0)
+		return -1;
+	for (size_t k = 0; k < t.n_rows; k++) {
+		const struct csvio_row *row = &t.rows[k];
+		char **f = row->fields;
 		struct reg_shelter *s;
 		char *save = NULL, *tok;
 		uint32_t sec;
-		int region, nf;
+		int region;
+		size_t nf = row->n_fields;
 
-		nf = split(l.buf, f, MAX_FIELDS);
-		if (nf != 5 && nf != 6)
-			FAIL("shelters line %u: expected 5 or 6 fields "
-			    "(id,name,region,security_level,beds"
-			    "[,deadline_secs])", l.no);
+		if (nf != 5 && nf != 6) {
+			unsigned line, col;
+
+			count_at(row, nf < 5 ? 5 : 6, &line, &col);
+			snprintf(err, errlen, "shelters line %u, column %u: "
+			    "expected 5 or 6 fields (id,name,region,"
+			    "security_level,beds[,deadline_secs]), found %zu",
+			    line, col, nf);
+			goto failed;
+		}
 		if (strcmp(f[0], "id") == 0)
 			continue;
 		if (reg->n_shelters == cap) {
 			void *p;
 
 			cap = cap ? cap * 2 : 256;
-			p = realloc(reg->shelters, cap * sizeof(*reg->shelters));
-			if (p == NULL)
-				FAIL("shelters: out of memory");
+			p = realloc(reg->shelters,
+			    cap * sizeof(*reg->shelters));
+			if (p == NULL) {
+				snprintf(err, errlen, "shelters: out of "
+				    "memory");
+				goto failed;
+			}
 			reg->shelters = p;
 		}
 		s = &reg->shelters[reg->n_shelters];
 		memset(s, 0, sizeof(*s));
 		if (copy_id(s->id, f[0]) != 0)
-			FAIL("shelters line %u: bad shelter id '%s' (letters, "
-			    "digits, - and _, at most %d)", l.no, f[0],
+			FAIL_AT(row, 0, "bad shelter id '%s' (letters, "
+			    "digits, - and _, at most %d)", f[0],
 			    REG_ID_MAX - 1);
 		if (copy_name(s->name, f[1]) != 0)
-			FAIL("shelters line %u: bad name", l.no);
+			FAIL_AT(row, 1, "bad name (1 to %d bytes, no line "
+			    "breaks)", REG_NAME_MAX - 1);
 		if ((region = registry_region(reg, f[2])) < 0)
-			FAIL("shelters line %u: unknown region '%s'", l.no,
-			    f[2]);
+			FAIL_AT(row, 2, "unknown region '%s'", f[2]);
 		s->region = (uint16_t)region;
-		s->line = l.no;
+		s->line = row->line;
 		if (parse_u32(f[3], 3, &sec) != 0)
-			FAIL("shelters line %u: security_level must be 0-3",
-			    l.no);
+			FAIL_AT(row, 3, "security_level must be 0-3%s", "");
 		s->security_level = (uint8_t)sec;
 		if (nf == 6 && f[5][0] != '\0' &&
 		    parse_u32(f[5], 366u * 86400, &s->deadline_secs) != 0)
-			FAIL("shelters line %u: deadline_secs must be a number "
-			    "of seconds", l.no);
+			FAIL_AT(row, 5, "deadline_secs must be a number of "
+			    "seconds%s", "");
 		for (tok = strtok_r(f[4], " ", &save); tok != NULL;
 		     tok = strtok_r(NULL, " ", &save)) {
 			char *colon = strchr(tok, ':');
 			int cat;
 
 			if (colon == NULL)
-				FAIL("shelters line %u: beds must look like "
-				    "'women:12 minors:4'", l.no);
+				FAIL_AT(row, 4, "beds must look like "
+				    "'women:12 minors:4'%s", "");
 			*colon = '\0';
 			if ((cat = cat_parse(tok)) < 0)
-				FAIL("shelters line %u: unknown category '%s'",
-				    l.no, tok);
+				FAIL_AT(row, 4, "unknown category '%s'", tok);
 			if (s->categories & (1u << (cat - 1)))
-				FAIL("shelters line %u: category '%s' twice",
-				    l.no, tok);
+				FAIL_AT(row, 4, "category '%s' twice", tok);
 			if (parse_u32(colon + 1, 100000,
 			    &s->nominal[cat - 1]) != 0)
-				FAIL("shelters line %u: bad bed count for '%s'",
-				    l.no, tok);
+				FAIL_AT(row, 4, "bad bed count for '%s'", tok);
 			s->categories |= (uint8_t)(1u << (cat - 1));
 		}
 		if (s->categories == 0)
-			FAIL("shelters line %u: shelter %s has no beds", l.no,
-			    s->id);
+			FAIL_AT(row, 4, "shelter %s has no beds", s->id);
 		reg->regions[region].n_shelters++;
 		reg->n_shelters++;
 	}
-	if (rc < 0)
-		FAIL("shelters line %u: line too long", l.no);
+	csvio_free(&t);
 	if (reg->n_shelters == 0)
 		return 0;
 	qsort(reg->shelters, reg->n_shelters, sizeof(*reg->shelters),
@@ -315,7 +324,11 @@ parse_shelters(struct registry *reg, const char *text, char *err,
 			    b->line);
 	}
 	return 0;
+failed:
+	csvio_free(&t);
+	return -1;
 }
+#undef FILE_NAME
 
 int
 registry_parse(struct registry *reg, const char *regions_csv,
@@ -383,22 +396,31 @@ identity_known(const struct registry *reg, const char *identity)
 	return 0;
 }
 
+#define FILE_NAME "keys"
 int
 registry_parse_keys(struct registry *reg, const char *text, char *err,
     size_t errlen)
 {
-	struct lines l = { .p = text };
-	char *f[MAX_FIELDS] = { 0 };
+	struct csvio_table t = { 0 };
 	size_t cap = 0;
-	int rc;
 
-	while ((rc = next_line(&l)) == 1) {
+	if (read_table(&t, FILE_NAME, text, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < t.n_rows; i++) {
+		const struct csvio_row *row = &t.rows[i];
+		char **f = row->fields;
 		struct reg_key *k;
 		size_t n;
 
-		if (split(l.buf, f, MAX_FIELDS) != 2)
-			FAIL("keys line %u: expected 2 fields "
-			    "(identity,public_key_hex)", l.no);
+		if (row->n_fields != 2) {
+			unsigned line, col;
+
+			count_at(row, 2, &line, &col);
+			snprintf(err, errlen, "keys line %u, column %u: "
+			    "expected 2 fields (identity,public_key_hex), "
+			    "found %zu", line, col, row->n_fields);
+			goto failed;
+		}
 		if (strcmp(f[0], "identity") == 0)
 			continue;
 		if (reg->n_keys == cap) {
@@ -406,8 +428,10 @@ registry_parse_keys(struct registry *reg, const char *text, char *err,
 
 			cap = cap ? cap * 2 : 256;
 			p = realloc(reg->keys, cap * sizeof(*reg->keys));
-			if (p == NULL)
-				FAIL("keys: out of memory");
+			if (p == NULL) {
+				snprintf(err, errlen, "keys: out of memory");
+				goto failed;
+			}
 			reg->keys = p;
 		}
 		k = &reg->keys[reg->n_keys];
@@ -415,22 +439,19 @@ registry_parse_keys(struct registry *reg, const char *text, char *err,
 		n = strlen(f[0]);
 		if (n == 0 || n >= sizeof(k->identity) ||
 		    !identity_known(reg, f[0]))
-			FAIL("keys line %u: '%.47s' is not a registry shelter "
+			FAIL_AT(row, 0, "'%.47s' is not a registry shelter "
 			    "(shelter:ID), region (region:ID), national or "
-			    "operator", l.no, f[0]);
+			    "operator", f[0]);
 		memcpy(k->identity, f[0], n + 1);
-		if (strlen(f[1]) != 64)
-			FAIL("keys line %u: the public key must be 64 hex "
-			    "digits", l.no);
-		if (sodium_hex2bin(k->public_key, sizeof(k->public_key),
+		if (strlen(f[1]) != 64 ||
+		    sodium_hex2bin(k->public_key, sizeof(k->public_key),
 		    f[1], 64, NULL, &n, NULL) != 0 ||
 		    n != sizeof(k->public_key))
-			FAIL("keys line %u: the public key must be 64 hex "
-			    "digits", l.no);
+			FAIL_AT(row, 1, "the public key must be 64 hex "
+			    "digits%s", "");
 		reg->n_keys++;
 	}
-	if (rc < 0)
-		FAIL("keys line %u: line too long", l.no);
+	csvio_free(&t);
 	if (reg->n_keys == 0)
 		return 0;
 	qsort(reg->keys, reg->n_keys, sizeof(*reg->keys), key_cmp);
@@ -439,7 +460,11 @@ registry_parse_keys(struct registry *reg, const char *text, char *err,
 		    reg->keys[i].identity) == 0)
 			FAIL("keys: %s has two keys", reg->keys[i].identity);
 	return 0;
+failed:
+	csvio_free(&t);
+	return -1;
 }
+#undef FILE_NAME
 
 const struct reg_key *
 registry_key(const struct registry *reg, const char *identity)

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csvio.h"
 #include "load.h"
 #include "registry.h"
 
@@ -105,7 +106,9 @@ key_pair(const char *out, const char *identity, FILE *csv, bool excl)
 	sodium_memzero(skhex, sizeof(skhex));
 	sodium_memzero(text, sizeof(text));
 	if (rc == 0 && csv != NULL) {
-		fprintf(csv, "%s,%s\n", identity, pkhex);
+		const char *const row[2] = { identity, pkhex };
+
+		rc = csvio_write_row(csv, ',', row, 2);
 	} else if (rc == 0) {
 		snprintf(text, sizeof(text), "%s\n", pkhex);
 		rc |= spill(out, "daemon.pub", text, 0644);
@@ -147,46 +150,89 @@ identity_ok(const char *id, const char **what)
 	return true;
 }
 
+/* Should the line (from 1) be left out: a line of one of the party's
+ * records? */
+static bool
+party_line(const struct csvio_table *t, const char *identity,
+    unsigned line)
+{
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct csvio_row *r = &t->rows[i];
+
+		if (r->n_fields > 0 && strcmp(r->fields[0], identity) == 0 &&
+		    line >= r->line && line <= r->end_line)
+			return true;
+	}
+	return false;
+}
+
 /*
- * REG/keys.csv with the party's line replaced by line (appended when it
- * had none; the file made when missing), through a rename so shelterd
- * never reads half a file. 0 or -1.
+ * REG/keys.csv with the party's record replaced by the one in line
+ * (appended when it had none; the file made when missing), through a
+ * rename so shelterd never reads half a file. The file is read as
+ * shelterd reads it (core/csvio.c); its other lines, comments, byte-order
+ * mark and separator stay as they were. 0 or -1.
  */
 static int
 replace_key_line(const char *regdir, const char *identity, const char *line)
 {
-	char path[4096], tmp[4200], buf[1024];
-	size_t idlen = strlen(identity);
-	FILE *in, *out;
-	bool header = false;
+	struct csvio_table t = { 0 }, mine = { 0 };
+	char path[4096], tmp[4200], err[512], *text = NULL;
+	const char *p;
+	unsigned no = 1;
+	FILE *out;
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "%s/keys.csv", regdir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((out = fopen(tmp, "w")) == NULL) {
-		fprintf(stderr, "keygen: %s: %s\n", tmp, strerror(errno));
+	if (access(path, F_OK) == 0 &&
+	    (text = registry_read_file(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "keygen: %s\n", err);
 		return -1;
 	}
-	if ((in = fopen(path, "r")) != NULL) {
-		while (fgets(buf, sizeof(buf), in) != NULL) {
-			if (strncmp(buf, "identity,", 9) == 0)
-				header = true;
-			if (strncmp(buf, identity, idlen) == 0 &&
-			    buf[idlen] == ',')
-				continue;
-			fputs(buf, out);
-		}
-		fclose(in);
+	if (csvio_read(&t, text ? text : "", text ? strlen(text) : 0,
+	    CSVIO_COMMENTS, err, sizeof(err)) != 0 ||
+	    csvio_read(&mine, line, strlen(line), 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "keygen: %s %s: nothing was changed\n", path,
+		    err);
+		free(text);
+		return -1;
 	}
-	if (!header && ftell(out) == 0)
-		fputs("identity,public_key_hex\n", out);
-	fputs(line, out);
-	if (fclose(out) != 0 || rename(tmp, path) != 0) {
+	if ((out = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "keygen: %s: %s\n", tmp, strerror(errno));
+		rc = -1;
+		goto done;
+	}
+	for (p = text; p != NULL && *p != '\0'; no++) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+		if (!party_line(&t, identity, no)) {
+			fwrite(p, 1, n, out);
+			if (nl == NULL)
+				fputc('\n', out);
+		}
+		p += n;
+	}
+	if (ftell(out) == 0) {
+		static const char *const head[] = { "identity",
+			"public_key_hex" };
+
+		csvio_write_row(out, ',', head, 2);
+	}
+	if (mine.n_rows == 1)
+		csvio_write_row(out, t.sep, (const char *const *)
+		    mine.rows[0].fields, mine.rows[0].n_fields);
+	if (fclose(out) != 0 || mine.n_rows != 1 || rename(tmp, path) != 0) {
 		fprintf(stderr, "keygen: cannot write %s: %s\n", path,
 		    strerror(errno));
 		unlink(tmp);
 		rc = -1;
 	}
+done:
+	csvio_free(&t);
+	csvio_free(&mine);
+	free(text);
 	return rc;
 }
 

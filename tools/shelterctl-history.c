@@ -6,12 +6,14 @@
  */
 #include "shelterctl-history.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "csvio.h"
 #include "placement.h"
 
 #define CELL(x) SHELTERD__V1__REPORT_CELL__REPORT_CELL_##x
@@ -245,52 +247,65 @@ count_of(const Shelterd__V1__ReportRow *r, int cell)
 	}
 }
 
+/* One record to stdout through the one CSV writer (quoted where a field
+ * needs it). */
 static void
-csv_text(const char *s)
+csv_row(const char *const *f, size_t n)
 {
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
+	if (csvio_write_row(stdout, ',', f, n) != 0) {
+		fprintf(stderr, "shelterctl: stdout: %s\n", strerror(errno));
+		exit(EXIT_USAGE);
 	}
-	putchar('"');
 }
 
 static void
 report_csv(const Shelterd__V1__Report *rep)
 {
-	char a[16], b[16], c[16], m[24], p[24], v[6][16];
+	static const char *const head[] = { "region", "category",
+		"avg_occupancy_pct", "peak_occupancy_pct", "days_critical",
+		"requested", "placed_in_region", "placed_supra", "unplaced",
+		"cancelled", "declines", "ttp_median_secs", "ttp_p90_secs" };
+	static const char *const decline_head[] = { "region", "category",
+		"reason", "count" };
+	char a[16], b[16], c[16], m[24], p[24], v[6][16], n[24];
 
-	printf("region,category,avg_occupancy_pct,peak_occupancy_pct,"
-	    "days_critical,requested,placed_in_region,placed_supra,unplaced,"
-	    "cancelled,declines,ttp_median_secs,ttp_p90_secs\n");
+	csv_row(head, 13);
 	for (size_t i = 0; i < rep->n_rows; i++) {
 		const Shelterd__V1__ReportRow *r = rep->rows[i];
+		const char *f[13];
 
 		pct_cells(rep, r, a, b, c, sizeof(a));
 		ttp_cells(r, m, p, sizeof(m), true);
 		for (int k = 0; k < 6; k++)
 			count_cell(rep, r, count_cells[k], count_of(r,
 			    count_cells[k]), v[k], sizeof(v[k]));
-		printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-		    region_name(r->region_id), category_name((int)r->category),
-		    a, b, c, v[0], v[1], v[2], v[3], v[4], v[5], m, p);
+		f[0] = region_name(r->region_id);
+		f[1] = category_name((int)r->category);
+		f[2] = a;
+		f[3] = b;
+		f[4] = c;
+		for (int k = 0; k < 6; k++)
+			f[5 + k] = v[k];
+		f[11] = m;
+		f[12] = p;
+		csv_row(f, 13);
 	}
 	/* The reasons as a second table, after an empty line. */
-	printf("\nregion,category,reason,count\n");
+	printf("\n");
+	csv_row(decline_head, 4);
 	for (size_t i = 0; i < rep->n_declines; i++) {
 		const Shelterd__V1__ReportDecline *d = rep->declines[i];
+		const char *f[4] = { region_name(d->region_id),
+			category_name((int)d->category),
+			place_reason_key((int)d->reason), n };
 
-		printf("%s,%s,", region_name(d->region_id),
-		    category_name((int)d->category));
-		csv_text(place_reason_key((int)d->reason));
 		if (d->complementary)
-			printf(",>=%u\n", rep->k);
+			snprintf(n, sizeof(n), ">=%u", rep->k);
 		else if (d->suppressed)
-			printf(",<%u\n", rep->k);
+			snprintf(n, sizeof(n), "<%u", rep->k);
 		else
-			printf(",%u\n", d->count);
+			snprintf(n, sizeof(n), "%u", d->count);
+		csv_row(f, 4);
 	}
 }
 

@@ -4,12 +4,14 @@
  * `shelterctl import FILE` (a new shelter list, from such an export or a
  * registry shelters.csv). docs/registry.md has the formats.
  *
- * The daemon checks an import; this side only turns the file into the
- * registry's CSV with one line per line of the file, so that the line the
- * daemon names is the file's.
+ * The daemon checks an import; this side reads the file (core/csvio.c: a
+ * spreadsheet's byte-order mark, ';' or ',', quoted fields) and sends its
+ * registry columns as the registry's CSV, each record on the line it had
+ * in the file, so that the line the daemon names is the file's.
  */
 #include "shelterctl-registry.h"
 #include "shelterctl.h"
+#include "csvio.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -67,44 +69,85 @@ beds_of(const Shelterd__V1__ShelterReply *sh, int category)
 	return NULL;
 }
 
+/* One record to stdout, quoted where a field needs it. */
+static void
+put_row(const char *const *fields, size_t n)
+{
+	if (csvio_write_row(stdout, ',', fields, n) != 0) {
+		fprintf(stderr, "shelterctl: stdout: %s\n", strerror(errno));
+		exit(EXIT_USAGE);
+	}
+}
+
+enum { SHELTER_COLS = 11 + 3 * CAT_COUNT, NUM = 24 };
+
 static void
 csv_shelter_header(void)
 {
-	printf(REGISTRY_HEADER ",status,stale,last_seq,observed_at,"
-	    "received_at");
-	for (int c = 1; c <= CAT_COUNT; c++)
-		printf(",%s_capacity,%s_occupied,%s_out_of_service",
-		    cat_name(c), cat_name(c), cat_name(c));
-	printf("\n");
+	const char *f[SHELTER_COLS] = { "id", "name", "region",
+		"security_level", "beds", "deadline_secs", "status", "stale",
+		"last_seq", "observed_at", "received_at" };
+	char names[3 * CAT_COUNT][48];
+
+	for (int c = 1; c <= CAT_COUNT; c++) {
+		static const char *const what[3] = { "capacity", "occupied",
+			"out_of_service" };
+
+		for (int k = 0; k < 3; k++) {
+			char *n = names[3 * (c - 1) + k];
+
+			snprintf(n, sizeof(names[0]), "%s_%s", cat_name(c),
+			    what[k]);
+			f[11 + 3 * (c - 1) + k] = n;
+		}
+	}
+	put_row(f, SHELTER_COLS);
 }
 
 static void
 csv_shelter(const Shelterd__V1__ShelterReply *sh)
 {
 	char planned[256], seen[32] = "", got[32] = "";
+	char num[3 + 3 * CAT_COUNT][NUM];
+	const char *f[SHELTER_COLS];
 
 	planned_text(sh, planned, sizeof(planned));
 	if (sh->last_seq != 0) {
 		client_format_time(sh->observed_at, seen, sizeof(seen));
 		client_format_time(sh->received_at, got, sizeof(got));
 	}
-	printf("%s,%s,%s,%u,%s,", sh->shelter_id, sh->name, sh->region_id,
-	    sh->security_level, planned);
+	snprintf(num[0], NUM, "%u", sh->security_level);
+	num[1][0] = '\0';
 	if (sh->deadline_override != 0)
-		printf("%u", sh->deadline_override);
-	printf(",%s,%s,%" PRIu64 ",%s,%s", sh->last_seq ?
-	    status_name((int)sh->status) : "", sh->stale ? "yes" : "no",
-	    sh->last_seq, seen, got);
+		snprintf(num[1], NUM, "%u", sh->deadline_override);
+	snprintf(num[2], NUM, "%" PRIu64, sh->last_seq);
+	f[0] = sh->shelter_id;
+	f[1] = sh->name;
+	f[2] = sh->region_id;
+	f[3] = num[0];
+	f[4] = planned;
+	f[5] = num[1];
+	f[6] = sh->last_seq ? status_name((int)sh->status) : "";
+	f[7] = sh->stale ? "yes" : "no";
+	f[8] = num[2];
+	f[9] = seen;
+	f[10] = got;
 	for (int c = 1; c <= CAT_COUNT; c++) {
 		const Shelterd__V1__BedCount *b = beds_of(sh, c);
+		const uint32_t v[3] = { b ? b->capacity : 0,
+			b ? b->occupied : 0, b ? b->out_of_service : 0 };
 
-		if (b != NULL)
-			printf(",%u,%u,%u", b->capacity, b->occupied,
-			    b->out_of_service);
-		else
-			printf(",,,");
+		for (int k = 0; k < 3; k++) {
+			char *n = num[3 + 3 * (c - 1) + k];
+
+			/* Empty for a category the shelter does not have. */
+			n[0] = '\0';
+			if (b != NULL)
+				snprintf(n, NUM, "%u", v[k]);
+			f[11 + 3 * (c - 1) + k] = n;
+		}
 	}
-	printf("\n");
+	put_row(f, SHELTER_COLS);
 }
 
 /* A region's (rs) or the country's (NULL) totals of one category. */
@@ -131,16 +174,28 @@ static void
 csv_totals(const Shelterd__V1__RegionStatus *rs,
     const Shelterd__V1__CategoryTotals *t)
 {
-	if (rs != NULL)
-		printf("%s,%s,%u,%u,%u,", rs->region_id, rs->name,
-		    rs->shelters, rs->shelters_reported, rs->shelters_stale);
-	else
-		printf("national,national,,,,");
-	printf("%s,%u,%u,%u,%u,%u,%u,%u,%u,%s\n",
-	    cat_name((int)t->category), t->capacity, t->occupied,
-	    t->out_of_service, t->held, t->free, t->unknown,
-	    t->expected_free_24h, t->expected_free_72h,
-	    t->level ? level_name((int)t->level) : "ok");
+	uint32_t v[11] = { 0, 0, 0, t->capacity, t->occupied,
+		t->out_of_service, t->held, t->free, t->unknown,
+		t->expected_free_24h, t->expected_free_72h };
+	char num[11][NUM];
+	const char *f[15];
+
+	if (rs != NULL) {
+		v[0] = rs->shelters;
+		v[1] = rs->shelters_reported;
+		v[2] = rs->shelters_stale;
+	}
+	for (int i = 0; i < 11; i++)
+		snprintf(num[i], NUM, "%u", v[i]);
+	f[0] = rs ? rs->region_id : "national";
+	f[1] = rs ? rs->name : "national";
+	for (int i = 0; i < 3; i++)
+		f[2 + i] = rs ? num[i] : "";
+	f[5] = cat_name((int)t->category);
+	for (int i = 3; i < 11; i++)
+		f[3 + i] = num[i];
+	f[14] = t->level ? level_name((int)t->level) : "ok";
+	put_row(f, 15);
 }
 
 /* Region x category rows and the national rows, as CSV or into a JSON
@@ -310,53 +365,92 @@ read_file(const char *path, size_t *len)
 	return t.p;
 }
 
+/* "separated by ';' (semicolon), a UTF-8 byte-order mark skipped" */
+static void
+how_read(const struct csvio_table *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "CSV separated by %s%s", csvio_sep_name(t->sep),
+	    t->bom ? ", a UTF-8 byte-order mark skipped" : "");
+}
+
 /*
- * A CSV file (an export, or a registry shelters.csv): its first six
- * columns, line for line (comments and blank lines stay blank lines).
+ * A CSV file (an export, or a registry shelters.csv) into *t, and its
+ * first six columns to out as the registry's CSV, each record on the line
+ * where it starts in the file (blank lines in between).
  */
 static int
-csv_to_registry(const char *path, char *text, struct text *out)
+csv_to_registry(const char *path, const char *text, size_t len,
+    struct csvio_table *t, FILE *out)
 {
-	unsigned no = 0;
+	char err[256], how[128];
+	unsigned line = 1; /* of out */
 
-	for (char *line = text, *next; line != NULL; line = next) {
-		char *nl = strchr(line, '\n');
-		size_t n;
-		int commas = 0;
+	if (csvio_read(t, text, len, CSVIO_COMMENTS, err, sizeof(err)) != 0) {
+		how_read(t, how, sizeof(how));
+		fprintf(stderr, "shelterctl: %s %s; nothing was changed; "
+		    "read as %s\n", path, err, how);
+		return -1;
+	}
+	for (size_t k = 0; k < t->n_rows; k++) {
+		const struct csvio_row *r = &t->rows[k];
+		size_t n = r->n_fields < 6 ? r->n_fields : 6;
 
-		next = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		no++;
-		n = strlen(line);
-		if (n > 0 && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (next == NULL && n == 0)
-			break;
-		if (n == 0 || line[0] == '#') {
-			add(out, "\n", 1);
-			continue;
-		}
-		if (strchr(line, '"') != NULL) {
-			fprintf(stderr, "shelterctl: %s line %u: quotes are "
-			    "not allowed (registry fields have no commas)\n",
-			    path, no);
+		if (r->n_fields < 5) {
+			how_read(t, how, sizeof(how));
+			fprintf(stderr, "shelterctl: %s line %u, column %u: "
+			    "expected at least 5 fields (" REGISTRY_HEADER
+			    "), found %zu; nothing was changed; read as %s\n",
+			    path, r->end_line,
+			    r->end_column, r->n_fields, how);
 			return -1;
 		}
-		/* Keep at most six fields: the registry's. */
+		for (; line < r->line; line++)
+			fputc('\n', out);
+		if (csvio_write_row(out, ',', (const char *const *)r->fields,
+		    n) != 0)
+			return -1;
+		line++;
 		for (size_t i = 0; i < n; i++)
-			if (line[i] == ',' && ++commas == 6) {
-				line[i] = '\0';
-				n = i;
-				break;
-			}
-		if (strncmp(line, "id,", 3) == 0)
-			add(out, REGISTRY_HEADER, strlen(REGISTRY_HEADER));
-		else
-			add(out, line, n);
-		add(out, "\n", 1);
+			for (const char *c = r->fields[i]; *c; c++)
+				line += *c == '\n';
 	}
 	return 0;
+}
+
+/*
+ * Where the file has the field the daemon names at line, col of the text
+ * it was sent: the same field of the record on the same line. 0 when
+ * unknown.
+ */
+static void
+file_position(const struct csvio_table *file, const char *sent,
+    unsigned line, unsigned col, unsigned *fline, unsigned *fcol)
+{
+	struct csvio_table t;
+	char err[64];
+
+	*fline = *fcol = 0;
+	if (csvio_read(&t, sent, strlen(sent), CSVIO_COMMENTS, err,
+	    sizeof(err)) != 0)
+		return;
+	for (size_t k = 0; k < t.n_rows && *fline == 0; k++) {
+		const struct csvio_row *r = &t.rows[k];
+
+		for (size_t i = 0; i < r->n_fields; i++) {
+			if (r->lines[i] != line || r->columns[i] != col)
+				continue;
+			for (size_t j = 0; j < file->n_rows; j++) {
+				const struct csvio_row *f = &file->rows[j];
+
+				if (f->line == r->line && i < f->n_fields) {
+					*fline = f->lines[i];
+					*fcol = f->columns[i];
+				}
+			}
+			break;
+		}
+	}
+	csvio_free(&t);
 }
 
 /* The lines of the first n `"shelter":` keys (an older export's `"id":`)
@@ -387,10 +481,11 @@ json_id_lines(const char *text, unsigned *lines, size_t n)
 	}
 }
 
+/* One line per shelter: the daemon's line k+2 is shelters[k]. */
 static bool
 field_ok(const char *s)
 {
-	return s != NULL && strpbrk(s, ",\n\r\"") == NULL;
+	return s != NULL && strpbrk(s, "\n\r") == NULL;
 }
 
 /*
@@ -398,12 +493,14 @@ field_ok(const char *s)
  * shelters[k] (line 1 is the header); lines[k] is its line in the file.
  */
 static int
-json_to_registry(const char *path, const char *text, struct text *out,
+json_to_registry(const char *path, const char *text, FILE *out,
     unsigned **lines, size_t *n_lines)
 {
+	static const char *const header[] = { "id", "name", "region",
+		"security_level", "beds", "deadline_secs" };
 	cJSON *root = cJSON_Parse(text), *arr, *sh;
 	size_t k = 0;
-	char buf[1024];
+	char buf[512], sec[24], dl[24];
 
 	if (root == NULL) {
 		const char *at = cJSON_GetErrorPtr();
@@ -429,7 +526,7 @@ json_to_registry(const char *path, const char *text, struct text *out,
 		return -1;
 	}
 	json_id_lines(text, *lines, *n_lines);
-	add(out, REGISTRY_HEADER "\n", strlen(REGISTRY_HEADER) + 1);
+	csvio_write_row(out, ',', header, 6);
 	cJSON_ArrayForEach(sh, arr) {
 		/* An older export said "id" and "deadline_secs" for what
 		 * is now "shelter" and "deadline_override". */
@@ -440,7 +537,7 @@ json_to_registry(const char *path, const char *text, struct text *out,
 		    "name");
 		const cJSON *region = cJSON_GetObjectItemCaseSensitive(sh,
 		    "region");
-		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(sh,
+		const cJSON *sec_item = cJSON_GetObjectItemCaseSensitive(sh,
 		    "security_level");
 		const cJSON *planned = cJSON_GetObjectItemCaseSensitive(sh,
 		    "planned");
@@ -448,26 +545,26 @@ json_to_registry(const char *path, const char *text, struct text *out,
 		    cJSON_HasObjectItem(sh, "shelter") ? "deadline_override" :
 		    "deadline_secs");
 		const cJSON *c;
+		const char *f[6];
 		size_t n = 0;
 
 		if (!cJSON_IsString(id) || !field_ok(id->valuestring) ||
 		    !cJSON_IsString(name) || !field_ok(name->valuestring) ||
 		    !cJSON_IsString(region) ||
-		    !field_ok(region->valuestring) || !cJSON_IsNumber(sec) ||
+		    !field_ok(region->valuestring) ||
+		    !cJSON_IsNumber(sec_item) ||
 		    !cJSON_IsObject(planned) || (deadline != NULL &&
 		    !cJSON_IsNull(deadline) && !cJSON_IsNumber(deadline))) {
 			fprintf(stderr, "shelterctl: %s line %u (shelters[%zu]"
 			    "): needs shelter, name and region (strings "
-			    "without commas), security_level, planned "
+			    "without line breaks), security_level, planned "
 			    "{category: beds} and deadline_override (a number "
 			    "or null)\n",
 			    path, (*lines)[k], k);
 			cJSON_Delete(root);
 			return -1;
 		}
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s,%s,%s,%d,",
-		    id->valuestring, name->valuestring, region->valuestring,
-		    sec->valueint);
+		buf[0] = '\0';
 		cJSON_ArrayForEach(c, planned) {
 			if (n < sizeof(buf))
 				n += (size_t)snprintf(buf + n, sizeof(buf) - n,
@@ -475,19 +572,23 @@ json_to_registry(const char *path, const char *text, struct text *out,
 				    c->string, cJSON_IsNumber(c) ? c->valueint :
 				    -1);
 		}
-		if (n < sizeof(buf))
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ",");
-		if (n < sizeof(buf) && cJSON_IsNumber(deadline))
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%d",
-			    deadline->valueint);
 		if (n >= sizeof(buf) - 1) {
 			fprintf(stderr, "shelterctl: %s line %u: entry too "
 			    "long\n", path, (*lines)[k]);
 			cJSON_Delete(root);
 			return -1;
 		}
-		add(out, buf, n);
-		add(out, "\n", 1);
+		snprintf(sec, sizeof(sec), "%d", sec_item->valueint);
+		dl[0] = '\0';
+		if (cJSON_IsNumber(deadline))
+			snprintf(dl, sizeof(dl), "%d", deadline->valueint);
+		f[0] = id->valuestring;
+		f[1] = name->valuestring;
+		f[2] = region->valuestring;
+		f[3] = sec;
+		f[4] = buf;
+		f[5] = dl;
+		csvio_write_row(out, ',', f, 6);
 		k++;
 	}
 	cJSON_Delete(root);
@@ -507,6 +608,102 @@ print_ids(const char *what, char **ids, size_t n, uint32_t total)
 	printf("\n");
 }
 
+/* What a file is, once read: the daemon's lines and columns are the
+ * file's through it. */
+struct source {
+	const char *path;
+	bool is_csv;
+	struct csvio_table table; /* a CSV file's records */
+	unsigned *lines;          /* a JSON file's line of shelters[k] */
+	size_t n_lines;
+	char *sent;               /* the registry CSV sent */
+};
+
+/* The refusal of an import, with the file's line (and column). */
+static void
+print_refusal(const struct source *src, const Shelterd__V1__Reply *reply,
+    const Shelterd__V1__ImportReply *r)
+{
+	const char *why = reply->error, *colon;
+	unsigned line = r ? r->error_line : 0, col = 0, l, c;
+	char how[128] = "";
+	int off = 0;
+
+	/* "shelters line N[, column C]: why" is about the sent line N. */
+	if (line > 0 && sscanf(why, "shelters line %u, column %u: %n", &l,
+	    &c, &off) == 2 && off > 0 && src->is_csv)
+		file_position(&src->table, src->sent, l, c, &line, &col);
+	if (line > 0 && (colon = strstr(why, ": ")) != NULL)
+		why = colon + 2;
+	if (line > 0 && !src->is_csv)
+		line = line >= 2 && line - 2 < src->n_lines ?
+		    src->lines[line - 2] : 0;
+	if (src->is_csv)
+		how_read(&src->table, how, sizeof(how));
+	if (line > 0 && col > 0)
+		fprintf(stderr, "shelterctl: %s line %u, column %u: %s (%s); "
+		    "nothing was changed%s%s\n", src->path, line, col, why,
+		    client_code_name(reply->code), how[0] ? "; read as " : "",
+		    how);
+	else if (line > 0)
+		fprintf(stderr, "shelterctl: %s line %u: %s (%s); nothing was "
+		    "changed\n", src->path, line, why,
+		    client_code_name(reply->code));
+	else
+		fprintf(stderr, "shelterctl: %s: %s (%s); nothing was "
+		    "changed\n", src->path, why,
+		    client_code_name(reply->code));
+}
+
+/* Read path into src->sent (the registry CSV to send). */
+static int
+read_source(struct source *src)
+{
+	size_t len, sent_len = 0;
+	const char *p;
+	char *text = read_file(src->path, &len);
+	FILE *out;
+	int rc;
+
+	if (text == NULL) {
+		fprintf(stderr, "shelterctl: %s: %s\n", src->path,
+		    strerror(errno));
+		return -1;
+	}
+	if (strlen(text) != len) {
+		fprintf(stderr, "shelterctl: %s: not a text file\n",
+		    src->path);
+		free(text);
+		return -1;
+	}
+	for (p = text; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
+	    p++)
+		;
+	if ((out = open_memstream(&src->sent, &sent_len)) == NULL) {
+		fprintf(stderr, "shelterctl: out of memory\n");
+		free(text);
+		return -1;
+	}
+	src->is_csv = *p != '{';
+	rc = src->is_csv ? csv_to_registry(src->path, text, len,
+	    &src->table, out) : json_to_registry(src->path, text, out,
+	    &src->lines, &src->n_lines);
+	if (fclose(out) != 0 || src->sent == NULL) {
+		fprintf(stderr, "shelterctl: out of memory\n");
+		rc = -1;
+	}
+	free(text);
+	return rc;
+}
+
+static void
+source_free(struct source *src)
+{
+	csvio_free(&src->table);
+	free(src->lines);
+	free(src->sent);
+}
+
 int
 registry_cli_import(const char *api, int timeout_ms, const char *path,
     bool dry_run, bool json)
@@ -515,75 +712,39 @@ registry_cli_import(const char *api, int timeout_ms, const char *path,
 	Shelterd__V1__RegistryImport ri = SHELTERD__V1__REGISTRY_IMPORT__INIT;
 	Shelterd__V1__Reply *reply;
 	const Shelterd__V1__ImportReply *r;
-	struct text csv = { 0 };
-	unsigned *lines = NULL;
-	size_t n_lines = 0, len;
-	const char *p;
-	char *text = read_file(path, &len), err[512];
+	struct source src = { .path = path };
+	char err[512], how[128] = "";
 	int rc;
 
-	if (text == NULL) {
-		fprintf(stderr, "shelterctl: %s: %s\n", path, strerror(errno));
+	if (read_source(&src) != 0) {
+		source_free(&src);
 		return EXIT_USAGE;
 	}
-	if (strlen(text) != len) {
-		fprintf(stderr, "shelterctl: %s: not a text file\n", path);
-		free(text);
-		return EXIT_USAGE;
-	}
-	for (p = text; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
-	    p++)
-		;
-	add(&csv, "", 0);
-	rc = *p == '{' ? json_to_registry(path, text, &csv, &lines, &n_lines) :
-	    csv_to_registry(path, text, &csv);
-	free(text);
-	if (rc != 0) {
-		free(csv.p);
-		free(lines);
-		return EXIT_USAGE;
-	}
-	ri.shelters_csv = csv.p;
+	ri.shelters_csv = src.sent;
 	ri.dry_run = dry_run;
 	ri.source = (char *)path;
 	req.body_case = SHELTERD__V1__REQUEST__BODY_REGISTRY_IMPORT;
 	req.registry_import = &ri;
 	rc = client_call(api, timeout_ms, &req, &reply, err, sizeof(err));
-	free(csv.p);
 	if (rc != EXIT_OK) {
 		fprintf(stderr, "shelterctl: %s\n", err);
-		free(lines);
+		source_free(&src);
 		return rc;
 	}
 	r = reply->body_case == SHELTERD__V1__REPLY__BODY_IMPORT_RESULT ?
 	    reply->import_result : NULL;
 	if (reply->code != SHELTERD__V1__CODE__CODE_OK) {
-		const char *why = reply->error;
-		unsigned line = r ? r->error_line : 0;
-		const char *colon;
-
-		/* "shelters line N: why" is about our line N. */
-		if (line > 0 && (colon = strstr(why, ": ")) != NULL)
-			why = colon + 2;
-		if (line > 0 && lines != NULL)
-			line = line >= 2 && line - 2 < n_lines ?
-			    lines[line - 2] : 0;
-		if (line > 0)
-			fprintf(stderr, "shelterctl: %s line %u: %s (%s); "
-			    "nothing was changed\n", path, line, why,
-			    client_code_name(reply->code));
-		else
-			fprintf(stderr, "shelterctl: %s: %s (%s); nothing was "
-			    "changed\n", path, why,
-			    client_code_name(reply->code));
+		print_refusal(&src, reply, r);
 		shelterd__v1__reply__free_unpacked(reply, NULL);
-		free(lines);
+		source_free(&src);
 		return EXIT_REFUSED;
 	}
-	free(lines);
+	if (src.is_csv)
+		how_read(&src.table, how, sizeof(how));
 	if (r == NULL) {
 		fprintf(stderr, "shelterctl: unexpected answer\n");
 		shelterd__v1__reply__free_unpacked(reply, NULL);
+		source_free(&src);
 		return EXIT_REFUSED;
 	}
 	if (json) {
@@ -602,6 +763,13 @@ registry_cli_import(const char *api, int timeout_ms, const char *path,
 		cJSON_AddItemToObject(o, "changed_ids",
 		    cJSON_CreateStringArray((const char *const *)
 		    r->changed_ids, (int)r->n_changed_ids));
+		if (src.is_csv) {
+			char sep[2] = { src.table.sep, '\0' };
+
+			cJSON_AddStringToObject(o, "separator", sep);
+			cJSON_AddBoolToObject(o, "byte_order_mark",
+			    src.table.bom);
+		}
 		client_print_json(o);
 	} else {
 		printf("%s: %u added, %u removed, %u changed, %u unchanged%s\n",
@@ -612,7 +780,10 @@ registry_cli_import(const char *api, int timeout_ms, const char *path,
 		    r->removed);
 		print_ids("changed", r->changed_ids, r->n_changed_ids,
 		    r->changed);
+		if (how[0] != '\0')
+			printf("  read as %s\n", how);
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
+	source_free(&src);
 	return EXIT_OK;
 }

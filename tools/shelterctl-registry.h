@@ -36,7 +36,10 @@ enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN };
 	"changes nothing\n"                                             \
 	"                and the line that is wrong is named. Says what " \
 	"was added,\n"                                                  \
-	"                removed and changed; --dry-run only says it\n"
+	"                removed and changed; --dry-run only says it. "   \
+	"CSV: ',' or\n"                                                 \
+	"                ';', a byte-order mark and quoted fields are "   \
+	"read\n"
 
 /* Print the export to stdout; returns an exit status. */
 int registry_cli_export(const char *api, int timeout_ms, bool json,

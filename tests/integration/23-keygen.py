@@ -22,6 +22,12 @@ def csv_lines(path):
         return f.read().splitlines()
 
 
+def read_lines(path):
+    """Lines as they are, "\r" kept."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read().split("\n")
+
+
 def signed_report(d, key, beds):
     return d.report("--key", key, "-s", "S1", "-b", beds, "-N")
 
@@ -106,6 +112,49 @@ def test_party_mistakes_and_printing():
         shutil.rmtree(t, ignore_errors=True)
 
 
+def test_party_key_in_a_spreadsheet_keys_csv():
+    """A keys.csv saved by a spreadsheet (byte-order mark, ';', a comment)
+    keeps its form: only the party's record is replaced, and the daemon
+    reads it."""
+    t = tempfile.mkdtemp(prefix="shelterd-keygen-")
+    d = None
+    try:
+        check_eq(keygen("--registry", TEST_REGISTRY, "--out", t).returncode,
+                 0, "keygen")
+        reg = os.path.join(t, "registry")
+        path = os.path.join(reg, "keys.csv")
+        lines = csv_lines(path)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\ufeff" + lines[0].replace(",", ";") + "\r\n"
+                    "# saved by a spreadsheet\r\n" + "".join(
+                        l.replace(",", ";") + "\r\n" for l in lines[1:]))
+        before = read_lines(path)
+        new = os.path.join(t, "new")
+        p = keygen("--party", "shelter:S1", "--out", new, "--registry", reg)
+        check_eq(p.returncode, 0, f"keygen --party: {p.stderr}")
+        after = read_lines(path)
+        check(after[0].startswith("\ufeffidentity;public_key_hex"),
+              f"the byte-order mark and ';' header stay: {after[0]!r}")
+        check_eq(after[1], "# saved by a spreadsheet\r", "the comment stays")
+        check_eq(len(after), len(before), "same number of lines")
+        changed = [l for l in after if l not in before]
+        check(len(changed) == 1 and re.fullmatch(
+            r"shelter:S1;[0-9a-f]{64}", changed[0]),
+            f"the party's record, with ';': {changed}")
+        d = Daemon(registry=reg, config="[security]\nallow_unsigned = 0\n")
+        d.env["SHELTERD_KEY"] = os.path.join(t, "keys", "operator.key")
+        d.start()
+        r = signed_report(d, os.path.join(new, "keys", "shelter-S1.key"),
+                          "women=10/3")
+        check_eq(r.rc, 0, f"signed with the new key: {r}")
+        d.stop()
+    finally:
+        if d is not None:
+            d.cleanup()
+        shutil.rmtree(t, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main([test_party_key_replaces_one_line_only,
-          test_party_mistakes_and_printing])
+          test_party_mistakes_and_printing,
+          test_party_key_in_a_spreadsheet_keys_csv])

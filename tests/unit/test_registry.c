@@ -237,7 +237,7 @@ region_wrong_field_count(void **state)
 	assert_parse_fails(REGIONS_HEADER
 	    "R1,Region One,P,Seat1,52.0,5.0,\n"
 	    "R2,Region Two,P,Seat2,52.1,5.1\n",
-	    SHELTERS_HEADER, "regions line 3: expected 7 fields");
+	    SHELTERS_HEADER, "regions line 3, column 31: expected 7 fields");
 }
 
 static void
@@ -247,7 +247,8 @@ region_listed_twice(void **state)
 	assert_parse_fails(REGIONS_HEADER
 	    "R1,Region One,P,Seat1,52.0,5.0,\n"
 	    "R1,Region Again,P,Seat2,52.1,5.1,\n",
-	    SHELTERS_HEADER, "regions line 3: region R1 listed twice");
+	    SHELTERS_HEADER,
+	    "regions line 3, column 1: region R1 listed twice");
 }
 
 static void
@@ -256,7 +257,8 @@ region_bad_coordinates(void **state)
 	(void)state;
 	assert_parse_fails(REGIONS_HEADER
 	    "R1,Region One,P,Seat1,52.0,east,\n",
-	    SHELTERS_HEADER, "regions line 2: bad code");
+	    SHELTERS_HEADER,
+	    "regions line 2, column 28: bad coordinates (lon 'east')");
 }
 
 static void
@@ -294,7 +296,7 @@ shelter_wrong_field_count(void **state)
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,1,women:10\n"
 	    "S2,Shelter Two,R1,1\n",
-	    "shelters line 3: expected 5");
+	    "shelters line 3, column 20: expected 5 or 6 fields");
 }
 
 static void
@@ -303,7 +305,7 @@ shelter_too_many_fields(void **state)
 	(void)state;
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,1,women:10,a,b,c,d\n",
-	    "shelters line 2: expected 5");
+	    "shelters line 2, column 32: expected 5 or 6 fields");
 }
 
 static void
@@ -313,7 +315,7 @@ shelter_unknown_region(void **state)
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,1,women:10\n"
 	    "S2,Shelter Two,R7,1,women:10\n",
-	    "shelters line 3: unknown region 'R7'");
+	    "shelters line 3, column 16: unknown region 'R7'");
 }
 
 static void
@@ -322,7 +324,7 @@ shelter_unknown_category(void **state)
 	(void)state;
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,1,women:10 elderly:3\n",
-	    "shelters line 2: unknown category 'elderly'");
+	    "shelters line 2, column 21: unknown category 'elderly'");
 }
 
 static void
@@ -331,7 +333,7 @@ shelter_category_twice(void **state)
 	(void)state;
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,1,women:10 women:3\n",
-	    "shelters line 2: category 'women' twice");
+	    "shelters line 2, column 21: category 'women' twice");
 }
 
 static void
@@ -349,7 +351,7 @@ shelter_bad_bed_count(void **state)
 		    "S1,Shelter One,R1,1,men:2\n"
 		    "S2,Shelter Two,R1,1,%s\n", bad[i]);
 		assert_parse_fails(regions_csv, csv,
-		    "shelters line 3: bad bed count for 'women'");
+		    "shelters line 3, column 21: bad bed count for 'women'");
 	}
 }
 
@@ -359,7 +361,7 @@ shelter_bed_without_colon(void **state)
 	(void)state;
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,1,women=10\n",
-	    "shelters line 2: beds must look like");
+	    "shelters line 2, column 21: beds must look like");
 }
 
 static void
@@ -404,7 +406,7 @@ shelter_without_beds(void **state)
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,1,women:10\n"
 	    "S2,Shelter Two,R1,1,\n",
-	    "shelters line 3: shelter S2 has no beds");
+	    "shelters line 3, column 21: shelter S2 has no beds");
 }
 
 static void
@@ -413,10 +415,10 @@ shelter_security_level_4(void **state)
 	(void)state;
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,4,women:10\n",
-	    "shelters line 2: security_level must be 0-3");
+	    "shelters line 2, column 19: security_level must be 0-3");
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1,Shelter One,R1,,women:10\n",
-	    "shelters line 2: security_level must be 0-3");
+	    "shelters line 2, column 19: security_level must be 0-3");
 }
 
 static void
@@ -425,22 +427,56 @@ shelter_bad_id(void **state)
 	(void)state;
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S 1,Shelter One,R1,1,women:10\n",
-	    "shelters line 2: bad shelter id 'S 1'");
+	    "shelters line 2, column 1: bad shelter id 'S 1'");
 	assert_parse_fails(regions_csv, SHELTERS_HEADER
 	    "S1234567890123456789012345678901,Long,R1,1,women:10\n",
-	    "shelters line 2: bad shelter id");
+	    "shelters line 2, column 1: bad shelter id");
+}
+
+/* What a spreadsheet saves: a byte-order mark, ';' (the Dutch default),
+ * quotes around a field with the separator or a quote in it. */
+static void
+spreadsheet_shelters(void **state)
+{
+	struct parsed p;
+	const struct reg_shelter *s;
+
+	(void)state;
+	assert_int_equal(parse(&p, regions_csv, "\xef\xbb\xbf"
+	    "id;name;region;security_level;beds;deadline_secs\r\n"
+	    "S1;\"Huis; \"\"De Haven\"\"\";R1;1;women:10;\r\n"
+	    "S2;Huis, Eén;R2;0;\"women:5 minors:1\";600\r\n"), 0);
+	assert_int_equal(p.reg.n_shelters, 2);
+	s = registry_shelter(&p.reg, "S1");
+	assert_non_null(s);
+	assert_string_equal(s->name, "Huis; \"De Haven\"");
+	s = registry_shelter(&p.reg, "S2");
+	assert_non_null(s);
+	assert_string_equal(s->name, "Huis, Eén");
+	assert_int_equal(s->nominal[cat_parse("minors") - 1], 1);
+	assert_int_equal(s->deadline_secs, 600);
+	registry_free(&p.reg);
 }
 
 static void
-line_too_long(void **state)
+quote_errors_name_line_and_column(void **state)
 {
-	char csv[1200];
-
 	(void)state;
-	memset(csv, 'x', sizeof(csv) - 1);
-	csv[sizeof(csv) - 1] = '\0';
-	memcpy(csv, SHELTERS_HEADER "S1,", sizeof(SHELTERS_HEADER "S1,") - 1);
-	assert_parse_fails(regions_csv, csv, "shelters line 2: line too long");
+	assert_parse_fails(regions_csv, SHELTERS_HEADER
+	    "S1,Shelter One,R1,1,women:10\n"
+	    "S2,\"Shelter Two,R1,1,women:10\n",
+	    "shelters line 3, column 4: the quoted field that starts here is "
+	    "never closed");
+	assert_parse_fails(regions_csv, SHELTERS_HEADER
+	    "S1,Shelter \"One\",R1,1,women:10\n",
+	    "shelters line 2, column 12: a quote inside a field");
+	/* A line break in a name is read, and refused as a name. */
+	assert_parse_fails(regions_csv, SHELTERS_HEADER
+	    "S1,\"Shelter\nOne\",R1,1,women:10\n",
+	    "shelters line 2, column 4: bad name");
+	assert_parse_fails(regions_csv, SHELTERS_HEADER
+	    "S1,Shelter One,R9,1,women:10\n",
+	    "shelters line 2, column 16: unknown region 'R9'");
 }
 
 static void
@@ -627,7 +663,8 @@ main(void)
 		cmocka_unit_test(shelter_without_beds),
 		cmocka_unit_test(shelter_security_level_4),
 		cmocka_unit_test(shelter_bad_id),
-		cmocka_unit_test(line_too_long),
+		cmocka_unit_test(spreadsheet_shelters),
+		cmocka_unit_test(quote_errors_name_line_and_column),
 		cmocka_unit_test(header_only_shelters_is_empty),
 		cmocka_unit_test(free_zeroed_registry_is_safe),
 		valid_test(import_replaces_shelters_keeps_regions),
