@@ -614,6 +614,14 @@ poll_events(void *arg)
 			nng_msleep(1000);
 			continue;
 		}
+		if (reply->code == SHELTERD__V1__CODE__CODE_UNAUTHENTICATED ||
+		    reply->code == SHELTERD__V1__CODE__CODE_FORBIDDEN) {
+			/* Asking again would only fill the daemon's log. */
+			fprintf(stderr, "coord-watch: %s; following the "
+			    "public events only\n", reply->error);
+			shelterd__v1__reply__free_unpacked(reply, NULL);
+			return NULL;
+		}
 		if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
 		    reply->body_case != SHELTERD__V1__REPLY__BODY_EVENTS) {
 			shelterd__v1__reply__free_unpacked(reply, NULL);
