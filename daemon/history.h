@@ -94,6 +94,33 @@ int history_placement(struct ctx *s, MDB_txn *txn,
  */
 void history_tick(struct ctx *s, int64_t now);
 
+/* A trend of one region (or the nation, region -1) and category over
+ * calendar days (core/report.h, report_trend_window). */
+struct history_trend_query {
+	int region;
+	int category;
+	uint32_t days;
+	uint32_t buckets;       /* 0: one a day */
+	uint32_t critical_pct, warning_pct;
+	int64_t now;
+};
+
+struct history_trend {
+	Shelterd__V1__Trend t;  /* the api's answer; points below */
+	Shelterd__V1__TrendPoint *pts, **ptp;
+	size_t n_samples;
+};
+
+/*
+ * Read and compute a trend in txn, a read txn of the caller's own: the
+ * api's trend query and the HTTP server's threads share it. t.region_id
+ * points into reg. 0 or a STORE_* code; history_trend_free after 0.
+ */
+int history_trend(struct store *st, const struct registry *reg,
+    MDB_txn *txn, const struct history_trend_query *q,
+    struct history_trend *out);
+void history_trend_free(struct history_trend *t);
+
 /*
  * The report and trend verbs (ops.h). A refusal is the item's result.
  * Otherwise the answer is computed on libuv's thread pool and sent from

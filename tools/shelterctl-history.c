@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "placement.h"
+#include "svg.h"
 
 #define CELL(x) SHELTERD__V1__REPORT_CELL__REPORT_CELL_##x
 
@@ -509,67 +510,20 @@ trend_chart(const Shelterd__V1__Trend *t)
 	}
 }
 
-/*
- * The same trend as a plot a coordinator can put in a report: average and
- * peak occupancy over time, with the warning and critical thresholds. Plain
- * SVG, written by hand: a few lines of XML need no plotting package.
- */
+/* The same trend as a plot a coordinator can put in a report: the one
+ * SVG the daemon also serves (core/svg.c). */
 static int
 trend_svg(const Shelterd__V1__Trend *t, const char *path)
 {
-	enum { W = 800, H = 320, L = 50, R = 20, T = 30, B = 40 };
-	double pw = W - L - R, ph = H - T - B;
-	size_t n = t->n_points;
-	char label[32];
 	FILE *f = fopen(path, "w");
+	int rc;
 
 	if (f == NULL) {
 		fprintf(stderr, "shelterctl: cannot write %s\n", path);
 		return -1;
 	}
-#define X(i) (L + (n > 1 ? pw * (double)(i) / (double)(n - 1) : pw / 2))
-#define Y(pct) (T + ph - ph * ((pct) > 100 ? 100 : (pct)) / 100.0)
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-	    "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n"
-	    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-	    "<text x=\"%d\" y=\"18\">%s %s: occupancy %% (average, peak)"
-	    "</text>\n", W, H, L, region_name(t->region_id),
-	    category_name((int)t->category));
-	for (int pct = 0; pct <= 100; pct += 25)
-		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
-		    "y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"8\" "
-		    "y=\"%.1f\">%d%%</text>\n", L, W - R, Y((double)pct),
-		    Y((double)pct), Y((double)pct) + 4, pct);
-	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-	    "stroke=\"orange\" stroke-dasharray=\"6 4\"/>\n<line x1=\"%d\" "
-	    "x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"red\" "
-	    "stroke-dasharray=\"6 4\"/>\n", L, W - R,
-	    Y((double)t->warning_pct), Y((double)t->warning_pct), L, W - R,
-	    Y((double)t->critical_pct), Y((double)t->critical_pct));
-	for (int line = 0; line < 2; line++) {
-		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" "
-		    "stroke-width=\"2\" points=\"", line ? "#c0392b" :
-		    "#2c3e50");
-		for (size_t i = 0; i < n; i++) {
-			const Shelterd__V1__TrendPoint *p = t->points[i];
-
-			if (p->data_secs == 0)
-				continue; /* no history: a gap, not a zero */
-			fprintf(f, "%.1f,%.1f ", X(i), Y(line ?
-			    p->peak_occupancy_pct : p->avg_occupancy_pct));
-		}
-		fprintf(f, "\"/>\n");
-	}
-	for (size_t i = 0; i < n; i += n > 6 ? n / 6 : 1) {
-		bucket_label(t->points[i]->from, t->bucket_secs, label,
-		    sizeof(label));
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
-		    "%s</text>\n", X(i), H - 15, label);
-	}
-#undef X
-#undef Y
-	fprintf(f, "</svg>\n");
-	if (fclose(f) != 0) {
+	rc = svg_trend(f, t);
+	if (fclose(f) != 0 || rc != 0) {
 		fprintf(stderr, "shelterctl: cannot write %s\n", path);
 		return -1;
 	}

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -422,11 +423,49 @@ def test_trend_chart():
     t = r.json()
     check_eq((t["region"], t["category"], t["bucket_secs"],
               len(t["points"])), ("R2", "women", 3600, 24), "shape")
-    last = t["points"][-1]
-    check_eq((last["peak_occupancy_pct"], last["min_free"],
-              last["capacity"]), (100.0, 0, 10), f"last hour {last}")
-    check(all(p["data_secs"] == 0 for p in t["points"][:-2]),
+    # Hours of today (UTC), midnight to midnight: the data is in the
+    # current hour, later hours have none yet.
+    now = time.time()
+    midnight = int(now) - int(now) % 86400
+    check_eq(t["points"][0]["from"], time.strftime(
+        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(midnight)), "starts at midnight")
+    hour = (int(time.time()) - midnight) // 3600
+    cur = t["points"][hour]
+    check_eq((cur["peak_occupancy_pct"], cur["min_free"],
+              cur["capacity"]), (100.0, 0, 10), f"this hour {cur}")
+    check(all(p["data_secs"] == 0 for p in t["points"][:max(0, hour - 1)]),
           "no history before the test")
+    check(all(p["data_secs"] == 0 for p in t["points"][hour + 1:]),
+          "no history after now")
+    # Days are calendar days labelled by their own date: today's data is
+    # under today's date, not yesterday's.
+    r = d.ctl("--json", "trend", "--region", "R2", "--category", "women",
+              "--days", "3")
+    check_eq(r.rc, 0, f"daily trend {r}")
+    t = r.json()
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    check_eq(t["points"][-1]["from"], today + "T00:00:00Z",
+             f"the last bucket is today {t}")
+    check(t["points"][-1]["data_secs"] > 0, f"today has the data {t}")
+    check(all(p["data_secs"] == 0 for p in t["points"][:-2]),
+          f"nothing before yesterday {t}")
+    text = d.ctl("trend", "--region", "R2", "--category", "women",
+                 "--days", "3").out
+    check(re.search(r"^%s +\|#" % today, text, re.M) is not None,
+          f"today's line is labelled by today and has data: {text}")
+    # One bucket with data: the chart still draws it.
+    svg1 = os.path.join(d.tmp, "trend1.svg")
+    r = d.ctl("trend", "--region", "R2", "--category", "women", "--days",
+              "30", "--svg", svg1)
+    check_eq(r.rc, 0, f"trend --svg, 30 days {r}")
+    import xml.etree.ElementTree as ET
+    marks = [e for e in ET.parse(svg1).getroot().iter()
+             if e.tag.endswith("circle")]
+    check(len(marks) >= 2, f"one day of history: average and peak marks "
+          f"drawn ({len(marks)})")
+    check(d.ctl("trend", "--region", "R2", "--category", "women",
+                "--days", "1", "--buckets", "7").rc != 0,
+          "buckets that do not divide the days are refused")
     r = d.ctl("trend", "--region", "national", "--category", "women",
               "--days", "2")
     check_eq(r.rc, 0, f"national trend {r}")
