@@ -664,15 +664,15 @@ struct places_buf {
 };
 
 static int
-read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
-    struct places_buf *b)
+read_places_of(const struct registry *reg, struct store *st, MDB_txn *txn,
+    int64_t from, int64_t until, struct places_buf *b)
 {
 	unsigned char start[8];
 	MDB_cursor *cur;
 	MDB_val k = { sizeof(start), start }, v;
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, s->store->place_log, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, st->place_log, &cur)) != 0)
 		return rc;
 	util_put_be64(start, (uint64_t)from);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -688,7 +688,7 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
 		memcpy(&h, v.mv_data, sizeof(h));
 		if (h.at >= until)
 			break;
-		if ((g = registry_region(s->reg, h.from_region)) < 0)
+		if ((g = registry_region(reg, h.from_region)) < 0)
 			continue;
 		if (b->n == b->cap) {
 			size_t cap = b->cap ? b->cap * 2 : 256;
@@ -712,6 +712,13 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
+    struct places_buf *b)
+{
+	return read_places_of(s->reg, s->store, txn, from, until, b);
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -980,6 +987,77 @@ history_trend_free(struct history_trend *t)
 	free(t->ptp);
 	t->pts = NULL;
 	t->ptp = NULL;
+}
+
+/*
+ * Every region and category over the last days (calendar days in UTC),
+ * for the dashboard: one read of the samples and placement records, then
+ * a trend per region and category and one report over the window, whose
+ * rows carry the placement counts (suppressed as a public report's when
+ * p->public: the same rule, core/report.c).
+ */
+int
+history_overview(struct store *st, const struct registry *reg, MDB_txn *txn,
+    uint32_t days, int64_t now, const struct rep_params *base,
+    struct history_overview *out)
+{
+	struct rep_params p = *base;
+	struct samples_buf sb = { 0 };
+	struct places_buf pb = { 0 };
+	struct rep_sample *mine;
+	int64_t end, len;
+	size_t nb, ng = reg->n_regions;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* report_build counts critical days in a 32-bit mask. */
+	if (days < 1 || days > 31 || report_trend_window(now, days, 0,
+	    &p.from, &end, &len) != 0)
+		return STORE_EKEY; /* the caller checks first */
+	p.until = now + 1;
+	p.n_shelters = (uint32_t)reg->n_shelters;
+	p.n_groups = (uint16_t)ng;
+	nb = (size_t)((end - p.from) / len);
+	if ((rc = read_samples(st, reg, txn, -1, 0, p.from, p.until,
+	    &sb)) != 0 || (rc = read_places_of(reg, st, txn, p.from, p.until,
+	    &pb)) != 0) {
+		free(sb.v);
+		free(pb.v);
+		return store_error(rc);
+	}
+	out->from = p.from;
+	out->until = p.until;
+	out->bucket_secs = len;
+	out->n_buckets = nb;
+	out->n_regions = ng;
+	out->points = calloc(ng * CAT_COUNT * nb + 1, sizeof(*out->points));
+	mine = calloc(sb.n + 1, sizeof(*mine));
+	REQUIRE(out->points != NULL && mine != NULL);
+	for (size_t g = 0; g < ng; g++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < sb.n; i++)
+			if (sb.v[i].group == g)
+				mine[n++] = sb.v[i];
+		for (int c = 1; c <= CAT_COUNT; c++)
+			REQUIRE(report_trend(&p, c, len, mine, n,
+			    &out->points[(g * CAT_COUNT + (size_t)c - 1) *
+			    nb], nb) == 0);
+	}
+	REQUIRE(report_build(&p, sb.v, sb.n, pb.v, pb.n, &out->report) ==
+	    0);
+	free(mine);
+	free(sb.v);
+	free(pb.v);
+	return 0;
+}
+
+void
+history_overview_free(struct history_overview *o)
+{
+	free(o->points);
+	report_free(&o->report);
+	memset(o, 0, sizeof(*o));
 }
 
 static int

@@ -18,6 +18,7 @@
 
 #include "beds.h"
 #include "registry.h"
+#include "report.h"
 #include "shelterd.pb-c.h"
 #include "store.h"
 
@@ -120,6 +121,26 @@ int history_trend(struct store *st, const struct registry *reg,
     MDB_txn *txn, const struct history_trend_query *q,
     struct history_trend *out);
 void history_trend_free(struct history_trend *t);
+
+/* Every region's trends and placement counts over the last days. */
+struct history_overview {
+	int64_t from, until, bucket_secs;
+	size_t n_buckets, n_regions;
+	/* [region][category - 1][bucket] */
+	struct rep_point *points;
+	/* Rows by region (n_regions: the nation) and category. */
+	struct report report;
+};
+
+/*
+ * For the HTTP server's threads (a read txn of their own): days 1 to 31,
+ * calendar days in UTC; base gives critical_pct, public and k. 0 or a
+ * STORE_* code; history_overview_free after 0.
+ */
+int history_overview(struct store *st, const struct registry *reg,
+    MDB_txn *txn, uint32_t days, int64_t now,
+    const struct rep_params *base, struct history_overview *out);
+void history_overview_free(struct history_overview *o);
 
 /*
  * The report and trend verbs (ops.h). A refusal is the item's result.

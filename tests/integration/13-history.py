@@ -20,6 +20,7 @@ import subprocess
 import threading
 import time
 
+import urllib.error
 import urllib.request
 
 from harness import (Daemon, Failure, TEST_REGISTRY, check, check_eq,
@@ -490,6 +491,85 @@ def test_trend_chart():
     return d
 
 
+def http_get(url, token=None):
+    """(status, content type, body bytes)"""
+    req = urllib.request.Request(url)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers["Content-Type"], r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"], e.read()
+
+
+@run
+def test_trend_and_history_over_http():
+    token = "history-http-token-5b2e9d"
+    d = Daemon(config="[daemon]\ntick_ms = 100\n[http]\ntoken = %s\n"
+               % token)
+    _started.append(d)
+    d.http = f"http://127.0.0.1:{free_ports(1)[0]}"
+    d.with_registry(REGIONS, SHELTERS).start()
+    scenario(d)
+    # The chart of shelterctl trend --svg, served: for everyone (region
+    # totals only), the same drawing.
+    st, ctype, body = http_get(d.http + "/api/trend.svg?region=R2&"
+                               "category=women&days=30")
+    check_eq((st, ctype), (200, "image/svg+xml"), f"svg {body[:200]!r}")
+    import xml.etree.ElementTree as ET
+    served = ET.fromstring(body)
+    svg = os.path.join(d.tmp, "cli.svg")
+    check_eq(d.ctl("trend", "--region", "R2", "--category", "women",
+                   "--days", "30", "--svg", svg).rc, 0, "cli svg")
+    cli = ET.parse(svg).getroot()
+    check_eq([e.tag for e in served.iter()], [e.tag for e in cli.iter()],
+             "the same elements as shelterctl's")
+    check_eq([e.text for e in served.iter() if e.tag.endswith("text")],
+             [e.text for e in cli.iter() if e.tag.endswith("text")],
+             "the same labels")
+    check(any(e.tag.endswith("circle") for e in served.iter()),
+          "today's data drawn")
+    for bad, want in (("region=R2&days=30", 400),
+                      ("region=R9&category=women", 404),
+                      ("region=R2&category=women&days=0", 400),
+                      ("region=R2&category=cats", 400)):
+        check_eq(http_get(d.http + "/api/trend.svg?" + bad)[0], want, bad)
+    # Per region and day, and the window's placement counts.
+    st, ctype, body = http_get(d.http + "/api/trend?days=30")
+    check_eq(st, 200, f"trend json {body[:300]!r}")
+    pub = json.loads(body)
+    check_eq((pub["zone"], pub["days"], pub["bucket_secs"], pub["public"]),
+             ("UTC", 30, 86400, True), "header")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    check(pub["until"].startswith(today), pub["until"])
+    r2 = [r for r in pub["regions"] if r["region"] == "R2"][0]
+    peak = r2["categories"]["women"]["peak"]
+    check_eq((len(peak), peak[-1]), (30, 100.0), f"R2 full today {peak}")
+    check(all(v is None for v in peak[:-2]), "no history before")
+    r1 = [r for r in pub["regions"] if r["region"] == "R1"][0]
+    h = r1["history"]["women"]
+    # Public: R1's 1 in-region and 2 elsewhere are below k = 5.
+    check_eq((h["placed_in_region"], h["placed_elsewhere"]), (None, None),
+             f"small counts hidden without the token {h}")
+    check(len(h["suppressed"]) > 0, f"and said to be {h}")
+    no_case_refs(body.decode(), "/api/trend")
+    st, _, body = http_get(d.http + "/api/trend?days=30", token)
+    full = json.loads(body)
+    h = [r for r in full["regions"] if r["region"] == "R1"][0][
+        "history"]["women"]
+    check_eq((full["public"], h["placed_in_region"], h["placed_elsewhere"],
+              h["unplaced"]), (False, 1, 2, 1), f"with the token {h}")
+    check_eq(http_get(d.http + "/api/trend?days=40")[0], 400, "31 at most")
+    # The age of a region's oldest report, for everyone.
+    st, _, body = http_get(d.http + "/api/status")
+    reg = {r["region"]: r for r in json.loads(body)["regions"]}
+    check(reg["R2"]["oldest_report"].startswith(today), reg["R2"])
+    check(all(r["oldest_report"] for r in reg.values()), "all reported")
+    d.stop()
+    return d
+
+
 # ---- retention -------------------------------------------------------------
 
 @run
@@ -808,6 +888,7 @@ if __name__ == "__main__":
           test_public_report_has_no_small_cell,
           test_public_report_cannot_be_differenced,
           test_trend_chart,
+          test_trend_and_history_over_http,
           test_sample_retention_under_concurrent_ingest,
           test_placement_retention_and_case_ref_blanking,
           test_early_warning_before_the_region_is_full,
