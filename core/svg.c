@@ -178,9 +178,10 @@ svg_bars(FILE *f, const char *title, const struct svg_bar *bars, size_t n,
 
 			fprintf(f, "<rect class=\"mark\" x=\"%d\" y=\"%.1f\" "
 			    "width=\"%.1f\" height=\"14\" fill=\"#2c3e50\"/>"
-			    "<text x=\"%.1f\" y=\"%.1f\">%.1f%s</text>", LABEL,
-			    y + 2, bw < 1 ? 1 : bw, LABEL + (bw < 1 ? 1 : bw) +
-			    4, y + 13, bars[i].value, unit);
+			    "<text x=\"%.1f\" y=\"%.1f\">%.*f%s</text>",
+			    LABEL, y + 2, bw < 1 ? 1 : bw, LABEL + (bw < 1 ?
+			    1 : bw) + 4, y + 13, *unit ? 1 : 0, bars[i].value,
+			    unit);
 		} else {
 			fprintf(f, "<rect class=\"mark hidden\" x=\"%d\" "
 			    "y=\"%.1f\" width=\"%.1f\" height=\"14\" "

@@ -39,7 +39,8 @@ struct svg_bar {
  * A horizontal bar chart, width w, one row per bar, scaled to max (or to
  * the largest value when max <= 0), with an optional reference value drawn
  * as a dashed line per bar (ref[i] < 0: none), for occupancy against a
- * norm. Labels are escaped. 0, or -1 when f reports an error.
+ * norm. Values print with one decimal when unit is "%", as whole
+ * numbers otherwise. Labels are escaped. 0, or -1 when f reports an error.
  */
 int svg_bars(FILE *f, const char *title, const struct svg_bar *bars,
     size_t n, double max, const char *unit, const double *ref, int w);

@@ -9,24 +9,19 @@
  * with the test logs), SOURCE_ROOT.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SOURCE_ROOT = process.env.SOURCE_ROOT || path.join(HERE, '..', '..');
+import { Daemon, TOKEN, demoShelters, freePort, pool } from './daemon.mjs';
+
 const SHELTERD = process.env.SHELTERD;
 const SHELTER_REPORT = process.env.SHELTER_REPORT;
 const OUT = process.env.BROWSER_OUT || path.join(os.tmpdir(), 'shelterd-browser');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TOKEN = 'browser-test-token-4f9c2a7e1b';
 const RED = 'rgb(200, 16, 46)';     // --critical in dashboard.css
 const GREEN = 'rgb(46, 158, 91)';   // --ok
 
@@ -34,111 +29,6 @@ assert.ok(SHELTERD && SHELTER_REPORT, 'SHELTERD and SHELTER_REPORT must be ' +
   'set (run through meson or tests/browser/run.sh)');
 assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: tools/deps ` +
   'installs the chromium package');
-
-/* ---- the daemon ----------------------------------------------------- */
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-class Daemon {
-  constructor() {
-    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shelterd-browser-'));
-    this.api = `ipc://${this.tmp}/api.sock`;
-    this.events = `ipc://${this.tmp}/events.sock`;
-    this.conf = path.join(this.tmp, 'shelterd.conf');
-    this.logPath = path.join(this.tmp, 'shelterd.log');
-    this.env = { ...process.env, SHELTERD_API: this.api,
-      SHELTERD_OUTBOX: path.join(this.tmp, 'outbox') };
-  }
-
-  async start(port) {
-    this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(this.conf, [
-      '[daemon]', `http_url = ${this.url}`,
-      '[http]', `token = ${TOKEN}`,
-      // A config file turns unsigned requests off; this test is about
-      // the page, and its api is a private ipc socket.
-      '[security]', 'allow_unsigned = 1', ''].join('\n'));
-    const log = fs.openSync(this.logPath, 'a');
-    this.proc = spawn(SHELTERD, ['--config', this.conf, '--data-dir',
-      path.join(this.tmp, 'data'), '--api', this.api, '--events',
-      this.events, '--log-level', 'debug'],
-    { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    this.exited = once(this.proc, 'exit');
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null)
-        throw new Error(`shelterd exited ${this.proc.exitCode}:\n` +
-          this.log());
-      try {
-        const r = await fetch(`${this.url}/api/status`);
-        if (r.ok) return;
-      } catch { /* not yet */ }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`shelterd did not serve ${this.url}:\n${this.log()}`);
-  }
-
-  /* SIGTERM: must exit 0 (under ASan too: no leak, no error). */
-  async stop() {
-    this.proc.kill('SIGTERM');
-    const [code, signal] = await this.exited;
-    assert.equal(code, 0, `shelterd exit ${code} ${signal}:\n${this.log()}`);
-  }
-
-  log() {
-    try { return fs.readFileSync(this.logPath, 'utf8').slice(-4000); }
-    catch { return ''; }
-  }
-
-  report(id, beds) {
-    const args = ['--shelter', id, '--quiet', '--no-outbox'];
-    for (const [cat, cap, occ] of beds) args.push('--beds', `${cat}=${cap}/${occ}`);
-    return new Promise((resolve, reject) => {
-      const p = spawn(SHELTER_REPORT, args, { env: this.env,
-        stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr.on('data', (d) => { err += d; });
-      p.on('exit', (code) => code === 0 ? resolve() :
-        reject(new Error(`shelter-report ${id}: exit ${code}: ${err}`)));
-    });
-  }
-
-  cleanup() {
-    if (this.proc && this.proc.exitCode === null) this.proc.kill('SIGKILL');
-    fs.rmSync(this.tmp, { recursive: true, force: true });
-  }
-}
-
-/* The demo registry: id, region, beds [[category, capacity]]. */
-function demoShelters() {
-  const csv = fs.readFileSync(path.join(SOURCE_ROOT, 'registry', 'demo',
-    'shelters.csv'), 'utf8');
-  return csv.trim().split('\n').slice(1).map((line) => {
-    const f = line.split(',');
-    return { id: f[0], region: f[2], beds: f[f.length - 1].trim()
-      .split(/\s+/).map((b) => { const [c, n] = b.split(':');
-        return [c, Number(n)]; }) };
-  });
-}
-
-/* Run fn over items, n at a time. */
-async function pool(items, n, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 /* ---- the test ------------------------------------------------------- */
 
