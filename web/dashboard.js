@@ -347,7 +347,8 @@ function svgEl(tag, attrs) {
 function sparkline(series, cat) {
   const w = 100, h = 22, n = series.avg.length;
   const crit = state.trend.critical_pct || 100;
-  const x = (i) => (n > 1 ? i * w / (n - 1) : w / 2).toFixed(1);
+  // A margin so that the last day's dot is not cut at the edge.
+  const x = (i) => (n > 1 ? 3 + i * (w - 6) / (n - 1) : w / 2).toFixed(1);
   const y = (p) => (h - 1 - Math.min(p, 100) * (h - 2) / 100).toFixed(1);
   const svg = svgEl('svg', { class: 'spark', viewBox: `0 0 ${w} ${h}`,
     preserveAspectRatio: 'none', 'data-category': cat,
@@ -366,7 +367,7 @@ function sparkline(series, cat) {
     svg.append(svgEl('polyline', { class: cls, points: pts.join(' '),
       'vector-effect': 'non-scaling-stroke' }));
     svg.append(svgEl('circle', { class: `${cls} dot`, cx: x(last),
-      cy: y(series[key][last]), r: 1.6 }));
+      cy: y(series[key][last]), r: 2.2 }));
   }
   const avg = mean(series.avg), peak = peakOf(series.peak);
   const title = svgEl('title', {});
