@@ -939,7 +939,7 @@ struct trend_acc {
 	const struct rep_params *p;
 	struct rep_point *pt;
 	size_t n;
-	int64_t len;              /* bucket length; the last takes the rest */
+	int64_t len;              /* bucket length */
 	double *integral;
 	bool *seen;
 };
@@ -997,7 +997,26 @@ trend_span(void *arg, const struct span *sp)
 }
 
 int
-report_trend(const struct rep_params *p, int category,
+report_trend_window(int64_t now, uint32_t days, uint32_t buckets,
+    int64_t *from, int64_t *end, int64_t *bucket_secs)
+{
+	int64_t today = now - ((now % 86400) + 86400) % 86400;
+	int64_t span = (int64_t)days * 86400;
+
+	if (days == 0)
+		return -1;
+	if (buckets == 0)
+		buckets = days;
+	if (span % buckets != 0)
+		return -1;
+	*from = today - (int64_t)(days - 1) * 86400;
+	*end = today + 86400;
+	*bucket_secs = span / buckets;
+	return 0;
+}
+
+int
+report_trend(const struct rep_params *p, int category, int64_t bucket_secs,
     const struct rep_sample *s, size_t n, struct rep_point *out,
     size_t n_buckets)
 {
@@ -1012,11 +1031,10 @@ report_trend(const struct rep_params *p, int category,
 	int rc = -1;
 
 	if (refs == NULL || v == NULL || integral == NULL || seen == NULL ||
-	    se.now == NULL || n_buckets == 0 || p->until <= p->from)
+	    se.now == NULL || n_buckets == 0 || p->until <= p->from ||
+	    bucket_secs < 1)
 		goto out;
-	t.len = (p->until - p->from) / (int64_t)n_buckets;
-	if (t.len < 1)
-		t.len = 1;
+	t.len = bucket_secs;
 	memset(out, 0, n_buckets * sizeof(*out));
 	for (size_t i = 0; i < n_buckets; i++)
 		out[i].from = p->from + (int64_t)i * t.len;

@@ -140,13 +140,25 @@ struct rep_point {
 };
 
 /*
+ * The window of a trend over `days` calendar days (UTC) up to and
+ * including the day of `now`, cut into `buckets` equal buckets (0: one a
+ * day): *from is midnight UTC of the first day, *end midnight after
+ * today, so that a daily bucket is one date and is labelled by it. 0, or
+ * -1 when days is 0 or the buckets do not divide the days into whole
+ * seconds.
+ */
+int report_trend_window(int64_t now, uint32_t days, uint32_t buckets,
+    int64_t *from, int64_t *end, int64_t *bucket_secs);
+
+/*
  * Occupancy of one series (the samples of one region's shelters, or of all
- * of them, for one category) in n equal buckets of [from, until). Samples
- * of other categories are ignored; p->n_groups and public are unused.
- * 0, or -1 when out of memory.
+ * of them, for one category) in n buckets of bucket_secs each from
+ * p->from; the data stops at p->until (now), so the last buckets may be
+ * partial or empty. Samples of other categories are ignored; p->n_groups
+ * and public are unused. 0, or -1 when out of memory or bucket_secs < 1.
  */
 int report_trend(const struct rep_params *p, int category,
-    const struct rep_sample *s, size_t n, struct rep_point *out,
-    size_t n_buckets);
+    int64_t bucket_secs, const struct rep_sample *s, size_t n,
+    struct rep_point *out, size_t n_buckets);
 
 #endif

@@ -603,15 +603,16 @@ add_sample(struct samples_buf *b, int64_t at, uint32_t shelter,
  * that left the registry have no region to count in and are left out.
  */
 static int
-read_samples(struct ctx *s, MDB_txn *txn, int region, int category,
-    int64_t from, int64_t until, struct samples_buf *b)
+read_samples(struct store *st, const struct registry *reg, MDB_txn *txn,
+    int region, int category, int64_t from, int64_t until,
+    struct samples_buf *b)
 {
 	unsigned char start[8];
 	MDB_cursor *cur;
 	MDB_val k = { sizeof(start), start }, v;
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, st->samples, &cur)) != 0)
 		return rc;
 	util_put_be64(start, (uint64_t)from);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -648,10 +649,10 @@ read_samples(struct ctx *s, MDB_txn *txn, int region, int category,
 		h.shelter[sizeof(h.shelter) - 1] = '\0';
 		if (h.category == 0 || (category > 0 &&
 		    h.category != category) ||
-		    (sh = registry_shelter(s->reg, h.shelter)) == NULL ||
+		    (sh = registry_shelter(reg, h.shelter)) == NULL ||
 		    (region >= 0 && sh->region != region))
 			continue;
-		add_sample(b, at, (uint32_t)(sh - s->reg->shelters),
+		add_sample(b, at, (uint32_t)(sh - reg->shelters),
 		    sh->region, h.category, &h);
 	}
 	mdb_cursor_close(cur);
@@ -664,15 +665,15 @@ struct places_buf {
 };
 
 static int
-read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
-    struct places_buf *b)
+read_places_of(const struct registry *reg, struct store *st, MDB_txn *txn,
+    int64_t from, int64_t until, struct places_buf *b)
 {
 	unsigned char start[8];
 	MDB_cursor *cur;
 	MDB_val k = { sizeof(start), start }, v;
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, s->store->place_log, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, st->place_log, &cur)) != 0)
 		return rc;
 	util_put_be64(start, (uint64_t)from);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -688,7 +689,7 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
 		memcpy(&h, v.mv_data, sizeof(h));
 		if (h.at >= until)
 			break;
-		if ((g = registry_region(s->reg, h.from_region)) < 0)
+		if ((g = registry_region(reg, h.from_region)) < 0)
 			continue;
 		if (b->n == b->cap) {
 			size_t cap = b->cap ? b->cap * 2 : 256;
@@ -714,6 +715,13 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+static int
+read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
+    struct places_buf *b)
+{
+	return read_places_of(s->reg, s->store, txn, from, until, b);
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 /*
@@ -734,6 +742,9 @@ struct query {
 	char region_id[REG_ID_MAX];
 	int category;
 	size_t buckets;
+	uint32_t days;
+	int64_t now;
+	int64_t bucket_secs;
 	uint32_t warning_pct;
 	int rc;                   /* STORE_* */
 	size_t n_samples, n_places, n_rows;
@@ -807,11 +818,15 @@ check_trend(const struct ctx *s, const Shelterd__V1__TrendQuery *t,
 	q->buckets = t->buckets ? t->buckets : t->days;
 	if (q->buckets > TREND_BUCKETS_MAX)
 		REFUSE(BAD_REQUEST, "at most %d buckets", TREND_BUCKETS_MAX);
+	q->days = t->days;
+	q->now = now;
+	if (report_trend_window(now, t->days, (uint32_t)q->buckets,
+	    &q->p.from, &q->p.until, &q->bucket_secs) != 0)
+		REFUSE(BAD_REQUEST, "%zu buckets do not divide %u days into "
+		    "whole seconds", q->buckets, t->days);
 	if (!national)
 		util_copy(q->region_id, sizeof(q->region_id), rid);
 	q->category = (int)t->category;
-	q->p.until = now + 1; /* what happened this second counts */
-	q->p.from = q->p.until - (int64_t)t->days * 86400;
 	q->warning_pct = s->cfg->esc.region_warning_pct;
 	return 0;
 }
@@ -862,7 +877,7 @@ answer_report(struct query *q, MDB_txn *txn)
 	struct report r;
 	int rc;
 
-	if ((rc = read_samples(s, txn, -1, 0, q->p.from, q->p.until,
+	if ((rc = read_samples(s->store, s->reg, txn, -1, 0, q->p.from, q->p.until,
 	    &sb)) != 0 || (rc = read_places(s, txn, q->p.from, q->p.until,
 	    &pb)) != 0) {
 		free(sb.v);
@@ -918,55 +933,169 @@ answer_report(struct query *q, MDB_txn *txn)
 	return 0;
 }
 
-static int
-answer_trend(struct query *q, MDB_txn *txn)
+/*
+ * Calendar days in UTC (report_trend_window): a daily bucket is one date,
+ * labelled by it, and today's is the last, partial one. The data stops at
+ * now: later buckets of today (hourly ones) have no history yet.
+ */
+int
+history_trend(struct store *st, const struct registry *reg, MDB_txn *txn,
+    const struct history_trend_query *tq, struct history_trend *out)
 {
-	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
-	Shelterd__V1__Trend out = SHELTERD__V1__TREND__INIT;
-	Shelterd__V1__TrendPoint *pts, **ptp;
+	struct rep_params p = { 0 };
 	struct rep_point *points;
 	struct samples_buf sb = { 0 };
-	size_t n = q->buckets;
+	int64_t end, len;
+	size_t n;
 	int rc;
 
-	if ((rc = read_samples(q->s, txn, q->region, q->category, q->p.from,
-	    q->p.until, &sb)) != 0) {
+	memset(out, 0, sizeof(*out));
+	shelterd__v1__trend__init(&out->t);
+	if (report_trend_window(tq->now, tq->days, tq->buckets, &p.from, &end,
+	    &len) != 0)
+		return STORE_EKEY; /* the caller checks first */
+	n = (size_t)((end - p.from) / len);
+	p.until = tq->now + 1; /* what happened this second counts */
+	p.n_shelters = (uint32_t)reg->n_shelters;
+	p.n_groups = (uint16_t)reg->n_regions;
+	p.critical_pct = tq->critical_pct;
+	if ((rc = read_samples(st, reg, txn, tq->region, tq->category, p.from,
+	    p.until, &sb)) != 0) {
 		free(sb.v);
 		return store_error(rc);
 	}
 	points = calloc(n, sizeof(*points));
-	pts = calloc(n, sizeof(*pts));
-	ptp = calloc(n, sizeof(*ptp));
-	REQUIRE(points && pts && ptp);
-	REQUIRE(report_trend(&q->p, q->category, sb.v, sb.n, points, n) ==
+	out->pts = calloc(n, sizeof(*out->pts));
+	out->ptp = calloc(n, sizeof(*out->ptp));
+	REQUIRE(points && out->pts && out->ptp);
+	REQUIRE(report_trend(&p, tq->category, len, sb.v, sb.n, points, n) ==
 	    0);
 	for (size_t i = 0; i < n; i++) {
-		shelterd__v1__trend_point__init(&pts[i]);
-		pts[i].from = points[i].from;
-		pts[i].avg_occupancy_pct = points[i].avg_pct;
-		pts[i].peak_occupancy_pct = points[i].peak_pct;
-		pts[i].data_secs = points[i].data_secs;
-		pts[i].min_free = points[i].min_free;
-		pts[i].capacity = points[i].capacity;
-		ptp[i] = &pts[i];
+		Shelterd__V1__TrendPoint *o = &out->pts[i];
+
+		shelterd__v1__trend_point__init(o);
+		o->from = points[i].from;
+		o->avg_occupancy_pct = points[i].avg_pct;
+		o->peak_occupancy_pct = points[i].peak_pct;
+		o->data_secs = points[i].data_secs;
+		o->min_free = points[i].min_free;
+		o->capacity = points[i].capacity;
+		out->ptp[i] = o;
 	}
-	out.region_id = q->region_id;
-	out.category = (Shelterd__V1__Category)q->category;
-	out.from = q->p.from;
-	out.until = q->p.until;
-	out.bucket_secs = (q->p.until - q->p.from) / (int64_t)n;
-	out.points = ptp;
-	out.n_points = n;
-	out.critical_pct = q->p.critical_pct;
-	out.warning_pct = q->warning_pct;
-	reply.body_case = SHELTERD__V1__REPLY__BODY_TREND;
-	reply.trend = &out;
-	q->pack(q->msg, &reply);
-	q->n_samples = sb.n;
+	out->t.region_id = tq->region >= 0 &&
+	    (size_t)tq->region < reg->n_regions ?
+	    (char *)reg->regions[tq->region].id : (char *)"";
+	out->t.category = (Shelterd__V1__Category)tq->category;
+	out->t.from = p.from;
+	out->t.until = p.until;
+	out->t.bucket_secs = len;
+	out->t.points = out->ptp;
+	out->t.n_points = n;
+	out->t.critical_pct = tq->critical_pct;
+	out->t.warning_pct = tq->warning_pct;
+	out->n_samples = sb.n;
 	free(points);
-	free(pts);
-	free(ptp);
 	free(sb.v);
+	return 0;
+}
+
+void
+history_trend_free(struct history_trend *t)
+{
+	free(t->pts);
+	free(t->ptp);
+	t->pts = NULL;
+	t->ptp = NULL;
+}
+
+/*
+ * Every region and category over the last days (calendar days in UTC),
+ * for the dashboard: one read of the samples and placement records, then
+ * a trend per region and category and one report over the window, whose
+ * rows carry the placement counts (suppressed as a public report's when
+ * p->public: the same rule, core/report.c).
+ */
+int
+history_overview(struct store *st, const struct registry *reg, MDB_txn *txn,
+    uint32_t days, int64_t now, const struct rep_params *base,
+    struct history_overview *out)
+{
+	struct rep_params p = *base;
+	struct samples_buf sb = { 0 };
+	struct places_buf pb = { 0 };
+	struct rep_sample *mine;
+	int64_t end, len;
+	size_t nb, ng = reg->n_regions;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* report_build counts critical days in a 32-bit mask. */
+	if (days < 1 || days > 31 || report_trend_window(now, days, 0,
+	    &p.from, &end, &len) != 0)
+		return STORE_EKEY; /* the caller checks first */
+	p.until = now + 1;
+	p.n_shelters = (uint32_t)reg->n_shelters;
+	p.n_groups = (uint16_t)ng;
+	nb = (size_t)((end - p.from) / len);
+	if ((rc = read_samples(st, reg, txn, -1, 0, p.from, p.until,
+	    &sb)) != 0 || (rc = read_places_of(reg, st, txn, p.from, p.until,
+	    &pb)) != 0) {
+		free(sb.v);
+		free(pb.v);
+		return store_error(rc);
+	}
+	out->from = p.from;
+	out->until = p.until;
+	out->bucket_secs = len;
+	out->n_buckets = nb;
+	out->n_regions = ng;
+	out->points = calloc(ng * CAT_COUNT * nb + 1, sizeof(*out->points));
+	mine = calloc(sb.n + 1, sizeof(*mine));
+	REQUIRE(out->points != NULL && mine != NULL);
+	for (size_t g = 0; g < ng; g++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < sb.n; i++)
+			if (sb.v[i].group == g)
+				mine[n++] = sb.v[i];
+		for (int c = 1; c <= CAT_COUNT; c++)
+			REQUIRE(report_trend(&p, c, len, mine, n,
+			    &out->points[(g * CAT_COUNT + (size_t)c - 1) *
+			    nb], nb) == 0);
+	}
+	REQUIRE(report_build(&p, sb.v, sb.n, pb.v, pb.n, &out->report) ==
+	    0);
+	free(mine);
+	free(sb.v);
+	free(pb.v);
+	return 0;
+}
+
+void
+history_overview_free(struct history_overview *o)
+{
+	free(o->points);
+	report_free(&o->report);
+	memset(o, 0, sizeof(*o));
+}
+
+static int
+answer_trend(struct query *q, MDB_txn *txn)
+{
+	Shelterd__V1__Reply reply = SHELTERD__V1__REPLY__INIT;
+	struct history_trend_query tq = { q->region, q->category, q->days,
+	    (uint32_t)q->buckets, q->p.critical_pct, q->warning_pct, q->now };
+	struct history_trend t;
+	int rc;
+
+	if ((rc = history_trend(q->s->store, q->s->reg, txn, &tq, &t)) != 0)
+		return rc;
+	t.t.region_id = q->region_id;
+	reply.body_case = SHELTERD__V1__REPLY__BODY_TREND;
+	reply.trend = &t.t;
+	q->pack(q->msg, &reply);
+	q->n_samples = t.n_samples;
+	history_trend_free(&t);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 
 #include "beds.h"
 #include "registry.h"
+#include "report.h"
 #include "shelterd.pb-c.h"
 #include "store.h"
 
@@ -93,6 +94,53 @@ int history_placement(struct ctx *s, MDB_txn *txn,
  * its own; the rest waits for the next tick, so ingest never waits long.
  */
 void history_tick(struct ctx *s, int64_t now);
+
+/* A trend of one region (or the nation, region -1) and category over
+ * calendar days (core/report.h, report_trend_window). */
+struct history_trend_query {
+	int region;
+	int category;
+	uint32_t days;
+	uint32_t buckets;       /* 0: one a day */
+	uint32_t critical_pct, warning_pct;
+	int64_t now;
+};
+
+struct history_trend {
+	Shelterd__V1__Trend t;  /* the api's answer; points below */
+	Shelterd__V1__TrendPoint *pts, **ptp;
+	size_t n_samples;
+};
+
+/*
+ * Read and compute a trend in txn, a read txn of the caller's own: the
+ * api's trend query and the HTTP server's threads share it. t.region_id
+ * points into reg. 0 or a STORE_* code; history_trend_free after 0.
+ */
+int history_trend(struct store *st, const struct registry *reg,
+    MDB_txn *txn, const struct history_trend_query *q,
+    struct history_trend *out);
+void history_trend_free(struct history_trend *t);
+
+/* Every region's trends and placement counts over the last days. */
+struct history_overview {
+	int64_t from, until, bucket_secs;
+	size_t n_buckets, n_regions;
+	/* [region][category - 1][bucket] */
+	struct rep_point *points;
+	/* Rows by region (n_regions: the nation) and category. */
+	struct report report;
+};
+
+/*
+ * For the HTTP server's threads (a read txn of their own): days 1 to 31,
+ * calendar days in UTC; base gives critical_pct, public and k. 0 or a
+ * STORE_* code; history_overview_free after 0.
+ */
+int history_overview(struct store *st, const struct registry *reg,
+    MDB_txn *txn, uint32_t days, int64_t now,
+    const struct rep_params *base, struct history_overview *out);
+void history_overview_free(struct history_overview *o);
 
 /*
  * The report and trend verbs (ops.h). A refusal is the item's result.

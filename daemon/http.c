@@ -32,11 +32,13 @@
 
 #include "conns.h"
 #include "disclose.h"
+#include "history.h"
 #include "json.h"
 #include "log.h"
 #include "ctx.h"
 #include "names.h"
 #include "placement.h"
+#include "svg.h"
 #include "wire.h"
 
 /* web/ embedded at build time (tools/embed.py): the page needs no files
@@ -47,7 +49,7 @@ extern const char web_dashboard_css[];
 
 #define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
 
-enum { ROUTES_MAX = 12, TOKEN_MAX = 256 };
+enum { ROUTES_MAX = 16, TOKEN_MAX = 256 };
 
 /* Histogram buckets (upper bounds); one more bucket counts +Inf. */
 static const double batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256,
@@ -69,10 +71,16 @@ struct http;
 typedef int (*json_fn)(struct http *h, MDB_txn *txn, bool auth,
     const char *uri, cJSON *root);
 
+/* A read that is not JSON (a chart): fills *body (malloc'd, *len bytes)
+ * and *type; returns as json_fn does. */
+typedef int (*raw_fn)(struct http *h, MDB_txn *txn, bool auth,
+    const char *uri, char **body, size_t *len, const char **type);
+
 struct route {
 	struct http *h;
 	const char *path;
-	json_fn json;           /* NULL: a static asset or /metrics */
+	json_fn json;           /* NULL: a static asset, a chart or /metrics */
+	raw_fn raw;
 	const char *body;       /* static asset */
 	const char *type;
 	bool need_auth;
@@ -85,6 +93,9 @@ struct http {
 	/* [reporting] deadline_secs: set by the loop (start, SIGHUP), read
 	 * by handlers, hence atomic. */
 	uint32_t default_deadline;
+	/* The history's charts and counts: [escalation] and [history] as at
+	 * start (a reload does not change them here). */
+	uint32_t critical_pct, warning_pct, k_anonymity;
 	char token[TOKEN_MAX];
 	size_t token_len;
 	int64_t started_at;
@@ -223,6 +234,9 @@ respond(nng_aio *aio, uint16_t status, const char *type, const char *body,
 		    "connect-src 'self'; img-src 'self' data:; "
 		    "frame-ancestors 'none'; base-uri 'none'; "
 		    "form-action 'none'");
+	else if (strncmp(type, "image/svg", 9) == 0)
+		nng_http_res_set_header(res, "Content-Security-Policy",
+		    "default-src 'none'; frame-ancestors 'none'");
 	nng_aio_set_output(aio, 0, res);
 	nng_aio_finish(aio, 0);
 }
@@ -290,11 +304,26 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 {
 	const struct registry *reg = h->reg;
 	cJSON *regions, *cats, **stale = NULL;
+	int64_t *oldest = NULL;
 	struct aggregate agg;
 	uint64_t next;
 	int rc;
 
 	(void)uri;
+	/* When each region's oldest report was received (0: none): an age
+	 * per region, not per shelter, so it is for everyone. */
+	oldest = calloc(reg->n_regions + 1, sizeof(*oldest));
+	REQUIRE(oldest != NULL);
+	for (size_t i = 0; i < reg->n_shelters; i++) {
+		struct shelter_state st;
+		int64_t *o = &oldest[reg->shelters[i].region];
+
+		if ((rc = store_get_shelter(h->store, txn,
+		    reg->shelters[i].id, &st)) != 0)
+			goto out;
+		if (st.seq > 0 && (*o == 0 || st.received_at < *o))
+			*o = st.received_at;
+	}
 	cats = cJSON_AddArrayToObject(root, "categories");
 	for (int c = 0; c < CAT_COUNT; c++)
 		cJSON_AddItemToArray(cats,
@@ -349,6 +378,11 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		/* The page's own: where to draw the tile. */
 		cJSON_AddNumberToObject(o, "lat", rg->lat);
 		cJSON_AddNumberToObject(o, "lon", rg->lon);
+		if (oldest[r] > 0)
+			cJSON_AddItemToObject(o, "oldest_report",
+			    json_time(oldest[r]));
+		else
+			cJSON_AddNullToObject(o, "oldest_report");
 		if (stale != NULL) {
 			cJSON_AddItemToObject(o, "stale", stale[r]);
 			stale[r] = NULL;
@@ -366,6 +400,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	cJSON_AddNumberToObject(root, "shelters_stale", agg.shelters_stale);
 	cJSON_AddNumberToObject(root, "last_event_seq", (double)(next - 1));
 out:
+	free(oldest);
 	if (stale != NULL) {
 		for (size_t r = 0; r < reg->n_regions; r++)
 			cJSON_Delete(stale[r]);
@@ -591,6 +626,167 @@ json_names_route(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		cJSON_AddItemToObject(root, t->string,
 		    cJSON_DetachItemViaPointer(names, t));
 	cJSON_Delete(names);
+	return 0;
+}
+
+/* ---- history: trends and placement counts ---------------------------- */
+
+/* ?name=N, 1 <= N <= max; dflt when absent; -1 when not a number. */
+static long
+query_num(const char *uri, const char *name, long dflt, long max)
+{
+	char v[8], *end;
+	long n;
+
+	if (!query_id(uri, name, v, sizeof(v)))
+		return strstr(uri, name) ? -1 : dflt;
+	n = strtol(v, &end, 10);
+	return *end != '\0' || n < 1 || n > max ? -1 : n;
+}
+
+/*
+ * GET /api/trend.svg?region=VR09&category=women&days=30: the chart of
+ * `shelterctl trend --svg` (core/svg.c), calendar days in UTC. Region
+ * totals only, as /api/status: for everyone.
+ */
+static int
+svg_trend_route(struct http *h, MDB_txn *txn, bool auth, const char *uri,
+    char **body, size_t *len, const char **type)
+{
+	struct history_trend_query q = { 0 };
+	struct history_trend t;
+	char id[REG_ID_MAX], cat[16];
+	long days = query_num(uri, "days", 30, 400);
+	int rc;
+
+	(void)auth;
+	if (!query_id(uri, "region", id, sizeof(id)) ||
+	    !query_id(uri, "category", cat, sizeof(cat)) || days < 0 ||
+	    (q.category = cat_parse(cat)) <= 0)
+		return 400;
+	if (strcmp(id, "national") == 0)
+		q.region = -1;
+	else if ((q.region = registry_region(h->reg, id)) < 0)
+		return 404;
+	q.days = (uint32_t)days;
+	q.critical_pct = h->critical_pct;
+	q.warning_pct = h->warning_pct;
+	q.now = (int64_t)time(NULL);
+	if ((rc = history_trend(h->store, h->reg, txn, &q, &t)) != 0)
+		return rc;
+	*body = svg_trend_string(&t.t, len);
+	history_trend_free(&t);
+	REQUIRE(*body != NULL);
+	*type = "image/svg+xml";
+	return 0;
+}
+
+static cJSON *
+pct_array(const struct rep_point *p, size_t n, bool peak)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, p[i].data_secs == 0 ?
+		    cJSON_CreateNull() : cJSON_CreateNumber(
+		    (double)(int)((peak ? p[i].peak_pct : p[i].avg_pct) *
+		    10 + 0.5) / 10));
+	return a;
+}
+
+/* A report row's cell: its value, or null when a public view hides it. */
+static void
+row_cell(cJSON *o, const char *name, const struct rep_row *r, int cell,
+    double v)
+{
+	if ((r->suppressed >> cell) & 1)
+		cJSON_AddNullToObject(o, name);
+	else
+		cJSON_AddNumberToObject(o, name, v);
+}
+
+/*
+ * GET /api/trend?days=30: per region and category, average and peak
+ * occupancy per calendar day (UTC; null: no history that day), and the
+ * window's days critical and placement counts (requested, placed in the
+ * region, placed elsewhere, unplaced). Without the token the counts are
+ * those of a public report (core/report.c's suppression: null and listed
+ * in "suppressed"); no shelter and no request is ever named here.
+ */
+static int
+json_trend(struct http *h, MDB_txn *txn, bool auth, const char *uri,
+    cJSON *root)
+{
+	const struct registry *reg = h->reg;
+	struct rep_params base = { 0 };
+	struct history_overview o;
+	long days = query_num(uri, "days", 30, 31);
+	cJSON *regions;
+	int rc;
+
+	if (days < 0)
+		return 400;
+	base.critical_pct = h->critical_pct;
+	base.public = !auth;
+	base.k = h->k_anonymity;
+	if ((rc = history_overview(h->store, reg, txn, (uint32_t)days,
+	    (int64_t)time(NULL), &base, &o)) != 0)
+		return rc;
+	cJSON_AddStringToObject(root, "zone", "UTC");
+	cJSON_AddNumberToObject(root, "days", (double)days);
+	cJSON_AddItemToObject(root, "from", json_time(o.from));
+	cJSON_AddItemToObject(root, "until", json_time(o.until));
+	cJSON_AddNumberToObject(root, "bucket_secs", (double)o.bucket_secs);
+	cJSON_AddNumberToObject(root, "critical_pct", h->critical_pct);
+	cJSON_AddNumberToObject(root, "warning_pct", h->warning_pct);
+	cJSON_AddBoolToObject(root, "public", base.public);
+	if (base.public)
+		cJSON_AddNumberToObject(root, "k", base.k);
+	regions = cJSON_AddArrayToObject(root, "regions");
+	for (size_t g = 0; g < o.n_regions; g++) {
+		cJSON *r = cJSON_CreateObject(), *cats, *hist;
+
+		cJSON_AddStringToObject(r, "region", reg->regions[g].id);
+		cats = cJSON_AddObjectToObject(r, "categories");
+		for (int c = 1; c <= CAT_COUNT; c++) {
+			const struct rep_point *p = &o.points[(g * CAT_COUNT +
+			    (size_t)c - 1) * o.n_buckets];
+			cJSON *t = cJSON_AddObjectToObject(cats, cat_name(c));
+
+			cJSON_AddItemToObject(t, "avg", pct_array(p,
+			    o.n_buckets, false));
+			cJSON_AddItemToObject(t, "peak", pct_array(p,
+			    o.n_buckets, true));
+		}
+		hist = cJSON_AddObjectToObject(r, "history");
+		for (size_t i = 0; i < o.report.n_rows; i++) {
+			const struct rep_row *w = &o.report.rows[i];
+			cJSON *x, *sup;
+
+			if (w->group != g)
+				continue;
+			x = cJSON_AddObjectToObject(hist,
+			    cat_name(w->category));
+			row_cell(x, "days_critical", w, REP_CELL_OCCUPANCY,
+			    w->days_critical);
+			row_cell(x, "requested", w, REP_CELL_REQUESTED,
+			    w->requested);
+			row_cell(x, "placed_in_region", w,
+			    REP_CELL_PLACED_IN_REGION, w->placed_in_region);
+			row_cell(x, "placed_elsewhere", w,
+			    REP_CELL_PLACED_SUPRA, w->placed_supra);
+			row_cell(x, "unplaced", w, REP_CELL_UNPLACED,
+			    w->unplaced);
+			sup = cJSON_AddArrayToObject(x, "suppressed");
+			for (int c = REP_CELL_OCCUPANCY; c <= REP_CELL_TTP;
+			     c++)
+				if ((w->suppressed >> c) & 1)
+					cJSON_AddItemToArray(sup,
+					    cJSON_CreateNumber(c));
+		}
+		cJSON_AddItemToArray(regions, r);
+	}
+	history_overview_free(&o);
 	return 0;
 }
 
@@ -891,6 +1087,25 @@ on_request(nng_aio *aio)
 		respond_error(aio, 500, "cannot read the store");
 		return;
 	}
+	if (r->raw != NULL) {
+		char *body = NULL;
+		size_t len = 0;
+		const char *type = NULL;
+
+		rc = r->raw(h, txn, auth, nng_http_req_get_uri(req), &body,
+		    &len, &type);
+		mdb_txn_abort(txn);
+		leave(h);
+		if (rc == 0)
+			respond(aio, 200, type, body, len);
+		else if (rc >= 400)
+			respond_error(aio, (uint16_t)rc, rc == 404 ?
+			    "not found" : "bad request");
+		else
+			respond_error(aio, 500, "cannot read the store");
+		free(body);
+		return;
+	}
 	if (r->json == NULL) { /* /metrics */
 		struct buf b = { malloc(16384), 0, 16384 };
 
@@ -930,15 +1145,15 @@ on_request(nng_aio *aio)
 }
 
 static int
-add_route(struct http *h, const char *path, json_fn json, const char *body,
-    const char *type, bool need_auth)
+add_route_raw(struct http *h, const char *path, json_fn json, raw_fn raw,
+    const char *body, const char *type, bool need_auth)
 {
 	struct route *r = &h->routes[h->n_handlers];
 	nng_http_handler *hd;
 	int rv;
 
 	REQUIRE(h->n_handlers < ROUTES_MAX);
-	*r = (struct route){ h, path, json, body, type, need_auth };
+	*r = (struct route){ h, path, json, raw, body, type, need_auth };
 	if ((rv = nng_http_handler_alloc(&hd, path, on_request)) != 0)
 		return rv;
 	/* GET only (HEAD follows); no request may carry a body. */
@@ -950,6 +1165,13 @@ add_route(struct http *h, const char *path, json_fn json, const char *body,
 	}
 	h->handlers[h->n_handlers++] = hd;
 	return 0;
+}
+
+static int
+add_route(struct http *h, const char *path, json_fn json, const char *body,
+    const char *type, bool need_auth)
+{
+	return add_route_raw(h, path, json, NULL, body, type, need_auth);
 }
 
 /* ---- the live feed (loop thread) ------------------------------------- */
@@ -1203,6 +1425,9 @@ http_init(struct http **out, const struct config *cfg,
 	h->store = st;
 	h->subscribers = subscribers;
 	h->default_deadline = cfg->deadline_secs;
+	h->critical_pct = cfg->esc.region_critical_pct;
+	h->warning_pct = cfg->esc.region_warning_pct;
+	h->k_anonymity = cfg->hist.k_anonymity;
 	h->started_at = (int64_t)time(NULL);
 	h->last_turn_ns = uv_hrtime();
 	h->stuck_after_ns = (uint64_t)cfg->tick_ms * 3 * 1000000;
@@ -1231,6 +1456,10 @@ http_init(struct http **out, const struct config *cfg,
 	    false)) != 0 ||
 	    (rv = add_route(h, "/api/shelters", json_shelters, NULL, NULL,
 	    true)) != 0 ||
+	    (rv = add_route(h, "/api/trend", json_trend, NULL, NULL,
+	    false)) != 0 ||
+	    (rv = add_route_raw(h, "/api/trend.svg", NULL, svg_trend_route,
+	    NULL, NULL, false)) != 0 ||
 	    (rv = add_route(h, "/metrics", NULL, NULL, NULL, false)) != 0 ||
 	    (rv = add_probe(h, "/healthz", on_healthz)) != 0 ||
 	    (rv = add_probe(h, "/readyz", on_readyz)) != 0)

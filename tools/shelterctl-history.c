@@ -15,6 +15,7 @@
 
 #include "csvio.h"
 #include "placement.h"
+#include "svg.h"
 
 #define CELL(x) SHELTERD__V1__REPORT_CELL__REPORT_CELL_##x
 
@@ -69,6 +70,9 @@ hist_cli_option(struct hist_cli *h, int c, const char *arg)
 	case HOPT_SVG:
 		h->svg = arg;
 		return 0;
+	case HOPT_HTML:
+		h->html = arg;
+		return 0;
 	default:
 		return 1;
 	}
@@ -87,7 +91,8 @@ hist_cli_request(struct hist_cli *h, const char *cmd,
 	if (strcmp(cmd, "report") == 0) {
 		if (h->month == NULL) {
 			fprintf(stderr, "shelterctl: usage: shelterctl report "
-			    "--month YYYY-MM [--csv|--json] [--public]\n");
+			    "--month YYYY-MM [--csv|--json] [--public] "
+			    "[--html FILE]\n");
 			return -1;
 		}
 		if (h->k && !h->public_) {
@@ -469,6 +474,203 @@ report_table(const Shelterd__V1__Report *rep)
 		    "s", rep->k, rep->k, rep->k, rep->k, rep->k, rep->k);
 }
 
+/* ---- report as a printable page ------------------------------------- */
+
+/*
+ * One self-contained HTML file (inline CSS, inline SVG, no script, nothing
+ * fetched) that prints well: a section per region, each with its table and
+ * its charts. Built from the reply alone, so a public report's page shows
+ * exactly what the public text report shows: the daemon suppressed the
+ * small cells (core/report.c) before they were sent.
+ */
+static void
+html_cell(FILE *f, const Shelterd__V1__Report *rep,
+    const Shelterd__V1__ReportRow *r, int cell, uint32_t v)
+{
+	char buf[16];
+
+	fprintf(f, "<td%s>%s</td>", hidden(r, cell) ? " class=\"hid\"" : "",
+	    count_cell(rep, r, cell, v, buf, sizeof(buf)));
+}
+
+/* Rows of one region (or the nation: ""), in the reply's order. */
+static size_t
+rows_of(const Shelterd__V1__Report *rep, const char *region,
+    const Shelterd__V1__ReportRow **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rep->n_rows; i++)
+		if (strcmp(rep->rows[i]->region_id, region) == 0)
+			out[n++] = rep->rows[i];
+	return n;
+}
+
+static void
+html_region(FILE *f, const Shelterd__V1__Report *rep,
+    const Shelterd__V1__ReportRow **rows, size_t n)
+{
+	struct svg_bar *bars = calloc(3 * n + 1, sizeof(*bars));
+	char (*labels)[32] = calloc(3 * n + 1, sizeof(*labels));
+	char a[16], b[16], c[16], cap[16];
+	const char *name = region_name(rows[0]->region_id);
+
+	if (bars == NULL || labels == NULL) {
+		fprintf(stderr, "shelterctl: out of memory\n");
+		exit(EXIT_REFUSED);
+	}
+	fprintf(f, "<section class=\"region\" data-region=\"");
+	svg_escape(f, name);
+	fprintf(f, "\">\n<h2>");
+	svg_escape(f, name);
+	fprintf(f, "</h2>\n<table><thead><tr><th>category</th><th>avg "
+	    "occ. %%</th><th>peak occ. %%</th><th>days critical</th>"
+	    "<th>peak capacity</th><th>requested</th><th>placed in region"
+	    "</th><th>placed elsewhere</th><th>unplaced</th><th>cancelled"
+	    "</th></tr></thead><tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const Shelterd__V1__ReportRow *r = rows[i];
+
+		pct_cells(rep, r, a, b, c, sizeof(a));
+		/* Capacity goes with occupancy: hidden with it. */
+		if (hidden(r, CELL(OCCUPANCY)))
+			snprintf(cap, sizeof(cap), "-");
+		else
+			snprintf(cap, sizeof(cap), "%u", r->peak_capacity);
+		fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+		    "<td>%s</td>", category_name((int)r->category), a, b, c,
+		    cap);
+		html_cell(f, rep, r, CELL(REQUESTED), r->requested);
+		html_cell(f, rep, r, CELL(PLACED_IN_REGION),
+		    r->placed_in_region);
+		html_cell(f, rep, r, CELL(PLACED_SUPRA), r->placed_supra);
+		html_cell(f, rep, r, CELL(UNPLACED), r->unplaced);
+		html_cell(f, rep, r, CELL(CANCELLED), r->cancelled);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n<div class=\"charts\">\n");
+	/* Occupancy: average per category, scaled to 100 %. */
+	for (size_t i = 0; i < n; i++) {
+		const Shelterd__V1__ReportRow *r = rows[i];
+
+		bars[i].label = category_name((int)r->category);
+		bars[i].known = !hidden(r, CELL(OCCUPANCY)) &&
+		    r->occupancy_secs > 0;
+		bars[i].value = r->avg_occupancy_pct;
+	}
+	svg_bars(f, "average occupancy, %", bars, n, 100, "%", NULL, 340);
+	for (size_t i = 0; i < n; i++)
+		bars[i].value = rows[i]->peak_occupancy_pct;
+	svg_bars(f, "peak occupancy, %", bars, n, 100, "%", NULL, 340);
+	for (size_t i = 0; i < n; i++)
+		bars[i].value = rows[i]->days_critical;
+	svg_bars(f, "days at or over critical", bars, n, 0, "", NULL, 340);
+	/* Placements: three bars per category. */
+	for (size_t i = 0; i < n; i++) {
+		const Shelterd__V1__ReportRow *r = rows[i];
+		const int cells[3] = { CELL(PLACED_IN_REGION),
+			CELL(PLACED_SUPRA), CELL(UNPLACED) };
+		const char *what[3] = { "in", "out", "unpl." };
+
+		for (int k = 0; k < 3; k++) {
+			struct svg_bar *x = &bars[3 * i + (size_t)k];
+
+			snprintf(labels[3 * i + (size_t)k], sizeof(labels[0]),
+			    "%s %s", category_name((int)r->category),
+			    what[k]);
+			x->label = labels[3 * i + (size_t)k];
+			x->known = !hidden(r, cells[k]);
+			x->value = count_of(r, cells[k]);
+		}
+	}
+	svg_bars(f, "placements: in the region, elsewhere (out), unplaced",
+	    bars, 3 * n, 0, "", NULL, 340);
+	fprintf(f, "</div>\n</section>\n");
+	free(bars);
+	free(labels);
+}
+
+static int
+report_html(const Shelterd__V1__Report *rep, const char *path)
+{
+	const Shelterd__V1__ReportRow **rows;
+	char from[32], until[32];
+	FILE *f = fopen(path, "w");
+	size_t regions = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "shelterctl: cannot write %s\n", path);
+		return -1;
+	}
+	if ((rows = calloc(rep->n_rows + 1, sizeof(*rows))) == NULL) {
+		fprintf(stderr, "shelterctl: out of memory\n");
+		exit(EXIT_REFUSED);
+	}
+	client_format_time(rep->from, from, sizeof(from));
+	client_format_time(rep->until, until, sizeof(until));
+	fprintf(f, "<!doctype html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<title>Shelter beds: report %s%s"
+	    "</title>\n<style>\n"
+	    "body { font: 11pt/1.35 sans-serif; color: #1d2430; margin: 0; }\n"
+	    "h1 { font-size: 18pt; margin: 0 0 4pt; }\n"
+	    "h2 { font-size: 13pt; margin: 0 0 4pt; }\n"
+	    "table { border-collapse: collapse; width: 100%%; "
+	    "font-size: 9pt; margin-bottom: 6pt; }\n"
+	    "th, td { border-bottom: 1px solid #ccc; padding: 2pt 4pt; "
+	    "text-align: right; }\n"
+	    "th:first-child, td:first-child { text-align: left; }\n"
+	    "th { color: #555; font-weight: 600; }\n"
+	    "td.hid { color: #777; font-style: italic; }\n"
+	    ".charts { display: flex; flex-wrap: wrap; gap: 6pt 18pt; }\n"
+	    ".charts svg { max-width: 48%%; height: auto; }\n"
+	    "section.region { break-inside: avoid; page-break-inside: avoid; "
+	    "margin: 0 0 14pt; padding-top: 6pt; border-top: 2px solid "
+	    "#1d2430; }\n"
+	    ".note { color: #555; font-size: 9pt; }\n"
+	    "@page { size: A4; margin: 14mm; }\n"
+	    "</style>\n</head>\n<body>\n<h1>Shelter beds: monthly report %s"
+	    "%s</h1>\n<p class=\"note\">%s to %s (UTC). Critical: %u%% "
+	    "occupied or more. Occupancy is time-weighted over known beds. "
+	    "In: placed in the requesting region; elsewhere: in another "
+	    "region. No case reference or request id is in this report.</p>\n",
+	    rep->month, rep->public_ ? " (public)" : "", rep->month,
+	    rep->public_ ? " (public)" : "", from, until, rep->critical_pct);
+	if (rep->public_)
+		fprintf(f, "<p class=\"note\">Public report: %u cell%s "
+		    "suppressed, shown as &lt;%u (a count below %u) or &gt;=%u "
+		    "(hidden so that no small count can be worked out by "
+		    "subtraction); a hidden value is a dashed bar marked \"not "
+		    "shown\" in the charts.</p>\n", rep->suppressed_cells,
+		    rep->suppressed_cells == 1 ? "" : "s", rep->k, rep->k,
+		    rep->k);
+	/* The nation first, then each region in the reply's order. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < rep->n_rows; i++) {
+			const char *id = rep->rows[i]->region_id;
+			size_t n;
+
+			if ((pass == 0) != (*id == '\0'))
+				continue;
+			/* Each region once: at its first row. */
+			if (i > 0 && strcmp(rep->rows[i - 1]->region_id, id) ==
+			    0)
+				continue;
+			if ((n = rows_of(rep, id, rows)) == 0)
+				continue;
+			html_region(f, rep, rows, n);
+			regions++;
+		}
+	if (regions == 0)
+		fprintf(f, "<p>No history for %s.</p>\n", rep->month);
+	fprintf(f, "</body>\n</html>\n");
+	free(rows);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "shelterctl: cannot write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- trend ------------------------------------------------------------ */
 
 enum { CHART_WIDTH = 50 };
@@ -532,67 +734,20 @@ trend_chart(const Shelterd__V1__Trend *t)
 	}
 }
 
-/*
- * The same trend as a plot a coordinator can put in a report: average and
- * peak occupancy over time, with the warning and critical thresholds. Plain
- * SVG, written by hand: a few lines of XML need no plotting package.
- */
+/* The same trend as a plot a coordinator can put in a report: the one
+ * SVG the daemon also serves (core/svg.c). */
 static int
 trend_svg(const Shelterd__V1__Trend *t, const char *path)
 {
-	enum { W = 800, H = 320, L = 50, R = 20, T = 30, B = 40 };
-	double pw = W - L - R, ph = H - T - B;
-	size_t n = t->n_points;
-	char label[32];
 	FILE *f = fopen(path, "w");
+	int rc;
 
 	if (f == NULL) {
 		fprintf(stderr, "shelterctl: cannot write %s\n", path);
 		return -1;
 	}
-#define X(i) (L + (n > 1 ? pw * (double)(i) / (double)(n - 1) : pw / 2))
-#define Y(pct) (T + ph - ph * ((pct) > 100 ? 100 : (pct)) / 100.0)
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-	    "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n"
-	    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-	    "<text x=\"%d\" y=\"18\">%s %s: occupancy %% (average, peak)"
-	    "</text>\n", W, H, L, region_name(t->region_id),
-	    category_name((int)t->category));
-	for (int pct = 0; pct <= 100; pct += 25)
-		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
-		    "y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"8\" "
-		    "y=\"%.1f\">%d%%</text>\n", L, W - R, Y((double)pct),
-		    Y((double)pct), Y((double)pct) + 4, pct);
-	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-	    "stroke=\"orange\" stroke-dasharray=\"6 4\"/>\n<line x1=\"%d\" "
-	    "x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"red\" "
-	    "stroke-dasharray=\"6 4\"/>\n", L, W - R,
-	    Y((double)t->warning_pct), Y((double)t->warning_pct), L, W - R,
-	    Y((double)t->critical_pct), Y((double)t->critical_pct));
-	for (int line = 0; line < 2; line++) {
-		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" "
-		    "stroke-width=\"2\" points=\"", line ? "#c0392b" :
-		    "#2c3e50");
-		for (size_t i = 0; i < n; i++) {
-			const Shelterd__V1__TrendPoint *p = t->points[i];
-
-			if (p->data_secs == 0)
-				continue; /* no history: a gap, not a zero */
-			fprintf(f, "%.1f,%.1f ", X(i), Y(line ?
-			    p->peak_occupancy_pct : p->avg_occupancy_pct));
-		}
-		fprintf(f, "\"/>\n");
-	}
-	for (size_t i = 0; i < n; i += n > 6 ? n / 6 : 1) {
-		bucket_label(t->points[i]->from, t->bucket_secs, label,
-		    sizeof(label));
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
-		    "%s</text>\n", X(i), H - 15, label);
-	}
-#undef X
-#undef Y
-	fprintf(f, "</svg>\n");
-	if (fclose(f) != 0) {
+	rc = svg_trend(f, t);
+	if (fclose(f) != 0 || rc != 0) {
 		fprintf(stderr, "shelterctl: cannot write %s\n", path);
 		return -1;
 	}
@@ -635,6 +790,8 @@ hist_cli_print(const struct hist_cli *h, const Shelterd__V1__Reply *r,
     bool json)
 {
 	if (r->body_case == SHELTERD__V1__REPLY__BODY_REPORT) {
+		if (h->html != NULL && report_html(r->report, h->html) != 0)
+			return EXIT_REFUSED;
 		if (json)
 			report_json(r->report);
 		else if (h->csv)

@@ -21,6 +21,7 @@ enum {
 	HOPT_DAYS,
 	HOPT_BUCKETS,
 	HOPT_SVG,
+	HOPT_HTML,
 };
 
 #define HIST_LONG_OPTIONS                                               \
@@ -32,7 +33,8 @@ enum {
 	{ "category", required_argument, NULL, HOPT_CATEGORY },         \
 	{ "days", required_argument, NULL, HOPT_DAYS },                 \
 	{ "buckets", required_argument, NULL, HOPT_BUCKETS },           \
-	{ "svg", required_argument, NULL, HOPT_SVG }
+	{ "svg", required_argument, NULL, HOPT_SVG },                   \
+	{ "html", required_argument, NULL, HOPT_HTML }
 
 struct hist_cli {
 	const char *month;
@@ -41,6 +43,7 @@ struct hist_cli {
 	bool csv, public_;
 	long long k, days, buckets;
 	const char *svg;        /* trend: also write an SVG plot here */
+	const char *html;       /* report: also write a printable page */
 	/* The request, kept here until it is sent. */
 	Shelterd__V1__ReportQuery report;
 	Shelterd__V1__TrendQuery trend;
@@ -60,7 +63,8 @@ int hist_cli_print(const struct hist_cli *h, const Shelterd__V1__Reply *r,
     bool json);
 
 #define HIST_CLI_USAGE                                                  \
-	"  report --month YYYY-MM [--csv] [--public [--k N]]\n"         \
+	"  report --month YYYY-MM [--csv] [--public [--k N]] "          \
+	"[--html FILE]\n"                                                \
 	"                per region and category: average and peak "     \
 	"occupancy, days\n"                                             \
 	"                at or over critical, placements requested, "    \
@@ -71,7 +75,10 @@ int hist_cli_print(const struct hist_cli *h, const Shelterd__V1__Reply *r,
 	"hides every\n"                                                 \
 	"                count from 1 to k-1 (default [history] "        \
 	"k_anonymity, 5)\n"                                             \
-	"                and what would reveal one, and says so\n"       \
+	"                and what would reveal one, and says so; --html " \
+	"FILE also\n"                                                    \
+	"                writes it as one printable HTML page with "      \
+	"charts\n"                                                       \
 	"  trend --region R --category C --days N [--buckets N] "       \
 	"[--svg FILE]\n"                                                 \
 	"                occupancy over the last N days as a text "      \

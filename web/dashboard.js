@@ -19,6 +19,9 @@ const ALL = 'all';
 const REFRESH_DEBOUNCE_MS = 120;   // a burst of events: one refetch
 const POLL_MS = 30000;             // also refetch now and then
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10000];
+const TREND_DAYS = 30;
+const TREND_MS = 5 * 60000;        // the 30-day history changes slowly
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY) || '',
@@ -28,6 +31,8 @@ const state = {
   status: null,
   alerts: null,
   placements: null,
+  trend: null,          // /api/trend: 30 days per region and category
+  trendAt: 0,           // Date.now() of the last read of it
   labels: null,         // /api/names: {category: {women: 'adult women'}}
   skew: 0,              // server clock minus ours, seconds
   lastEventSeq: 0,
@@ -69,6 +74,12 @@ function el(tag, attrs, ...children) {
 }
 
 function nowSecs() { return Date.now() / 1000 + state.skew; }
+
+/* Every time on the page is in UTC, as the daemon's history days are
+ * (the page says so): "14:03:22 UTC". */
+function utcTime(d) {
+  return `${d.toISOString().slice(11, 19)} UTC`;
+}
 
 /* The daemon's times are RFC 3339 (null: never); ages need seconds. */
 function secs(t) { return t ? Date.parse(t) / 1000 : 0; }
@@ -126,10 +137,18 @@ async function refresh() {
     state.status = status;
     state.alerts = alerts;
     state.placements = placements;
+    // The history is read now and then, and again when the view (public
+    // or signed in) changed: its counts differ between the two.
+    if (!state.trend || Date.now() - state.trendAt > TREND_MS ||
+        state.trend.public === status.auth) {
+      try {
+        state.trend = await getJSON(`api/trend?days=${TREND_DAYS}`);
+        state.trendAt = Date.now();
+      } catch (e) { /* the tiles show no sparkline until it comes */ }
+    }
     state.lastEventSeq = Math.max(state.lastEventSeq, status.last_event_seq);
     render();
-    $('updated').textContent =
-      `updated ${new Date().toLocaleTimeString()}`;
+    $('updated').textContent = `updated ${utcTime(new Date())}`;
     if (state.selected) loadDetail(state.selected);
   } catch (e) {
     $('updated').textContent = `cannot read the daemon (${e.message}); ` +
@@ -262,6 +281,108 @@ function layout(regions) {
   return { cols, pos };
 }
 
+const RANK = { ok: 0, warning: 1, critical: 2 };
+
+function mean(v) {
+  const k = v.filter((x) => x !== null);
+  return k.length ? k.reduce((a, b) => a + b, 0) / k.length : null;
+}
+
+function peakOf(v) {
+  const k = v.filter((x) => x !== null);
+  return k.length ? Math.max(...k) : null;
+}
+
+/* Categories in which the region is critical now: such a region is never
+ * a green tile, whichever category the map shows. */
+function criticalIn(r) {
+  return state.status.categories.filter((c) =>
+    r.categories[c] && r.categories[c].level === 'critical');
+}
+
+function trendOf(id) {
+  return state.trend ? state.trend.regions.find((x) => x.region === id) :
+    null;
+}
+
+/* The category a tile's sparkline and a region's chart show: the chosen
+ * one, or the worst: the highest level now, then the highest 30-day
+ * average. */
+function worstCategory(r) {
+  if (state.category !== ALL) return state.category;
+  const tr = trendOf(r.region);
+  let best = null, key = null;
+  for (const c of state.status.categories) {
+    const t = r.categories[c];
+    if (!t || !t.capacity) continue;
+    const avg = tr && tr.categories[c] ? mean(tr.categories[c].avg) : null;
+    const k = [RANK[t.level] || 0, avg === null ? -1 : avg];
+    if (!key || k[0] > key[0] || (k[0] === key[0] && k[1] > key[1])) {
+      best = c;
+      key = k;
+    }
+  }
+  return best || state.status.categories[0];
+}
+
+/* Norm, shortage and reserve (capacity planning) when the daemon sends
+ * them; absent keys leave the tile as it was. */
+function planning(r, cats) {
+  let norm = null, reserve = null;
+  const shortage = [];
+  for (const c of cats) {
+    const t = r.categories[c];
+    if (!t) continue;
+    if (typeof t.norm === 'number') norm = (norm || 0) + t.norm;
+    if (typeof t.reserve === 'number') reserve = (reserve || 0) + t.reserve;
+    if (t.shortage === true) shortage.push(c);
+  }
+  return { norm, reserve, shortage };
+}
+
+function svgEl(tag, attrs) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+/* 30 days of one category: average (dark) and peak (red) occupancy, the
+ * critical line dashed; a dot on each series' last day with data, so that
+ * one day of history shows too. */
+function sparkline(series, cat) {
+  const w = 100, h = 22, n = series.avg.length;
+  const crit = state.trend.critical_pct || 100;
+  // A margin so that the last day's dot is not cut at the edge.
+  const x = (i) => (n > 1 ? 3 + i * (w - 6) / (n - 1) : w / 2).toFixed(1);
+  const y = (p) => (h - 1 - Math.min(p, 100) * (h - 2) / 100).toFixed(1);
+  const svg = svgEl('svg', { class: 'spark', viewBox: `0 0 ${w} ${h}`,
+    preserveAspectRatio: 'none', 'data-category': cat,
+    'data-days': String(series.avg.filter((v) => v !== null).length) });
+  svg.append(svgEl('line', { x1: 0, x2: w, y1: y(crit), y2: y(crit),
+    class: 'crit' }));
+  for (const [key, cls] of [['peak', 'peak'], ['avg', 'avg']]) {
+    const pts = [];
+    let last = -1;
+    series[key].forEach((v, i) => {
+      if (v === null) return;
+      pts.push(`${x(i)},${y(v)}`);
+      last = i;
+    });
+    if (!pts.length) continue;
+    svg.append(svgEl('polyline', { class: cls, points: pts.join(' '),
+      'vector-effect': 'non-scaling-stroke' }));
+    svg.append(svgEl('circle', { class: `${cls} dot`, cx: x(last),
+      cy: y(series[key][last]), r: 2.2 }));
+  }
+  const avg = mean(series.avg), peak = peakOf(series.peak);
+  const title = svgEl('title', {});
+  title.textContent = `${label('category', cat)}, ${n} days (UTC): ` +
+    (avg === null ? 'no history' : `average ${avg.toFixed(0)} %, ` +
+      `peak ${peak.toFixed(0)} %`);
+  svg.prepend(title);
+  return svg;
+}
+
 function renderMap() {
   const map = $('map');
   const regions = state.status.regions;
@@ -279,17 +400,25 @@ function renderMap() {
     const tile = map.children[i];
     const t = state.category === ALL ? allTotals(r) :
       r.categories[state.category];
-    const cls = levelClass(t);
+    const crit = criticalIn(r);
+    // Critical in another category than the one shown: not green.
+    const elsewhere = state.category !== ALL && t.level !== 'critical' &&
+      crit.length > 0;
+    const cls = elsewhere ? 'lvl-elsewhere' : levelClass(t);
+    const plan = planning(r, state.category === ALL ?
+      state.status.categories : [state.category]);
     tile.className = `tile ${cls}` +
       (t.unknown > 0 ? ' has-unknown' : '') +
       (state.selected === r.region ? ' selected' : '');
     tile.dataset.level = t.level;
+    tile.dataset.anyCritical = String(crit.length > 0);
     tile.dataset.pct = String(t.occupancy_pct);
     if (grid) {
       const [row, col] = grid.pos.get(r.region);
       tile.style.gridRow = String(row + 1);
       tile.style.gridColumn = String(col + 1);
     }
+    const oldest = secs(r.oldest_report);
     const text = t.merged ? 'fewer shelters than can be shown ' +
       'without the token: in the national figure' :
       t.capacity === 0 ? 'no beds' :
@@ -298,23 +427,47 @@ function renderMap() {
     tile.setAttribute('aria-label', `${r.region} ${r.name}: ` +
       `${state.category === ALL ? 'all categories' :
         label('category', state.category)}, ${text}` +
+      (plan.norm !== null ? `, norm ${plan.norm}` : '') +
       (t.level !== 'ok' ? `, ${t.level}` : '') +
-      (t.unknown > 0 ? `, ${t.unknown} unknown (stale)` : ''));
+      (elsewhere ? `, critical in ${crit.map((c) =>
+        label('category', c)).join(', ')}` : '') +
+      (plan.shortage.length ? ', structural shortage' : '') +
+      (plan.reserve ? `, ${plan.reserve} reserve beds active` : '') +
+      (t.unknown > 0 ? `, ${t.unknown} unknown (stale)` : '') +
+      (oldest ? `, oldest report ${age(nowSecs() - oldest)} old` :
+        ', no report yet'));
     tile.title = tile.getAttribute('aria-label');
+    const tr = trendOf(r.region);
+    const sc = worstCategory(r);
+    const flags = [
+      elsewhere ? el('span', { class: 'flag crit-elsewhere',
+        text: `crit. ${crit.join(' ')}` }) : null,
+      plan.shortage.length ? el('span', { class: 'flag shortage',
+        title: `structural shortage: ${plan.shortage.join(', ')}`,
+        text: 'shortage' }) : null,
+      plan.reserve ? el('span', { class: 'flag reserve',
+        text: `+${plan.reserve} reserve` }) : null,
+    ].filter(Boolean);
     tile.replaceChildren(...[
       el('span', { class: 'top' },
         el('span', { class: 'id', text: r.region }),
         t.capacity ? el('span', { class: 'pct',
           text: `${t.occupancy_pct}%` }) : null),
       el('span', { class: 'name', text: r.name }),
-      el('span', { class: 'counts', text: t.merged ? 'merged' :
-        t.capacity ? `${t.occupied}/${t.capacity} occ.` : 'no beds' }),
+      el('span', { class: 'counts cap', text: t.merged ? 'merged' :
+        t.capacity ? `${t.occupied}/${t.capacity}` + (plan.norm !== null ?
+          ` · norm ${plan.norm}` : ' occ.') : 'no beds' }),
       t.merged_categories ? el('span', { class: 'counts unk',
         text: `${t.merged_categories} merged` }) : null,
-      t.capacity ? el('span', { class: 'counts', text: `${t.free} free` }) :
-        null,
-      t.unknown > 0 ? el('span', { class: 'counts unk',
-        text: `${t.unknown} unknown` }) : null,
+      el('span', { class: 'counts', text: (t.capacity ?
+        `${t.free} free` : '') + (t.unknown > 0 ?
+        ` · ${t.unknown} unkn.` : '') }),
+      el('span', { class: 'counts age oldest',
+        'data-opened': oldest || '', 'data-prefix': 'oldest ',
+        text: oldest ? `oldest ${age(nowSecs() - oldest)}` :
+          'no report' }),
+      flags.length ? el('span', { class: 'flags' }, ...flags) : null,
+      tr && tr.categories[sc] ? sparkline(tr.categories[sc], sc) : null,
     ].filter(Boolean));
   });
 }
@@ -399,7 +552,13 @@ function renderAlerts() {
   const a = state.alerts;
   const list = $('alerts');
   $('alert-count').textContent = `(${a.alerts.length})`;
-  list.replaceChildren(...a.alerts.map((x) => {
+  // What needs someone first: critical, then not acknowledged, then the
+  // newest.
+  const order = [...a.alerts].sort((x, y) =>
+    (y.level === 'critical') - (x.level === 'critical') ||
+    !y.acknowledged_by - !x.acknowledged_by ||
+    y.opened_seq - x.opened_seq);
+  list.replaceChildren(...order.map((x) => {
     const fresh = !state.firstAlerts && !state.seenAlerts.has(x.opened_seq);
     state.seenAlerts.add(x.opened_seq);
     return el('li', {
@@ -446,7 +605,8 @@ function renderPlacements() {
       text: 'no open or recent requests' }));
     return;
   }
-  box.replaceChildren(el('table', { class: 'grid', id: 'placement-table' },
+  box.replaceChildren(el('div', { class: 'scroll' }, el('table', {
+    class: 'grid', id: 'placement-table' },
     el('thead', {}, el('tr', {}, ...['request', 'case', 'from',
       'category', 'beds', 'state', 'held in', 'tried', 'updated']
       .map((h) => el('th', { text: h })))),
@@ -460,7 +620,7 @@ function renderPlacements() {
     el('td', { text: x.held_region || '–' }),
     el('td', { text: x.candidates_tried }),
     el('td', { class: 'age', 'data-opened': secs(x.updated_at),
-      text: age(nowSecs() - secs(x.updated_at)) }))))));
+      text: age(nowSecs() - secs(x.updated_at)) })))))));
 }
 
 /* ---- one region ----------------------------------------------------- */
@@ -494,26 +654,55 @@ function renderDetail(id, shelters) {
   $('detail-title').textContent = `${r.region} ${r.name}: ${r.shelters} ` +
     `shelters, ${r.shelters_reported} reported, ${r.shelters_stale} stale`;
   const cats = state.status.categories;
-  const totals = el('table', { class: 'grid' },
-    el('thead', {}, el('tr', {}, ...['category', 'capacity', 'occupied',
-      'out of service', 'held', 'free', 'unknown', 'occ.', 'level']
-      .map((h) => el('th', { text: h })))),
+  const plan = planning(r, cats);
+  const hasNorm = cats.some((c) => r.categories[c] &&
+    'norm' in r.categories[c]);
+  const hasReserve = cats.some((c) => r.categories[c] &&
+    'reserve' in r.categories[c]);
+  const totals = el('table', { class: 'grid', id: 'region-totals' },
+    el('thead', {}, el('tr', {}, ...['category', 'capacity',
+      hasNorm ? 'norm' : null, 'occupied', 'out of service', 'held', 'free',
+      'unknown', hasReserve ? 'reserve' : null, 'occ.', 'level']
+      .filter((h) => h !== null).map((h) => el('th', { text: h })))),
     el('tbody', {}, ...cats.map((c) => {
       const t = r.categories[c];
-      return el('tr', {}, el('td', { text: label('category', c) }),
-        el('td', { text: t.capacity }), el('td', { text: t.occupied }),
+      return el('tr', { 'data-category': c },
+        el('td', { text: label('category', c) }),
+        el('td', { text: t.capacity }),
+        hasNorm ? el('td', { class: typeof t.norm === 'number' &&
+          t.capacity < t.norm ? 'stale' : '',
+        text: typeof t.norm === 'number' ? t.norm : '–' }) : null,
+        el('td', { text: t.occupied }),
         el('td', { text: t.out_of_service }), el('td', { text: t.held }),
         el('td', { text: t.free }), el('td', { text: t.unknown }),
+        hasReserve ? el('td', { text: t.reserve || 0 }) : null,
         el('td', { text: `${t.occupancy_pct}%` }),
-        el('td', { text: t.level === 'ok' ? '' : t.level }));
+        el('td', {}, t.level === 'ok' ? '' : t.level,
+          t.shortage === true ? el('span', { class: 'flag shortage',
+            text: 'structural shortage' }) : null));
     })));
-  const parts = [totals];
+  const parts = [el('div', { class: 'scroll' }, totals)];
+  if (plan.shortage.length)
+    parts.push(el('p', { class: 'stale', text: 'Open structural ' +
+      `shortage: ${plan.shortage.map((c) => label('category', c))
+        .join(', ')} (capacity below the norm over the planning window)` }));
+  // The trend chart the daemon draws (the SVG of shelterctl trend --svg).
+  const cat = worstCategory(r);
+  parts.push(el('figure', { class: 'trend' },
+    el('img', { id: 'trend-chart', alt: `${r.region} ` +
+      `${label('category', cat)}: occupancy over ${TREND_DAYS} days`,
+    src: `api/trend.svg?region=${encodeURIComponent(r.region)}` +
+      `&category=${encodeURIComponent(cat)}&days=${TREND_DAYS}` }),
+    el('figcaption', { class: 'muted', text: `${label('category', cat)}: ` +
+      `average and peak occupancy per day over ${TREND_DAYS} days (UTC); ` +
+      'dashed: warning and critical' })));
+  parts.push(placementHistory(r));
   if (!shelters) {
     parts.push(el('p', { class: 'muted', text: 'Shelters are shown ' +
       'only to a signed-in operator or national coordinator.' }));
   } else {
     const cat = detailCategory();
-    parts.push(el('table', { class: 'grid', id: 'shelter-table' },
+    parts.push(el('div', { class: 'scroll' }, el('table', { class: 'grid', id: 'shelter-table' },
       el('thead', {}, el('tr', {}, ...['shelter', 'name', 'status',
         `${label('category', cat)}: cap.`, 'occ.', 'oos', 'held',
         'free', 'last report'].map((h) => el('th', { text: h })))),
@@ -533,9 +722,63 @@ function renderDetail(id, shelters) {
             'data-opened': secs(s.received_at) || '',
             text: s.last_seq > 0 ? age(nowSecs() - secs(s.received_at)) :
               'never' }));
-      }))));
+      })))));
   }
   $('detail-body').replaceChildren(...parts);
+}
+
+/* The region's placements over the trend's window: counts per category
+ * for everyone (a public report's: small counts hidden); the requests
+ * themselves only for a signed-in session. */
+function placementHistory(r) {
+  const tr = trendOf(r.region);
+  const box = el('section', { id: 'placement-history' },
+    el('h3', { text: `Placements from ${r.region}, last ${TREND_DAYS} ` +
+      'days (UTC)' }));
+  if (!tr) {
+    box.append(el('p', { class: 'muted', text: 'history not read yet' }));
+    return box;
+  }
+  const k = state.trend.k;
+  const cell = (v) => v === null ? `<${k}` : v;
+  const rows = state.status.categories.filter((c) => tr.history[c]);
+  box.append(rows.length ? el('table', { class: 'grid' },
+    el('thead', {}, el('tr', {}, ...['category', 'requested',
+      'placed in region', 'placed elsewhere', 'unplaced', 'days critical']
+      .map((h) => el('th', { text: h })))),
+    el('tbody', {}, ...rows.map((c) => {
+      const h = tr.history[c];
+      return el('tr', { 'data-category': c },
+        el('td', { text: label('category', c) }),
+        el('td', { text: cell(h.requested) }),
+        el('td', { text: cell(h.placed_in_region) }),
+        el('td', { text: cell(h.placed_elsewhere) }),
+        el('td', { text: cell(h.unplaced) }),
+        el('td', { text: cell(h.days_critical) }));
+    }))) : el('p', { class: 'muted', text: 'no history' }));
+  if (state.trend.public) {
+    box.append(el('p', { class: 'muted', text: `<${k}: fewer than ${k}, ` +
+      'hidden as in the public monthly report. Sign in for the counts ' +
+      'and the requests.' }));
+  } else if (state.placements && state.placements.auth) {
+    const mine = state.placements.placements.filter((x) =>
+      x.from_region === r.region);
+    box.append(el('p', { class: 'muted', text: `${mine.length} open or ` +
+      'recent request(s) from this region:' }));
+    if (mine.length) {
+      box.append(el('div', { class: 'scroll' }, el('table', { class: 'grid' },
+        el('thead', {}, el('tr', {}, ...['request', 'category', 'state',
+          'held in', 'updated'].map((h) => el('th', { text: h })))),
+        el('tbody', {}, ...mine.map((x) => el('tr', {},
+          el('td', { text: x.request_id }),
+          el('td', { text: label('category', x.category) }),
+          el('td', { text: x.state }),
+          el('td', { text: x.held_region || '–' }),
+          el('td', { class: 'age', 'data-opened': secs(x.updated_at),
+            text: age(nowSecs() - secs(x.updated_at)) })))))));
+    }
+  }
+  return box;
 }
 
 /* ---- session -------------------------------------------------------- */
@@ -662,7 +905,7 @@ function connect() {
       if (ev.event_seq) {
         state.lastEventSeq = Math.max(state.lastEventSeq, ev.event_seq);
         $('last-event').textContent = `last event #${ev.event_seq} ` +
-          `${topic} at ${new Date().toLocaleTimeString()}`;
+          `${topic} at ${utcTime(new Date())}`;
       }
     } catch (e) { /* shown from the refetch all the same */ }
     scheduleRefresh();
@@ -715,7 +958,7 @@ function reconnectLater() {
 function tickAges() {
   for (const e of document.querySelectorAll('.age[data-opened]')) {
     const at = Number(e.dataset.opened);
-    if (at) e.textContent = age(nowSecs() - at);
+    if (at) e.textContent = (e.dataset.prefix || '') + age(nowSecs() - at);
   }
 }
 

@@ -90,7 +90,7 @@ _shelterd_value()
 {
 	local cur=$2
 	case $1 in
-	--config | --key | --outbox | --state | --svg)
+	--config | --key | --outbox | --state | --svg | --html)
 		_filedir
 		;;
 	--data-dir | --registry | --out)
@@ -158,7 +158,7 @@ _shelterd_complete()
 		    export import ack backup"
 		opts="--json --api --timeout --by --key --help"
 		case $cmd in
-		report) opts="$opts --month --csv --public --k" ;;
+		report) opts="$opts --month --csv --public --k --html" ;;
 		trend) opts="$opts --region --category --days --buckets --svg" ;;
 		export) opts="$opts --csv --regions" ;;
 		import) opts="$opts --dry-run"; [[ $cur != -* ]] && _filedir ;;

@@ -5,27 +5,23 @@
  * `meson test -C build --suite browser`).
  *
  * Environment (tests/meson.build sets it): SHELTERD, SHELTER_REPORT,
- * BROWSER_OUT (where screenshots go), SOURCE_ROOT.
+ * BROWSER_OUT (where screenshots go: BUILD/meson-logs/browser, kept by CI
+ * with the test logs), SOURCE_ROOT.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SOURCE_ROOT = process.env.SOURCE_ROOT || path.join(HERE, '..', '..');
+import { Daemon, TOKEN, demoShelters, freePort, pool } from './daemon.mjs';
+
 const SHELTERD = process.env.SHELTERD;
 const SHELTER_REPORT = process.env.SHELTER_REPORT;
 const OUT = process.env.BROWSER_OUT || path.join(os.tmpdir(), 'shelterd-browser');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TOKEN = 'browser-test-token-4f9c2a7e1b';
 const RED = 'rgb(200, 16, 46)';     // --critical in dashboard.css
 const GREEN = 'rgb(46, 158, 91)';   // --ok
 
@@ -33,111 +29,6 @@ assert.ok(SHELTERD && SHELTER_REPORT, 'SHELTERD and SHELTER_REPORT must be ' +
   'set (run through meson or tests/browser/run.sh)');
 assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: tools/deps ` +
   'installs the chromium package');
-
-/* ---- the daemon ----------------------------------------------------- */
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-class Daemon {
-  constructor() {
-    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shelterd-browser-'));
-    this.api = `ipc://${this.tmp}/api.sock`;
-    this.events = `ipc://${this.tmp}/events.sock`;
-    this.conf = path.join(this.tmp, 'shelterd.conf');
-    this.logPath = path.join(this.tmp, 'shelterd.log');
-    this.env = { ...process.env, SHELTERD_API: this.api,
-      SHELTERD_OUTBOX: path.join(this.tmp, 'outbox') };
-  }
-
-  async start(port) {
-    this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(this.conf, [
-      '[daemon]', `http_url = ${this.url}`,
-      '[http]', `token = ${TOKEN}`,
-      // A config file turns unsigned requests off; this test is about
-      // the page, and its api is a private ipc socket.
-      '[security]', 'allow_unsigned = 1', ''].join('\n'));
-    const log = fs.openSync(this.logPath, 'a');
-    this.proc = spawn(SHELTERD, ['--config', this.conf, '--data-dir',
-      path.join(this.tmp, 'data'), '--api', this.api, '--events',
-      this.events, '--log-level', 'debug'],
-    { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    this.exited = once(this.proc, 'exit');
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null)
-        throw new Error(`shelterd exited ${this.proc.exitCode}:\n` +
-          this.log());
-      try {
-        const r = await fetch(`${this.url}/api/status`);
-        if (r.ok) return;
-      } catch { /* not yet */ }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`shelterd did not serve ${this.url}:\n${this.log()}`);
-  }
-
-  /* SIGTERM: must exit 0 (under ASan too: no leak, no error). */
-  async stop() {
-    this.proc.kill('SIGTERM');
-    const [code, signal] = await this.exited;
-    assert.equal(code, 0, `shelterd exit ${code} ${signal}:\n${this.log()}`);
-  }
-
-  log() {
-    try { return fs.readFileSync(this.logPath, 'utf8').slice(-4000); }
-    catch { return ''; }
-  }
-
-  report(id, beds) {
-    const args = ['--shelter', id, '--quiet', '--no-outbox'];
-    for (const [cat, cap, occ] of beds) args.push('--beds', `${cat}=${cap}/${occ}`);
-    return new Promise((resolve, reject) => {
-      const p = spawn(SHELTER_REPORT, args, { env: this.env,
-        stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr.on('data', (d) => { err += d; });
-      p.on('exit', (code) => code === 0 ? resolve() :
-        reject(new Error(`shelter-report ${id}: exit ${code}: ${err}`)));
-    });
-  }
-
-  cleanup() {
-    if (this.proc && this.proc.exitCode === null) this.proc.kill('SIGKILL');
-    fs.rmSync(this.tmp, { recursive: true, force: true });
-  }
-}
-
-/* The demo registry: id, region, beds [[category, capacity]]. */
-function demoShelters() {
-  const csv = fs.readFileSync(path.join(SOURCE_ROOT, 'registry', 'demo',
-    'shelters.csv'), 'utf8');
-  return csv.trim().split('\n').slice(1).map((line) => {
-    const f = line.split(',');
-    return { id: f[0], region: f[2], beds: f[f.length - 1].trim()
-      .split(/\s+/).map((b) => { const [c, n] = b.split(':');
-        return [c, Number(n)]; }) };
-  });
-}
-
-/* Run fn over items, n at a time. */
-async function pool(items, n, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 /* ---- the test ------------------------------------------------------- */
 
@@ -245,11 +136,16 @@ test('the dashboard follows the daemon live, without reload', async () => {
     '"critical"]', { timeout: 1000 });
   await page.click('#categories [data-category="women"]');
 
-  // Newest first, with age and acknowledgement; shelter alerts (and
-  // their ids) now that we are signed in.
-  const seqs = await page.$$eval('#alerts li[data-seq]', (li) =>
-    li.map((e) => Number(e.dataset.seq)));
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), 'newest first');
+  // Critical first, then not acknowledged, then newest, with age and
+  // acknowledgement; shelter alerts (and their ids) now that we are
+  // signed in.
+  const order = await page.$$eval('#alerts li[data-seq]', (li) =>
+    li.map((e) => [e.dataset.level === 'critical' ? 1 : 0,
+      /not acknowledged/.test(e.innerText) ? 1 : 0, Number(e.dataset.seq)]));
+  const rank = (a, b) => b[0] - a[0] || b[1] - a[1] || b[2] - a[2];
+  assert.deepEqual(order, [...order].sort(rank),
+    'critical, then unacknowledged, then newest first');
+  assert.ok(order.some((x) => x[0] === 0), 'and some not critical after');
   const first = await page.innerText('#alerts li[data-region="VR19"]' +
     '[data-scope="region"][data-level="critical"]');
   assert.match(first, /not acknowledged/);
@@ -278,3 +174,140 @@ test('the dashboard follows the daemon live, without reload', async () => {
   await daemon.stop();
   assert.deepEqual(problems, [], 'no script errors');
 });
+
+/* No horizontal scrolling: the page is no wider than the window. */
+async function assertNoOverflow(page, what) {
+  const [sw, cw] = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    document.documentElement.clientWidth]);
+  assert.ok(sw <= cw, `${what}: page ${sw} px wide in a ${cw} px window`);
+}
+
+async function openDashboard(page, signedIn) {
+  await page.goto(daemon.url + '/');
+  await page.evaluate((t) => {
+    if (t) sessionStorage.setItem('shelterd.token', t);
+    else sessionStorage.removeItem('shelterd.token');
+    sessionStorage.setItem('shelterd.category', 'all');
+  }, signedIn ? TOKEN : '');
+  await page.reload();
+  await page.waitForSelector(signedIn ? '#signedin:not([hidden])' :
+    '#signin:not([hidden])');
+  await page.waitForFunction(() =>
+    document.querySelectorAll('#map .tile svg.spark').length === 25,
+  null, { timeout: 10000 });
+}
+
+test('sizes, sparklines, a region critical anywhere, the region chart',
+  async () => {
+    await daemon.start(daemon.port);
+    const shelters = demoShelters();
+    // Utrecht (VR09) full in one category only, every other one empty.
+    const utrecht = shelters.filter((s) => s.region === 'VR09');
+    const cats = new Set(utrecht.flatMap((s) => s.beds.map(([c]) => c)));
+    const full = [...cats].find((c) => c !== 'women');
+    assert.ok(full, 'VR09 has beds of a category besides women');
+    await pool(utrecht, 4, (s) => daemon.report(s.id, s.beds.map(([c, n]) =>
+      [c, n, c === full ? n : 0])));
+
+    for (const signedIn of [false, true]) {
+      for (const [width, height] of [[1280, 800], [1920, 1080]]) {
+        const page = await browser.newPage({ viewport: { width, height } });
+        const what = `${width}x${height} ${signedIn ? 'signed in' :
+          'public'}`;
+        await openDashboard(page, signedIn);
+        // A sparkline per tile, with the history it was given.
+        assert.equal(await page.locator('#map .tile').count(), 25);
+        assert.equal(await page.locator('#map .tile svg.spark').count(), 25,
+          `${what}: a sparkline per tile`);
+        const drawn = await page.$$eval('.tile[data-region="VR19"] ' +
+          'svg.spark polyline', (p) => p.length);
+        assert.ok(drawn >= 2, `${what}: VR19's sparkline has lines`);
+        // The default view: each region's worst category.
+        const t9 = page.locator('.tile[data-region="VR09"]');
+        assert.equal(await t9.getAttribute('data-level'), 'critical');
+        // Women shown: VR09 is fine in women but critical in another
+        // category, and its tile is not green.
+        await page.click('#categories [data-category="women"]');
+        await page.waitForSelector('.tile[data-region="VR09"]' +
+          '[data-any-critical="true"].lvl-elsewhere');
+        const bg = await t9.evaluate((e) =>
+          getComputedStyle(e).backgroundColor);
+        assert.notEqual(bg, GREEN, `${what}: critical elsewhere, not green`);
+        assert.match(await t9.innerText(), new RegExp(`crit\\. ${full}`));
+        // Every tile of a region critical in any category: not green.
+        const greens = await page.$$eval('.tile[data-any-critical="true"]',
+          (ts, g) => ts.filter((t) => getComputedStyle(t).backgroundColor ===
+            g).map((t) => t.dataset.region), GREEN);
+        assert.deepEqual(greens, [], `${what}: no green critical tile`);
+        assert.match(await t9.innerText(), /oldest \d/,
+          'the age of the oldest report');
+        await assertNoOverflow(page, what);
+        await page.screenshot({ path: path.join(OUT,
+          `dashboard-${width}x${height}-${signedIn ? 'signed-in' :
+            'public'}.png`) });
+        // A tile opens the region's trend chart (the served SVG) and its
+        // placement history.
+        await t9.click();
+        await page.waitForSelector('#trend-chart');
+        await page.waitForFunction(() => {
+          const i = document.getElementById('trend-chart');
+          return i.complete && i.naturalWidth > 0;
+        }, null, { timeout: 5000 });
+        assert.match(await page.getAttribute('#trend-chart', 'src'),
+          /^api\/trend\.svg\?region=VR09&category=women&days=30$/);
+        await page.waitForSelector('#placement-history table');
+        const hist = await page.innerText('#placement-history');
+        assert.match(hist, signedIn ? /request\(s\) from this region/ :
+          /hidden as in the public monthly report/);
+        if (!signedIn)
+          assert.doesNotMatch(await page.innerText('body'),
+            /SH-[A-Z]{3}-\d/, 'no shelter id in public');
+        await assertNoOverflow(page, `${what}, region open`);
+        await page.screenshot({ path: path.join(OUT,
+          `dashboard-${width}x${height}-${signedIn ? 'signed-in' :
+            'public'}-region.png`), fullPage: true });
+        await page.close();
+      }
+    }
+    // The served chart is an SVG with the day's marks, for everyone.
+    const svg = await (await fetch(`${daemon.url}/api/trend.svg?` +
+      `region=VR09&category=${full}&days=30`)).text();
+    assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svg, /<circle class="mark"/);
+
+    // Norm, structural shortage and reserve beds: rendered from the keys
+    // "norm", "shortage" and "reserve" of /api/status when present. This
+    // daemon does not emit them yet, so for this one assertion the test
+    // adds them to the daemon's real status (a playwright route
+    // intercept); everything above is the daemon's own JSON.
+    const page = await browser.newPage({ viewport: { width: 1280,
+      height: 800 } });
+    await page.route('**/api/status', async (route) => {
+      const res = await route.fetch();
+      const json = await res.json();
+      for (const r of json.regions) {
+        for (const t of Object.values(r.categories)) {
+          t.norm = r.region === 'VR09' ? t.capacity + 5 : t.capacity;
+          t.shortage = r.region === 'VR09';
+          t.reserve = r.region === 'VR09' ? 3 : 0;
+        }
+      }
+      await route.fulfill({ response: res, json });
+    });
+    await openDashboard(page, false);
+    await page.click('#categories [data-category="women"]');
+    const t9 = page.locator('.tile[data-region="VR09"]');
+    await page.waitForSelector('.tile[data-region="VR09"] .flag.shortage');
+    assert.match(await t9.innerText(), /norm \d+/, 'norm beside capacity');
+    assert.match(await t9.innerText(), /\+3 reserve/, 'active reserve');
+    assert.equal(await page.locator('.tile[data-region="VR19"] .flag')
+      .count(), 0, 'no marker without shortage or reserve');
+    await t9.click();
+    await page.waitForSelector('#region-totals th:text("norm")');
+    await assertNoOverflow(page, 'with norms');
+    await page.screenshot({ path: path.join(OUT,
+      'dashboard-1280x800-norms.png') });
+    await page.close();
+    await daemon.stop();
+  });

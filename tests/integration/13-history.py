@@ -13,12 +13,14 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
 import threading
 import time
 
+import urllib.error
 import urllib.request
 
 from harness import (Daemon, Failure, TEST_REGISTRY, check, check_eq,
@@ -425,11 +427,49 @@ def test_trend_chart():
     t = r.json()
     check_eq((t["region"], t["category"], t["bucket_secs"],
               len(t["points"])), ("R2", "women", 3600, 24), "shape")
-    last = t["points"][-1]
-    check_eq((last["peak_occupancy_pct"], last["min_free"],
-              last["capacity"]), (100.0, 0, 10), f"last hour {last}")
-    check(all(p["data_secs"] == 0 for p in t["points"][:-2]),
+    # Hours of today (UTC), midnight to midnight: the data is in the
+    # current hour, later hours have none yet.
+    now = time.time()
+    midnight = int(now) - int(now) % 86400
+    check_eq(t["points"][0]["from"], time.strftime(
+        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(midnight)), "starts at midnight")
+    hour = (int(time.time()) - midnight) // 3600
+    cur = t["points"][hour]
+    check_eq((cur["peak_occupancy_pct"], cur["min_free"],
+              cur["capacity"]), (100.0, 0, 10), f"this hour {cur}")
+    check(all(p["data_secs"] == 0 for p in t["points"][:max(0, hour - 1)]),
           "no history before the test")
+    check(all(p["data_secs"] == 0 for p in t["points"][hour + 1:]),
+          "no history after now")
+    # Days are calendar days labelled by their own date: today's data is
+    # under today's date, not yesterday's.
+    r = d.ctl("--json", "trend", "--region", "R2", "--category", "women",
+              "--days", "3")
+    check_eq(r.rc, 0, f"daily trend {r}")
+    t = r.json()
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    check_eq(t["points"][-1]["from"], today + "T00:00:00Z",
+             f"the last bucket is today {t}")
+    check(t["points"][-1]["data_secs"] > 0, f"today has the data {t}")
+    check(all(p["data_secs"] == 0 for p in t["points"][:-2]),
+          f"nothing before yesterday {t}")
+    text = d.ctl("trend", "--region", "R2", "--category", "women",
+                 "--days", "3").out
+    check(re.search(r"^%s +\|#" % today, text, re.M) is not None,
+          f"today's line is labelled by today and has data: {text}")
+    # One bucket with data: the chart still draws it.
+    svg1 = os.path.join(d.tmp, "trend1.svg")
+    r = d.ctl("trend", "--region", "R2", "--category", "women", "--days",
+              "30", "--svg", svg1)
+    check_eq(r.rc, 0, f"trend --svg, 30 days {r}")
+    import xml.etree.ElementTree as ET
+    marks = [e for e in ET.parse(svg1).getroot().iter()
+             if e.tag.endswith("circle")]
+    check(len(marks) >= 2, f"one day of history: average and peak marks "
+          f"drawn ({len(marks)})")
+    check(d.ctl("trend", "--region", "R2", "--category", "women",
+                "--days", "1", "--buckets", "7").rc != 0,
+          "buckets that do not divide the days are refused")
     r = d.ctl("trend", "--region", "national", "--category", "women",
               "--days", "2")
     check_eq(r.rc, 0, f"national trend {r}")
@@ -450,6 +490,85 @@ def test_trend_chart():
     check_eq(r.rc, 1, f"unknown region {r}")
     check_eq(d.ctl("trend", "--region", "R1", "--days", "1").rc, 2,
              "trend needs a category")
+    d.stop()
+    return d
+
+
+def http_get(url, token=None):
+    """(status, content type, body bytes)"""
+    req = urllib.request.Request(url)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers["Content-Type"], r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"], e.read()
+
+
+@run
+def test_trend_and_history_over_http():
+    token = "history-http-token-5b2e9d"
+    d = Daemon(config="[daemon]\ntick_ms = 100\n[http]\ntoken = %s\n"
+               % token)
+    _started.append(d)
+    d.http = f"http://127.0.0.1:{free_ports(1)[0]}"
+    d.with_registry(REGIONS, SHELTERS).start()
+    scenario(d)
+    # The chart of shelterctl trend --svg, served: for everyone (region
+    # totals only), the same drawing.
+    st, ctype, body = http_get(d.http + "/api/trend.svg?region=R2&"
+                               "category=women&days=30")
+    check_eq((st, ctype), (200, "image/svg+xml"), f"svg {body[:200]!r}")
+    import xml.etree.ElementTree as ET
+    served = ET.fromstring(body)
+    svg = os.path.join(d.tmp, "cli.svg")
+    check_eq(d.ctl("trend", "--region", "R2", "--category", "women",
+                   "--days", "30", "--svg", svg).rc, 0, "cli svg")
+    cli = ET.parse(svg).getroot()
+    check_eq([e.tag for e in served.iter()], [e.tag for e in cli.iter()],
+             "the same elements as shelterctl's")
+    check_eq([e.text for e in served.iter() if e.tag.endswith("text")],
+             [e.text for e in cli.iter() if e.tag.endswith("text")],
+             "the same labels")
+    check(any(e.tag.endswith("circle") for e in served.iter()),
+          "today's data drawn")
+    for bad, want in (("region=R2&days=30", 400),
+                      ("region=R9&category=women", 404),
+                      ("region=R2&category=women&days=0", 400),
+                      ("region=R2&category=cats", 400)):
+        check_eq(http_get(d.http + "/api/trend.svg?" + bad)[0], want, bad)
+    # Per region and day, and the window's placement counts.
+    st, ctype, body = http_get(d.http + "/api/trend?days=30")
+    check_eq(st, 200, f"trend json {body[:300]!r}")
+    pub = json.loads(body)
+    check_eq((pub["zone"], pub["days"], pub["bucket_secs"], pub["public"]),
+             ("UTC", 30, 86400, True), "header")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    check(pub["until"].startswith(today), pub["until"])
+    r2 = [r for r in pub["regions"] if r["region"] == "R2"][0]
+    peak = r2["categories"]["women"]["peak"]
+    check_eq((len(peak), peak[-1]), (30, 100.0), f"R2 full today {peak}")
+    check(all(v is None for v in peak[:-2]), "no history before")
+    r1 = [r for r in pub["regions"] if r["region"] == "R1"][0]
+    h = r1["history"]["women"]
+    # Public: R1's 1 in-region and 2 elsewhere are below k = 5.
+    check_eq((h["placed_in_region"], h["placed_elsewhere"]), (None, None),
+             f"small counts hidden without the token {h}")
+    check(len(h["suppressed"]) > 0, f"and said to be {h}")
+    no_case_refs(body.decode(), "/api/trend")
+    st, _, body = http_get(d.http + "/api/trend?days=30", token)
+    full = json.loads(body)
+    h = [r for r in full["regions"] if r["region"] == "R1"][0][
+        "history"]["women"]
+    check_eq((full["public"], h["placed_in_region"], h["placed_elsewhere"],
+              h["unplaced"]), (False, 1, 2, 1), f"with the token {h}")
+    check_eq(http_get(d.http + "/api/trend?days=40")[0], 400, "31 at most")
+    # The age of a region's oldest report, for everyone.
+    st, _, body = http_get(d.http + "/api/status")
+    reg = {r["region"]: r for r in json.loads(body)["regions"]}
+    check(reg["R2"]["oldest_report"].startswith(today), reg["R2"])
+    check(all(r["oldest_report"] for r in reg.values()), "all reported")
     d.stop()
     return d
 
@@ -772,6 +891,7 @@ if __name__ == "__main__":
           test_public_report_has_no_small_cell,
           test_public_report_cannot_be_differenced,
           test_trend_chart,
+          test_trend_and_history_over_http,
           test_sample_retention_under_concurrent_ingest,
           test_placement_retention_and_case_ref_blanking,
           test_early_warning_before_the_region_is_full,

@@ -932,7 +932,7 @@ trend_in_daily_buckets(void **state)
 
 	/* R0 only (A and B); four days from March 1st. */
 	f->par.until = MARCH + 4 * DAY;
-	assert_int_equal(report_trend(&f->par, WOMEN, f->s, 6, pt, 4), 0);
+	assert_int_equal(report_trend(&f->par, WOMEN, DAY, f->s, 6, pt, 4), 0);
 	assert_int_equal(pt[0].from, MARCH);
 	assert_near(pt[0].avg_pct, 25.0);
 	assert_int_equal(pt[0].min_free, 15);
@@ -953,12 +953,60 @@ trend_without_history_is_empty(void **state)
 
 	f->par.from = MARCH - 100 * DAY;
 	f->par.until = MARCH - 98 * DAY;
-	assert_int_equal(report_trend(&f->par, WOMEN, f->s, f->ns, pt, 2),
+	assert_int_equal(report_trend(&f->par, WOMEN, DAY, f->s, f->ns,
+	    pt, 2),
 	   0);
 	assert_int_equal(pt[0].data_secs, 0);
 	assert_int_equal(pt[1].data_secs, 0);
-	assert_int_equal(report_trend(&f->par, WOMEN, f->s, f->ns, pt, 0),
+	assert_int_equal(report_trend(&f->par, WOMEN, DAY, f->s, f->ns,
+	    pt, 0),
 	    -1);
+}
+
+/* Buckets are calendar days (UTC), the last one today's: a sample taken
+ * now is counted under today's date, not yesterday's. */
+static void
+trend_window_is_calendar_days(void **state)
+{
+	int64_t now = MARCH + 2 * DAY + 10 * 3600 + 17, from, end, len;
+
+	(void)state;
+	assert_int_equal(report_trend_window(now, 3, 0, &from, &end, &len), 0);
+	assert_int_equal(from, MARCH);
+	assert_int_equal(end, MARCH + 3 * DAY);
+	assert_int_equal(len, DAY);
+	assert_int_equal(report_trend_window(now, 1, 24, &from, &end, &len),
+	    0);
+	assert_int_equal(from, MARCH + 2 * DAY);
+	assert_int_equal(len, 3600);
+	/* Midnight itself starts the day. */
+	assert_int_equal(report_trend_window(MARCH, 1, 0, &from, &end, &len),
+	    0);
+	assert_int_equal(from, MARCH);
+	assert_int_equal(report_trend_window(now, 1, 7, &from, &end, &len),
+	    -1);
+	assert_int_equal(report_trend_window(now, 0, 0, &from, &end, &len),
+	    -1);
+}
+
+static void
+trend_counts_today_under_today(void **state)
+{
+	struct fx *f = *state;
+	struct rep_point pt[3];
+	int64_t now = MARCH + 2 * DAY + 6 * 3600, end, len;
+
+	assert_int_equal(report_trend_window(now, 3, 0, &f->par.from, &end,
+	    &len), 0);
+	f->par.until = now + 1;
+	assert_int_equal(report_trend(&f->par, WOMEN, len, f->s, 6, pt, 3),
+	    0);
+	assert_int_equal(pt[2].from, MARCH + 2 * DAY);
+	/* Today so far: six hours and a second, in today's bucket only. */
+	assert_int_equal(pt[2].data_secs, 6 * 3600 + 1);
+	assert_int_equal(pt[1].data_secs, DAY);
+	assert_near(pt[2].avg_pct, 100.0);
+	assert_near(pt[1].avg_pct, 50.0);
 }
 
 #define fx_test(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
@@ -987,6 +1035,8 @@ main(void)
 		cmocka_unit_test(public_report_cannot_be_differenced),
 		fx_test(trend_in_daily_buckets),
 		fx_test(trend_without_history_is_empty),
+		cmocka_unit_test(trend_window_is_calendar_days),
+		fx_test(trend_counts_today_under_today),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
