@@ -73,7 +73,8 @@ util_url_is_local(const char *url)
 		"tcp://127.", "tcp://localhost:", "tcp://[::1]",
 		"tls+tcp://127.", "tls+tcp://localhost:", "tls+tcp://[::1]",
 		"ws://127.", "ws://localhost:", "ws://[::1]", "wss://127.",
-		"wss://localhost:", "wss://[::1]" };
+		"wss://localhost:", "wss://[::1]", "http://127.",
+		"http://localhost:", "http://[::1]" };
 
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
 		if (strncmp(url, local[i], strlen(local[i])) == 0)

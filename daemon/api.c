@@ -65,6 +65,38 @@ admit(struct ctx *s, struct item *it)
 	return 0;
 }
 
+/*
+ * A refusal's log line, at most LOG_REFUSALS a second (the loop thread
+ * only): a flood must not become a flood of log lines. The next line
+ * after a quiet second says how many were left out.
+ */
+enum { LOG_REFUSALS = 20 };
+
+static void
+log_refusal(const struct item *it)
+{
+	static int64_t second;
+	static unsigned n;
+	static unsigned long long unlogged;
+	int64_t now = (int64_t)time(NULL);
+	char who[48];
+
+	if (now != second) {
+		if (unlogged > 0)
+			log_warn("%llu more requests refused in the last "
+			    "second, not logged one by one", unlogged);
+		second = now;
+		n = 0;
+		unlogged = 0;
+	}
+	if (++n > LOG_REFUSALS) {
+		unlogged++;
+		return;
+	}
+	authz_format(&it->who, who, sizeof(who));
+	log_warn("refused request from %s: %s", who, it->res.msg);
+}
+
 void
 api_decode(struct ctx *s, struct item *it)
 {
@@ -72,12 +104,8 @@ api_decode(struct ctx *s, struct item *it)
 
 	memset(it, 0, sizeof(*it));
 	it->msg = msg;
-	if (admit(s, it) != 0) {
-		char who[48];
-
-		authz_format(&it->who, who, sizeof(who));
-		log_warn("refused request from %s: %s", who, it->res.msg);
-	}
+	if (admit(s, it) != 0)
+		log_refusal(it);
 }
 
 bool

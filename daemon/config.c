@@ -121,7 +121,35 @@ static const struct key keys[] = {
 	    "those sockets; 0: no limit per peer (ipc:// peers have no "
 	    "address: only the total applies)."),
 	NUM("security", "max_waiters", K_U32, max_waiters, 0, 1000000, "1024",
-	    START, "Parked `holds --wait` queries."),
+	    START, "Parked `holds --wait` queries and events_since long "
+	    "polls."),
+	NUM("guard", "enabled", K_U32, guard, 0, 1, "1", START,
+	    "Put shelterd's own front (daemon/guard.c) before every tcp://, "
+	    "tls+tcp:// and http:// listener: it holds the caps above and the "
+	    "limits below, which nng cannot (a connection that never starts "
+	    "TLS, an HTTP slowloris, a peer that never reads). 0: nng listens "
+	    "itself (one hop less; ipc:// is never guarded)."),
+	NUM("guard", "handshake_secs", K_U32, guard_handshake_secs, 1, 3600,
+	    "10", START, "A connection that sends nothing for this long is "
+	    "closed."),
+	NUM("guard", "header_secs", K_U32, guard_header_secs, 1, 3600, "10",
+	    START, "HTTP: a request head must be whole within this."),
+	NUM("guard", "header_bytes", K_U32, guard_header_bytes, 256,
+	    1u << 24, "16384", START, "HTTP: a longer request head gets 431 "
+	    "and the connection is closed."),
+	NUM("guard", "idle_secs", K_U32, guard_idle_secs, 1, 86400, "900",
+	    START, "A connection with no byte either way for this long is "
+	    "closed (subscribers hear a heartbeat every [events] "
+	    "heartbeat_secs; a long poll waits at most this)."),
+	NUM("guard", "drain_secs", K_U32, guard_drain_secs, 1, 3600, "30",
+	    START, "A peer that reads none of what it was sent for this long "
+	    "is closed, and with it nng's end."),
+	NUM("guard", "conn_buffer_bytes", K_U64, guard_conn_buffer_bytes,
+	    4096, 1ull << 32, "1048576", START, "Bytes queued per connection "
+	    "and way; past it the sending side is not read (back-pressure)."),
+	NUM("guard", "buffer_bytes", K_U64, guard_buffer_bytes, 65536,
+	    1ull << 40, "67108864", START, "Bytes queued over all "
+	    "connections; past it no connection is read until it drained."),
 	STR("tls", "cert_file", tls_cert_file, "", START,
 	    "For tls+tcp:// and wss:// listeners: the server's certificate "
 	    "and key (PEM, one file)."),

@@ -64,6 +64,11 @@ struct config {
 	uint32_t replay_cache;            /* nonces remembered per signer,
 	                                   * 16384 */
 	uint32_t max_connections;         /* api pipes; more are closed, 1024 */
+	/* [guard] (daemon/guard.h) */
+	uint32_t guard;                   /* enabled, 1 */
+	uint32_t guard_handshake_secs, guard_header_secs, guard_header_bytes;
+	uint32_t guard_idle_secs, guard_drain_secs;
+	uint64_t guard_conn_buffer_bytes, guard_buffer_bytes;
 	uint32_t max_connections_per_peer; /* from one address (IPv6: /64),
 	                                    * per socket, 64; 0: no cap */
 	uint32_t max_waiters;             /* parked holds --wait queries, 1024 */

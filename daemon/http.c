@@ -39,6 +39,7 @@
 #include "names.h"
 #include "placement.h"
 #include "svg.h"
+#include "util.h"
 #include "wire.h"
 
 /* web/ embedded at build time (tools/embed.py): the page needs no files
@@ -1386,20 +1387,15 @@ http_note_batch(struct http *h, const struct counters *c, size_t requests,
 
 /* ---- setup ----------------------------------------------------------- */
 
-static bool
-is_loopback(const char *host)
-{
-	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	    strcmp(host, "localhost") == 0;
-}
-
 int
-http_init(struct http **out, const struct config *cfg,
+http_init(struct http **out, const struct config *cfg, const char *serve,
     const struct registry *reg, struct store *st, struct conns *subscribers)
 {
 	struct http *h;
 	nng_url *url = NULL;
 	char ws[CONFIG_STR_MAX + 16];
+	/* Behind the guard, every peer is 127.0.0.1: it counts per peer. */
+	bool guarded = strcmp(serve, cfg->http_url) != 0;
 	int rv;
 
 	*out = NULL;
@@ -1414,6 +1410,10 @@ http_init(struct http **out, const struct config *cfg,
 		    cfg->http_url);
 		nng_url_free(url);
 		return -1;
+	}
+	if (guarded) {
+		nng_url_free(url);
+		REQUIRE(nng_url_parse(&url, serve) == 0);
 	}
 	REQUIRE(!the_http_used);
 	the_http_used = true;
@@ -1477,14 +1477,14 @@ http_init(struct http **out, const struct config *cfg,
 	/* The feed's websockets count against the caps like any socket's. */
 	if (conns_watch(&h->feed_conns, h->feed, "dashboard feed "
 	    "connection", cfg->max_connections,
-	    cfg->max_connections_per_peer) != 0) {
+	    guarded ? 0 : cfg->max_connections_per_peer) != 0) {
 		rv = NNG_ENOMEM;
 		goto fail;
 	}
 	nng_socket_set_int(h->feed, NNG_OPT_SENDBUF, 256);
 	if ((rv = nng_listen(h->feed, ws, NULL, 0)) != 0)
 		goto fail;
-	if (!is_loopback(url->u_hostname))
+	if (!util_url_is_local(cfg->http_url))
 		log_warn("http: dashboard on %s in plain text, beyond "
 		    "loopback: put a TLS proxy in front of it",
 		    cfg->http_url);
@@ -1494,7 +1494,8 @@ http_init(struct http **out, const struct config *cfg,
 	else if (h->token_len < 16)
 		log_warn("http: [http] token is short (%zu characters); use "
 		    "32 or more random ones", h->token_len);
-	log_info("http: dashboard on %s (live feed %s)", cfg->http_url, ws);
+	log_info("http: dashboard on %s (live feed /events)%s", cfg->http_url,
+	    guarded ? " through the guard" : "");
 	nng_url_free(url);
 	return 0;
 fail:

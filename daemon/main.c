@@ -339,7 +339,10 @@ fit_descriptors(struct config *cfg)
 	/* The store, the log, listeners, the HTTP server's own, pipes
 	 * being refused. */
 	enum { RESERVE = 64 };
-	uint64_t socks = cfg->http_url[0] != '\0' ? 3 : 2;
+	/* Behind the guard a connection holds three: the peer's, the
+	 * guard's to nng, and nng's. */
+	uint64_t socks = (cfg->http_url[0] != '\0' ? 3 : 2) *
+	    (cfg->guard ? 3 : 1);
 	uint64_t need = socks * cfg->max_connections + RESERVE, fit;
 	struct rlimit rl;
 

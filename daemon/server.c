@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "conns.h"
 #include "events.h"
+#include "guard.h"
 #include "history.h"
 #include "http.h"
 #include "import.h"
@@ -583,15 +584,24 @@ tls_config(const struct config *cfg, nng_tls_config **out)
 	return 0;
 }
 
+/*
+ * Listen on url, or, where the guard takes url (guard.h), have nng listen
+ * on 127.0.0.1 and the guard on url in front of it.
+ */
 static int
-listen_on(const struct config *cfg, nng_socket sock, const char *what,
-    const char *url)
+listen_on(const struct config *cfg, struct guard *g, nng_socket sock,
+    const char *what, const char *url)
 {
 	nng_tls_config *tls = NULL;
+	char inner[64];
+	bool guarded = guard_wants(g, url, inner, sizeof(inner));
+	/* The api's requests can be counted only in plain text. */
+	int kind = strcmp(what, "api") == 0 && !is_tls(url) ? GUARD_SP_REQ :
+	    GUARD_BYTES;
 	nng_listener l;
-	int rv;
+	int port = 0, rv;
 
-	if ((rv = nng_listener_create(&l, sock, url)) != 0)
+	if ((rv = nng_listener_create(&l, sock, guarded ? inner : url)) != 0)
 		goto fail;
 	if (is_tls(url)) {
 		if (tls_config(cfg, &tls) != 0)
@@ -604,16 +614,46 @@ listen_on(const struct config *cfg, nng_socket sock, const char *what,
 	}
 	if ((rv = nng_listener_start(l, 0)) != 0)
 		goto fail;
+	if (guarded && ((rv = nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT,
+	    &port)) != 0 || guard_listen(g, what, url, (uint16_t)port,
+	    kind) != 0))
+		return -1;
 	if (!is_tls(url) && !util_url_is_local(url))
 		log_warn("%s listens in PLAIN TEXT on %s, beyond loopback: "
 		    "use tls+tcp:// with [tls] in production", what, url);
-	log_info("%s listening on %s%s", what, url, is_tls(url) ?
-	    " (mutual TLS: client certificate required)" : "");
+	log_info("%s listening on %s%s%s", what, url, is_tls(url) ?
+	    " (mutual TLS: client certificate required)" : "", guarded ?
+	    " through the guard" : "");
 	return 0;
 fail:
 	log_err("cannot listen for %s on %s: %s", what, url,
 	    nng_strerror(rv));
 	return -1;
+}
+
+static uint32_t
+per_peer(const struct guard *g, const struct config *cfg, const char *url)
+{
+	char inner[64];
+
+	return guard_wants(g, url, inner, sizeof(inner)) ? 0 :
+	    cfg->max_connections_per_peer;
+}
+
+/* The dashboard's port, behind the guard where it takes it. */
+static int
+http_on(struct server *s, const struct config *cfg)
+{
+	char inner[64];
+	bool guarded = cfg->http_url[0] != '\0' &&
+	    guard_wants(s->guard, cfg->http_url, inner, sizeof(inner));
+	const char *port = strrchr(inner, ':');
+
+	if (http_init(&s->c.http, cfg, guarded ? inner : cfg->http_url,
+	    s->c.reg, s->c.store, s->sub_conns) != 0)
+		return -1;
+	return guarded ? guard_listen(s->guard, "http", cfg->http_url,
+	    (uint16_t)atoi(port + 1), GUARD_HTTP) : 0;
 }
 
 int
@@ -656,19 +696,22 @@ server_init(struct server *s, struct config *cfg,
 	if ((rv = nng_socket_set_int(s->c.api, NNG_OPT_SENDBUF, 8192)) != 0 ||
 	    (rv = nng_socket_set_int(s->c.events, NNG_OPT_SENDBUF, 1024)) != 0)
 		log_warn("cannot set send buffers: %s", nng_strerror(rv));
-	/* Before the sockets listen: caps in total and per peer. */
+	/* Before the sockets listen: caps in total and per peer (behind the
+	 * guard every peer is 127.0.0.1: the guard counts per peer). */
+	s->guard = guard_new(cfg);
 	if (conns_watch(&s->api_conns, s->c.api, "api connection",
-	    cfg->max_connections, cfg->max_connections_per_peer) != 0 ||
+	    cfg->max_connections, per_peer(s->guard, cfg, cfg->api_url)) != 0 ||
 	    conns_watch(&s->sub_conns, s->c.events, "subscriber",
-	    cfg->max_connections, cfg->max_connections_per_peer) != 0)
+	    cfg->max_connections, per_peer(s->guard, cfg,
+	    cfg->events_url)) != 0)
 		return -1;
 	s->c.disc = disclosure_new(reg, cfg->privacy_k);
-	if (http_init(&s->c.http, cfg, s->c.reg, s->c.store, s->sub_conns) !=
-	    0)
+	if (http_on(s, cfg) != 0)
 		return -1;
 	http_set_registry(s->c.http, reg, s->c.disc);
-	if (listen_on(cfg, s->c.api, "api", cfg->api_url) != 0 ||
-	    listen_on(cfg, s->c.events, "events", cfg->events_url) != 0)
+	if (listen_on(cfg, s->guard, s->c.api, "api", cfg->api_url) != 0 ||
+	    listen_on(cfg, s->guard, s->c.events, "events",
+	    cfg->events_url) != 0 || guard_start(s->guard) != 0)
 		return -1;
 	/* main.c refused a non-local unsigned api and signing without keys
 	 * before we got here. */
@@ -754,6 +797,9 @@ server_deinit(struct server *s)
 	log_debug("teardown: api closed");
 	nng_close(s->c.events);
 	log_debug("teardown: events closed");
+	/* After nng: what it sent last is on its way through. */
+	guard_free(s->guard);
+	s->guard = NULL;
 	conns_close(s->api_conns);
 	conns_close(s->sub_conns);
 	for (size_t i = 0; i < s->q_len; i++)

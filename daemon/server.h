@@ -57,6 +57,7 @@ struct server {
 	size_t cap_units;
 	struct conns *api_conns;      /* admitted api pipes (conns.h) */
 	struct conns *sub_conns;      /* admitted subscribers */
+	struct guard *guard;          /* the TCP listeners' front */
 };
 
 int server_init(struct server *s, struct config *cfg,

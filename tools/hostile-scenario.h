@@ -7,9 +7,11 @@
 
 struct scenario_opts {
 	const char *name;       /* replay-fill, sub-cap, conn-flood,
-	                         * tls-idle, byte-flood */
+	                         * tls-idle, byte-flood, slowloris,
+	                         * no-read */
 	const char *api;        /* tcp://127.x:PORT (the api) */
 	const char *events;     /* tcp://127.x:PORT (the events socket) */
+	const char *http;       /* http://127.x:PORT (slowloris) */
 	const char *keys;       /* directory of key files (tools/mksecrets) */
 	double seconds;         /* how long the attack runs */
 	int conns;              /* connections the attacker opens */
@@ -19,7 +21,7 @@ struct scenario_opts {
 	long max_rss_mb;        /* the daemon's RSS bound (200) */
 };
 
-/* "replay-fill|sub-cap|conn-flood|tls-idle|byte-flood" */
+/* "replay-fill|sub-cap|...": every name */
 extern const char *const scenario_names;
 
 /* Runs it and prints what happened and PASS or FAIL: 0 (pass), 1 (fail)

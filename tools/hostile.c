@@ -164,6 +164,7 @@ usage(void)
 	    "print how many were answered. Exit 1 if any "
 	    "went\nunanswered while the daemon was up.\n\n"
 	    "hostile --scenario %s --api URL --events URL\n"
+	    "  [--http URL]       slowloris: the dashboard's http://127.x:PORT\n"
 	    "  --keys DIR [--seconds S] [--conns N] [--cap N] "
 	    "[--pid PID] [--threads N]\n"
 	    "  [--max-rss-mb N]   the daemon's RSS bound "
@@ -181,6 +182,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	static const struct option opts[] = {
 		{ "api", required_argument, NULL, 'a' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "http", required_argument, NULL, 'H' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "max-message", required_argument, NULL, 'm' },
@@ -197,7 +199,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:e:n:s:m:S:k:t:c:C:p:T:R:h",
+	while ((c = getopt_long(argc, argv, "a:e:H:n:s:m:S:k:t:c:C:p:T:R:h",
 	    opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -205,6 +207,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'e':
 			o->events = optarg;
+			break;
+		case 'H':
+			o->so.http = optarg;
 			break;
 		case 'n':
 			o->count = atol(optarg);

@@ -22,9 +22,10 @@ class Hostile:
     def __init__(self, config, tls=False):
         self.d = Daemon()
         self.sec = make_secrets(self.d)
-        api_port, events_port = free_ports(2)
+        api_port, events_port, http_port = free_ports(3)
         self.d.api = f"tcp://127.0.0.1:{api_port}"
         self.d.events = f"tcp://127.0.0.1:{events_port}"
+        self.d.http = f"http://127.0.0.1:{http_port}"
         self.d.env.update(SHELTERD_API=self.d.api,
                           SHELTERD_EVENTS=self.d.events,
                           SHELTERD_KEY=os.path.join(self.sec, "keys",
@@ -48,6 +49,7 @@ class Hostile:
     def run(self, scenario, *args):
         p = subprocess.run([os.environ["HOSTILE"], "--scenario", scenario,
                             "--api", self.d.api, "--events", self.d.events,
+                            "--http", self.d.http,
                             "--keys", os.path.join(self.sec, "keys"),
                             "--seconds", SECONDS, "--pid",
                             str(self.d.proc.pid), "--max-rss-mb",
@@ -107,13 +109,36 @@ def test_conn_flood(h):
 
 
 # nng 1.5.2 neither times out nor counts connections that never start TLS:
-# the daemon carries these 200 (descriptors) and serves the others; about
-# 1,000 with ulimit -n 1024 lock everyone out (BENCHMARKS.md).
-@scenario("", tls=True)
+# the guard does. 200 from one address: past max_connections_per_peer (64)
+# closed at once, the others once they sent nothing for handshake_secs.
+@scenario("[guard]\nhandshake_secs = 2\n", tls=True)
 def test_tls_idle(h):
     out = h.run("tls-idle", "--conns", "200")
     check("200 idle TCP connections" in out, out)
+    check("200 closed by the daemon" in out, out)
+
+
+# nng's HTTP server has no header timeout: the guard's header_secs.
+@scenario("[guard]\nheader_secs = 1\n")
+def test_slowloris(h):
+    out = h.run("slowloris", "--conns", "50")
+    check("50 closed by the daemon" in out, out)
+
+
+# Replies nobody reads: the guard stops reading nng for that peer and
+# closes both ends after drain_secs; nng's queue and descriptors go back.
+@scenario("[guard]\ndrain_secs = 1\nconn_buffer_bytes = 65536\n")
+def test_no_read(h):
+    out = h.run("no-read", "--conns", "10")
+    check("10 closed by the daemon" in out, out)
+
+
+@scenario("[guard]\ndrain_secs = 1\nconn_buffer_bytes = 65536\n")
+def test_byte_flood(h):
+    out = h.run("byte-flood", "--conns", "10")
+    check("read no reply" in out, out)
 
 
 if __name__ == "__main__":
-    main([test_replay_fill, test_sub_cap, test_conn_flood, test_tls_idle])
+    main([test_replay_fill, test_sub_cap, test_conn_flood, test_tls_idle,
+          test_slowloris, test_no_read, test_byte_flood])
