@@ -116,26 +116,149 @@ client_dialer_tls(nng_dialer d, const char *url, char *err, size_t errlen)
 	return rv;
 }
 
-/* nng_dial, with our TLS identity for tls+tcp:// and wss:// URLs. */
+/* ---- address lists ---------------------------------------------------- */
+
 int
-client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
+client_addrs(const char *list, char out[][CLIENT_URL_MAX], int max,
+    char *err, size_t errlen)
+{
+	const char *p = list;
+	int n = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0) {
+			snprintf(err, errlen, "'%s': an empty address in the "
+			    "list (URL,URL,...)", list);
+			return -1;
+		}
+		if (n == max) {
+			snprintf(err, errlen, "'%s': more than %d addresses",
+			    list, max);
+			return -1;
+		}
+		if (len >= CLIENT_URL_MAX) {
+			snprintf(err, errlen, "'%.40s...': an address longer "
+			    "than %d characters", p, CLIENT_URL_MAX - 1);
+			return -1;
+		}
+		memcpy(out[n], p, len);
+		out[n++][len] = '\0';
+		if (p[len] == '\0')
+			return n;
+		p += len + 1;
+	}
+}
+
+static const char *prog_name = "libshelterd";
+static void (*note_fn)(const char *line);
+
+void
+client_set_prog(const char *prog)
+{
+	prog_name = prog;
+}
+
+void
+client_set_note(void (*note)(const char *line))
+{
+	note_fn = note;
+}
+
+static void
+note(const char *line)
+{
+	if (note_fn != NULL)
+		note_fn(line);
+	else
+		fprintf(stderr, "%s: %s\n", prog_name, line);
+}
+
+/* Append "; " and s to buf (truncated, never overflowing). */
+static void
+append(char *buf, size_t len, const char *s)
+{
+	size_t used = strlen(buf), n;
+
+	if (used > 0 && used + 2 < len) {
+		memcpy(buf + used, "; ", 2);
+		used += 2;
+	}
+	n = strlen(s);
+	if (n > len - 1 - used)
+		n = len - 1 - used;
+	memcpy(buf + used, s, n);
+	buf[used + n] = '\0';
+}
+
+/* One address: create, TLS, start (sync; when that fails and bg, again
+ * without waiting). 0, -1 (cannot connect) or -2 (cannot even try: a bad
+ * URL or TLS set-up), with "URL: reason" (or the TLS set-up's own words)
+ * in err. */
+static int
+dial_one(nng_socket sock, const char *url, bool bg, char *err,
+    size_t errlen)
 {
 	nng_dialer d;
 	int rv;
 
-	if ((rv = nng_dialer_create(&d, sock, url)) != 0)
-		goto fail;
+	if ((rv = nng_dialer_create(&d, sock, url)) != 0) {
+		snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
+		return -2;
+	}
 	if (client_dialer_tls(d, url, err, errlen) != 0) {
 		nng_dialer_close(d);
+		return -2;
+	}
+	if ((rv = nng_dialer_start(d, 0)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
+	/* A failed synchronous start leaves the dialer stopped; started
+	 * again without waiting, it keeps redialling this address. */
+	if (!bg || nng_dialer_start(d, NNG_FLAG_NONBLOCK) != 0)
+		nng_dialer_close(d);
+	return -1;
+}
+
+int
+client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
+{
+	char addrs[CLIENT_MAX_ADDRS][CLIENT_URL_MAX], why[512];
+	char failed[1024] = "", up[1024] = "";
+	int n, i;
+
+	if ((n = client_addrs(url, addrs, CLIENT_MAX_ADDRS, err, errlen)) < 0)
+		return -1;
+	if (n == 1) {
+		int rv = dial_one(sock, url, false, why, sizeof(why));
+
+		if (rv == -2)
+			snprintf(err, errlen, "%s", why);
+		else if (rv != 0)
+			snprintf(err, errlen, "cannot reach shelterd at %s "
+			    "(is the daemon running? see --api)", why);
+		return rv == 0 ? 0 : -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (dial_one(sock, addrs[i], true, why, sizeof(why)) == 0)
+			append(up, sizeof(up), addrs[i]);
+		else
+			append(failed, sizeof(failed), why);
+	}
+	if (*up == '\0') {
+		snprintf(err, errlen, "cannot reach shelterd at any of %s: %s "
+		    "(is the daemon running? see --api)", url, failed);
 		return -1;
 	}
-	if ((rv = nng_dialer_start(d, 0)) != 0)
-		goto fail;
+	if (*failed != '\0') {
+		char line[2200];
+
+		snprintf(line, sizeof(line), "connected to %s; failed: %s "
+		    "(redialling it in the background)", up, failed);
+		note(line);
+	}
 	return 0;
-fail:
-	snprintf(err, errlen, "cannot reach shelterd at %s: %s (is the "
-	    "daemon running? see --api)", url, nng_strerror(rv));
-	return -1;
 }
 
 /* Wrap packed request bytes into a SignedRequest; returns a malloc'd
@@ -244,35 +367,90 @@ fail:
 	return rv;
 }
 
+/* Which address of which list answered last, so that the next call of a
+ * long-running caller (shelter-node, coord-watch) goes there first. */
+static pthread_mutex_t last_mtx = PTHREAD_MUTEX_INITIALIZER;
+static char last_list[CLIENT_MAX_ADDRS * CLIENT_URL_MAX];
+static int last_ok;
+
 int
 client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
     Shelterd__V1__Reply **reply, char *err, size_t errlen)
 {
-	nng_socket sock;
-	int rv;
+	char addrs[CLIENT_MAX_ADDRS][CLIENT_URL_MAX], why[512];
+	char failed[1024] = "";
+	int n, start = 0, k;
 
 	*reply = NULL;
 	if (ensure_key(err, errlen) != 0)
+		return EXIT_USAGE;
+	if ((n = client_addrs(url, addrs, CLIENT_MAX_ADDRS, err, errlen)) < 0)
 		return EXIT_USAGE;
 	/* Tests on a loaded machine may allow more time than the default. */
 	if (getenv("SHELTERD_TIMEOUT_MS") != NULL &&
 	    atoi(getenv("SHELTERD_TIMEOUT_MS")) > timeout_ms)
 		timeout_ms = atoi(getenv("SHELTERD_TIMEOUT_MS"));
-	if ((rv = nng_req0_open(&sock)) != 0) {
-		snprintf(err, errlen, "cannot open a socket: %s",
-		    nng_strerror(rv));
-		return EXIT_UNREACHABLE;
+	pthread_mutex_lock(&last_mtx);
+	if (strcmp(last_list, url) == 0)
+		start = last_ok;
+	pthread_mutex_unlock(&last_mtx);
+	for (k = 0; k < n; k++) {
+		int i = (start + k) % n, rv;
+		nng_socket sock;
+
+		if ((rv = nng_req0_open(&sock)) != 0) {
+			snprintf(err, errlen, "cannot open a socket: %s",
+			    nng_strerror(rv));
+			return EXIT_UNREACHABLE;
+		}
+		nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
+		nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
+		/* Synchronous dial: a daemon that is not there is reported
+		 * now, not after the timeout, and the next address is
+		 * tried. */
+		if ((rv = dial_one(sock, addrs[i], false, why,
+		    sizeof(why))) != 0) {
+			client_close(sock, 2000);
+			if (rv == -2 && n == 1) {
+				snprintf(err, errlen, "%s", why);
+				return EXIT_UNREACHABLE;
+			}
+			append(failed, sizeof(failed), why);
+			continue;
+		}
+		/* Connected: whatever happens now, the request may have
+		 * reached this daemon, so it is not sent to another. */
+		rv = client_round_trip(sock, addrs[i], req, reply, err,
+		    errlen);
+		client_close(sock, 2000);
+		if (rv != 0) {
+			if (*failed != '\0')
+				snprintf(err + strlen(err), errlen -
+				    strlen(err), " (before it, failed: %s)",
+				    failed);
+			return EXIT_UNREACHABLE;
+		}
+		if (*failed != '\0') {
+			char line[2200];
+
+			snprintf(line, sizeof(line), "shelterd at %s answered"
+			    "%s%s", addrs[i], *failed ? "; failed: " : "",
+			    failed);
+			note(line);
+		}
+		pthread_mutex_lock(&last_mtx);
+		snprintf(last_list, sizeof(last_list), "%s", url);
+		last_ok = i;
+		pthread_mutex_unlock(&last_mtx);
+		return EXIT_OK;
 	}
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
-	/* Synchronous dial: a daemon that is not there is reported now,
-	 * not after the timeout. */
-	if (client_dial(sock, url, err, errlen) != 0)
-		rv = NNG_ECONNREFUSED;
+	if (n == 1)
+		snprintf(err, errlen, "cannot reach shelterd at %s (is the "
+		    "daemon running? see --api)", failed);
 	else
-		rv = client_round_trip(sock, url, req, reply, err, errlen);
-	client_close(sock, 2000);
-	return rv == 0 ? EXIT_OK : EXIT_UNREACHABLE;
+		snprintf(err, errlen, "cannot reach shelterd at any of %s: "
+		    "%s (is the daemon running? see --api)", url, failed);
+	return EXIT_UNREACHABLE;
 }
 
 /* Shared by client_close() and its closing thread; the last one out

@@ -53,8 +53,10 @@ usage(FILE *out)
 	    "(default 600)\n"
 	    "Common options:\n"
 	    "  -j, --json             JSON output\n"
-	    "  -a, --api URL          daemon api (default $SHELTERD_API or "
-	    DEFAULT_API_URL ")\n"
+	    "  -a, --api URL          daemon api (default $SHELTERD_API or\n"
+	    "                         " DEFAULT_API_URL "); URL,URL,...: the "
+	    "next when\n"
+	    "                         one cannot be reached\n"
 	    "  -K, --key FILE     sign requests with this key (default "
 	    "$SHELTERD_KEY)\n"
 	    "  -h, --help             print this help and exit\n"
@@ -399,6 +401,7 @@ main(int argc, char **argv)
 	};
 	int rc;
 
+	client_set_prog("region-place");
 	o.pr.beds = 1;
 	o.pr.exclude_regions = o.exclude;
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
