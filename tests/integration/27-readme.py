@@ -18,8 +18,9 @@ its first line shown (ready, listening, watching).
 started here from an empty directory, as the README says. The README's
 addresses are the built-in defaults (tcp://127.0.0.1:7450 ...): so that
 no fixed port of this machine is used, everything runs in a network
-namespace of its own (`unshare -n`, root), where those ports are free and
-nothing else listens. The working directory is a fresh temp dir holding
+namespace of its own (`unshare --map-root-user --net`: no root needed
+where user namespaces are on), where those ports are free and nothing
+else listens. The working directory is a fresh temp dir holding
 `build`, `tools` and `registry` of this tree (symlinks), so `var/` and
 the README's `/tmp/sec` (rewritten to the temp dir: the only rewrite)
 are this run's own. A block that starts a daemon of its own (security)
@@ -107,7 +108,8 @@ class Shell:
 
     def __init__(self, cwd, env):
         self.proc = subprocess.Popen(
-            ["unshare", "-n", "bash", "--noprofile", "--norc"], cwd=cwd,
+            ["unshare", "--map-root-user", "--net", "bash", "--noprofile",
+             "--norc"], cwd=cwd,
             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
         self.q = queue.Queue()
