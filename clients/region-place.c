@@ -560,13 +560,15 @@ request(struct opts *o)
 	req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
 	req.place = &o->pr;
 	if (!o->no_wait) {
+		const char *cat = cat_name((int)o->pr.category);
+
 		/* Said first: until an answer comes this looks like a hang. */
 		fprintf(stderr, "region-place: request %s: asking shelterd "
 		    "for %u %s bed%s; waiting up to %lld s (--wait) until a "
 		    "shelter accepts. A held bed waits for its shelter's "
 		    "answer until its hold deadline, then the next shelter "
 		    "is asked. Ctrl-C stops waiting and %s.\n",
-		    o->pr.request_id, o->pr.beds, cat_name((int)o->pr.category),
+		    o->pr.request_id, o->pr.beds, cat ? cat : "?",
 		    o->pr.beds == 1 ? "" : "s", o->wait_s,
 		    o->cancel_on_interrupt ? "cancels the request" :
 		    "leaves the request open (--cancel-on-interrupt cancels "

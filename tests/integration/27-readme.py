@@ -9,10 +9,10 @@ the next command, are what it prints (stdout and stderr). Each of those
 lines must appear in the output, in that order, with two allowances:
 times and numbers may differ (seqs, ages, counts), except inside an
 identifier (a word with a capital letter: SH-GOV-004, VR14), and runs of
-spaces may differ (table columns). A command must exit 0. A command ending in `&` runs in
-the background, as in a terminal; its lines are checked when the block
-ends (after it exits, or 10 s); the next command runs once it printed
-its first line shown (ready, listening, watching).
+spaces may differ (table columns). A command must exit 0. A command
+ending in `&` runs in the background, as in a terminal; its lines are
+checked when the block ends (after it exits, or 10 s); the next command
+runs once it printed its first line shown (ready, listening, watching).
 
 "With the daemon running" is `build/daemon/shelterd` with no options,
 started here from an empty directory, as the README says. The README's
