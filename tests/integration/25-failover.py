@@ -244,7 +244,12 @@ def test_failover():
         check(f"upstream: shelterd at {b.api} answered" in log,
               f"no failover note in the node's log:\n{log[-2000:]}")
 
-        # The watcher hears B: events B published, none twice.
+        # The watcher hears B: events B published (at least the warning
+        # and the clear of one shelter filled and emptied now), none twice.
+        for seq, occ in ((10**6, 4), (10**6 + 1, 0)):
+            r = b.report("-s", DIRECT[0], "-n", str(seq), "-b",
+                         f"women=4/{occ}")
+            check_eq(r.rc, 0, f"report to B {r}")
         time.sleep(0.5)
         watch.send_signal(signal.SIGTERM)
         out, err = watch.communicate(timeout=20)
