@@ -367,6 +367,109 @@ fail:
 	return rv;
 }
 
+/*
+ * A dial that gives up after `ms`. A machine that is off does not refuse a
+ * connection, it does not answer, and a synchronous dial then waits for
+ * the kernel's connect timeout (minutes) before the next address could be
+ * tried. So the dial runs on a thread of its own, and a caller tired of
+ * waiting closes the socket (which ends that dial) and goes on. The
+ * thread writes only into this struct; the last one out frees it.
+ */
+struct dialer_wait {
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	nng_socket sock;
+	char url[CLIENT_URL_MAX];
+	char err[512];
+	int rv;
+	bool done;
+	int refs;
+};
+
+static void
+dialer_wait_release(struct dialer_wait *w)
+{
+	bool last;
+
+	pthread_mutex_lock(&w->mtx);
+	last = --w->refs == 0;
+	pthread_mutex_unlock(&w->mtx);
+	if (last) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mtx);
+		free(w);
+	}
+}
+
+static void *
+dialer_wait_run(void *arg)
+{
+	struct dialer_wait *w = arg;
+	char err[512];
+	int rv = dial_one(w->sock, w->url, false, err, sizeof(err));
+
+	pthread_mutex_lock(&w->mtx);
+	w->rv = rv;
+	memcpy(w->err, err, sizeof(err));
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mtx);
+	dialer_wait_release(w);
+	return NULL;
+}
+
+/* dial_one(sock, url, false, ...) for at most ms; -1 with "URL: no
+ * connection within N ms" when it takes longer (close sock then). */
+static int
+dial_within(nng_socket sock, const char *url, int ms, char *err,
+    size_t errlen)
+{
+	struct dialer_wait *w = calloc(1, sizeof(*w));
+	struct timespec until;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rv;
+
+	if (w == NULL)
+		return dial_one(sock, url, false, err, errlen);
+	pthread_mutex_init(&w->mtx, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->sock = sock;
+	snprintf(w->url, sizeof(w->url), "%s", url);
+	w->refs = 2;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rv = pthread_create(&t, &attr, dialer_wait_run, w);
+	pthread_attr_destroy(&attr);
+	if (rv != 0) {
+		w->refs = 1;
+		dialer_wait_release(w);
+		return dial_one(sock, url, false, err, errlen);
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->mtx);
+	while (!w->done && pthread_cond_timedwait(&w->cv, &w->mtx,
+	    &until) == 0)
+		;
+	if (w->done) {
+		rv = w->rv;
+		snprintf(err, errlen, "%s", w->err);
+	} else {
+		rv = -1;
+		snprintf(err, errlen, "%s: no connection within %d ms", url,
+		    ms);
+	}
+	pthread_mutex_unlock(&w->mtx);
+	dialer_wait_release(w);
+	return rv;
+}
+
 /* Which address of which list answered last, so that the next call of a
  * long-running caller (shelter-node, coord-watch) goes there first. */
 static pthread_mutex_t last_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -407,8 +510,9 @@ client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
 		nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
 		/* Synchronous dial: a daemon that is not there is reported
 		 * now, not after the timeout, and the next address is
-		 * tried. */
-		if ((rv = dial_one(sock, addrs[i], false, why,
+		 * tried; one that does not answer at all, after the
+		 * timeout. */
+		if ((rv = dial_within(sock, addrs[i], timeout_ms, why,
 		    sizeof(why))) != 0) {
 			client_close(sock, 2000);
 			if (rv == -2 && n == 1) {

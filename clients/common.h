@@ -59,7 +59,8 @@ void client_set_note(void (*note)(const char *line));
  *
  * url may be a list: the addresses are tried one at a time, starting with
  * the one that answered last in this process, and the next is tried only
- * when one cannot be connected to (refused, no such path, TLS failure).
+ * when one cannot be connected to (refused, no such path, TLS failure, or
+ * no answer to the connection attempt within timeout_ms).
  * Once the request went out on a connection, a missing answer is
  * reported, not resent elsewhere: the daemon may have applied it (a
  * report can be sent again safely, by seq; shelter-report's outbox

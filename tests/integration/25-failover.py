@@ -21,12 +21,14 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
 import time
 
-from harness import (BIN, Daemon, Failure, check, check_eq, main)
+from harness import (BIN, Daemon, Failure, check, check_eq, free_ports,
+                     main, make_secrets)
 
 NODE = os.environ["SHELTER_NODE"]
 DIRECT = [f"D-{i}" for i in range(1, 7)]    # report to the daemon
@@ -272,5 +274,94 @@ def test_failover():
         b.cleanup()
 
 
+class SilentAddress:
+    """A loopback address that neither accepts nor refuses, like a
+    machine that is off: a listener with a full backlog that never
+    accepts, so the kernel drops every further SYN."""
+
+    def __init__(self):
+        self.l = socket.socket()
+        self.l.bind(("127.0.0.1", 0))
+        self.l.listen(0)
+        self.url = f"tcp://127.0.0.1:{self.l.getsockname()[1]}"
+        self.fill = []
+        for _ in range(4):
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(self.l.getsockname())
+            except BlockingIOError:
+                pass
+            self.fill.append(c)
+        time.sleep(0.2)
+
+    def close(self):
+        for c in self.fill:
+            c.close()
+        self.l.close()
+
+
+def test_silent_address_costs_the_timeout_not_minutes():
+    d = Daemon().start()
+    silent = SilentAddress()
+    try:
+        start = time.monotonic()
+        r = d.report("--api", f"{silent.url},{d.api}", "-T", "1500",
+                     "-s", "SH-UT-003", "-b", "women=4/3")
+        took = time.monotonic() - start
+        check_eq(r.rc, 0, f"report through the second address {r}")
+        check(f"shelterd at {d.api} answered; failed: {silent.url}: no "
+              f"connection within 1500 ms" in r.err, r.err)
+        check(took < 10, f"took {took:.1f} s")
+        d.stop()
+    finally:
+        silent.close()
+        d.cleanup()
+
+
+def test_tls_failure_moves_on():
+    """A daemon whose certificate the client cannot verify, or that
+    refuses the client's certificate, counts as failed: the next address
+    answers, and the note says why the first did not."""
+    d = Daemon().start()
+    sec = make_secrets(d)
+    api, events = free_ports(2)
+    tls = f"tls+tcp://localhost:{api}"
+    log = open(os.path.join(d.tmp, "tls.log"), "ab")
+    a = subprocess.Popen(
+        [BIN["SHELTERD"], "-c", f"{sec}/shelterd.conf", "--data-dir",
+         os.path.join(d.tmp, "tls-data"), "--api", tls, "--events",
+         f"tls+tcp://localhost:{events}", "--http", ""],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:  # listening: a TCP connect is accepted
+            try:
+                socket.create_connection(("127.0.0.1", api), 1).close()
+                break
+            except OSError:
+                check(time.monotonic() < deadline and a.poll() is None,
+                      "the TLS daemon does not listen")
+                time.sleep(0.05)
+        pki = f"{sec}/pki"
+        for ca, cert in ((f"{pki}/rogue-ca.pem", f"{pki}/client.pem"),
+                         (f"{pki}/ca.pem", f"{pki}/rogue-client.pem")):
+            p = subprocess.run(
+                [BIN["SHELTERCTL"], "--api", f"{tls},{d.api}", "-T",
+                 "3000", "ping"],
+                env=dict(d.env, SHELTERD_TLS_CA=ca, SHELTERD_TLS_CERT=cert),
+                capture_output=True, text=True, timeout=20)
+            check_eq(p.returncode, 0, f"ping with {ca} {cert}: {p.stderr}")
+            check(f"shelterd at {d.api} answered; failed: {tls}: " in
+                  p.stderr, p.stderr)
+        d.stop()
+    finally:
+        a.terminate()
+        a.wait(15)
+        log.close()
+        d.cleanup()
+
+
 if __name__ == "__main__":
-    main([test_failover])
+    main([test_failover, test_silent_address_costs_the_timeout_not_minutes,
+          test_tls_failure_moves_on])
