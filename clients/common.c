@@ -221,6 +221,72 @@ dial_one(nng_socket sock, const char *url, bool bg, char *err,
 	return -1;
 }
 
+/*
+ * Which dialers of a list dial have a connection. nng calls seen_cb on
+ * its own threads, maybe even just after the callback was unset: hence
+ * static storage, and one list dial at a time (seen_lock).
+ */
+#define CLIENT_LIST_DIAL_MS 5000
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	nng_dialer d[CLIENT_MAX_ADDRS];
+	bool up[CLIENT_MAX_ADDRS];
+	int n, nup;
+} seen = {
+	.mtx = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+};
+
+static void
+seen_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	int id = nng_dialer_id(nng_pipe_dialer(p));
+
+	(void)ev;
+	(void)arg;
+	pthread_mutex_lock(&seen.mtx);
+	for (int i = 0; i < seen.n; i++) {
+		if (nng_dialer_id(seen.d[i]) == id && !seen.up[i]) {
+			seen.up[i] = true;
+			seen.nup++;
+			pthread_cond_broadcast(&seen.cv);
+		}
+	}
+	pthread_mutex_unlock(&seen.mtx);
+}
+
+/* Until all n are up, or one is and the others had 200 ms more, or
+ * CLIENT_LIST_DIAL_MS passed. */
+static void
+wait_seen(int n)
+{
+	struct timespec now, until, first = { 0, 0 };
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	until = now;
+	until.tv_sec += CLIENT_LIST_DIAL_MS / 1000;
+	pthread_mutex_lock(&seen.mtx);
+	while (seen.nup < n) {
+		if (seen.nup > 0 && first.tv_sec == 0) {
+			clock_gettime(CLOCK_REALTIME, &first);
+			first.tv_nsec += 200000000L;
+			if (first.tv_nsec >= 1000000000L) {
+				first.tv_sec++;
+				first.tv_nsec -= 1000000000L;
+			}
+			if (first.tv_sec < until.tv_sec ||
+			    (first.tv_sec == until.tv_sec &&
+			    first.tv_nsec < until.tv_nsec))
+				until = first;
+		}
+		if (pthread_cond_timedwait(&seen.cv, &seen.mtx, &until) != 0)
+			break;
+	}
+	pthread_mutex_unlock(&seen.mtx);
+}
+
 int
 client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
 {
@@ -240,22 +306,62 @@ client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
 			    "(is the daemon running? see --api)", why);
 		return rv == 0 ? 0 : -1;
 	}
+	/*
+	 * Every address at once, in the background: a machine that is off
+	 * (no refusal, no answer) must not hold up the others for the
+	 * kernel's connect timeout, and each dialer keeps redialling, so a
+	 * sub socket hears whichever daemon is up now or later. The price:
+	 * nng does not say why a background dial failed, only that no
+	 * connection came.
+	 */
+	pthread_mutex_lock(&seen_lock);
+	pthread_mutex_lock(&seen.mtx);
+	memset(seen.up, 0, sizeof(seen.up));
+	seen.n = seen.nup = 0;
+	pthread_mutex_unlock(&seen.mtx);
+	nng_pipe_notify(sock, NNG_PIPE_EV_ADD_POST, seen_cb, &seen);
 	for (i = 0; i < n; i++) {
-		if (dial_one(sock, addrs[i], true, why, sizeof(why)) == 0)
+		nng_dialer d;
+		int rv;
+
+		if ((rv = nng_dialer_create(&d, sock, addrs[i])) != 0 ||
+		    client_dialer_tls(d, addrs[i], why, sizeof(why)) != 0 ||
+		    (rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+			if (rv != 0)
+				snprintf(why, sizeof(why), "%.400s: %s",
+				    addrs[i], nng_strerror(rv));
+			snprintf(err, errlen, "%s", why);
+			nng_pipe_notify(sock, NNG_PIPE_EV_ADD_POST, NULL,
+			    NULL);
+			pthread_mutex_unlock(&seen_lock);
+			return -1;
+		}
+		pthread_mutex_lock(&seen.mtx);
+		seen.d[seen.n++] = d;
+		pthread_mutex_unlock(&seen.mtx);
+	}
+	wait_seen(n);
+	nng_pipe_notify(sock, NNG_PIPE_EV_ADD_POST, NULL, NULL);
+	pthread_mutex_lock(&seen.mtx);
+	for (i = 0; i < n; i++) {
+		if (seen.up[i])
 			append(up, sizeof(up), addrs[i]);
 		else
-			append(failed, sizeof(failed), why);
+			append(failed, sizeof(failed), addrs[i]);
 	}
+	pthread_mutex_unlock(&seen.mtx);
+	pthread_mutex_unlock(&seen_lock);
 	if (*up == '\0') {
-		snprintf(err, errlen, "cannot reach shelterd at any of %s: %s "
-		    "(is the daemon running? see --api)", url, failed);
+		snprintf(err, errlen, "cannot reach shelterd at any of %s "
+		    "within %d ms (is the daemon running? see --api)", url,
+		    CLIENT_LIST_DIAL_MS);
 		return -1;
 	}
 	if (*failed != '\0') {
 		char line[2200];
 
-		snprintf(line, sizeof(line), "connected to %s; failed: %s "
-		    "(redialling it in the background)", up, failed);
+		snprintf(line, sizeof(line), "connected to %s; no connection "
+		    "to %s yet (redialling in the background)", up, failed);
 		note(line);
 	}
 	return 0;

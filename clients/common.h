@@ -101,9 +101,10 @@ void client_set_key(const char *path);
 int client_load_key(const char *path, char *err, size_t errlen);
 /* nng_dial with TLS ($SHELTERD_TLS_CA, $SHELTERD_TLS_CERT,
  * $SHELTERD_TLS_SERVER_NAME) for tls+tcp:// and wss:// URLs; 0 or -1.
- * A list dials every address: 0 when at least one connected (a note names
- * the ones that did not; they keep redialling in the background, so a sub
- * socket hears whichever daemon comes up), -1 when none did. */
+ * A list dials every address at once, in the background: 0 once at least
+ * one connected (a note names the ones that did not; they keep
+ * redialling, so a sub socket hears whichever daemon comes up), -1 when
+ * none did within 5 s. Not thread-safe for lists. */
 int client_dial(nng_socket sock, const char *url, char *err, size_t errlen);
 /* Our TLS identity ($SHELTERD_TLS_CA, _CERT, _SERVER_NAME) on d when url
  * is tls+tcp:// or wss://; 0, or -1 with the reason in err. */

@@ -313,6 +313,24 @@ def test_silent_address_costs_the_timeout_not_minutes():
         check(f"shelterd at {d.api} answered; failed: {silent.url}: no "
               f"connection within 1500 ms" in r.err, r.err)
         check(took < 10, f"took {took:.1f} s")
+
+        # The events socket too: every address is dialled at once, and
+        # the silent one does not hold up the live one.
+        w = subprocess.Popen(
+            [BIN["COORD_WATCH"], "--json", "--count", "1", "--wait", "30",
+             "--events", f"{silent.url},{d.events}", "--api", d.api],
+            env=d.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        line = w.stderr.readline()
+        check(f"connected to {d.events}; no connection to {silent.url} "
+              f"yet" in line, line)
+        check("watching" in w.stderr.readline(), "coord-watch watches")
+        time.sleep(0.3)
+        check_eq(d.report("-s", "SH-UT-003", "-b", "women=4/4").rc, 0,
+                 "report")
+        out, err = w.communicate(timeout=40)
+        check_eq(w.returncode, 0, f"coord-watch {err}")
+        check('"SH-UT-003"' in out, out)
         d.stop()
     finally:
         silent.close()
