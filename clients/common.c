@@ -116,26 +116,255 @@ client_dialer_tls(nng_dialer d, const char *url, char *err, size_t errlen)
 	return rv;
 }
 
-/* nng_dial, with our TLS identity for tls+tcp:// and wss:// URLs. */
+/* ---- address lists ---------------------------------------------------- */
+
 int
-client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
+client_addrs(const char *list, char out[][CLIENT_URL_MAX], int max,
+    char *err, size_t errlen)
+{
+	const char *p = list;
+	int n = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0) {
+			snprintf(err, errlen, "'%s': an empty address in the "
+			    "list (URL,URL,...)", list);
+			return -1;
+		}
+		if (n == max) {
+			snprintf(err, errlen, "'%s': more than %d addresses",
+			    list, max);
+			return -1;
+		}
+		if (len >= CLIENT_URL_MAX) {
+			snprintf(err, errlen, "'%.40s...': an address longer "
+			    "than %d characters", p, CLIENT_URL_MAX - 1);
+			return -1;
+		}
+		memcpy(out[n], p, len);
+		out[n++][len] = '\0';
+		if (p[len] == '\0')
+			return n;
+		p += len + 1;
+	}
+}
+
+static const char *prog_name = "libshelterd";
+static void (*note_fn)(const char *line);
+
+void
+client_set_prog(const char *prog)
+{
+	prog_name = prog;
+}
+
+void
+client_set_note(void (*note)(const char *line))
+{
+	note_fn = note;
+}
+
+static void
+note(const char *line)
+{
+	if (note_fn != NULL)
+		note_fn(line);
+	else
+		fprintf(stderr, "%s: %s\n", prog_name, line);
+}
+
+/* Append "; " and s to buf (truncated, never overflowing). */
+static void
+append(char *buf, size_t len, const char *s)
+{
+	size_t used = strlen(buf), n;
+
+	if (used > 0 && used + 2 < len) {
+		memcpy(buf + used, "; ", 2);
+		used += 2;
+	}
+	n = strlen(s);
+	if (n > len - 1 - used)
+		n = len - 1 - used;
+	memcpy(buf + used, s, n);
+	buf[used + n] = '\0';
+}
+
+/* One address: create, TLS, start (sync; when that fails and bg, again
+ * without waiting). 0, -1 (cannot connect) or -2 (cannot even try: a bad
+ * URL or TLS set-up), with "URL: reason" (or the TLS set-up's own words)
+ * in err. */
+static int
+dial_one(nng_socket sock, const char *url, bool bg, char *err,
+    size_t errlen)
 {
 	nng_dialer d;
 	int rv;
 
-	if ((rv = nng_dialer_create(&d, sock, url)) != 0)
-		goto fail;
+	if ((rv = nng_dialer_create(&d, sock, url)) != 0) {
+		snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
+		return -2;
+	}
 	if (client_dialer_tls(d, url, err, errlen) != 0) {
 		nng_dialer_close(d);
+		return -2;
+	}
+	if ((rv = nng_dialer_start(d, 0)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
+	/* A failed synchronous start leaves the dialer stopped; started
+	 * again without waiting, it keeps redialling this address. */
+	if (!bg || nng_dialer_start(d, NNG_FLAG_NONBLOCK) != 0)
+		nng_dialer_close(d);
+	return -1;
+}
+
+/*
+ * Which dialers of a list dial have a connection. nng calls seen_cb on
+ * its own threads, maybe even just after the callback was unset: hence
+ * static storage, and one list dial at a time (seen_lock).
+ */
+#define CLIENT_LIST_DIAL_MS 5000
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	nng_dialer d[CLIENT_MAX_ADDRS];
+	bool up[CLIENT_MAX_ADDRS];
+	int n, nup;
+} seen = {
+	.mtx = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+};
+
+static void
+seen_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	int id = nng_dialer_id(nng_pipe_dialer(p));
+
+	(void)ev;
+	(void)arg;
+	pthread_mutex_lock(&seen.mtx);
+	for (int i = 0; i < seen.n; i++) {
+		if (nng_dialer_id(seen.d[i]) == id && !seen.up[i]) {
+			seen.up[i] = true;
+			seen.nup++;
+			pthread_cond_broadcast(&seen.cv);
+		}
+	}
+	pthread_mutex_unlock(&seen.mtx);
+}
+
+/* Until all n are up, or one is and the others had 200 ms more, or
+ * CLIENT_LIST_DIAL_MS passed. */
+static void
+wait_seen(int n)
+{
+	struct timespec now, until, first = { 0, 0 };
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	until = now;
+	until.tv_sec += CLIENT_LIST_DIAL_MS / 1000;
+	pthread_mutex_lock(&seen.mtx);
+	while (seen.nup < n) {
+		if (seen.nup > 0 && first.tv_sec == 0) {
+			clock_gettime(CLOCK_REALTIME, &first);
+			first.tv_nsec += 200000000L;
+			if (first.tv_nsec >= 1000000000L) {
+				first.tv_sec++;
+				first.tv_nsec -= 1000000000L;
+			}
+			if (first.tv_sec < until.tv_sec ||
+			    (first.tv_sec == until.tv_sec &&
+			    first.tv_nsec < until.tv_nsec))
+				until = first;
+		}
+		if (pthread_cond_timedwait(&seen.cv, &seen.mtx, &until) != 0)
+			break;
+	}
+	pthread_mutex_unlock(&seen.mtx);
+}
+
+int
+client_dial(nng_socket sock, const char *url, char *err, size_t errlen)
+{
+	char addrs[CLIENT_MAX_ADDRS][CLIENT_URL_MAX], why[512];
+	char failed[1024] = "", up[1024] = "";
+	int n, i;
+
+	if ((n = client_addrs(url, addrs, CLIENT_MAX_ADDRS, err, errlen)) < 0)
+		return -1;
+	if (n == 1) {
+		int rv = dial_one(sock, url, false, why, sizeof(why));
+
+		if (rv == -2)
+			snprintf(err, errlen, "%s", why);
+		else if (rv != 0)
+			snprintf(err, errlen, "cannot reach shelterd at %s "
+			    "(is the daemon running? see --api)", why);
+		return rv == 0 ? 0 : -1;
+	}
+	/*
+	 * Every address at once, in the background: a machine that is off
+	 * (no refusal, no answer) must not hold up the others for the
+	 * kernel's connect timeout, and each dialer keeps redialling, so a
+	 * sub socket hears whichever daemon is up now or later. The price:
+	 * nng does not say why a background dial failed, only that no
+	 * connection came.
+	 */
+	pthread_mutex_lock(&seen_lock);
+	pthread_mutex_lock(&seen.mtx);
+	memset(seen.up, 0, sizeof(seen.up));
+	seen.n = seen.nup = 0;
+	pthread_mutex_unlock(&seen.mtx);
+	nng_pipe_notify(sock, NNG_PIPE_EV_ADD_POST, seen_cb, &seen);
+	for (i = 0; i < n; i++) {
+		nng_dialer d;
+		int rv;
+
+		if ((rv = nng_dialer_create(&d, sock, addrs[i])) != 0 ||
+		    client_dialer_tls(d, addrs[i], why, sizeof(why)) != 0 ||
+		    (rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+			if (rv != 0)
+				snprintf(why, sizeof(why), "%.400s: %s",
+				    addrs[i], nng_strerror(rv));
+			snprintf(err, errlen, "%s", why);
+			nng_pipe_notify(sock, NNG_PIPE_EV_ADD_POST, NULL,
+			    NULL);
+			pthread_mutex_unlock(&seen_lock);
+			return -1;
+		}
+		pthread_mutex_lock(&seen.mtx);
+		seen.d[seen.n++] = d;
+		pthread_mutex_unlock(&seen.mtx);
+	}
+	wait_seen(n);
+	nng_pipe_notify(sock, NNG_PIPE_EV_ADD_POST, NULL, NULL);
+	pthread_mutex_lock(&seen.mtx);
+	for (i = 0; i < n; i++) {
+		if (seen.up[i])
+			append(up, sizeof(up), addrs[i]);
+		else
+			append(failed, sizeof(failed), addrs[i]);
+	}
+	pthread_mutex_unlock(&seen.mtx);
+	pthread_mutex_unlock(&seen_lock);
+	if (*up == '\0') {
+		snprintf(err, errlen, "cannot reach shelterd at any of %s "
+		    "within %d ms (is the daemon running? see --api)", url,
+		    CLIENT_LIST_DIAL_MS);
 		return -1;
 	}
-	if ((rv = nng_dialer_start(d, 0)) != 0)
-		goto fail;
+	if (*failed != '\0') {
+		char line[2200];
+
+		snprintf(line, sizeof(line), "connected to %s; no connection "
+		    "to %s yet (redialling in the background)", up, failed);
+		note(line);
+	}
 	return 0;
-fail:
-	snprintf(err, errlen, "cannot reach shelterd at %s: %s (is the "
-	    "daemon running? see --api)", url, nng_strerror(rv));
-	return -1;
 }
 
 /* Wrap packed request bytes into a SignedRequest; returns a malloc'd
@@ -244,35 +473,194 @@ fail:
 	return rv;
 }
 
+/*
+ * A dial that gives up after `ms`. A machine that is off does not refuse a
+ * connection, it does not answer, and a synchronous dial then waits for
+ * the kernel's connect timeout (minutes) before the next address could be
+ * tried. So the dial runs on a thread of its own, and a caller tired of
+ * waiting closes the socket (which ends that dial) and goes on. The
+ * thread writes only into this struct; the last one out frees it.
+ */
+struct dialer_wait {
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	nng_socket sock;
+	char url[CLIENT_URL_MAX];
+	char err[512];
+	int rv;
+	bool done;
+	int refs;
+};
+
+static void
+dialer_wait_release(struct dialer_wait *w)
+{
+	bool last;
+
+	pthread_mutex_lock(&w->mtx);
+	last = --w->refs == 0;
+	pthread_mutex_unlock(&w->mtx);
+	if (last) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mtx);
+		free(w);
+	}
+}
+
+static void *
+dialer_wait_run(void *arg)
+{
+	struct dialer_wait *w = arg;
+	char err[512];
+	int rv = dial_one(w->sock, w->url, false, err, sizeof(err));
+
+	pthread_mutex_lock(&w->mtx);
+	w->rv = rv;
+	memcpy(w->err, err, sizeof(err));
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mtx);
+	dialer_wait_release(w);
+	return NULL;
+}
+
+/* dial_one(sock, url, false, ...) for at most ms; -1 with "URL: no
+ * connection within N ms" when it takes longer (close sock then). */
+static int
+dial_within(nng_socket sock, const char *url, int ms, char *err,
+    size_t errlen)
+{
+	struct dialer_wait *w = calloc(1, sizeof(*w));
+	struct timespec until;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rv;
+
+	if (w == NULL)
+		return dial_one(sock, url, false, err, errlen);
+	pthread_mutex_init(&w->mtx, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->sock = sock;
+	snprintf(w->url, sizeof(w->url), "%s", url);
+	w->refs = 2;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rv = pthread_create(&t, &attr, dialer_wait_run, w);
+	pthread_attr_destroy(&attr);
+	if (rv != 0) {
+		w->refs = 1;
+		dialer_wait_release(w);
+		return dial_one(sock, url, false, err, errlen);
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->mtx);
+	while (!w->done && pthread_cond_timedwait(&w->cv, &w->mtx,
+	    &until) == 0)
+		;
+	if (w->done) {
+		rv = w->rv;
+		snprintf(err, errlen, "%s", w->err);
+	} else {
+		rv = -1;
+		snprintf(err, errlen, "%s: no connection within %d ms", url,
+		    ms);
+	}
+	pthread_mutex_unlock(&w->mtx);
+	dialer_wait_release(w);
+	return rv;
+}
+
+/* Which address of which list answered last, so that the next call of a
+ * long-running caller (shelter-node, coord-watch) goes there first. */
+static pthread_mutex_t last_mtx = PTHREAD_MUTEX_INITIALIZER;
+static char last_list[CLIENT_MAX_ADDRS * CLIENT_URL_MAX];
+static int last_ok;
+
 int
 client_call(const char *url, int timeout_ms, const Shelterd__V1__Request *req,
     Shelterd__V1__Reply **reply, char *err, size_t errlen)
 {
-	nng_socket sock;
-	int rv;
+	char addrs[CLIENT_MAX_ADDRS][CLIENT_URL_MAX], why[512];
+	char failed[1024] = "";
+	int n, start = 0, k;
 
 	*reply = NULL;
 	if (ensure_key(err, errlen) != 0)
+		return EXIT_USAGE;
+	if ((n = client_addrs(url, addrs, CLIENT_MAX_ADDRS, err, errlen)) < 0)
 		return EXIT_USAGE;
 	/* Tests on a loaded machine may allow more time than the default. */
 	if (getenv("SHELTERD_TIMEOUT_MS") != NULL &&
 	    atoi(getenv("SHELTERD_TIMEOUT_MS")) > timeout_ms)
 		timeout_ms = atoi(getenv("SHELTERD_TIMEOUT_MS"));
-	if ((rv = nng_req0_open(&sock)) != 0) {
-		snprintf(err, errlen, "cannot open a socket: %s",
-		    nng_strerror(rv));
-		return EXIT_UNREACHABLE;
+	pthread_mutex_lock(&last_mtx);
+	if (strcmp(last_list, url) == 0)
+		start = last_ok;
+	pthread_mutex_unlock(&last_mtx);
+	for (k = 0; k < n; k++) {
+		int i = (start + k) % n, rv;
+		nng_socket sock;
+
+		if ((rv = nng_req0_open(&sock)) != 0) {
+			snprintf(err, errlen, "cannot open a socket: %s",
+			    nng_strerror(rv));
+			return EXIT_UNREACHABLE;
+		}
+		nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
+		nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
+		/* Synchronous dial: a daemon that is not there is reported
+		 * now, not after the timeout, and the next address is
+		 * tried; one that does not answer at all, after the
+		 * timeout. */
+		if ((rv = dial_within(sock, addrs[i], timeout_ms, why,
+		    sizeof(why))) != 0) {
+			client_close(sock, 2000);
+			if (rv == -2 && n == 1) {
+				snprintf(err, errlen, "%s", why);
+				return EXIT_UNREACHABLE;
+			}
+			append(failed, sizeof(failed), why);
+			continue;
+		}
+		/* Connected: whatever happens now, the request may have
+		 * reached this daemon, so it is not sent to another. */
+		rv = client_round_trip(sock, addrs[i], req, reply, err,
+		    errlen);
+		client_close(sock, 2000);
+		if (rv != 0) {
+			if (*failed != '\0')
+				snprintf(err + strlen(err), errlen -
+				    strlen(err), " (before it, failed: %s)",
+				    failed);
+			return EXIT_UNREACHABLE;
+		}
+		if (*failed != '\0') {
+			char line[2200];
+
+			snprintf(line, sizeof(line), "shelterd at %s answered"
+			    "%s%s", addrs[i], *failed ? "; failed: " : "",
+			    failed);
+			note(line);
+		}
+		pthread_mutex_lock(&last_mtx);
+		snprintf(last_list, sizeof(last_list), "%s", url);
+		last_ok = i;
+		pthread_mutex_unlock(&last_mtx);
+		return EXIT_OK;
 	}
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
-	/* Synchronous dial: a daemon that is not there is reported now,
-	 * not after the timeout. */
-	if (client_dial(sock, url, err, errlen) != 0)
-		rv = NNG_ECONNREFUSED;
+	if (n == 1)
+		snprintf(err, errlen, "cannot reach shelterd at %s (is the "
+		    "daemon running? see --api)", failed);
 	else
-		rv = client_round_trip(sock, url, req, reply, err, errlen);
-	client_close(sock, 2000);
-	return rv == 0 ? EXIT_OK : EXIT_UNREACHABLE;
+		snprintf(err, errlen, "cannot reach shelterd at any of %s: "
+		    "%s (is the daemon running? see --api)", url, failed);
+	return EXIT_UNREACHABLE;
 }
 
 /* Shared by client_close() and its closing thread; the last one out

@@ -30,9 +30,41 @@ const char *client_default_api(void);
 const char *client_default_events(void);
 
 /*
+ * Every URL argument of the clients (--api, --events, $SHELTERD_API,
+ * $SHELTERD_EVENTS, shelter-node's --upstream) may be a list,
+ * "URL,URL,...": the addresses of one daemon's standby places
+ * (docs/ha.md). client_call tries them in turn; client_dial dials them
+ * all.
+ */
+#define CLIENT_MAX_ADDRS 8
+#define CLIENT_URL_MAX 256
+/* Split a list into out[]; returns how many (>= 1), or -1 with the
+ * reason in err (an empty entry, too many, one too long). */
+int client_addrs(const char *list, char out[][CLIENT_URL_MAX], int max,
+    char *err, size_t errlen);
+/*
+ * Where a note goes when an address failed and another answered (which
+ * answered, which failed and why): by default a line "PROG: ..." on
+ * stderr, PROG from client_set_prog ("libshelterd" if unset). A daemon
+ * (shelter-node) passes its logger instead. Not thread-safe: set both
+ * before the first call.
+ */
+void client_set_prog(const char *prog);
+void client_set_note(void (*note)(const char *line));
+
+/*
  * Send one request and wait for the reply. Returns EXIT_OK with *reply set
  * (free with shelterd__v1__reply__free_unpacked) — whatever reply->code
  * says — or EXIT_UNREACHABLE with the reason in err.
+ *
+ * url may be a list: the addresses are tried one at a time, starting with
+ * the one that answered last in this process, and the next is tried only
+ * when one cannot be connected to (refused, no such path, TLS failure, or
+ * no answer to the connection attempt within timeout_ms).
+ * Once the request went out on a connection, a missing answer is
+ * reported, not resent elsewhere: the daemon may have applied it (a
+ * report can be sent again safely, by seq; shelter-report's outbox
+ * does).
  */
 int client_call(const char *url, int timeout_ms,
     const Shelterd__V1__Request *req, Shelterd__V1__Reply **reply,
@@ -68,7 +100,11 @@ int client_ack(const char *api, int timeout_ms, unsigned long long seq,
 void client_set_key(const char *path);
 int client_load_key(const char *path, char *err, size_t errlen);
 /* nng_dial with TLS ($SHELTERD_TLS_CA, $SHELTERD_TLS_CERT,
- * $SHELTERD_TLS_SERVER_NAME) for tls+tcp:// and wss:// URLs; 0 or -1. */
+ * $SHELTERD_TLS_SERVER_NAME) for tls+tcp:// and wss:// URLs; 0 or -1.
+ * A list dials every address at once, in the background: 0 once at least
+ * one connected (a note names the ones that did not; they keep
+ * redialling, so a sub socket hears whichever daemon comes up), -1 when
+ * none did within 5 s. Not thread-safe for lists. */
 int client_dial(nng_socket sock, const char *url, char *err, size_t errlen);
 /* Our TLS identity ($SHELTERD_TLS_CA, _CERT, _SERVER_NAME) on d when url
  * is tls+tcp:// or wss://; 0, or -1 with the reason in err. */

@@ -93,6 +93,10 @@ usage(FILE *out)
 	    "  -a, --api URL       daemon api, to fetch missed events "
 	    "(default\n"
 	    "                      $SHELTERD_API or " DEFAULT_API_URL ")\n"
+	    "                      --events and --api take URL,URL,...: "
+	    "every events\n"
+	    "                      address is dialled, api addresses are "
+	    "tried in turn\n"
 	    "  -K, --key FILE     sign requests with this key (default "
 	    "$SHELTERD_KEY)\n"
 	    "  -F, --fail-after S  exit 3 when shelterd has not been heard "
@@ -705,6 +709,7 @@ main(int argc, char **argv)
 	struct opts o = { .events = client_default_events(), .since = -1 };
 	int rv;
 
+	client_set_prog("coord-watch");
 	if ((rv = parse_args(argc, argv, &w, &o)) >= 0)
 		return rv;
 	if (o.ack_seq > 0)

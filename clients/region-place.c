@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <nng/nng.h>
 #include <nng/supplemental/util/platform.h>
 #include <stdbool.h>
@@ -51,10 +52,21 @@ usage(FILE *out)
 	    "do not wait\n"
 	    "  -w, --wait SECS        wait at most SECS for the outcome "
 	    "(default 600)\n"
+	    "  -p, --progress SECS    while waiting, say on stderr every SECS "
+	    "where the\n"
+	    "                         request stands (default 30; 0: only "
+	    "changes)\n"
+	    "  -I, --cancel-on-interrupt\n"
+	    "                         on Ctrl-C (SIGINT) or SIGTERM, cancel "
+	    "the request\n"
+	    "                         (default: leave it open and say where "
+	    "it stands)\n"
 	    "Common options:\n"
 	    "  -j, --json             JSON output\n"
-	    "  -a, --api URL          daemon api (default $SHELTERD_API or "
-	    DEFAULT_API_URL ")\n"
+	    "  -a, --api URL          daemon api (default $SHELTERD_API or\n"
+	    "                         " DEFAULT_API_URL "); URL,URL,...: the "
+	    "next when\n"
+	    "                         one cannot be reached\n"
 	    "  -K, --key FILE     sign requests with this key (default "
 	    "$SHELTERD_KEY)\n"
 	    "  -h, --help             print this help and exit\n"
@@ -65,11 +77,15 @@ usage(FILE *out)
 	    "region where\n"
 	    "fewer would name the shelter); the region and the shelter are "
 	    "named once\n"
-	    "it has accepted.\n"
+	    "it has accepted. A held bed waits for its shelter's answer until "
+	    "the hold\n"
+	    "deadline ([placement] hold_ttl_secs), then the next shelter is "
+	    "asked;\n"
+	    "stopping region-place does not stop the request.\n"
 	    "Exit status: 0 accepted (or, with --no-wait, requested), 1 "
 	    "refused,\nunplaced or cancelled, 2 bad usage, 3 daemon not "
 	    "reachable, 4 still\nwaiting for an answer when --wait ran "
-	    "out.\n");
+	    "out or on Ctrl-C.\n");
 }
 
 static const char *
@@ -164,33 +180,187 @@ query(const char *api, const char *id, Shelterd__V1__Reply **out)
 	return call(api, &req, out);
 }
 
-/* Wait for a final state, printing each change. */
+/* Set by SIGINT/SIGTERM while a request is followed; the loop reads it. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+/* The first Ctrl-C is ours (say where the request stands, maybe cancel
+ * it); SA_RESETHAND lets a second one end the program at once. */
+static void
+catch_interrupts(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* "18:04:05Z" of a unix time, or "?" */
+static void
+clock_text(long long t, char *buf, size_t len)
+{
+	char full[32];
+
+	client_format_time(t, full, sizeof(full));
+	snprintf(buf, len, "%s", t > 0 ? full + 11 : "?");
+}
+
+/* What a held or requested placement waits for, on stderr. */
+static void
+say_waiting(const Shelterd__V1__Placement *p, long long waited,
+    long long left)
+{
+	char until[32];
+
+	if (p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD) {
+		clock_text(p->hold_expires_at, until, sizeof(until));
+		fprintf(stderr, "region-place: %s: a bed is held in %s until "
+		    "%s (%lld s more) for the shelter's answer; waited %lld "
+		    "s, waiting %lld s more\n", p->request_id, p->held_region,
+		    until, (long long)p->hold_expires_at - (long long)time(
+		    NULL), waited, left);
+	} else {
+		fprintf(stderr, "region-place: %s: %s, no bed held yet; "
+		    "waited %lld s, waiting %lld s more\n", p->request_id,
+		    state_name(p->state), waited, left);
+	}
+}
+
+/* Interrupted: where the request stands, and cancel it when asked. */
+static int
+interrupt(const char *api, const char *id, bool cancel, bool json)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__PlacementCancel pc =
+	    SHELTERD__V1__PLACEMENT_CANCEL__INIT;
+	Shelterd__V1__Reply *reply;
+	const Shelterd__V1__Placement *p;
+	char until[32];
+	int rc;
+
+	if ((rc = query(api, id, &reply)) != EXIT_OK) {
+		fprintf(stderr, "region-place: interrupted; request %s is "
+		    "in the daemon's hands and its state is not known: "
+		    "region-place status %s\n", id, id);
+		return rc;
+	}
+	p = reply->placement;
+	if (is_final(p->state)) {
+		print_placement(p, json);
+		rc = p->state ==
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED ?
+		    EXIT_OK : EXIT_REFUSED;
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return rc;
+	}
+	if (cancel) {
+		char where[80] = "";
+
+		if (p->state ==
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD)
+			snprintf(where, sizeof(where), "; the bed held in %s "
+			    "is free again", p->held_region);
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		pc.request_id = (char *)id;
+		req.body_case = SHELTERD__V1__REQUEST__BODY_CANCEL;
+		req.cancel = &pc;
+		if ((rc = call(api, &req, &reply)) != EXIT_OK) {
+			fprintf(stderr, "region-place: interrupted; request "
+			    "%s could not be cancelled (above): it is still "
+			    "open\n", id);
+			return rc;
+		}
+		print_placement(reply->placement, json);
+		if (reply->placement->state ==
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_CANCELLED)
+			fprintf(stderr, "region-place: interrupted: request "
+			    "%s cancelled%s\n", id, where);
+		rc = reply->placement->state ==
+		    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED ?
+		    EXIT_OK : EXIT_REFUSED;
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return rc;
+	}
+	if (p->state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_HELD) {
+		clock_text(p->hold_expires_at, until, sizeof(until));
+		fprintf(stderr, "region-place: interrupted; request %s is "
+		    "still open: a bed stays held in %s until %s for the "
+		    "shelter's answer, then the next shelter is asked. "
+		    "Follow it: region-place status %s; give it up: "
+		    "region-place cancel %s\n", id, p->held_region, until,
+		    id, id);
+	} else {
+		fprintf(stderr, "region-place: interrupted; request %s is "
+		    "still open (%s): shelterd keeps looking for a bed. "
+		    "Follow it: region-place status %s; give it up: "
+		    "region-place cancel %s\n", id, state_name(p->state), id,
+		    id);
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return EXIT_PENDING;
+}
+
+/*
+ * Wait for a final state, printing each change, saying every progress_s
+ * where the request stands (stderr) and, on SIGINT or SIGTERM, what
+ * happens to it.
+ */
 static int
 follow(const char *api, Shelterd__V1__Reply *reply, long long wait_s,
-    bool json)
+    long long progress_s, bool cancel, bool json)
 {
-	nng_time deadline = nng_clock() + (nng_time)wait_s * 1000;
+	nng_time start = nng_clock();
+	nng_time deadline = start + (nng_time)wait_s * 1000;
+	nng_time next_note = start + (nng_time)progress_s * 1000;
 	char id[64];
 	int last = -1, rc;
 
 	snprintf(id, sizeof(id), "%s", reply->placement->request_id);
 	for (;;) {
 		int state = reply->placement->state;
+		nng_time now = nng_clock();
 
-		if (state != last)
+		if (state != last) {
 			print_placement(reply->placement, json);
+			if (!is_final(state))
+				say_waiting(reply->placement,
+				    (long long)(now - start) / 1000, wait_s -
+				    (long long)(now - start) / 1000);
+		} else if (progress_s > 0 && now >= next_note &&
+		    now < deadline) {
+			say_waiting(reply->placement,
+			    (long long)(now - start) / 1000, wait_s -
+			    (long long)(now - start) / 1000);
+			next_note = now + (nng_time)progress_s * 1000;
+		}
 		last = state;
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		if (is_final(state))
 			return state == SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACCEPTED
 			    ? EXIT_OK : EXIT_REFUSED;
-		if (nng_clock() >= deadline) {
+		if (interrupted)
+			return interrupt(api, id, cancel, json);
+		if (now >= deadline) {
 			fprintf(stderr, "region-place: still %s after %lld "
-			    "s; follow it with: region-place status %s\n",
-			    state_name(state), wait_s, id);
+			    "s; the request stays open; follow it with: "
+			    "region-place status %s\n", state_name(state),
+			    wait_s, id);
 			return EXIT_PENDING;
 		}
-		nng_msleep(500);
+		/* Short sleeps: Ctrl-C is answered within 100 ms. */
+		for (int i = 0; i < 5 && !interrupted; i++)
+			nng_msleep(100);
+		if (interrupted)
+			return interrupt(api, id, cancel, json);
 		if ((rc = query(api, id, &reply)) != EXIT_OK)
 			return rc;
 	}
@@ -204,8 +374,10 @@ struct opts {
 	const char *cmd;      /* request, status or cancel */
 	const char *id;       /* status and cancel: the request id */
 	long long wait_s;
+	long long progress_s;
 	bool json;
 	bool no_wait;
+	bool cancel_on_interrupt;
 };
 
 static int
@@ -236,6 +408,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "request-id", required_argument, NULL, 'i' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "progress", required_argument, NULL, 'p' },
+		{ "cancel-on-interrupt", no_argument, NULL, 'I' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "key", required_argument, NULL, 'K' },
@@ -246,7 +420,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:ja:hK:",
+	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:p:Ija:hK:",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -297,6 +471,14 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'w':
 			if ((o->wait_s = client_parse_num(optarg, 86400)) < 0)
 				goto bad;
+			break;
+		case 'p':
+			if ((o->progress_s = client_parse_num(optarg,
+			    86400)) < 0)
+				goto bad;
+			break;
+		case 'I':
+			o->cancel_on_interrupt = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -383,6 +565,22 @@ request(struct opts *o)
 	}
 	req.body_case = SHELTERD__V1__REQUEST__BODY_PLACE;
 	req.place = &o->pr;
+	if (!o->no_wait) {
+		const char *cat = cat_name((int)o->pr.category);
+
+		/* Said first: until an answer comes this looks like a hang. */
+		fprintf(stderr, "region-place: request %s: asking shelterd "
+		    "for %u %s bed%s; waiting up to %lld s (--wait) until a "
+		    "shelter accepts. A held bed waits for its shelter's "
+		    "answer until its hold deadline, then the next shelter "
+		    "is asked. Ctrl-C stops waiting and %s.\n",
+		    o->pr.request_id, o->pr.beds, cat ? cat : "?",
+		    o->pr.beds == 1 ? "" : "s", o->wait_s,
+		    o->cancel_on_interrupt ? "cancels the request" :
+		    "leaves the request open (--cancel-on-interrupt cancels "
+		    "it)");
+		catch_interrupts();
+	}
 	if ((rc = call(o->api, &req, &reply)) != EXIT_OK)
 		return rc;
 	if (o->no_wait) {
@@ -393,7 +591,8 @@ request(struct opts *o)
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		return rc;
 	}
-	return follow(o->api, reply, o->wait_s, o->json);
+	return follow(o->api, reply, o->wait_s, o->progress_s,
+	    o->cancel_on_interrupt, o->json);
 }
 
 int
@@ -403,9 +602,11 @@ main(int argc, char **argv)
 		.pr = SHELTERD__V1__PLACEMENT_REQUEST__INIT,
 		.api = client_default_api(),
 		.wait_s = 600,
+		.progress_s = 30,
 	};
 	int rc;
 
+	client_set_prog("region-place");
 	o.pr.beds = 1;
 	o.pr.exclude_regions = o.exclude;
 	if ((rc = parse_args(argc, argv, &o)) >= 0)

@@ -66,7 +66,9 @@ usage(FILE *out)
 	    "now)\n"
 	    "  -a, --api URL          daemon api (default $SHELTERD_API "
 	    "or\n"
-	    "                         " DEFAULT_API_URL ")\n"
+	    "                         " DEFAULT_API_URL "); URL,URL,...: "
+	    "the next\n"
+	    "                         when one cannot be reached\n"
 	    "  -T, --timeout MS       wait at most MS for each ack (default "
 	    "5000)\n"
 	    "  -o, --outbox FILE      where undelivered reports wait "
@@ -776,6 +778,7 @@ main(int argc, char **argv)
 	char err[512];
 	int rc;
 
+	client_set_prog("shelter-report");
 	/* The placement side has its own flags. */
 	if (argc > 1 && (strcmp(argv[1], "holds") == 0 ||
 	    strcmp(argv[1], "accept") == 0 ||

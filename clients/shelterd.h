@@ -25,7 +25,12 @@
  *	reply->code says; or EXIT_UNREACHABLE with the reason in err. An
  *	OccupancyUpdate is acknowledged (reply->code == CODE_OK) only once it
  *	is on the daemon's disk; sending the same seq again is safe. Each
- *	call opens, dials and closes its own socket.
+ *	call opens, dials and closes its own socket. url may be a list
+ *	"URL,URL,...": the addresses are tried one at a time (the one that
+ *	answered last first) and the next only when one cannot be connected
+ *	to; a request that went out and got no answer is not resent
+ *	elsewhere. A note says which address answered and which failed
+ *	(client_set_prog, client_set_note). docs/ha.md.
  * client_default_api(), client_default_events()
  *	$SHELTERD_API / $SHELTERD_EVENTS, or the loopback defaults.
  * client_set_key(path) / client_load_key(path, err, errlen)
@@ -34,6 +39,8 @@
  * client_dial(socket, url, err, errlen)
  *	nng_dial with mutual TLS for tls+tcp:// and wss:// URLs, from
  *	$SHELTERD_TLS_CA, $SHELTERD_TLS_CERT and $SHELTERD_TLS_SERVER_NAME.
+ *	A list dials every address (a sub socket then hears whichever
+ *	daemon is up); it fails only when none can be connected to.
  *	Use it for a sub0 socket on the events URL: each message is
  *	"topic NUL packed Event". Every event has a gap-free event_seq; after
  *	a gap, ask for the missed ones with an EventsSince request (see

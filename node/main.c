@@ -34,12 +34,16 @@ usage(FILE *out)
 	    "\n"
 	    "  -R, --region ID            the region this node serves "
 	    "(required)\n"
-	    "  -u, --upstream URL         national api (default "
+	    "  -u, --upstream URL[,URL]   national api (default "
 	    "$SHELTERD_API or\n"
-	    "                             " DEFAULT_API_URL ")\n"
-	    "  -U, --upstream-events URL  national events (default "
-	    "$SHELTERD_EVENTS or\n"
-	    "                             " DEFAULT_EVENTS_URL ")\n"
+	    "                             " DEFAULT_API_URL "); several: "
+	    "tried in turn\n"
+	    "                             when one cannot be reached "
+	    "(docs/ha.md)\n"
+	    "  -U, --upstream-events URL[,URL]  national events (default "
+	    "$SHELTERD_EVENTS\n"
+	    "                             or " DEFAULT_EVENTS_URL "); "
+	    "several: all dialled\n"
 	    "  -a, --api URL              local api, ipc:// or loopback "
 	    "(default\n"
 	    "                             tcp://127.0.0.1:7460)\n"
@@ -204,6 +208,13 @@ parse_args(int argc, char **argv, struct node_config *cfg, bool *status)
 	return -1;
 }
 
+/* Which national address answered when another failed: into the log. */
+static void
+note_upstream(const char *line)
+{
+	log_warn("upstream: %s", line);
+}
+
 /* Loaded now, before the worker threads: they only read it. */
 static int
 load_key(const struct node_config *cfg)
@@ -258,6 +269,7 @@ main(int argc, char **argv)
 	int rc;
 
 	log_set_ident("shelter-node");
+	client_set_note(note_upstream);
 	if ((rc = parse_args(argc, argv, &cfg, &status)) >= 0)
 		return rc;
 	if (status)

@@ -1259,31 +1259,41 @@ on_signal(uv_signal_t *h, int signum)
 /*
  * The national events socket, dialled in the background (NONBLOCK): the
  * node starts and keeps retrying while national is down. TLS as in
- * clients/common.c's client_dial.
+ * clients/common.c's client_dial. A list (URL,URL: docs/ha.md) dials
+ * every address; the sub socket hears whichever daemon is up.
  */
 static int
-dial_events(nng_socket sock, const char *url)
+dial_events(nng_socket sock, const char *list)
 {
-	char err[256];
-	nng_dialer d;
-	int rv;
+	char addrs[CLIENT_MAX_ADDRS][CLIENT_URL_MAX], err[512];
+	int n, i, rv;
 
-	if ((rv = nng_dialer_create(&d, sock, url)) != 0) {
-		log_err("cannot dial national events %s: %s", url,
-		    nng_strerror(rv));
+	if ((n = client_addrs(list, addrs, CLIENT_MAX_ADDRS, err,
+	    sizeof(err))) < 0) {
+		log_err("--upstream-events %s", err);
 		return -1;
 	}
-	if (client_dialer_tls(d, url, err, sizeof(err)) != 0) {
-		log_err("%s", err);
-		nng_dialer_close(d);
-		return -1;
-	}
-	nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, 100);
-	nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
-	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
-		log_err("cannot dial national events %s: %s", url,
-		    nng_strerror(rv));
-		return -1;
+	for (i = 0; i < n; i++) {
+		const char *url = addrs[i];
+		nng_dialer d;
+
+		if ((rv = nng_dialer_create(&d, sock, url)) != 0) {
+			log_err("cannot dial national events %s: %s", url,
+			    nng_strerror(rv));
+			return -1;
+		}
+		if (client_dialer_tls(d, url, err, sizeof(err)) != 0) {
+			log_err("%s", err);
+			nng_dialer_close(d);
+			return -1;
+		}
+		nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, 100);
+		nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
+		if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+			log_err("cannot dial national events %s: %s", url,
+			    nng_strerror(rv));
+			return -1;
+		}
 	}
 	return 0;
 }

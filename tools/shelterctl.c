@@ -79,7 +79,9 @@ usage(FILE *out)
 	    "Options:\n"
 	    "  -j, --json        JSON instead of a table\n"
 	    "  -a, --api URL     daemon api (default $SHELTERD_API or "
-	    DEFAULT_API_URL ")\n"
+	    DEFAULT_API_URL ");\n"
+	    "                    URL,URL,...: the next when one cannot be "
+	    "reached\n"
 	    "  -T, --timeout MS  wait at most MS for the answer (default "
 	    "5000)\n"
 	    "  -b, --by DESK     with ack: the desk or role taking the "
@@ -683,6 +685,7 @@ main(int argc, char **argv)
 	const char *cmd;
 	int rc;
 
+	client_set_prog("shelterctl");
 	/* The audit commands read stores and files too: options of their
 	 * own. */
 	if (argc > 1 && strcmp(argv[1], "audit") == 0)

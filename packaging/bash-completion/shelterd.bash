@@ -47,6 +47,8 @@ _shelterd_long()
 	region-place:-i) echo --request-id ;;
 	region-place:-n) echo --no-wait ;;
 	region-place:-w) echo --wait ;;
+	region-place:-p) echo --progress ;;
+	region-place:-I) echo --cancel-on-interrupt ;;
 	region-place:-j) echo --json ;;
 	region-place:-a) echo --api ;;
 	region-place:-K) echo --key ;;
@@ -183,7 +185,7 @@ _shelterd_complete()
 		cmds="request status cancel"
 		opts="--region --category --case-ref --beds --security --exclude
 		    --urgency --allow-own-region --request-id --no-wait --wait
-		    --json --api --key --help"
+		    --progress --cancel-on-interrupt --json --api --key --help"
 		;;
 	coord-watch)
 		cmds="ack"
