@@ -40,6 +40,7 @@ place_index_init(struct place_index *ix, const struct registry *reg)
 	ix->free = calloc(keys, sizeof(*ix->free));
 	ix->pos = calloc(keys, sizeof(*ix->pos));
 	ix->b = calloc(cells, sizeof(*ix->b));
+	ix->n_b = cells;
 	if (ix->free == NULL || ix->pos == NULL || ix->b == NULL) {
 		place_index_free(ix);
 		return -1;
@@ -50,13 +51,9 @@ place_index_init(struct place_index *ix, const struct registry *reg)
 void
 place_index_free(struct place_index *ix)
 {
-	if (ix->b != NULL && ix->reg != NULL) {
-		size_t cells = (size_t)CAT_COUNT * (ix->reg->n_regions ?
-		    ix->reg->n_regions : 1) * N_SEC * N_FREE;
-
-		for (size_t i = 0; i < cells; i++)
-			free(ix->b[i].v);
-	}
+	/* Without reading the registry, which may be gone already. */
+	for (size_t i = 0; ix->b != NULL && i < ix->n_b; i++)
+		free(ix->b[i].v);
 	free(ix->b);
 	free(ix->free);
 	free(ix->pos);

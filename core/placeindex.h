@@ -46,6 +46,7 @@ struct place_index {
 	uint32_t *free;               /* per key: 0 when not a candidate */
 	uint32_t *pos;                /* per key: its place in its bucket */
 	struct place_bucket *b;
+	size_t n_b;
 	struct place_undo *undo;
 	size_t n_undo, cap_undo;
 };

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "util.h"
 #include "occupancy.h"
+#include "placeindex.h"
 #include "placements.h"
 #include "queries.h"
 #include "reply.h"
@@ -165,6 +166,16 @@ switch_registry(struct server *srv)
 	free(s->stale_at);
 	s->stale_at = stale_at;
 	s->reg = next;
+	/* Shelter indexes changed with the registry: a new index of free
+	 * beds from the states the import stored. A read txn failing here
+	 * leaves no correct index to rank with. */
+	{
+		MDB_txn *rtxn;
+
+		REQUIRE(store_begin(s->store, NULL, 0, &rtxn) == 0);
+		REQUIRE(place_index_build(s, rtxn) == 0);
+		mdb_txn_abort(rtxn);
+	}
 	http_set_registry(s->http, next);
 	/* Nothing points into the old one now: the batch's replies were
 	 * built from the requests and the store, not from the registry. */
@@ -174,6 +185,29 @@ switch_registry(struct server *srv)
 	srv->reg_owned = next;
 	s->next_reg = NULL;
 	s->next_stale_at = NULL;
+}
+
+/* Debug builds: the index of free beds must match the committed states.
+ * Past 20,000 shelters reading them all per commit would slow a debug
+ * daemon down to uselessness: then once a second. */
+static void
+index_check(struct server *s)
+{
+#ifdef SHELTERD_CHECK_INDEX
+	static uint64_t last_ns;
+	MDB_txn *rtxn;
+
+	if (s->c.reg->n_shelters > 20000 &&
+	    uv_hrtime() - last_ns < 1000000000u)
+		return;
+	last_ns = uv_hrtime();
+	if (store_begin(s->c.store, NULL, 0, &rtxn) != 0)
+		return;
+	place_index_check(&s->c, rtxn);
+	mdb_txn_abort(rtxn);
+#else
+	(void)s;
+#endif
 }
 
 /*
@@ -202,6 +236,8 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 		memcpy(holds_before, s->c.new_hold, s->c.reg->n_shelters + 1);
 	}
 	*bad = n;
+	/* What an earlier txn left in the journal was committed. */
+	place_index_forget(s->c.pidx);
 	if ((rc = store_begin(s->c.store, NULL, 1, &txn)) != 0) {
 		free(holds_before);
 		return rc;
@@ -225,6 +261,8 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 		txn = NULL;
 	}
 	if (rc == 0) {
+		place_index_forget(s->c.pidx);
+		index_check(s);
 		for (size_t i = 0; i < n; i++)
 			api_applied(&s->c, &items[u[i].item], u[i].k, now);
 		free(holds_before);
@@ -232,6 +270,7 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 	}
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	place_index_undo(s->c.pidx, 0);
 	s->c.stats.commit_failures++;
 	/* Its events were never stored; the holds it made are gone. */
 	events_drop_from(&s->c, events_before);
@@ -447,6 +486,7 @@ on_tick(uv_timer_t *h)
 	}
 	if (!stale && !alerts && !holds)
 		return;
+	place_index_forget(s->c.pidx);
 	if ((rc = store_begin(s->c.store, NULL, 1, &txn)) != 0)
 		goto fail;
 	rc = store_get_next_event_seq(s->c.store, txn, &s->c.next_event_seq);
@@ -464,6 +504,8 @@ on_tick(uv_timer_t *h)
 		txn = NULL;
 	}
 	if (rc == 0) {
+		place_index_forget(s->c.pidx);
+		index_check(s);
 		events_publish(&s->c);
 		queries_answer_waiters(&s->c, false);
 		return;
@@ -471,6 +513,7 @@ on_tick(uv_timer_t *h)
 fail:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	place_index_undo(s->c.pidx, 0);
 	events_drop_from(&s->c, 0);
 	log_err("housekeeping not committed: %s (retrying next tick)",
 	    store_strerror(rc));
@@ -684,6 +727,10 @@ server_reconcile(struct server *s)
 	if ((rc = store_begin(s->c.store, NULL, 0, &rtxn)) != 0)
 		return rc;
 	rc = place_init(&s->c, rtxn);
+	/* Free beds from the stored states, not from what the txns before
+	 * (one that failed, say) left in memory. */
+	if (rc == 0)
+		rc = place_index_build(&s->c, rtxn);
 	mdb_txn_abort(rtxn);
 	return rc;
 }
@@ -751,6 +798,7 @@ server_deinit(struct server *s)
 		nng_msg_free(s->c.waiters[i].msg);
 	free(s->c.waiters);
 	free(s->c.new_hold);
+	place_index_end(&s->c);
 	if (s->reg_owned != NULL) {
 		registry_free(s->reg_owned);
 		free(s->reg_owned);
