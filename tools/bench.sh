@@ -261,6 +261,15 @@ step lmdb_single "$B/tools/probe" lmdb --batch "$(per_commit single 64)" \
 step lmdb_batch "$B/tools/probe" lmdb --batch "$(per_commit batch "$bsize")" \
 	--keys "$shelters" --dir "$work" --duration "$duration" \
 	--warmup "$warmup" --json
+# Like for like: per update what the daemon writes for a report (its
+# state, region and national aggregates, history samples), in commits of
+# the size each mode reached.
+step lmdb_like_single "$B/tools/probe" lmdb --like-daemon \
+	--batch "$(per_commit single 64)" --keys "$shelters" --dir "$work" \
+	--duration "$duration" --warmup "$warmup" --json
+step lmdb_like_batch "$B/tools/probe" lmdb --like-daemon \
+	--batch "$(per_commit batch "$bsize")" --keys "$shelters" \
+	--dir "$work" --duration "$duration" --warmup "$warmup" --json
 step lmdb1 "$B/tools/probe" lmdb --batch 1 --keys "$shelters" --dir "$work" \
 	--duration 3 --warmup 0.5 --json
 
@@ -323,6 +332,11 @@ if [ "$scale" -eq 1 ]; then
 		start_daemon "$d/data" "$d/registry" "$sapi" "$sevents" \
 			"$d/shelterd.log"
 		echo "$ready_ms" >"$res/restart_$n.ms"
+		# Memory as users see it, idle after the restart: the heap
+		# (anonymous) apart from data.mdb's pages the kernel may
+		# reclaim (file), in kB.
+		awk '/^(RssAnon|RssFile):/ { printf "%s ", $2 }' \
+			"/proc/$daemon/status" >"$res/restart_$n.rss"
 		stop_daemon
 	done
 fi
@@ -448,6 +462,14 @@ print(f"  shelterd single / PostgreSQL:         "
       f" p99 latency")
 print(f"  shelterd batch / PostgreSQL:          "
       f"{ratio(rate['batch'], rate['postgres'], '{:.1f}x')} throughput")
+for mode in ("single", "batch"):
+    lk = get(f"lmdb_like_{mode}", "updates_per_s")
+    print(f"  shelterd {mode} / LMDB like the daemon: "
+          f"{ratio(rate[mode], lk, '{:.0%}')} (LMDB writing what the "
+          f"daemon writes per update, {get(f'lmdb_like_{mode}', 'batch')}"
+          f" updates/commit: {num(lk)} updates/s, "
+          f"{num(get(f'lmdb_like_{mode}', 'puts_per_s'))} puts/s; load "
+          f"{load(f'lmdb_like_{mode}')})")
 print()
 pa = R.get("paced")
 if pa:
@@ -497,6 +519,45 @@ if any(k.startswith("scale_") for k in R):
               f"{num(get(k, 'lmdb', 'shelters_db_bytes_per_entry'))} | "
               f"{rms} | "
               f"{R[k]['_rc'] if R[k] else '-'} | {load(k)} |")
+    print()
+
+    # RSS split: anonymous (heap: the daemon's own memory) and file
+    # (data.mdb pages mapped in, which the kernel reclaims under
+    # pressure). Per shelter: the growth over the 100-shelter daemon.
+    def rss_idle(n):
+        f = os.path.join(res, f"restart_{n}.rss")
+        try:
+            a, fl = open(f).read().split()[:2]
+            return int(a), int(fl)
+        except (OSError, ValueError):
+            return None, None
+    base = {"load": (get("scale_100", "daemon", "rss_anon_kb"),
+                     get("scale_100", "daemon", "rss_file_kb")),
+            "idle": rss_idle(100)}
+    print("Memory as users see it (anonymous = heap, file = data.mdb "
+          "pages mapped)")
+    print("| shelters | after load: anon MB | after load: file MB "
+          "| idle after restart: anon MB | idle: file MB "
+          "| anon KB per shelter (load / idle, over 100 shelters) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for n in (100, 10000, 100000):
+        k = f"scale_{n}"
+        if k not in R:
+            continue
+        la = get(k, "daemon", "rss_anon_kb")
+        lf = get(k, "daemon", "rss_file_kb")
+        ia, iff = rss_idle(n)
+
+        def per(v, b):
+            if n == 100 or v is None or b is None:
+                return "-"
+            return f"{(v - b) / (n - 100):.2f}"
+        print(f"| {n:,} | {num(la and la / 1024, '{:.1f}')} | "
+              f"{num(lf and lf / 1024, '{:.1f}')} | "
+              f"{num(ia and ia / 1024, '{:.1f}')} | "
+              f"{num(iff and iff / 1024, '{:.1f}')} | "
+              f"{per(la, base['load'][0])} / "
+              f"{per(ia, base['idle'][0])} |")
     print()
 print(open(os.path.join(res, "machine.txt")).read().splitlines()[-1])
 EOF

@@ -5,7 +5,8 @@
  * PlacementRequest to its reply (HELD or UNPLACED) is one sample. Each hold
  * is cancelled right after (not timed), so every request finds the same
  * beds. The daemon ranks every shelter's stored state per request
- * (daemon/placements.c), so this is what a registry's size costs.
+ * from its index of free beds (core/placeindex.c), so this should cost
+ * the same at any registry size.
  */
 #include <getopt.h>
 #include <inttypes.h>
