@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { N_SEC = PLACE_INDEX_SEC_MAX + 1, N_FREE = PLACE_INDEX_BUCKETS };
+enum { N_SEC = PLACE_INDEX_SEC_MAX + 1, N_FREE = PLACE_INDEX_FREE_MAX };
 
 static uint32_t
 sec_cell(unsigned level)
@@ -13,30 +13,10 @@ sec_cell(unsigned level)
 	return level > PLACE_INDEX_SEC_MAX ? PLACE_INDEX_SEC_MAX : level;
 }
 
-/* 0 for 0, else 1 + floor(log2(nfree)). */
 static uint32_t
 free_bucket(uint32_t nfree)
 {
-	uint32_t k = 0;
-
-	while (nfree != 0) {
-		k++;
-		nfree >>= 1;
-	}
-	return k;
-}
-
-/* The smallest and the largest count of bucket k (1..32). */
-static uint32_t
-bucket_lo(uint32_t k)
-{
-	return (uint32_t)1 << (k - 1);
-}
-
-static uint32_t
-bucket_hi(uint32_t k)
-{
-	return k >= 32 ? UINT32_MAX : ((uint32_t)1 << k) - 1;
+	return nfree < N_FREE ? nfree : 0;
 }
 
 static struct place_bucket *
@@ -109,10 +89,6 @@ move(struct place_index *ix, uint32_t key, uint32_t nfree)
 	uint32_t sec = sec_cell(sh->security_level), p, last;
 	struct place_bucket *b;
 
-	if (free_bucket(ix->free[key]) == free_bucket(nfree)) {
-		ix->free[key] = nfree; /* the usual report: same bucket */
-		return;
-	}
 	if (ix->free[key] != 0) {
 		b = cell(ix, c, sh->region, sec, free_bucket(ix->free[key]));
 		p = ix->pos[key];
@@ -232,7 +208,7 @@ struct hit {
 	const char *id;
 };
 
-/* place_rank's order; within one bucket hops are equal. */
+/* place_rank's order; within one bucket hops and free are equal. */
 static int
 hit_cmp(const void *pa, const void *pb)
 {
@@ -319,16 +295,16 @@ count_region(const struct rank *r, int cat0, uint32_t region)
 
 	for (uint32_t s = r->sec0; s < N_SEC; s++) {
 		/* A level above SEC_MAX shares the last cell: count those
-		 * one by one. So does the bucket that holds q->beds. */
+		 * one by one. So do the large counts of bucket 0. */
 		bool exact = r->q->security_level <= PLACE_INDEX_SEC_MAX;
 
-		for (uint32_t fb = 1; fb < N_FREE; fb++) {
+		for (uint32_t fb = 0; fb < N_FREE; fb++) {
 			const struct place_bucket *b = cell(r->ix, cat0,
 			    region, s, fb);
 
-			if (bucket_hi(fb) < r->q->beds)
+			if (fb != 0 && fb < r->q->beds)
 				continue;
-			if (exact && bucket_lo(fb) >= r->q->beds) {
+			if (exact && fb != 0) {
 				n += b->n;
 				continue;
 			}
@@ -417,15 +393,19 @@ place_index_rank(const struct place_index *ix, const struct place_query *q,
 	qsort(order, n_order, sizeof(*order), region_hops_cmp);
 
 	/* Nearest regions first; among regions as near, most free beds
-	 * first, so a bucket at a time (the largest counts first), sorted
-	 * by count and id within it. */
+	 * first, so a bucket at a time, sorted by id within it. */
 	for (size_t g = 0; g < n_order && n_out < max;) {
 		size_t end = g;
 
 		while (end < n_order && order[end].hops == order[g].hops)
 			end++;
-		for (uint32_t fb = N_FREE - 1; fb >= 1 && n_out < max; fb--) {
-			if (bucket_hi(fb) < q->beds)
+		for (uint32_t step = 0; step < N_FREE && n_out < max;
+		    step++) {
+			/* Bucket 0 (the largest counts) first, then
+			 * FREE_MAX-1 down to q->beds. */
+			uint32_t fb = step == 0 ? 0 : N_FREE - step;
+
+			if (fb != 0 && fb < q->beds)
 				break;
 			r.n = 0;
 			for (size_t k = g; k < end; k++)
