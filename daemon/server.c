@@ -137,6 +137,7 @@ switch_registry(struct server *srv)
 	int64_t *stale_at = s->next_stale_at;
 	const struct registry *old = s->reg;
 	uint8_t *new_hold = calloc(next->n_shelters + 1, 1);
+	MDB_txn *rtxn;
 	size_t kept = 0;
 
 	REQUIRE(new_hold != NULL);
@@ -169,13 +170,9 @@ switch_registry(struct server *srv)
 	/* Shelter indexes changed with the registry: a new index of free
 	 * beds from the states the import stored. A read txn failing here
 	 * leaves no correct index to rank with. */
-	{
-		MDB_txn *rtxn;
-
-		REQUIRE(store_begin(s->store, NULL, 0, &rtxn) == 0);
-		REQUIRE(place_index_build(s, rtxn) == 0);
-		mdb_txn_abort(rtxn);
-	}
+	REQUIRE(store_begin(s->store, NULL, 0, &rtxn) == 0);
+	REQUIRE(place_index_build(s, rtxn) == 0);
+	mdb_txn_abort(rtxn);
 	http_set_registry(s->http, next);
 	/* Nothing points into the old one now: the batch's replies were
 	 * built from the requests and the store, not from the registry. */

@@ -857,8 +857,8 @@ main(int argc, char **argv)
 	what = argv[1];
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "u:c:z:b:k:v:t:d:w:jhLS:E:R:", opts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "u:c:z:b:k:v:t:d:w:jhLS:E:R:",
+	    opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
 			o.url = optarg;

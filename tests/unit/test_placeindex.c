@@ -32,7 +32,8 @@ static uint64_t rng_state;
 static uint32_t
 rnd(uint32_t n)
 {
-	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	rng_state = rng_state * 6364136223846793005ULL +
+	    1442695040888963407ULL;
 	return n ? (uint32_t)((rng_state >> 33) % n) : 0;
 }
 
@@ -78,7 +79,8 @@ random_world(struct world *w)
 	w->reg.shelters = w->shelters;
 	w->reg.n_regions = 1 + rnd(MAX_REGIONS);
 	for (size_t r = 0; r < w->reg.n_regions; r++)
-		snprintf(w->regions[r].id, sizeof(w->regions[r].id), "R%zu", r);
+		snprintf(w->regions[r].id, sizeof(w->regions[r].id), "R%zu",
+		    r);
 	/* Random links, some regions left unreachable. */
 	for (size_t k = rnd((uint32_t)w->reg.n_regions * 2); k > 0; k--) {
 		uint32_t a = rnd((uint32_t)w->reg.n_regions);
