@@ -47,6 +47,10 @@ struct registry {
 	size_t n_shelters;
 	struct reg_key *keys;         /* sorted by identity */
 	size_t n_keys;
+	/* Shelter index + 1 by a hash of its id (0: empty slot), mask + 1
+	 * slots; NULL for a registry built by hand (lookups bsearch). */
+	uint32_t *id_hash;
+	size_t id_hash_mask;
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "ops.h"
+#include "placeindex.h"
 #include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
@@ -138,6 +139,7 @@ apply_nested(struct ctx *s, MDB_txn *txn, struct item *it, int64_t now)
 {
 	size_t events_before = s->n_events;
 	uint64_t seq_before = s->next_event_seq;
+	size_t index_mark = place_index_mark(s->pidx);
 	MDB_txn *child;
 	int rc;
 
@@ -159,6 +161,7 @@ apply_nested(struct ctx *s, MDB_txn *txn, struct item *it, int64_t now)
 	it->res.rc = rc;
 	events_drop_from(s, events_before);
 	s->next_event_seq = seq_before;
+	place_index_undo(s->pidx, index_mark);
 	if (rc < 0) {
 		log_err("%s not stored: %s", it->op->name,
 		    store_strerror(rc));

@@ -26,6 +26,7 @@ struct http;
 struct auth;
 struct audit;
 struct identity;
+struct place_index;
 
 struct counters {
 	uint64_t requests, batches, updates_applied, updates_duplicate;
@@ -87,6 +88,10 @@ struct ctx {
 	int64_t *stale_at;
 
 	int64_t next_hold_expiry;     /* earliest running hold; 0: none */
+	/* Free beds by category, region and security level, for ranking
+	 * placements; follows every shelter state written, including
+	 * those of the txn in progress (placements.c). */
+	struct place_index *pidx;
 	uint8_t *new_hold;            /* per shelter: held in this turn */
 	bool any_new_hold;
 	struct waiter *waiters;       /* parked holds queries (queries.c) */

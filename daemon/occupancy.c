@@ -18,6 +18,7 @@
 #include "history.h"
 #include "log.h"
 #include "occupancy.h"
+#include "placements.h"
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
@@ -49,6 +50,7 @@ occupancy_store(struct ctx *s, MDB_txn *txn,
 	    (rc = store_put_region(s->store, txn, region->id, &ragg)) != 0 ||
 	    (rc = store_put_national(s->store, txn, &nagg)) != 0)
 		return rc;
+	place_note_state(s, sh, stored);
 	for (size_t i = 0; i < n; i++) {
 		const char *rid = tr[i].scope == SCOPE_NATIONAL ? NULL :
 		    region->id;

@@ -25,6 +25,21 @@ bool place_any_expired(const struct ctx *s, int64_t now);
 int place_expire(struct ctx *s, MDB_txn *txn, int64_t now);
 /* Startup: find the earliest running hold. */
 int place_init(struct ctx *s, MDB_txn *txn);
+
+/*
+ * The index of free beds (core/placeindex.h). place_index_build makes a
+ * new one for s->reg from the shelter states in txn (at start, after a
+ * failed housekeeping txn, after an import): 0 or STORE_E*, the old index
+ * kept on error. place_note_state feeds it a state just written in the
+ * write txn; place_index_check (builds with SHELTERD_CHECK_INDEX) compares
+ * it with every stored state and aborts on a difference; place_index_end
+ * frees it.
+ */
+int place_index_build(struct ctx *s, MDB_txn *txn);
+void place_note_state(struct ctx *s, const struct reg_shelter *sh,
+    const struct shelter_state *st);
+void place_index_check(struct ctx *s, MDB_txn *txn);
+void place_index_end(struct ctx *s);
 /* Open and recent placements, or (shelter != NULL) holds on a shelter;
  * packs reply into msg unless msg is NULL. 0 or STORE_E*. */
 int place_list(struct ctx *s, MDB_txn *txn, const char *shelter,

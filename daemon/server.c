@@ -22,6 +22,7 @@
 #include "log.h"
 #include "util.h"
 #include "occupancy.h"
+#include "placeindex.h"
 #include "placements.h"
 #include "queries.h"
 #include "reply.h"
@@ -46,15 +47,21 @@ on_recv(void *arg)
 	if (s->q_len == s->q_cap) {
 		size_t cap = s->q_cap * 2;
 		nng_msg **q = malloc(cap * sizeof(*q));
+		uint64_t *ns = malloc(cap * sizeof(*ns));
 
-		REQUIRE(q != NULL);
-		for (size_t i = 0; i < s->q_len; i++)
+		REQUIRE(q != NULL && ns != NULL);
+		for (size_t i = 0; i < s->q_len; i++) {
 			q[i] = s->queue[(s->q_head + i) % s->q_cap];
+			ns[i] = s->q_ns[(s->q_head + i) % s->q_cap];
+		}
 		free(s->queue);
+		free(s->q_ns);
 		s->queue = q;
+		s->q_ns = ns;
 		s->q_head = 0;
 		s->q_cap = cap;
 	}
+	s->q_ns[(s->q_head + s->q_len) % s->q_cap] = uv_hrtime();
 	s->queue[(s->q_head + s->q_len) % s->q_cap] =
 	    nng_aio_get_msg(s->recv_aio);
 	s->q_len++;
@@ -74,6 +81,8 @@ take(struct server *s, struct item *items, size_t max)
 	bool resume;
 
 	uv_mutex_lock(&s->lock);
+	if (s->q_len > 0)
+		s->batch_recv_ns = s->q_ns[s->q_head];
 	while (n < max && s->q_len > 0) {
 		items[n++].msg = s->queue[s->q_head];
 		s->q_head = (s->q_head + 1) % s->q_cap;
@@ -147,6 +156,7 @@ switch_registry(struct server *srv)
 	const struct registry *old = s->reg;
 	uint8_t *new_hold = calloc(next->n_shelters + 1, 1);
 	struct disclosure *disc = disclosure_new(next, s->cfg->privacy_k);
+	MDB_txn *rtxn;
 	size_t kept = 0;
 
 	REQUIRE(new_hold != NULL);
@@ -180,6 +190,12 @@ switch_registry(struct server *srv)
 	free(s->stale_at);
 	s->stale_at = stale_at;
 	s->reg = next;
+	/* Shelter indexes changed with the registry: a new index of free
+	 * beds from the states the import stored. A read txn failing here
+	 * leaves no correct index to rank with. */
+	REQUIRE(store_begin(s->store, NULL, 0, &rtxn) == 0);
+	REQUIRE(place_index_build(s, rtxn) == 0);
+	mdb_txn_abort(rtxn);
 	http_set_registry(s->http, next, disc);
 	disclose_free(s->disc);
 	free(s->disc);
@@ -192,6 +208,29 @@ switch_registry(struct server *srv)
 	srv->reg_owned = next;
 	s->next_reg = NULL;
 	s->next_stale_at = NULL;
+}
+
+/* Debug builds: the index of free beds must match the committed states.
+ * Past 20,000 shelters reading them all per commit would slow a debug
+ * daemon down to uselessness: then once a second. */
+static void
+index_check(struct server *s)
+{
+#ifdef SHELTERD_CHECK_INDEX
+	static uint64_t last_ns;
+	MDB_txn *rtxn;
+
+	if (s->c.reg->n_shelters > 20000 &&
+	    uv_hrtime() - last_ns < 1000000000u)
+		return;
+	last_ns = uv_hrtime();
+	if (store_begin(s->c.store, NULL, 0, &rtxn) != 0)
+		return;
+	place_index_check(&s->c, rtxn);
+	mdb_txn_abort(rtxn);
+#else
+	(void)s;
+#endif
 }
 
 /*
@@ -220,6 +259,8 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 		memcpy(holds_before, s->c.new_hold, s->c.reg->n_shelters + 1);
 	}
 	*bad = n;
+	/* What an earlier txn left in the journal was committed. */
+	place_index_forget(s->c.pidx);
 	if ((rc = store_begin(s->c.store, NULL, 1, &txn)) != 0) {
 		free(holds_before);
 		return rc;
@@ -243,6 +284,8 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 		txn = NULL;
 	}
 	if (rc == 0) {
+		place_index_forget(s->c.pidx);
+		index_check(s);
 		for (size_t i = 0; i < n; i++)
 			api_applied(&s->c, &items[u[i].item], u[i].k, now);
 		free(holds_before);
@@ -250,6 +293,7 @@ try_writes(struct server *s, struct item *items, const struct unit *u,
 	}
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	place_index_undo(s->c.pidx, 0);
 	s->c.stats.commit_failures++;
 	/* Its events were never stored; the holds it made are gone. */
 	events_drop_from(&s->c, events_before);
@@ -311,10 +355,75 @@ write_units(struct server *s, struct item *items, const struct unit *u,
 	}
 }
 
+/* ---- stage timing ----------------------------------------------------- */
+
+static size_t
+stage_bucket(uint64_t us)
+{
+	size_t k = 0;
+
+	if (us < 4)
+		return (size_t)us;
+	while ((us >> k) >= 8)
+		k++;
+	/* 4 buckets per power of two: us >> k is 4..7 here. */
+	k = 4 * (k + 1) + (size_t)((us >> k) - 4);
+	return k < STAGE_BUCKETS ? k : STAGE_BUCKETS - 1;
+}
+
+/* The lower bound of bucket k, in µs. */
+static uint64_t
+stage_value(size_t k)
+{
+	if (k < 4)
+		return k;
+	return (uint64_t)(4 + k % 4) << (k / 4 - 1);
+}
+
+static void
+stage_note(struct server *s, int stage, uint64_t ns)
+{
+	s->stages[stage][stage_bucket(ns / 1000)]++;
+}
+
+static uint64_t
+stage_pct(const struct server *s, int stage, double pct)
+{
+	uint64_t total = 0, seen = 0;
+
+	for (size_t k = 0; k < STAGE_BUCKETS; k++)
+		total += s->stages[stage][k];
+	for (size_t k = 0; k < STAGE_BUCKETS && total > 0; k++) {
+		seen += s->stages[stage][k];
+		if ((double)seen >= pct / 100 * (double)total)
+			return stage_value(k);
+	}
+	return 0;
+}
+
+/* At stop: where the write batches' time went (how far an alarm's path
+ * is ours; the rest is nng and the network). */
+static void
+stages_log(const struct server *s)
+{
+	static const char *const name[STAGE_COUNT] = { "queue wait",
+		"apply", "commit", "replies", "publish" };
+	char line[512];
+	size_t at = 0;
+
+	for (int i = 0; i < STAGE_COUNT && at < sizeof(line); i++)
+		at += (size_t)snprintf(line + at, sizeof(line) - at,
+		    "%s%s %" PRIu64 " / %" PRIu64, i ? ", " : "", name[i],
+		    stage_pct(s, i, 50), stage_pct(s, i, 99));
+	log_info("write batches, p50 / p99 us (bucket lower bounds): %s",
+	    line);
+}
+
 static void
 process_batch(struct server *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
+	uint64_t t0 = uv_hrtime(), t1, t2, t3;
 	MDB_txn *rtxn = NULL;
 	size_t writes = 0, reads = 0;
 	uint64_t commit_ns = 0;
@@ -352,6 +461,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 		}
 		write_units(s, items, s->units, w, now, &commit_ns);
 	}
+	t1 = uv_hrtime();
 
 	if (reads > 0 && (rc = store_begin(s->c.store, NULL, 0, &rtxn)) != 0) {
 		log_err("cannot open a read txn: %s", store_strerror(rc));
@@ -370,7 +480,17 @@ process_batch(struct server *s, struct item *items, size_t n)
 	}
 	if (rtxn != NULL)
 		mdb_txn_abort(rtxn);
+	t2 = uv_hrtime();
 	events_publish(&s->c);
+	t3 = uv_hrtime();
+	if (writes > 0) {
+		stage_note(s, 0, t0 > s->batch_recv_ns ? t0 - s->batch_recv_ns :
+		    0);
+		stage_note(s, 1, t1 - t0 - commit_ns);
+		stage_note(s, 2, commit_ns);
+		stage_note(s, 3, t2 - t1);
+		stage_note(s, 4, t3 - t2);
+	}
 	queries_answer_waiters(&s->c, false);
 	if (s->c.next_reg != NULL)
 		switch_registry(s);
@@ -383,6 +503,7 @@ server_process(struct server *s, nng_msg **msgs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		s->items[i].msg = msgs[i];
+	s->batch_recv_ns = uv_hrtime();
 	process_batch(s, s->items, n);
 }
 
@@ -465,6 +586,7 @@ on_tick(uv_timer_t *h)
 	}
 	if (!stale && !alerts && !holds)
 		return;
+	place_index_forget(s->c.pidx);
 	if ((rc = store_begin(s->c.store, NULL, 1, &txn)) != 0)
 		goto fail;
 	rc = store_get_next_event_seq(s->c.store, txn, &s->c.next_event_seq);
@@ -482,6 +604,8 @@ on_tick(uv_timer_t *h)
 		txn = NULL;
 	}
 	if (rc == 0) {
+		place_index_forget(s->c.pidx);
+		index_check(s);
 		events_publish(&s->c);
 		queries_answer_waiters(&s->c, false);
 		return;
@@ -489,6 +613,7 @@ on_tick(uv_timer_t *h)
 fail:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	place_index_undo(s->c.pidx, 0);
 	events_drop_from(&s->c, 0);
 	log_err("housekeeping not committed: %s (retrying next tick)",
 	    store_strerror(rc));
@@ -670,10 +795,11 @@ server_init(struct server *s, struct config *cfg,
 	s->c.started_ns = uv_hrtime();
 	s->q_cap = 1024;
 	s->queue = malloc(s->q_cap * sizeof(*s->queue));
+	s->q_ns = malloc(s->q_cap * sizeof(*s->q_ns));
 	s->items = calloc(cfg->batch_max, sizeof(*s->items));
 	s->c.stale_at = calloc(reg->n_shelters + 1, sizeof(*s->c.stale_at));
 	s->c.new_hold = calloc(reg->n_shelters + 1, 1);
-	REQUIRE(s->queue != NULL && s->items != NULL &&
+	REQUIRE(s->queue != NULL && s->q_ns != NULL && s->items != NULL &&
 	    s->c.stale_at != NULL &&
 	    s->c.new_hold != NULL);
 	REQUIRE(uv_mutex_init(&s->lock) == 0);
@@ -746,6 +872,10 @@ server_reconcile(struct server *s)
 	if ((rc = store_begin(s->c.store, NULL, 0, &rtxn)) != 0)
 		return rc;
 	rc = place_init(&s->c, rtxn);
+	/* Free beds from the stored states, not from what the txns before
+	 * (one that failed, say) left in memory. */
+	if (rc == 0)
+		rc = place_index_build(&s->c, rtxn);
 	mdb_txn_abort(rtxn);
 	return rc;
 }
@@ -776,6 +906,7 @@ server_run(struct server *s)
 	    PRIu64 " updates applied, %" PRIu64 " events published",
 	    s->c.stats.requests, s->c.stats.batches,
 	    s->c.stats.updates_applied, s->c.stats.events_published);
+	stages_log(s);
 	return 0;
 }
 
@@ -807,6 +938,7 @@ server_deinit(struct server *s)
 	events_drop_from(&s->c, 0);
 	free(s->c.pending_events);
 	free(s->queue);
+	free(s->q_ns);
 	free(s->items);
 	free(s->units);
 	free(s->c.stale_at);
@@ -818,6 +950,7 @@ server_deinit(struct server *s)
 	free(s->c.new_hold);
 	disclose_free(s->c.disc);
 	free(s->c.disc);
+	place_index_end(&s->c);
 	if (s->reg_owned != NULL) {
 		registry_free(s->reg_owned);
 		free(s->reg_owned);

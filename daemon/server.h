@@ -31,6 +31,11 @@ struct unit {
 /* Re-read the configuration (SIGHUP) into *out; 0 or -1 (logged). */
 typedef int (*server_reload_fn)(struct config *out, void *arg);
 
+/* Where a write batch's time goes, for the latency of an alarm: queue
+ * wait, apply, commit, replies, publish (server.c). Histograms of µs with
+ * 4 buckets per power of two; logged when the daemon stops. */
+enum { STAGE_COUNT = 5, STAGE_BUCKETS = 4 * 32 };
+
 struct server {
 	struct ctx c;                 /* what the modules below share */
 	server_reload_fn reload;
@@ -48,7 +53,10 @@ struct server {
 	 * back-pressure) until the loop catches up. */
 	uv_mutex_t lock;
 	nng_msg **queue;
+	uint64_t *q_ns;               /* uv_hrtime() each one arrived */
 	size_t q_head, q_len, q_cap;
+	uint64_t batch_recv_ns;       /* arrival of a batch's first */
+	uint32_t stages[STAGE_COUNT][STAGE_BUCKETS];
 	bool recv_paused;
 	bool stopping;
 

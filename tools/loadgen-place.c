@@ -4,8 +4,9 @@
  * one connection, one request in flight; the time from sending the
  * PlacementRequest to its reply (HELD or UNPLACED) is one sample. Each hold
  * is cancelled right after (not timed), so every request finds the same
- * beds. The daemon ranks every shelter's stored state per request
- * (daemon/placements.c), so this is what a registry's size costs.
+ * beds. The daemon ranks from its index of free beds
+ * (core/placeindex.c), so this should cost the same at any registry
+ * size: run it at 10,000 and 100,000 shelters to see.
  */
 #include <getopt.h>
 #include <inttypes.h>

@@ -65,6 +65,26 @@ usage(FILE *out)
 	    "(default $TMPDIR\n"
 	    "                          or /tmp; put it on the daemon's "
 	    "disk)\n"
+	    "  -L, --like-daemon       B updates per commit, each writing "
+	    "what the daemon\n"
+	    "                          writes for a report: read and put "
+	    "the shelter's\n"
+	    "                          state, its region's and the national "
+	    "aggregate,\n"
+	    "                          and append history samples (and "
+	    "events)\n"
+	    "  -S, --samples X         history samples appended per update, "
+	    "on average\n"
+	    "                          (default 1.3: one per category a "
+	    "report changes,\n"
+	    "                          as counted in a loadgen batch "
+	    "run)\n"
+	    "  -E, --events-every N    an event log entry every N updates "
+	    "(default 0:\n"
+	    "                          none, as in a load without "
+	    "escalations)\n"
+	    "  -R, --regions N         regions the shelters are in "
+	    "(default 25)\n"
 	    "\n"
 	    "Both:\n"
 	    "  -d, --duration S        measured seconds (default 10)\n"
@@ -82,6 +102,10 @@ struct opts {
 	uint64_t connections, size, batch, keys, value_size;
 	double duration, warmup;
 	bool json;
+	/* --like-daemon: per update the records the daemon writes. */
+	bool like;
+	double samples;
+	uint64_t events_every, regions;
 };
 
 static cJSON *
@@ -500,9 +524,14 @@ struct lmdb_run {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
+	/* --like-daemon: the other tables an update writes to. */
+	MDB_dbi regions, meta, samples, events;
+	uint64_t sample_key, event_seq, updates;
+	double sample_due;        /* --samples owed, the fraction carried */
 	unsigned char *val;
 	struct hist lat;          /* txn + commit, measured span only */
 	uint64_t t_start, last, puts, commits;
+	uint64_t updated;         /* updates (--like-daemon) or puts */
 };
 
 /* Open the store as the daemon does and write every key once. */
@@ -523,6 +552,28 @@ probe_lmdb_fill(struct lmdb_run *r)
 	    (rc = mdb_dbi_open(r->txn, "shelters", MDB_CREATE,
 	    &r->dbi)) != 0)
 		return rc;
+	if (o->like && ((rc = mdb_dbi_open(r->txn, "regions", MDB_CREATE,
+	    &r->regions)) != 0 ||
+	    (rc = mdb_dbi_open(r->txn, "meta", MDB_CREATE, &r->meta)) != 0 ||
+	    (rc = mdb_dbi_open(r->txn, "samples", MDB_CREATE,
+	    &r->samples)) != 0 ||
+	    (rc = mdb_dbi_open(r->txn, "events", MDB_CREATE,
+	    &r->events)) != 0))
+		return rc;
+	for (uint64_t i = 0; o->like && i < o->regions; i++) {
+		static unsigned char agg[sizeof(struct aggregate)];
+
+		k.mv_size = (size_t)snprintf(key, sizeof(key), "R%02" PRIu64,
+		    i);
+		k.mv_data = key;
+		v.mv_size = sizeof(agg);
+		v.mv_data = agg;
+		if ((rc = mdb_put(r->txn, r->regions, &k, &v, 0)) != 0)
+			return rc;
+		if (i == 0 && (rc = mdb_put(r->txn, r->meta, &(MDB_val){ 8,
+		    "national" }, &v, 0)) != 0)
+			return rc;
+	}
 	/* Every key exists first: the run overwrites, as the daemon does
 	 * once shelters have reported. */
 	for (uint64_t i = 0; i < o->keys; i++) {
@@ -537,6 +588,81 @@ probe_lmdb_fill(struct lmdb_run *r)
 	rc = mdb_txn_commit(r->txn);
 	r->txn = NULL;
 	return rc;
+}
+
+/*
+ * One report as the daemon stores it (daemon/occupancy.c,
+ * occupancy_store): read the shelter's state, its region's and the
+ * national aggregate; append the history samples (daemon/history.c, one
+ * per changed category, 68 bytes under a 12-byte increasing key); put
+ * the three back; now and then an event (daemon/events.c: a packed Event
+ * under its 8-byte seq, and the next seq). Counts the puts in *puts;
+ * returns 0 or an LMDB code.
+ */
+enum { PROBE_SAMPLE_BYTES = 68, PROBE_EVENT_BYTES = 96 };
+
+static int
+like_update(struct lmdb_run *r, uint64_t *rng, uint64_t *puts)
+{
+	const struct opts *o = r->o;
+	static unsigned char sample[PROBE_SAMPLE_BYTES],
+	    event[PROBE_EVENT_BYTES];
+	unsigned char skey[12], ekey[8], agg[sizeof(struct aggregate)];
+	char key[32], rkey[8];
+	uint64_t i = bench_rand(rng) % o->keys;
+	MDB_val k, v, rk, rv, nk = { 8, "national" }, nv;
+	int rc;
+
+	k.mv_size = (size_t)snprintf(key, sizeof(key), "SH-%06" PRIu64, i);
+	k.mv_data = key;
+	rk.mv_size = (size_t)snprintf(rkey, sizeof(rkey), "R%02" PRIu64,
+	    i % o->regions);
+	rk.mv_data = rkey;
+	if ((rc = mdb_get(r->txn, r->dbi, &k, &v)) != 0 ||
+	    (rc = mdb_get(r->txn, r->regions, &rk, &rv)) != 0 ||
+	    (rc = mdb_get(r->txn, r->meta, &nk, &nv)) != 0)
+		return rc;
+	/* The values as read become the values written, changed. */
+	memcpy(r->val, v.mv_data, v.mv_size < o->value_size ? v.mv_size :
+	    o->value_size);
+	r->val[0]++;
+	memcpy(agg, rv.mv_data, sizeof(agg));
+	agg[0]++;
+	for (r->sample_due += o->samples; r->sample_due >= 1;
+	    r->sample_due -= 1) {
+		uint64_t n = r->sample_key++;
+
+		for (int b = 0; b < 12; b++)
+			skey[b] = b < 4 ? 0 : (unsigned char)(n >> (8 *
+			    (11 - b)));
+		if ((rc = mdb_put(r->txn, r->samples, &(MDB_val){ sizeof(skey),
+		    skey }, &(MDB_val){ sizeof(sample), sample },
+		    MDB_APPEND)) != 0)
+			return rc;
+		(*puts)++;
+	}
+	v.mv_size = o->value_size;
+	v.mv_data = r->val;
+	rv.mv_size = sizeof(agg);
+	rv.mv_data = agg;
+	if ((rc = mdb_put(r->txn, r->dbi, &k, &v, 0)) != 0 ||
+	    (rc = mdb_put(r->txn, r->regions, &rk, &rv, 0)) != 0 ||
+	    (rc = mdb_put(r->txn, r->meta, &nk, &rv, 0)) != 0)
+		return rc;
+	*puts += 3;
+	if (o->events_every && ++r->updates % o->events_every == 0) {
+		uint64_t seq = ++r->event_seq;
+
+		for (int b = 0; b < 8; b++)
+			ekey[b] = (unsigned char)(seq >> (8 * (7 - b)));
+		if ((rc = mdb_put(r->txn, r->events, &(MDB_val){ 8, ekey },
+		    &(MDB_val){ sizeof(event), event }, MDB_APPEND)) != 0 ||
+		    (rc = mdb_put(r->txn, r->meta, &(MDB_val){ 14,
+		    "next_event_seq" }, &(MDB_val){ 8, ekey }, 0)) != 0)
+			return rc;
+		*puts += 2;
+	}
+	return 0;
 }
 
 /* Commit batches of puts through the warm-up and the measured span. */
@@ -558,9 +684,14 @@ probe_lmdb_run(struct lmdb_run *r)
 	while ((t = bench_now_ns()) < t_end) {
 		uint64_t done;
 
+		uint64_t puts = 0;
+
 		if ((rc = mdb_txn_begin(r->env, NULL, 0, &r->txn)) != 0)
 			return rc;
-		for (uint64_t b = 0; b < o->batch; b++) {
+		for (uint64_t b = 0; o->like && b < o->batch; b++)
+			if ((rc = like_update(r, &rng, &puts)) != 0)
+				return rc;
+		for (uint64_t b = 0; !o->like && b < o->batch; b++) {
 			/* Random keys: a commit then dirties about as many
 			 * leaf pages as the daemon's, whose reports come from
 			 * shelters all over the key space. */
@@ -573,6 +704,7 @@ probe_lmdb_run(struct lmdb_run *r)
 			v.mv_data = r->val;
 			if ((rc = mdb_put(r->txn, r->dbi, &k, &v, 0)) != 0)
 				return rc;
+			puts++;
 		}
 		rc = mdb_txn_commit(r->txn);
 		r->txn = NULL;
@@ -581,7 +713,8 @@ probe_lmdb_run(struct lmdb_run *r)
 		done = bench_now_ns();
 		if (t >= r->t_start) {
 			hist_add(&r->lat, done - t);
-			r->puts += o->batch;
+			r->puts += puts;
+			r->updated += o->batch;
 			r->commits++;
 			r->last = done;
 		}
@@ -612,18 +745,32 @@ probe_lmdb_report(const struct lmdb_run *r)
 		cJSON_AddNumberToObject(j, "puts", (double)puts);
 		cJSON_AddNumberToObject(j, "commits", (double)commits);
 		cJSON_AddNumberToObject(j, "puts_per_s", puts / secs);
+		cJSON_AddBoolToObject(j, "like_daemon", o->like);
+		cJSON_AddNumberToObject(j, "updates_per_s",
+		    (double)r->updated / secs);
+		if (o->like) {
+			cJSON_AddNumberToObject(j, "samples_per_update",
+			    o->samples);
+			cJSON_AddNumberToObject(j, "events_every",
+			    (double)o->events_every);
+		}
 		cJSON_AddNumberToObject(j, "commits_per_s", commits / secs);
 		cJSON_AddItemToObject(j, "commit_latency",
 		    lat_json(&r->lat));
 		client_print_json(j);
 	} else {
-		printf("probe lmdb: %" PRIu64 " puts per synced commit, %"
+		printf("probe lmdb: %" PRIu64 " %s per synced commit, %"
 		    PRIu64 " keys, %" PRIu64 "-byte values, in %s, %.1f s "
-		    "measured\n", o->batch, o->keys, o->value_size, r->dir,
-		    secs);
+		    "measured\n", o->batch, o->like ? "updates" : "puts",
+		    o->keys, o->value_size, r->dir, secs);
 		printf("%-20s %" PRIu64 " (%.0f/s) in %" PRIu64 " commits "
 		    "(%.0f/s)\n", "puts", puts, puts / secs, commits,
 		    commits / secs);
+		if (o->like)
+			printf("%-20s %" PRIu64 " (%.0f/s), as the daemon "
+			    "writes them (%.2f samples each)\n",
+			    "updates", r->updated, r->updated / secs,
+			    o->samples);
 		lat_line("txn + commit", &r->lat);
 	}
 }
@@ -681,9 +828,14 @@ main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "like-daemon", no_argument, NULL, 'L' },
+		{ "samples", required_argument, NULL, 'S' },
+		{ "events-every", required_argument, NULL, 'E' },
+		{ "regions", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = {
+		.samples = 1.3, .regions = 25,
 		.connections = 64, .size = 100, .batch = 1000,
 		.keys = 10000, .value_size = sizeof(struct shelter_state),
 		.duration = 10, .warmup = 1,
@@ -705,8 +857,8 @@ main(int argc, char **argv)
 	what = argv[1];
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "u:c:z:b:k:v:t:d:w:jh", opts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "u:c:z:b:k:v:t:d:w:jhLS:E:R:",
+	    opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
 			o.url = optarg;
@@ -744,6 +896,21 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'L':
+			o.like = true;
+			break;
+		case 'S':
+			bad |= bench_arg_secs(PROG, "--samples", optarg, 0,
+			    CAT_COUNT, &o.samples);
+			break;
+		case 'E':
+			bad |= bench_arg_u64(PROG, "--events-every", optarg,
+			    0, 1000000, &o.events_every);
+			break;
+		case 'R':
+			bad |= bench_arg_u64(PROG, "--regions", optarg, 1,
+			    99, &o.regions);
 			break;
 		case 'h':
 			usage(stdout);

@@ -102,6 +102,18 @@ def test_probe():
                      "--json")
         check(r["puts"] > 0, f"puts: {r}")
         check_eq(os.listdir(d.tmp), [], "probe lmdb removed its temp env")
+        # Like the daemon: per update 2 samples + shelter, region and
+        # national; an event (and the next seq) every 3rd update.
+        r = run_json(PROBE, "lmdb", "--like-daemon", "--batch", "10",
+                     "--samples", "2",
+                     "--keys", "100", "--events-every", "3",
+                     "--dir", d.tmp, "--duration", "1", "--warmup", "0",
+                     "--json")
+        check(r["like_daemon"] is True and r["updates_per_s"] > 0,
+              f"like-daemon: {r}")
+        ratio = r["puts_per_s"] / r["updates_per_s"]
+        check(5.5 < ratio < 5.7, f"puts per update {ratio}, not 5 + 2/3")
+        check_eq(os.listdir(d.tmp), [], "probe lmdb removed its temp env")
     finally:
         d.cleanup()
 

@@ -404,6 +404,43 @@ def test_holds_follow_prints_each_new_hold():
     return d
 
 
+@run
+def test_ranking_follows_an_imported_registry():
+    """Ranking reads an index of free beds by registry position: an import
+    that adds a shelter in front, removes one and moves another must be
+    ranked from the new registry (and the store), not the old index."""
+    d = daemon()
+    # B2 (R2, the best for R1 before) goes, B1 moves to R4 (no road from
+    # R1), AA1 comes first in id order and never reported.
+    new = SHELTERS.replace("B2,Shelter B2,R2,0,women:6\n", "") \
+        .replace("B1,Shelter B1,R2", "B1,Shelter B1,R4") \
+        .replace("A1,Shelter A1,R1,1,women:4\n",
+                 "A1,Shelter A1,R1,1,women:4\nAA1,Shelter AA1,R2,1,"
+                 "women:9\n")
+    path = d.tmp + "/new.csv"
+    with open(path, "w") as f:
+        f.write(new)
+    r = d.ctl("import", path)
+    check_eq(r.rc, 0, f"import {r}")
+    r = place(d, "request", "-r", "R1", "-c", "women", "-C",
+              "VR09-2026-0043", "-i", "imp1", "--no-wait", "--json")
+    check_eq(r.rc, 0, f"request {r}")
+    # R2 has no reported shelter left: C1 in R3, two hops away.
+    check_eq((r.json()["state"], r.json()["held_region"]), ("held", "R3"),
+             "held in R3")
+    check_eq(d.report("accept", "imp1", "--shelter", "C1").rc, 0,
+             "C1 holds it")
+    # AA1 reports: the neighbour with the most free beds from now on.
+    check_eq(d.report("-s", "AA1", "-b", "women=9/0").rc, 0, "AA1 reports")
+    r = place(d, "request", "-r", "R1", "-c", "women", "-C",
+              "VR09-2026-0044", "-i", "imp2", "--no-wait", "--json")
+    check_eq(r.json()["held_region"], "R2", f"held in R2 {r}")
+    check_eq(d.report("accept", "imp2", "--shelter", "AA1").rc, 0,
+             "AA1 holds it")
+    d.stop()
+    return d
+
+
 if __name__ == "__main__":
     main([test_held_in_the_best_shelter_then_accepted,
           test_decline_moves_to_the_next_candidate,
@@ -415,4 +452,5 @@ if __name__ == "__main__":
           test_racing_for_the_last_bed_books_it_once,
           test_bad_placement_input,
           test_holds_wait_for_the_next_hold,
-          test_holds_follow_prints_each_new_hold])
+          test_holds_follow_prints_each_new_hold,
+          test_ranking_follows_an_imported_registry])

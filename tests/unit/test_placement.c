@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "placeindex.h"
 #include "placement.h"
 
 enum { WOMEN = 1, MEN = 2, MINORS = 3 };
@@ -108,13 +109,6 @@ query(int from, int cat, uint32_t beds, uint32_t security)
 	return q;
 }
 
-static size_t
-rank(struct world *w, const struct place_query *q,
-    struct place_candidate *out, size_t max)
-{
-	return place_rank(&w->reg, q, state_of, w, out, max);
-}
-
 static void
 clear_out(struct place_candidate *out, size_t n)
 {
@@ -129,6 +123,34 @@ assert_candidate(const struct place_candidate *c, uint32_t shelter,
 	assert_int_equal(c->shelter, shelter);
 	assert_int_equal(c->hops, hops);
 	assert_int_equal(c->free, free);
+}
+
+/* Every ranking here is also made over the index of free beds (what the
+ * daemon uses), which must agree in count, order and every field. */
+static size_t
+rank(struct world *w, const struct place_query *q,
+    struct place_candidate *out, size_t max)
+{
+	struct place_index ix;
+	struct place_candidate alt[MAX_SHELTERS];
+	size_t n, m, shown;
+	char err[160];
+
+	assert_int_equal(place_index_init(&ix, &w->reg), 0);
+	for (uint32_t i = 0; i < w->reg.n_shelters; i++)
+		place_index_set(&ix, i, &w->states[i]);
+	assert_int_equal(place_index_verify(&ix, state_of, w, err,
+	    sizeof(err)), 0);
+	n = place_rank(&w->reg, q, state_of, w, out, max);
+	m = place_index_rank(&ix, q, alt, max < MAX_SHELTERS ? max :
+	    MAX_SHELTERS);
+	assert_int_equal(m, n);
+	shown = n < max ? n : max;
+	for (size_t i = 0; i < shown && i < MAX_SHELTERS; i++)
+		assert_candidate(&alt[i], out[i].shelter, out[i].hops,
+		    out[i].free);
+	place_index_free(&ix);
+	return n;
 }
 
 /*

@@ -204,6 +204,42 @@ unknown_shelter_is_null(void **state)
 	    "S1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
 }
 
+/* Lookups go through a hash of the ids: on a registry large enough for
+ * collisions and wrap-around it must find what bsearch finds. */
+static void
+hash_lookup_agrees_with_bsearch(void **state)
+{
+	enum { N = 3000 };
+	static char csv[64 + N * 48];
+	struct parsed p;
+	char *at = csv, id[32];
+	uint32_t *hash;
+
+	(void)state;
+	at += sprintf(at, "id,name,region,security_level,beds\n");
+	for (int i = 0; i < N; i++)
+		at += sprintf(at, "X%d-%d,Shelter %d,R%d,1,women:3\n",
+		    (i * 7919) % N, i, i, 1 + i % 3);
+	assert_int_equal(parse(&p, regions_csv, csv), 0);
+	assert_non_null(p.reg.id_hash);
+	hash = p.reg.id_hash;
+	for (int i = 0; i < N + 50; i++) {
+		const struct reg_shelter *h, *b;
+
+		snprintf(id, sizeof(id), "X%d-%d", (i * 7919) % N, i);
+		h = registry_shelter(&p.reg, id);
+		p.reg.id_hash = NULL;
+		b = registry_shelter(&p.reg, id);
+		p.reg.id_hash = hash;
+		assert_ptr_equal(h, b);
+		if (i < N)
+			assert_non_null(h);
+		else
+			assert_null(h);
+	}
+	registry_free(&p.reg);
+}
+
 /* ---- errors ----------------------------------------------------------- */
 
 /* Parse must fail, leave the registry empty and say `text` in err. */
@@ -644,6 +680,7 @@ main(void)
 		valid_test(shelter_with_several_categories),
 		valid_test(every_shelter_found),
 		valid_test(unknown_shelter_is_null),
+		cmocka_unit_test(hash_lookup_agrees_with_bsearch),
 		cmocka_unit_test(region_wrong_field_count),
 		cmocka_unit_test(region_listed_twice),
 		cmocka_unit_test(region_bad_coordinates),
