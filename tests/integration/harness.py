@@ -7,6 +7,7 @@ sets: SHELTERD, SHELTER_REPORT, COORD_WATCH, SHELTERCTL, TESTS_DIR.
 """
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -28,12 +29,25 @@ class Failure(Exception):
 
 
 def free_ports(n):
-    """n distinct free TCP ports on 127.0.0.1: bound all at once, so that
-    two of them can never be the same port."""
-    socks = [socket.socket() for _ in range(n)]
+    """n distinct free TCP ports on 127.0.0.1, bound all at once so that two
+    of them can never be the same port, and below the kernel's ephemeral
+    range: a daemon's guard has nng listen on ephemeral ports of its own
+    (daemon/guard.c), which must not take one of these meanwhile."""
     try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    socks = []
+    try:
+        while len(socks) < n:
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", random.randrange(10000, low)))
+            except OSError:
+                s.close()
+                continue
+            socks.append(s)
         return [s.getsockname()[1] for s in socks]
     finally:
         for s in socks:
