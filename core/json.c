@@ -176,11 +176,18 @@ json_region(const Shelterd__V1__RegionStatus *rs)
 	cJSON_AddNumberToObject(o, "shelters_stale", rs->shelters_stale);
 	cats = cJSON_AddObjectToObject(o, "categories");
 	for (size_t c = 0; cats != NULL && c < rs->n_totals; c++) {
-		const char *cat = cat_name((int)rs->totals[c]->category);
+		const Shelterd__V1__CategoryTotals *t = rs->totals[c];
+		const char *cat = cat_name((int)t->category);
+		cJSON *to;
 
-		if (cat != NULL)
-			cJSON_AddItemToObject(cats, cat,
-			    json_totals(rs->totals[c]));
+		if (cat == NULL || (to = json_totals(t)) == NULL)
+			continue;
+		/* The capacity norm in force: null where there is none. */
+		if (t->has_norm)
+			cJSON_AddNumberToObject(to, "norm", t->norm);
+		else
+			cJSON_AddNullToObject(to, "norm");
+		cJSON_AddItemToObject(cats, cat, to);
 	}
 	return o;
 }

@@ -335,6 +335,7 @@ registry_free(struct registry *reg)
 	free(reg->regions);
 	free(reg->shelters);
 	free(reg->keys);
+	free(reg->norms);
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -490,7 +491,39 @@ registry_with_shelters(struct registry *out, const struct registry *base,
 			if (identity_known(out, base->keys[i].identity))
 				out->keys[out->n_keys++] = base->keys[i];
 	}
+	/* The regions are base's: its norms still name the right ones. */
+	if (base->n_norms > 0) {
+		if ((out->norms = malloc(base->n_norms *
+		    sizeof(*out->norms))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			registry_free(out);
+			return -1;
+		}
+		memcpy(out->norms, base->norms,
+		    base->n_norms * sizeof(*out->norms));
+		out->n_norms = base->n_norms;
+	}
 	return 0;
+}
+
+int
+registry_parse_norms(struct registry *reg, const char *text, char *err,
+    size_t errlen)
+{
+	struct lines l = { .p = text };
+	char *f[MAX_FIELDS] = { 0 };
+	int rc;
+
+	free(reg->norms);
+	reg->norms = NULL;
+	reg->n_norms = 0;
+	while ((rc = next_line(&l)) == 1)
+		if (norms_row(reg, f, split(l.buf, f, MAX_FIELDS), l.no, err,
+		    errlen) != 0)
+			return -1;
+	if (rc < 0)
+		FAIL("norms line %u: line too long", l.no);
+	return norms_finish(reg, err, errlen);
 }
 
 static int

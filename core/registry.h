@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "beds.h"
+#include "norms.h"
 
 enum { REG_ID_MAX = 32, REG_NAME_MAX = 80, REG_NEIGHBOURS_MAX = 16 };
 
@@ -47,6 +48,8 @@ struct registry {
 	size_t n_shelters;
 	struct reg_key *keys;         /* sorted by identity */
 	size_t n_keys;
+	struct reg_norm *norms;       /* core/norms.h; sorted there */
+	size_t n_norms;
 };
 
 /*
@@ -64,6 +67,12 @@ void registry_free(struct registry *reg);
  */
 int registry_parse_keys(struct registry *reg, const char *keys_csv,
     char *err, size_t errlen);
+/*
+ * Parse norms.csv (core/norms.h) into reg, after registry_parse, replacing
+ * its norms. Returns 0, or -1 with "norms line N: ..." in err.
+ */
+int registry_parse_norms(struct registry *reg, const char *norms_csv,
+    char *err, size_t errlen);
 /* NULL when the identity has no key. */
 const struct reg_key *registry_key(const struct registry *reg,
     const char *identity);
@@ -71,7 +80,7 @@ const struct reg_key *registry_key(const struct registry *reg,
 /*
  * A registry with base's regions and the shelters of shelters_csv (an
  * import): *out must not be in use. Keys of base whose identity still
- * exists are kept. Returns 0, or -1 with "shelters line N: ..." in err and
+ * exists are kept, and base's norms. Returns 0, or -1 with "shelters line N: ..." in err and
  * N in *err_line (0 when the error is not about one line).
  */
 int registry_with_shelters(struct registry *out, const struct registry *base,

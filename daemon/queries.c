@@ -32,6 +32,7 @@ static int
 build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 {
 	size_t nr = s->reg->n_regions, nt = (nr + 1) * CAT_COUNT;
+	int64_t now = (int64_t)time(NULL);
 	struct aggregate agg;
 	int rc;
 
@@ -57,9 +58,12 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 		rs->shelters_stale = agg.shelters_stale;
 		rs->n_totals = CAT_COUNT;
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
-		for (int c = 0; c < CAT_COUNT; c++)
+		for (int c = 0; c < CAT_COUNT; c++) {
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
+			rs->totals[c]->has_norm = norms_current(s->reg,
+			    (int)r, c + 1, now, &rs->totals[c]->norm);
+		}
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||

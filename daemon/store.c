@@ -587,42 +587,71 @@ store_del_shelter(struct store *st, MDB_txn *txn, const char *id)
 	return rc == MDB_NOTFOUND ? STORE_OK : store_error(rc);
 }
 
-int
-store_get_registry(struct store *st, MDB_txn *txn, char **csv,
-    int64_t *imported_at)
+/* A text in meta under key, after the 8 bytes of its time. */
+static int
+get_text(struct store *st, MDB_txn *txn, const char *key, char **text,
+    int64_t *at)
 {
-	MDB_val k = { 17, (void *)"registry_shelters" }, v;
+	MDB_val k = { strlen(key), (void *)key }, v;
 	int rc = mdb_get(txn, st->meta, &k, &v);
 
-	*csv = NULL;
-	*imported_at = 0;
+	*text = NULL;
+	*at = 0;
 	if (rc == MDB_NOTFOUND)
 		return STORE_OK;
 	if (rc != 0)
 		return store_error(rc);
 	if (v.mv_size < 8)
 		return STORE_ECORRUPT;
-	memcpy(imported_at, v.mv_data, 8);
-	if ((*csv = malloc(v.mv_size - 8 + 1)) == NULL)
+	memcpy(at, v.mv_data, 8);
+	if ((*text = malloc(v.mv_size - 8 + 1)) == NULL)
 		return STORE_EIO;
-	memcpy(*csv, (const char *)v.mv_data + 8, v.mv_size - 8);
-	(*csv)[v.mv_size - 8] = '\0';
+	memcpy(*text, (const char *)v.mv_data + 8, v.mv_size - 8);
+	(*text)[v.mv_size - 8] = '\0';
 	return STORE_OK;
+}
+
+static int
+put_text(struct store *st, MDB_txn *txn, const char *key, const char *text,
+    int64_t at)
+{
+	size_t n = strlen(text);
+	MDB_val k = { strlen(key), (void *)key }, v = { n + 8, NULL };
+	int rc = mdb_put(txn, st->meta, &k, &v, MDB_RESERVE);
+
+	if (rc != 0)
+		return store_error(rc);
+	memcpy(v.mv_data, &at, 8);
+	memcpy((char *)v.mv_data + 8, text, n);
+	return STORE_OK;
+}
+
+int
+store_get_registry(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at)
+{
+	return get_text(st, txn, "registry_shelters", csv, imported_at);
 }
 
 int
 store_put_registry(struct store *st, MDB_txn *txn, const char *csv,
     int64_t imported_at)
 {
-	size_t n = strlen(csv);
-	MDB_val k = { 17, (void *)"registry_shelters" }, v = { n + 8, NULL };
-	int rc = mdb_put(txn, st->meta, &k, &v, MDB_RESERVE);
+	return put_text(st, txn, "registry_shelters", csv, imported_at);
+}
 
-	if (rc != 0)
-		return store_error(rc);
-	memcpy(v.mv_data, &imported_at, 8);
-	memcpy((char *)v.mv_data + 8, csv, n);
-	return STORE_OK;
+int
+store_get_norms(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at)
+{
+	return get_text(st, txn, "registry_norms", csv, imported_at);
+}
+
+int
+store_put_norms(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at)
+{
+	return put_text(st, txn, "registry_norms", csv, imported_at);
 }
 
 int

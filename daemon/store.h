@@ -62,7 +62,8 @@ struct store {
 	MDB_dbi regions;  /* region id -> struct aggregate */
 	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */
 	MDB_dbi meta;     /* "schema", "national", "next_event_seq",
-			   * "registry_shelters" (the last import) */
+			   * "registry_shelters" (the last import),
+			   * "registry_norms" (the last norms import) */
 	MDB_dbi alerts;   /* "kind/scope/region/shelter/category" -> alert */
 	MDB_dbi placements; /* request id -> struct placement_state */
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
@@ -90,6 +91,11 @@ int store_del_shelter(struct store *st, MDB_txn *txn, const char *id);
 int store_get_registry(struct store *st, MDB_txn *txn, char **csv,
     int64_t *imported_at);
 int store_put_registry(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at);
+/* The same for the norms of the last norms import (norms.csv text). */
+int store_get_norms(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at);
+int store_put_norms(struct store *st, MDB_txn *txn, const char *csv,
     int64_t imported_at);
 int store_get_region(struct store *st, MDB_txn *txn, const char *id,
     struct aggregate *out);

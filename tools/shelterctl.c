@@ -36,6 +36,9 @@ usage(FILE *out)
 	    "early-warning);\n"
 	    "                KNOWN: beds of shelters reporting, of REG "
 	    "registered;\n"
+	    "                NORM: the capacity norm in force (-: none; "
+	    "below-norm when\n"
+	    "                REG is under it);\n"
 	    "                NOBODY: registered beds nobody reports on, "
 	    "STALE and\n"
 	    "                NEVER: shelters stale and never reported\n"
@@ -104,7 +107,7 @@ totals_row(const char *id, const char *name,
 {
 	/* Occupancy of known beds, as the escalation rules see it. */
 	struct totals tt = { .capacity = t->known_capacity, .free = t->free };
-	char e24[16] = "-", e72[16] = "-", lack[64] = "";
+	char e24[16] = "-", e72[16] = "-", lack[64] = "", norm[16] = "-";
 
 	/* "-": no shelter gives a forecast; 0 would say none is expected. */
 	if (t->forecasting > 0) {
@@ -114,9 +117,17 @@ totals_row(const char *id, const char *name,
 	if (t->coverage != SHELTERD__V1__LEVEL__LEVEL_OK)
 		snprintf(lack, sizeof(lack), " coverage (%u%% known)",
 		    t->coverage_pct);
-	printf("%-8s %-24.24s %-9s %5u %5u %8u %5u %5u %6u %7u %6u %5u %5u "
-	    "%5s %5s %4u%%  %s%s%s\n", id, name, cat_name((int)t->category),
-	    t->registered_capacity, t->known_capacity, t->occupied,
+	/* Registered capacity against the norm: "-" where none applies. */
+	if (t->has_norm)
+		snprintf(norm, sizeof(norm), "%u", t->norm);
+	if (t->has_norm && t->registered_capacity < t->norm)
+		snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack),
+		    " below-norm (%u short)", t->norm -
+		    t->registered_capacity);
+	printf("%-8s %-24.24s %-9s %5u %5s %5u %8u %5u %5u %6u %7u %6u %5u "
+	    "%5u %5s %5s %4u%%  %s%s%s\n", id, name,
+	    cat_name((int)t->category), t->registered_capacity, norm,
+	    t->known_capacity, t->occupied,
 	    t->out_of_service, t->held, t->free, t->unknown, t->unknown_beds,
 	    t->stale_shelters, t->never_reported, e24, e72, totals_pct(&tt),
 	    lvl((int)t->level), t->early_warning ? " early-warning" : "",
@@ -145,8 +156,9 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		client_print_json(root);
 		return;
 	}
-	printf("%-8s %-24s %-9s %5s %5s %8s %5s %5s %6s %7s %6s %5s %5s %5s "
-	    "%5s %5s  %s\n", "REGION", "NAME", "CATEGORY", "REG", "KNOWN",
+	printf("%-8s %-24s %-9s %5s %5s %5s %8s %5s %5s %6s %7s %6s %5s %5s "
+	    "%5s %5s %5s  %s\n", "REGION", "NAME", "CATEGORY", "REG", "NORM",
+	    "KNOWN",
 	    "OCCUPIED", "OOS", "HELD", "FREE", "UNKNOWN", "NOBODY", "STALE",
 	    "NEVER", "EXP24", "EXP72", "OCC", "LEVEL");
 	for (size_t r = 0; r < st->n_regions; r++) {
@@ -155,7 +167,8 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		/* Only categories the region has beds for. */
 		for (size_t c = 0; c < rs->n_totals; c++)
 			if (rs->totals[c]->capacity > 0 ||
-			    rs->totals[c]->registered_capacity > 0)
+			    rs->totals[c]->registered_capacity > 0 ||
+			    rs->totals[c]->has_norm)
 				totals_row(rs->region_id, rs->name,
 				    rs->totals[c]);
 	}
@@ -452,7 +465,7 @@ reset_seq(const char *api, int timeout_ms, const char *id, bool json)
 struct opts {
 	const char *api;
 	long long timeout;
-	bool timeout_set, json, regions, dry_run;
+	bool timeout_set, json, regions, dry_run, norms;
 	const char *by;
 	struct hist_cli hist;
 };
@@ -511,6 +524,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case ROPT_DRY_RUN:
 			o->dry_run = true;
+			break;
+		case ROPT_NORMS:
+			o->norms = true;
 			break;
 		default:
 			/* report and trend have options of their own. */
@@ -605,13 +621,13 @@ run_own(struct opts *o, const char *cmd, int nargs, char **args)
 			return EXIT_USAGE;
 		}
 		return registry_cli_export(o->api, timeout, o->json,
-		    o->regions);
+		    o->regions, o->norms);
 	} else if (strcmp(cmd, "import") == 0 && nargs == 1) {
 		/* The daemon rebuilds every aggregate: give it time. */
 		if (!o->timeout_set)
 			timeout = 60000;
 		return registry_cli_import(o->api, timeout, args[0],
-		    o->dry_run, o->json);
+		    o->dry_run, o->json, o->norms);
 	} else if (strcmp(cmd, "reset-seq") == 0 && nargs == 1) {
 		return reset_seq(o->api, timeout, args[0], o->json);
 	} else if (strcmp(cmd, "ping") == 0 && nargs == 0) {

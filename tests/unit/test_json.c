@@ -225,7 +225,8 @@ a_region_status(void **state)
 {
 	Shelterd__V1__RegionStatus rs = SHELTERD__V1__REGION_STATUS__INIT;
 	Shelterd__V1__CategoryTotals t = SHELTERD__V1__CATEGORY_TOTALS__INIT;
-	Shelterd__V1__CategoryTotals *tp = &t;
+	Shelterd__V1__CategoryTotals u = SHELTERD__V1__CATEGORY_TOTALS__INIT;
+	Shelterd__V1__CategoryTotals *tp[2] = { &t, &u };
 
 	(void)state;
 	rs.region_id = "VR19";
@@ -240,8 +241,11 @@ a_region_status(void **state)
 	t.coverage_pct = 100;
 	t.free = 4;
 	t.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
-	rs.totals = &tp;
-	rs.n_totals = 1;
+	/* A norm of 0 is a norm, not "none". */
+	u.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_MEN;
+	u.has_norm = true;
+	rs.totals = tp;
+	rs.n_totals = 2;
 	assert_json(json_region(&rs),
 	    "{\"region\":\"VR19\",\"name\":\"Zeeland\",\"shelters\":4,"
 	    "\"shelters_reported\":3,\"shelters_stale\":1,"
@@ -252,7 +256,17 @@ a_region_status(void **state)
 	    "\"never_reported\":0,\"coverage_pct\":100,\"coverage\":\"ok\","
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
-	    "\"early_warning\":\"ok\",\"level\":\"critical\"}}}");
+	    "\"early_warning\":\"ok\",\"level\":\"critical\","
+	    "\"norm\":null},"
+	    "\"men\":{\"capacity\":0,\"occupied\":0,"
+	    "\"out_of_service\":0,\"free\":0,\"held\":0,\"unknown\":0,"
+	    "\"occupancy_pct\":0,\"registered_capacity\":0,"
+	    "\"known_capacity\":0,\"unknown_beds\":0,\"stale_shelters\":0,"
+	    "\"never_reported\":0,\"coverage_pct\":0,\"coverage\":\"ok\","
+	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
+	    "\"forecasting\":0,"
+	    "\"early_warning\":\"ok\",\"level\":\"ok\","
+	    "\"norm\":0}}}");
 }
 
 static void
