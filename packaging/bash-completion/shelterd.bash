@@ -160,8 +160,8 @@ _shelterd_complete()
 		case $cmd in
 		report) opts="$opts --month --csv --public --k" ;;
 		trend) opts="$opts --region --category --days --buckets --svg" ;;
-		export) opts="$opts --csv --regions" ;;
-		import) opts="$opts --dry-run"; [[ $cur != -* ]] && _filedir ;;
+		export) opts="$opts --csv --regions --norms" ;;
+		import) opts="$opts --dry-run --norms"; [[ $cur != -* ]] && _filedir ;;
 		backup) [[ $cur != -* ]] && _filedir -d ;;
 		esac
 		;;
