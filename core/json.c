@@ -111,6 +111,15 @@ json_event(const Shelterd__V1__Event *ev)
 	    ev->kind == KIND(COVERAGE));
 	add_num(o, "never_reported", ev->never_reported,
 	    ev->kind == KIND(COVERAGE));
+	/* A structural shortage: the numbers behind it. */
+	add_num(o, "norm", ev->norm, ev->kind == KIND(STRUCTURAL_SHORTAGE) &&
+	    ev->has_norm);
+	add_num(o, "window_days", ev->window_days,
+	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
+	add_num(o, "days_below_norm", ev->days_below_norm,
+	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
+	add_num(o, "days_critical", ev->days_critical,
+	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
 	/* An acknowledgement of a placement alert names its request too. */
 	add_str(o, "request_id", placement || ev->scope ==
 	    SHELTERD__V1__SCOPE__SCOPE_PLACEMENT ? ev->request_id : NULL);
@@ -187,6 +196,8 @@ json_region(const Shelterd__V1__RegionStatus *rs)
 			cJSON_AddNumberToObject(to, "norm", t->norm);
 		else
 			cJSON_AddNullToObject(to, "norm");
+		/* An open structural shortage alert (docs/planning.md). */
+		cJSON_AddBoolToObject(to, "shortage", t->shortage);
 		cJSON_AddItemToObject(cats, cat, to);
 	}
 	return o;

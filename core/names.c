@@ -51,6 +51,7 @@ static const struct name_row kind_rows[] = {
 	{ 10, "early_warning", "early warning" },
 	{ 11, "coverage", "beds unknown" },
 	{ 12, "heartbeat", "heartbeat" },
+	{ 13, "structural_shortage", "structural shortage" },
 };
 
 static const struct name_row scope_rows[] = {

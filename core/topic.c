@@ -20,6 +20,8 @@ kind_word(const Shelterd__V1__Event *ev)
 		return "placement";
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE:
 		return "coverage";
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_STRUCTURAL_SHORTAGE:
+		return "shortage";
 	default:
 		return ev->scope >= 1 && ev->scope <= 3 ?
 		    scope_name((int)ev->scope) : "?";

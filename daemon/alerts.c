@@ -229,6 +229,12 @@ struct due {
 static bool
 is_due(const struct ctx *s, const struct alert_state *a, int64_t now)
 {
+	/* A structural shortage is a warning, published again at the
+	 * planning's own, slower pace (docs/planning.md). */
+	if (a->kind ==
+	    SHELTERD__V1__EVENT_KIND__EVENT_KIND_STRUCTURAL_SHORTAGE)
+		return a->acked_at == 0 && now - a->published_at >=
+		    (int64_t)s->cfg->plan.reescalate_secs;
 	return a->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL &&
 	    a->acked_at == 0 &&
 	    now - a->published_at >= (int64_t)s->cfg->reescalate_secs;

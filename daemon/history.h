@@ -19,6 +19,7 @@
 #include "beds.h"
 #include "registry.h"
 #include "shelterd.pb-c.h"
+#include "shortage.h"
 #include "store.h"
 
 struct ctx;
@@ -93,6 +94,18 @@ int history_placement(struct ctx *s, MDB_txn *txn,
  * its own; the rest waits for the next tick, so ingest never waits long.
  */
 void history_tick(struct ctx *s, int64_t now);
+
+/*
+ * Planning days (core/shortage.h) of every region and category: the
+ * n_days days of day_secs seconds that end at until, oldest first, into
+ * out[(region * CAT_COUNT + category - 1) * n_days + day]: critical (at or
+ * over [escalation] region_critical_pct at any time, as the monthly
+ * report counts) and the open capacity at the day's end. *covered: the
+ * history reaches back to the first day's start. 0 or STORE_E*.
+ */
+int history_planning_days(struct ctx *s, MDB_txn *txn, int64_t until,
+    uint32_t day_secs, size_t n_days, struct shortage_day *out,
+    bool *covered);
 
 /*
  * The report and trend verbs (ops.h). A refusal is the item's result.

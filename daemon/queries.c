@@ -13,6 +13,7 @@
 #include "log.h"
 #include "occupancy.h"
 #include "placements.h"
+#include "planning.h"
 #include "queries.h"
 #include "ctx.h"
 #include "ops.h"
@@ -58,12 +59,12 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 		rs->shelters_stale = agg.shelters_stale;
 		rs->n_totals = CAT_COUNT;
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
-		for (int c = 0; c < CAT_COUNT; c++) {
+		for (int c = 0; c < CAT_COUNT; c++)
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
-			rs->totals[c]->has_norm = norms_current(s->reg,
-			    (int)r, c + 1, now, &rs->totals[c]->norm);
-		}
+		if ((rc = planning_fill(s->reg, s->store, txn, r, rs->totals,
+		    now)) != 0)
+			return rc;
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||

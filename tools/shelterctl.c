@@ -289,7 +289,7 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 
 	if (!json)
-		printf("%-6s %-8s %-13s %-9s %-8s %-12s %-9s %8s %4s  %s\n",
+		printf("%-6s %-8s %-19s %-9s %-8s %-12s %-9s %8s %4s  %s\n",
 		    "ALERT", "LEVEL", "KIND", "SCOPE", "REGION",
 		    "SHELTER/REQ", "CATEGORY", "AGE", "STEP", "ACKNOWLEDGED");
 	for (size_t i = 0; i < ar->n_alerts; i++) {
@@ -316,7 +316,7 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 			snprintf(acked, sizeof(acked), "no");
 		/* A placement alert is a request's: it names the
 		 * request where others name a shelter. */
-		printf("#%-5llu %-8s %-13s %-9s %-8s %-12s %-9s %8s %4u  "
+		printf("#%-5llu %-8s %-19s %-9s %-8s %-12s %-9s %8s %4u  "
 		    "%s\n", (unsigned long long)a->opened_seq,
 		    level_name((int)a->level), kind_name((int)a->kind),
 		    scope_name((int)a->scope),

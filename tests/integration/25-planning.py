@@ -149,9 +149,141 @@ def test_norms_export_and_import():
         d.cleanup()
 
 
+# A planning day of one second: a window of days passes in seconds.
+def planning(window, critical, clear=1, reescalate=3600):
+    return (f"[planning]\nday_secs = 1\nwindow_days = {window}\n"
+            f"critical_days = {critical}\nclear_days = {clear}\n"
+            f"check_secs = 1\nreescalate_secs = {reescalate}\n")
+
+
+def report(d, sid, *beds):
+    args = []
+    for b in beds:
+        args += ["-b", b]
+    r = d.report("-s", sid, *args)
+    check_eq(r.rc, 0, f"report {sid} {beds}: {r}")
+
+
+def shortages(d):
+    r = d.ctl("--json", "alerts")
+    check_eq(r.rc, 0, f"alerts {r}")
+    return [a for a in r.json() if a["kind"] == "structural_shortage"]
+
+
+def wait_for(what, fn, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = fn()
+        if got:
+            return got
+        time.sleep(0.2)
+    raise Failure(f"{what}: not within {timeout} s")
+
+
+def test_a_norm_above_capacity_opens_after_the_window_and_clears():
+    d = daemon(planning(window=5, critical=3, reescalate=2))
+    started = time.monotonic()
+    d.start()
+    try:
+        w = d.watch()
+        report(d, "A1", "women=4/1")
+        report(d, "A2", "women=2/0", "minors=2/0")
+        report(d, "B1", "women=10/2")
+        # Within the window nothing is known to be structural.
+        time.sleep(2)
+        check_eq(shortages(d), [], "no shortage before the window passed")
+        got = wait_for("R1 women structural shortage",
+                       lambda: shortages(d), 10)
+        # The window ends with the current second: 4 whole seconds of
+        # history (whole seconds, so 3 and a bit at worst) cover it.
+        check(time.monotonic() - started >= 3,
+              "opened only once the 5-day window was covered")
+        check_eq(len(got), 1, f"one shortage: {got}")
+        a = got[0]
+        check_eq((a["region"], a["category"], a["level"], a["scope"]),
+                 ("R1", "women", "warning", "region"), f"the alert {a}")
+        check_eq(d.region("R1", "women")["shortage"], True, "status says")
+        check_eq(d.region("R2", "women")["shortage"], False, "R2 meets it")
+        check_eq(d.region("R1", "minors")["shortage"], False, "no norm")
+        # Unacknowledged: published again at [planning] reescalate_secs
+        # (2 s here; [alerts] reescalate_secs stays 900).
+        wait_for("re-published", lambda: [
+            x for x in shortages(d) if x["step"] >= 1], 6)
+        r = d.ctl("ack", str(a["opened_seq"]), "--by", "planning desk")
+        check_eq(r.rc, 0, f"ack {r}")
+        check_eq(shortages(d)[0]["acknowledged_by"], "planning desk",
+                 "acknowledged")
+        # More beds: a new shelter in R1 (imported) reports 3 more.
+        path = write(d, "more.csv", SHELTERS + "A3,Shelter A3,R1,1,women:3\n")
+        r = d.ctl("import", path)
+        check_eq(r.rc, 0, f"import {r}")
+        report(d, "A3", "women=3/0")
+        wait_for("cleared", lambda: not shortages(d), 6)
+        check_eq(d.region("R1", "women")["shortage"], False, "cleared")
+        events = [e for e in w.stop()
+                  if e["kind"] in ("structural_shortage", "acknowledged")]
+        steps = [(e["kind"], e["level"], e["step"]) for e in events]
+        check_eq(steps[0], ("structural_shortage", "warning", 0),
+                 f"opened first: {steps}")
+        check(("structural_shortage", "warning", 1) in steps,
+              f"published again: {steps}")
+        check(("acknowledged", "warning", steps[-2][2]) == steps[-2],
+              f"acknowledged: {steps}")
+        check_eq(steps[-1][:2], ("structural_shortage", "cleared"),
+                 f"cleared last: {steps}")
+        first, last = events[0], events[-1]
+        check_eq((first["region"], first["category"], first["capacity"],
+                  first["norm"], first["window_days"],
+                  first["days_below_norm"]), ("R1", "women", 6, 8, 5, 5),
+                 f"the numbers behind it: {first}")
+        check_eq((last["capacity"], last["alert_seq"]),
+                 (9, first["event_seq"]), f"cleared: {last}")
+        check("structural shortage R1 women cleared" in d.read_log(),
+              "logged")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def test_a_month_with_eight_critical_days_opens_one():
+    """30 planning days of history, written by reports through the api
+    as they happen: R2 is full (critical) the last 8 days, R1 3 days.
+    Capacity meets every norm, so only the critical days can open one."""
+    norms = "region,category,beds,valid_from\nR1,women,6,2026-01-01\n" \
+        "R2,women,8,2026-01-01\n"
+    d = daemon(planning(window=30, critical=7, clear=2), norms=norms)
+    d.start()
+    try:
+        report(d, "A1", "women=4/1")
+        report(d, "A2", "women=2/0", "minors=2/0")
+        report(d, "B1", "women=10/3")
+        time.sleep(19)
+        report(d, "A1", "women=4/4")
+        report(d, "A2", "women=2/2", "minors=2/0")
+        report(d, "B1", "women=10/10")
+        time.sleep(3)
+        # R1 eases after 3 days; R2 stays full.
+        report(d, "A1", "women=4/2")
+        check_eq(shortages(d), [], "3 critical days open nothing")
+        got = wait_for("R2 women shortage", lambda: shortages(d), 8)
+        check_eq([(a["region"], a["category"]) for a in got],
+                 [("R2", "women")], f"only R2: {got}")
+        check_eq(d.region("R2", "women")["shortage"], True, "status says")
+        check_eq(d.region("R1", "women")["shortage"], False, "R1 not")
+        log = d.read_log()
+        check("structural shortage R2 women: open capacity 10, norm 8; "
+              "0 of 30 days below the norm, 7 at or over critical" in log,
+              f"opened on the 7th critical day, not below the norm: {log}")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
 TESTS = [test_status_shows_capacity_against_norm,
          test_a_bad_norms_file_stops_the_start,
-         test_norms_export_and_import]
+         test_norms_export_and_import,
+         test_a_norm_above_capacity_opens_after_the_window_and_clears,
+         test_a_month_with_eight_critical_days_opens_one]
 
 if __name__ == "__main__":
     try:

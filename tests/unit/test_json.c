@@ -129,8 +129,55 @@ an_occupancy_event(void **state)
 	    "\"alert_seq\":40,\"acknowledged_by\":null,"
 	    "\"expected_free_24h\":null,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
-	    "\"never_reported\":null,\"request_id\":null,"
+	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
+	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"request_id\":null,"
 	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+}
+
+static void
+a_structural_shortage_event(void **state)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+	(void)state;
+	ev.event_seq = 9;
+	ev.at = T0;
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_STRUCTURAL_SHORTAGE;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
+	ev.region_id = "R1";
+	ev.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
+	ev.capacity = 6;
+	ev.norm = 8;
+	ev.has_norm = true;
+	ev.window_days = 28;
+	ev.days_below_norm = 28;
+	ev.days_critical = 3;
+	ev.alert_seq = 9;
+	assert_json(json_event(&ev),
+	    "{\"event_seq\":9,\"at\":\"" T0_TEXT "\","
+	    "\"kind\":\"structural_shortage\",\"scope\":\"region\","
+	    "\"level\":\"warning\",\"previous_level\":\"cleared\","
+	    "\"region\":\"R1\",\"shelter\":null,\"category\":\"women\","
+	    "\"capacity\":6,\"free\":0,\"occupancy_pct\":0,\"step\":0,"
+	    "\"alert_seq\":9,\"acknowledged_by\":null,"
+	    "\"expected_free_24h\":null,"
+	    "\"unknown_beds\":null,\"stale_shelters\":null,"
+	    "\"never_reported\":null,\"norm\":8,\"window_days\":28,"
+	    "\"days_below_norm\":28,\"days_critical\":3,"
+	    "\"request_id\":null,"
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+	/* No norm in force: null, not 0. */
+	ev.has_norm = false;
+	ev.norm = 0;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_OK;
+	{
+		cJSON *o = json_event(&ev);
+
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "norm")));
+		cJSON_Delete(o);
+	}
 }
 
 static void
@@ -160,7 +207,9 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"alert_seq\":null,\"acknowledged_by\":null,"
 	    "\"expected_free_24h\":null,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
-	    "\"never_reported\":null,\"request_id\":\"req1\","
+	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
+	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"request_id\":\"req1\","
 	    "\"placement_state\":\"held\",\"held_region\":\"R2\","
 	    "\"beds\":1}");
 
@@ -180,7 +229,9 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"alert_seq\":null,\"acknowledged_by\":null,"
 	    "\"expected_free_24h\":0,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
-	    "\"never_reported\":null,\"request_id\":null,"
+	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
+	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"request_id\":null,"
 	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
 }
 
@@ -244,6 +295,7 @@ a_region_status(void **state)
 	/* A norm of 0 is a norm, not "none". */
 	u.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_MEN;
 	u.has_norm = true;
+	u.shortage = true;
 	rs.totals = tp;
 	rs.n_totals = 2;
 	assert_json(json_region(&rs),
@@ -257,7 +309,7 @@ a_region_status(void **state)
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"critical\","
-	    "\"norm\":null},"
+	    "\"norm\":null,\"shortage\":false},"
 	    "\"men\":{\"capacity\":0,\"occupied\":0,"
 	    "\"out_of_service\":0,\"free\":0,\"held\":0,\"unknown\":0,"
 	    "\"occupancy_pct\":0,\"registered_capacity\":0,"
@@ -266,7 +318,7 @@ a_region_status(void **state)
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"ok\","
-	    "\"norm\":0}}}");
+	    "\"norm\":0,\"shortage\":true}}}");
 }
 
 static void
@@ -397,7 +449,7 @@ the_names_as_json(void **state)
 	assert_non_null(o);
 	assert_int_equal(cJSON_GetArraySize(o), (int)names_n_tables);
 	kinds = cJSON_GetObjectItemCaseSensitive(o, "kind");
-	assert_int_equal(cJSON_GetArraySize(kinds), 7);
+	assert_int_equal(cJSON_GetArraySize(kinds), 8);
 	row = cJSON_GetArrayItem(kinds, 4);
 	assert_json(cJSON_Duplicate(row, true),
 	    "{\"value\":10,\"name\":\"early_warning\","
@@ -420,6 +472,7 @@ main(void)
 		cmocka_unit_test(an_occupancy_event),
 		cmocka_unit_test(a_placement_event_and_an_early_warning),
 		cmocka_unit_test(totals_of_a_category),
+		cmocka_unit_test(a_structural_shortage_event),
 		cmocka_unit_test(a_region_status),
 		cmocka_unit_test(beds_of_a_shelter),
 		cmocka_unit_test(shelter_of_every_surface),
