@@ -181,3 +181,17 @@ authz_owns_placement(const struct identity *id, const char *from_region)
 		return 1;
 	return id->role == ROLE_REGION && strcmp(id->id, from_region) == 0;
 }
+
+int
+authz_may_plan(const struct identity *id, const Shelterd__V1__Request *req,
+    const struct registry *reg, char *err, size_t errlen)
+{
+	/* A region plans its own beds: it may read its own rows. */
+	(void)reg;
+	if (id->role == ROLE_REGION && strcmp(req->plan->region_id,
+	    id->id) == 0)
+		return 0;
+	DENY("%s may read the plan of its own region only (--region), not "
+	    "'%.31s'", who_, *req->plan->region_id ? req->plan->region_id :
+	    "every region");
+}

@@ -313,6 +313,32 @@ json_placement(const Shelterd__V1__Placement *p)
 }
 
 cJSON *
+json_plan_row(const Shelterd__V1__PlanRow *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "region", r->region_id);
+	add_str(o, "name", r->region_name);
+	add_str(o, "category", cat_name((int)r->category));
+	add_num(o, "norm", r->norm, r->has_norm);
+	cJSON_AddNumberToObject(o, "capacity", r->capacity);
+	cJSON_AddNumberToObject(o, "registered_capacity",
+	    r->registered_capacity);
+	add_num(o, "shortfall", r->shortfall, r->has_norm);
+	cJSON_AddNumberToObject(o, "avg_occupancy_pct", r->avg_occupancy_pct);
+	cJSON_AddNumberToObject(o, "peak_occupancy_pct",
+	    r->peak_occupancy_pct);
+	cJSON_AddNumberToObject(o, "days_critical", r->days_critical);
+	cJSON_AddNumberToObject(o, "requested", r->requested);
+	cJSON_AddNumberToObject(o, "placed_out", r->placed_out);
+	cJSON_AddNumberToObject(o, "unplaced", r->unplaced);
+	cJSON_AddBoolToObject(o, "shortage", r->shortage);
+	return o;
+}
+
+cJSON *
 json_names(void)
 {
 	cJSON *o = cJSON_CreateObject();

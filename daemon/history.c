@@ -801,6 +801,28 @@ out:
 	return rc == 0 ? 0 : store_error(rc);
 }
 
+int
+history_window_report(struct ctx *s, MDB_txn *txn, int64_t from,
+    int64_t until, struct report *out)
+{
+	struct samples_buf sb = { 0 };
+	struct places_buf pb = { 0 };
+	struct rep_params p = { 0 };
+	int rc;
+
+	p.from = from;
+	p.until = until;
+	p.n_shelters = (uint32_t)s->reg->n_shelters;
+	p.n_groups = (uint16_t)s->reg->n_regions;
+	p.critical_pct = s->cfg->esc.region_critical_pct;
+	if ((rc = read_samples(s, txn, -1, 0, from, until, &sb)) == 0 &&
+	    (rc = read_places(s, txn, from, until, &pb)) == 0)
+		REQUIRE(report_build(&p, sb.v, sb.n, pb.v, pb.n, out) == 0);
+	free(sb.v);
+	free(pb.v);
+	return rc == 0 ? 0 : store_error(rc);
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 /*

@@ -108,6 +108,14 @@ int history_planning_days(struct ctx *s, MDB_txn *txn, int64_t until,
     bool *covered);
 
 /*
+ * The monthly report's numbers (core/report.h) over [from, until) of
+ * every region, for the plan; report_free() it. 0 or STORE_E*.
+ */
+struct report;
+int history_window_report(struct ctx *s, MDB_txn *txn, int64_t from,
+    int64_t until, struct report *out);
+
+/*
  * The report and trend verbs (ops.h). A refusal is the item's result.
  * Otherwise the answer is computed on libuv's thread pool and sent from
  * the loop when ready (it->msg is taken). Without a thread pool it is

@@ -17,6 +17,7 @@
 #include "import.h"
 #include "occupancy.h"
 #include "placements.h"
+#include "planning.h"
 #include "queries.h"
 #include "store.h"
 
@@ -77,6 +78,11 @@ static const struct op rows[] = {
 	[BODY(REPORT)] = { "report", OP_DEFERRED, R(NATIONAL),
 	    authz_may_report_query, "read reports", NULL, NULL, NULL,
 	    history_op_query },
+	/* Shortfalls against the norms, with placements out and unplaced:
+	 * the national coordinator's and the operator's; a region's own. */
+	[BODY(PLAN)] = { "plan", OP_READ, R(NATIONAL) | R(OPERATOR),
+	    authz_may_plan, "read the plan", NULL, NULL, NULL,
+	    planning_op_plan },
 	/* Region totals over time, like status. */
 	[BODY(TREND)] = { "trend", OP_DEFERRED, OP_ANYONE, NULL,
 	    "read trends", NULL, NULL, NULL, history_op_query },

@@ -14,13 +14,19 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alerts.h"
 #include "ctx.h"
 #include "events.h"
 #include "history.h"
 #include "log.h"
+#include "ops.h"
+#include "reply.h"
+#include "report.h"
 #include "shortage.h"
+
+#define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
 #define KIND_SHORTAGE SHELTERD__V1__EVENT_KIND__EVENT_KIND_STRUCTURAL_SHORTAGE
 
@@ -150,4 +156,155 @@ planning_tick(struct ctx *s, int64_t now)
 		return;
 	}
 	events_publish(s);
+}
+
+/* ---- the plan verb ---------------------------------------------------- */
+
+static const struct rep_row *
+report_row(const struct report *r, size_t group, int category)
+{
+	for (size_t i = 0; i < r->n_rows; i++)
+		if (r->rows[i].group == group &&
+		    r->rows[i].category == category)
+			return &r->rows[i];
+	return NULL;
+}
+
+/* Largest shortfall first; then open shortages, critical days, id. */
+static int
+by_shortfall(const void *x, const void *y)
+{
+	const Shelterd__V1__PlanRow *a = *(Shelterd__V1__PlanRow *const *)x;
+	const Shelterd__V1__PlanRow *b = *(Shelterd__V1__PlanRow *const *)y;
+	int c;
+
+	if (a->shortfall != b->shortfall)
+		return a->shortfall > b->shortfall ? -1 : 1;
+	if (a->shortage != b->shortage)
+		return a->shortage ? -1 : 1;
+	if (a->days_critical != b->days_critical)
+		return a->days_critical > b->days_critical ? -1 : 1;
+	if ((c = strcmp(a->region_id, b->region_id)) != 0)
+		return c;
+	return (a->category > b->category) - (a->category < b->category);
+}
+
+/* One region/category's row into *o: whether it belongs in the plan. */
+static bool
+plan_row(struct ctx *s, size_t r, int c, const struct shortage_day *days,
+    const struct report *rep, const struct aggregate *agg,
+    const Shelterd__V1__CategoryTotals *t, int64_t now,
+    Shelterd__V1__PlanRow *o)
+{
+	const struct planning_config *pc = &s->cfg->plan;
+	const struct rep_row *row = report_row(rep, r, c);
+
+	(void)now;
+	shelterd__v1__plan_row__init(o);
+	o->region_id = (char *)s->reg->regions[r].id;
+	o->region_name = (char *)s->reg->regions[r].name;
+	o->category = (Shelterd__V1__Category)c;
+	o->has_norm = t->has_norm;
+	o->norm = t->norm;
+	o->shortage = t->shortage;
+	o->capacity = days[pc->window_days - 1].capacity;
+	o->registered_capacity = agg->cov[c - 1].registered_capacity;
+	o->shortfall = o->has_norm ? (int32_t)o->norm -
+	    (int32_t)o->capacity : 0;
+	for (size_t i = 0; i < pc->window_days; i++)
+		o->days_critical += days[i].critical;
+	if (row != NULL) {
+		o->avg_occupancy_pct = row->avg_pct;
+		o->peak_occupancy_pct = row->peak_pct;
+		o->requested = row->requested;
+		o->placed_out = row->placed_supra;
+		o->unplaced = row->unplaced;
+	}
+	return o->shortfall > 0 || o->shortage;
+}
+
+static int
+plan_rows(struct ctx *s, MDB_txn *txn, int only, int64_t now,
+    const struct shortage_day *days, const struct report *rep,
+    Shelterd__V1__PlanRow *rows, Shelterd__V1__PlanRow **ptrs, size_t *n)
+{
+	size_t nd = s->cfg->plan.window_days;
+
+	*n = 0;
+	for (size_t r = 0; r < s->reg->n_regions; r++) {
+		Shelterd__V1__CategoryTotals t[CAT_COUNT], *tp[CAT_COUNT];
+		struct aggregate agg;
+		int rc;
+
+		if (only >= 0 && (size_t)only != r)
+			continue;
+		for (int c = 0; c < CAT_COUNT; c++) {
+			shelterd__v1__category_totals__init(&t[c]);
+			tp[c] = &t[c];
+		}
+		if ((rc = store_get_region(s->store, txn, s->reg->regions[r].id,
+		    &agg)) != 0 || (rc = planning_fill(s->reg, s->store, txn,
+		    r, tp, now)) != 0)
+			return rc;
+		for (int c = 1; c <= CAT_COUNT; c++)
+			if (plan_row(s, r, c, &days[(r * CAT_COUNT +
+			    (size_t)(c - 1)) * nd], rep, &agg, &t[c - 1], now,
+			    &rows[*n])) {
+				ptrs[*n] = &rows[*n];
+				(*n)++;
+			}
+	}
+	if (*n > 1)
+		qsort(ptrs, *n, sizeof(*ptrs), by_shortfall);
+	return 0;
+}
+
+void
+planning_op_plan(struct ctx *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply)
+{
+	const struct planning_config *pc = &s->cfg->plan;
+	const char *rid = it->req->plan->region_id;
+	Shelterd__V1__Plan plan = SHELTERD__V1__PLAN__INIT;
+	size_t nr = s->reg->n_regions, nd = pc->window_days, n = 0;
+	int64_t now = (int64_t)time(NULL);
+	int only = -1;
+	struct shortage_day *days = NULL;
+	Shelterd__V1__PlanRow *rows = NULL, **ptrs = NULL;
+	struct report rep = { 0 };
+	bool covered;
+	int rc;
+
+	if (*rid != '\0' && (only = registry_region(s->reg, rid)) < 0) {
+		op_fail(&it->res, CODE(BAD_REQUEST), "unknown region '%.31s' "
+		    "(see shelterctl regions)", rid);
+		return;
+	}
+	plan.until = now + 1;
+	plan.from = plan.until - (int64_t)nd * pc->day_secs;
+	days = calloc(nr * CAT_COUNT * nd + 1, sizeof(*days));
+	rows = calloc(nr * CAT_COUNT + 1, sizeof(*rows));
+	ptrs = calloc(nr * CAT_COUNT + 1, sizeof(*ptrs));
+	REQUIRE(days != NULL && rows != NULL && ptrs != NULL);
+	if ((rc = history_planning_days(s, rtxn, plan.until, pc->day_secs,
+	    nd, days, &covered)) != 0 || (rc = history_window_report(s,
+	    rtxn, plan.from, plan.until, &rep)) != 0 ||
+	    (rc = plan_rows(s, rtxn, only, now, days, &rep, rows, ptrs,
+	    &n)) != 0) {
+		it->res.rc = rc;
+		goto out;
+	}
+	plan.window_days = pc->window_days;
+	plan.day_secs = pc->day_secs;
+	plan.critical_pct = s->cfg->esc.region_critical_pct;
+	plan.rows = ptrs;
+	plan.n_rows = n;
+	reply->body_case = SHELTERD__V1__REPLY__BODY_PLAN;
+	reply->plan = &plan;
+	api_pack(it, reply);
+out:
+	report_free(&rep);
+	free(days);
+	free(rows);
+	free(ptrs);
 }

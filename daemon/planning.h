@@ -34,4 +34,14 @@ int planning_fill(const struct registry *reg, struct store *st,
     MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
     int64_t now);
 
+/*
+ * The plan verb (ops.h): every region and category short of its norm or
+ * with a shortage open, over the window, with the numbers behind it;
+ * largest shortfall first. Read on the loop like a status: a few dozen
+ * rows over one window of history, asked for rarely.
+ */
+struct item;
+void planning_op_plan(struct ctx *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply);
+
 #endif

@@ -15,6 +15,7 @@
 #include "shelterctl-audit.h"
 #include "shelterctl.h"
 #include "shelterctl-history.h"
+#include "shelterctl-plan.h"
 #include "shelterctl-registry.h"
 
 static void
@@ -62,6 +63,7 @@ usage(FILE *out)
 	    "shelter is named\n"
 	    "                only once it has accepted)\n"
 	    HIST_CLI_USAGE
+	    PLAN_CLI_USAGE
 	    REGISTRY_CLI_USAGE
 	    "  ack SEQ --by DESK\n"
 	    "                acknowledge the open alert that event SEQ "
@@ -628,6 +630,9 @@ run_own(struct opts *o, const char *cmd, int nargs, char **args)
 			timeout = 60000;
 		return registry_cli_import(o->api, timeout, args[0],
 		    o->dry_run, o->json, o->norms);
+	} else if (strcmp(cmd, "plan") == 0 && nargs == 0) {
+		return plan_cli(o->api, timeout, o->hist.region, o->json,
+		    o->hist.csv);
 	} else if (strcmp(cmd, "reset-seq") == 0 && nargs == 1) {
 		return reset_seq(o->api, timeout, args[0], o->json);
 	} else if (strcmp(cmd, "ping") == 0 && nargs == 0) {

@@ -155,11 +155,12 @@ _shelterd_complete()
 		;;
 	shelterctl)
 		cmds="status shelter regions alerts placements report trend
-		    export import ack backup"
+		    plan export import ack backup"
 		opts="--json --api --timeout --by --key --help"
 		case $cmd in
 		report) opts="$opts --month --csv --public --k" ;;
 		trend) opts="$opts --region --category --days --buckets --svg" ;;
+		plan) opts="$opts --region --csv" ;;
 		export) opts="$opts --csv --regions --norms" ;;
 		import) opts="$opts --dry-run --norms"; [[ $cur != -* ]] && _filedir ;;
 		backup) [[ $cur != -* ]] && _filedir -d ;;
