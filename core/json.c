@@ -168,6 +168,9 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddStringToObject(o, "early_warning",
 	    level_state_name((int)t->early_warning));
 	cJSON_AddStringToObject(o, "level", level_state_name((int)t->level));
+	/* Reserve beds that could be activated (docs/registry.md). */
+	cJSON_AddNumberToObject(o, "reserve_24h", t->reserve_24h);
+	cJSON_AddNumberToObject(o, "reserve_72h", t->reserve_72h);
 	return o;
 }
 

@@ -191,7 +191,8 @@ norms_registry(struct registry *out, const struct registry *base,
 	    sizeof(*out->regions)) != 0 || dup_array((void **)&out->shelters,
 	    base->shelters, base->n_shelters, sizeof(*out->shelters)) != 0 ||
 	    dup_array((void **)&out->keys, base->keys, base->n_keys,
-	    sizeof(*out->keys)) != 0) {
+	    sizeof(*out->keys)) != 0 || dup_array((void **)&out->reserves,
+	    base->reserves, base->n_reserves, sizeof(*out->reserves)) != 0) {
 		snprintf(err, errlen, "out of memory");
 		registry_free(out);
 		return -1;
@@ -199,6 +200,7 @@ norms_registry(struct registry *out, const struct registry *base,
 	out->n_regions = base->n_regions;
 	out->n_shelters = base->n_shelters;
 	out->n_keys = base->n_keys;
+	out->n_reserves = base->n_reserves;
 	if (registry_parse_norms(out, norms_csv, err, errlen) != 0) {
 		/* Every line error reads "norms line N: ...". */
 		if (sscanf(err, "norms line %u", err_line) != 1)

@@ -336,6 +336,7 @@ registry_free(struct registry *reg)
 	free(reg->shelters);
 	free(reg->keys);
 	free(reg->norms);
+	free(reg->reserves);
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -503,6 +504,17 @@ registry_with_shelters(struct registry *out, const struct registry *base,
 		    base->n_norms * sizeof(*out->norms));
 		out->n_norms = base->n_norms;
 	}
+	if (base->n_reserves > 0) {
+		if ((out->reserves = malloc(base->n_reserves *
+		    sizeof(*out->reserves))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			registry_free(out);
+			return -1;
+		}
+		memcpy(out->reserves, base->reserves,
+		    base->n_reserves * sizeof(*out->reserves));
+		out->n_reserves = base->n_reserves;
+	}
 	return 0;
 }
 
@@ -524,6 +536,26 @@ registry_parse_norms(struct registry *reg, const char *text, char *err,
 	if (rc < 0)
 		FAIL("norms line %u: line too long", l.no);
 	return norms_finish(reg, err, errlen);
+}
+
+int
+registry_parse_reserves(struct registry *reg, const char *text, char *err,
+    size_t errlen)
+{
+	struct lines l = { .p = text };
+	char *f[MAX_FIELDS] = { 0 };
+	int rc;
+
+	free(reg->reserves);
+	reg->reserves = NULL;
+	reg->n_reserves = 0;
+	while ((rc = next_line(&l)) == 1)
+		if (reserve_row(reg, f, split(l.buf, f, MAX_FIELDS), l.no,
+		    err, errlen) != 0)
+			return -1;
+	if (rc < 0)
+		FAIL("reserves line %u: line too long", l.no);
+	return reserve_finish(reg, err, errlen);
 }
 
 static int

@@ -11,6 +11,7 @@
 
 #include "beds.h"
 #include "norms.h"
+#include "reserve.h"
 
 enum { REG_ID_MAX = 32, REG_NAME_MAX = 80, REG_NEIGHBOURS_MAX = 16 };
 
@@ -50,6 +51,8 @@ struct registry {
 	size_t n_keys;
 	struct reg_norm *norms;       /* core/norms.h; sorted there */
 	size_t n_norms;
+	struct reg_reserve *reserves; /* core/reserve.h, in file order */
+	size_t n_reserves;
 };
 
 /*
@@ -73,6 +76,9 @@ int registry_parse_keys(struct registry *reg, const char *keys_csv,
  */
 int registry_parse_norms(struct registry *reg, const char *norms_csv,
     char *err, size_t errlen);
+/* The same for reserves.csv (core/reserve.h), after registry_parse. */
+int registry_parse_reserves(struct registry *reg, const char *reserves_csv,
+    char *err, size_t errlen);
 /* NULL when the identity has no key. */
 const struct reg_key *registry_key(const struct registry *reg,
     const char *identity);
@@ -80,7 +86,8 @@ const struct reg_key *registry_key(const struct registry *reg,
 /*
  * A registry with base's regions and the shelters of shelters_csv (an
  * import): *out must not be in use. Keys of base whose identity still
- * exists are kept, and base's norms. Returns 0, or -1 with "shelters line N: ..." in err and
+ * exists are kept, and base's norms and reserves (a reserve of a removed
+ * shelter then counts nowhere). Returns 0, or -1 with "shelters line N: ..." in err and
  * N in *err_line (0 when the error is not about one line).
  */
 int registry_with_shelters(struct registry *out, const struct registry *base,

@@ -26,6 +26,7 @@
 extern const char demo_regions_csv[];
 extern const char demo_shelters_csv[];
 extern const char demo_norms_csv[];
+extern const char demo_reserves_csv[];
 
 static void
 usage(FILE *out)
@@ -85,7 +86,9 @@ load_registry(const struct config *cfg, struct registry *reg)
 	if (cfg->registry_dir[0] == '\0') {
 		if (registry_parse(reg, demo_regions_csv, demo_shelters_csv,
 		    err, sizeof(err)) != 0 || registry_parse_norms(reg,
-		    demo_norms_csv, err, sizeof(err)) != 0) {
+		    demo_norms_csv, err, sizeof(err)) != 0 ||
+		    registry_parse_reserves(reg, demo_reserves_csv, err,
+		    sizeof(err)) != 0) {
 			log_err("built-in registry: %s", err);
 			return -1;
 		}

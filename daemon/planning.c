@@ -48,6 +48,8 @@ planning_fill(const struct registry *reg, struct store *st, MDB_txn *txn,
 
 		t[c]->has_norm = norms_current(reg, (int)region, c + 1, now,
 		    &t[c]->norm);
+		reserve_sum(reg, (int)region, c + 1, &t[c]->reserve_24h,
+		    &t[c]->reserve_72h);
 		shortage_key(reg->regions[region].id, c + 1, key, sizeof(key));
 		if ((rc = store_get_alert(st, txn, key, &a)) != 0)
 			return rc;

@@ -25,7 +25,8 @@ struct ctx;
 void planning_tick(struct ctx *s, int64_t now);
 
 /*
- * The norm in force and whether a structural shortage is open, for the
+ * The norm in force, the registry's reserve beds and whether a
+ * structural shortage is open, for the
  * CAT_COUNT totals t[c] (category c + 1) of region `region` of reg: for
  * every RegionStatus (the clients' status and the dashboard's).
  * 0 or STORE_E*.

@@ -76,9 +76,13 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 	b->status.regions = b->region_ptrs;
 	b->status.n_national = CAT_COUNT;
 	b->status.national = &b->total_ptrs[nr * CAT_COUNT];
-	for (int c = 0; c < CAT_COUNT; c++)
+	for (int c = 0; c < CAT_COUNT; c++) {
 		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
 		    &agg.outlook[c], &agg.cov[c]);
+		reserve_sum(s->reg, -1, c + 1,
+		    &b->status.national[c]->reserve_24h,
+		    &b->status.national[c]->reserve_72h);
+	}
 	return 0;
 }
 

@@ -6,11 +6,16 @@ same file, so the committed file can be regenerated and compared.
 
     tools/gen-demo-registry.py registry/demo/regions.csv > registry/demo/shelters.csv
     tools/gen-demo-registry.py --norms registry/demo/regions.csv > registry/demo/norms.csv
+    tools/gen-demo-registry.py --reserves registry/demo/regions.csv > registry/demo/reserves.csv
 
 --norms writes the capacity norms (docs/registry.md) of the same shelters:
 per region and category a little under the registered beds, as a region
 that meets its norm keeps some slack, except for a few regions that fall
 short (SHORT_OF_NORM), and one norm that rises on a date.
+
+--reserves writes contingency reserve beds (docs/registry.md): about one
+shelter in four can open a few beds of one of its categories on request,
+some within 24 h, more within 72 h.
 """
 import csv
 import random
@@ -70,17 +75,33 @@ def norms(rows, out):
             out.writerow([code, cat, round(have * RISING[3]), RISING[2]])
 
 
+def reserves(rows, out):
+    # A generator of its own: the shelters stay what they were.
+    rng = random.Random(20261129)
+    out.writerow(["shelter", "category", "beds_24h", "beds_72h"])
+    for sid, _, _, _, text in rows:
+        if rng.random() >= 0.25:
+            continue
+        cat = rng.choice(text.split()).split(":")[0]
+        within_24h = rng.randint(0, 2)
+        out.writerow([sid, cat, within_24h, within_24h + rng.randint(1, 3)])
+
+
 def main():
     rng = random.Random(20261123)
     args = sys.argv[1:]
-    want_norms = args[:1] == ["--norms"]
-    if want_norms:
+    mode = args[0] if args[:1] in (["--norms"], ["--reserves"]) else None
+    want_norms = mode == "--norms"
+    if mode:
         args = args[1:]
     regions = [r["code"] for r in csv.DictReader(open(args[0]))]
     out = csv.writer(sys.stdout, lineterminator="\n")
     rows = list(shelters(rng, regions))
     if want_norms:
         norms(rows, out)
+        return
+    if mode == "--reserves":
+        reserves(rows, out)
         return
     out.writerow(["id", "name", "region", "security_level", "beds"])
     for row in rows:

@@ -39,7 +39,9 @@ usage(FILE *out)
 	    "registered;\n"
 	    "                NORM: the capacity norm in force (-: none; "
 	    "below-norm when\n"
-	    "                REG is under it);\n"
+	    "                REG is under it; reserve N24/N72: reserve beds "
+	    "that could be\n"
+	    "                opened on request within 24 h / 72 h);\n"
 	    "                NOBODY: registered beds nobody reports on, "
 	    "STALE and\n"
 	    "                NEVER: shelters stale and never reported\n"
@@ -109,7 +111,7 @@ totals_row(const char *id, const char *name,
 {
 	/* Occupancy of known beds, as the escalation rules see it. */
 	struct totals tt = { .capacity = t->known_capacity, .free = t->free };
-	char e24[16] = "-", e72[16] = "-", lack[64] = "", norm[16] = "-";
+	char e24[16] = "-", e72[16] = "-", lack[128] = "", norm[16] = "-";
 
 	/* "-": no shelter gives a forecast; 0 would say none is expected. */
 	if (t->forecasting > 0) {
@@ -126,6 +128,10 @@ totals_row(const char *id, const char *name,
 		snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack),
 		    " below-norm (%u short)", t->norm -
 		    t->registered_capacity);
+	/* Beds that could be opened on request: 24 h, 72 h. */
+	if (t->reserve_72h > 0)
+		snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack),
+		    " reserve %u/%u", t->reserve_24h, t->reserve_72h);
 	printf("%-8s %-24.24s %-9s %5u %5s %5u %8u %5u %5u %6u %7u %6u %5u "
 	    "%5u %5s %5s %4u%%  %s%s%s\n", id, name,
 	    cat_name((int)t->category), t->registered_capacity, norm,

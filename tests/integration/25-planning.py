@@ -41,6 +41,45 @@ def daemon(config="", norms=NORMS, shelters=SHELTERS):
     return d
 
 
+def test_reserve_beds_in_the_status():
+    d = daemon()
+    with open(os.path.join(d.registry, "reserves.csv"), "w") as f:
+        f.write("shelter,category,beds_24h,beds_72h\nA1,women,1,3\n"
+                "A2,women,0,2\nB1,women,2,2\n")
+    d.start()
+    try:
+        r1 = d.region("R1", "women")
+        check_eq((r1["reserve_24h"], r1["reserve_72h"]), (1, 5), "R1")
+        check_eq(d.region("R1", "minors")["reserve_72h"], 0, "none")
+        nat = d.status()["national"]["women"]
+        check_eq((nat["reserve_24h"], nat["reserve_72h"]), (3, 7),
+                 "national")
+        line = [l for l in d.ctl("status").out.splitlines()
+                if l.startswith("R1 ") and " women " in l][0]
+        check("reserve 1/5" in line, f"status text: {line}")
+        # A shelters import without A1: its reserve counts nowhere.
+        r = d.ctl("import", write(d, "s.csv", SHELTERS.replace(
+            "A1,Shelter A1,R1,1,women:4\n", "")))
+        check_eq(r.rc, 0, f"import {r}")
+        check_eq(d.region("R1", "women")["reserve_72h"], 2, "A1 gone")
+        d.stop()
+    finally:
+        d.cleanup()
+    # A bad line stops the start and is named.
+    d = daemon()
+    with open(os.path.join(d.registry, "reserves.csv"), "w") as f:
+        f.write("A1,women,3,1\n")
+    try:
+        p = subprocess.run([os.environ["SHELTERD"], "--registry",
+                            d.registry, "--data-dir", d.data, "--api",
+                            d.api, "--events", d.events, "--http", ""],
+                           capture_output=True, text=True, timeout=20)
+        check(p.returncode != 0 and "reserves line 1: beds_72h (1) "
+              "includes beds_24h (3)" in p.stderr, f"refused: {p.stderr}")
+    finally:
+        d.cleanup()
+
+
 def write(d, name, text):
     path = os.path.join(d.tmp, name)
     with open(path, "w") as f:
@@ -340,6 +379,7 @@ def test_a_month_with_eight_critical_days_opens_one():
 TESTS = [test_status_shows_capacity_against_norm,
          test_a_bad_norms_file_stops_the_start,
          test_norms_export_and_import,
+         test_reserve_beds_in_the_status,
          test_a_norm_above_capacity_opens_after_the_window_and_clears,
          test_a_month_with_eight_critical_days_opens_one]
 

@@ -268,7 +268,7 @@ totals_of_a_category(void **state)
 	    "\"coverage_pct\":66,\"coverage\":\"warning\","
 	    "\"expected_free_24h\":1,\"expected_free_72h\":2,"
 	    "\"forecasting\":1,\"early_warning\":\"warning\","
-	    "\"level\":\"ok\"}");
+	    "\"level\":\"ok\",\"reserve_24h\":0,\"reserve_72h\":0}");
 }
 
 static void
@@ -292,6 +292,8 @@ a_region_status(void **state)
 	t.coverage_pct = 100;
 	t.free = 4;
 	t.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
+	t.reserve_24h = 2;
+	t.reserve_72h = 5;
 	/* A norm of 0 is a norm, not "none". */
 	u.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_MEN;
 	u.has_norm = true;
@@ -309,6 +311,7 @@ a_region_status(void **state)
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"critical\","
+	    "\"reserve_24h\":2,\"reserve_72h\":5,"
 	    "\"norm\":null,\"shortage\":false},"
 	    "\"men\":{\"capacity\":0,\"occupied\":0,"
 	    "\"out_of_service\":0,\"free\":0,\"held\":0,\"unknown\":0,"
@@ -318,6 +321,7 @@ a_region_status(void **state)
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"ok\","
+	    "\"reserve_24h\":0,\"reserve_72h\":0,"
 	    "\"norm\":0,\"shortage\":true}}}");
 }
 

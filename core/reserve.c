@@ -1,0 +1,104 @@
+#include "reserve.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "beds.h"
+#include "registry.h"
+
+#define FAIL(...)                                       \
+	do {                                            \
+		snprintf(err, errlen, __VA_ARGS__);     \
+		return -1;                              \
+	} while (0)
+
+/* A whole number 0..RESERVE_BEDS_MAX, no sign: 0 or -1. */
+static int
+beds(const char *s, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > RESERVE_BEDS_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+reserve_row(struct registry *reg, char **f, int nf, unsigned line,
+    char *err, size_t errlen)
+{
+	struct reg_reserve r = { .line = line };
+	const struct reg_shelter *sh;
+	void *p;
+	int cat;
+
+	if (nf != 4)
+		FAIL("reserves line %u: expected 4 fields "
+		    "(shelter,category,beds_24h,beds_72h)", line);
+	if (strcmp(f[0], "shelter") == 0)
+		return 0; /* header */
+	if ((sh = registry_shelter(reg, f[0])) == NULL)
+		FAIL("reserves line %u: unknown shelter '%.31s'", line, f[0]);
+	if ((cat = cat_parse(f[1])) < 0)
+		FAIL("reserves line %u: unknown category '%.31s'", line, f[1]);
+	if (beds(f[2], &r.beds_24h) != 0 || beds(f[3], &r.beds_72h) != 0)
+		FAIL("reserves line %u: beds_24h and beds_72h must be whole "
+		    "numbers from 0 to %d", line, RESERVE_BEDS_MAX);
+	if (r.beds_72h < r.beds_24h)
+		FAIL("reserves line %u: beds_72h (%u) includes beds_24h (%u): "
+		    "it cannot be smaller", line, r.beds_72h, r.beds_24h);
+	memcpy(r.shelter, sh->id, sizeof(r.shelter));
+	r.category = (uint8_t)cat;
+	/* One realloc per row: a registry has a few hundred at most. */
+	p = realloc(reg->reserves, (reg->n_reserves + 1) *
+	    sizeof(*reg->reserves));
+	if (p == NULL)
+		FAIL("reserves: out of memory");
+	reg->reserves = p;
+	reg->reserves[reg->n_reserves++] = r;
+	return 0;
+}
+
+int
+reserve_finish(struct registry *reg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < reg->n_reserves; i++)
+		for (size_t j = 0; j < i; j++)
+			if (reg->reserves[i].category ==
+			    reg->reserves[j].category &&
+			    strcmp(reg->reserves[i].shelter,
+			    reg->reserves[j].shelter) == 0)
+				FAIL("reserves line %u: %s %s is listed "
+				    "already (line %u)", reg->reserves[i].line,
+				    reg->reserves[i].shelter,
+				    cat_name(reg->reserves[i].category),
+				    reg->reserves[j].line);
+	return 0;
+}
+
+void
+reserve_sum(const struct registry *reg, int region, int category,
+    uint32_t *b24, uint32_t *b72)
+{
+	*b24 = *b72 = 0;
+	for (size_t i = 0; i < reg->n_reserves; i++) {
+		const struct reg_reserve *r = &reg->reserves[i];
+		const struct reg_shelter *sh;
+
+		if (r->category != category ||
+		    (sh = registry_shelter(reg, r->shelter)) == NULL ||
+		    (region >= 0 && sh->region != region))
+			continue;
+		*b24 += r->beds_24h;
+		*b72 += r->beds_72h;
+	}
+}
