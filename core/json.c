@@ -55,6 +55,34 @@ add_num(cJSON *o, const char *key, double v, bool present)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* The reserve beds a national critical alert names, or null. */
+static void
+add_reserve(cJSON *o, bool present, uint32_t b24, uint32_t b72,
+    Shelterd__V1__ReserveWhere *const *w, size_t n)
+{
+	cJSON *r, *where;
+
+	if (!present) {
+		cJSON_AddNullToObject(o, "reserve");
+		return;
+	}
+	if ((r = cJSON_AddObjectToObject(o, "reserve")) == NULL)
+		return;
+	cJSON_AddNumberToObject(r, "beds_24h", b24);
+	cJSON_AddNumberToObject(r, "beds_72h", b72);
+	where = cJSON_AddArrayToObject(r, "where");
+	for (size_t i = 0; where != NULL && i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		if (x == NULL)
+			break;
+		cJSON_AddStringToObject(x, "region", w[i]->region_id);
+		cJSON_AddNumberToObject(x, "beds_24h", w[i]->beds_24h);
+		cJSON_AddNumberToObject(x, "beds_72h", w[i]->beds_72h);
+		cJSON_AddItemToArray(where, x);
+	}
+}
+
 cJSON *
 json_alert(const Shelterd__V1__Alert *a, int64_t now)
 {
@@ -77,6 +105,8 @@ json_alert(const Shelterd__V1__Alert *a, int64_t now)
 	add_str(o, "acknowledged_by", a->acknowledged_by);
 	cJSON_AddItemToObject(o, "acknowledged_at",
 	    json_time(a->acknowledged_at));
+	add_reserve(o, a->names_reserve, a->reserve_24h, a->reserve_72h,
+	    a->reserve_where, a->n_reserve_where);
 	return o;
 }
 
@@ -120,6 +150,8 @@ json_event(const Shelterd__V1__Event *ev)
 	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
 	add_num(o, "days_critical", ev->days_critical,
 	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
+	add_reserve(o, ev->names_reserve, ev->reserve_24h, ev->reserve_72h,
+	    ev->reserve_where, ev->n_reserve_where);
 	/* An acknowledgement of a placement alert names its request too. */
 	add_str(o, "request_id", placement || ev->scope ==
 	    SHELTERD__V1__SCOPE__SCOPE_PLACEMENT ? ev->request_id : NULL);

@@ -102,3 +102,41 @@ reserve_sum(const struct registry *reg, int region, int category,
 		*b72 += r->beds_72h;
 	}
 }
+
+static int
+by_beds(const void *x, const void *y)
+{
+	const struct reserve_region *a = x, *b = y;
+
+	if (a->beds_72h != b->beds_72h)
+		return a->beds_72h > b->beds_72h ? -1 : 1;
+	if (a->beds_24h != b->beds_24h)
+		return a->beds_24h > b->beds_24h ? -1 : 1;
+	return (a->region > b->region) - (a->region < b->region);
+}
+
+size_t
+reserve_where(const struct registry *reg, int category,
+    struct reserve_region *out, size_t max)
+{
+	struct reserve_region *all;
+	size_t n = 0;
+
+	if (max == 0 || reg->n_regions == 0 ||
+	    (all = calloc(reg->n_regions, sizeof(*all))) == NULL)
+		return 0;
+	for (size_t r = 0; r < reg->n_regions; r++) {
+		struct reserve_region *w = &all[n];
+
+		w->region = (uint16_t)r;
+		reserve_sum(reg, (int)r, category, &w->beds_24h, &w->beds_72h);
+		if (w->beds_72h > 0)
+			n++;
+	}
+	qsort(all, n, sizeof(*all), by_beds);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
+	return n;
+}

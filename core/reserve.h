@@ -42,4 +42,18 @@ int reserve_finish(struct registry *reg, char *err, size_t errlen);
 void reserve_sum(const struct registry *reg, int region, int category,
     uint32_t *b24, uint32_t *b72);
 
+/* A region's reserve beds of one category (reserve_where). */
+struct reserve_region {
+	uint16_t region;        /* index into regions */
+	uint32_t beds_24h, beds_72h;
+};
+
+/*
+ * Where the reserve beds of a category are: the regions with any, most
+ * beds within 72 h first (then within 24 h, then registry order), at
+ * most max of them into out. Returns how many were written.
+ */
+size_t reserve_where(const struct registry *reg, int category,
+    struct reserve_region *out, size_t max);
+
 #endif

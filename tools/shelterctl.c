@@ -332,6 +332,17 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 		    *a->request_id ? a->request_id :
 		    *a->shelter_id ? a->shelter_id : "-", cat ? cat : "-",
 		    agebuf, a->step, acked);
+		/* The country is full: where beds could be opened. */
+		if (a->names_reserve) {
+			printf("       reserve beds to activate: %u within "
+			    "24 h, %u within 72 h%s", a->reserve_24h,
+			    a->reserve_72h, a->n_reserve_where ? ":" : "");
+			for (size_t k = 0; k < a->n_reserve_where; k++)
+				printf(" %s %u/%u", a->reserve_where[k]->
+				    region_id, a->reserve_where[k]->beds_24h,
+				    a->reserve_where[k]->beds_72h);
+			printf("\n");
+		}
 	}
 	if (json)
 		client_print_json(arr);

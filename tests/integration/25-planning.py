@@ -80,6 +80,42 @@ def test_reserve_beds_in_the_status():
         d.cleanup()
 
 
+def test_a_full_country_names_its_reserve_beds():
+    d = daemon()
+    with open(os.path.join(d.registry, "reserves.csv"), "w") as f:
+        f.write("shelter,category,beds_24h,beds_72h\nA1,women,1,3\n"
+                "A2,women,0,2\nB1,women,2,2\nB1,minors,1,1\n")
+    d.start()
+    try:
+        w = d.watch()
+        report(d, "A1", "women=4/4")
+        report(d, "A2", "women=2/2", "minors=2/0")
+        report(d, "B1", "women=10/10")
+        national = wait_for("national critical", lambda: [
+            a for a in d.ctl("--json", "alerts").json()
+            if a["scope"] == "national" and a["level"] == "critical"], 5)
+        check_eq(national[0]["reserve"], {
+            "beds_24h": 3, "beds_72h": 7, "where": [
+                {"region": "R1", "beds_24h": 1, "beds_72h": 5},
+                {"region": "R2", "beds_24h": 2, "beds_72h": 2}]},
+            f"the alert names the reserve: {national}")
+        text = d.ctl("alerts").out
+        check("reserve beds to activate: 3 within 24 h, 7 within 72 h: "
+              "R1 1/5 R2 2/2" in text, f"alerts text: {text}")
+        # Other alerts name none.
+        others = [a for a in d.ctl("--json", "alerts").json()
+                  if a["scope"] != "national"]
+        check(others and all(a["reserve"] is None for a in others),
+              f"only the national one: {others}")
+        events = [e for e in w.stop() if e["scope"] == "national" and
+                  e["level"] == "critical"]
+        check_eq(len(events), 1, f"one national critical event {events}")
+        check_eq(events[0]["reserve"]["beds_72h"], 7, f"{events[0]}")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
 def write(d, name, text):
     path = os.path.join(d.tmp, name)
     with open(path, "w") as f:
@@ -380,6 +416,7 @@ TESTS = [test_status_shows_capacity_against_norm,
          test_a_bad_norms_file_stops_the_start,
          test_norms_export_and_import,
          test_reserve_beds_in_the_status,
+         test_a_full_country_names_its_reserve_beds,
          test_a_norm_above_capacity_opens_after_the_window_and_clears,
          test_a_month_with_eight_critical_days_opens_one]
 

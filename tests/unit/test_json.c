@@ -72,15 +72,25 @@ an_open_region_alert(void **state)
 	    "\"level\":\"warning\",\"region\":\"R1\",\"shelter\":null,"
 	    "\"category\":\"minors\",\"request_id\":null,\"step\":2,"
 	    "\"acknowledged_by\":null,"
-	    "\"acknowledged_at\":null}");
+	    "\"acknowledged_at\":null,\"reserve\":null}");
 }
 
 static void
 an_acked_national_alert_without_a_clock(void **state)
 {
 	Shelterd__V1__Alert a = SHELTERD__V1__ALERT__INIT;
+	Shelterd__V1__ReserveWhere w[2] = {
+		SHELTERD__V1__RESERVE_WHERE__INIT,
+		SHELTERD__V1__RESERVE_WHERE__INIT };
+	Shelterd__V1__ReserveWhere *wp[2] = { &w[0], &w[1] };
 
 	(void)state;
+	w[0].region_id = "R2";
+	w[0].beds_24h = 1;
+	w[0].beds_72h = 5;
+	w[1].region_id = "R1";
+	w[1].beds_24h = 2;
+	w[1].beds_72h = 2;
 	a.opened_seq = 3;
 	a.last_seq = 3;
 	a.opened_at = T0;
@@ -89,6 +99,12 @@ an_acked_national_alert_without_a_clock(void **state)
 	a.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
 	a.acknowledged_by = "national-desk";
 	a.acknowledged_at = T0 + 60;
+	/* The reserve beds it names: where, most first. */
+	a.names_reserve = true;
+	a.reserve_24h = 3;
+	a.reserve_72h = 7;
+	a.reserve_where = wp;
+	a.n_reserve_where = 2;
 	assert_json(json_alert(&a, 0),
 	    "{\"opened_seq\":3,\"last_seq\":3,"
 	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":null,"
@@ -96,7 +112,10 @@ an_acked_national_alert_without_a_clock(void **state)
 	    "\"level\":\"critical\",\"region\":null,\"shelter\":null,"
 	    "\"category\":\"women\",\"request_id\":null,\"step\":0,"
 	    "\"acknowledged_by\":\"national-desk\","
-	    "\"acknowledged_at\":\"2026-11-28T20:44:54Z\"}");
+	    "\"acknowledged_at\":\"2026-11-28T20:44:54Z\","
+	    "\"reserve\":{\"beds_24h\":3,\"beds_72h\":7,\"where\":["
+	    "{\"region\":\"R2\",\"beds_24h\":1,\"beds_72h\":5},"
+	    "{\"region\":\"R1\",\"beds_24h\":2,\"beds_72h\":2}]}}");
 }
 
 static void
@@ -131,6 +150,7 @@ an_occupancy_event(void **state)
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
 	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
 	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"reserve\":null,"
 	    "\"request_id\":null,"
 	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
 }
@@ -165,7 +185,7 @@ a_structural_shortage_event(void **state)
 	    "\"expected_free_24h\":null,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
 	    "\"never_reported\":null,\"norm\":8,\"window_days\":28,"
-	    "\"days_below_norm\":28,\"days_critical\":3,"
+	    "\"days_below_norm\":28,\"days_critical\":3,\"reserve\":null,"
 	    "\"request_id\":null,"
 	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
 	/* No norm in force: null, not 0. */
@@ -209,6 +229,7 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
 	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
 	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"reserve\":null,"
 	    "\"request_id\":\"req1\","
 	    "\"placement_state\":\"held\",\"held_region\":\"R2\","
 	    "\"beds\":1}");
@@ -231,6 +252,7 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
 	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
 	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"reserve\":null,"
 	    "\"request_id\":null,"
 	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
 }

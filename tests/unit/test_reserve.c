@@ -70,6 +70,29 @@ sums(void **state)
 }
 
 static void
+where_most_first(void **state)
+{
+	struct registry reg;
+	struct reserve_region w[2];
+
+	(void)state;
+	load(&reg);
+	/* women: R1 2/8, R2 4/4; minors: R1 1/1; men: none. */
+	assert_int_equal(reserve_where(&reg, 1, w, 2), 2);
+	assert_int_equal(w[0].region, 0);
+	assert_int_equal(w[0].beds_24h, 2);
+	assert_int_equal(w[0].beds_72h, 8);
+	assert_int_equal(w[1].region, 1);
+	assert_int_equal(w[1].beds_72h, 4);
+	/* At most max. */
+	assert_int_equal(reserve_where(&reg, 1, w, 1), 1);
+	assert_int_equal(w[0].region, 0);
+	assert_int_equal(reserve_where(&reg, 3, w, 2), 1);
+	assert_int_equal(reserve_where(&reg, 2, w, 2), 0);
+	registry_free(&reg);
+}
+
+static void
 an_import_without_the_shelter(void **state)
 {
 	struct registry reg, next;
@@ -127,6 +150,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sums),
+		cmocka_unit_test(where_most_first),
 		cmocka_unit_test(an_import_without_the_shelter),
 		cmocka_unit_test(bad_lines_are_named),
 	};
