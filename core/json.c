@@ -161,7 +161,22 @@ json_event(const Shelterd__V1__Event *ev)
 	else
 		cJSON_AddNullToObject(o, "placement_state");
 	add_str(o, "held_region", placement ? ev->held_region : NULL);
-	add_num(o, "beds", ev->beds, placement);
+	add_num(o, "beds", ev->beds, placement ||
+	    ev->kind == KIND(RESERVE));
+	/* Reserve beds activated: which activation, until when, why. */
+	if (ev->kind == KIND(RESERVE)) {
+		cJSON *a = cJSON_AddObjectToObject(o, "activation");
+
+		if (a != NULL) {
+			cJSON_AddNumberToObject(a, "id",
+			    (double)ev->activation_id);
+			cJSON_AddItemToObject(a, "until",
+			    json_time(ev->reserve_until));
+			add_str(a, "reason", ev->reason);
+		}
+	} else {
+		cJSON_AddNullToObject(o, "activation");
+	}
 	return o;
 }
 

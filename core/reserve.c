@@ -140,3 +140,41 @@ reserve_where(const struct registry *reg, int category,
 	free(all);
 	return n;
 }
+
+#define REFUSE(code, ...)                               \
+	do {                                            \
+		snprintf(err, errlen, __VA_ARGS__);     \
+		return code;                            \
+	} while (0)
+
+enum reserve_refusal
+reserve_check(const struct registry *reg, const char *region_id,
+    int category, uint32_t beds, int64_t until, const char *reason,
+    int64_t now, int *region, char *err, size_t errlen)
+{
+	uint32_t b24, b72;
+	size_t n = reason ? strlen(reason) : 0;
+
+	if ((*region = registry_region(reg, region_id)) < 0)
+		REFUSE(RESERVE_BAD_REQUEST, "unknown region '%.31s' (see "
+		    "shelterctl regions)", region_id);
+	if (cat_name(category) == NULL)
+		REFUSE(RESERVE_UNKNOWN_CATEGORY, "say which category (women, "
+		    "men, minors, highsec or children)");
+	if (beds < 1)
+		REFUSE(RESERVE_BAD_REQUEST, "beds must be 1 or more");
+	if (until <= now)
+		REFUSE(RESERVE_BAD_REQUEST, "until must be in the future");
+	if (until - now > RESERVE_MAX_SECS)
+		REFUSE(RESERVE_BAD_REQUEST, "until may be at most a year "
+		    "ahead: activate again to go on");
+	if (n == 0 || n > RESERVE_REASON_MAX)
+		REFUSE(RESERVE_BAD_REQUEST, "give a reason (1 to %d "
+		    "characters, e.g. surge)", RESERVE_REASON_MAX);
+	reserve_sum(reg, *region, category, &b24, &b72);
+	if (beds > b72)
+		REFUSE(RESERVE_NOT_ENOUGH, "%s has %u reserve beds of %s (%u "
+		    "within 24 h), not %u", reg->regions[*region].id, b72,
+		    cat_name(category), b24, beds);
+	return RESERVE_OK;
+}

@@ -56,4 +56,25 @@ struct reserve_region {
 size_t reserve_where(const struct registry *reg, int category,
     struct reserve_region *out, size_t max);
 
+/* Why an activation is refused (reserve_check), as the wire's codes. */
+enum reserve_refusal {
+	RESERVE_OK = 0,
+	RESERVE_BAD_REQUEST,      /* unknown region, beds, date, reason */
+	RESERVE_UNKNOWN_CATEGORY,
+	RESERVE_NOT_ENOUGH,       /* more beds than the region's reserve */
+};
+
+enum { RESERVE_REASON_MAX = 79, RESERVE_MAX_SECS = 366 * 86400 };
+
+/*
+ * May `beds` reserve beds of category in region be activated until
+ * `until` (unix seconds) for reason, at `now`? RESERVE_OK with the
+ * region's index in *region, or the refusal with what is wrong (and what
+ * to do) in err. Beds may not exceed the region's reserve within 72 h.
+ */
+enum reserve_refusal reserve_check(const struct registry *reg,
+    const char *region_id, int category, uint32_t beds, int64_t until,
+    const char *reason, int64_t now, int *region, char *err,
+    size_t errlen);
+
 #endif

@@ -30,6 +30,8 @@ const struct wirecheck_limit wirecheck_limits[] = {
 	{ DESC(report_query), "month", 7 },
 	{ DESC(trend_query), "region_id", 31 },
 	{ DESC(plan_query), "region_id", 31 },
+	{ DESC(reserve_activate), "region_id", 31 },
+	{ DESC(reserve_activate), "reason", 79 },
 	{ DESC(backup_request), "dir", 511 },
 	{ DESC(export_query), "after_shelter_id", 31 },
 	/* The largest [daemon] max_message_bytes allowed. */

@@ -19,6 +19,7 @@
 #include "placements.h"
 #include "planning.h"
 #include "queries.h"
+#include "reserves.h"
 #include "store.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
@@ -83,6 +84,11 @@ static const struct op rows[] = {
 	[BODY(PLAN)] = { "plan", OP_READ, R(NATIONAL) | R(OPERATOR),
 	    authz_may_plan, "read the plan", NULL, NULL, NULL,
 	    planning_op_plan },
+	/* Beds opened in the shelters on request: national only, and
+	 * reserves.c refuses an unsigned one. */
+	[BODY(RESERVE_ACTIVATE)] = { "reserve_activate", OP_WRITE_NESTED,
+	    R(NATIONAL), NULL, "activate reserve beds", NULL,
+	    reserves_op_activate, NULL, reserves_op_reply },
 	/* Region totals over time, like status. */
 	[BODY(TREND)] = { "trend", OP_DEFERRED, OP_ANYONE, NULL,
 	    "read trends", NULL, NULL, NULL, history_op_query },

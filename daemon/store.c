@@ -485,7 +485,8 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    (rc = mdb_dbi_open(txn, "samples", MDB_CREATE, &st->samples)) ||
 	    (rc = mdb_dbi_open(txn, "place_log", MDB_CREATE,
 	    &st->place_log)) ||
-	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &st->audit)))
+	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &st->audit)) ||
+	    (rc = mdb_dbi_open(txn, "reserves", MDB_CREATE, &st->reserves)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {
@@ -848,4 +849,25 @@ store_placements_each(struct store *st, MDB_txn *txn, store_placement_fn fn,
 	}
 	mdb_cursor_close(cur);
 	return (rc == 0 || rc == MDB_NOTFOUND) ? STORE_OK : store_error(rc);
+}
+
+int
+store_get_reserve(struct store *st, MDB_txn *txn, uint64_t id,
+    struct reserve_activation *out)
+{
+	unsigned char key[8];
+
+	util_put_be64(key, id);
+	return get_fixed(txn, st->reserves, key, sizeof(key), out,
+	    sizeof(*out));
+}
+
+int
+store_put_reserve(struct store *st, MDB_txn *txn,
+    const struct reserve_activation *r)
+{
+	unsigned char key[8];
+
+	util_put_be64(key, r->id);
+	return put(txn, st->reserves, key, sizeof(key), r, sizeof(*r));
 }

@@ -69,6 +69,20 @@ struct store {
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
 	MDB_dbi place_log; /* history: placement steps and outcomes */
 	MDB_dbi audit;    /* audit log (daemon/audit.c): seq -> AuditEntry */
+	MDB_dbi reserves; /* activation id (big-endian u64) -> struct
+			   * reserve_activation (daemon/reserves.c) */
+};
+
+/* Reserve beds activated by the national coordinator. */
+struct reserve_activation {
+	uint64_t id;            /* the event_seq that announced it */
+	int64_t at, until;
+	uint32_t beds;
+	uint8_t category;
+	uint8_t reserved[3];
+	char region[32];
+	char by[48];            /* who activated it (authz_format) */
+	char reason[80];
 };
 
 /* Create dir if needed and open the environment with a map of map_bytes. */
@@ -118,6 +132,11 @@ int store_get_alert(struct store *st, MDB_txn *txn, const char *key,
 int store_put_alert(struct store *st, MDB_txn *txn, const char *key,
     const struct alert_state *a);
 int store_del_alert(struct store *st, MDB_txn *txn, const char *key);
+/* A reserve activation by id; a missing one reads as zeroes (id 0). */
+int store_get_reserve(struct store *st, MDB_txn *txn, uint64_t id,
+    struct reserve_activation *out);
+int store_put_reserve(struct store *st, MDB_txn *txn,
+    const struct reserve_activation *r);
 /* Call fn for each open alert; fn returns 0 to go on. */
 typedef int (*store_alert_fn)(void *arg, const char *key,
     const struct alert_state *a);

@@ -6,9 +6,12 @@
 #include "shelterctl-plan.h"
 #include "shelterctl.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "norms.h"
 
 static void
 norm_text(const Shelterd__V1__PlanRow *r, char *norm, char *gap, size_t len)
@@ -127,4 +130,98 @@ plan_cli(const char *api, int timeout_ms, const char *region, bool json,
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+/* "YYYY-MM-DD" (to the end of that day, UTC) or unix seconds: 0 or -1. */
+static int
+parse_until(const char *s, int64_t *out)
+{
+	size_t n = strlen(s), i;
+
+	if (norms_parse_date(s, out) == 0) {
+		*out += 86400;
+		return 0;
+	}
+	for (i = 0; i < n && isdigit((unsigned char)s[i]); i++)
+		;
+	if (n == 0 || i != n || n > 12)
+		return -1;
+	*out = strtoll(s, NULL, 10);
+	return 0;
+}
+
+int
+reserve_cli(const char *api, int timeout_ms, const char *region,
+    int category, long long beds, const char *until, const char *reason,
+    bool json)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__ReserveActivate ra =
+	    SHELTERD__V1__RESERVE_ACTIVATE__INIT;
+	const Shelterd__V1__ReserveActivation *a;
+	Shelterd__V1__Reply *reply;
+	char err[512], when[32];
+	int rc;
+
+	if (region == NULL || category <= 0 || beds < 0 || until == NULL ||
+	    reason == NULL) {
+		fprintf(stderr, "shelterctl: usage: shelterctl reserve "
+		    "activate --region R --category C --beds N --until "
+		    "YYYY-MM-DD --reason WHY\n");
+		return EXIT_USAGE;
+	}
+	if (parse_until(until, &ra.until) != 0) {
+		fprintf(stderr, "shelterctl: --until must be a date "
+		    "YYYY-MM-DD (or unix seconds), not '%s'\n", until);
+		return EXIT_USAGE;
+	}
+	ra.region_id = (char *)region;
+	ra.category = (Shelterd__V1__Category)category;
+	ra.beds = beds > UINT32_MAX ? UINT32_MAX : (uint32_t)beds;
+	ra.reason = (char *)reason;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_ACTIVATE;
+	req.reserve_activate = &ra;
+	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelterctl: %s\n", err);
+		return rc;
+	}
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK || reply->body_case !=
+	    SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION) {
+		fprintf(stderr, "shelterctl: %s (%s)\n", *reply->error ?
+		    reply->error : "unexpected answer",
+		    client_code_name(reply->code));
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return EXIT_REFUSED;
+	}
+	a = reply->reserve_activation;
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "activation_id",
+		    (double)a->activation_id);
+		cJSON_AddStringToObject(o, "region", a->region_id);
+		cJSON_AddStringToObject(o, "category",
+		    cat_name((int)a->category));
+		cJSON_AddNumberToObject(o, "beds", a->beds);
+		cJSON_AddItemToObject(o, "until", json_time(a->until));
+		cJSON_AddStringToObject(o, "reason", a->reason);
+		cJSON_AddStringToObject(o, "activated_by", a->activated_by);
+		cJSON_AddItemToObject(o, "activated_at",
+		    json_time(a->activated_at));
+		cJSON_AddItemToObject(o, "shelters", cJSON_CreateStringArray(
+		    (const char *const *)a->shelters, (int)a->n_shelters));
+		client_print_json(o);
+	} else {
+		client_format_time(a->until, when, sizeof(when));
+		printf("activation %llu: %u %s beds in %s until %s (%s), by "
+		    "%s\nasked:", (unsigned long long)a->activation_id,
+		    a->beds, cat_name((int)a->category), a->region_id, when,
+		    a->reason, a->activated_by);
+		for (size_t i = 0; i < a->n_shelters; i++)
+			printf(" %s", a->shelters[i]);
+		printf("\n");
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return EXIT_OK;
 }

@@ -485,6 +485,8 @@ struct opts {
 	const char *api;
 	long long timeout;
 	bool timeout_set, json, regions, dry_run, norms;
+	long long beds;               /* reserve activate; -1: not given */
+	const char *until, *reason;
 	const char *by;
 	struct hist_cli hist;
 };
@@ -503,6 +505,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		HIST_LONG_OPTIONS,
 		REGISTRY_LONG_OPTIONS,
+		PLAN_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
@@ -510,6 +513,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->api = client_default_api();
 	o->timeout = 5000;
+	o->beds = -1;
 	hist_cli_init(&o->hist);
 	while ((c = getopt_long(argc, argv, "ja:T:b:hK:", lopts, NULL)) !=
 	    -1) {
@@ -546,6 +550,20 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case ROPT_NORMS:
 			o->norms = true;
+			break;
+		case POPT_BEDS:
+			if ((o->beds = client_parse_num(optarg,
+			    1000000)) < 0) {
+				fprintf(stderr, "shelterctl: --beds must be "
+				    "a number\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case POPT_UNTIL:
+			o->until = optarg;
+			break;
+		case POPT_REASON:
+			o->reason = optarg;
 			break;
 		default:
 			/* report and trend have options of their own. */
@@ -650,6 +668,10 @@ run_own(struct opts *o, const char *cmd, int nargs, char **args)
 	} else if (strcmp(cmd, "plan") == 0 && nargs == 0) {
 		return plan_cli(o->api, timeout, o->hist.region, o->json,
 		    o->hist.csv);
+	} else if (strcmp(cmd, "reserve") == 0 && nargs == 1 &&
+	    strcmp(args[0], "activate") == 0) {
+		return reserve_cli(o->api, timeout, o->hist.region,
+		    o->hist.category, o->beds, o->until, o->reason, o->json);
 	} else if (strcmp(cmd, "reset-seq") == 0 && nargs == 1) {
 		return reset_seq(o->api, timeout, args[0], o->json);
 	} else if (strcmp(cmd, "ping") == 0 && nargs == 0) {

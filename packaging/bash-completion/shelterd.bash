@@ -155,12 +155,13 @@ _shelterd_complete()
 		;;
 	shelterctl)
 		cmds="status shelter regions alerts placements report trend
-		    plan export import ack backup"
+		    plan reserve export import ack backup"
 		opts="--json --api --timeout --by --key --help"
 		case $cmd in
 		report) opts="$opts --month --csv --public --k" ;;
 		trend) opts="$opts --region --category --days --buckets --svg" ;;
 		plan) opts="$opts --region --csv" ;;
+		reserve) opts="$opts --region --category --beds --until --reason" ;;
 		export) opts="$opts --csv --regions --norms" ;;
 		import) opts="$opts --dry-run --norms"; [[ $cur != -* ]] && _filedir ;;
 		backup) [[ $cur != -* ]] && _filedir -d ;;

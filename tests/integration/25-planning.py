@@ -6,10 +6,11 @@ shelters, and show in `shelterctl status` against the registered capacity.
 """
 import os
 import re
+import shutil
 import subprocess
 import time
 
-from harness import Daemon, Failure, check, check_eq, main
+from harness import Daemon, Failure, check, check_eq, main, make_secrets
 
 REGIONS = """code,name,province,seat,lat,lon,neighbours
 R1,Region One,P,S1,52.0,5.0,R2
@@ -111,6 +112,88 @@ def test_a_full_country_names_its_reserve_beds():
                   e["level"] == "critical"]
         check_eq(len(events), 1, f"one national critical event {events}")
         check_eq(events[0]["reserve"]["beds_72h"], 7, f"{events[0]}")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+RESERVES = ("shelter,category,beds_24h,beds_72h\nA1,women,1,3\n"
+            "A2,women,0,2\nB1,women,2,2\n")
+
+
+def test_reserve_activation_signed_national_only():
+    d = daemon()
+    with open(os.path.join(d.registry, "reserves.csv"), "w") as f:
+        f.write(RESERVES)
+    sec = make_secrets(d, d.registry)
+    shutil.copy(os.path.join(d.registry, "reserves.csv"),
+                os.path.join(sec, "registry"))
+    shutil.copy(os.path.join(d.registry, "norms.csv"),
+                os.path.join(sec, "registry"))
+    d.registry = os.path.join(sec, "registry")
+
+    def as_(identity, *args):
+        key = os.path.join(sec, "keys", identity.replace(":", "-") + ".key")
+        return d.run("SHELTERCTL", "--key", key, *args)
+
+    activate = ["reserve", "activate", "--region", "R1", "--category",
+                "women"]
+    d.start()
+    try:
+        w = d.watch()
+        tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() +
+                                                         86400))
+        r = as_("national", "--json", *activate, "--beds", "4", "--until",
+                tomorrow, "--reason", "surge")
+        check_eq(r.rc, 0, f"activate {r}")
+        a = r.json()
+        check_eq((a["region"], a["category"], a["beds"], a["reason"],
+                  a["activated_by"], a["shelters"]),
+                 ("R1", "women", 4, "surge", "national", ["A1", "A2"]),
+                 f"the activation {a}")
+        # Bad inputs and wrong roles, each refused with what is wrong.
+        for who, args, code, want in (
+                ("national", ["--region", "R9", "--category", "women",
+                              "--beds", "1"], "bad_request",
+                 "unknown region 'R9'"),
+                ("national", activate[2:] + ["--beds", "0"], "bad_request",
+                 "beds must be 1 or more"),
+                ("national", activate[2:] + ["--beds", "6"], "conflict",
+                 "R1 has 5 reserve beds of women (1 within 24 h), not 6"),
+                ("region:R1", activate[2:] + ["--beds", "1"], "forbidden",
+                 "only the national coordinator may activate reserve "
+                 "beds, not region:R1"),
+                ("operator", activate[2:] + ["--beds", "1"], "forbidden",
+                 "only the national coordinator may activate reserve "
+                 "beds, not operator")):
+            r = as_(who, "reserve", "activate", *args, "--until", tomorrow,
+                    "--reason", "surge")
+            check_eq(r.rc, 1, f"{who} {args}: {r}")
+            check(want in r.err and code.upper() in r.err.upper(),
+                  f"{who} {args}: {want!r} ({code}) not in {r.err!r}")
+        r = as_("national", *activate, "--beds", "1", "--until",
+                "2020-01-01", "--reason", "surge")
+        check("until must be in the future" in r.err, f"past date {r}")
+        r = as_("national", *activate, "--beds", "1", "--until", tomorrow,
+                "--reason", "")
+        check("give a reason" in r.err, f"no reason {r}")
+        r = d.ctl(*activate, "--beds", "1", "--until", tomorrow,
+                  "--reason", "surge")
+        check(r.rc == 1 and "signed request of the national coordinator"
+              in r.err, f"unsigned refused {r}")
+        events = [e for e in w.stop() if e["kind"] == "reserve"]
+        check_eq(len(events), 1, f"one activation published: {events}")
+        check_eq((events[0]["level"], events[0]["region"],
+                  events[0]["beds"], events[0]["event_seq"],
+                  events[0]["activation"]["id"],
+                  events[0]["activation"]["reason"]),
+                 ("info", "R1", 4, a["activation_id"], a["activation_id"],
+                  "surge"), f"{events[0]}")
+        r = d.ctl("audit", "verify", "--data-dir", d.data, "--print")
+        check("activation %d: 4 women beds" % a["activation_id"] in r.out,
+              f"audited: {r}")
+        check(not [x for x in d.ctl("--json", "alerts").json()
+                   if x["kind"] == "reserve"], "no alert")
         d.stop()
     finally:
         d.cleanup()
@@ -417,6 +500,7 @@ TESTS = [test_status_shows_capacity_against_norm,
          test_norms_export_and_import,
          test_reserve_beds_in_the_status,
          test_a_full_country_names_its_reserve_beds,
+         test_reserve_activation_signed_national_only,
          test_a_norm_above_capacity_opens_after_the_window_and_clears,
          test_a_month_with_eight_critical_days_opens_one]
 

@@ -152,7 +152,7 @@ an_occupancy_event(void **state)
 	    "\"days_below_norm\":null,\"days_critical\":null,"
 	    "\"reserve\":null,"
 	    "\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,\"activation\":null}");
 }
 
 static void
@@ -187,7 +187,7 @@ a_structural_shortage_event(void **state)
 	    "\"never_reported\":null,\"norm\":8,\"window_days\":28,"
 	    "\"days_below_norm\":28,\"days_critical\":3,\"reserve\":null,"
 	    "\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,\"activation\":null}");
 	/* No norm in force: null, not 0. */
 	ev.has_norm = false;
 	ev.norm = 0;
@@ -232,7 +232,7 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"reserve\":null,"
 	    "\"request_id\":\"req1\","
 	    "\"placement_state\":\"held\",\"held_region\":\"R2\","
-	    "\"beds\":1}");
+	    "\"beds\":1,\"activation\":null}");
 
 	shelterd__v1__event__init(&ev);
 	ev.event_seq = 8;
@@ -254,7 +254,7 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"days_below_norm\":null,\"days_critical\":null,"
 	    "\"reserve\":null,"
 	    "\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null}");
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,\"activation\":null}");
 }
 
 static void
@@ -475,7 +475,7 @@ the_names_as_json(void **state)
 	assert_non_null(o);
 	assert_int_equal(cJSON_GetArraySize(o), (int)names_n_tables);
 	kinds = cJSON_GetObjectItemCaseSensitive(o, "kind");
-	assert_int_equal(cJSON_GetArraySize(kinds), 8);
+	assert_int_equal(cJSON_GetArraySize(kinds), 9);
 	row = cJSON_GetArrayItem(kinds, 4);
 	assert_json(cJSON_Duplicate(row, true),
 	    "{\"value\":10,\"name\":\"early_warning\","

@@ -145,6 +145,45 @@ bad_lines_are_named(void **state)
 	    "reserves line 3: S1 women is listed already (line 1)");
 }
 
+static void
+activations_checked(void **state)
+{
+	struct registry reg;
+	char err[256];
+	int region = -1;
+	const int64_t now = 1800000000;
+
+	(void)state;
+	load(&reg);
+	assert_int_equal(reserve_check(&reg, "R1", 1, 8, now + 86400, "surge",
+	    now, &region, err, sizeof(err)), RESERVE_OK);
+	assert_int_equal(region, 0);
+	assert_int_equal(reserve_check(&reg, "R9", 1, 1, now + 60, "surge",
+	    now, &region, err, sizeof(err)), RESERVE_BAD_REQUEST);
+	assert_string_equal(err, "unknown region 'R9' (see shelterctl "
+	    "regions)");
+	assert_int_equal(reserve_check(&reg, "R1", 0, 1, now + 60, "surge",
+	    now, &region, err, sizeof(err)), RESERVE_UNKNOWN_CATEGORY);
+	assert_int_equal(reserve_check(&reg, "R1", 1, 0, now + 60, "surge",
+	    now, &region, err, sizeof(err)), RESERVE_BAD_REQUEST);
+	assert_string_equal(err, "beds must be 1 or more");
+	assert_int_equal(reserve_check(&reg, "R1", 1, 1, now, "surge", now,
+	    &region, err, sizeof(err)), RESERVE_BAD_REQUEST);
+	assert_string_equal(err, "until must be in the future");
+	assert_int_equal(reserve_check(&reg, "R1", 1, 1, now + 367 * 86400,
+	    "surge", now, &region, err, sizeof(err)), RESERVE_BAD_REQUEST);
+	assert_int_equal(reserve_check(&reg, "R1", 1, 1, now + 60, "", now,
+	    &region, err, sizeof(err)), RESERVE_BAD_REQUEST);
+	assert_int_equal(reserve_check(&reg, "R1", 1, 9, now + 60, "surge",
+	    now, &region, err, sizeof(err)), RESERVE_NOT_ENOUGH);
+	assert_string_equal(err, "R1 has 8 reserve beds of women (2 within "
+	    "24 h), not 9");
+	/* No reserve of that category at all. */
+	assert_int_equal(reserve_check(&reg, "R2", 3, 1, now + 60, "surge",
+	    now, &region, err, sizeof(err)), RESERVE_NOT_ENOUGH);
+	registry_free(&reg);
+}
+
 int
 main(void)
 {
@@ -153,6 +192,7 @@ main(void)
 		cmocka_unit_test(where_most_first),
 		cmocka_unit_test(an_import_without_the_shelter),
 		cmocka_unit_test(bad_lines_are_named),
+		cmocka_unit_test(activations_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
