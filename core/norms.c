@@ -91,7 +91,8 @@ norm_cmp(const void *x, const void *y)
 		return a->region < b->region ? -1 : 1;
 	if (a->category != b->category)
 		return a->category < b->category ? -1 : 1;
-	return (a->valid_from > b->valid_from) - (a->valid_from < b->valid_from);
+	return (a->valid_from > b->valid_from) -
+	    (a->valid_from < b->valid_from);
 }
 
 int

@@ -87,7 +87,8 @@ const struct reg_key *registry_key(const struct registry *reg,
  * A registry with base's regions and the shelters of shelters_csv (an
  * import): *out must not be in use. Keys of base whose identity still
  * exists are kept, and base's norms and reserves (a reserve of a removed
- * shelter then counts nowhere). Returns 0, or -1 with "shelters line N: ..." in err and
+ * shelter then counts nowhere). Returns 0, or -1 with "shelters line N:
+ * ..." in err and
  * N in *err_line (0 when the error is not about one line).
  */
 int registry_with_shelters(struct registry *out, const struct registry *base,

@@ -36,6 +36,7 @@
 #include "ctx.h"
 #include "names.h"
 #include "placement.h"
+#include "regionplan.h"
 #include "wire.h"
 
 /* web/ embedded at build time (tools/embed.py): the page needs no files
@@ -266,7 +267,7 @@ leave(struct http *h)
 /* The JSON of every object is core/json.c's, the same as the clients
  * print: the store's structs become the proto's messages first. */
 static cJSON *
-aggregate_json(const struct aggregate *a)
+aggregate_json(const struct registry *reg, const struct aggregate *a)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -275,6 +276,8 @@ aggregate_json(const struct aggregate *a)
 
 		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c],
 		    &a->cov[c]);
+		/* The nation's reserve beds, as shelterctl status. */
+		reserve_sum(reg, -1, c + 1, &t.reserve_24h, &t.reserve_72h);
 		cJSON_AddItemToObject(o, cat_name(c + 1), json_totals(&t));
 	}
 	return o;
@@ -335,6 +338,10 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 			    &agg.outlook[c], &agg.cov[c]);
 			tp[c] = &t[c];
 		}
+		/* Norm, reserve beds, open shortage: as shelterctl status. */
+		if ((rc = regionplan_fill(reg, h->store, txn, r, tp,
+		    (int64_t)time(NULL))) != 0)
+			goto out;
 		rs.totals = tp;
 		rs.n_totals = CAT_COUNT;
 		o = json_region(&rs);
@@ -350,7 +357,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	if ((rc = store_get_national(h->store, txn, &agg)) != 0 ||
 	    (rc = store_get_next_event_seq(h->store, txn, &next)) != 0)
 		goto out;
-	cJSON_AddItemToObject(root, "national", aggregate_json(&agg));
+	cJSON_AddItemToObject(root, "national", aggregate_json(reg, &agg));
 	cJSON_AddNumberToObject(root, "shelters", (double)reg->n_shelters);
 	cJSON_AddNumberToObject(root, "shelters_reported",
 	    agg.shelters_reported);

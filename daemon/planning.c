@@ -24,7 +24,9 @@
 #include "ops.h"
 #include "reply.h"
 #include "report.h"
+#include "regionplan.h"
 #include "shortage.h"
+#include "wire.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
 
@@ -35,27 +37,6 @@ shortage_key(const char *region, int category, char *key, size_t len)
 {
 	alert_key(KIND_SHORTAGE, SHELTERD__V1__SCOPE__SCOPE_REGION, region, "",
 	    category, key, len);
-}
-
-int
-planning_fill(const struct registry *reg, struct store *st, MDB_txn *txn,
-    size_t region, Shelterd__V1__CategoryTotals *const *t, int64_t now)
-{
-	for (int c = 0; c < CAT_COUNT; c++) {
-		struct alert_state a;
-		char key[160];
-		int rc;
-
-		t[c]->has_norm = norms_current(reg, (int)region, c + 1, now,
-		    &t[c]->norm);
-		reserve_sum(reg, (int)region, c + 1, &t[c]->reserve_24h,
-		    &t[c]->reserve_72h);
-		shortage_key(reg->regions[region].id, c + 1, key, sizeof(key));
-		if ((rc = store_get_alert(st, txn, key, &a)) != 0)
-			return rc;
-		t[c]->shortage = a.opened_seq != 0;
-	}
-	return 0;
 }
 
 /* Open or clear one region/category's alert as the rule says. */
@@ -244,9 +225,10 @@ plan_rows(struct ctx *s, MDB_txn *txn, int only, int64_t now,
 			shelterd__v1__category_totals__init(&t[c]);
 			tp[c] = &t[c];
 		}
-		if ((rc = store_get_region(s->store, txn, s->reg->regions[r].id,
-		    &agg)) != 0 || (rc = planning_fill(s->reg, s->store, txn,
-		    r, tp, now)) != 0)
+		if ((rc = store_get_region(s->store, txn,
+		    s->reg->regions[r].id, &agg)) != 0 ||
+		    (rc = regionplan_fill(s->reg, s->store, txn, r, tp,
+		    now)) != 0)
 			return rc;
 		for (int c = 1; c <= CAT_COUNT; c++)
 			if (plan_row(s, r, c, &days[(r * CAT_COUNT +

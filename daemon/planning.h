@@ -1,8 +1,7 @@
 /*
  * planning.h — structural shortages (docs/planning.md): the rule of
  * core/shortage.h run over the history on a timer of its own, its alerts
- * opened and cleared by events like every other alert; and the norm and
- * open shortage of each region and category for the status.
+ * opened and cleared by events like every other alert; and the plan verb.
  */
 #ifndef SHELTERD_PLANNING_H
 #define SHELTERD_PLANNING_H
@@ -23,17 +22,6 @@ struct ctx;
  * in a write txn of its own; its events are published once it committed.
  */
 void planning_tick(struct ctx *s, int64_t now);
-
-/*
- * The norm in force, the registry's reserve beds and whether a
- * structural shortage is open, for the
- * CAT_COUNT totals t[c] (category c + 1) of region `region` of reg: for
- * every RegionStatus (the clients' status and the dashboard's).
- * 0 or STORE_E*.
- */
-int planning_fill(const struct registry *reg, struct store *st,
-    MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
-    int64_t now);
 
 /*
  * The plan verb (ops.h): every region and category short of its norm or

@@ -13,8 +13,8 @@
 #include "log.h"
 #include "occupancy.h"
 #include "placements.h"
-#include "planning.h"
 #include "queries.h"
+#include "regionplan.h"
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
@@ -62,8 +62,8 @@ build_status(struct ctx *s, MDB_txn *txn, struct status_buf *b)
 		for (int c = 0; c < CAT_COUNT; c++)
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
-		if ((rc = planning_fill(s->reg, s->store, txn, r, rs->totals,
-		    now)) != 0)
+		if ((rc = regionplan_fill(s->reg, s->store, txn, r,
+		    rs->totals, now)) != 0)
 			return rc;
 		b->region_ptrs[r] = rs;
 	}

@@ -1,8 +1,8 @@
 /*
  * load.c — read a registry directory (regions.csv, shelters.csv and, if
- * present, keys.csv, norms.csv and reserves.csv) into a struct registry. The parsing is core/'s and
- * pure; this is the one place that reads the files, shared by the daemon,
- * shelter-node and the tools.
+ * present, keys.csv, norms.csv and reserves.csv) into a struct registry.
+ * The parsing is core/'s and pure; this is the one place that reads the
+ * files, shared by the daemon, shelter-node and the tools.
  */
 #include "load.h"
 

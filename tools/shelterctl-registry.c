@@ -334,7 +334,8 @@ import_norms(const char *api, int timeout_ms, const char *path,
 			    colon + 2, client_code_name(reply->code));
 		else
 			fprintf(stderr, "shelterctl: %s: %s (%s); nothing was "
-			    "changed\n", path, *why ? why : "unexpected answer",
+			    "changed\n", path,
+			    *why ? why : "unexpected answer",
 			    client_code_name(reply->code));
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		return EXIT_REFUSED;

@@ -152,7 +152,8 @@ an_occupancy_event(void **state)
 	    "\"days_below_norm\":null,\"days_critical\":null,"
 	    "\"reserve\":null,"
 	    "\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,\"activation\":null}");
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,"
+	    "\"activation\":null}");
 }
 
 static void
@@ -187,7 +188,8 @@ a_structural_shortage_event(void **state)
 	    "\"never_reported\":null,\"norm\":8,\"window_days\":28,"
 	    "\"days_below_norm\":28,\"days_critical\":3,\"reserve\":null,"
 	    "\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,\"activation\":null}");
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,"
+	    "\"activation\":null}");
 	/* No norm in force: null, not 0. */
 	ev.has_norm = false;
 	ev.norm = 0;
@@ -254,7 +256,8 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"days_below_norm\":null,\"days_critical\":null,"
 	    "\"reserve\":null,"
 	    "\"request_id\":null,"
-	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,\"activation\":null}");
+	    "\"placement_state\":null,\"held_region\":null,\"beds\":null,"
+	    "\"activation\":null}");
 }
 
 static void
