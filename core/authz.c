@@ -195,3 +195,19 @@ authz_may_plan(const struct identity *id, const Shelterd__V1__Request *req,
 	    "'%.31s'", who_, *req->plan->region_id ? req->plan->region_id :
 	    "every region");
 }
+
+int
+authz_may_reserve_shelter(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg,
+    char *err, size_t errlen)
+{
+	const char *shelter = req->body_case ==
+	    SHELTERD__V1__REQUEST__BODY_RESERVE_QUERY ?
+	    req->reserve_query->shelter_id : req->reserve_answer->shelter_id;
+
+	/* A shelter sees and answers the requests to itself only. */
+	(void)reg;
+	if (id->role == ROLE_SHELTER && strcmp(shelter, id->id) == 0)
+		return 0;
+	DENY("%s may not answer for shelter '%.31s'", who_, shelter);
+}

@@ -173,6 +173,10 @@ json_event(const Shelterd__V1__Event *ev)
 			cJSON_AddItemToObject(a, "until",
 			    json_time(ev->reserve_until));
 			add_str(a, "reason", ev->reason);
+			/* A shelter's answer (the event names it). */
+			if (*ev->shelter_id != '\0')
+				cJSON_AddBoolToObject(a, "confirmed",
+				    ev->confirmed);
 		}
 	} else {
 		cJSON_AddNullToObject(o, "activation");

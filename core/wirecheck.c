@@ -32,6 +32,8 @@ const struct wirecheck_limit wirecheck_limits[] = {
 	{ DESC(plan_query), "region_id", 31 },
 	{ DESC(reserve_activate), "region_id", 31 },
 	{ DESC(reserve_activate), "reason", 79 },
+	{ DESC(reserve_query), "shelter_id", 31 },
+	{ DESC(reserve_answer), "shelter_id", 31 },
 	{ DESC(backup_request), "dir", 511 },
 	{ DESC(export_query), "after_shelter_id", 31 },
 	/* The largest [daemon] max_message_bytes allowed. */

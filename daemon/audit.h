@@ -40,6 +40,10 @@ int audit_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
 /* Reserve beds activated by who (daemon/reserves.c). */
 int audit_reserve(struct ctx *s, MDB_txn *txn, const struct identity *who,
     const struct reserve_activation *r, int64_t now);
+/* A shelter's answer to a reserve activation. */
+int audit_reserve_answer(struct ctx *s, MDB_txn *txn,
+    const struct identity *who, const struct reserve_activation *r,
+    const struct reserve_answer *a, int64_t now);
 /* A norms import by who: its source and how many norms it holds. */
 int audit_norms_import(struct ctx *s, MDB_txn *txn,
     const struct identity *who, const char *source, size_t n_norms,

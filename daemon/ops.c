@@ -89,6 +89,13 @@ static const struct op rows[] = {
 	[BODY(RESERVE_ACTIVATE)] = { "reserve_activate", OP_WRITE_NESTED,
 	    R(NATIONAL), NULL, "activate reserve beds", NULL,
 	    reserves_op_activate, NULL, reserves_op_reply },
+	/* A shelter's side of an activation: for itself only. */
+	[BODY(RESERVE_QUERY)] = { "reserve_query", OP_READ,
+	    R(NATIONAL) | R(OPERATOR), authz_may_reserve_shelter,
+	    "see reserve requests", NULL, NULL, NULL, reserves_op_list },
+	[BODY(RESERVE_ANSWER)] = { "reserve_answer", OP_WRITE_NESTED, 0,
+	    authz_may_reserve_shelter, "answer reserve requests", NULL,
+	    reserves_op_answer, NULL, reserves_op_reply_answer },
 	/* Region totals over time, like status. */
 	[BODY(TREND)] = { "trend", OP_DEFERRED, OP_ANYONE, NULL,
 	    "read trends", NULL, NULL, NULL, history_op_query },

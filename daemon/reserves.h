@@ -19,5 +19,12 @@ int reserves_op_activate(struct ctx *s, MDB_txn *txn, struct item *it,
     size_t k, int64_t now);
 void reserves_op_reply(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply);
+/* A shelter's side: the activations it is asked to answer, its answer. */
+void reserves_op_list(struct ctx *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply);
+int reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
+    size_t k, int64_t now);
+void reserves_op_reply_answer(struct ctx *s, MDB_txn *rtxn, struct item *it,
+    Shelterd__V1__Reply *reply);
 
 #endif

@@ -486,7 +486,9 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    (rc = mdb_dbi_open(txn, "place_log", MDB_CREATE,
 	    &st->place_log)) ||
 	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &st->audit)) ||
-	    (rc = mdb_dbi_open(txn, "reserves", MDB_CREATE, &st->reserves)))
+	    (rc = mdb_dbi_open(txn, "reserves", MDB_CREATE, &st->reserves)) ||
+	    (rc = mdb_dbi_open(txn, "reserve_answers", MDB_CREATE,
+	    &st->reserve_answers)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {
@@ -870,4 +872,63 @@ store_put_reserve(struct store *st, MDB_txn *txn,
 
 	util_put_be64(key, r->id);
 	return put(txn, st->reserves, key, sizeof(key), r, sizeof(*r));
+}
+
+int
+store_reserves_each(struct store *st, MDB_txn *txn, store_reserve_fn fn,
+    void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->reserves, &cur)) != 0)
+		return store_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct reserve_activation r;
+
+		if (v.mv_size != sizeof(r)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&r, v.mv_data, sizeof(r));
+		if (fn(arg, &r) != 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? STORE_OK : store_error(rc);
+}
+
+/* id (big-endian), then the shelter id NUL-padded to 32 bytes. */
+static void
+answer_key(uint64_t id, const char *shelter, unsigned char key[40])
+{
+	memset(key, 0, 40);
+	util_put_be64(key, id);
+	util_copy((char *)key + 8, 32, shelter);
+}
+
+int
+store_get_reserve_answer(struct store *st, MDB_txn *txn, uint64_t id,
+    const char *shelter, struct reserve_answer *out)
+{
+	unsigned char key[40];
+
+	answer_key(id, shelter, key);
+	return get_fixed(txn, st->reserve_answers, key, sizeof(key), out,
+	    sizeof(*out));
+}
+
+int
+store_put_reserve_answer(struct store *st, MDB_txn *txn,
+    const struct reserve_answer *a)
+{
+	unsigned char key[40];
+
+	answer_key(a->id, a->shelter, key);
+	return put(txn, st->reserve_answers, key, sizeof(key), a,
+	    sizeof(*a));
 }

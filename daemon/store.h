@@ -71,6 +71,17 @@ struct store {
 	MDB_dbi audit;    /* audit log (daemon/audit.c): seq -> AuditEntry */
 	MDB_dbi reserves; /* activation id (big-endian u64) -> struct
 			   * reserve_activation (daemon/reserves.c) */
+	MDB_dbi reserve_answers; /* id, shelter -> struct reserve_answer */
+};
+
+/* A shelter's answer to a reserve activation. */
+struct reserve_answer {
+	uint64_t id;            /* the activation */
+	int64_t at;
+	uint32_t beds;          /* confirmed: beds it will open */
+	uint8_t confirmed;      /* 0: refused */
+	uint8_t reserved[3];
+	char shelter[32];
 };
 
 /* Reserve beds activated by the national coordinator. */
@@ -137,6 +148,16 @@ int store_get_reserve(struct store *st, MDB_txn *txn, uint64_t id,
     struct reserve_activation *out);
 int store_put_reserve(struct store *st, MDB_txn *txn,
     const struct reserve_activation *r);
+/* Call fn for every activation, oldest first; fn returns 0 to go on. */
+typedef int (*store_reserve_fn)(void *arg,
+    const struct reserve_activation *r);
+int store_reserves_each(struct store *st, MDB_txn *txn, store_reserve_fn fn,
+    void *arg);
+/* A shelter's answer; none reads as zeroes (id 0). */
+int store_get_reserve_answer(struct store *st, MDB_txn *txn, uint64_t id,
+    const char *shelter, struct reserve_answer *out);
+int store_put_reserve_answer(struct store *st, MDB_txn *txn,
+    const struct reserve_answer *a);
 /* Call fn for each open alert; fn returns 0 to go on. */
 typedef int (*store_alert_fn)(void *arg, const char *key,
     const struct alert_state *a);

@@ -4,6 +4,7 @@
 Norms come with the registry (norms.csv), are exported and imported like
 shelters, and show in `shelterctl status` against the registered capacity.
 """
+import json
 import os
 import re
 import shutil
@@ -117,6 +118,11 @@ def test_a_full_country_names_its_reserve_beds():
         d.cleanup()
 
 
+def reserve_as(d, sec, sid, *args):
+    key = os.path.join(sec, "keys", "shelter-" + sid + ".key")
+    return d.run("SHELTER_REPORT", "reserve", "--key", key, *args)
+
+
 RESERVES = ("shelter,category,beds_24h,beds_72h\nA1,women,1,3\n"
             "A2,women,0,2\nB1,women,2,2\n")
 
@@ -181,8 +187,66 @@ def test_reserve_activation_signed_national_only():
                   "--reason", "surge")
         check(r.rc == 1 and "signed request of the national coordinator"
               in r.err, f"unsigned refused {r}")
+        # The shelters asked see it; a shelter of another region does not.
+        r = reserve_as(d, sec, "A1", "--shelter", "A1", "--json")
+        check_eq(r.rc, 0, f"A1's requests {r}")
+        got = json.loads(r.out)
+        check_eq((got["activation_id"], got["beds"], got["answered"]),
+                 (a["activation_id"], 4, False), f"A1 is asked: {got}")
+        r = reserve_as(d, sec, "B1", "--shelter", "B1")
+        check_eq(r.out, "no reserve requests for B1\n", f"B1 not: {r}")
+        aid = str(a["activation_id"])
+        for sid, args, code, want in (
+                ("A2", ["confirm", aid, "--shelter", "A1", "--beds", "1"],
+                 "FORBIDDEN", "may not answer for shelter 'A1'"),
+                ("A1", ["confirm", aid, "--shelter", "A1", "--beds", "4"],
+                 "BAD_REQUEST", "confirm 1 to 3 beds"),
+                ("A1", ["confirm", aid, "--shelter", "A1", "--beds", "0"],
+                 "BAD_REQUEST", "confirm 1 to 3 beds"),
+                ("B1", ["confirm", aid, "--shelter", "B1", "--beds", "1"],
+                 "BAD_REQUEST", "does not ask B1"),
+                ("A1", ["refuse", "999999", "--shelter", "A1"],
+                 "NOT_FOUND", "no reserve activation 999999")):
+            r = reserve_as(d, sec, sid, *args)
+            check(r.rc == 1 and code in r.err and want in r.err,
+                  f"{sid} {args}: {want!r} ({code}) not in {r}")
+        r = reserve_as(d, sec, "A1", "confirm", aid, "--shelter", "A1",
+                       "--beds", "2")
+        check_eq((r.rc, r.out), (0, f"activation {aid}: confirmed 2 "
+                                 "beds\n"), f"A1 confirms {r}")
+        r = reserve_as(d, sec, "A1", "refuse", aid, "--shelter", "A1")
+        check(r.rc == 1 and "CONFLICT" in r.err and "A1 answered "
+              f"activation {aid} already (confirmed)" in r.err,
+              f"once only {r}")
+        r = reserve_as(d, sec, "A2", "refuse", aid, "--shelter", "A2")
+        check_eq(r.rc, 0, f"A2 refuses {r}")
+        r = reserve_as(d, sec, "A1", "--shelter", "A1")
+        check(r.out.rstrip().endswith("; you confirmed 2"),
+              f"A1's list says so: {r}")
+        # --follow prints a new activation as it comes.
+        key = os.path.join(sec, "keys", "shelter-A2.key")
+        p = subprocess.Popen([os.environ["SHELTER_REPORT"], "reserve",
+                              "--key", key, "--shelter", "A2", "--follow",
+                              "--json"], env=d.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            first = json.loads(p.stdout.readline())
+            check_eq((first["activation_id"], first["confirmed"]),
+                     (a["activation_id"], False), f"follow: now {first}")
+            r = as_("national", "--json", *activate, "--beds", "1",
+                    "--until", tomorrow, "--reason", "second")
+            check_eq(r.rc, 0, f"second activation {r}")
+            line = p.stdout.readline()
+            check_eq(json.loads(line)["reason"], "second",
+                     f"follow: the new one {line!r}")
+        finally:
+            p.terminate()
+            p.wait(timeout=10)
         events = [e for e in w.stop() if e["kind"] == "reserve"]
-        check_eq(len(events), 1, f"one activation published: {events}")
+        check_eq([(e["shelter"], e["beds"], e["activation"].get(
+            "confirmed")) for e in events],
+                 [(None, 4, None), ("A1", 2, True), ("A2", 0, False),
+                  (None, 1, None)], f"each step published: {events}")
         check_eq((events[0]["level"], events[0]["region"],
                   events[0]["beds"], events[0]["event_seq"],
                   events[0]["activation"]["id"],
@@ -192,6 +256,9 @@ def test_reserve_activation_signed_national_only():
         r = d.ctl("audit", "verify", "--data-dir", d.data, "--print")
         check("activation %d: 4 women beds" % a["activation_id"] in r.out,
               f"audited: {r}")
+        check("activation %d: 2 women beds" % a["activation_id"] in r.out
+              and "confirmed" in r.out and "refused" in r.out,
+              f"answers audited: {r.out}")
         check(not [x for x in d.ctl("--json", "alerts").json()
                    if x["kind"] == "reserve"], "no alert")
         d.stop()
@@ -484,12 +551,15 @@ def test_a_month_with_eight_critical_days_opens_one():
         check(row["days_critical"] >= 7, f"days critical: {row}")
         check(30 < row["avg_occupancy_pct"] < 100, f"average: {row}")
         # Opened by the critical days (7, or 8 when a check came late on
-        # a busy machine), not below the norm.
+        # a busy machine), not below the norm (one day may count below
+        # it: the first, when it ended before the first reports came).
+        log = d.read_log()
         m = re.search(r"structural shortage R2 women: open capacity 10, "
-                      r"norm 8; 0 of 30 days below the norm, (\d+) at or "
-                      r"over critical", d.read_log())
+                      r"norm 8; [01] of 30 days below the norm, (\d+) at or "
+                      r"over critical", log)
         check(m is not None and m.group(1) in ("7", "8"),
-              f"opened by the critical days: {m and m.group(0)}")
+              "opened by the critical days: " + repr(
+                  [l for l in log.splitlines() if "structural" in l]))
         d.stop()
     finally:
         d.cleanup()

@@ -152,6 +152,35 @@ the_plan(void **state)
 }
 
 static void
+reserve_answers_by_the_shelter_itself(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__ReserveAnswer ra = SHELTERD__V1__RESERVE_ANSWER__INIT;
+	Shelterd__V1__ReserveQuery rq = SHELTERD__V1__RESERVE_QUERY__INIT;
+
+	(void)state;
+	ra.shelter_id = (char *)"S1";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_ANSWER;
+	req.reserve_answer = &ra;
+	assert_int_equal(check("shelter:S1", &req), 0);
+	assert_int_equal(check("shelter:S2", &req), -1);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("national", &req), -1);
+	rq.shelter_id = (char *)"S2";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_QUERY;
+	req.reserve_query = &rq;
+	assert_int_equal(check("shelter:S2", &req), 0);
+	assert_int_equal(check("shelter:S1", &req), -1);
+	assert_int_equal(check("national", &req), 0);
+	/* Activation: the national coordinator only. */
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_ACTIVATE;
+	assert_int_equal(check("national", &req), 0);
+	assert_int_equal(check("operator", &req), -1);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+}
+
+static void
 acks_only_national(void **state)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
@@ -270,6 +299,7 @@ main(void)
 		cmocka_unit_test(placements),
 		cmocka_unit_test(reads),
 		cmocka_unit_test(the_plan),
+		cmocka_unit_test(reserve_answers_by_the_shelter_itself),
 		cmocka_unit_test(export_and_import),
 		cmocka_unit_test(refusal_names_the_identity),
 	};
