@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "shelter-holds.h"
+#include "shelter-reserve.h"
 #include "outbox.h"
 #include "validate.h"
 
@@ -94,6 +95,9 @@ usage(FILE *out)
 	    "  holds, accept, decline answer placement holds on your "
 	    "shelter (see\n"
 	    "                         'shelter-report holds --help')\n"
+	    "  reserve                see and answer requests to open "
+	    "reserve beds (see\n"
+	    "                         'shelter-report reserve --help')\n"
 	    "\n"
 	    "Every run first delivers what waits in the outbox, oldest first, "
 	    "then sends\n"
@@ -784,6 +788,8 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "accept") == 0 ||
 	    strcmp(argv[1], "decline") == 0))
 		return shelter_holds_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "reserve") == 0)
+		return shelter_reserve_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return rc;
 	if (!o.no_outbox && (path = o.outbox_arg ? strdup(o.outbox_arg) :

@@ -181,3 +181,33 @@ authz_owns_placement(const struct identity *id, const char *from_region)
 		return 1;
 	return id->role == ROLE_REGION && strcmp(id->id, from_region) == 0;
 }
+
+int
+authz_may_plan(const struct identity *id, const Shelterd__V1__Request *req,
+    const struct registry *reg, char *err, size_t errlen)
+{
+	/* A region plans its own beds: it may read its own rows. */
+	(void)reg;
+	if (id->role == ROLE_REGION && strcmp(req->plan->region_id,
+	    id->id) == 0)
+		return 0;
+	DENY("%s may read the plan of its own region only (--region), not "
+	    "'%.31s'", who_, *req->plan->region_id ? req->plan->region_id :
+	    "every region");
+}
+
+int
+authz_may_reserve_shelter(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg,
+    char *err, size_t errlen)
+{
+	const char *shelter = req->body_case ==
+	    SHELTERD__V1__REQUEST__BODY_RESERVE_QUERY ?
+	    req->reserve_query->shelter_id : req->reserve_answer->shelter_id;
+
+	/* A shelter sees and answers the requests to itself only. */
+	(void)reg;
+	if (id->role == ROLE_SHELTER && strcmp(shelter, id->id) == 0)
+		return 0;
+	DENY("%s may not answer for shelter '%.31s'", who_, shelter);
+}

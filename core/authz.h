@@ -59,6 +59,15 @@ int authz_may_see_holds(const struct identity *id,
 int authz_may_report_query(const struct identity *id,
     const Shelterd__V1__Request *req, const struct registry *reg, char *err,
     size_t errlen);
+/* Reserve requests and answers: a shelter for itself only. */
+int authz_may_reserve_shelter(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg,
+    char *err, size_t errlen);
+/* The plan: a region for its own region only (national and operator by
+ * their row). */
+int authz_may_plan(const struct identity *id,
+    const Shelterd__V1__Request *req, const struct registry *reg, char *err,
+    size_t errlen);
 
 /* For placement, cancel and placements: may id see/act on a request
  * made by from_region? */

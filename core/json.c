@@ -55,6 +55,34 @@ add_num(cJSON *o, const char *key, double v, bool present)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* The reserve beds a national critical alert names, or null. */
+static void
+add_reserve(cJSON *o, bool present, uint32_t b24, uint32_t b72,
+    Shelterd__V1__ReserveWhere *const *w, size_t n)
+{
+	cJSON *r, *where;
+
+	if (!present) {
+		cJSON_AddNullToObject(o, "reserve");
+		return;
+	}
+	if ((r = cJSON_AddObjectToObject(o, "reserve")) == NULL)
+		return;
+	cJSON_AddNumberToObject(r, "beds_24h", b24);
+	cJSON_AddNumberToObject(r, "beds_72h", b72);
+	where = cJSON_AddArrayToObject(r, "where");
+	for (size_t i = 0; where != NULL && i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		if (x == NULL)
+			break;
+		cJSON_AddStringToObject(x, "region", w[i]->region_id);
+		cJSON_AddNumberToObject(x, "beds_24h", w[i]->beds_24h);
+		cJSON_AddNumberToObject(x, "beds_72h", w[i]->beds_72h);
+		cJSON_AddItemToArray(where, x);
+	}
+}
+
 cJSON *
 json_alert(const Shelterd__V1__Alert *a, int64_t now)
 {
@@ -77,6 +105,8 @@ json_alert(const Shelterd__V1__Alert *a, int64_t now)
 	add_str(o, "acknowledged_by", a->acknowledged_by);
 	cJSON_AddItemToObject(o, "acknowledged_at",
 	    json_time(a->acknowledged_at));
+	add_reserve(o, a->names_reserve, a->reserve_24h, a->reserve_72h,
+	    a->reserve_where, a->n_reserve_where);
 	return o;
 }
 
@@ -111,6 +141,17 @@ json_event(const Shelterd__V1__Event *ev)
 	    ev->kind == KIND(COVERAGE));
 	add_num(o, "never_reported", ev->never_reported,
 	    ev->kind == KIND(COVERAGE));
+	/* A structural shortage: the numbers behind it. */
+	add_num(o, "norm", ev->norm, ev->kind == KIND(STRUCTURAL_SHORTAGE) &&
+	    ev->has_norm);
+	add_num(o, "window_days", ev->window_days,
+	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
+	add_num(o, "days_below_norm", ev->days_below_norm,
+	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
+	add_num(o, "days_critical", ev->days_critical,
+	    ev->kind == KIND(STRUCTURAL_SHORTAGE));
+	add_reserve(o, ev->names_reserve, ev->reserve_24h, ev->reserve_72h,
+	    ev->reserve_where, ev->n_reserve_where);
 	/* An acknowledgement of a placement alert names its request too. */
 	add_str(o, "request_id", placement || ev->scope ==
 	    SHELTERD__V1__SCOPE__SCOPE_PLACEMENT ? ev->request_id : NULL);
@@ -124,7 +165,26 @@ json_event(const Shelterd__V1__Event *ev)
 		    proximity_name((int)ev->held_proximity));
 	else
 		cJSON_AddNullToObject(o, "held_proximity");
-	add_num(o, "beds", ev->beds, placement);
+	add_num(o, "beds", ev->beds, placement ||
+	    ev->kind == KIND(RESERVE));
+	/* Reserve beds activated: which activation, until when, why. */
+	if (ev->kind == KIND(RESERVE)) {
+		cJSON *a = cJSON_AddObjectToObject(o, "activation");
+
+		if (a != NULL) {
+			cJSON_AddNumberToObject(a, "id",
+			    (double)ev->activation_id);
+			cJSON_AddItemToObject(a, "until",
+			    json_time(ev->reserve_until));
+			add_str(a, "reason", ev->reason);
+			/* A shelter's answer (the event names it). */
+			if (*ev->shelter_id != '\0')
+				cJSON_AddBoolToObject(a, "confirmed",
+				    ev->confirmed);
+		}
+	} else {
+		cJSON_AddNullToObject(o, "activation");
+	}
 	return o;
 }
 
@@ -146,7 +206,8 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 			"known_capacity", "unknown_beds", "stale_shelters",
 			"never_reported", "coverage_pct", "coverage",
 			"expected_free_24h", "expected_free_72h",
-			"forecasting", "early_warning", "level" };
+			"forecasting", "early_warning", "level",
+			"reserve_24h", "reserve_72h" };
 
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			cJSON_AddNullToObject(o, keys[i]);
@@ -179,6 +240,9 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 	cJSON_AddStringToObject(o, "early_warning",
 	    level_state_name((int)t->early_warning));
 	cJSON_AddStringToObject(o, "level", level_state_name((int)t->level));
+	/* Reserve beds that could be activated (docs/registry.md). */
+	cJSON_AddNumberToObject(o, "reserve_24h", t->reserve_24h);
+	cJSON_AddNumberToObject(o, "reserve_72h", t->reserve_72h);
 	cJSON_AddFalseToObject(o, "merged");
 	return o;
 }
@@ -197,11 +261,24 @@ json_region(const Shelterd__V1__RegionStatus *rs)
 	cJSON_AddNumberToObject(o, "shelters_stale", rs->shelters_stale);
 	cats = cJSON_AddObjectToObject(o, "categories");
 	for (size_t c = 0; cats != NULL && c < rs->n_totals; c++) {
-		const char *cat = cat_name((int)rs->totals[c]->category);
+		const Shelterd__V1__CategoryTotals *t = rs->totals[c];
+		const char *cat = cat_name((int)t->category);
+		cJSON *to;
 
-		if (cat != NULL)
-			cJSON_AddItemToObject(cats, cat,
-			    json_totals(rs->totals[c]));
+		if (cat == NULL || (to = json_totals(t)) == NULL)
+			continue;
+		/* The capacity norm in force: null where there is none (or
+		 * the cell is merged for this reader). */
+		if (t->has_norm)
+			cJSON_AddNumberToObject(to, "norm", t->norm);
+		else
+			cJSON_AddNullToObject(to, "norm");
+		/* An open structural shortage alert (docs/planning.md). */
+		if (t->merged)
+			cJSON_AddNullToObject(to, "shortage");
+		else
+			cJSON_AddBoolToObject(to, "shortage", t->shortage);
+		cJSON_AddItemToObject(cats, cat, to);
 	}
 	return o;
 }
@@ -317,6 +394,32 @@ json_placement(const Shelterd__V1__Placement *p)
 	else
 		cJSON_AddStringToObject(o, "last_reason",
 		    decline_reason_name((int)p->last_reason));
+	return o;
+}
+
+cJSON *
+json_plan_row(const Shelterd__V1__PlanRow *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "region", r->region_id);
+	add_str(o, "name", r->region_name);
+	add_str(o, "category", cat_name((int)r->category));
+	add_num(o, "norm", r->norm, r->has_norm);
+	cJSON_AddNumberToObject(o, "capacity", r->capacity);
+	cJSON_AddNumberToObject(o, "registered_capacity",
+	    r->registered_capacity);
+	add_num(o, "shortfall", r->shortfall, r->has_norm);
+	cJSON_AddNumberToObject(o, "avg_occupancy_pct", r->avg_occupancy_pct);
+	cJSON_AddNumberToObject(o, "peak_occupancy_pct",
+	    r->peak_occupancy_pct);
+	cJSON_AddNumberToObject(o, "days_critical", r->days_critical);
+	cJSON_AddNumberToObject(o, "requested", r->requested);
+	cJSON_AddNumberToObject(o, "placed_out", r->placed_out);
+	cJSON_AddNumberToObject(o, "unplaced", r->unplaced);
+	cJSON_AddBoolToObject(o, "shortage", r->shortage);
 	return o;
 }
 

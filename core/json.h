@@ -52,5 +52,7 @@ cJSON *json_placement(const Shelterd__V1__Placement *p);
 /* Every name table: {"category": [{"value": 1, "name": "women",
  * "label": "adult women"}, ...], "level": [...], ...}. */
 cJSON *json_names(void);
+/* One row of the plan (shelterctl plan, docs/planning.md). */
+cJSON *json_plan_row(const Shelterd__V1__PlanRow *r);
 
 #endif

@@ -51,6 +51,8 @@ static const struct name_row kind_rows[] = {
 	{ 10, "early_warning", "early warning" },
 	{ 11, "coverage", "beds unknown" },
 	{ 12, "heartbeat", "heartbeat" },
+	{ 13, "structural_shortage", "structural shortage" },
+	{ 14, "reserve", "reserve beds activated" },
 };
 
 static const struct name_row scope_rows[] = {
@@ -99,6 +101,7 @@ static const struct name_row audit_kind_rows[] = {
 	{ 3, "import", "registry import" },
 	{ 4, "registry_change", "registry changed" },
 	{ 5, "sequence_reset", "seq reset" },
+	{ 6, "reserve", "reserve beds activated" },
 };
 
 static const struct name_row urgency_rows[] = {

@@ -388,6 +388,8 @@ registry_free(struct registry *reg)
 	free(reg->shelters);
 	free(reg->keys);
 	free(reg->id_hash);
+	free(reg->norms);
+	free(reg->reserves);
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -564,7 +566,73 @@ registry_with_shelters(struct registry *out, const struct registry *base,
 			if (identity_known(out, base->keys[i].identity))
 				out->keys[out->n_keys++] = base->keys[i];
 	}
+	/* The regions are base's: its norms still name the right ones. */
+	if (base->n_norms > 0) {
+		if ((out->norms = malloc(base->n_norms *
+		    sizeof(*out->norms))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			registry_free(out);
+			return -1;
+		}
+		memcpy(out->norms, base->norms,
+		    base->n_norms * sizeof(*out->norms));
+		out->n_norms = base->n_norms;
+	}
+	if (base->n_reserves > 0) {
+		if ((out->reserves = malloc(base->n_reserves *
+		    sizeof(*out->reserves))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			registry_free(out);
+			return -1;
+		}
+		memcpy(out->reserves, base->reserves,
+		    base->n_reserves * sizeof(*out->reserves));
+		out->n_reserves = base->n_reserves;
+	}
 	return 0;
+}
+
+/* One table through csvio (a byte-order mark, ';' or ',', quotes), each
+ * row checked by row(); 0 or -1 with err. */
+static int
+parse_rows(struct registry *reg, const char *file, const char *text,
+    int (*row)(struct registry *, char **, int, unsigned, char *, size_t),
+    char *err, size_t errlen)
+{
+	struct csvio_table t = { 0 };
+	int rc = 0;
+
+	if (read_table(&t, file, text, err, errlen) != 0)
+		return -1;
+	for (size_t k = 0; rc == 0 && k < t.n_rows; k++)
+		rc = row(reg, t.rows[k].fields, (int)t.rows[k].n_fields,
+		    t.rows[k].line, err, errlen);
+	csvio_free(&t);
+	return rc;
+}
+
+int
+registry_parse_norms(struct registry *reg, const char *text, char *err,
+    size_t errlen)
+{
+	free(reg->norms);
+	reg->norms = NULL;
+	reg->n_norms = 0;
+	if (parse_rows(reg, "norms", text, norms_row, err, errlen) != 0)
+		return -1;
+	return norms_finish(reg, err, errlen);
+}
+
+int
+registry_parse_reserves(struct registry *reg, const char *text, char *err,
+    size_t errlen)
+{
+	free(reg->reserves);
+	reg->reserves = NULL;
+	reg->n_reserves = 0;
+	if (parse_rows(reg, "reserves", text, reserve_row, err, errlen) != 0)
+		return -1;
+	return reserve_finish(reg, err, errlen);
 }
 
 static int

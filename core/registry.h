@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "beds.h"
+#include "norms.h"
+#include "reserve.h"
 
 enum { REG_ID_MAX = 32, REG_NAME_MAX = 80, REG_NEIGHBOURS_MAX = 16 };
 
@@ -51,6 +53,10 @@ struct registry {
 	 * slots; NULL for a registry built by hand (lookups bsearch). */
 	uint32_t *id_hash;
 	size_t id_hash_mask;
+	struct reg_norm *norms;       /* core/norms.h; sorted there */
+	size_t n_norms;
+	struct reg_reserve *reserves; /* core/reserve.h, in file order */
+	size_t n_reserves;
 };
 
 /*
@@ -68,6 +74,15 @@ void registry_free(struct registry *reg);
  */
 int registry_parse_keys(struct registry *reg, const char *keys_csv,
     char *err, size_t errlen);
+/*
+ * Parse norms.csv (core/norms.h) into reg, after registry_parse, replacing
+ * its norms. Returns 0, or -1 with "norms line N: ..." in err.
+ */
+int registry_parse_norms(struct registry *reg, const char *norms_csv,
+    char *err, size_t errlen);
+/* The same for reserves.csv (core/reserve.h), after registry_parse. */
+int registry_parse_reserves(struct registry *reg, const char *reserves_csv,
+    char *err, size_t errlen);
 /* NULL when the identity has no key. */
 const struct reg_key *registry_key(const struct registry *reg,
     const char *identity);
@@ -75,7 +90,9 @@ const struct reg_key *registry_key(const struct registry *reg,
 /*
  * A registry with base's regions and the shelters of shelters_csv (an
  * import): *out must not be in use. Keys of base whose identity still
- * exists are kept. Returns 0, or -1 with "shelters line N: ..." in err and
+ * exists are kept, and base's norms and reserves (a reserve of a removed
+ * shelter then counts nowhere). Returns 0, or -1 with "shelters line N:
+ * ..." in err and
  * N in *err_line (0 when the error is not about one line).
  */
 int registry_with_shelters(struct registry *out, const struct registry *base,

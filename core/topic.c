@@ -20,6 +20,8 @@ kind_word(const Shelterd__V1__Event *ev)
 		return "placement";
 	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_COVERAGE:
 		return "coverage";
+	case SHELTERD__V1__EVENT_KIND__EVENT_KIND_STRUCTURAL_SHORTAGE:
+		return "shortage";
 	default:
 		return ev->scope >= 1 && ev->scope <= 3 ?
 		    scope_name((int)ev->scope) : "?";
@@ -32,6 +34,9 @@ event_topic(const Shelterd__V1__Event *ev, char *buf, size_t len)
 	const char *cat = cat_name((int)ev->category);
 	const char *place = ev->shelter_id;
 
+	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_RESERVE)
+		return snprintf(buf, len, "reserve/%s/%s/%llu", ev->region_id,
+		    cat ? cat : "-", (unsigned long long)ev->activation_id);
 	if (ev->kind == SHELTERD__V1__EVENT_KIND__EVENT_KIND_PLACEMENT &&
 	    ev->level == SHELTERD__V1__LEVEL__LEVEL_INFO)
 		return snprintf(buf, len, "place/%s/%s/%s", ev->region_id,

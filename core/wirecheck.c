@@ -29,10 +29,17 @@ const struct wirecheck_limit wirecheck_limits[] = {
 	{ DESC(holds_query), "shelter_id", 31 },
 	{ DESC(report_query), "month", 7 },
 	{ DESC(trend_query), "region_id", 31 },
+	{ DESC(plan_query), "region_id", 31 },
+	{ DESC(reserve_activate), "region_id", 31 },
+	{ DESC(reserve_activate), "reason", 79 },
+	{ DESC(reserve_query), "shelter_id", 31 },
+	{ DESC(reserve_answer), "shelter_id", 31 },
 	{ DESC(backup_request), "dir", 511 },
 	{ DESC(export_query), "after_shelter_id", 31 },
 	/* The largest [daemon] max_message_bytes allowed. */
 	{ DESC(registry_import), "shelters_csv", 16u << 20 },
+	/* A few hundred lines of ~30 bytes; room for a long history. */
+	{ DESC(registry_import), "norms_csv", 1u << 20 },
 	{ DESC(signed_request), "signer", 47 },
 };
 const size_t wirecheck_n_limits =

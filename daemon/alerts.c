@@ -229,6 +229,12 @@ struct due {
 static bool
 is_due(const struct ctx *s, const struct alert_state *a, int64_t now)
 {
+	/* A structural shortage is a warning, published again at the
+	 * planning's own, slower pace (docs/planning.md). */
+	if (a->kind ==
+	    SHELTERD__V1__EVENT_KIND__EVENT_KIND_STRUCTURAL_SHORTAGE)
+		return a->acked_at == 0 && now - a->published_at >=
+		    (int64_t)s->cfg->plan.reescalate_secs;
 	return a->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL &&
 	    a->acked_at == 0 &&
 	    now - a->published_at >= (int64_t)s->cfg->reescalate_secs;
@@ -399,6 +405,7 @@ alerts_op_list(struct ctx *s, MDB_txn *txn, struct item *it,
 {
 	Shelterd__V1__AlertsReply ar = SHELTERD__V1__ALERTS_REPLY__INIT;
 	Shelterd__V1__Alert *alerts, **ptrs;
+	struct reserve_fill *rf;
 	struct list l = { .s = s, .who = &it->who };
 	int rc;
 
@@ -411,10 +418,23 @@ alerts_op_list(struct ctx *s, MDB_txn *txn, struct item *it,
 		qsort(l.v, l.n, sizeof(*l.v), by_opened);
 	alerts = calloc(l.n + 1, sizeof(*alerts));
 	ptrs = calloc(l.n + 1, sizeof(*ptrs));
-	REQUIRE(alerts != NULL && ptrs != NULL);
+	rf = calloc(l.n + 1, sizeof(*rf));
+	REQUIRE(alerts != NULL && ptrs != NULL && rf != NULL);
 	for (size_t i = 0; i < l.n; i++) {
 		wire_alert(&alerts[i], &l.v[i]);
 		ptrs[i] = &alerts[i];
+		/* The country is full: the reserve beds that could be
+		 * activated now, and where. */
+		if (l.v[i].scope != SCOPE_NATIONAL || l.v[i].kind !=
+		    SHELTERD__V1__EVENT_KIND__EVENT_KIND_OCCUPANCY ||
+		    l.v[i].level != SHELTERD__V1__LEVEL__LEVEL_CRITICAL)
+			continue;
+		wire_reserve(&rf[i], s->reg, l.v[i].category);
+		alerts[i].names_reserve = true;
+		alerts[i].reserve_24h = rf[i].beds_24h;
+		alerts[i].reserve_72h = rf[i].beds_72h;
+		alerts[i].reserve_where = rf[i].ptrs;
+		alerts[i].n_reserve_where = rf[i].n;
 	}
 	ar.alerts = ptrs;
 	ar.n_alerts = l.n;
@@ -424,6 +444,7 @@ alerts_op_list(struct ctx *s, MDB_txn *txn, struct item *it,
 	api_pack(it, reply);
 	free(alerts);
 	free(ptrs);
+	free(rf);
 	free(l.v);
 }
 

@@ -302,6 +302,62 @@ audit_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
 }
 
 int
+audit_norms_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
+    const char *source, size_t n_norms, int64_t now)
+{
+	Shelterd__V1__AuditEntry e = SHELTERD__V1__AUDIT_ENTRY__INIT;
+	uint8_t kid[AUDIT_KEY_ID];
+	char by[64], detail[160];
+
+	set_actor(s, who, &e, by, sizeof(by), kid);
+	e.kind = KIND(IMPORT);
+	e.decision = (char *)"norms imported";
+	snprintf(detail, sizeof(detail), "%zu capacity norms from %.80s",
+	    n_norms, source);
+	e.detail = detail;
+	return append(s, txn, &e, now);
+}
+
+int
+audit_reserve(struct ctx *s, MDB_txn *txn, const struct identity *who,
+    const struct reserve_activation *r, int64_t now)
+{
+	Shelterd__V1__AuditEntry e = SHELTERD__V1__AUDIT_ENTRY__INIT;
+	uint8_t kid[AUDIT_KEY_ID];
+	char by[64], detail[200];
+
+	set_actor(s, who, &e, by, sizeof(by), kid);
+	e.kind = KIND(RESERVE);
+	e.decision = (char *)"activated";
+	e.region_id = (char *)r->region;
+	snprintf(detail, sizeof(detail), "activation %" PRIu64 ": %u %s beds "
+	    "until %" PRId64 " (%.79s)", r->id, r->beds, cat_name(r->category),
+	    r->until, r->reason);
+	e.detail = detail;
+	return append(s, txn, &e, now);
+}
+
+int
+audit_reserve_answer(struct ctx *s, MDB_txn *txn, const struct identity *who,
+    const struct reserve_activation *r, const struct reserve_answer *a,
+    int64_t now)
+{
+	Shelterd__V1__AuditEntry e = SHELTERD__V1__AUDIT_ENTRY__INIT;
+	uint8_t kid[AUDIT_KEY_ID];
+	char by[64], detail[96];
+
+	set_actor(s, who, &e, by, sizeof(by), kid);
+	e.kind = KIND(RESERVE);
+	e.decision = (char *)(a->confirmed ? "confirmed" : "refused");
+	e.region_id = (char *)r->region;
+	e.shelter_id = (char *)a->shelter;
+	snprintf(detail, sizeof(detail), "activation %" PRIu64 ": %u %s beds",
+	    r->id, a->beds, cat_name(r->category));
+	e.detail = detail;
+	return append(s, txn, &e, now);
+}
+
+int
 audit_seq_reset(struct ctx *s, MDB_txn *txn, const struct identity *who,
     const char *shelter_id, uint64_t previous_seq, int64_t now)
 {

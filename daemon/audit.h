@@ -37,6 +37,17 @@ int audit_alert_ack(struct ctx *s, MDB_txn *txn, const struct identity *who,
 int audit_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
     const char *source, const struct registry *next,
     const uint32_t counts[4], int64_t now);
+/* Reserve beds activated by who (daemon/reserves.c). */
+int audit_reserve(struct ctx *s, MDB_txn *txn, const struct identity *who,
+    const struct reserve_activation *r, int64_t now);
+/* A shelter's answer to a reserve activation. */
+int audit_reserve_answer(struct ctx *s, MDB_txn *txn,
+    const struct identity *who, const struct reserve_activation *r,
+    const struct reserve_answer *a, int64_t now);
+/* A norms import by who: its source and how many norms it holds. */
+int audit_norms_import(struct ctx *s, MDB_txn *txn,
+    const struct identity *who, const char *source, size_t n_norms,
+    int64_t now);
 
 /* The `audit` verb: entries from..to and a head signed for the last. */
 /* An operator reset a shelter's seq (occupancy.c, reset_seq). */

@@ -237,6 +237,26 @@ static const struct key keys[] = {
 	    "reports) merge it into the national figure, and a placement's "
 	    "requesting region is told only \"another region\" where fewer "
 	    "shelters would name it (docs/security.md)."),
+	NUM("planning", "window_days", K_U32, plan.window_days, 1, 366, "28",
+	    HUP, "A structural shortage (docs/planning.md) opens for a region "
+	    "and category whose open capacity stayed below its norm for this "
+	    "many days, or ..."),
+	NUM("planning", "critical_days", K_U32, plan.critical_days, 1, 366,
+	    "7", HUP, "... that spent at least this many of those days at or "
+	    "over [escalation] region_critical_pct."),
+	NUM("planning", "clear_days", K_U32, plan.clear_days, 0, 366, "2",
+	    HUP, "Hysteresis: an open shortage clears once capacity meets the "
+	    "norm and the critical days in the window are this many below "
+	    "critical_days."),
+	NUM("planning", "check_secs", K_U32, plan.check_secs, 1, 86400,
+	    "3600", HUP, "How often the rule runs over the history."),
+	NUM("planning", "reescalate_secs", K_U32, plan.reescalate_secs, 1,
+	    366u * 86400, "86400", HUP, "An unacknowledged structural "
+	    "shortage is published again after this (slower than [alerts] "
+	    "reescalate_secs: it is a matter of planning, not of tonight)."),
+	NUM("planning", "day_secs", K_U32, plan.day_secs, 1, 86400, "86400",
+	    HUP, "The length of a planning day. Only drills and tests set it "
+	    "lower, to run a month of history in a minute."),
 };
 
 void

@@ -34,6 +34,20 @@ struct history_config {
 	uint32_t k_anonymity;             /* public reports, 5 */
 };
 
+/*
+ * [planning] structural shortages (docs/planning.md). day_secs is the
+ * length of a planning day: 86400, or a few seconds for drills and tests
+ * that need a month of history in a minute.
+ */
+struct planning_config {
+	uint32_t window_days;     /* rolling window, 28 */
+	uint32_t critical_days;   /* days at or over critical that open, 7 */
+	uint32_t clear_days;      /* hysteresis on critical days, 2 */
+	uint32_t check_secs;      /* how often the rule runs, 3600 */
+	uint32_t reescalate_secs; /* unacked shortage published again, 86400 */
+	uint32_t day_secs;        /* a planning day, 86400 */
+};
+
 struct config {
 	/* [daemon] */
 	char api_url[CONFIG_STR_MAX];     /* tcp://127.0.0.1:7450 */
@@ -87,6 +101,8 @@ struct config {
 	struct validate_limits limits;
 	/* [history] (daemon/history.c) */
 	struct history_config hist;
+	/* [planning] (daemon/planning.c) */
+	struct planning_config plan;
 };
 
 void config_defaults(struct config *cfg);

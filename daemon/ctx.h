@@ -104,6 +104,7 @@ struct ctx {
 
 	struct counters stats;
 	struct history hist;
+	int64_t plan_next_check;      /* planning.c: next evaluation */
 	struct http *http;            /* dashboard, /metrics (http.c) */
 	struct auth *auth;            /* replay cache (auth.c) */
 	struct audit *audit;          /* the daemon's key (audit.c) */

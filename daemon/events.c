@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "ops.h"
 #include "topic.h"
+#include "wire.h"
 
 /* May ev go on the events socket (docs/security.md)? Shelter-scope
  * events and cells of fewer than [privacy] k_anonymity shelters: only to
@@ -99,6 +100,7 @@ events_emit_transition(struct ctx *s, MDB_txn *txn,
 {
 	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
 	struct totals t = { .capacity = tr->capacity, .free = tr->free };
+	struct reserve_fill rf;
 
 	ev.scope = (Shelterd__V1__Scope)tr->scope;
 	ev.level = (Shelterd__V1__Level)tr->level;
@@ -118,6 +120,15 @@ events_emit_transition(struct ctx *s, MDB_txn *txn,
 		ev.stale_shelters = tr->stale_shelters;
 		ev.never_reported = tr->never_reported;
 		ev.occupancy_pct = 0; /* not an occupancy: see unknown_beds */
+	} else if (tr->scope == SHELTERD__V1__SCOPE__SCOPE_NATIONAL &&
+	    tr->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL) {
+		/* The country is full: say where beds could be opened. */
+		wire_reserve(&rf, s->reg, tr->category);
+		ev.names_reserve = true;
+		ev.reserve_24h = rf.beds_24h;
+		ev.reserve_72h = rf.beds_72h;
+		ev.reserve_where = rf.ptrs;
+		ev.n_reserve_where = rf.n;
 	}
 	return events_emit(s, txn, &ev, now);
 }

@@ -565,6 +565,8 @@ history_tick(struct ctx *s, int64_t now)
 struct samples_buf {
 	struct rep_sample *v;
 	size_t n, cap;
+	/* Planning: beds of shelters that are not open count nowhere. */
+	bool open_only;
 };
 
 static void
@@ -589,6 +591,8 @@ add_sample(struct samples_buf *b, int64_t at, uint32_t shelter,
 	r->category = (uint8_t)category;
 	if (!h->present)
 		return; /* no beds of this kind any more */
+	if (b->open_only && h->status != SH_STATUS_OPEN)
+		return;
 	r->capacity = h->capacity;
 	r->occupied = h->occupied;
 	/* As the live picture counts: a silent shelter's beds are unknown,
@@ -720,6 +724,114 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
     struct places_buf *b)
 {
 	return read_places_of(s->reg, s->store, txn, from, until, b);
+}
+
+/* ---- planning days (daemon/planning.c) -------------------------------- */
+
+/* The samples of region g, copied into out (room for all of b). */
+static size_t
+of_region(const struct samples_buf *b, uint16_t g, struct rep_sample *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].group == g)
+			out[k++] = b->v[i];
+	return k;
+}
+
+int
+history_planning_days(struct ctx *s, MDB_txn *txn, int64_t until,
+    uint32_t day_secs, size_t n_days, struct shortage_day *out,
+    bool *covered)
+{
+	const struct registry *reg = s->reg;
+	struct samples_buf all = { 0 }, open = { .open_only = true };
+	struct rep_params p = { 0 };
+	struct rep_sample *tmp = NULL;
+	struct rep_point *pts = NULL;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int64_t first = INT64_MAX;
+	int rc;
+
+	p.until = until;
+	p.from = until - (int64_t)n_days * day_secs;
+	p.n_shelters = (uint32_t)reg->n_shelters;
+	p.n_groups = (uint16_t)reg->n_regions;
+	p.critical_pct = s->cfg->esc.region_critical_pct;
+	memset(out, 0, reg->n_regions * CAT_COUNT * n_days * sizeof(*out));
+	/* The log's first sample is the daemon's first checkpoint: before
+	 * it, nothing is known. */
+	if ((rc = mdb_cursor_open(txn, s->store->samples, &cur)) != 0)
+		return store_error(rc);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_error(rc);
+	if (rc == 0 && k.mv_size == HIST_SAMPLE_KEY)
+		first = (int64_t)util_get_be64(k.mv_data);
+	*covered = first <= p.from;
+	if ((rc = read_samples(s->store, reg, txn, -1, 0, p.from, p.until,
+	    &all)) != 0 || (rc = read_samples(s->store, reg, txn, -1, 0,
+	    p.from, p.until, &open)) != 0)
+		goto out;
+	tmp = calloc(all.n + open.n + 1, sizeof(*tmp));
+	pts = calloc(n_days, sizeof(*pts));
+	REQUIRE(tmp != NULL && pts != NULL);
+	for (size_t g = 0; g < reg->n_regions; g++) {
+		size_t na = of_region(&all, (uint16_t)g, tmp);
+		size_t no = of_region(&open, (uint16_t)g, tmp + na);
+
+		for (int c = 0; c < CAT_COUNT; c++) {
+			struct shortage_day *d = &out[(g * CAT_COUNT +
+			    (size_t)c) * n_days];
+
+			/* Critical as the monthly report counts it: at or
+			 * over region_critical_pct at any time that day. */
+			REQUIRE(report_trend(&p, c + 1, day_secs, tmp, na, pts,
+			    n_days) == 0);
+			for (size_t i = 0; i < n_days; i++)
+				d[i].known = p.from + (int64_t)(i + 1) *
+				    day_secs > first;
+			for (size_t i = 0; i < n_days; i++)
+				d[i].critical = pts[i].data_secs > 0 &&
+				    pts[i].peak_pct >= (double)p.critical_pct;
+			REQUIRE(report_trend(&p, c + 1, day_secs, tmp + na, no,
+			    pts, n_days) == 0);
+			for (size_t i = 0; i < n_days; i++)
+				d[i].capacity = pts[i].capacity;
+		}
+	}
+out:
+	free(tmp);
+	free(pts);
+	free(all.v);
+	free(open.v);
+	return rc == 0 ? 0 : store_error(rc);
+}
+
+int
+history_window_report(struct ctx *s, MDB_txn *txn, int64_t from,
+    int64_t until, struct report *out)
+{
+	struct samples_buf sb = { 0 };
+	struct places_buf pb = { 0 };
+	struct rep_params p = { 0 };
+	int rc;
+
+	p.from = from;
+	p.until = until;
+	p.n_shelters = (uint32_t)s->reg->n_shelters;
+	p.n_groups = (uint16_t)s->reg->n_regions;
+	p.critical_pct = s->cfg->esc.region_critical_pct;
+	if ((rc = read_samples(s->store, s->reg, txn, -1, 0, from, until,
+	    &sb)) == 0 &&
+	    (rc = read_places(s, txn, from, until, &pb)) == 0)
+		REQUIRE(report_build(&p, sb.v, sb.n, pb.v, pb.n, out) == 0);
+	free(sb.v);
+	free(pb.v);
+	return rc == 0 ? 0 : store_error(rc);
 }
 
 /* ---- queries ------------------------------------------------------------ */

@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "report.h"
 #include "shelterd.pb-c.h"
+#include "shortage.h"
 #include "store.h"
 
 struct ctx;
@@ -141,6 +142,26 @@ int history_overview(struct store *st, const struct registry *reg,
     MDB_txn *txn, uint32_t days, int64_t now,
     const struct rep_params *base, struct history_overview *out);
 void history_overview_free(struct history_overview *o);
+
+/*
+ * Planning days (core/shortage.h) of every region and category: the
+ * n_days days of day_secs seconds that end at until, oldest first, into
+ * out[(region * CAT_COUNT + category - 1) * n_days + day]: critical (at or
+ * over [escalation] region_critical_pct at any time, as the monthly
+ * report counts) and the open capacity at the day's end. *covered: the
+ * history reaches back to the first day's start. 0 or STORE_E*.
+ */
+int history_planning_days(struct ctx *s, MDB_txn *txn, int64_t until,
+    uint32_t day_secs, size_t n_days, struct shortage_day *out,
+    bool *covered);
+
+/*
+ * The monthly report's numbers (core/report.h) over [from, until) of
+ * every region, for the plan; report_free() it. 0 or STORE_E*.
+ */
+struct report;
+int history_window_report(struct ctx *s, MDB_txn *txn, int64_t from,
+    int64_t until, struct report *out);
 
 /*
  * The report and trend verbs (ops.h). A refusal is the item's result.

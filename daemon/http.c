@@ -40,6 +40,7 @@
 #include "placement.h"
 #include "svg.h"
 #include "util.h"
+#include "regionplan.h"
 #include "wire.h"
 
 /* web/ embedded at build time (tools/embed.py): the page needs no files
@@ -283,7 +284,8 @@ leave(struct http *h)
 /* The JSON of every object is core/json.c's, the same as the clients
  * print: the store's structs become the proto's messages first. */
 static cJSON *
-aggregate_json(const struct aggregate *a, const struct disclosure *public)
+aggregate_json(const struct registry *reg, const struct aggregate *a,
+    const struct disclosure *public)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -292,6 +294,8 @@ aggregate_json(const struct aggregate *a, const struct disclosure *public)
 
 		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c],
 		    &a->cov[c]);
+		/* The nation's reserve beds, as shelterctl status. */
+		reserve_sum(reg, -1, c + 1, &t.reserve_24h, &t.reserve_72h);
 		if (public != NULL && !disclose_national_public(public, c + 1))
 			totals_merge(&t);
 		cJSON_AddItemToObject(o, cat_name(c + 1), json_totals(&t));
@@ -367,12 +371,17 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		for (int c = 0; c < CAT_COUNT; c++) {
 			totals_fill(&t[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
-			/* Without the token: no cell of one shelter's own
-			 * figures (core/disclose.h). */
-			if (!auth && !disclose_cell_public(h->disc, r, c + 1))
-				totals_merge(&t[c]);
 			tp[c] = &t[c];
 		}
+		/* Norm, reserve beds, open shortage: as shelterctl status. */
+		if ((rc = regionplan_fill(reg, h->store, txn, r, tp,
+		    (int64_t)time(NULL))) != 0)
+			goto out;
+		/* Without the token: no cell of one shelter's own figures
+		 * (core/disclose.h). */
+		for (int c = 0; c < CAT_COUNT; c++)
+			if (!auth && !disclose_cell_public(h->disc, r, c + 1))
+				totals_merge(&t[c]);
 		rs.totals = tp;
 		rs.n_totals = CAT_COUNT;
 		o = json_region(&rs);
@@ -394,7 +403,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	    (rc = store_get_next_event_seq(h->store, txn, &next)) != 0)
 		goto out;
 	cJSON_AddItemToObject(root, "national",
-	    aggregate_json(&agg, auth ? NULL : h->disc));
+	    aggregate_json(reg, &agg, auth ? NULL : h->disc));
 	cJSON_AddNumberToObject(root, "shelters", (double)reg->n_shelters);
 	cJSON_AddNumberToObject(root, "shelters_reported",
 	    agg.shelters_reported);

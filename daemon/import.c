@@ -74,6 +74,20 @@ import_op_export(struct ctx *s, MDB_txn *txn, struct item *it,
 	uint64_t next_seq;
 	int rc;
 
+	if (q->norms) {
+		/* Every norm, past and future: the text a norms import
+		 * takes back. */
+		char *text = norms_format(reg);
+
+		REQUIRE(text != NULL);
+		page.norms_csv = text;
+		page.read_at = (int64_t)time(NULL);
+		reply->body_case = SHELTERD__V1__REPLY__BODY_EXPORT_PAGE;
+		reply->export_page = &page;
+		api_pack(it, reply);
+		free(text);
+		return;
+	}
 	if (limit == 0 || limit > EXPORT_PAGE_MAX)
 		limit = EXPORT_PAGE_DEFAULT;
 	start = first_after(reg, q->after_shelter_id);
@@ -405,6 +419,88 @@ import_refuse(struct item *it, Shelterd__V1__Reply *reply,
 	api_pack(it, reply);
 }
 
+/*
+ * A norms import: the text replaces every norm; the shelters, the live
+ * state and the alerts stay (a structural shortage follows the new norm
+ * at its next evaluation). Its own write txn, like a shelters import, and
+ * the loop switches to the registry with the new norms after the batch.
+ */
+static void
+import_norms(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
+    const char *source, const char *who)
+{
+	const Shelterd__V1__RegistryImport *q = it->req->registry_import;
+	Shelterd__V1__ImportReply ir = SHELTERD__V1__IMPORT_REPLY__INIT;
+	struct registry *next = calloc(1, sizeof(*next));
+	int64_t now = (int64_t)time(NULL), *stale_at = NULL;
+	MDB_txn *txn = NULL;
+	unsigned line = 0;
+	int code = CODE(OK), rc;
+
+	REQUIRE(next != NULL);
+	if (*q->shelters_csv != '\0') {
+		snprintf(it->res.msg, sizeof(it->res.msg), "import shelters "
+		    "and norms one at a time");
+		code = CODE(BAD_REQUEST);
+		goto refused;
+	}
+	if (s->next_reg != NULL) {
+		snprintf(it->res.msg, sizeof(it->res.msg), "another import "
+		    "was applied a moment ago: send this one again");
+		code = CODE(BUSY);
+		goto refused;
+	}
+	if (norms_registry(next, s->reg, q->norms_csv, it->res.msg,
+	    sizeof(it->res.msg), &line) != 0) {
+		code = CODE(BAD_REQUEST);
+		goto refused;
+	}
+	ir.norms = (uint32_t)next->n_norms;
+	if (!q->dry_run) {
+		if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0 ||
+		    (rc = store_put_norms(s->store, txn, q->norms_csv,
+		    now)) != 0 || (rc = audit_norms_import(s, txn, &it->who,
+		    source, next->n_norms, now)) != 0) {
+			if (txn != NULL)
+				mdb_txn_abort(txn);
+			code = rc;
+			snprintf(it->res.msg, sizeof(it->res.msg), "the norms "
+			    "were not written: %s", store_strerror(rc));
+			goto refused;
+		}
+		rc = store_commit(txn);
+		if (rc == 0 && mdb_env_sync(s->store->env, 1) != 0)
+			rc = STORE_EIO;
+		if (rc != 0) {
+			code = rc;
+			snprintf(it->res.msg, sizeof(it->res.msg), "the norms "
+			    "were not written: %s", store_strerror(rc));
+			goto refused;
+		}
+		ir.applied = true;
+		log_info("norms imported by %s from %s: %zu norms", who,
+		    source, next->n_norms);
+	}
+	it->res.rc = CODE(OK);
+	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
+	reply->import_result = &ir;
+	api_pack(it, reply);
+	if (!ir.applied)
+		goto out;
+	/* Same shelters in the same order: their deadlines carry over. */
+	stale_at = calloc(next->n_shelters + 1, sizeof(*stale_at));
+	REQUIRE(stale_at != NULL);
+	memcpy(stale_at, s->stale_at, next->n_shelters * sizeof(*stale_at));
+	s->next_reg = next;
+	s->next_stale_at = stale_at;
+	return;
+refused:
+	import_refuse(it, reply, &ir, code, line, who, source);
+out:
+	registry_free(next);
+	free(next);
+}
+
 void
 import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
@@ -427,6 +523,11 @@ import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	(void)rtxn;
 	REQUIRE(next != NULL);
 	authz_format(&it->who, who, sizeof(who));
+	if (q->norms_csv != NULL && *q->norms_csv != '\0') {
+		free(next);
+		import_norms(s, it, reply, source, who);
+		return;
+	}
 	if ((code = import_check_text(s, it, csv, next, &line)) != CODE(OK))
 		goto refused;
 	registry_compare(s->reg, next, note_change, &d);

@@ -25,6 +25,8 @@
 
 extern const char demo_regions_csv[];
 extern const char demo_shelters_csv[];
+extern const char demo_norms_csv[];
+extern const char demo_reserves_csv[];
 
 static void
 usage(FILE *out)
@@ -83,7 +85,10 @@ load_registry(const struct config *cfg, struct registry *reg)
 
 	if (cfg->registry_dir[0] == '\0') {
 		if (registry_parse(reg, demo_regions_csv, demo_shelters_csv,
-		    err, sizeof(err)) != 0) {
+		    err, sizeof(err)) != 0 || registry_parse_norms(reg,
+		    demo_norms_csv, err, sizeof(err)) != 0 ||
+		    registry_parse_reserves(reg, demo_reserves_csv, err,
+		    sizeof(err)) != 0) {
 			log_err("built-in registry: %s", err);
 			return -1;
 		}
@@ -99,6 +104,49 @@ out:
 	if (rc != 0)
 		log_err("registry %s: %s", cfg->registry_dir, err);
 	return rc;
+}
+
+/*
+ * The norms of the last `shelterctl import --norms` win over the registry
+ * files' norms.csv, as imported shelters do. Returns the registry to run
+ * on (owned by the server) or NULL for *files; takes *imported.
+ */
+static struct registry *
+imported_norms(struct store *st, const struct registry *files,
+    struct registry *imported)
+{
+	const struct registry *base = imported ? imported : files;
+	struct registry *next = NULL;
+	MDB_txn *txn;
+	int64_t at = 0;
+	char *csv = NULL, err[512];
+	unsigned line;
+
+	if (store_begin(st, NULL, 0, &txn) != 0)
+		return imported;
+	if (store_get_norms(st, txn, &csv, &at) != 0 || csv == NULL)
+		goto out;
+	if ((next = calloc(1, sizeof(*next))) == NULL)
+		goto out;
+	if (norms_registry(next, base, csv, err, sizeof(err), &line) != 0) {
+		log_err("the norms imported at %lld no longer fit the regions "
+		    "(%s): using the registry's own norms until they are "
+		    "imported again", (long long)at, err);
+		free(next);
+		next = NULL;
+		goto out;
+	}
+	log_info("registry: the norms imported at %lld (%zu; the registry "
+	    "files' norms are not used)", (long long)at, next->n_norms);
+	if (imported != NULL) {
+		registry_free(imported);
+		free(imported);
+	}
+	imported = next;
+out:
+	free(csv);
+	mdb_txn_abort(txn);
+	return imported;
 }
 
 /*
@@ -138,7 +186,7 @@ imported_registry(struct store *st, const struct registry *files)
 out:
 	free(csv);
 	mdb_txn_abort(txn);
-	return next;
+	return imported_norms(st, files, next);
 }
 
 enum { OPT_API = 256, OPT_EVENTS, OPT_HTTP, OPT_MAX,

@@ -17,7 +17,9 @@
 #include "import.h"
 #include "occupancy.h"
 #include "placements.h"
+#include "planning.h"
 #include "queries.h"
+#include "reserves.h"
 #include "store.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
@@ -79,6 +81,23 @@ static const struct op rows[] = {
 	[BODY(REPORT)] = { "report", OP_DEFERRED, R(NATIONAL),
 	    authz_may_report_query, "read reports", NULL, NULL, NULL,
 	    history_op_query },
+	/* Shortfalls against the norms, with placements out and unplaced:
+	 * the national coordinator's and the operator's; a region's own. */
+	[BODY(PLAN)] = { "plan", OP_READ, R(NATIONAL) | R(OPERATOR),
+	    authz_may_plan, "read the plan", NULL, NULL, NULL,
+	    planning_op_plan },
+	/* Beds opened in the shelters on request: national only, and
+	 * reserves.c refuses an unsigned one. */
+	[BODY(RESERVE_ACTIVATE)] = { "reserve_activate", OP_WRITE_NESTED,
+	    R(NATIONAL), NULL, "activate reserve beds", NULL,
+	    reserves_op_activate, NULL, reserves_op_reply },
+	/* A shelter's side of an activation: for itself only. */
+	[BODY(RESERVE_QUERY)] = { "reserve_query", OP_READ,
+	    R(NATIONAL) | R(OPERATOR), authz_may_reserve_shelter,
+	    "see reserve requests", NULL, NULL, NULL, reserves_op_list },
+	[BODY(RESERVE_ANSWER)] = { "reserve_answer", OP_WRITE_NESTED, 0,
+	    authz_may_reserve_shelter, "answer reserve requests", NULL,
+	    reserves_op_answer, NULL, reserves_op_reply_answer },
 	/* Region totals over time, like status. */
 	[BODY(TREND)] = { "trend", OP_DEFERRED, OP_ANYONE, NULL,
 	    "read trends", NULL, NULL, NULL, history_op_query },

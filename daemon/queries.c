@@ -16,6 +16,7 @@
 #include "occupancy.h"
 #include "placements.h"
 #include "queries.h"
+#include "regionplan.h"
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
@@ -44,6 +45,7 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
     struct status_buf *b)
 {
 	size_t nr = s->reg->n_regions, nt = (nr + 1) * CAT_COUNT;
+	int64_t now = (int64_t)time(NULL);
 	struct aggregate agg;
 	int rc;
 
@@ -69,13 +71,17 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 		rs->shelters_stale = agg.shelters_stale;
 		rs->n_totals = CAT_COUNT;
 		rs->totals = &b->total_ptrs[r * CAT_COUNT];
-		for (int c = 0; c < CAT_COUNT; c++) {
+		for (int c = 0; c < CAT_COUNT; c++)
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
+		if ((rc = regionplan_fill(s->reg, s->store, txn, r,
+		    rs->totals, now)) != 0)
+			return rc;
+		/* After the plan's figures: a merged cell shows none. */
+		for (int c = 0; c < CAT_COUNT; c++)
 			if (!disclose_may_see_cell(who, s->disc, s->reg, r,
 			    c + 1))
 				totals_merge(rs->totals[c]);
-		}
 		b->region_ptrs[r] = rs;
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
@@ -90,6 +96,9 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 	for (int c = 0; c < CAT_COUNT; c++) {
 		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
 		    &agg.outlook[c], &agg.cov[c]);
+		reserve_sum(s->reg, -1, c + 1,
+		    &b->status.national[c]->reserve_24h,
+		    &b->status.national[c]->reserve_72h);
 		if (!entitled(who) &&
 		    !disclose_national_public(s->disc, c + 1))
 			totals_merge(b->status.national[c]);

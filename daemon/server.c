@@ -18,6 +18,7 @@
 #include "guard.h"
 #include "history.h"
 #include "http.h"
+#include "planning.h"
 #include "import.h"
 #include "log.h"
 #include "util.h"
@@ -576,6 +577,8 @@ on_tick(uv_timer_t *h)
 	events_heartbeat(&s->c, uv_now(s->c.loop));
 	/* Retention: its own small txn, so that neither blocks the other. */
 	history_tick(&s->c, now);
+	/* Structural shortages: every [planning] check_secs, its own txn. */
+	planning_tick(&s->c, now);
 	/* /metrics sees counters at most a tick old, even when idle. */
 	http_note_batch(s->c.http, &s->c.stats, 0, 0);
 	stale = occupancy_stale_any_due(&s->c, now);

@@ -485,7 +485,10 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	    (rc = mdb_dbi_open(txn, "samples", MDB_CREATE, &st->samples)) ||
 	    (rc = mdb_dbi_open(txn, "place_log", MDB_CREATE,
 	    &st->place_log)) ||
-	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &st->audit)))
+	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &st->audit)) ||
+	    (rc = mdb_dbi_open(txn, "reserves", MDB_CREATE, &st->reserves)) ||
+	    (rc = mdb_dbi_open(txn, "reserve_answers", MDB_CREATE,
+	    &st->reserve_answers)))
 		goto fail;
 	if ((err = get_fixed(txn, st->meta, "schema", 6, &schema,
 	    sizeof(schema))) != 0) {
@@ -587,42 +590,71 @@ store_del_shelter(struct store *st, MDB_txn *txn, const char *id)
 	return rc == MDB_NOTFOUND ? STORE_OK : store_error(rc);
 }
 
-int
-store_get_registry(struct store *st, MDB_txn *txn, char **csv,
-    int64_t *imported_at)
+/* A text in meta under key, after the 8 bytes of its time. */
+static int
+get_text(struct store *st, MDB_txn *txn, const char *key, char **text,
+    int64_t *at)
 {
-	MDB_val k = { 17, (void *)"registry_shelters" }, v;
+	MDB_val k = { strlen(key), (void *)key }, v;
 	int rc = mdb_get(txn, st->meta, &k, &v);
 
-	*csv = NULL;
-	*imported_at = 0;
+	*text = NULL;
+	*at = 0;
 	if (rc == MDB_NOTFOUND)
 		return STORE_OK;
 	if (rc != 0)
 		return store_error(rc);
 	if (v.mv_size < 8)
 		return STORE_ECORRUPT;
-	memcpy(imported_at, v.mv_data, 8);
-	if ((*csv = malloc(v.mv_size - 8 + 1)) == NULL)
+	memcpy(at, v.mv_data, 8);
+	if ((*text = malloc(v.mv_size - 8 + 1)) == NULL)
 		return STORE_EIO;
-	memcpy(*csv, (const char *)v.mv_data + 8, v.mv_size - 8);
-	(*csv)[v.mv_size - 8] = '\0';
+	memcpy(*text, (const char *)v.mv_data + 8, v.mv_size - 8);
+	(*text)[v.mv_size - 8] = '\0';
 	return STORE_OK;
+}
+
+static int
+put_text(struct store *st, MDB_txn *txn, const char *key, const char *text,
+    int64_t at)
+{
+	size_t n = strlen(text);
+	MDB_val k = { strlen(key), (void *)key }, v = { n + 8, NULL };
+	int rc = mdb_put(txn, st->meta, &k, &v, MDB_RESERVE);
+
+	if (rc != 0)
+		return store_error(rc);
+	memcpy(v.mv_data, &at, 8);
+	memcpy((char *)v.mv_data + 8, text, n);
+	return STORE_OK;
+}
+
+int
+store_get_registry(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at)
+{
+	return get_text(st, txn, "registry_shelters", csv, imported_at);
 }
 
 int
 store_put_registry(struct store *st, MDB_txn *txn, const char *csv,
     int64_t imported_at)
 {
-	size_t n = strlen(csv);
-	MDB_val k = { 17, (void *)"registry_shelters" }, v = { n + 8, NULL };
-	int rc = mdb_put(txn, st->meta, &k, &v, MDB_RESERVE);
+	return put_text(st, txn, "registry_shelters", csv, imported_at);
+}
 
-	if (rc != 0)
-		return store_error(rc);
-	memcpy(v.mv_data, &imported_at, 8);
-	memcpy((char *)v.mv_data + 8, csv, n);
-	return STORE_OK;
+int
+store_get_norms(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at)
+{
+	return get_text(st, txn, "registry_norms", csv, imported_at);
+}
+
+int
+store_put_norms(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at)
+{
+	return put_text(st, txn, "registry_norms", csv, imported_at);
 }
 
 int
@@ -819,4 +851,84 @@ store_placements_each(struct store *st, MDB_txn *txn, store_placement_fn fn,
 	}
 	mdb_cursor_close(cur);
 	return (rc == 0 || rc == MDB_NOTFOUND) ? STORE_OK : store_error(rc);
+}
+
+int
+store_get_reserve(struct store *st, MDB_txn *txn, uint64_t id,
+    struct reserve_activation *out)
+{
+	unsigned char key[8];
+
+	util_put_be64(key, id);
+	return get_fixed(txn, st->reserves, key, sizeof(key), out,
+	    sizeof(*out));
+}
+
+int
+store_put_reserve(struct store *st, MDB_txn *txn,
+    const struct reserve_activation *r)
+{
+	unsigned char key[8];
+
+	util_put_be64(key, r->id);
+	return put(txn, st->reserves, key, sizeof(key), r, sizeof(*r));
+}
+
+int
+store_reserves_each(struct store *st, MDB_txn *txn, store_reserve_fn fn,
+    void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->reserves, &cur)) != 0)
+		return store_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct reserve_activation r;
+
+		if (v.mv_size != sizeof(r)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&r, v.mv_data, sizeof(r));
+		if (fn(arg, &r) != 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? STORE_OK : store_error(rc);
+}
+
+/* id (big-endian), then the shelter id NUL-padded to 32 bytes. */
+static void
+answer_key(uint64_t id, const char *shelter, unsigned char key[40])
+{
+	memset(key, 0, 40);
+	util_put_be64(key, id);
+	util_copy((char *)key + 8, 32, shelter);
+}
+
+int
+store_get_reserve_answer(struct store *st, MDB_txn *txn, uint64_t id,
+    const char *shelter, struct reserve_answer *out)
+{
+	unsigned char key[40];
+
+	answer_key(id, shelter, key);
+	return get_fixed(txn, st->reserve_answers, key, sizeof(key), out,
+	    sizeof(*out));
+}
+
+int
+store_put_reserve_answer(struct store *st, MDB_txn *txn,
+    const struct reserve_answer *a)
+{
+	unsigned char key[40];
+
+	answer_key(a->id, a->shelter, key);
+	return put(txn, st->reserve_answers, key, sizeof(key), a,
+	    sizeof(*a));
 }

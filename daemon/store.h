@@ -62,12 +62,38 @@ struct store {
 	MDB_dbi regions;  /* region id -> struct aggregate */
 	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */
 	MDB_dbi meta;     /* "schema", "national", "next_event_seq",
-			   * "registry_shelters" (the last import) */
+			   * "registry_shelters" (the last import),
+			   * "registry_norms" (the last norms import) */
 	MDB_dbi alerts;   /* "kind/scope/region/shelter/category" -> alert */
 	MDB_dbi placements; /* request id -> struct placement_state */
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
 	MDB_dbi place_log; /* history: placement steps and outcomes */
 	MDB_dbi audit;    /* audit log (daemon/audit.c): seq -> AuditEntry */
+	MDB_dbi reserves; /* activation id (big-endian u64) -> struct
+			   * reserve_activation (daemon/reserves.c) */
+	MDB_dbi reserve_answers; /* id, shelter -> struct reserve_answer */
+};
+
+/* A shelter's answer to a reserve activation. */
+struct reserve_answer {
+	uint64_t id;            /* the activation */
+	int64_t at;
+	uint32_t beds;          /* confirmed: beds it will open */
+	uint8_t confirmed;      /* 0: refused */
+	uint8_t reserved[3];
+	char shelter[32];
+};
+
+/* Reserve beds activated by the national coordinator. */
+struct reserve_activation {
+	uint64_t id;            /* the event_seq that announced it */
+	int64_t at, until;
+	uint32_t beds;
+	uint8_t category;
+	uint8_t reserved[3];
+	char region[32];
+	char by[48];            /* who activated it (authz_format) */
+	char reason[80];
 };
 
 /* Create dir if needed and open the environment with a map of map_bytes. */
@@ -91,6 +117,11 @@ int store_get_registry(struct store *st, MDB_txn *txn, char **csv,
     int64_t *imported_at);
 int store_put_registry(struct store *st, MDB_txn *txn, const char *csv,
     int64_t imported_at);
+/* The same for the norms of the last norms import (norms.csv text). */
+int store_get_norms(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at);
+int store_put_norms(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at);
 int store_get_region(struct store *st, MDB_txn *txn, const char *id,
     struct aggregate *out);
 int store_put_region(struct store *st, MDB_txn *txn, const char *id,
@@ -112,6 +143,21 @@ int store_get_alert(struct store *st, MDB_txn *txn, const char *key,
 int store_put_alert(struct store *st, MDB_txn *txn, const char *key,
     const struct alert_state *a);
 int store_del_alert(struct store *st, MDB_txn *txn, const char *key);
+/* A reserve activation by id; a missing one reads as zeroes (id 0). */
+int store_get_reserve(struct store *st, MDB_txn *txn, uint64_t id,
+    struct reserve_activation *out);
+int store_put_reserve(struct store *st, MDB_txn *txn,
+    const struct reserve_activation *r);
+/* Call fn for every activation, oldest first; fn returns 0 to go on. */
+typedef int (*store_reserve_fn)(void *arg,
+    const struct reserve_activation *r);
+int store_reserves_each(struct store *st, MDB_txn *txn, store_reserve_fn fn,
+    void *arg);
+/* A shelter's answer; none reads as zeroes (id 0). */
+int store_get_reserve_answer(struct store *st, MDB_txn *txn, uint64_t id,
+    const char *shelter, struct reserve_answer *out);
+int store_put_reserve_answer(struct store *st, MDB_txn *txn,
+    const struct reserve_answer *a);
 /* Call fn for each open alert; fn returns 0 to go on. */
 typedef int (*store_alert_fn)(void *arg, const char *key,
     const struct alert_state *a);

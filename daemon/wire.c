@@ -5,6 +5,8 @@
  */
 #include "wire.h"
 
+#include <string.h>
+
 #define PSTATE(x) SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_##x
 
 void
@@ -120,5 +122,23 @@ wire_shelter(struct shelter_fill *f, const struct registry *reg,
 		b->expected_free_24h = st->expect[c].free_24h;
 		b->expected_free_72h = st->expect[c].free_72h;
 		f->bp[sr->n_beds++] = b;
+	}
+}
+
+void
+wire_reserve(struct reserve_fill *f, const struct registry *reg,
+    int category)
+{
+	struct reserve_region w[WIRE_RESERVE_WHERE_MAX];
+
+	memset(f, 0, sizeof(*f));
+	reserve_sum(reg, -1, category, &f->beds_24h, &f->beds_72h);
+	f->n = reserve_where(reg, category, w, WIRE_RESERVE_WHERE_MAX);
+	for (size_t i = 0; i < f->n; i++) {
+		shelterd__v1__reserve_where__init(&f->where[i]);
+		f->where[i].region_id = (char *)reg->regions[w[i].region].id;
+		f->where[i].beds_24h = w[i].beds_24h;
+		f->where[i].beds_72h = w[i].beds_72h;
+		f->ptrs[i] = &f->where[i];
 	}
 }

@@ -49,4 +49,16 @@ void wire_shelter(struct shelter_fill *f, const struct registry *reg,
     const struct reg_shelter *sh, const struct shelter_state *st,
     uint32_t deadline_secs);
 
+/* The reserve beds of a category that could be activated, and where
+ * (core/reserve.h), as an Alert's or Event's fields, which point into f. */
+enum { WIRE_RESERVE_WHERE_MAX = 8 };
+struct reserve_fill {
+	uint32_t beds_24h, beds_72h;
+	Shelterd__V1__ReserveWhere where[WIRE_RESERVE_WHERE_MAX];
+	Shelterd__V1__ReserveWhere *ptrs[WIRE_RESERVE_WHERE_MAX];
+	size_t n;
+};
+void wire_reserve(struct reserve_fill *f, const struct registry *reg,
+    int category);
+
 #endif

@@ -1,8 +1,8 @@
 /*
  * load.c — read a registry directory (regions.csv, shelters.csv and, if
- * present, keys.csv) into a struct registry. The parsing is core/'s and
- * pure; this is the one place that reads the files, shared by the daemon,
- * shelter-node and the tools.
+ * present, keys.csv, norms.csv and reserves.csv) into a struct registry.
+ * The parsing is core/'s and pure; this is the one place that reads the
+ * files, shared by the daemon, shelter-node and the tools.
  */
 #include "load.h"
 
@@ -41,6 +41,7 @@ registry_load_dir(struct registry *reg, const char *dir, char *err,
     size_t errlen)
 {
 	char path[4096], *regions = NULL, *shelters = NULL, *keys = NULL;
+	char *norms = NULL, *reserves = NULL;
 	int rc = -1;
 
 	memset(reg, 0, sizeof(*reg));
@@ -59,8 +60,24 @@ registry_load_dir(struct registry *reg, const char *dir, char *err,
 		registry_free(reg);
 		goto out;
 	}
+	/* norms.csv is optional too: without it no region has a norm. */
+	snprintf(path, sizeof(path), "%s/norms.csv", dir);
+	if ((norms = registry_read_file(path, err, errlen)) != NULL &&
+	    registry_parse_norms(reg, norms, err, errlen) != 0) {
+		registry_free(reg);
+		goto out;
+	}
+	/* And reserves.csv: without it no shelter has reserve beds. */
+	snprintf(path, sizeof(path), "%s/reserves.csv", dir);
+	if ((reserves = registry_read_file(path, err, errlen)) != NULL &&
+	    registry_parse_reserves(reg, reserves, err, errlen) != 0) {
+		registry_free(reg);
+		goto out;
+	}
 	rc = 0;
 out:
+	free(reserves);
+	free(norms);
 	free(regions);
 	free(shelters);
 	free(keys);

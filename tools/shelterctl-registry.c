@@ -228,9 +228,38 @@ put_regions(const Shelterd__V1__StatusReply *st, cJSON *arr)
 	}
 }
 
+/* The norms, as the daemon formats them (norms.csv). */
+static int
+export_norms(const char *api, int timeout_ms, bool json)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__ExportQuery eq = SHELTERD__V1__EXPORT_QUERY__INIT;
+	Shelterd__V1__Reply *reply = NULL;
+	int rc;
+
+	if (json) {
+		fprintf(stderr, "shelterctl: norms are exported as CSV "
+		    "(norms.csv): use --csv\n");
+		return EXIT_USAGE;
+	}
+	eq.norms = true;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_EXPORT_QUERY;
+	req.export_query = &eq;
+	if ((rc = call(api, timeout_ms, &req, &reply)) != EXIT_OK)
+		return rc;
+	if (reply->body_case != SHELTERD__V1__REPLY__BODY_EXPORT_PAGE) {
+		fprintf(stderr, "shelterctl: unexpected answer\n");
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return EXIT_REFUSED;
+	}
+	fputs(reply->export_page->norms_csv, stdout);
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
 int
 registry_cli_export(const char *api, int timeout_ms, bool json,
-    bool regions)
+    bool regions, bool norms)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__StatusQuery sq = SHELTERD__V1__STATUS_QUERY__INIT;
@@ -241,6 +270,8 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 	uint64_t first_seq = 0, last_seq = 0;
 	int rc;
 
+	if (norms)
+		return export_norms(api, timeout_ms, json);
 	if (json || regions) {
 		req.body_case = SHELTERD__V1__REQUEST__BODY_STATUS;
 		req.status = &sq;
@@ -321,6 +352,62 @@ print:
 }
 
 /* ---- import ---------------------------------------------------------- */
+
+/* A norms file as it is: the daemon's line numbers are the file's. */
+static int
+import_norms(const char *api, int timeout_ms, const char *path,
+    const char *text, bool dry_run, bool json)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__RegistryImport ri = SHELTERD__V1__REGISTRY_IMPORT__INIT;
+	Shelterd__V1__Reply *reply;
+	const Shelterd__V1__ImportReply *r;
+	char err[512];
+	int rc;
+
+	ri.norms_csv = (char *)text;
+	ri.shelters_csv = (char *)"";
+	ri.dry_run = dry_run;
+	ri.source = (char *)path;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_REGISTRY_IMPORT;
+	req.registry_import = &ri;
+	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelterctl: %s\n", err);
+		return rc;
+	}
+	r = reply->body_case == SHELTERD__V1__REPLY__BODY_IMPORT_RESULT ?
+	    reply->import_result : NULL;
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK || r == NULL) {
+		const char *why = reply->error, *colon;
+
+		/* "norms line N: why" is about the file's line N. */
+		if (r != NULL && r->error_line > 0 &&
+		    (colon = strstr(why, ": ")) != NULL)
+			fprintf(stderr, "shelterctl: %s line %u: %s (%s); "
+			    "nothing was changed\n", path, r->error_line,
+			    colon + 2, client_code_name(reply->code));
+		else
+			fprintf(stderr, "shelterctl: %s: %s (%s); nothing was "
+			    "changed\n", path,
+			    *why ? why : "unexpected answer",
+			    client_code_name(reply->code));
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return EXIT_REFUSED;
+	}
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddBoolToObject(o, "applied", r->applied);
+		cJSON_AddNumberToObject(o, "norms", r->norms);
+		client_print_json(o);
+	} else {
+		printf("%s: %u norms%s\n", path, r->norms, r->applied ? "" :
+		    " (dry run: nothing changed)");
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return EXIT_OK;
+}
 
 struct text {
 	char *p;
@@ -704,9 +791,33 @@ source_free(struct source *src)
 	free(src->sent);
 }
 
+/* import --norms: the file as it is; the daemon reads it as the
+ * registry's norms.csv and names the line that is wrong. */
+static int
+import_norms_file(const char *api, int timeout_ms, const char *path,
+    bool dry_run, bool json)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+	int rc;
+
+	if (text == NULL) {
+		fprintf(stderr, "shelterctl: %s: %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (strlen(text) != len) {
+		fprintf(stderr, "shelterctl: %s: not a text file\n", path);
+		free(text);
+		return EXIT_USAGE;
+	}
+	rc = import_norms(api, timeout_ms, path, text, dry_run, json);
+	free(text);
+	return rc;
+}
+
 int
 registry_cli_import(const char *api, int timeout_ms, const char *path,
-    bool dry_run, bool json)
+    bool dry_run, bool json, bool norms)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__RegistryImport ri = SHELTERD__V1__REGISTRY_IMPORT__INIT;
@@ -716,6 +827,8 @@ registry_cli_import(const char *api, int timeout_ms, const char *path,
 	char err[512], how[128] = "";
 	int rc;
 
+	if (norms)
+		return import_norms_file(api, timeout_ms, path, dry_run, json);
 	if (read_source(&src) != 0) {
 		source_free(&src);
 		return EXIT_USAGE;

@@ -10,11 +10,12 @@
 #include "common.h"
 
 /* Long options, above shelterctl-history.h's. */
-enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN };
+enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN, ROPT_NORMS };
 
 #define REGISTRY_LONG_OPTIONS                                           \
 	{ "regions", no_argument, NULL, ROPT_REGIONS },                 \
-	{ "dry-run", no_argument, NULL, ROPT_DRY_RUN }
+	{ "dry-run", no_argument, NULL, ROPT_DRY_RUN },                 \
+	{ "norms", no_argument, NULL, ROPT_NORMS }
 
 #define REGISTRY_CLI_USAGE                                              \
 	"  export --csv|--json [--regions]\n"                           \
@@ -39,12 +40,22 @@ enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN };
 	"                removed and changed; --dry-run only says it. "   \
 	"CSV: ',' or\n"                                                 \
 	"                ';', a byte-order mark and quoted fields are "   \
-	"read\n"
+	"read\n"                                                        \
+	"  export --csv --norms\n"                                      \
+	"                every capacity norm (region, category, beds, "  \
+	"valid_from),\n"                                                \
+	"                in the registry's norms.csv format\n"           \
+	"  import --norms FILE [--dry-run]\n"                           \
+	"                operator: make the norms in FILE (norms.csv "   \
+	"format) the\n"                                                 \
+	"                registry's, replacing every norm; checked "     \
+	"first, the line\n"                                             \
+	"                that is wrong is named\n"
 
 /* Print the export to stdout; returns an exit status. */
 int registry_cli_export(const char *api, int timeout_ms, bool json,
-    bool regions);
+    bool regions, bool norms);
 int registry_cli_import(const char *api, int timeout_ms, const char *path,
-    bool dry_run, bool json);
+    bool dry_run, bool json, bool norms);
 
 #endif

@@ -15,6 +15,7 @@
 #include "shelterctl-audit.h"
 #include "shelterctl.h"
 #include "shelterctl-history.h"
+#include "shelterctl-plan.h"
 #include "shelterctl-registry.h"
 
 static void
@@ -36,6 +37,11 @@ usage(FILE *out)
 	    "early-warning);\n"
 	    "                KNOWN: beds of shelters reporting, of REG "
 	    "registered;\n"
+	    "                NORM: the capacity norm in force (-: none; "
+	    "below-norm when\n"
+	    "                REG is under it; reserve N24/N72: reserve beds "
+	    "that could be\n"
+	    "                opened on request within 24 h / 72 h);\n"
 	    "                NOBODY: registered beds nobody reports on, "
 	    "STALE and\n"
 	    "                NEVER: shelters stale and never reported\n"
@@ -59,6 +65,7 @@ usage(FILE *out)
 	    "shelter is named\n"
 	    "                only once it has accepted)\n"
 	    HIST_CLI_USAGE
+	    PLAN_CLI_USAGE
 	    REGISTRY_CLI_USAGE
 	    "  ack SEQ --by DESK\n"
 	    "                acknowledge the open alert that event SEQ "
@@ -106,7 +113,7 @@ totals_row(const char *id, const char *name,
 {
 	/* Occupancy of known beds, as the escalation rules see it. */
 	struct totals tt = { .capacity = t->known_capacity, .free = t->free };
-	char e24[16] = "-", e72[16] = "-", lack[64] = "";
+	char e24[16] = "-", e72[16] = "-", lack[128] = "", norm[16] = "-";
 
 	/* "-": no shelter gives a forecast; 0 would say none is expected. */
 	if (t->forecasting > 0) {
@@ -116,9 +123,21 @@ totals_row(const char *id, const char *name,
 	if (t->coverage != SHELTERD__V1__LEVEL__LEVEL_OK)
 		snprintf(lack, sizeof(lack), " coverage (%u%% known)",
 		    t->coverage_pct);
-	printf("%-8s %-24.24s %-9s %5u %5u %8u %5u %5u %6u %7u %6u %5u %5u "
-	    "%5s %5s %4u%%  %s%s%s\n", id, name, cat_name((int)t->category),
-	    t->registered_capacity, t->known_capacity, t->occupied,
+	/* Registered capacity against the norm: "-" where none applies. */
+	if (t->has_norm)
+		snprintf(norm, sizeof(norm), "%u", t->norm);
+	if (t->has_norm && t->registered_capacity < t->norm)
+		snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack),
+		    " below-norm (%u short)", t->norm -
+		    t->registered_capacity);
+	/* Beds that could be opened on request: 24 h, 72 h. */
+	if (t->reserve_72h > 0)
+		snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack),
+		    " reserve %u/%u", t->reserve_24h, t->reserve_72h);
+	printf("%-8s %-24.24s %-9s %5u %5s %5u %8u %5u %5u %6u %7u %6u %5u "
+	    "%5u %5s %5s %4u%%  %s%s%s\n", id, name,
+	    cat_name((int)t->category), t->registered_capacity, norm,
+	    t->known_capacity, t->occupied,
 	    t->out_of_service, t->held, t->free, t->unknown, t->unknown_beds,
 	    t->stale_shelters, t->never_reported, e24, e72, totals_pct(&tt),
 	    lvl((int)t->level), t->early_warning ? " early-warning" : "",
@@ -147,8 +166,9 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		client_print_json(root);
 		return;
 	}
-	printf("%-8s %-24s %-9s %5s %5s %8s %5s %5s %6s %7s %6s %5s %5s %5s "
-	    "%5s %5s  %s\n", "REGION", "NAME", "CATEGORY", "REG", "KNOWN",
+	printf("%-8s %-24s %-9s %5s %5s %5s %8s %5s %5s %6s %7s %6s %5s %5s "
+	    "%5s %5s %5s  %s\n", "REGION", "NAME", "CATEGORY", "REG", "NORM",
+	    "KNOWN",
 	    "OCCUPIED", "OOS", "HELD", "FREE", "UNKNOWN", "NOBODY", "STALE",
 	    "NEVER", "EXP24", "EXP72", "OCC", "LEVEL");
 	for (size_t r = 0; r < st->n_regions; r++) {
@@ -157,7 +177,8 @@ print_status(const Shelterd__V1__StatusReply *st, bool json)
 		/* Only categories the region has beds for. */
 		for (size_t c = 0; c < rs->n_totals; c++)
 			if (rs->totals[c]->capacity > 0 ||
-			    rs->totals[c]->registered_capacity > 0)
+			    rs->totals[c]->registered_capacity > 0 ||
+			    rs->totals[c]->has_norm)
 				totals_row(rs->region_id, rs->name,
 				    rs->totals[c]);
 	}
@@ -278,7 +299,7 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 
 	if (!json)
-		printf("%-6s %-8s %-13s %-9s %-8s %-12s %-9s %8s %4s  %s\n",
+		printf("%-6s %-8s %-19s %-9s %-8s %-12s %-9s %8s %4s  %s\n",
 		    "ALERT", "LEVEL", "KIND", "SCOPE", "REGION",
 		    "SHELTER/REQ", "CATEGORY", "AGE", "STEP", "ACKNOWLEDGED");
 	for (size_t i = 0; i < ar->n_alerts; i++) {
@@ -305,7 +326,7 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 			snprintf(acked, sizeof(acked), "no");
 		/* A placement alert is a request's: it names the
 		 * request where others name a shelter. */
-		printf("#%-5llu %-8s %-13s %-9s %-8s %-12s %-9s %8s %4u  "
+		printf("#%-5llu %-8s %-19s %-9s %-8s %-12s %-9s %8s %4u  "
 		    "%s\n", (unsigned long long)a->opened_seq,
 		    level_name((int)a->level), kind_name((int)a->kind),
 		    scope_name((int)a->scope),
@@ -313,6 +334,17 @@ print_alerts(const Shelterd__V1__AlertsReply *ar, bool json)
 		    *a->request_id ? a->request_id :
 		    *a->shelter_id ? a->shelter_id : "-", cat ? cat : "-",
 		    agebuf, a->step, acked);
+		/* The country is full: where beds could be opened. */
+		if (a->names_reserve) {
+			printf("       reserve beds to activate: %u within "
+			    "24 h, %u within 72 h%s", a->reserve_24h,
+			    a->reserve_72h, a->n_reserve_where ? ":" : "");
+			for (size_t k = 0; k < a->n_reserve_where; k++)
+				printf(" %s %u/%u", a->reserve_where[k]->
+				    region_id, a->reserve_where[k]->beds_24h,
+				    a->reserve_where[k]->beds_72h);
+			printf("\n");
+		}
 	}
 	if (json)
 		client_print_json(arr);
@@ -454,7 +486,9 @@ reset_seq(const char *api, int timeout_ms, const char *id, bool json)
 struct opts {
 	const char *api;
 	long long timeout;
-	bool timeout_set, json, regions, dry_run;
+	bool timeout_set, json, regions, dry_run, norms;
+	long long beds;               /* reserve activate; -1: not given */
+	const char *until, *reason;
 	const char *by;
 	struct hist_cli hist;
 };
@@ -473,6 +507,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		HIST_LONG_OPTIONS,
 		REGISTRY_LONG_OPTIONS,
+		PLAN_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
@@ -480,6 +515,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->api = client_default_api();
 	o->timeout = 5000;
+	o->beds = -1;
 	hist_cli_init(&o->hist);
 	while ((c = getopt_long(argc, argv, "ja:T:b:hK:", lopts, NULL)) !=
 	    -1) {
@@ -513,6 +549,23 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case ROPT_DRY_RUN:
 			o->dry_run = true;
+			break;
+		case ROPT_NORMS:
+			o->norms = true;
+			break;
+		case POPT_BEDS:
+			if ((o->beds = client_parse_num(optarg,
+			    1000000)) < 0) {
+				fprintf(stderr, "shelterctl: --beds must be "
+				    "a number\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case POPT_UNTIL:
+			o->until = optarg;
+			break;
+		case POPT_REASON:
+			o->reason = optarg;
 			break;
 		default:
 			/* report and trend have options of their own. */
@@ -607,13 +660,20 @@ run_own(struct opts *o, const char *cmd, int nargs, char **args)
 			return EXIT_USAGE;
 		}
 		return registry_cli_export(o->api, timeout, o->json,
-		    o->regions);
+		    o->regions, o->norms);
 	} else if (strcmp(cmd, "import") == 0 && nargs == 1) {
 		/* The daemon rebuilds every aggregate: give it time. */
 		if (!o->timeout_set)
 			timeout = 60000;
 		return registry_cli_import(o->api, timeout, args[0],
-		    o->dry_run, o->json);
+		    o->dry_run, o->json, o->norms);
+	} else if (strcmp(cmd, "plan") == 0 && nargs == 0) {
+		return plan_cli(o->api, timeout, o->hist.region, o->json,
+		    o->hist.csv);
+	} else if (strcmp(cmd, "reserve") == 0 && nargs == 1 &&
+	    strcmp(args[0], "activate") == 0) {
+		return reserve_cli(o->api, timeout, o->hist.region,
+		    o->hist.category, o->beds, o->until, o->reason, o->json);
 	} else if (strcmp(cmd, "reset-seq") == 0 && nargs == 1) {
 		return reset_seq(o->api, timeout, args[0], o->json);
 	} else if (strcmp(cmd, "ping") == 0 && nargs == 0) {

@@ -157,13 +157,15 @@ _shelterd_complete()
 		;;
 	shelterctl)
 		cmds="status shelter regions alerts placements report trend
-		    export import ack backup"
+		    plan reserve export import ack backup"
 		opts="--json --api --timeout --by --key --help"
 		case $cmd in
 		report) opts="$opts --month --csv --public --k --html" ;;
 		trend) opts="$opts --region --category --days --buckets --svg" ;;
-		export) opts="$opts --csv --regions" ;;
-		import) opts="$opts --dry-run"; [[ $cur != -* ]] && _filedir ;;
+		plan) opts="$opts --region --csv" ;;
+		reserve) opts="$opts --region --category --beds --until --reason" ;;
+		export) opts="$opts --csv --regions --norms" ;;
+		import) opts="$opts --dry-run --norms"; [[ $cur != -* ]] && _filedir ;;
 		backup) [[ $cur != -* ]] && _filedir -d ;;
 		esac
 		;;

@@ -221,7 +221,8 @@ def test_page_and_json_reads_with_and_without_token():
                  (1, "adult women"), "a category's value and label")
         check_eq([k["name"] for k in names["kind"]],
                  ["occupancy", "stale", "acknowledged", "placement",
-                  "early_warning", "coverage", "heartbeat"], "event kinds")
+                  "early_warning", "coverage", "heartbeat",
+                  "structural_shortage", "reserve"], "event kinds")
         check_eq([l["name"] for l in names["level_state"]][:3],
                  ["ok", "warning", "critical"], "levels of a picture")
         d.stop()

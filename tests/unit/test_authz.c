@@ -124,6 +124,63 @@ batch_needs_every_update_allowed(void **state)
 }
 
 static void
+the_plan(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__PlanQuery pq = SHELTERD__V1__PLAN_QUERY__INIT;
+	struct identity id = who("region:R2");
+	struct op_result res = { 0 };
+
+	(void)state;
+	pq.region_id = (char *)"";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_PLAN;
+	req.plan = &pq;
+	assert_int_equal(check("national", &req), 0);
+	assert_int_equal(check("operator", &req), 0);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+	/* A region may read its own rows, and only those. */
+	pq.region_id = (char *)"R1";
+	assert_int_equal(check("region:R1", &req), 0);
+	assert_int_equal(check("region:R2", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+	assert_int_equal(check("national", &req), 0);
+	assert_int_equal(ops_authorize(ops_find((int)req.body_case), &id,
+	    &req, &reg, &res), SHELTERD__V1__CODE__CODE_FORBIDDEN);
+	assert_string_equal(res.msg, "region:R2 may read the plan of its "
+	    "own region only (--region), not 'R1'");
+}
+
+static void
+reserve_answers_by_the_shelter_itself(void **state)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__ReserveAnswer ra = SHELTERD__V1__RESERVE_ANSWER__INIT;
+	Shelterd__V1__ReserveQuery rq = SHELTERD__V1__RESERVE_QUERY__INIT;
+
+	(void)state;
+	ra.shelter_id = (char *)"S1";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_ANSWER;
+	req.reserve_answer = &ra;
+	assert_int_equal(check("shelter:S1", &req), 0);
+	assert_int_equal(check("shelter:S2", &req), -1);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("national", &req), -1);
+	rq.shelter_id = (char *)"S2";
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_QUERY;
+	req.reserve_query = &rq;
+	assert_int_equal(check("shelter:S2", &req), 0);
+	assert_int_equal(check("shelter:S1", &req), -1);
+	assert_int_equal(check("national", &req), 0);
+	/* Activation: the national coordinator only. */
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_ACTIVATE;
+	assert_int_equal(check("national", &req), 0);
+	assert_int_equal(check("operator", &req), -1);
+	assert_int_equal(check("region:R1", &req), -1);
+	assert_int_equal(check("shelter:S1", &req), -1);
+}
+
+static void
 acks_only_national(void **state)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
@@ -241,6 +298,8 @@ main(void)
 		cmocka_unit_test(acks_only_national),
 		cmocka_unit_test(placements),
 		cmocka_unit_test(reads),
+		cmocka_unit_test(the_plan),
+		cmocka_unit_test(reserve_answers_by_the_shelter_itself),
 		cmocka_unit_test(export_and_import),
 		cmocka_unit_test(refusal_names_the_identity),
 	};

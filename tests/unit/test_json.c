@@ -72,15 +72,25 @@ an_open_region_alert(void **state)
 	    "\"level\":\"warning\",\"region\":\"R1\",\"shelter\":null,"
 	    "\"category\":\"minors\",\"request_id\":null,\"step\":2,"
 	    "\"acknowledged_by\":null,"
-	    "\"acknowledged_at\":null}");
+	    "\"acknowledged_at\":null,\"reserve\":null}");
 }
 
 static void
 an_acked_national_alert_without_a_clock(void **state)
 {
 	Shelterd__V1__Alert a = SHELTERD__V1__ALERT__INIT;
+	Shelterd__V1__ReserveWhere w[2] = {
+		SHELTERD__V1__RESERVE_WHERE__INIT,
+		SHELTERD__V1__RESERVE_WHERE__INIT };
+	Shelterd__V1__ReserveWhere *wp[2] = { &w[0], &w[1] };
 
 	(void)state;
+	w[0].region_id = "R2";
+	w[0].beds_24h = 1;
+	w[0].beds_72h = 5;
+	w[1].region_id = "R1";
+	w[1].beds_24h = 2;
+	w[1].beds_72h = 2;
 	a.opened_seq = 3;
 	a.last_seq = 3;
 	a.opened_at = T0;
@@ -89,6 +99,12 @@ an_acked_national_alert_without_a_clock(void **state)
 	a.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
 	a.acknowledged_by = "national-desk";
 	a.acknowledged_at = T0 + 60;
+	/* The reserve beds it names: where, most first. */
+	a.names_reserve = true;
+	a.reserve_24h = 3;
+	a.reserve_72h = 7;
+	a.reserve_where = wp;
+	a.n_reserve_where = 2;
 	assert_json(json_alert(&a, 0),
 	    "{\"opened_seq\":3,\"last_seq\":3,"
 	    "\"opened_at\":\"" T0_TEXT "\",\"age_secs\":null,"
@@ -96,7 +112,10 @@ an_acked_national_alert_without_a_clock(void **state)
 	    "\"level\":\"critical\",\"region\":null,\"shelter\":null,"
 	    "\"category\":\"women\",\"request_id\":null,\"step\":0,"
 	    "\"acknowledged_by\":\"national-desk\","
-	    "\"acknowledged_at\":\"2026-11-28T20:44:54Z\"}");
+	    "\"acknowledged_at\":\"2026-11-28T20:44:54Z\","
+	    "\"reserve\":{\"beds_24h\":3,\"beds_72h\":7,\"where\":["
+	    "{\"region\":\"R2\",\"beds_24h\":1,\"beds_72h\":5},"
+	    "{\"region\":\"R1\",\"beds_24h\":2,\"beds_72h\":2}]}}");
 }
 
 static void
@@ -129,8 +148,58 @@ an_occupancy_event(void **state)
 	    "\"alert_seq\":40,\"acknowledged_by\":null,"
 	    "\"expected_free_24h\":null,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
-	    "\"never_reported\":null,\"request_id\":null,"
-	    "\"placement_state\":null,\"held_proximity\":null,\"beds\":null}");
+	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
+	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"reserve\":null,"
+	    "\"request_id\":null,"
+	    "\"placement_state\":null,\"held_proximity\":null,\"beds\":null,"
+	    "\"activation\":null}");
+}
+
+static void
+a_structural_shortage_event(void **state)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+	(void)state;
+	ev.event_seq = 9;
+	ev.at = T0;
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_STRUCTURAL_SHORTAGE;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_WARNING;
+	ev.region_id = "R1";
+	ev.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_WOMEN;
+	ev.capacity = 6;
+	ev.norm = 8;
+	ev.has_norm = true;
+	ev.window_days = 28;
+	ev.days_below_norm = 28;
+	ev.days_critical = 3;
+	ev.alert_seq = 9;
+	assert_json(json_event(&ev),
+	    "{\"event_seq\":9,\"at\":\"" T0_TEXT "\","
+	    "\"kind\":\"structural_shortage\",\"scope\":\"region\","
+	    "\"level\":\"warning\",\"previous_level\":\"cleared\","
+	    "\"region\":\"R1\",\"shelter\":null,\"category\":\"women\","
+	    "\"capacity\":6,\"free\":0,\"occupancy_pct\":0,\"step\":0,"
+	    "\"alert_seq\":9,\"acknowledged_by\":null,"
+	    "\"expected_free_24h\":null,"
+	    "\"unknown_beds\":null,\"stale_shelters\":null,"
+	    "\"never_reported\":null,\"norm\":8,\"window_days\":28,"
+	    "\"days_below_norm\":28,\"days_critical\":3,\"reserve\":null,"
+	    "\"request_id\":null,"
+	    "\"placement_state\":null,\"held_proximity\":null,\"beds\":null,"
+	    "\"activation\":null}");
+	/* No norm in force: null, not 0. */
+	ev.has_norm = false;
+	ev.norm = 0;
+	ev.level = SHELTERD__V1__LEVEL__LEVEL_OK;
+	{
+		cJSON *o = json_event(&ev);
+
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "norm")));
+		cJSON_Delete(o);
+	}
 }
 
 static void
@@ -161,9 +230,12 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"alert_seq\":null,\"acknowledged_by\":null,"
 	    "\"expected_free_24h\":null,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
-	    "\"never_reported\":null,\"request_id\":\"req1\","
-	    "\"placement_state\":\"held\","
-	    "\"held_proximity\":\"neighbouring\",\"beds\":1}");
+	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
+	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"reserve\":null,"
+	    "\"request_id\":\"req1\","
+	    "\"placement_state\":\"held\",\"held_proximity\":\"neighbouring\","
+	    "\"beds\":1,\"activation\":null}");
 
 	shelterd__v1__event__init(&ev);
 	ev.event_seq = 8;
@@ -181,8 +253,12 @@ a_placement_event_and_an_early_warning(void **state)
 	    "\"alert_seq\":null,\"acknowledged_by\":null,"
 	    "\"expected_free_24h\":0,"
 	    "\"unknown_beds\":null,\"stale_shelters\":null,"
-	    "\"never_reported\":null,\"request_id\":null,"
-	    "\"placement_state\":null,\"held_proximity\":null,\"beds\":null}");
+	    "\"never_reported\":null,\"norm\":null,\"window_days\":null,"
+	    "\"days_below_norm\":null,\"days_critical\":null,"
+	    "\"reserve\":null,"
+	    "\"request_id\":null,"
+	    "\"placement_state\":null,\"held_proximity\":null,\"beds\":null,"
+	    "\"activation\":null}");
 }
 
 static void
@@ -218,7 +294,8 @@ totals_of_a_category(void **state)
 	    "\"coverage_pct\":66,\"coverage\":\"warning\","
 	    "\"expected_free_24h\":1,\"expected_free_72h\":2,"
 	    "\"forecasting\":1,\"early_warning\":\"warning\","
-	    "\"level\":\"ok\",\"merged\":false}");
+	    "\"level\":\"ok\",\"reserve_24h\":0,\"reserve_72h\":0,"
+	    "\"merged\":false}");
 }
 
 static void
@@ -226,7 +303,8 @@ a_region_status(void **state)
 {
 	Shelterd__V1__RegionStatus rs = SHELTERD__V1__REGION_STATUS__INIT;
 	Shelterd__V1__CategoryTotals t = SHELTERD__V1__CATEGORY_TOTALS__INIT;
-	Shelterd__V1__CategoryTotals *tp = &t;
+	Shelterd__V1__CategoryTotals u = SHELTERD__V1__CATEGORY_TOTALS__INIT;
+	Shelterd__V1__CategoryTotals *tp[2] = { &t, &u };
 
 	(void)state;
 	rs.region_id = "VR19";
@@ -241,8 +319,14 @@ a_region_status(void **state)
 	t.coverage_pct = 100;
 	t.free = 4;
 	t.level = SHELTERD__V1__LEVEL__LEVEL_CRITICAL;
-	rs.totals = &tp;
-	rs.n_totals = 1;
+	t.reserve_24h = 2;
+	t.reserve_72h = 5;
+	/* A norm of 0 is a norm, not "none". */
+	u.category = SHELTERD__V1__CATEGORY__CATEGORY_ADULT_MEN;
+	u.has_norm = true;
+	u.shortage = true;
+	rs.totals = tp;
+	rs.n_totals = 2;
 	assert_json(json_region(&rs),
 	    "{\"region\":\"VR19\",\"name\":\"Zeeland\",\"shelters\":4,"
 	    "\"shelters_reported\":3,\"shelters_stale\":1,"
@@ -254,7 +338,18 @@ a_region_status(void **state)
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"critical\","
-	    "\"merged\":false}}}");
+	    "\"reserve_24h\":2,\"reserve_72h\":5,\"merged\":false,"
+	    "\"norm\":null,\"shortage\":false},"
+	    "\"men\":{\"capacity\":0,\"occupied\":0,"
+	    "\"out_of_service\":0,\"free\":0,\"held\":0,\"unknown\":0,"
+	    "\"occupancy_pct\":0,\"registered_capacity\":0,"
+	    "\"known_capacity\":0,\"unknown_beds\":0,\"stale_shelters\":0,"
+	    "\"never_reported\":0,\"coverage_pct\":0,\"coverage\":\"ok\","
+	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
+	    "\"forecasting\":0,"
+	    "\"early_warning\":\"ok\",\"level\":\"ok\","
+	    "\"reserve_24h\":0,\"reserve_72h\":0,\"merged\":false,"
+	    "\"norm\":0,\"shortage\":true}}}");
 }
 
 static void
@@ -388,7 +483,7 @@ the_names_as_json(void **state)
 	assert_non_null(o);
 	assert_int_equal(cJSON_GetArraySize(o), (int)names_n_tables);
 	kinds = cJSON_GetObjectItemCaseSensitive(o, "kind");
-	assert_int_equal(cJSON_GetArraySize(kinds), 7);
+	assert_int_equal(cJSON_GetArraySize(kinds), 9);
 	row = cJSON_GetArrayItem(kinds, 4);
 	assert_json(cJSON_Duplicate(row, true),
 	    "{\"value\":10,\"name\":\"early_warning\","
@@ -411,6 +506,7 @@ main(void)
 		cmocka_unit_test(an_occupancy_event),
 		cmocka_unit_test(a_placement_event_and_an_early_warning),
 		cmocka_unit_test(totals_of_a_category),
+		cmocka_unit_test(a_structural_shortage_event),
 		cmocka_unit_test(a_region_status),
 		cmocka_unit_test(beds_of_a_shelter),
 		cmocka_unit_test(shelter_of_every_surface),

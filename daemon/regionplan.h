@@ -1,0 +1,26 @@
+/*
+ * regionplan.h — the planning fields of a region's totals
+ * (docs/planning.md).
+ */
+#ifndef SHELTERD_REGIONPLAN_H
+#define SHELTERD_REGIONPLAN_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry.h"
+#include "shelterd.pb-c.h"
+#include "store.h"
+
+/*
+ * The norm in force, the registry's reserve beds and whether a
+ * structural shortage is open (docs/planning.md), for the CAT_COUNT
+ * totals t[c] (category c + 1) of region `region` of reg: every
+ * RegionStatus has them (the clients' status, the dashboard's, the
+ * plan). 0 or STORE_E*.
+ */
+int regionplan_fill(const struct registry *reg, struct store *st,
+    MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
+    int64_t now);
+#endif
