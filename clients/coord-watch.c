@@ -573,7 +573,10 @@ struct poller {
 	uint64_t after;       /* read up to here */
 };
 
-enum { POLL_WAIT_MS = 10000 };
+/* A poll that a daemon's death left hanging (nng's req socket waits for
+ * that pipe to come back) ends within POLL_WAIT_MS + 3 s; then the next
+ * address of --api is asked. */
+enum { POLL_WAIT_MS = 5000 };
 
 /* Hand one logged event to the subscriber, as the daemon publishes it. */
 static void
@@ -613,7 +616,7 @@ poll_events(void *arg)
 		since.wait_ms = POLL_WAIT_MS;
 		req.body_case = SHELTERD__V1__REQUEST__BODY_EVENTS_SINCE;
 		req.events_since = &since;
-		if (client_call(p->api, POLL_WAIT_MS + 5000, &req, &reply, err,
+		if (client_call(p->api, POLL_WAIT_MS + 3000, &req, &reply, err,
 		    sizeof(err)) != EXIT_OK) {
 			nng_msleep(1000);
 			continue;

@@ -252,7 +252,10 @@ def test_failover():
             r = b.report("-s", DIRECT[0], "-n", str(seq), "-b",
                          f"women=4/{occ}")
             check_eq(r.rc, 0, f"report to B {r}")
-        time.sleep(0.5)
+        # A shelter's events come by coord-watch's catch-up from the log
+        # (need-to-know: not on the events socket), which asks B within
+        # a quiet second or two.
+        time.sleep(3)
         watch.send_signal(signal.SIGTERM)
         out, err = watch.communicate(timeout=20)
         seqs = [json.loads(l).get("event_seq", 0)
