@@ -66,7 +66,8 @@ print_request(const Shelterd__V1__ReserveActivation *a, bool json)
 		cJSON_AddStringToObject(o, "reason", a->reason);
 		cJSON_AddBoolToObject(o, "answered", a->answered);
 		cJSON_AddBoolToObject(o, "confirmed", a->confirmed);
-		cJSON_AddNumberToObject(o, "confirmed_beds", a->confirmed_beds);
+		cJSON_AddNumberToObject(o, "confirmed_beds",
+		    a->confirmed_beds);
 		client_print_json(o);
 		return;
 	}

@@ -989,9 +989,9 @@ answer_report(struct query *q, MDB_txn *txn)
 	struct report r;
 	int rc;
 
-	if ((rc = read_samples(s->store, s->reg, txn, -1, 0, q->p.from, q->p.until,
-	    &sb)) != 0 || (rc = read_places(s, txn, q->p.from, q->p.until,
-	    &pb)) != 0) {
+	if ((rc = read_samples(s->store, s->reg, txn, -1, 0, q->p.from,
+	    q->p.until, &sb)) != 0 || (rc = read_places(s, txn, q->p.from,
+	    q->p.until, &pb)) != 0) {
 		free(sb.v);
 		free(pb.v);
 		return store_error(rc);

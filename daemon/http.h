@@ -28,7 +28,8 @@ struct conns;
 /*
  * Serve cfg->http_url (on `serve`, which is cfg->http_url itself or, behind
  * the guard, 127.0.0.1 at a port of its own): the page, /api/...,
- * /metrics, and a ws:// feed at /events on the same port. *out is NULL when http_url is empty
+ * /metrics, and a ws:// feed at /events on the same port. *out is NULL
+ * when http_url is empty
  * (disabled). subscribers: the events socket's, for /metrics.
  * 0, or -1 (logged). reg and st must outlive http_deinit().
  */

@@ -485,8 +485,8 @@ process_batch(struct server *s, struct item *items, size_t n)
 	events_publish(&s->c);
 	t3 = uv_hrtime();
 	if (writes > 0) {
-		stage_note(s, 0, t0 > s->batch_recv_ns ? t0 - s->batch_recv_ns :
-		    0);
+		stage_note(s, 0, t0 > s->batch_recv_ns ?
+		    t0 - s->batch_recv_ns : 0);
 		stage_note(s, 1, t1 - t0 - commit_ns);
 		stage_note(s, 2, commit_ns);
 		stage_note(s, 3, t2 - t1);
@@ -829,7 +829,8 @@ server_init(struct server *s, struct config *cfg,
 	 * guard every peer is 127.0.0.1: the guard counts per peer). */
 	s->guard = guard_new(cfg);
 	if (conns_watch(&s->api_conns, s->c.api, "api connection",
-	    cfg->max_connections, per_peer(s->guard, cfg, cfg->api_url)) != 0 ||
+	    cfg->max_connections, per_peer(s->guard, cfg,
+	    cfg->api_url)) != 0 ||
 	    conns_watch(&s->sub_conns, s->c.events, "subscriber",
 	    cfg->max_connections, per_peer(s->guard, cfg,
 	    cfg->events_url)) != 0)
