@@ -140,12 +140,6 @@ struct states {
 	struct shelter_state *v;
 };
 
-static const struct shelter_state *
-state_of(void *arg, uint32_t shelter)
-{
-	return &((struct states *)arg)->v[shelter];
-}
-
 /* Every registry shelter's state, read in txn; free() the result. */
 static int
 read_states(struct ctx *s, MDB_txn *txn, struct shelter_state **out)
@@ -194,6 +188,14 @@ place_note_state(struct ctx *s, const struct reg_shelter *sh,
 {
 	place_index_set(s->pidx, (uint32_t)(sh - s->reg->shelters), st);
 }
+
+#ifdef SHELTERD_CHECK_INDEX
+static const struct shelter_state *
+state_of(void *arg, uint32_t shelter)
+{
+	return &((struct states *)arg)->v[shelter];
+}
+#endif
 
 void
 place_index_check(struct ctx *s, MDB_txn *txn)
