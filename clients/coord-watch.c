@@ -498,8 +498,13 @@ take_event(struct watch *w, const Shelterd__V1__Event *ev)
 	if (w->have_last && ev->event_seq <= w->last_seq) {
 		/* Already printed from the log. */
 	} else if (w->have_last && ev->event_seq > w->last_seq + 1) {
-		/* Missed some: print them first, in order. */
-		rv = catch_up(w, ev->event_seq, false);
+		/* Missed some: print them first, in order. With the daemon
+		 * out of reach (a restart, a failover) this one waits too:
+		 * it is in the log, and the next catch-up prints it after
+		 * them; the heartbeat check says the feed is not live. */
+		rv = catch_up(w, ev->event_seq, true);
+		if (rv == 0 && w->last_seq + 1 < ev->event_seq)
+			return 0;
 		if (rv == 0 && show(w, ev))
 			rv = 1;
 	} else if (show(w, ev)) {

@@ -191,8 +191,9 @@ def test_unauthenticated_keeps_the_queue(d):
     r = d.report("outbox")
     check_eq(r.rc, 0, f"outbox {r}")
     check("waiting: 3 in" in r.out and "rejected: none" in r.out, r.out)
+    # " seq ", not "seq": the temp dir's random name may hold "seq".
     check_eq([l.split(",")[0].strip() for l in r.out.splitlines()
-              if "seq" in l], ["SH-UT-003 seq 5", "SH-UT-003 seq 6",
+              if " seq " in l], ["SH-UT-003 seq 5", "SH-UT-003 seq 6",
                                "SH-UT-003 seq 7"], "listed oldest first")
     # Once the daemon knows the key, all three are stored, in order.
     d.stop()

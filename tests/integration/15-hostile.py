@@ -59,7 +59,13 @@ def test_hostile_input_while_a_shelter_reports():
         check(d.alive(), "the daemon is still up")
         check_eq(good["failed"], [], "every good update acknowledged")
         check(good["acked"] > 0, "the shelter reported during the attack")
-        check(after - before < 64 * 1024, "memory stays bounded")
+        # Under ASan, freed blocks wait in its quarantine (256 MB): the
+        # guard's copy of every message counts there, not in a release
+        # build (21-hostile-scenarios.py bounds the same way).
+        bound = 64 if os.environ.get("B_SANITIZE", "none") == "none" \
+            else 512
+        check(after - before < bound * 1024,
+              f"memory stays bounded: {after - before} KiB more")
         sh = d.ctl("--json", "shelter", "SH-UT-004").json()
         check_eq(sh["last_seq"], good["sent"], "the last good report")
         d.stop()
