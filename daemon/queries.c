@@ -180,10 +180,8 @@ events_page(const struct ctx *s, MDB_txn *rtxn, const struct identity *who,
 	b->page.events = b->v;
 	b->page.n_events = b->n;
 	b->page.last_event_seq = next - 1;
-	/* Nothing more to read: up to the newest, so a party that may see
-	 * none of the last ones does not ask for them again. */
-	if (b->n < b->cap && after < next - 1)
-		b->scanned_to = next - 1;
+	/* The last event read, shown or not: the newest when the scan
+	 * reached the end, else where the scan's bound stopped it. */
 	b->page.scanned_to_seq = b->scanned_to;
 	return 0;
 }

@@ -254,15 +254,30 @@ def test_failover():
             check_eq(r.rc, 0, f"report to B {r}")
         # A shelter's events come by coord-watch's catch-up from the log
         # (need-to-know: not on the events socket), which asks B within
-        # a quiet second or two.
-        time.sleep(3)
+        # a quiet second or two: on a loaded machine, allow 15 s.
+        seqs, text = [], ""
+        deadline = time.monotonic() + 15
+        os.set_blocking(watch.stdout.fileno(), False)
+        while time.monotonic() < deadline and watch.poll() is None:
+            try:
+                text += os.read(watch.stdout.fileno(), 65536).decode()
+            except BlockingIOError:
+                pass
+            seqs = [json.loads(l).get("event_seq", 0)
+                    for l in text.split("\n")[:-1] if l.startswith("{")]
+            if seqs and max(seqs) > b_first:
+                break
+            time.sleep(0.2)
+        exited = watch.poll()
         watch.send_signal(signal.SIGTERM)
         out, err = watch.communicate(timeout=20)
+        lines = (text + (out or "")).splitlines()
         seqs = [json.loads(l).get("event_seq", 0)
-                for l in out.splitlines() if l.startswith("{")]
+                for l in lines if l.startswith("{")]
         check(seqs and max(seqs) > b_first and len(seqs) == len(set(seqs)),
-              f"coord-watch did not follow B (events after #{b_first}): "
-              f"{seqs[-5:]}; {err[-1500:]}")
+              f"coord-watch did not follow B (events after #{b_first}, "
+              f"exited before the end: {exited}): {seqs[-5:]}; "
+              f"{err[-1500:]}")
         b.stop()
         node.send_signal(signal.SIGTERM)
         check_eq(node.wait(20), 0, "shelter-node exit status")

@@ -165,7 +165,8 @@ class Daemon:
         return self.run("SHELTERCTL", *args)
 
     def status(self):
-        r = self.ctl("--json", "status")
+        # A loaded CI machine may take more than the 5 s default.
+        r = self.ctl("--json", "--timeout", "20000", "status")
         check_eq(r.rc, 0, f"shelterctl status {r}")
         return r.json()
 
