@@ -392,6 +392,67 @@ urgency_parse(const char *s)
 	return -1;
 }
 
+/*
+ * One option of the PlacementRequest itself into o->pr: 0 when taken, 1
+ * when c is not one of them, EXIT_USAGE (said) when its value is wrong.
+ */
+static int
+request_opt(int c, const char *arg, struct opts *o)
+{
+	Shelterd__V1__PlacementRequest *pr = &o->pr;
+	long long v;
+
+	switch (c) {
+	case 'r':
+		pr->from_region = (char *)arg;
+		return 0;
+	case 'c':
+		if ((v = cat_parse(arg)) < 0) {
+			fprintf(stderr, "region-place: unknown category '%s': "
+			    "use women, men, minors, highsec or children\n",
+			    arg);
+			return EXIT_USAGE;
+		}
+		pr->category = (Shelterd__V1__Category)v;
+		return 0;
+	case 'C':
+		pr->case_ref = (char *)arg;
+		return 0;
+	case 'b':
+		/* The daemon checks the range. */
+		if ((v = client_parse_num(arg, 1000)) < 0)
+			break;
+		pr->beds = (uint32_t)v;
+		return 0;
+	case 's':
+		if ((v = client_parse_num(arg, 1000)) < 0)
+			break;
+		pr->security_level = (uint32_t)v;
+		return 0;
+	case 'x':
+		if (pr->n_exclude_regions == 32)
+			break;
+		o->exclude[pr->n_exclude_regions++] = (char *)arg;
+		return 0;
+	case 'u':
+		if ((v = urgency_parse(arg)) < 0)
+			break;
+		pr->urgency = (Shelterd__V1__Urgency)v;
+		return 0;
+	case 'o':
+		pr->allow_own_region = true;
+		return 0;
+	case 'i':
+		pr->request_id = (char *)arg;
+		return 0;
+	default:
+		return 1;
+	}
+	fprintf(stderr, "region-place: bad arguments\nTry 'region-place "
+	    "--help'.\n");
+	return EXIT_USAGE;
+}
+
 /* Fill o from argv; returns an exit code, or -1 to go on. */
 static int
 parse_args(int argc, char **argv, struct opts *o)
@@ -417,54 +478,15 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	Shelterd__V1__PlacementRequest *pr = &o->pr;
-	long long v;
-	int c;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "r:c:C:b:s:x:u:oi:nw:p:Ija:hK:",
 	    longopts, NULL)) != -1) {
+		if ((rc = request_opt(c, optarg, o)) == 0)
+			continue;
+		if (rc == EXIT_USAGE)
+			return EXIT_USAGE;
 		switch (c) {
-		case 'r':
-			pr->from_region = optarg;
-			break;
-		case 'c':
-			if ((v = cat_parse(optarg)) < 0) {
-				fprintf(stderr, "region-place: unknown "
-				    "category '%s': use women, men, minors, "
-				    "highsec or children\n", optarg);
-				return EXIT_USAGE;
-			}
-			pr->category = (Shelterd__V1__Category)v;
-			break;
-		case 'C':
-			pr->case_ref = optarg;
-			break;
-		case 'b':
-			if ((v = client_parse_num(optarg, 1000)) < 0)
-				goto bad;
-			/* The daemon checks the range. */
-			pr->beds = (uint32_t)v;
-			break;
-		case 's':
-			if ((v = client_parse_num(optarg, 1000)) < 0)
-				goto bad;
-			pr->security_level = (uint32_t)v;
-			break;
-		case 'x':
-			if (pr->n_exclude_regions == 32)
-				goto bad;
-			o->exclude[pr->n_exclude_regions++] = optarg;
-			break;
-		case 'u':
-			if ((v = urgency_parse(optarg)) < 0)
-				goto bad;
-			pr->urgency = (Shelterd__V1__Urgency)v;
-			break;
-		case 'o':
-			pr->allow_own_region = true;
-			break;
-		case 'i':
-			pr->request_id = optarg;
-			break;
 		case 'n':
 			o->no_wait = true;
 			break;

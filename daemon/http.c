@@ -11,9 +11,9 @@
  *
  * Who sees what: without the bearer token of [http] token a client gets
  * region and national aggregates only; shelter identities and a shelter's
- * own counts need the token. The live feed is therefore not the events
- * socket itself (its topics and events name shelters) but a second pub0
- * socket that carries each event without them, on ws://HOST:PORT/events.
+ * own counts need the token. The live feed, on ws://HOST:PORT/events, is
+ * a second pub0 socket carrying what the events socket carries: its
+ * public events only (core/disclose.h), which name no shelter.
  */
 #include "http.h"
 
@@ -1190,11 +1190,10 @@ void
 http_note_event(struct http *h, nng_msg *msg, bool public)
 {
 	const uint8_t *body, *nul;
-	Shelterd__V1__Event *ev, out = SHELTERD__V1__EVENT__INIT;
-	char topic[160];
-	size_t len, tlen, n;
+	Shelterd__V1__Event *ev;
+	size_t len, tlen;
 	nng_msg *copy;
-	int slashes = 0, k;
+	int k;
 
 	if (h == NULL)
 		return;
@@ -1213,52 +1212,14 @@ http_note_event(struct http *h, nng_msg *msg, bool public)
 	    ev->kind != SHELTERD__V1__EVENT_KIND__EVENT_KIND_HEARTBEAT)
 		h->events[k][ev->level & 3]++;
 	uv_mutex_unlock(&h->lock);
-	/* The page's feed is public: what the events socket does not carry,
-	 * it does not either. The token view reads the rest with /api. */
-	if (!public) {
-		shelterd__v1__event__free_unpacked(ev, NULL);
-		return;
-	}
-
-	/* The topic without its shelter segment (esc/.../<category>/<id>),
-	 * and the event with what a region-level view may see. */
-	for (n = 0; n < tlen && n + 1 < sizeof(topic); n++) {
-		if (body[n] == '/' && ++slashes == 5)
-			break;
-		topic[n] = (char)body[n];
-	}
-	topic[n] = '\0';
-	out.event_seq = ev->event_seq;
-	out.at = ev->at;
-	out.kind = ev->kind;
-	out.scope = ev->scope;
-	out.level = ev->level;
-	out.previous_level = ev->previous_level;
-	out.region_id = ev->region_id;
-	out.category = ev->category;
-	out.step = ev->step;
-	out.alert_seq = ev->alert_seq;
-	out.acknowledged_by = ev->acknowledged_by;
-	out.placement_state = ev->placement_state;
-	out.held_proximity = ev->held_proximity;
-	out.last_event_seq = ev->last_event_seq;
-	out.heartbeat_secs = ev->heartbeat_secs;
-	if (ev->scope != SHELTERD__V1__SCOPE__SCOPE_SHELTER) {
-		out.capacity = ev->capacity;
-		out.free = ev->free;
-		out.occupancy_pct = ev->occupancy_pct;
-	}
-	len = shelterd__v1__event__get_packed_size(&out);
-	if (nng_msg_alloc(&copy, n + 1 + len) == 0) {
-		memcpy(nng_msg_body(copy), topic, n + 1);
-		shelterd__v1__event__pack(&out,
-		    (uint8_t *)nng_msg_body(copy) + n + 1);
-		/* Like the events socket: a slow page loses frames, never
-		 * slows the loop; the page refetches what it shows. */
-		if (nng_sendmsg(h->feed, copy, NNG_FLAG_NONBLOCK) != 0)
-			nng_msg_free(copy);
-	}
 	shelterd__v1__event__free_unpacked(ev, NULL);
+	/* The page's feed is public: it carries what the events socket
+	 * carries (core/disclose.h), as it is. The token view reads the
+	 * rest with /api. Like the events socket, a slow page loses frames
+	 * and never slows the loop; the page refetches what it shows. */
+	if (public && nng_msg_dup(&copy, msg) == 0 &&
+	    nng_sendmsg(h->feed, copy, NNG_FLAG_NONBLOCK) != 0)
+		nng_msg_free(copy);
 }
 
 /* ---- /healthz and /readyz ------------------------------------------- */

@@ -52,8 +52,8 @@ void http_set_deadline(struct http *h, uint32_t deadline_secs);
 void http_note_batch(struct http *h, const struct counters *c,
     size_t requests, uint64_t commit_ns);
 /* Loop thread: an event ("topic\0Event") that committed and is about to be
- * published. Counts it and, when it is public (core/disclose.h), forwards
- * a copy to the dashboard feed. msg stays the caller's. NULL h is a
+ * published. Counts it and, when it is public (core/disclose.h), sends a
+ * copy of it to the dashboard feed. msg stays the caller's. NULL h is a
  * no-op. */
 void http_note_event(struct http *h, nng_msg *msg, bool public);
 

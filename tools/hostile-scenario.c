@@ -890,25 +890,33 @@ out:
 	return NULL;
 }
 
-/* Connections that send large requests and never read their replies:
- * the daemon must stop reading (back-pressure) rather than buffer them,
- * so RSS stays bounded and the others are served. */
+/* What an unread flood did: connections opened, requests sent, and how
+ * many the daemon closed before the attack ended. */
+struct unread {
+	int n, closed;
+	long sent;
+};
+
+/*
+ * o->conns (20) api connections from 127.0.0.2, each sending `size`-byte
+ * requests as fast as TCP takes them and reading no reply, for
+ * o->seconds while the legitimate parties act. -1 without a usable --api.
+ */
 static int
-byte_flood(const struct scenario_opts *o, struct legit *l,
-    struct procstat *ps)
+unread_flood(const struct scenario_opts *o, struct legit *l,
+    struct procstat *ps, size_t size, struct unread *u)
 {
 	static atomic_bool stop;
 	static atomic_long sent;
 	struct byte_flood b[MAX_THREADS * 4];
 	pthread_t t[MAX_THREADS * 4];
 	struct sockaddr_in to;
-	int n = 0, want = o->conns > 0 && o->conns <= MAX_THREADS * 4 ?
-	    o->conns : 20;
+	int want = o->conns > 0 && o->conns <= MAX_THREADS * 4 ? o->conns :
+	    20;
 
-	if (url_addr(o->api, &to) != 0) {
-		printf("hostile: byte-flood needs --api tcp://127.x:PORT\n");
-		return 2;
-	}
+	memset(u, 0, sizeof(*u));
+	if (url_addr(o->api, &to) != 0)
+		return -1;
 	atomic_store(&stop, false);
 	atomic_store(&sent, 0);
 	for (int i = 0; i < want; i++) {
@@ -916,24 +924,45 @@ byte_flood(const struct scenario_opts *o, struct legit *l,
 
 		if (fd < 0)
 			break;
-		b[n] = (struct byte_flood){ fd, &stop, 250000, &sent, false };
-		pthread_create(&t[n], NULL, byte_flood_loop, &b[n]);
-		n++;
+		b[u->n] = (struct byte_flood){ fd, &stop, size, &sent, false };
+		pthread_create(&t[u->n], NULL, byte_flood_loop, &b[u->n]);
+		u->n++;
 	}
 	for (double until = now_s() + o->seconds; now_s() < until;) {
 		legit_until(l, now_s() + 0.2, NULL, NULL);
 		proc_sample(o, ps);
 	}
+	/* Closed by the daemon: its sends fail (what it did send is still
+	 * unread in the socket, so a read would not tell). */
+	for (int i = 0; i < u->n; i++)
+		u->closed += atomic_load(&b[i].ended);
 	atomic_store(&stop, true);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < u->n; i++) {
 		shutdown(b[i].fd, SHUT_RDWR);
 		pthread_join(t[i], NULL);
 		close(b[i].fd);
 	}
+	u->sent = atomic_load(&sent);
+	return 0;
+}
+
+/* Connections that send large requests and never read their replies:
+ * the daemon must stop reading (back-pressure) rather than buffer them,
+ * so RSS stays bounded and the others are served. */
+static int
+byte_flood(const struct scenario_opts *o, struct legit *l,
+    struct procstat *ps)
+{
+	struct unread u;
+
+	if (unread_flood(o, l, ps, 250000, &u) != 0) {
+		printf("hostile: byte-flood needs --api tcp://127.x:PORT\n");
+		return 2;
+	}
 	printf("attack: %d connections from 127.0.0.2 sent %ld requests of "
-	    "250 KB (%.0f MB) in %.0f s and read no reply\n", n,
-	    atomic_load(&sent), atomic_load(&sent) * 0.25, o->seconds);
-	return n > 0 ? 0 : 1;
+	    "250 KB (%.0f MB) in %.0f s and read no reply\n", u.n, u.sent,
+	    u.sent * 0.25, o->seconds);
+	return u.n > 0 ? 0 : 1;
 }
 
 /* A TCP connection from 127.0.0.2 to `to`; -1 on failure. */
@@ -1037,47 +1066,16 @@ static int
 no_read(const struct scenario_opts *o, struct legit *l,
     struct procstat *ps)
 {
-	static atomic_bool stop;
-	static atomic_long sent;
-	struct byte_flood b[MAX_THREADS * 4];
-	pthread_t t[MAX_THREADS * 4];
-	struct sockaddr_in to;
-	int n = 0, closed = 0, want = o->conns > 0 && o->conns <=
-	    MAX_THREADS * 4 ? o->conns : 20;
+	struct unread u;
 
-	if (url_addr(o->api, &to) != 0) {
+	if (unread_flood(o, l, ps, 200, &u) != 0) {
 		printf("hostile: no-read needs --api tcp://127.x:PORT\n");
 		return 2;
 	}
-	atomic_store(&stop, false);
-	atomic_store(&sent, 0);
-	for (int i = 0; i < want; i++) {
-		int fd = sp_open(&to, "127.0.0.2", SP_REQ0);
-
-		if (fd < 0)
-			break;
-		b[n] = (struct byte_flood){ fd, &stop, 200, &sent, false };
-		pthread_create(&t[n], NULL, byte_flood_loop, &b[n]);
-		n++;
-	}
-	for (double until = now_s() + o->seconds; now_s() < until;) {
-		legit_until(l, now_s() + 0.2, NULL, NULL);
-		proc_sample(o, ps);
-	}
-	/* Closed by the daemon: its sends fail (what it did send is still
-	 * unread in the socket, so a read would not tell). */
-	for (int i = 0; i < n; i++)
-		closed += atomic_load(&b[i].ended);
-	atomic_store(&stop, true);
-	for (int i = 0; i < n; i++) {
-		shutdown(b[i].fd, SHUT_RDWR);
-		pthread_join(t[i], NULL);
-		close(b[i].fd);
-	}
 	printf("attack: %d connections from 127.0.0.2 sent %ld small "
 	    "requests in %.0f s and read no reply; %d closed by the daemon\n",
-	    n, atomic_load(&sent), o->seconds, closed);
-	return n > 0 && closed == n ? 0 : 1;
+	    u.n, u.sent, o->seconds, u.closed);
+	return u.n > 0 && u.closed == u.n ? 0 : 1;
 }
 
 int
