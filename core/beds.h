@@ -68,6 +68,19 @@ struct shelter_state {
 	uint8_t forecast;     /* bit (cat-1): an outflow forecast is given */
 	uint8_t reserved[3];
 	struct bed_outlook expect[CAT_COUNT];
+	/* Appended in schema 5 (daemon/reserves.c). Confirmed reserve beds
+	 * open now, already counted in beds[].capacity: a report gives the
+	 * shelter's own beds and the daemon adds these, as it keeps holds,
+	 * until the activation is released or expires. */
+	uint32_t reserve_open[CAT_COUNT];
+	/* Reserve beds the shelter itself declared by report (bit (cat-1)
+	 * of reserve_declared), in place of reserves.csv's. */
+	uint8_t reserve_declared;
+	uint8_t reserved5[3];
+	struct reserve_decl {
+		uint32_t beds_24h;
+		uint32_t beds_72h;
+	} reserve_decl[CAT_COUNT];
 };
 
 struct totals {

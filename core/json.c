@@ -177,6 +177,8 @@ json_event(const Shelterd__V1__Event *ev)
 			cJSON_AddItemToObject(a, "until",
 			    json_time(ev->reserve_until));
 			add_str(a, "reason", ev->reason);
+			cJSON_AddStringToObject(a, "step",
+			    reserve_step_name((int)ev->reserve_step));
 			/* A shelter's answer (the event names it). */
 			if (*ev->shelter_id != '\0')
 				cJSON_AddBoolToObject(a, "confirmed",
@@ -304,6 +306,14 @@ json_beds(const Shelterd__V1__ShelterReply *sh)
 		    bc->out_of_service);
 		cJSON_AddNumberToObject(b, "held", bc->held);
 		cJSON_AddNumberToObject(b, "free", bc->free);
+		/* Confirmed reserve beds open, counted in capacity. */
+		cJSON_AddNumberToObject(b, "reserve_open", bc->reserve_open);
+		if (bc->has_reserve) {
+			cJSON_AddNumberToObject(b, "reserve_24h",
+			    bc->reserve_24h);
+			cJSON_AddNumberToObject(b, "reserve_72h",
+			    bc->reserve_72h);
+		}
 		cJSON_AddStringToObject(b, "level",
 		    level_state_name((int)bc->level));
 		/* Only with a forecast: 0 would say none is expected. */
@@ -379,6 +389,7 @@ json_placement(const Shelterd__V1__Placement *p)
 		    proximity_name((int)p->held_proximity));
 	else
 		cJSON_AddNullToObject(o, "held_proximity");
+	cJSON_AddBoolToObject(o, "in_reserve", p->in_reserve);
 	add_str(o, "shelter", p->shelter_id);
 	ex = cJSON_AddArrayToObject(o, "exclude_regions");
 	for (size_t i = 0; ex != NULL && i < p->n_exclude_regions; i++)

@@ -94,6 +94,15 @@ static const struct name_row proximity_rows[] = {
 	{ 4, "other_region", "in another region" },
 };
 
+static const struct name_row reserve_step_rows[] = {
+	{ 0, "unspecified", NULL },
+	{ 1, "activated", "reserve beds activated" },
+	{ 2, "confirmed", "reserve beds confirmed: capacity" },
+	{ 3, "refused", "reserve beds refused" },
+	{ 4, "released", "reserve beds released" },
+	{ 5, "expired", "reserve activation expired" },
+};
+
 static const struct name_row audit_kind_rows[] = {
 	{ 0, "unspecified", NULL },
 	{ 1, "placement", "placement step" },
@@ -174,6 +183,9 @@ const struct name_table names_tables[] = {
 	[NAMES_PROXIMITY] = { "proximity",
 	    &shelterd__v1__proximity__descriptor, "PROXIMITY_",
 	    ROWS(proximity_rows) },
+	[NAMES_RESERVE_STEP] = { "reserve_step",
+	    &shelterd__v1__reserve_step__descriptor, "RESERVE_STEP_",
+	    ROWS(reserve_step_rows) },
 };
 const size_t names_n_tables = sizeof(names_tables) / sizeof(names_tables[0]);
 
@@ -299,6 +311,12 @@ const char *
 proximity_name(int proximity)
 {
 	return name_or(NAMES_PROXIMITY, proximity, "unknown");
+}
+
+const char *
+reserve_step_name(int step)
+{
+	return name_or(NAMES_RESERVE_STEP, step, "unknown");
 }
 
 const char *

@@ -39,6 +39,7 @@ enum names_table_id {
 	NAMES_KIND, NAMES_SCOPE, NAMES_PLACEMENT_STATE, NAMES_URGENCY,
 	NAMES_CODE, NAMES_REPORT_CELL, NAMES_DECLINE_REASON, NAMES_AUDIT_KIND,
 	NAMES_PROXIMITY,
+	NAMES_RESERVE_STEP,
 };
 /* No table has more rows: a counter per row fits in an array this big. */
 enum { NAMES_ROWS_MAX = 16 };
@@ -75,6 +76,7 @@ const char *placement_state_name(int state); /* requested, held, ... */
 const char *decline_reason_name(int reason); /* no-bed, other, ... */
 const char *decline_reason_label(int reason); /* "no bed after all" */
 const char *proximity_name(int proximity); /* neighbouring, ... */
+const char *reserve_step_name(int step);   /* activated, confirmed, ... */
 /* "in a neighbouring region", ... (enum proximity, core/disclose.h) */
 const char *proximity_label(int proximity);
 int decline_reason_parse(const char *name);  /* or -1 */

@@ -328,7 +328,8 @@ audit_reserve(struct ctx *s, MDB_txn *txn, const struct identity *who,
 
 	set_actor(s, who, &e, by, sizeof(by), kid);
 	e.kind = KIND(RESERVE);
-	e.decision = (char *)"activated";
+	e.decision = (char *)(r->ended == RESERVE_RELEASED ? "released" :
+	    "activated");
 	e.region_id = (char *)r->region;
 	snprintf(detail, sizeof(detail), "activation %" PRIu64 ": %u %s beds "
 	    "until %" PRId64 " (%.79s)", r->id, r->beds, cat_name(r->category),

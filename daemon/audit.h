@@ -38,6 +38,7 @@ int audit_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
     const char *source, const struct registry *next,
     const uint32_t counts[4], int64_t now);
 /* Reserve beds activated by who (daemon/reserves.c). */
+/* A reserve activation, or its release (r->ended RESERVE_RELEASED). */
 int audit_reserve(struct ctx *s, MDB_txn *txn, const struct identity *who,
     const struct reserve_activation *r, int64_t now);
 /* A shelter's answer to a reserve activation. */

@@ -88,6 +88,8 @@ struct ctx {
 	int64_t *stale_at;
 
 	int64_t next_hold_expiry;     /* earliest running hold; 0: none */
+	/* Earliest `until` of an open reserve activation; 0: none. */
+	int64_t next_reserve_expiry;
 	/* Free beds by category, region and security level, for ranking
 	 * placements; follows every shelter state written, including
 	 * those of the txn in progress (placements.c). */

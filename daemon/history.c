@@ -258,6 +258,7 @@ history_placement(struct ctx *s, MDB_txn *txn,
 	h.beds = p->beds;
 	h.urgency = p->urgency;
 	h.declines = p->n_tried;
+	h.in_reserve = p->in_reserve;
 	memset(key, 0, sizeof(key));
 	util_put_be64(key, (uint64_t)now);
 	memcpy(key + PK_ID, h.request_id, sizeof(h.request_id));

@@ -72,7 +72,9 @@ struct hist_placement {
 	uint8_t category, beds, urgency;
 	uint8_t declines;       /* declined or expired so far */
 	uint8_t reason;         /* declined: enum place_reason */
-	uint8_t reserved[2];
+	uint8_t in_reserve;     /* held or accepted: reserve beds (schema 5;
+				 * zero before) */
+	uint8_t reserved[1];
 };
 
 enum { HIST_PLACE_KEY = 8 + 48 + 1 + 1 };

@@ -64,6 +64,36 @@ occupancy_store(struct ctx *s, MDB_txn *txn,
 }
 
 /*
+ * What a report does not say and keeps: holds, which are the daemon's;
+ * confirmed reserve beds open (daemon/reserves.c), added to the reported
+ * capacity until their activation ends; reserve beds declared by an
+ * earlier report, for categories this one declares none for. Whether a
+ * category is over-occupied is then judged against that capacity.
+ */
+static void
+keep_daemon_beds(const struct shelter_state *stored,
+    struct shelter_state *next, uint8_t *over_occupied)
+{
+	for (int c = 0; c < CAT_COUNT; c++) {
+		struct bed_counts *b = &next->beds[c];
+		unsigned bit = 1u << c;
+
+		b->held = stored->beds[c].held;
+		next->reserve_open[c] = stored->reserve_open[c];
+		b->capacity += stored->reserve_open[c];
+		if (!(next->reserve_declared & bit) &&
+		    (stored->reserve_declared & bit)) {
+			next->reserve_declared |= (uint8_t)bit;
+			next->reserve_decl[c] = stored->reserve_decl[c];
+		}
+		if ((uint64_t)b->occupied + b->out_of_service > b->capacity)
+			*over_occupied |= (uint8_t)bit;
+		else
+			*over_occupied &= (uint8_t)~bit;
+	}
+}
+
+/*
  * Validate and apply one report inside txn; returns a STORE_* code (the
  * verdict on the report itself is in *res). Every check comes before the
  * first write, so a refused or duplicate report leaves no trace and needs
@@ -86,9 +116,7 @@ apply_update(struct ctx *s, MDB_txn *txn,
 	}
 	if ((rc = store_get_shelter(s->store, txn, sh->id, &stored)) != 0)
 		return rc;
-	/* Holds are the daemon's, not the shelter's: a report keeps them. */
-	for (int c = 0; c < CAT_COUNT; c++)
-		next.beds[c].held = stored.beds[c].held;
+	keep_daemon_beds(&stored, &next, &res->over_occupied);
 	if ((v = validate_seq(&stored, &next, res->res.msg,
 	    sizeof(res->res.msg))) < 0) {
 		res->res.rc = -v;

@@ -98,6 +98,10 @@ static const struct op rows[] = {
 	[BODY(RESERVE_ANSWER)] = { "reserve_answer", OP_WRITE_NESTED, 0,
 	    authz_may_reserve_shelter, "answer reserve requests", NULL,
 	    reserves_op_answer, NULL, reserves_op_reply_answer },
+	/* National only, signed (reserves.c refuses an unsigned one). */
+	[BODY(RESERVE_RELEASE)] = { "reserve_release", OP_WRITE_NESTED,
+	    R(NATIONAL), NULL, "release reserve beds", NULL,
+	    reserves_op_release, NULL, reserves_op_reply },
 	/* Region totals over time, like status. */
 	[BODY(TREND)] = { "trend", OP_DEFERRED, OP_ANYONE, NULL,
 	    "read trends", NULL, NULL, NULL, history_op_query },

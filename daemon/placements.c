@@ -114,10 +114,16 @@ unplaced_event(struct ctx *s, MDB_txn *txn,
 
 /* ---- holds ----------------------------------------------------------- */
 
-/* Move a hold on/off a shelter (and, on acceptance, into occupied). */
+/*
+ * Move a hold on/off a shelter (and, on acceptance, into occupied). A new
+ * hold sets *in_reserve (when not NULL) if the shelter's own beds, its
+ * capacity without the confirmed reserve beds open, had not enough free
+ * ones: the hold takes reserve beds.
+ */
 static int
 adjust_shelter(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
-    int category, int held_delta, int occupied_delta, int64_t now)
+    int category, int held_delta, int occupied_delta, bool *in_reserve,
+    int64_t now)
 {
 	struct shelter_state st, next;
 	struct bed_counts *b;
@@ -127,6 +133,14 @@ adjust_shelter(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
 		return rc;
 	next = st;
 	b = &next.beds[category - 1];
+	if (in_reserve != NULL) {
+		struct bed_counts own = *b;
+		uint32_t open = st.reserve_open[category - 1];
+
+		own.capacity -= open < own.capacity ? open : own.capacity;
+		*in_reserve = open > 0 &&
+		    beds_free(st.status, &own) < (uint32_t)held_delta;
+	}
 	if (held_delta < 0 && (uint32_t)-held_delta > b->held)
 		held_delta = -(int)b->held; /* never below zero */
 	b->held = (uint32_t)((int64_t)b->held + held_delta);
@@ -238,6 +252,7 @@ try_hold(struct ctx *s, MDB_txn *txn, struct placement_state *p,
 	struct place_query q = { 0 };
 	struct place_candidate best;
 	const struct reg_shelter *sh;
+	bool in_reserve;
 	size_t n;
 	int rc = 0;
 
@@ -270,6 +285,7 @@ try_hold(struct ctx *s, MDB_txn *txn, struct placement_state *p,
 		p->state = PSTATE(UNPLACED);
 		p->held_shelter[0] = p->held_region[0] = '\0';
 		p->hold_expires_at = 0;
+		p->in_reserve = 0;
 		log_warn("placement %s: no candidate left: unplaced",
 		    p->request_id);
 		if ((rc = step_event(s, txn, p, PSTATE(UNPLACED), now)) != 0)
@@ -278,8 +294,9 @@ try_hold(struct ctx *s, MDB_txn *txn, struct placement_state *p,
 	}
 	sh = &reg->shelters[best.shelter];
 	if ((rc = adjust_shelter(s, txn, sh, p->category, p->beds, 0,
-	    now)) != 0)
+	    &in_reserve, now)) != 0)
 		return rc;
+	p->in_reserve = in_reserve;
 	p->state = PSTATE(HELD);
 	util_copy(p->held_shelter, sizeof(p->held_shelter), sh->id);
 	util_copy(p->held_region, sizeof(p->held_region),
@@ -289,8 +306,9 @@ try_hold(struct ctx *s, MDB_txn *txn, struct placement_state *p,
 	    p->hold_expires_at < s->next_hold_expiry)
 		s->next_hold_expiry = p->hold_expires_at;
 	ctx_note_hold(s, best.shelter);
-	log_info("placement %s: %u %s bed(s) held in %s", p->request_id,
-	    p->beds, cat_name(p->category), p->held_region);
+	log_info("placement %s: %u %s bed(s) held in %s%s", p->request_id,
+	    p->beds, cat_name(p->category), p->held_region,
+	    in_reserve ? " (reserve beds)" : "");
 	return step_event(s, txn, p, PSTATE(HELD), now);
 }
 
@@ -305,7 +323,7 @@ release(struct ctx *s, MDB_txn *txn, struct placement_state *p,
 
 	if (sh != NULL)
 		rc = adjust_shelter(s, txn, sh, p->category, -(int)p->beds,
-		    accepted ? (int)p->beds : 0, now);
+		    accepted ? (int)p->beds : 0, NULL, now);
 	if (rc == 0 && !accepted && p->n_tried < PLACE_TRIED_MAX)
 		util_copy(p->tried[p->n_tried++], sizeof(p->tried[0]),
 		    p->held_shelter);

@@ -12,8 +12,17 @@
  * The shelters asked (of the region, with reserve beds of the category)
  * list the activations that concern them and confirm some of their
  * reserve beds or refuse, once each, each answer an event and an audit
- * entry. Not built yet (docs/registry.md): confirmed beds counting as
- * capacity until released or expired, placements into them.
+ * entry.
+ *
+ * Confirmed beds are capacity at once: they are added to the shelter's
+ * capacity and to its reserve_open (core/beds.h), through
+ * occupancy_store(), so the aggregates, the escalation rules and the
+ * index of free beds all see them, and placements use them
+ * (placements.c marks a hold that needed them). A report keeps them, as
+ * it keeps holds (occupancy.c). When the activation expires (the
+ * housekeeping tick) or the national coordinator releases it, each
+ * shelter's confirmed beds stop counting, an event each, and one event
+ * ends the activation.
  */
 #include "reserves.h"
 
@@ -28,12 +37,14 @@
 #include "ctx.h"
 #include "events.h"
 #include "log.h"
+#include "occupancy.h"
 #include "ops.h"
 #include "reply.h"
 #include "reserve.h"
 #include "util.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
+#define STEP(x) SHELTERD__V1__RESERVE_STEP__RESERVE_STEP_##x
 
 static int
 refusal_code(enum reserve_refusal r)
@@ -46,6 +57,89 @@ refusal_code(enum reserve_refusal r)
 	default:
 		return CODE(BAD_REQUEST);
 	}
+}
+
+/*
+ * Confirmed reserve beds of category at sh start (delta > 0) or stop
+ * (delta < 0) counting: capacity and reserve_open move together, through
+ * occupancy_store() (history, escalation, aggregates, the index of free
+ * beds). Beds a later report took out of capacity are not taken twice.
+ */
+static int
+open_beds(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
+    int category, int64_t delta, int64_t now)
+{
+	struct shelter_state st, next;
+	struct bed_counts *b;
+	uint32_t *open;
+	int rc;
+
+	if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+		return rc;
+	next = st;
+	b = &next.beds[category - 1];
+	open = &next.reserve_open[category - 1];
+	if (delta < 0) {
+		uint32_t d = (uint32_t)-delta;
+
+		d = d < *open ? d : *open;
+		*open -= d;
+		b->capacity -= d < b->capacity ? d : b->capacity;
+	} else {
+		*open += (uint32_t)delta;
+		b->capacity += (uint32_t)delta;
+	}
+	return occupancy_store(s, txn, sh, &st, &next, now);
+}
+
+
+/* This shelter's reserve beds of category within 72 h (0: none): what it
+ * declared by report, else reserves.csv's. */
+static uint32_t
+shelter_reserve(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
+    int category)
+{
+	const struct registry *reg = s->reg;
+	struct shelter_state st;
+
+	if (store_get_shelter(s->store, txn, sh->id, &st) == 0 &&
+	    (st.reserve_declared & (1u << (category - 1))))
+		return st.reserve_decl[category - 1].beds_72h;
+	for (size_t i = 0; i < reg->n_reserves; i++)
+		if (reg->reserves[i].category == category &&
+		    strcmp(reg->reserves[i].shelter, sh->id) == 0)
+			return reg->reserves[i].beds_72h;
+	return 0;
+}
+
+/* Is this activation one the shelter is asked to answer? */
+static bool
+concerns(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
+    const struct reserve_activation *r)
+{
+	return strcmp(s->reg->regions[sh->region].id, r->region) == 0 &&
+	    shelter_reserve(s, txn, sh, r->category) > 0;
+}
+
+static void
+fill_activation(Shelterd__V1__ReserveActivation *o,
+    struct reserve_activation *r, const struct reserve_answer *a)
+{
+	shelterd__v1__reserve_activation__init(o);
+	o->activation_id = r->id;
+	o->region_id = r->region;
+	o->category = (Shelterd__V1__Category)r->category;
+	o->beds = r->beds;
+	o->until = r->until;
+	o->reason = r->reason;
+	o->activated_by = r->by;
+	o->activated_at = r->at;
+	o->answered = a->id != 0;
+	o->confirmed = a->confirmed != 0;
+	o->confirmed_beds = a->beds;
+	o->ended_at = r->ended_at;
+	o->end = r->ended == RESERVE_RELEASED ? STEP(RELEASED) :
+	    r->ended == RESERVE_EXPIRED ? STEP(EXPIRED) : STEP(UNSPECIFIED);
 }
 
 int
@@ -88,10 +182,14 @@ reserves_op_activate(struct ctx *s, MDB_txn *txn, struct item *it,
 	ev.activation_id = r.id;
 	ev.reserve_until = r.until;
 	ev.reason = r.reason;
+	ev.reserve_step = STEP(ACTIVATED);
 	if ((rc = events_emit(s, txn, &ev, now)) != 0 ||
 	    (rc = store_put_reserve(s->store, txn, &r)) != 0 ||
 	    (rc = audit_reserve(s, txn, &it->who, &r, now)) != 0)
 		return rc;
+	/* Earlier only: an aborted txn then costs one needless sweep. */
+	if (s->next_reserve_expiry == 0 || r.until < s->next_reserve_expiry)
+		s->next_reserve_expiry = r.until;
 	log_info("reserve activation %" PRIu64 " by %s: %u %s beds in %s "
 	    "until %" PRId64 " (%s)", r.id, who, r.beds, cat_name(r.category),
 	    r.region, r.until, r.reason);
@@ -99,101 +197,59 @@ reserves_op_activate(struct ctx *s, MDB_txn *txn, struct item *it,
 	return 0;
 }
 
-/* The activation as stored, from the request that made it: a write's
- * reply has no read txn (server.c opens one only for reads). */
+/* The shelters asked: reserve beds of the category in the activation's
+ * region, as the registry says now (and as they declared by report). */
+static size_t
+asked(struct ctx *s, MDB_txn *txn, const struct reserve_activation *r,
+    char **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->reg->n_shelters; i++) {
+		const struct reg_shelter *sh = &s->reg->shelters[i];
+
+		if (strcmp(s->reg->regions[sh->region].id, r->region) == 0 &&
+		    shelter_reserve(s, txn, sh, r->category) > 0)
+			out[n++] = (char *)sh->id;
+	}
+	return n;
+}
+
+/* An activation as stored (its id in it->value), read after the commit
+ * that wrote it: a write's reply has no read txn of its own. */
 void
 reserves_op_reply(struct ctx *s, MDB_txn *rtxn, struct item *it,
     Shelterd__V1__Reply *reply)
 {
-	const Shelterd__V1__ReserveActivate *q = it->req->reserve_activate;
-	Shelterd__V1__ReserveActivation out =
-	    SHELTERD__V1__RESERVE_ACTIVATION__INIT;
+	Shelterd__V1__ReserveActivation out;
 	struct reserve_activation r;
+	struct reserve_answer none;
+	MDB_txn *txn;
 	char **shelters;
-	size_t n = 0;
 
 	(void)rtxn;
-	if (it->res.rc != 0 || it->value == 0)
+	if (it->res.rc != 0 || it->value == 0 ||
+	    store_begin(s->store, NULL, 0, &txn) != 0)
 		return;
-	memset(&r, 0, sizeof(r));
-	r.id = it->value;
-	r.at = (int64_t)time(NULL);
-	r.until = q->until;
-	r.beds = q->beds;
-	r.category = (uint8_t)q->category;
-	util_copy(r.region, sizeof(r.region), q->region_id);
-	authz_format(&it->who, r.by, sizeof(r.by));
-	util_copy(r.reason, sizeof(r.reason), q->reason);
-	shelters = calloc(s->reg->n_reserves + 1, sizeof(*shelters));
-	REQUIRE(shelters != NULL);
-	/* The shelters asked: reserve beds of the category, in the region
-	 * (as the registry says now). */
-	for (size_t i = 0; i < s->reg->n_reserves; i++) {
-		const struct reg_reserve *x = &s->reg->reserves[i];
-		const struct reg_shelter *sh = registry_shelter(s->reg,
-		    x->shelter);
-
-		if (sh != NULL && x->category == r.category &&
-		    x->beds_72h > 0 &&
-		    strcmp(s->reg->regions[sh->region].id, r.region) == 0)
-			shelters[n++] = (char *)sh->id;
+	if (store_get_reserve(s->store, txn, it->value, &r) != 0 ||
+	    r.id == 0) {
+		mdb_txn_abort(txn);
+		return;
 	}
-	out.activation_id = r.id;
-	out.region_id = r.region;
-	out.category = (Shelterd__V1__Category)r.category;
-	out.beds = r.beds;
-	out.until = r.until;
-	out.reason = r.reason;
-	out.activated_by = r.by;
-	out.activated_at = r.at;
+	memset(&none, 0, sizeof(none));
+	fill_activation(&out, &r, &none);
+	shelters = calloc(s->reg->n_shelters + 1, sizeof(*shelters));
+	REQUIRE(shelters != NULL);
 	out.shelters = shelters;
-	out.n_shelters = n;
+	out.n_shelters = asked(s, txn, &r, shelters);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION;
 	reply->reserve_activation = &out;
 	api_pack(it, reply);
 	free(shelters);
+	mdb_txn_abort(txn);
 }
 
 /* ---- the shelters' side ---------------------------------------------- */
-
-/* This shelter's reserve beds of category within 72 h; 0: none. */
-static uint32_t
-shelter_reserve(const struct registry *reg, const char *shelter,
-    int category)
-{
-	for (size_t i = 0; i < reg->n_reserves; i++)
-		if (reg->reserves[i].category == category &&
-		    strcmp(reg->reserves[i].shelter, shelter) == 0)
-			return reg->reserves[i].beds_72h;
-	return 0;
-}
-
-/* Is this activation one the shelter is asked to answer? */
-static bool
-concerns(const struct registry *reg, const struct reg_shelter *sh,
-    const struct reserve_activation *r)
-{
-	return strcmp(reg->regions[sh->region].id, r->region) == 0 &&
-	    shelter_reserve(reg, sh->id, r->category) > 0;
-}
-
-static void
-fill_activation(Shelterd__V1__ReserveActivation *o,
-    struct reserve_activation *r, const struct reserve_answer *a)
-{
-	shelterd__v1__reserve_activation__init(o);
-	o->activation_id = r->id;
-	o->region_id = r->region;
-	o->category = (Shelterd__V1__Category)r->category;
-	o->beds = r->beds;
-	o->until = r->until;
-	o->reason = r->reason;
-	o->activated_by = r->by;
-	o->activated_at = r->at;
-	o->answered = a->id != 0;
-	o->confirmed = a->confirmed != 0;
-	o->confirmed_beds = a->beds;
-}
 
 struct open_list {
 	struct ctx *s;
@@ -211,7 +267,8 @@ collect_open(void *arg, const struct reserve_activation *r)
 {
 	struct open_list *l = arg;
 
-	if (r->until <= l->now || !concerns(l->s->reg, l->sh, r))
+	if (r->until <= l->now || r->ended != RESERVE_OPEN ||
+	    !concerns(l->s, l->txn, l->sh, r))
 		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
@@ -280,7 +337,9 @@ reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
 	const struct reg_shelter *sh;
 	struct reserve_activation r;
 	struct reserve_answer a;
-	uint32_t have;
+	struct shelter_state st;
+	uint32_t have, open, left;
+	char less[40] = "";
 	int rc;
 
 	(void)k;
@@ -294,13 +353,14 @@ reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
 		return op_fail(&it->res, CODE(NOT_FOUND), "no reserve "
 		    "activation %" PRIu64 " (see shelter-report reserve)",
 		    q->activation_id);
-	if (!concerns(s->reg, sh, &r))
+	if (!concerns(s, txn, sh, &r))
 		return op_fail(&it->res, CODE(BAD_REQUEST), "activation %"
 		    PRIu64 " does not ask %s: it is for %s beds in %s", r.id,
 		    sh->id, cat_name(r.category), r.region);
-	if (r.until <= now)
+	if (r.until <= now || r.ended != RESERVE_OPEN)
 		return op_fail(&it->res, CODE(CONFLICT), "activation %" PRIu64
-		    " has expired", r.id);
+		    " has %s", r.id, r.ended == RESERVE_RELEASED ?
+		    "been released" : "expired");
 	if ((rc = store_get_reserve_answer(s->store, txn, r.id, sh->id,
 	    &a)) != 0)
 		return rc;
@@ -308,11 +368,18 @@ reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
 		return op_fail(&it->res, CODE(CONFLICT), "%s answered "
 		    "activation %" PRIu64 " already (%s)", sh->id, r.id,
 		    a.confirmed ? "confirmed" : "refused");
-	have = shelter_reserve(s->reg, sh->id, r.category);
-	if (q->confirm && (q->beds < 1 || q->beds > have))
+	/* Beds open for another activation are not there twice. */
+	if ((rc = store_get_shelter(s->store, txn, sh->id, &st)) != 0)
+		return rc;
+	have = shelter_reserve(s, txn, sh, r.category);
+	open = st.reserve_open[r.category - 1];
+	left = have > open ? have - open : 0;
+	if (open > 0)
+		snprintf(less, sizeof(less), ", less %u open already", open);
+	if (q->confirm && (q->beds < 1 || q->beds > left))
 		return op_fail(&it->res, CODE(BAD_REQUEST), "confirm 1 to %u "
-		    "beds (%s's reserve of %s within 72 h), not %u", have,
-		    sh->id, cat_name(r.category), q->beds);
+		    "beds (%s's reserve of %s within 72 h%s), not %u", left,
+		    sh->id, cat_name(r.category), less, q->beds);
 	memset(&a, 0, sizeof(a));
 	a.id = r.id;
 	a.at = now;
@@ -330,9 +397,14 @@ reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
 	ev.reserve_until = r.until;
 	ev.reason = r.reason;
 	ev.confirmed = q->confirm;
+	ev.reserve_step = q->confirm ? STEP(CONFIRMED) : STEP(REFUSED);
 	if ((rc = events_emit(s, txn, &ev, now)) != 0 ||
 	    (rc = store_put_reserve_answer(s->store, txn, &a)) != 0 ||
 	    (rc = audit_reserve_answer(s, txn, &it->who, &r, &a, now)) != 0)
+		return rc;
+	/* Capacity from now until the activation ends. */
+	if (a.confirmed && (rc = open_beds(s, txn, sh, r.category,
+	    (int64_t)a.beds, now)) != 0)
 		return rc;
 	log_info("reserve activation %" PRIu64 ": %s %s %u beds", r.id,
 	    sh->id, a.confirmed ? "confirmed" : "refused", a.beds);
@@ -362,4 +434,179 @@ reserves_op_reply_answer(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	reply->body_case = SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION;
 	reply->reserve_activation = &out;
 	api_pack(it, reply);
+}
+
+/* ---- the end of an activation ----------------------------------------- */
+
+struct confirmed {
+	struct reserve_answer *v;
+	size_t n, cap;
+};
+
+static int
+collect_confirmed(void *arg, const struct reserve_answer *a)
+{
+	struct confirmed *c = arg;
+
+	if (!a->confirmed || a->beds == 0)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		void *p = realloc(c->v, cap * sizeof(*c->v));
+
+		REQUIRE(p != NULL);
+		c->v = p;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *a;
+	return 0;
+}
+
+/* One reserve event of activation r: the activation's end (shelter NULL)
+ * or one shelter's confirmed beds that stop counting. */
+static int
+end_event(struct ctx *s, MDB_txn *txn, const struct reserve_activation *r,
+    const char *shelter, uint32_t beds, int step, int64_t now)
+{
+	Shelterd__V1__Event ev = SHELTERD__V1__EVENT__INIT;
+
+	ev.kind = SHELTERD__V1__EVENT_KIND__EVENT_KIND_RESERVE;
+	ev.scope = SHELTERD__V1__SCOPE__SCOPE_REGION;
+	ev.level = ev.previous_level = SHELTERD__V1__LEVEL__LEVEL_INFO;
+	ev.region_id = (char *)r->region;
+	ev.shelter_id = (char *)(shelter != NULL ? shelter : "");
+	ev.category = (Shelterd__V1__Category)r->category;
+	ev.beds = beds;
+	ev.activation_id = r->id;
+	ev.reserve_until = r->until;
+	ev.reason = (char *)r->reason;
+	ev.confirmed = shelter != NULL;
+	ev.reserve_step = (Shelterd__V1__ReserveStep)step;
+	return events_emit(s, txn, &ev, now);
+}
+
+/*
+ * End activation r (released or expired): every confirmed shelter's beds
+ * stop counting, an event each, then the activation's own event, and the
+ * activation is stored as ended. A shelter no longer in the registry has
+ * no state to take them from.
+ */
+static int
+end_activation(struct ctx *s, MDB_txn *txn, struct reserve_activation *r,
+    enum reserve_end why, int64_t now)
+{
+	int step = why == RESERVE_RELEASED ? STEP(RELEASED) : STEP(EXPIRED);
+	struct confirmed c = { 0 };
+	int rc;
+
+	rc = store_reserve_answers_each(s->store, txn, r->id,
+	    collect_confirmed, &c);
+	for (size_t i = 0; rc == 0 && i < c.n; i++) {
+		const struct reg_shelter *sh = registry_shelter(s->reg,
+		    c.v[i].shelter);
+
+		if (sh == NULL)
+			continue;
+		if ((rc = open_beds(s, txn, sh, r->category,
+		    -(int64_t)c.v[i].beds, now)) == 0)
+			rc = end_event(s, txn, r, sh->id, c.v[i].beds, step,
+			    now);
+	}
+	free(c.v);
+	if (rc != 0)
+		return rc;
+	r->ended = (uint8_t)why;
+	r->ended_at = now;
+	if ((rc = end_event(s, txn, r, NULL, 0, step, now)) != 0 ||
+	    (rc = store_put_reserve(s->store, txn, r)) != 0)
+		return rc;
+	log_info("reserve activation %" PRIu64 " %s: %s %s beds in %s no "
+	    "longer count", r->id, why == RESERVE_RELEASED ? "released" :
+	    "expired", c.n > 0 ? "its confirmed" : "no confirmed",
+	    cat_name(r->category), r->region);
+	return 0;
+}
+
+int
+reserves_op_release(struct ctx *s, MDB_txn *txn, struct item *it,
+    size_t k, int64_t now)
+{
+	uint64_t id = it->req->reserve_release->activation_id;
+	struct reserve_activation r;
+	char who[48];
+	int rc;
+
+	(void)k;
+	authz_format(&it->who, who, sizeof(who));
+	if (it->who.role != ROLE_NATIONAL)
+		return op_fail(&it->res, CODE(FORBIDDEN), "reserve beds are "
+		    "released by a signed request of the national "
+		    "coordinator, not %s", who);
+	if ((rc = store_get_reserve(s->store, txn, id, &r)) != 0)
+		return rc;
+	if (r.id == 0)
+		return op_fail(&it->res, CODE(NOT_FOUND), "no reserve "
+		    "activation %" PRIu64, id);
+	if (r.ended != RESERVE_OPEN || r.until <= now)
+		return op_fail(&it->res, CODE(CONFLICT), "activation %" PRIu64
+		    " has ended already (%s)", r.id,
+		    r.ended == RESERVE_RELEASED ? "released" : "expired");
+	if ((rc = end_activation(s, txn, &r, RESERVE_RELEASED, now)) != 0 ||
+	    (rc = audit_reserve(s, txn, &it->who, &r, now)) != 0)
+		return rc;
+	it->value = r.id;
+	return 0;
+}
+
+/* ---- expiry (the housekeeping tick) ----------------------------------- */
+
+struct due {
+	int64_t now, next;
+	struct reserve_activation *v;
+	size_t n, cap;
+};
+
+static int
+collect_due(void *arg, const struct reserve_activation *r)
+{
+	struct due *d = arg;
+
+	if (r->ended != RESERVE_OPEN)
+		return 0;
+	if (r->until > d->now) {
+		if (d->next == 0 || r->until < d->next)
+			d->next = r->until;
+		return 0;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		void *p = realloc(d->v, cap * sizeof(*d->v));
+
+		REQUIRE(p != NULL);
+		d->v = p;
+		d->cap = cap;
+	}
+	d->v[d->n++] = *r;
+	return 0;
+}
+
+bool
+reserves_any_expired(const struct ctx *s, int64_t now)
+{
+	return s->next_reserve_expiry != 0 && s->next_reserve_expiry <= now;
+}
+
+int
+reserves_expire(struct ctx *s, MDB_txn *txn, int64_t now)
+{
+	struct due d = { .now = now };
+	int rc;
+
+	rc = store_reserves_each(s->store, txn, collect_due, &d);
+	for (size_t i = 0; rc == 0 && i < d.n; i++)
+		rc = end_activation(s, txn, &d.v[i], RESERVE_EXPIRED, now);
+	free(d.v);
+	/* On an error the txn is aborted: sweep again next tick. */
+	s->next_reserve_expiry = rc == 0 ? d.next : now;
+	return rc;
 }

@@ -26,6 +26,7 @@
 #include "placeindex.h"
 #include "placements.h"
 #include "queries.h"
+#include "reserves.h"
 #include "reply.h"
 
 #define CODE(x) SHELTERD__V1__CODE__CODE_##x
@@ -569,7 +570,7 @@ on_tick(uv_timer_t *h)
 	struct server *s = h->data;
 	int64_t now = (int64_t)time(NULL);
 	MDB_txn *txn = NULL;
-	bool stale, alerts = false, holds;
+	bool stale, alerts = false, holds, reserves;
 	int rc;
 
 	queries_answer_waiters(&s->c, true);
@@ -583,11 +584,12 @@ on_tick(uv_timer_t *h)
 	http_note_batch(s->c.http, &s->c.stats, 0, 0);
 	stale = occupancy_stale_any_due(&s->c, now);
 	holds = place_any_expired(&s->c, now);
+	reserves = reserves_any_expired(&s->c, now);
 	if (store_begin(s->c.store, NULL, 0, &txn) == 0) {
 		alerts = alerts_any_due(&s->c, txn, now);
 		mdb_txn_abort(txn);
 	}
-	if (!stale && !alerts && !holds)
+	if (!stale && !alerts && !holds && !reserves)
 		return;
 	place_index_forget(s->c.pidx);
 	if ((rc = store_begin(s->c.store, NULL, 1, &txn)) != 0)
@@ -599,6 +601,8 @@ on_tick(uv_timer_t *h)
 		rc = alerts_reescalate(&s->c, txn, now);
 	if (rc == 0 && holds)
 		rc = place_expire(&s->c, txn, now);
+	if (rc == 0 && reserves)
+		rc = reserves_expire(&s->c, txn, now);
 	if (rc == 0)
 		rc = store_put_next_event_seq(s->c.store, txn,
 		    s->c.next_event_seq);
@@ -876,6 +880,8 @@ server_reconcile(struct server *s)
 	if ((rc = store_begin(s->c.store, NULL, 0, &rtxn)) != 0)
 		return rc;
 	rc = place_init(&s->c, rtxn);
+	/* The first tick finds the earliest open reserve activation. */
+	s->c.next_reserve_expiry = 1;
 	/* Free beds from the stored states, not from what the txns before
 	 * (one that failed, say) left in memory. */
 	if (rc == 0)

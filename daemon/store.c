@@ -63,8 +63,28 @@ _Static_assert(V2_SHELTER_SIZE == 112 && V2_AGGREGATE_SIZE == 148,
 _Static_assert(V3_AGGREGATE_SIZE == 228,
     "schema 3 layout moved: the migration would misread old values");
 
+/*
+ * Schema 4 -> 5: shelter_state gained the open and declared reserve beds
+ * at its end (an old value is 160 bytes, its last 4 padding, so only the
+ * fields before them are kept), reserve_activation its end. placement_state
+ * gained in_reserve in what was padding (every value is zeroed before it
+ * is filled), hist_placement one of its reserved bytes.
+ */
+enum {
+	V4_SHELTER_SIZE = 160,
+	V4_SHELTER_KEEP = offsetof(struct shelter_state, reserve_open),
+	V4_RESERVE_SIZE = offsetof(struct reserve_activation, ended_at),
+};
+_Static_assert(V4_SHELTER_KEEP == 156 && V4_RESERVE_SIZE == 192 &&
+    sizeof(struct placement_state) == 1768 &&
+    sizeof(struct hist_placement) == 184,
+    "schema 4 layout moved: the migration would misread old values");
+
+/* Every value of old_size becomes new_size: its first `keep` bytes, then
+ * zeroes. */
 static int
-migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size)
+migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t keep,
+    size_t new_size)
 {
 	unsigned char buf[1024];
 	char key[512];
@@ -86,7 +106,7 @@ migrate_db(MDB_txn *txn, MDB_dbi dbi, size_t old_size, size_t new_size)
 			break;
 		}
 		memset(buf, 0, new_size);
-		memcpy(buf, v.mv_data, old_size);
+		memcpy(buf, v.mv_data, keep);
 		/* The key lives in the page the put may rewrite. */
 		memcpy(key, k.mv_data, k.mv_size);
 		nk.mv_size = k.mv_size;
@@ -126,9 +146,9 @@ migrate_v2(struct store *st, MDB_txn *txn)
 	int rc;
 
 	if ((rc = migrate_db(txn, st->shelters, V2_SHELTER_SIZE,
-	    sizeof(struct shelter_state))) != 0 ||
+	    V2_SHELTER_SIZE, sizeof(struct shelter_state))) != 0 ||
 	    (rc = migrate_db(txn, st->regions, V2_AGGREGATE_SIZE,
-	    sizeof(struct aggregate))) != 0)
+	    V2_AGGREGATE_SIZE, sizeof(struct aggregate))) != 0)
 		return rc;
 	return migrate_national(st, txn, V2_AGGREGATE_SIZE);
 }
@@ -141,9 +161,22 @@ migrate_coverage(struct store *st, MDB_txn *txn)
 	int rc;
 
 	if ((rc = migrate_db(txn, st->regions, V3_AGGREGATE_SIZE,
-	    sizeof(struct aggregate))) != 0)
+	    V3_AGGREGATE_SIZE, sizeof(struct aggregate))) != 0)
 		return rc;
 	return migrate_national(st, txn, V3_AGGREGATE_SIZE);
+}
+
+/* Schema 4 -> 5: reserve beds (see V4_SHELTER_SIZE). */
+static int
+migrate_reserves(struct store *st, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = migrate_db(txn, st->shelters, V4_SHELTER_SIZE,
+	    V4_SHELTER_KEEP, sizeof(struct shelter_state))) != 0)
+		return rc;
+	return migrate_db(txn, st->reserves, V4_RESERVE_SIZE,
+	    V4_RESERVE_SIZE, sizeof(struct reserve_activation));
 }
 
 /*
@@ -504,15 +537,16 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			rc = MDB_MAP_FULL;
 			goto fail;
 		}
-	} else if (schema == 2 || schema == 3) {
+	} else if (schema >= 2 && schema <= 4) {
 		uint32_t old = schema;
 
 		/* 4: the aggregate's coverage (issue 13) and decline reasons
 		 * from a closed list (issue 14), which a 2 or 3 store both
-		 * lack. */
+		 * lack; 5: reserve beds. */
 		if ((old == 2 && (rc = migrate_v2(st, txn)) != 0) ||
 		    (old == 3 && (rc = migrate_coverage(st, txn)) != 0) ||
-		    (rc = migrate_reasons(st, txn)) != 0)
+		    (old <= 3 && (rc = migrate_reasons(st, txn)) != 0) ||
+		    (rc = migrate_reserves(st, txn)) != 0)
 			goto fail;
 		schema = STORE_SCHEMA_VERSION;
 		if (put(txn, st->meta, "schema", 6, &schema,
@@ -521,9 +555,10 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 			goto fail;
 		}
 		log_info("data directory %s: migrated from schema %u to %u "
-		    "(%scoverage, decline reasons from a closed list: old "
-		    "texts are now 'other')", dir, old, schema,
-		    old == 2 ? "outflow forecasts, " : "");
+		    "(%s%sreserve beds)", dir, old, schema,
+		    old == 2 ? "outflow forecasts, " : "", old <= 3 ?
+		    "coverage, decline reasons from a closed list: old texts "
+		    "are now 'other'; " : "");
 	} else if (schema != STORE_SCHEMA_VERSION) {
 		log_err("data directory %s has schema %u; this shelterd "
 		    "reads schema %u", dir, schema, STORE_SCHEMA_VERSION);
@@ -931,4 +966,41 @@ store_put_reserve_answer(struct store *st, MDB_txn *txn,
 	answer_key(a->id, a->shelter, key);
 	return put(txn, st->reserve_answers, key, sizeof(key), a,
 	    sizeof(*a));
+}
+
+int
+store_reserve_answers_each(struct store *st, MDB_txn *txn, uint64_t id,
+    store_answer_fn fn, void *arg)
+{
+	unsigned char first[40];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	answer_key(id, "", first);
+	k.mv_size = sizeof(first);
+	k.mv_data = first;
+	if ((rc = mdb_cursor_open(txn, st->reserve_answers, &cur)) != 0)
+		return store_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct reserve_answer a;
+
+		if (k.mv_size != sizeof(first) ||
+		    memcmp(k.mv_data, first, 8) != 0) {
+			rc = MDB_NOTFOUND; /* past this activation's answers */
+			break;
+		}
+		if (v.mv_size != sizeof(a)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&a, v.mv_data, sizeof(a));
+		if (fn(arg, &a) != 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? STORE_OK : store_error(rc);
 }

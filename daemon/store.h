@@ -21,7 +21,7 @@
  * unknown, never reported) appended, and a decline's reason is a number
  * from a closed list, no longer text (placement_state, hist_placement).
  * Schema 2 and 3 stores are migrated on open. */
-#define STORE_SCHEMA_VERSION 4u
+#define STORE_SCHEMA_VERSION 5u
 
 /* An open alert (see daemon/alerts.c). */
 struct alert_state {
@@ -54,6 +54,9 @@ struct placement_state {
 	uint8_t state;          /* PlacementState */
 	uint8_t allow_own_region, n_exclude, n_tried;
 	uint8_t last_reason;    /* enum place_reason of the last decline */
+	/* Schema 5, in what was padding (zero in older values): the held
+	 * beds are reserve beds (daemon/reserves.c). */
+	uint8_t in_reserve;
 };
 
 struct store {
@@ -94,6 +97,17 @@ struct reserve_activation {
 	char region[32];
 	char by[48];            /* who activated it (authz_format) */
 	char reason[80];
+	/* Appended in schema 5: when its beds stopped counting. */
+	int64_t ended_at;       /* 0: open (until it expires) */
+	uint8_t ended;          /* enum reserve_end */
+	uint8_t reserved5[7];
+};
+
+/* Why an activation's beds stopped counting. */
+enum reserve_end {
+	RESERVE_OPEN = 0,
+	RESERVE_EXPIRED = 1,
+	RESERVE_RELEASED = 2,
 };
 
 /* Create dir if needed and open the environment with a map of map_bytes. */
@@ -158,6 +172,11 @@ int store_get_reserve_answer(struct store *st, MDB_txn *txn, uint64_t id,
     const char *shelter, struct reserve_answer *out);
 int store_put_reserve_answer(struct store *st, MDB_txn *txn,
     const struct reserve_answer *a);
+/* The answers to activation id, in shelter id order; fn returns non-zero
+ * to stop. */
+typedef int (*store_answer_fn)(void *arg, const struct reserve_answer *a);
+int store_reserve_answers_each(struct store *st, MDB_txn *txn, uint64_t id,
+    store_answer_fn fn, void *arg);
 /* Call fn for each open alert; fn returns 0 to go on. */
 typedef int (*store_alert_fn)(void *arg, const char *key,
     const struct alert_state *a);

@@ -67,6 +67,7 @@ wire_placement(Shelterd__V1__Placement *out, struct placement_state *p,
 	out->hold_expires_at = p->hold_expires_at;
 	out->candidates_tried = p->n_tried;
 	out->last_reason = (Shelterd__V1__DeclineReason)p->last_reason;
+	out->in_reserve = p->in_reserve != 0;
 	for (size_t i = 0; i < p->n_exclude; i++)
 		exclude[i] = p->exclude[i];
 	out->exclude_regions = exclude;
@@ -121,6 +122,12 @@ wire_shelter(struct shelter_fill *f, const struct registry *reg,
 		b->forecast = (st->forecast >> c) & 1;
 		b->expected_free_24h = st->expect[c].free_24h;
 		b->expected_free_72h = st->expect[c].free_72h;
+		b->reserve_open = st->reserve_open[c];
+		if (st->reserve_declared & (1u << c)) {
+			b->has_reserve = true;
+			b->reserve_24h = st->reserve_decl[c].beds_24h;
+			b->reserve_72h = st->reserve_decl[c].beds_72h;
+		}
 		f->bp[sr->n_beds++] = b;
 	}
 }

@@ -225,3 +225,58 @@ reserve_cli(const char *api, int timeout_ms, const char *region,
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 	return EXIT_OK;
 }
+
+int
+reserve_release_cli(const char *api, int timeout_ms, const char *id,
+    bool json)
+{
+	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
+	Shelterd__V1__ReserveRelease rr = SHELTERD__V1__RESERVE_RELEASE__INIT;
+	const Shelterd__V1__ReserveActivation *a;
+	Shelterd__V1__Reply *reply;
+	char err[512];
+	long long n;
+	int rc;
+
+	if ((n = client_parse_num(id, INT64_MAX)) < 1) {
+		fprintf(stderr, "shelterctl: usage: shelterctl reserve release "
+		    "ACTIVATION_ID\n");
+		return EXIT_USAGE;
+	}
+	rr.activation_id = (uint64_t)n;
+	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_RELEASE;
+	req.reserve_release = &rr;
+	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelterctl: %s\n", err);
+		return rc;
+	}
+	if (reply->code != SHELTERD__V1__CODE__CODE_OK || reply->body_case !=
+	    SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION) {
+		fprintf(stderr, "shelterctl: %s (%s)\n", *reply->error ?
+		    reply->error : "unexpected answer",
+		    client_code_name(reply->code));
+		shelterd__v1__reply__free_unpacked(reply, NULL);
+		return EXIT_REFUSED;
+	}
+	a = reply->reserve_activation;
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "activation_id",
+		    (double)a->activation_id);
+		cJSON_AddStringToObject(o, "region", a->region_id);
+		cJSON_AddStringToObject(o, "category",
+		    cat_name((int)a->category));
+		cJSON_AddStringToObject(o, "end",
+		    reserve_step_name((int)a->end));
+		cJSON_AddItemToObject(o, "ended_at", json_time(a->ended_at));
+		client_print_json(o);
+	} else {
+		printf("activation %llu released: its confirmed %s beds in %s "
+		    "no longer count\n", (unsigned long long)a->activation_id,
+		    cat_name((int)a->category), a->region_id);
+	}
+	shelterd__v1__reply__free_unpacked(reply, NULL);
+	return EXIT_OK;
+}

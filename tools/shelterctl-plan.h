@@ -34,7 +34,11 @@ enum { POPT_BEDS = 0x400, POPT_UNTIL, POPT_REASON };
 	"with reserve\n"                                                \
 	"                beds of C to open N of them until DATE "        \
 	"(YYYY-MM-DD: to the\n"                                         \
-	"                end of that day, UTC); audited and published\n"
+	"                end of that day, UTC); audited and published\n"\
+	"  reserve release ID\n"                                        \
+	"                national coordinator, signed: end activation "  \
+	"ID now; its\n"                                                 \
+	"                confirmed beds stop counting as capacity\n"
 
 /* Ask and print; returns an exit status. region NULL or "": all. */
 int plan_cli(const char *api, int timeout_ms, const char *region, bool json,
@@ -43,6 +47,9 @@ int plan_cli(const char *api, int timeout_ms, const char *region, bool json,
 /* The reserve activate command; returns an exit status. */
 int reserve_cli(const char *api, int timeout_ms, const char *region,
     int category, long long beds, const char *until, const char *reason,
+    bool json);
+/* reserve release ID: national only; returns an exit status. */
+int reserve_release_cli(const char *api, int timeout_ms, const char *id,
     bool json);
 
 #endif

@@ -674,6 +674,9 @@ run_own(struct opts *o, const char *cmd, int nargs, char **args)
 	    strcmp(args[0], "activate") == 0) {
 		return reserve_cli(o->api, timeout, o->hist.region,
 		    o->hist.category, o->beds, o->until, o->reason, o->json);
+	} else if (strcmp(cmd, "reserve") == 0 && nargs == 2 &&
+	    strcmp(args[0], "release") == 0) {
+		return reserve_release_cli(o->api, timeout, args[1], o->json);
 	} else if (strcmp(cmd, "reset-seq") == 0 && nargs == 1) {
 		return reset_seq(o->api, timeout, args[0], o->json);
 	} else if (strcmp(cmd, "ping") == 0 && nargs == 0) {

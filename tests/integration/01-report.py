@@ -28,7 +28,8 @@ def test_report_is_acked_and_shown(d):
     sh = d.ctl("--json", "shelter", "SH-UT-003").json()
     check_eq(sh["beds"]["women"], {"capacity": 4, "occupied": 3,
                                    "out_of_service": 0, "held": 0,
-                                   "free": 1, "level": "ok"},
+                                   "free": 1, "reserve_open": 0,
+                                   "level": "ok"},
              "shelter beds")
     check_eq(sh["status"], "open", "shelter status")
     # The table names the region and its numbers.

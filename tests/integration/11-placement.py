@@ -89,7 +89,8 @@ def test_held_in_the_best_shelter_then_accepted():
              "disclosed on acceptance")
     check_eq(beds(d, "B2"), {"capacity": 6, "occupied": 1,
                              "out_of_service": 0, "held": 0, "free": 5,
-                             "level": "ok"}, "occupancy follows")
+                             "reserve_open": 0, "level": "ok"},
+             "occupancy follows")
     check_eq((held(d, "R2"), d.region("R2", "women")["free"]), (0, 9),
              "hold gone, bed occupied")
     events = w.stop()

@@ -740,7 +740,8 @@ def test_early_warning_before_the_region_is_full():
     sh = d.ctl("--json", "shelter", "S1").json()
     check_eq(sh["beds"]["women"], {"capacity": 10, "occupied": 9,
                                    "out_of_service": 0, "held": 0,
-                                   "free": 1, "level": "ok",
+                                   "free": 1, "reserve_open": 0,
+                                   "level": "ok",
                                    "expected_free_24h": 5,
                                    "expected_free_72h": 5}, "S1 beds")
     r = d.report("-s", "S1", "-b", "women=10/9", "--expect", "women=3/2")
@@ -784,7 +785,7 @@ def test_schema_2_store_is_migrated():
                               (b"national", bytes(148)),
                               (b"next_event_seq", struct.pack("<Q", 1))])
     d.start()
-    check("migrated from schema 2 to 4" in d.read_log(), d.read_log())
+    check("migrated from schema 2 to 5" in d.read_log(), d.read_log())
     t = d.region("R1", "women")
     check_eq((t["capacity"], t["occupied"], t["free"], t["forecasting"]),
              (10, 7, 3, 0), "S1's beds survive, without a forecast")
@@ -827,7 +828,7 @@ def test_schema_3_decline_texts_become_other():
     mdb_load(d.data, "meta", [(b"schema", struct.pack("<I", 3)),
                               (b"next_event_seq", struct.pack("<Q", 1))])
     d.start()
-    check("migrated from schema 3 to 4" in d.read_log(), d.read_log())
+    check("migrated from schema 3 to 5" in d.read_log(), d.read_log())
     st = json.loads(place(d, "status", "old1", "--json").out)
     check_eq((st["state"], st["last_reason"]), ("cancelled", "other"),
              f"the region sees a key, not the text {st}")
@@ -865,7 +866,7 @@ def test_schema_3_store_is_migrated():
                               (b"national", bytes(228)),
                               (b"next_event_seq", struct.pack("<Q", 2))])
     d.start()
-    check("migrated from schema 3 to 4" in d.read_log(), d.read_log())
+    check("migrated from schema 3 to 5" in d.read_log(), d.read_log())
     t = d.region("R1", "women")
     check_eq((t["capacity"], t["occupied"], t["registered_capacity"],
               t["known_capacity"], t["never_reported"]), (10, 7, 20, 10, 1),

@@ -266,6 +266,128 @@ def test_reserve_activation_signed_national_only():
         d.cleanup()
 
 
+def test_confirmed_reserve_beds_are_capacity_until_they_end():
+    """Activation, confirmation: capacity grows and a placement lands in a
+    reserve bed; release and expiry give it back, each step published."""
+    d = daemon()
+    with open(os.path.join(d.registry, "reserves.csv"), "w") as f:
+        f.write(RESERVES)
+    sec = make_secrets(d, d.registry)
+    for name in ("reserves.csv", "norms.csv"):
+        shutil.copy(os.path.join(d.registry, name),
+                    os.path.join(sec, "registry"))
+    d.registry = os.path.join(sec, "registry")
+
+    def as_(identity, *args):
+        key = os.path.join(sec, "keys", identity.replace(":", "-") + ".key")
+        return d.run("SHELTERCTL", "--key", key, *args)
+
+    def women(sid):
+        return d.ctl("--json", "shelter", sid).json()["beds"]["women"]
+
+    def activate(beds, until, reason):
+        r = as_("national", "--json", "reserve", "activate", "--region",
+                "R1", "--category", "women", "--beds", str(beds),
+                "--until", str(until), "--reason", reason)
+        check_eq(r.rc, 0, f"activate {r}")
+        return str(r.json()["activation_id"])
+
+    d.start()
+    try:
+        w = d.watch()
+        # Every women's bed in the country is taken.
+        report(d, "A1", "women=4/4")
+        report(d, "A2", "women=2/2", "minors=2/0")
+        report(d, "B1", "women=10/10")
+        check_eq(d.region("R1", "women")["level"], "critical", "R1 full")
+        aid = activate(3, int(time.time()) + 86400, "surge")
+        check_eq(women("A1")["capacity"], 4, "asked is not yet capacity")
+        r = reserve_as(d, sec, "A2", "refuse", aid, "--shelter", "A2")
+        check_eq(r.rc, 0, f"A2 refuses {r}")
+        check_eq(women("A2")["capacity"], 2, "a refusal opens nothing")
+        r = reserve_as(d, sec, "A1", "confirm", aid, "--shelter", "A1",
+                       "--beds", "2")
+        check_eq(r.rc, 0, f"A1 confirms {r}")
+        b = women("A1")
+        check_eq((b["capacity"], b["reserve_open"], b["free"]), (4 + 2, 2, 2),
+                 f"confirmed beds are capacity at once: {b}")
+        t = d.region("R1", "women")
+        check_eq((t["capacity"], t["free"]), (8, 2), f"R1 grows: {t}")
+        check(t["level"] != "critical", f"and is no longer full: {t}")
+        # A placement from R2 finds the reserve beds.
+        r = d.run("REGION_PLACE", "request", "-r", "R2", "-c", "women",
+                  "-C", "R2-2026-0001", "-i", "res1", "--no-wait", "--json")
+        check_eq(r.rc, 0, f"place {r}")
+        p = r.json()
+        check_eq((p["state"], p["in_reserve"]), ("held", True),
+                 f"held in a reserve bed: {p}")
+        r = d.report("accept", "res1", "--shelter", "A1")
+        check_eq(r.rc, 0, f"A1 accepts {r}")
+        b = women("A1")
+        check_eq((b["capacity"], b["occupied"], b["free"]), (6, 5, 1),
+                 f"the reserve bed is taken: {b}")
+        # A1's next report gives its own 4 beds, 5 taken: the daemon adds
+        # the 2 open reserve beds, so it is not over-occupied.
+        r = d.report("-s", "A1", "-b", "women=4/5")
+        check_eq(r.rc, 0, f"report {r}")
+        check("over-occupied" not in r.out + r.err, f"not flagged {r}")
+        check_eq((women("A1")["capacity"], women("A1")["free"]), (6, 1),
+                 "a report keeps the open reserve beds")
+        # Release: wrong role, unknown id, then the national coordinator.
+        for who, arg, want in (("region:R1", aid, "FORBIDDEN"),
+                               ("national", "999999", "NOT_FOUND")):
+            r = as_(who, "reserve", "release", arg)
+            check(r.rc == 1 and want in r.err, f"{who} {arg}: {r}")
+        r = as_("national", "reserve", "release", aid)
+        check_eq((r.rc, r.out), (0, f"activation {aid} released: its "
+                                 "confirmed women beds in R1 no longer "
+                                 "count\n"), f"release {r}")
+        b = women("A1")
+        check_eq((b["capacity"], b["reserve_open"], b["free"]), (4, 0, 0),
+                 f"released: back to its own beds {b}")
+        r = as_("national", "reserve", "release", aid)
+        check(r.rc == 1 and "CONFLICT" in r.err and "released" in r.err,
+              f"once {r}")
+        r = reserve_as(d, sec, "A1", "confirm", aid, "--shelter", "A1",
+                       "--beds", "1")
+        check(r.rc == 1 and "has been released" in r.err, f"too late {r}")
+        # Expiry: a short activation, one bed confirmed, then its until.
+        until = int(time.time()) + 5
+        aid2 = activate(1, until, "night")
+        r = reserve_as(d, sec, "A1", "confirm", aid2, "--shelter", "A1",
+                       "--beds", "1")
+        check_eq(r.rc, 0, f"A1 confirms the second {r}")
+        check_eq(women("A1")["capacity"], 5, "one more bed")
+        deadline = time.time() + 30
+        while women("A1")["capacity"] != 4:
+            if time.time() > deadline:
+                raise Failure(f"not expired 30 s on: {women('A1')}")
+            time.sleep(0.2)
+        check(time.time() >= until, "not before its until")
+        events = [e for e in w.stop() if e["kind"] == "reserve"]
+        got = [(e["activation"]["id"], e["activation"]["step"],
+                e["shelter"], e["beds"]) for e in events]
+        a1, a2 = int(aid), int(aid2)
+        check_eq(got, [(a1, "activated", None, 3),
+                       (a1, "refused", "A2", 0),
+                       (a1, "confirmed", "A1", 2),
+                       (a1, "released", "A1", 2),
+                       (a1, "released", None, 0),
+                       (a2, "activated", None, 1),
+                       (a2, "confirmed", "A1", 1),
+                       (a2, "expired", "A1", 1),
+                       (a2, "expired", None, 0)], "each step published")
+        r = d.ctl("audit", "verify", "--data-dir", d.data, "--print")
+        check("released" in r.out, f"the release is audited: {r.out}")
+        d.stop()
+        # The store keeps how each ended (schema 5) across a restart.
+        d.start()
+        check_eq(women("A1")["capacity"], 4, "after a restart")
+        d.stop()
+    finally:
+        d.cleanup()
+
+
 def write(d, name, text):
     path = os.path.join(d.tmp, name)
     with open(path, "w") as f:
@@ -571,6 +693,7 @@ TESTS = [test_status_shows_capacity_against_norm,
          test_reserve_beds_in_the_status,
          test_a_full_country_names_its_reserve_beds,
          test_reserve_activation_signed_national_only,
+         test_confirmed_reserve_beds_are_capacity_until_they_end,
          test_a_norm_above_capacity_opens_after_the_window_and_clears,
          test_a_month_with_eight_critical_days_opens_one]
 

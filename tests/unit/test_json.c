@@ -377,11 +377,11 @@ beds_of_a_shelter(void **state)
 	assert_json(json_beds(&sh),
 	    "{\"women\":{\"capacity\":10,\"occupied\":9,"
 	    "\"out_of_service\":0,\"held\":1,\"free\":0,"
-	    "\"level\":\"warning\",\"expected_free_24h\":5,"
+	    "\"reserve_open\":0,\"level\":\"warning\",\"expected_free_24h\":5,"
 	    "\"expected_free_72h\":5},"
 	    "\"minors\":{\"capacity\":4,\"occupied\":0,"
 	    "\"out_of_service\":0,\"held\":0,\"free\":4,"
-	    "\"level\":\"ok\"}}");
+	    "\"reserve_open\":0,\"level\":\"ok\"}}");
 }
 
 /* One shape for a shelter wherever it is printed: shelterctl shelter,
@@ -451,7 +451,8 @@ a_held_placement_and_an_unplaced_one(void **state)
 	    "\"from_region\":\"R1\",\"category\":\"women\",\"beds\":3,"
 	    "\"security_level\":1,\"urgency\":\"high\",\"state\":\"held\","
 	    "\"open\":true,\"held_region\":\"R2\","
-	    "\"held_proximity\":\"farther\",\"shelter\":null,"
+	    "\"held_proximity\":\"farther\",\"in_reserve\":false,"
+	    "\"shelter\":null,"
 	    "\"exclude_regions\":[\"R3\",\"R4\"],"
 	    "\"created_at\":\"" T0_TEXT "\","
 	    "\"updated_at\":\"2026-11-28T20:43:55Z\","
@@ -468,7 +469,8 @@ a_held_placement_and_an_unplaced_one(void **state)
 	    "\"from_region\":null,\"category\":null,\"beds\":0,"
 	    "\"security_level\":0,\"urgency\":\"normal\","
 	    "\"state\":\"unplaced\",\"open\":false,\"held_region\":null,"
-	    "\"held_proximity\":null,\"shelter\":null,"
+	    "\"held_proximity\":null,\"in_reserve\":false,"
+	    "\"shelter\":null,"
 	    "\"exclude_regions\":[],\"created_at\":null,"
 	    "\"updated_at\":null,\"hold_expires_at\":null,"
 	    "\"candidates_tried\":2,\"last_reason\":\"no-bed\"}");
