@@ -328,6 +328,14 @@ out:
 	free(l.answers);
 }
 
+/* Beds confirmed so far (store_reserve_answers_each). */
+static int
+sum_beds(void *arg, const struct reserve_answer *a)
+{
+	*(uint32_t *)arg += a->confirmed ? a->beds : 0;
+	return 0;
+}
+
 int
 reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
     size_t k, int64_t now)
@@ -338,7 +346,7 @@ reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
 	struct reserve_activation r;
 	struct reserve_answer a;
 	struct shelter_state st;
-	uint32_t have, open, left;
+	uint32_t have, open, left, confirmed = 0;
 	char less[40] = "";
 	int rc;
 
@@ -380,6 +388,15 @@ reserves_op_answer(struct ctx *s, MDB_txn *txn, struct item *it,
 		return op_fail(&it->res, CODE(BAD_REQUEST), "confirm 1 to %u "
 		    "beds (%s's reserve of %s within 72 h%s), not %u", left,
 		    sh->id, cat_name(r.category), less, q->beds);
+	/* No more beds open than the coordinator asked for. */
+	if ((rc = store_reserve_answers_each(s->store, txn, r.id, sum_beds,
+	    &confirmed)) != 0)
+		return rc;
+	if (q->confirm && confirmed + q->beds > r.beds)
+		return op_fail(&it->res, CODE(CONFLICT), "activation %" PRIu64
+		    " asks for %u beds and %u are confirmed: confirm at most "
+		    "%u, not %u", r.id, r.beds, confirmed, r.beds > confirmed ?
+		    r.beds - confirmed : 0, q->beds);
 	memset(&a, 0, sizeof(a));
 	a.id = r.id;
 	a.at = now;

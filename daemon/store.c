@@ -1,11 +1,13 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "history.h"
 #include "log.h"
@@ -485,6 +487,44 @@ clean_strings(struct store *st, MDB_txn *txn, const char *dir)
 	return mdb_put(txn, st->meta, &k, &v, 0);
 }
 
+/*
+ * LMDB lets many processes write one environment, one txn at a time. Two
+ * daemons would each keep their own aggregates, event counter and index
+ * in memory, and overwrite each other's: one store, one daemon. A POSIX
+ * record lock (held until the process ends, also by SIGKILL) on a file of
+ * the data directory says so. Returns the file's descriptor, or -1.
+ */
+static int
+lock_dir(const char *dir)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/shelterd.lock", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		log_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		int e = errno;
+
+		if (e == EACCES || e == EAGAIN) {
+			fl.l_type = F_WRLCK;
+			if (fcntl(fd, F_GETLK, &fl) != 0)
+				fl.l_pid = 0;
+			log_err("data directory %s is in use by another "
+			    "shelterd (pid %ld holds %s): one store, one "
+			    "daemon", dir, (long)fl.l_pid, path);
+		} else {
+			log_err("cannot lock %s: %s", path, strerror(e));
+		}
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 store_open(struct store *st, const char *dir, uint64_t map_bytes)
 {
@@ -493,11 +533,14 @@ store_open(struct store *st, const char *dir, uint64_t map_bytes)
 	int rc, err;
 
 	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
 	if (util_make_dirs(dir) != 0) {
 		log_err("cannot create data directory %s: %s", dir,
 		    strerror(errno));
 		return STORE_EIO;
 	}
+	if ((st->lock_fd = lock_dir(dir)) < 0)
+		return STORE_EIO;
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, (size_t)map_bytes)) != 0)
@@ -587,6 +630,9 @@ store_close(struct store *st)
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	st->env = NULL;
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	st->lock_fd = -1;
 }
 
 int

@@ -61,6 +61,9 @@ struct placement_state {
 
 struct store {
 	MDB_env *env;
+	/* <dir>/shelterd.lock, write-locked while open: a second daemon on
+	 * the same data directory is refused (store_open). */
+	int lock_fd;
 	MDB_dbi shelters; /* shelter id -> struct shelter_state */
 	MDB_dbi regions;  /* region id -> struct aggregate */
 	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */

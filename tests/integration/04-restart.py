@@ -2,7 +2,7 @@
 was: the national table, each shelter, and the event log."""
 import random
 
-from harness import Daemon, check, check_eq, main
+from harness import Daemon, Failure, check, check_eq, main
 
 
 def test_restart_keeps_everything():
@@ -62,6 +62,31 @@ def test_restart_keeps_everything():
         d.cleanup()
 
 
+def test_a_second_daemon_on_the_same_store_is_refused():
+    """Two daemons writing one LMDB store would overwrite each other's
+    aggregates and event counter: the second one is refused at start."""
+    d = Daemon().start()
+    d2 = Daemon()
+    d2.data = d.data
+    try:
+        try:
+            d2.start()
+        except Failure as e:
+            want = f"is in use by another shelterd (pid {d.proc.pid} holds"
+            check(want in str(e), f"{want!r} not in {e}")
+        else:
+            raise Failure("a second daemon started on the same store")
+        check(d.alive(), "the first one keeps running")
+        check_eq(d.ctl("regions").rc, 0, "and answering")
+        d.stop()
+        # Its lock goes with it: the next daemon starts.
+        d2.start()
+        d2.stop()
+    finally:
+        d.cleanup()
+        d2.cleanup()
+
+
 def _nominal(sid):
     """The categories of a shelter, with the capacity the demo registry
     plans (read from the registry file shipped with the project)."""
@@ -78,4 +103,5 @@ def _nominal(sid):
 
 
 if __name__ == "__main__":
-    main([test_restart_keeps_everything])
+    main([test_restart_keeps_everything,
+          test_a_second_daemon_on_the_same_store_is_refused])

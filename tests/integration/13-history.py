@@ -887,6 +887,45 @@ def test_schema_3_store_is_migrated():
     return d
 
 
+@run
+def test_schema_4_store_is_migrated():
+    """Schema 5 appends reserve beds to a shelter's state and an end to a
+    reserve activation. An old state's last 4 bytes were padding: whatever
+    they held must not become open reserve beds."""
+    d = Daemon(registry=TEST_REGISTRY)
+    _started.append(d)
+    os.makedirs(d.data)
+    now = int(time.time()) - 10
+    beds = struct.pack("<4I", 10, 7, 0, 0) + bytes(16 * 4)
+    s1 = struct.pack("<QqqBB5BB", 5, now, now, 1, 1, 0, 0, 0, 0, 0, 0)
+    s1 = s1 + beds + bytes(44) + b"\xff\xff\xff\xff"
+    check_eq(len(s1), 160, "a schema 4 shelter_state")
+    # struct reserve_activation of schema 4: 192 bytes; it ended at
+    # `until`, an hour ago, so the first tick expires it.
+    act = struct.pack("<QqqIB3x32s48s80s", 7, now - 7200, now - 3600, 2, 1,
+                      b"R1", b"national", b"surge")
+    check_eq(len(act), 192, "a schema 4 reserve_activation")
+    mdb_load(d.data, "shelters", [(b"S1", s1)])
+    mdb_load(d.data, "regions", [(b"R1", bytes(348))])
+    mdb_load(d.data, "reserves", [(struct.pack(">Q", 7), act)])
+    mdb_load(d.data, "meta", [(b"schema", struct.pack("<I", 4)),
+                              (b"national", bytes(348)),
+                              (b"next_event_seq", struct.pack("<Q", 8))])
+    d.start()
+    check("migrated from schema 4 to 5" in d.read_log(), d.read_log())
+    women = d.ctl("--json", "shelter", "S1").json()["beds"]["women"]
+    check_eq((women["capacity"], women["occupied"], women["reserve_open"]),
+             (10, 7, 0), f"the padding is not reserve beds: {women}")
+    deadline = time.monotonic() + 10
+    while "reserve activation 7 expired" not in d.read_log():
+        if time.monotonic() > deadline:
+            raise Failure("the old activation was not expired:\n" +
+                          d.read_log())
+        time.sleep(0.1)
+    d.stop()
+    return d
+
+
 if __name__ == "__main__":
     main([test_report_of_a_month_driven_in_real_time,
           test_public_report_has_no_small_cell,
@@ -898,4 +937,5 @@ if __name__ == "__main__":
           test_early_warning_before_the_region_is_full,
           test_schema_2_store_is_migrated,
           test_schema_3_decline_texts_become_other,
-          test_schema_3_store_is_migrated])
+          test_schema_3_store_is_migrated,
+          test_schema_4_store_is_migrated])

@@ -355,6 +355,11 @@ def test_confirmed_reserve_beds_are_capacity_until_they_end():
         until = int(time.time()) + 5
         aid2 = activate(1, until, "night")
         r = reserve_as(d, sec, "A1", "confirm", aid2, "--shelter", "A1",
+                       "--beds", "2")
+        check(r.rc == 1 and f"activation {aid2} asks for 1 beds and 0 are "
+              "confirmed: confirm at most 1, not 2" in r.err,
+              f"no more than asked {r}")
+        r = reserve_as(d, sec, "A1", "confirm", aid2, "--shelter", "A1",
                        "--beds", "1")
         check_eq(r.rc, 0, f"A1 confirms the second {r}")
         check_eq(women("A1")["capacity"], 5, "one more bed")
