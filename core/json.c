@@ -209,7 +209,7 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 			"never_reported", "coverage_pct", "coverage",
 			"expected_free_24h", "expected_free_72h",
 			"forecasting", "early_warning", "level",
-			"reserve_24h", "reserve_72h" };
+			"reserve_24h", "reserve_72h", "reserve_open" };
 
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			cJSON_AddNullToObject(o, keys[i]);
@@ -245,6 +245,8 @@ json_totals(const Shelterd__V1__CategoryTotals *t)
 	/* Reserve beds that could be activated (docs/registry.md). */
 	cJSON_AddNumberToObject(o, "reserve_24h", t->reserve_24h);
 	cJSON_AddNumberToObject(o, "reserve_72h", t->reserve_72h);
+	/* Confirmed reserve beds open now, counted in capacity. */
+	cJSON_AddNumberToObject(o, "reserve_open", t->reserve_open);
 	cJSON_AddFalseToObject(o, "merged");
 	return o;
 }

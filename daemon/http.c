@@ -285,7 +285,7 @@ leave(struct http *h)
  * print: the store's structs become the proto's messages first. */
 static cJSON *
 aggregate_json(const struct registry *reg, const struct aggregate *a,
-    const struct disclosure *public)
+    const uint32_t *open, const struct disclosure *public)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -296,6 +296,7 @@ aggregate_json(const struct registry *reg, const struct aggregate *a,
 		    &a->cov[c]);
 		/* The nation's reserve beds, as shelterctl status. */
 		reserve_sum(reg, -1, c + 1, &t.reserve_24h, &t.reserve_72h);
+		t.reserve_open = open[c];
 		if (public != NULL && !disclose_national_public(public, c + 1))
 			totals_merge(&t);
 		cJSON_AddItemToObject(o, cat_name(c + 1), json_totals(&t));
@@ -310,6 +311,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	const struct registry *reg = h->reg;
 	cJSON *regions, *cats, **stale = NULL;
 	int64_t *oldest = NULL;
+	uint32_t open[CAT_COUNT];
 	struct aggregate agg;
 	uint64_t next;
 	int rc;
@@ -400,10 +402,12 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		cJSON_AddItemToArray(regions, o);
 	}
 	if ((rc = store_get_national(h->store, txn, &agg)) != 0 ||
-	    (rc = store_get_next_event_seq(h->store, txn, &next)) != 0)
+	    (rc = store_get_next_event_seq(h->store, txn, &next)) != 0 ||
+	    (rc = regionplan_reserve_open(h->store, txn, NULL,
+	    (int64_t)time(NULL), open)) != 0)
 		goto out;
 	cJSON_AddItemToObject(root, "national",
-	    aggregate_json(reg, &agg, auth ? NULL : h->disc));
+	    aggregate_json(reg, &agg, open, auth ? NULL : h->disc));
 	cJSON_AddNumberToObject(root, "shelters", (double)reg->n_shelters);
 	cJSON_AddNumberToObject(root, "shelters_reported",
 	    agg.shelters_reported);

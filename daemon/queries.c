@@ -46,6 +46,7 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 {
 	size_t nr = s->reg->n_regions, nt = (nr + 1) * CAT_COUNT;
 	int64_t now = (int64_t)time(NULL);
+	uint32_t open[CAT_COUNT];
 	struct aggregate agg;
 	int rc;
 
@@ -86,7 +87,9 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 	}
 	if ((rc = store_get_national(s->store, txn, &agg)) != 0 ||
 	    (rc = store_get_next_event_seq(s->store, txn,
-	    &b->status.last_event_seq)) != 0)
+	    &b->status.last_event_seq)) != 0 ||
+	    (rc = regionplan_reserve_open(s->store, txn, NULL, now,
+	    open)) != 0)
 		return rc;
 	b->status.last_event_seq--;
 	b->status.n_regions = nr;
@@ -99,6 +102,7 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 		reserve_sum(s->reg, -1, c + 1,
 		    &b->status.national[c]->reserve_24h,
 		    &b->status.national[c]->reserve_72h);
+		b->status.national[c]->reserve_open = open[c];
 		if (!entitled(who) &&
 		    !disclose_national_public(s->disc, c + 1))
 			totals_merge(b->status.national[c]);

@@ -1,6 +1,7 @@
 /*
  * regionplan.c — what a region's status says about planning: the norm
- * in force, the registry's reserve beds, an open structural shortage. A
+ * in force, the registry's reserve beds and those open now, an open
+ * structural shortage. A
  * leaf (store and core only), so that the status, the plan and the
  * dashboard (http.c) all fill a RegionStatus the same way without a
  * call up the module graph.
@@ -29,6 +30,54 @@ note_shortage(void *arg, const char *key, const struct alert_state *a)
 	return 0;
 }
 
+struct open_scan {
+	struct store *st;
+	MDB_txn *txn;
+	const char *region;     /* NULL: every region */
+	int64_t now;
+	uint32_t *open;         /* [CAT_COUNT] */
+	uint8_t category;
+	int rc;
+};
+
+static int
+add_confirmed(void *arg, const struct reserve_answer *a)
+{
+	struct open_scan *sc = arg;
+
+	if (a->confirmed)
+		sc->open[sc->category - 1] += a->beds;
+	return 0;
+}
+
+static int
+note_activation(void *arg, const struct reserve_activation *r)
+{
+	struct open_scan *sc = arg;
+
+	if (r->ended != RESERVE_OPEN || r->until <= sc->now ||
+	    r->category < 1 || r->category > CAT_COUNT ||
+	    (sc->region != NULL && strcmp(r->region, sc->region) != 0))
+		return 0;
+	sc->category = r->category;
+	sc->rc = store_reserve_answers_each(sc->st, sc->txn, r->id,
+	    add_confirmed, sc);
+	return sc->rc != 0;
+}
+
+int
+regionplan_reserve_open(struct store *st, MDB_txn *txn, const char *region,
+    int64_t now, uint32_t open[CAT_COUNT])
+{
+	struct open_scan sc = { st, txn, region, now, open, 0, 0 };
+	int rc;
+
+	memset(open, 0, CAT_COUNT * sizeof(*open));
+	if ((rc = store_reserves_each(st, txn, note_activation, &sc)) != 0)
+		return rc;
+	return sc.rc;
+}
+
 int
 regionplan_fill(const struct registry *reg, struct store *st,
     MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
@@ -37,9 +86,12 @@ regionplan_fill(const struct registry *reg, struct store *st,
 	/* A scan, not a key: the alerts table holds the open alerts only,
 	 * and this leaf must not call up into alerts.c. */
 	struct shortage_scan sc = { reg->regions[region].id, { false } };
+	uint32_t open[CAT_COUNT];
 	int rc;
 
-	if ((rc = store_alerts_each(st, txn, note_shortage, &sc)) != 0)
+	if ((rc = store_alerts_each(st, txn, note_shortage, &sc)) != 0 ||
+	    (rc = regionplan_reserve_open(st, txn, reg->regions[region].id,
+	    now, open)) != 0)
 		return rc;
 	for (int c = 0; c < CAT_COUNT; c++) {
 		t[c]->has_norm = norms_current(reg, (int)region, c + 1, now,
@@ -47,6 +99,7 @@ regionplan_fill(const struct registry *reg, struct store *st,
 		reserve_sum(reg, (int)region, c + 1, &t[c]->reserve_24h,
 		    &t[c]->reserve_72h);
 		t[c]->shortage = sc.open[c];
+		t[c]->reserve_open = open[c];
 	}
 	return 0;
 }

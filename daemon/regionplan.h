@@ -23,4 +23,10 @@
 int regionplan_fill(const struct registry *reg, struct store *st,
     MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
     int64_t now);
+
+/* Confirmed reserve beds open now per category (open[c]: category
+ * c + 1) in region (NULL: the whole country), from the activations not
+ * ended and their answers. 0 or STORE_E*. */
+int regionplan_reserve_open(struct store *st, MDB_txn *txn,
+    const char *region, int64_t now, uint32_t open[CAT_COUNT]);
 #endif

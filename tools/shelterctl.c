@@ -134,6 +134,9 @@ totals_row(const char *id, const char *name,
 	if (t->reserve_72h > 0)
 		snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack),
 		    " reserve %u/%u", t->reserve_24h, t->reserve_72h);
+	if (t->reserve_open > 0)
+		snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack),
+		    " %u-reserve-open", t->reserve_open);
 	printf("%-8s %-24.24s %-9s %5u %5s %5u %8u %5u %5u %6u %7u %6u %5u "
 	    "%5u %5s %5s %4u%%  %s%s%s\n", id, name,
 	    cat_name((int)t->category), t->registered_capacity, norm,

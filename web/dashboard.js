@@ -334,7 +334,9 @@ function planning(r, cats) {
     const t = r.categories[c];
     if (!t) continue;
     if (typeof t.norm === 'number') norm = (norm || 0) + t.norm;
-    if (typeof t.reserve === 'number') reserve = (reserve || 0) + t.reserve;
+    // Confirmed reserve beds open now (counted in capacity).
+    if (typeof t.reserve_open === 'number')
+      reserve = (reserve || 0) + t.reserve_open;
     if (t.shortage === true) shortage.push(c);
   }
   return { norm, reserve, shortage };
@@ -432,7 +434,7 @@ function renderMap() {
       (elsewhere ? `, critical in ${crit.map((c) =>
         label('category', c)).join(', ')}` : '') +
       (plan.shortage.length ? ', structural shortage' : '') +
-      (plan.reserve ? `, ${plan.reserve} reserve beds active` : '') +
+      (plan.reserve ? `, ${plan.reserve} reserve beds open` : '') +
       (t.unknown > 0 ? `, ${t.unknown} unknown (stale)` : '') +
       (oldest ? `, oldest report ${age(nowSecs() - oldest)} old` :
         ', no report yet'));
@@ -446,7 +448,7 @@ function renderMap() {
         title: `structural shortage: ${plan.shortage.join(', ')}`,
         text: 'shortage' }) : null,
       plan.reserve ? el('span', { class: 'flag reserve',
-        text: `+${plan.reserve} reserve` }) : null,
+        text: `+${plan.reserve} reserve open` }) : null,
     ].filter(Boolean);
     tile.replaceChildren(...[
       el('span', { class: 'top' },
@@ -658,11 +660,11 @@ function renderDetail(id, shelters) {
   const hasNorm = cats.some((c) => r.categories[c] &&
     'norm' in r.categories[c]);
   const hasReserve = cats.some((c) => r.categories[c] &&
-    'reserve' in r.categories[c]);
+    'reserve_open' in r.categories[c]);
   const totals = el('table', { class: 'grid', id: 'region-totals' },
     el('thead', {}, el('tr', {}, ...['category', 'capacity',
       hasNorm ? 'norm' : null, 'occupied', 'out of service', 'held', 'free',
-      'unknown', hasReserve ? 'reserve' : null, 'occ.', 'level']
+      'unknown', hasReserve ? 'reserve open' : null, 'occ.', 'level']
       .filter((h) => h !== null).map((h) => el('th', { text: h })))),
     el('tbody', {}, ...cats.map((c) => {
       const t = r.categories[c];
@@ -675,7 +677,7 @@ function renderDetail(id, shelters) {
         el('td', { text: t.occupied }),
         el('td', { text: t.out_of_service }), el('td', { text: t.held }),
         el('td', { text: t.free }), el('td', { text: t.unknown }),
-        hasReserve ? el('td', { text: t.reserve || 0 }) : null,
+        hasReserve ? el('td', { text: t.reserve_open ?? '–' }) : null,
         el('td', { text: `${t.occupancy_pct}%` }),
         el('td', {}, t.level === 'ok' ? '' : t.level,
           t.shortage === true ? el('span', { class: 'flag shortage',

@@ -290,7 +290,7 @@ test('sizes, sparklines, a region critical anywhere, the region chart',
         for (const t of Object.values(r.categories)) {
           t.norm = r.region === 'VR09' ? t.capacity + 5 : t.capacity;
           t.shortage = r.region === 'VR09';
-          t.reserve = r.region === 'VR09' ? 3 : 0;
+          t.reserve_open = r.region === 'VR09' ? 3 : 0;
         }
       }
       await route.fulfill({ response: res, json });
@@ -300,7 +300,7 @@ test('sizes, sparklines, a region critical anywhere, the region chart',
     const t9 = page.locator('.tile[data-region="VR09"]');
     await page.waitForSelector('.tile[data-region="VR09"] .flag.shortage');
     assert.match(await t9.innerText(), /norm \d+/, 'norm beside capacity');
-    assert.match(await t9.innerText(), /\+3 reserve/, 'active reserve');
+    assert.match(await t9.innerText(), /\+3 reserve open/, 'open reserve');
     assert.equal(await page.locator('.tile[data-region="VR19"] .flag')
       .count(), 0, 'no marker without shortage or reserve');
     await t9.click();

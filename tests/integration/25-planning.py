@@ -312,7 +312,10 @@ def test_confirmed_reserve_beds_are_capacity_until_they_end():
         check_eq((b["capacity"], b["reserve_open"], b["free"]), (4 + 2, 2, 2),
                  f"confirmed beds are capacity at once: {b}")
         t = d.region("R1", "women")
-        check_eq((t["capacity"], t["free"]), (8, 2), f"R1 grows: {t}")
+        check_eq((t["capacity"], t["free"], t["reserve_open"]), (8, 2, 2),
+                 f"R1 grows: {t}")
+        check_eq(d.status()["national"]["women"]["reserve_open"], 2,
+                 "the nation's open reserve beds")
         check(t["level"] != "critical", f"and is no longer full: {t}")
         # A placement from R2 finds the reserve beds.
         r = d.run("REGION_PLACE", "request", "-r", "R2", "-c", "women",
@@ -345,6 +348,7 @@ def test_confirmed_reserve_beds_are_capacity_until_they_end():
         b = women("A1")
         check_eq((b["capacity"], b["reserve_open"], b["free"]), (4, 0, 0),
                  f"released: back to its own beds {b}")
+        check_eq(d.region("R1", "women")["reserve_open"], 0, "R1 too")
         r = as_("national", "reserve", "release", aid)
         check(r.rc == 1 and "CONFLICT" in r.err and "released" in r.err,
               f"once {r}")

@@ -295,6 +295,7 @@ totals_of_a_category(void **state)
 	    "\"expected_free_24h\":1,\"expected_free_72h\":2,"
 	    "\"forecasting\":1,\"early_warning\":\"warning\","
 	    "\"level\":\"ok\",\"reserve_24h\":0,\"reserve_72h\":0,"
+	    "\"reserve_open\":0,"
 	    "\"merged\":false}");
 }
 
@@ -338,7 +339,8 @@ a_region_status(void **state)
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"critical\","
-	    "\"reserve_24h\":2,\"reserve_72h\":5,\"merged\":false,"
+	    "\"reserve_24h\":2,\"reserve_72h\":5,\"reserve_open\":0,"
+	    "\"merged\":false,"
 	    "\"norm\":null,\"shortage\":false},"
 	    "\"men\":{\"capacity\":0,\"occupied\":0,"
 	    "\"out_of_service\":0,\"free\":0,\"held\":0,\"unknown\":0,"
@@ -348,7 +350,8 @@ a_region_status(void **state)
 	    "\"expected_free_24h\":0,\"expected_free_72h\":0,"
 	    "\"forecasting\":0,"
 	    "\"early_warning\":\"ok\",\"level\":\"ok\","
-	    "\"reserve_24h\":0,\"reserve_72h\":0,\"merged\":false,"
+	    "\"reserve_24h\":0,\"reserve_72h\":0,\"reserve_open\":0,"
+	    "\"merged\":false,"
 	    "\"norm\":0,\"shortage\":true}}}");
 }
 
