@@ -239,8 +239,8 @@ reserve_release_cli(const char *api, int timeout_ms, const char *id,
 	int rc;
 
 	if ((n = client_parse_num(id, INT64_MAX)) < 1) {
-		fprintf(stderr, "shelterctl: usage: shelterctl reserve release "
-		    "ACTIVATION_ID\n");
+		fprintf(stderr, "shelterctl: usage: shelterctl reserve "
+		    "release ACTIVATION_ID\n");
 		return EXIT_USAGE;
 	}
 	rr.activation_id = (uint64_t)n;
