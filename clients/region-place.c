@@ -132,6 +132,10 @@ print_placement(const Shelterd__V1__Placement *p, bool json)
 	    SHELTERD__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNPLACED)
 		printf(": no suitable bed; the national coordinator is "
 		    "alerted");
+	/* Held or accepted in contingency reserve beds the national
+	 * coordinator had opened. */
+	if (p->in_reserve)
+		printf(" (a reserve bed)");
 	if (p->candidates_tried > 0)
 		printf(" (%u shelter%s declined or did not answer)",
 		    p->candidates_tried, p->candidates_tried == 1 ? "" : "s");

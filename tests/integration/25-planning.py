@@ -326,6 +326,9 @@ def test_confirmed_reserve_beds_are_capacity_until_they_end():
                  f"held in a reserve bed: {p}")
         r = d.report("accept", "res1", "--shelter", "A1")
         check_eq(r.rc, 0, f"A1 accepts {r}")
+        r = d.run("REGION_PLACE", "status", "res1")
+        check(r.out.rstrip().endswith("by shelter A1 in R1 (a reserve bed)"),
+              f"region-place says so {r}")
         b = women("A1")
         check_eq((b["capacity"], b["occupied"], b["free"]), (6, 5, 1),
                  f"the reserve bed is taken: {b}")
