@@ -147,6 +147,9 @@ static const struct name_row report_cell_rows[] = {
 	{ 6, "cancelled", NULL },
 	{ 7, "declines", NULL },
 	{ 8, "time_to_placement", "time to placement" },
+	{ 9, "reserve_activations", "reserve activations" },
+	{ 10, "reserve_beds_confirmed", "reserve beds confirmed" },
+	{ 11, "placed_reserve", "placed into reserve beds" },
 };
 
 

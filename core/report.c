@@ -424,6 +424,79 @@ out:
 	return rc;
 }
 
+/* ---- reserve beds ---------------------------------------------------- */
+
+static struct rep_row *
+row_of(struct rep_row *rows, size_t g, int cat)
+{
+	return &rows[g * CAT_COUNT + (size_t)cat - 1];
+}
+
+static bool
+known_cell(const struct rep_params *p, size_t g, int cat)
+{
+	return g < p->n_groups && cat >= 1 && cat <= CAT_COUNT;
+}
+
+/*
+ * Activations and confirmations count in the period they were made in;
+ * bed-days in every period the beds counted in: from the confirmation to
+ * the activation's end, cut to [from, until). Each in its region's row
+ * and the nation's.
+ */
+static void
+reserve_rows(const struct rep_params *p, const struct rep_place *pl,
+    size_t npl, struct rep_row *rows)
+{
+	for (size_t i = 0; i < p->n_reserves; i++) {
+		const struct rep_reserve *x = &p->reserves[i];
+
+		if (!known_cell(p, x->group, x->category) ||
+		    !in_period(p, x->at))
+			continue;
+		for (int k = 0; k < 2; k++) {
+			struct rep_row *r = row_of(rows, k ? p->n_groups :
+			    x->group, x->category);
+
+			r->reserve_activations++;
+			r->reserve_beds_asked += x->beds;
+		}
+	}
+	for (size_t i = 0; i < p->n_confirms; i++) {
+		const struct rep_confirm *c = &p->confirms[i];
+		const struct rep_reserve *x;
+		int64_t a, b;
+
+		if (c->reserve >= p->n_reserves)
+			continue;
+		x = &p->reserves[c->reserve];
+		if (!known_cell(p, x->group, x->category))
+			continue;
+		a = c->at > p->from ? c->at : p->from;
+		b = x->end < p->until ? x->end : p->until;
+		for (int k = 0; k < 2; k++) {
+			struct rep_row *r = row_of(rows, k ? p->n_groups :
+			    x->group, x->category);
+
+			if (in_period(p, c->at))
+				r->reserve_beds_confirmed += c->beds;
+			if (b > a)
+				r->reserve_bed_secs += (int64_t)c->beds *
+				    (b - a);
+		}
+	}
+	for (size_t i = 0; i < npl; i++) {
+		const struct rep_place *x = &pl[i];
+
+		if (x->step != REP_ACCEPTED || !x->in_reserve ||
+		    !in_period(p, x->at) ||
+		    !known_cell(p, x->held_group, x->category))
+			continue;
+		row_of(rows, x->held_group, x->category)->placed_reserve++;
+		row_of(rows, p->n_groups, x->category)->placed_reserve++;
+	}
+}
+
 /* ---- suppression ------------------------------------------------------ */
 
 static bool
@@ -436,6 +509,10 @@ static uint32_t *
 cell(struct rep_row *r, int c)
 {
 	switch (c) {
+	case REP_CELL_RESERVE_ACTIVATIONS:
+		return &r->reserve_activations;
+	case REP_CELL_PLACED_RESERVE:
+		return &r->placed_reserve;
 	case REP_CELL_REQUESTED:
 		return &r->requested;
 	case REP_CELL_PLACED_IN_REGION:
@@ -463,6 +540,12 @@ cell(struct rep_row *r, int c)
  * placement counts are shown, the reasons of a category only where the
  * nation's declines are.
  *
+ * Reserve activations and placements into reserve beds are counts like the
+ * others, in sums of their own (region by region to the nation); the beds
+ * an activation asked for follow its count. Beds confirmed (and their
+ * bed-days) are not about persons but about shelters: see
+ * suppress_confirmed.
+ *
  * After the small cells are hidden, an audit works out what the reader can
  * (each sum bounds each of its terms by the others' bounds, until nothing
  * moves: exact for these sums, which share at most one cell each) and,
@@ -471,7 +554,22 @@ cell(struct rep_row *r, int c)
  * never the smallest, whose choice would tell that the others are larger;
  * failing that, the sum's total.
  */
-enum { N_COUNTS = REP_CELL_DECLINES - REP_CELL_REQUESTED + 1 };
+static const int counted[] = { REP_CELL_REQUESTED,
+	REP_CELL_PLACED_IN_REGION, REP_CELL_PLACED_SUPRA, REP_CELL_UNPLACED,
+	REP_CELL_CANCELLED, REP_CELL_DECLINES, REP_CELL_RESERVE_ACTIVATIONS,
+	REP_CELL_PLACED_RESERVE };
+enum { N_COUNTS = sizeof(counted) / sizeof(counted[0]) };
+/* zeros_hidden's "cell" for the nation's decline reasons. */
+enum { REASONS = -1 };
+
+static size_t
+count_index(int c)
+{
+	for (size_t i = 0; i < N_COUNTS; i++)
+		if (counted[i] == c)
+			return i;
+	return 0; /* never: every caller passes one of counted[] */
+}
 
 /* "k or more": no count comes near, and sums of it cannot overflow. */
 #define AUDIT_MAX ((int64_t)1 << 40)
@@ -497,7 +595,7 @@ static size_t
 var_cell(const struct audit *a, size_t g, int c)
 {
 	(void)a;
-	return g * N_COUNTS + (size_t)(c - REP_CELL_REQUESTED);
+	return g * N_COUNTS + count_index(c);
 }
 
 static size_t
@@ -544,8 +642,7 @@ var_set(const struct rep_params *p, struct audit_var *x, bool hidden,
 static bool
 zeros_hidden(const struct rep_params *p, const struct rep_row *nat, int c)
 {
-	return c == REP_CELL_DECLINES + 1 ?
-	    (nat->suppressed >> REP_CELL_DECLINES) & 1 :
+	return c == REASONS ? (nat->suppressed >> REP_CELL_DECLINES) & 1 :
 	    small(p, *cell((struct rep_row *)nat, c));
 }
 
@@ -557,17 +654,20 @@ audit_load(struct audit *a)
 	for (size_t g = 0; g <= a->p->n_groups; g++) {
 		struct rep_row *r = audit_row(a, g);
 
-		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
+		for (size_t i = 0; i < N_COUNTS; i++) {
+			int c = counted[i];
+
 			var_set(a->p, &a->v[var_cell(a, g, c)],
 			    (r->suppressed >> c) & 1, g < a->p->n_groups &&
 			    zeros_hidden(a->p, nat, c), *cell(r, c));
+		}
 	}
 	for (int rs = 0; rs < PLACE_REASON_COUNT; rs++) {
 		struct rep_decline *d = audit_decline(a, rs);
 
 		var_set(a->p, &a->v[var_reason(a, rs)],
 		    d != NULL && d->suppressed,
-		    zeros_hidden(a->p, nat, REP_CELL_DECLINES + 1),
+		    zeros_hidden(a->p, nat, REASONS),
 		    d ? d->count : 0);
 	}
 }
@@ -608,7 +708,7 @@ audit_terms(const struct audit *a, int sum, size_t *t, size_t *total)
 	size_t n = 0;
 
 	if (sum < N_COUNTS) {
-		int c = REP_CELL_REQUESTED + sum;
+		int c = counted[sum];
 
 		for (size_t g = 0; g < a->p->n_groups; g++)
 			t[n++] = var_cell(a, g, c);
@@ -656,7 +756,7 @@ audit_hide(struct audit *a, size_t i)
 		d->suppressed = d->complementary = true;
 	} else {
 		struct rep_row *r = audit_row(a, i / N_COUNTS);
-		uint32_t bit = 1u << (REP_CELL_REQUESTED + i % N_COUNTS);
+		uint32_t bit = 1u << counted[i % N_COUNTS];
 
 		r->suppressed |= bit;
 		r->complementary |= bit;
@@ -674,8 +774,7 @@ audit_value(const struct audit *a, size_t i)
 
 		return d ? d->count : 0;
 	}
-	return *cell(audit_row(a, i / N_COUNTS),
-	    REP_CELL_REQUESTED + (int)(i % N_COUNTS));
+	return *cell(audit_row(a, i / N_COUNTS), counted[i % N_COUNTS]);
 }
 
 /* Var pinned is in one or two sums: hide another term of one, or its
@@ -770,6 +869,76 @@ suppress_declines(const struct rep_params *p, struct report *out,
 	return 0;
 }
 
+static uint32_t
+reserve_shelters(const struct rep_params *p, size_t g, int cat)
+{
+	return p->reserve_shelters ?
+	    p->reserve_shelters[g * CAT_COUNT + (size_t)cat - 1] : 0;
+}
+
+/*
+ * Beds confirmed by the shelters of a region are their answers: where
+ * fewer than k shelters of the region and category have reserve beds,
+ * the figure is hidden (bed-days with it), whatever it is, so that hiding
+ * says nothing of the value, in every category that had an activation or
+ * confirmed beds in the period; a region without any shows its 0 unless
+ * beds were confirmed there (its shelters gave up their reserve since).
+ * The nation is the sum of the regions: as in core/disclose.h, more
+ * regions are hidden with the small ones (the first in region order that
+ * have reserve beds) until the hidden ones hold k shelters and are two or
+ * more, so that the nation minus the shown regions is not one shelter's;
+ * where the nation itself has fewer than k, it is hidden and so is every
+ * region.
+ */
+static void
+suppress_confirmed(const struct rep_params *p, struct rep_row *rows)
+{
+	const uint32_t bit = 1u << REP_CELL_RESERVE_CONFIRMED;
+
+	if (p->k <= 1)
+		return;
+	for (int cat = 1; cat <= CAT_COUNT; cat++) {
+		const struct rep_row *nat = row_of(rows, p->n_groups, cat);
+		uint64_t held = 0;
+		size_t n_hidden = 0;
+
+		/* Nothing was asked of the shelters: zeros tell nothing. */
+		if (!nat->reserve_activations &&
+		    !nat->reserve_beds_confirmed && !nat->reserve_bed_secs)
+			continue;
+		if (reserve_shelters(p, p->n_groups, cat) < p->k) {
+			for (size_t g = 0; g <= p->n_groups; g++)
+				row_of(rows, g, cat)->suppressed |= bit;
+			continue;
+		}
+		for (size_t g = 0; g < p->n_groups; g++) {
+			struct rep_row *r = row_of(rows, g, cat);
+			uint32_t n = reserve_shelters(p, g, cat);
+
+			if (n >= p->k || (n == 0 &&
+			    r->reserve_beds_confirmed == 0 &&
+			    r->reserve_bed_secs == 0))
+				continue;
+			r->suppressed |= bit;
+			held += n;
+			n_hidden++;
+		}
+		for (size_t g = 0; n_hidden > 0 && (held < p->k ||
+		     n_hidden < 2) && g <= p->n_groups; g++) {
+			struct rep_row *r = row_of(rows, g, cat);
+
+			/* The nation last: only when no region is left. */
+			if (r->suppressed & bit || (g < p->n_groups &&
+			    reserve_shelters(p, g, cat) == 0))
+				continue;
+			r->suppressed |= bit;
+			r->complementary |= bit;
+			held += reserve_shelters(p, g, cat);
+			n_hidden++;
+		}
+	}
+}
+
 static int
 suppress(const struct rep_params *p, struct report *out,
     struct rep_row *rows, size_t n_rows)
@@ -799,9 +968,9 @@ suppress(const struct rep_params *p, struct report *out,
 		    r->category - 1])
 			r->suppressed |= r->complementary |=
 			    1u << REP_CELL_OCCUPANCY;
-		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
-			if (small(p, *cell(r, c)))
-				r->suppressed |= 1u << c;
+		for (size_t k = 0; k < N_COUNTS; k++)
+			if (small(p, *cell(r, counted[k])))
+				r->suppressed |= 1u << counted[k];
 		/* A median of fewer than k is nearly one person's wait. */
 		if (small(p, (uint64_t)r->placed_in_region + r->placed_supra))
 			r->suppressed |= 1u << REP_CELL_TTP;
@@ -813,12 +982,13 @@ suppress(const struct rep_params *p, struct report *out,
 		struct rep_row *nat = &rows[(size_t)p->n_groups * CAT_COUNT +
 		    cat];
 
-		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
-			for (size_t g = 0; small(p, *cell(nat, c)) &&
+		for (size_t k = 0; k < N_COUNTS; k++)
+			for (size_t g = 0; small(p, *cell(nat, counted[k])) &&
 			     g < p->n_groups; g++)
 				rows[g * CAT_COUNT + cat].suppressed |=
-				    1u << c;
+				    1u << counted[k];
 	}
+	suppress_confirmed(p, rows);
 	if (suppress_declines(p, out, rows) != 0) {
 		free(a.v);
 		free(t);
@@ -843,11 +1013,18 @@ suppress(const struct rep_params *p, struct report *out,
 			r->peak_capacity = r->peak_occupied = 0;
 			r->days_critical = 0;
 		}
-		for (int c = REP_CELL_REQUESTED; c <= REP_CELL_DECLINES; c++)
-			if (r->suppressed & (1u << c))
-				*cell(r, c) = 0;
+		for (size_t k = 0; k < N_COUNTS; k++)
+			if (r->suppressed & (1u << counted[k]))
+				*cell(r, counted[k]) = 0;
 		if (r->suppressed & (1u << REP_CELL_TTP))
 			r->ttp_median = r->ttp_p90 = -1;
+		/* Beds asked by activations go with their count. */
+		if (r->suppressed & (1u << REP_CELL_RESERVE_ACTIVATIONS))
+			r->reserve_beds_asked = 0;
+		if (r->suppressed & (1u << REP_CELL_RESERVE_CONFIRMED)) {
+			r->reserve_beds_confirmed = 0;
+			r->reserve_bed_secs = 0;
+		}
 		out->suppressed_cells += (uint32_t)popcount32(r->suppressed);
 	}
 	for (size_t i = 0; i < out->n_declines; i++) {
@@ -865,7 +1042,9 @@ row_used(const struct rep_row *r)
 {
 	return r->peak_capacity > 0 || r->occupancy_secs > 0 ||
 	    r->requested || r->placed_in_region || r->placed_supra ||
-	    r->unplaced || r->cancelled || r->declines;
+	    r->unplaced || r->cancelled || r->declines ||
+	    r->reserve_activations || r->reserve_beds_confirmed ||
+	    r->reserve_bed_secs || r->placed_reserve;
 }
 
 int
@@ -899,6 +1078,7 @@ report_build(const struct rep_params *p, const struct rep_sample *s,
 	occupancy_rows(p, &se, refs, v, kept, rows, true);
 	if (placement_rows(p, pl, npl, rows, out) != 0)
 		goto fail;
+	reserve_rows(p, pl, npl, rows);
 	if (p->public && suppress(p, out, rows, n_rows) != 0)
 		goto fail;
 	qsort(out->declines, out->n_declines, sizeof(*out->declines),

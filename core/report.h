@@ -51,6 +51,32 @@ struct rep_place {
 	/* Declined: enum place_reason (core/placement.h); an expired step
 	 * counts as "expired" whatever this holds. */
 	uint8_t reason;
+	/* Accepted: into reserve beds of held_group's shelter (counted for
+	 * the region whose reserve it was, not the requesting one). */
+	bool in_reserve;
+	uint16_t held_group;   /* n_groups or more: not in the registry */
+};
+
+/*
+ * A reserve activation (daemon/reserves.c) in its region: the beds it
+ * asked for, and until when the beds confirmed for it count as capacity.
+ */
+struct rep_reserve {
+	int64_t at;            /* activated */
+	int64_t end;           /* released or expired at; still open: its
+				* until (the report stops at rep_params.until
+				* anyway) */
+	uint32_t beds;         /* asked */
+	uint16_t group;
+	uint8_t category;
+};
+
+/* A shelter's confirmation of beds for an activation: they count from its
+ * `at` to the activation's end. */
+struct rep_confirm {
+	int64_t at;
+	uint32_t beds;
+	uint32_t reserve;      /* index into rep_params.reserves */
 };
 
 /* Cells of a row that a public report may suppress (the proto's
@@ -64,6 +90,13 @@ enum rep_cell {
 	REP_CELL_CANCELLED,
 	REP_CELL_DECLINES,
 	REP_CELL_TTP,
+	/* Reserve activations, with the beds they asked for. */
+	REP_CELL_RESERVE_ACTIVATIONS,
+	/* Beds confirmed and bed-days: hidden where fewer than k shelters of
+	 * the region and category have reserve beds (one shelter's answer),
+	 * and with them so that subtraction does not give them back. */
+	REP_CELL_RESERVE_CONFIRMED,
+	REP_CELL_PLACED_RESERVE,
 };
 
 struct rep_params {
@@ -77,6 +110,15 @@ struct rep_params {
 	 * n_groups) is a cell of too few shelters (core/disclose.h): its
 	 * occupancy is theirs, shown only in the national row. NULL: none. */
 	const uint8_t *few_shelters;
+	/* Reserve activations and confirmations; NULL/0: none. */
+	const struct rep_reserve *reserves;
+	size_t n_reserves;
+	const struct rep_confirm *confirms;
+	size_t n_confirms;
+	/* Public: [group * CAT_COUNT + cat - 1] (the nation is group
+	 * n_groups), how many shelters have reserve beds of the category.
+	 * NULL: none have. */
+	const uint32_t *reserve_shelters;
 };
 
 struct rep_row {
@@ -89,6 +131,15 @@ struct rep_row {
 	uint32_t requested, placed_in_region, placed_supra, unplaced;
 	uint32_t cancelled, declines;
 	int64_t ttp_median, ttp_p90; /* -1: no accepted placement */
+	/* Reserve beds: activations made in the period and the beds they
+	 * asked for; beds confirmed in the period; confirmed beds times the
+	 * seconds of the period they counted as capacity (whenever
+	 * confirmed); placements accepted into reserve beds in the period,
+	 * for the region whose reserve beds they were. */
+	uint32_t reserve_activations, reserve_beds_asked;
+	uint32_t reserve_beds_confirmed;
+	int64_t reserve_bed_secs;
+	uint32_t placed_reserve;
 	/* Public reports: bit 1 << enum rep_cell for every hidden cell;
 	 * complementary holds those among them hidden only so that another
 	 * cannot be worked out by subtraction (a count so hidden is k or
@@ -117,8 +168,9 @@ struct report {
 /*
  * Build the report. Samples may come in any order and should include, per
  * shelter and category, the last one before `from` (the state the month
- * starts in). Rows exist for every group/category with capacity or
- * placement activity in the period. 0, or -1 when out of memory.
+ * starts in). Rows exist for every group/category with capacity,
+ * placement or reserve activity in the period (reserves: p->reserves and
+ * p->confirms). 0, or -1 when out of memory.
  */
 int report_build(const struct rep_params *p, const struct rep_sample *s,
     size_t n, const struct rep_place *pl, size_t npl, struct report *out);

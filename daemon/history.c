@@ -685,7 +685,7 @@ read_places_of(const struct registry *reg, struct store *st, MDB_txn *txn,
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct hist_placement h;
 		struct rep_place *r;
-		int g;
+		int g, held;
 
 		if (v.mv_size != sizeof(h)) {
 			rc = MDB_CORRUPTED;
@@ -715,6 +715,10 @@ read_places_of(const struct registry *reg, struct store *st, MDB_txn *txn,
 		/* Never the case_ref or the request id: a report has no
 		 * use for them. */
 		r->reason = h.reason;
+		h.held_region[sizeof(h.held_region) - 1] = '\0';
+		held = registry_region(reg, h.held_region);
+		r->in_reserve = h.in_reserve != 0;
+		r->held_group = held >= 0 ? (uint16_t)held : UINT16_MAX;
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -725,6 +729,152 @@ read_places(struct ctx *s, MDB_txn *txn, int64_t from, int64_t until,
     struct places_buf *b)
 {
 	return read_places_of(s->reg, s->store, txn, from, until, b);
+}
+
+/* Reserve activations that touch [from, until), their confirmations, and
+ * who has reserve beds (rep_params.reserves, .confirms,
+ * .reserve_shelters). */
+struct reserves_buf {
+	const struct registry *reg;
+	int64_t from, until;
+	struct rep_reserve *v;
+	uint64_t *ids;            /* the activation of each v[i] */
+	size_t n, cap;
+	struct rep_confirm *c;
+	size_t nc, capc;
+	uint32_t cur;             /* collect_confirm: whose answers */
+	uint32_t *shelters;       /* [(n_regions + 1) * CAT_COUNT] */
+};
+
+static int
+collect_reserve(void *arg, const struct reserve_activation *r)
+{
+	struct reserves_buf *b = arg;
+	struct rep_reserve *x;
+	char region[sizeof(r->region)];
+	int g;
+
+	/* Oldest first: none after this one began in the period. */
+	if (r->at >= b->until)
+		return 1;
+	util_copy(region, sizeof(region), r->region);
+	if ((g = registry_region(b->reg, region)) < 0 || r->category < 1 ||
+	    r->category > CAT_COUNT)
+		return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		void *p = realloc(b->v, cap * sizeof(*b->v));
+		void *q = realloc(b->ids, cap * sizeof(*b->ids));
+
+		REQUIRE(p != NULL && q != NULL);
+		b->v = p;
+		b->ids = q;
+		b->cap = cap;
+	}
+	x = &b->v[b->n];
+	memset(x, 0, sizeof(*x));
+	x->at = r->at;
+	/* Its beds count until it was released or expired, or (still open)
+	 * until its until. */
+	x->end = r->ended != RESERVE_OPEN && r->ended_at > 0 ? r->ended_at :
+	    r->until;
+	x->beds = r->beds;
+	x->group = (uint16_t)g;
+	x->category = r->category;
+	/* Ended before the period and not made in it: nothing to count. */
+	if (x->end <= b->from && x->at < b->from)
+		return 0;
+	b->ids[b->n++] = r->id;
+	return 0;
+}
+
+static int
+collect_confirm(void *arg, const struct reserve_answer *a)
+{
+	struct reserves_buf *b = arg;
+	struct rep_confirm *c;
+
+	if (!a->confirmed || a->beds == 0 || a->at >= b->until)
+		return 0;
+	if (b->nc == b->capc) {
+		size_t cap = b->capc ? b->capc * 2 : 64;
+		void *p = realloc(b->c, cap * sizeof(*b->c));
+
+		REQUIRE(p != NULL);
+		b->c = p;
+		b->capc = cap;
+	}
+	c = &b->c[b->nc++];
+	memset(c, 0, sizeof(*c));
+	c->at = a->at;
+	c->beds = a->beds;
+	c->reserve = b->cur;
+	return 0;
+}
+
+/* Has sh reserve beds of category? What it declared by report, else
+ * reserves.csv's (as daemon/reserves.c asks the shelters). */
+static bool
+has_reserve(struct store *st, const struct registry *reg, MDB_txn *txn,
+    const struct reg_shelter *sh, int category)
+{
+	struct shelter_state ss;
+
+	if (store_get_shelter(st, txn, sh->id, &ss) == 0 &&
+	    (ss.reserve_declared & (1u << (category - 1))))
+		return ss.reserve_decl[category - 1].beds_72h > 0;
+	for (size_t i = 0; i < reg->n_reserves; i++)
+		if (reg->reserves[i].category == category &&
+		    strcmp(reg->reserves[i].shelter, sh->id) == 0)
+			return reg->reserves[i].beds_72h > 0;
+	return false;
+}
+
+/* A STORE_* code. */
+static int
+read_reserves(struct store *st, const struct registry *reg, MDB_txn *txn,
+    int64_t from, int64_t until, bool public, struct reserves_buf *b)
+{
+	int rc;
+
+	b->reg = reg;
+	b->from = from;
+	b->until = until;
+	if ((rc = store_reserves_each(st, txn, collect_reserve, b)) != 0)
+		return rc;
+	for (size_t i = 0; i < b->n; i++) {
+		b->cur = (uint32_t)i;
+		if ((rc = store_reserve_answers_each(st, txn, b->ids[i],
+		    collect_confirm, b)) != 0)
+			break;
+	}
+	if (rc != 0 || !public)
+		return rc;
+	b->shelters = calloc((reg->n_regions + 1) * CAT_COUNT,
+	    sizeof(*b->shelters));
+	REQUIRE(b->shelters != NULL);
+	for (size_t i = 0; i < reg->n_shelters; i++) {
+		const struct reg_shelter *sh = &reg->shelters[i];
+
+		for (int c = 1; c <= CAT_COUNT; c++)
+			if (has_reserve(st, reg, txn, sh, c)) {
+				b->shelters[(size_t)sh->region * CAT_COUNT +
+				    (size_t)c - 1]++;
+				b->shelters[reg->n_regions * CAT_COUNT +
+				    (size_t)c - 1]++;
+			}
+	}
+	return 0;
+}
+
+static void
+reserves_free(struct reserves_buf *b)
+{
+	free(b->v);
+	free(b->ids);
+	free(b->c);
+	free(b->shelters);
+	memset(b, 0, sizeof(*b));
 }
 
 /* ---- planning days (daemon/planning.c) -------------------------------- */
@@ -952,8 +1102,25 @@ group_id(const struct ctx *s, uint16_t g)
 	return g < s->reg->n_regions ? s->reg->regions[g].id : "";
 }
 
+/* The norm in force at `at`: the region's, or the sum of the regions'
+ * for the nation; -1 when there is none. */
+static int64_t
+norm_of(const struct registry *reg, uint16_t g, int category, int64_t at)
+{
+	int64_t sum = -1;
+	uint32_t beds;
+
+	if (g < reg->n_regions)
+		return norms_current(reg, g, category, at, &beds) ?
+		    (int64_t)beds : -1;
+	for (size_t r = 0; r < reg->n_regions; r++)
+		if (norms_current(reg, (int)r, category, at, &beds))
+			sum = (sum < 0 ? 0 : sum) + beds;
+	return sum;
+}
+
 static void
-fill_row(const struct ctx *s, const struct rep_row *r,
+fill_row(const struct ctx *s, const struct rep_row *r, int64_t at,
     Shelterd__V1__ReportRow *o)
 {
 	shelterd__v1__report_row__init(o);
@@ -974,6 +1141,12 @@ fill_row(const struct ctx *s, const struct rep_row *r,
 	o->peak_capacity = r->peak_capacity;
 	o->suppressed = r->suppressed;
 	o->complementary = r->complementary;
+	o->norm_beds = norm_of(s->reg, r->group, r->category, at);
+	o->reserve_activations = r->reserve_activations;
+	o->reserve_beds_asked = r->reserve_beds_asked;
+	o->reserve_beds_confirmed = r->reserve_beds_confirmed;
+	o->reserve_bed_secs = r->reserve_bed_secs;
+	o->placed_reserve = r->placed_reserve;
 }
 
 /* Read, compute and pack a report; a STORE_* code. */
@@ -987,6 +1160,7 @@ answer_report(struct query *q, MDB_txn *txn)
 	Shelterd__V1__ReportDecline *dec, **decp;
 	struct samples_buf sb = { 0 };
 	struct places_buf pb = { 0 };
+	struct reserves_buf rb = { 0 };
 	struct report r;
 	int rc;
 
@@ -997,6 +1171,18 @@ answer_report(struct query *q, MDB_txn *txn)
 		free(pb.v);
 		return store_error(rc);
 	}
+	if ((rc = read_reserves(s->store, s->reg, txn, q->p.from, q->p.until,
+	    q->p.public, &rb)) != 0) {
+		free(sb.v);
+		free(pb.v);
+		reserves_free(&rb);
+		return rc;
+	}
+	q->p.reserves = rb.v;
+	q->p.n_reserves = rb.n;
+	q->p.confirms = rb.c;
+	q->p.n_confirms = rb.nc;
+	q->p.reserve_shelters = rb.shelters;
 	REQUIRE(report_build(&q->p, sb.v, sb.n, pb.v, pb.n, &r) == 0);
 	rows = calloc(r.n_rows + 1, sizeof(*rows));
 	rowp = calloc(r.n_rows + 1, sizeof(*rowp));
@@ -1004,7 +1190,8 @@ answer_report(struct query *q, MDB_txn *txn)
 	decp = calloc(r.n_declines + 1, sizeof(*decp));
 	REQUIRE(rows && rowp && dec && decp);
 	for (size_t i = 0; i < r.n_rows; i++) {
-		fill_row(s, &r.rows[i], &rows[i]);
+		/* The norm of the period's last second. */
+		fill_row(s, &r.rows[i], q->p.until - 1, &rows[i]);
 		rowp[i] = &rows[i];
 	}
 	for (size_t i = 0; i < r.n_declines; i++) {
@@ -1043,6 +1230,10 @@ answer_report(struct query *q, MDB_txn *txn)
 	free(decp);
 	free(sb.v);
 	free(pb.v);
+	q->p.reserves = NULL;
+	q->p.confirms = NULL;
+	q->p.reserve_shelters = NULL;
+	reserves_free(&rb);
 	return 0;
 }
 

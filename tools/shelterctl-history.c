@@ -252,6 +252,64 @@ count_of(const Shelterd__V1__ReportRow *r, int cell)
 	}
 }
 
+/* Reserve bed-days to one decimal, rounded half up (the daemon sends
+ * seconds). */
+static double
+bed_days(int64_t secs)
+{
+	return secs <= 0 ? 0.0 : (double)((secs + 4320) / 8640) / 10.0;
+}
+
+/* The norm in force, "-" when there is none. */
+static void
+norm_cell(const Shelterd__V1__ReportRow *r, char *buf, size_t len)
+{
+	if (r->norm_beds < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%" PRId64, r->norm_beds);
+}
+
+/* Reserve beds of a row as text, in column order: activations, beds
+ * asked, beds confirmed, bed-days, placed into reserve beds. Beds asked
+ * go with the activations; beds confirmed and bed-days are hidden where
+ * the region has fewer than k shelters with reserve beds: "hidden", not
+ * "<k", since they are not small counts. */
+enum { N_RESERVE = 5 };
+
+static void
+reserve_cells(const Shelterd__V1__Report *rep,
+    const Shelterd__V1__ReportRow *r, char v[N_RESERVE][24])
+{
+	count_cell(rep, r, CELL(RESERVE_ACTIVATIONS), r->reserve_activations,
+	    v[0], sizeof(v[0]));
+	if (hidden(r, CELL(RESERVE_ACTIVATIONS)))
+		snprintf(v[1], sizeof(v[1]), "hidden");
+	else
+		snprintf(v[1], sizeof(v[1]), "%u", r->reserve_beds_asked);
+	if (hidden(r, CELL(RESERVE_CONFIRMED))) {
+		snprintf(v[2], sizeof(v[2]), "hidden");
+		snprintf(v[3], sizeof(v[3]), "hidden");
+	} else {
+		snprintf(v[2], sizeof(v[2]), "%u", r->reserve_beds_confirmed);
+		snprintf(v[3], sizeof(v[3]), "%.1f",
+		    bed_days(r->reserve_bed_secs));
+	}
+	count_cell(rep, r, CELL(PLACED_RESERVE), r->placed_reserve, v[4],
+	    sizeof(v[4]));
+}
+
+/* Anything about reserve beds to show in this row? */
+static bool
+has_reserve(const Shelterd__V1__ReportRow *r)
+{
+	return r->reserve_activations || r->reserve_beds_confirmed ||
+	    r->reserve_bed_secs || r->placed_reserve ||
+	    hidden(r, CELL(RESERVE_ACTIVATIONS)) ||
+	    hidden(r, CELL(RESERVE_CONFIRMED)) ||
+	    hidden(r, CELL(PLACED_RESERVE));
+}
+
 /* One record to stdout through the one CSV writer (quoted where a field
  * needs it). */
 static void
@@ -269,15 +327,20 @@ report_csv(const Shelterd__V1__Report *rep)
 	static const char *const head[] = { "region", "category",
 		"avg_occupancy_pct", "peak_occupancy_pct", "days_critical",
 		"requested", "placed_in_region", "placed_supra", "unplaced",
-		"cancelled", "declines", "ttp_median_secs", "ttp_p90_secs" };
+		"cancelled", "declines", "ttp_median_secs", "ttp_p90_secs",
+		"norm_beds", "reserve_activations", "reserve_beds_asked",
+		"reserve_beds_confirmed", "reserve_bed_days",
+		"placed_reserve" };
 	static const char *const decline_head[] = { "region", "category",
 		"reason", "count" };
-	char a[16], b[16], c[16], m[24], p[24], v[6][16], n[24];
+	char a[16], b[16], c[16], m[24], p[24], v[6][16], n[24], nb[24];
+	char res[N_RESERVE][24];
+	enum { N_HEAD = sizeof(head) / sizeof(head[0]) };
 
-	csv_row(head, 13);
+	csv_row(head, N_HEAD);
 	for (size_t i = 0; i < rep->n_rows; i++) {
 		const Shelterd__V1__ReportRow *r = rep->rows[i];
-		const char *f[13];
+		const char *f[N_HEAD];
 
 		pct_cells(rep, r, a, b, c, sizeof(a));
 		ttp_cells(r, m, p, sizeof(m), true);
@@ -293,7 +356,12 @@ report_csv(const Shelterd__V1__Report *rep)
 			f[5 + k] = v[k];
 		f[11] = m;
 		f[12] = p;
-		csv_row(f, 13);
+		norm_cell(r, nb, sizeof(nb));
+		f[13] = nb;
+		reserve_cells(rep, r, res);
+		for (int k = 0; k < N_RESERVE; k++)
+			f[14 + k] = res[k];
+		csv_row(f, N_HEAD);
 	}
 	/* The reasons as a second table, after an empty line. */
 	printf("\n");
@@ -374,7 +442,24 @@ report_json(const Shelterd__V1__Report *rep)
 			cJSON_AddNullToObject(o, "ttp_median_secs");
 			cJSON_AddNullToObject(o, "ttp_p90_secs");
 		}
-		for (int c = 1; c <= CELL(TTP); c++) {
+		if (r->norm_beds < 0)
+			cJSON_AddNullToObject(o, "norm_beds");
+		else
+			cJSON_AddNumberToObject(o, "norm_beds",
+			    (double)r->norm_beds);
+		add_count(o, "reserve_activations", r,
+		    CELL(RESERVE_ACTIVATIONS), r->reserve_activations);
+		add_count(o, "reserve_beds_asked", r,
+		    CELL(RESERVE_ACTIVATIONS), r->reserve_beds_asked);
+		add_count(o, "reserve_beds_confirmed", r,
+		    CELL(RESERVE_CONFIRMED), r->reserve_beds_confirmed);
+		add_count(o, "reserve_bed_secs", r, CELL(RESERVE_CONFIRMED),
+		    (double)r->reserve_bed_secs);
+		add_count(o, "reserve_bed_days", r, CELL(RESERVE_CONFIRMED),
+		    bed_days(r->reserve_bed_secs));
+		add_count(o, "placed_reserve", r, CELL(PLACED_RESERVE),
+		    r->placed_reserve);
+		for (int c = 1; c <= CELL(PLACED_RESERVE); c++) {
 			if (hidden(r, c))
 				cJSON_AddItemToArray(sup,
 				    cJSON_CreateString(report_cell_name(c)));
@@ -409,6 +494,38 @@ report_json(const Shelterd__V1__Report *rep)
 	client_print_json(root);
 }
 
+/* Capacity against the norm, and reserve beds: a second table. */
+static void
+reserve_table(const Shelterd__V1__Report *rep)
+{
+	char cap[16], nb[24], v[N_RESERVE][24];
+
+	printf("\nCapacity against the norm, and reserve beds\n"
+	    "%-8s %-9s %6s %6s %5s %5s %7s %8s %6s\n", "REGION", "CATEGORY",
+	    "PEAKCAP", "NORM", "ACTIV", "ASKED", "CONFIRM", "BED-DAYS",
+	    "IN-RES");
+	for (size_t i = 0; i < rep->n_rows; i++) {
+		const Shelterd__V1__ReportRow *r = rep->rows[i];
+
+		if (hidden(r, CELL(OCCUPANCY)) || r->occupancy_secs == 0)
+			snprintf(cap, sizeof(cap), "-");
+		else
+			snprintf(cap, sizeof(cap), "%u", r->peak_capacity);
+		norm_cell(r, nb, sizeof(nb));
+		reserve_cells(rep, r, v);
+		printf("%-8s %-9s %7s %6s %5s %5s %7s %8s %6s\n",
+		    region_name(r->region_id),
+		    category_name((int)r->category), cap, nb, v[0], v[1],
+		    v[2], v[3], v[4]);
+	}
+	printf("NORM: the capacity norm in force at the end of the period "
+	    "(national: the sum\nof the regions'). ACTIV/ASKED: reserve "
+	    "activations made and the beds they asked\nfor; CONFIRM: beds "
+	    "shelters confirmed; BED-DAYS: confirmed beds x the days of\n"
+	    "the period they counted as capacity; IN-RES: placements "
+	    "accepted into reserve\nbeds of the region.\n");
+}
+
 static void
 report_table(const Shelterd__V1__Report *rep)
 {
@@ -437,6 +554,8 @@ report_table(const Shelterd__V1__Report *rep)
 	}
 	if (rep->n_rows == 0)
 		printf("no history for %s\n", rep->month);
+	else
+		reserve_table(rep);
 	if (rep->n_declines > 0) {
 		printf("\nDeclines by reason (expired: the hold ran out "
 		    "unanswered)\n%-8s %-9s %5s  %s\n", "REGION", "CATEGORY",
@@ -469,9 +588,12 @@ report_table(const Shelterd__V1__Report *rep)
 		    "with the nation's declines; they are national only.\n"
 		    "merged: a region with fewer shelters of the category "
 		    "than [privacy]\nk_anonymity; its occupancy is counted in "
-		    "the national row only.\n",
+		    "the national row only.\nReserve beds confirmed and "
+		    "bed-days are hidden where fewer than %u shelters of\n"
+		    "the region and category have reserve beds, and with "
+		    "them where subtraction\nwould give them back.\n",
 		    rep->suppressed_cells, rep->suppressed_cells == 1 ? "" :
-		    "s", rep->k, rep->k, rep->k, rep->k, rep->k, rep->k);
+		    "s", rep->k, rep->k, rep->k, rep->k, rep->k, rep->k, rep->k);
 }
 
 /* ---- report as a printable page ------------------------------------- */
@@ -512,10 +634,13 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 {
 	struct svg_bar *bars = calloc(3 * n + 1, sizeof(*bars));
 	char (*labels)[32] = calloc(3 * n + 1, sizeof(*labels));
-	char a[16], b[16], c[16], cap[16];
+	double *norms = calloc(3 * n + 1, sizeof(*norms));
+	char a[16], b[16], c[16], cap[16], nb[24], res[N_RESERVE][24];
 	const char *name = region_name(rows[0]->region_id);
+	size_t n_res = 0;
+	bool any_norm = false;
 
-	if (bars == NULL || labels == NULL) {
+	if (bars == NULL || labels == NULL || norms == NULL) {
 		fprintf(stderr, "shelterctl: out of memory\n");
 		exit(EXIT_REFUSED);
 	}
@@ -525,7 +650,8 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 	svg_escape(f, name);
 	fprintf(f, "</h2>\n<table><thead><tr><th>category</th><th>avg "
 	    "occ. %%</th><th>peak occ. %%</th><th>days critical</th>"
-	    "<th>peak capacity</th><th>requested</th><th>placed in region"
+	    "<th>peak capacity</th><th>norm</th><th>requested</th>"
+	    "<th>placed in region"
 	    "</th><th>placed elsewhere</th><th>unplaced</th><th>cancelled"
 	    "</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < n; i++) {
@@ -537,9 +663,12 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 			snprintf(cap, sizeof(cap), "-");
 		else
 			snprintf(cap, sizeof(cap), "%u", r->peak_capacity);
+		norm_cell(r, nb, sizeof(nb));
 		fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-		    "<td>%s</td>", category_name((int)r->category), a, b, c,
-		    cap);
+		    "<td>%s</td><td class=\"norm\">%s</td>",
+		    category_name((int)r->category), a, b, c, cap, nb);
+		any_norm |= r->norm_beds >= 0;
+		n_res += has_reserve(r);
 		html_cell(f, rep, r, CELL(REQUESTED), r->requested);
 		html_cell(f, rep, r, CELL(PLACED_IN_REGION),
 		    r->placed_in_region);
@@ -548,7 +677,34 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 		html_cell(f, rep, r, CELL(CANCELLED), r->cancelled);
 		fprintf(f, "</tr>\n");
 	}
-	fprintf(f, "</tbody></table>\n<div class=\"charts\">\n");
+	fprintf(f, "</tbody></table>\n");
+	/* Reserve beds: only the categories that had any, and no table (or
+	 * chart) when none had. */
+	if (n_res > 0) {
+		fprintf(f, "<table class=\"reserve\"><thead><tr><th>reserve "
+		    "beds</th><th>activations</th><th>beds asked</th><th>beds "
+		    "confirmed</th><th>bed-days</th><th>placed into reserve "
+		    "beds</th></tr></thead><tbody>\n");
+		for (size_t i = 0; i < n; i++) {
+			const Shelterd__V1__ReportRow *r = rows[i];
+
+			if (!has_reserve(r))
+				continue;
+			reserve_cells(rep, r, res);
+			fprintf(f, "<tr><td>%s</td>",
+			    category_name((int)r->category));
+			for (int k = 0; k < N_RESERVE; k++)
+				fprintf(f, "<td%s>%s</td>", (k == 0 &&
+				    hidden(r, CELL(RESERVE_ACTIVATIONS))) ||
+				    (k == 4 && hidden(r,
+				    CELL(PLACED_RESERVE))) || strcmp(res[k],
+				    "hidden") == 0 ? " class=\"hid\"" : "",
+				    res[k]);
+			fprintf(f, "</tr>\n");
+		}
+		fprintf(f, "</tbody></table>\n");
+	}
+	fprintf(f, "<div class=\"charts\">\n");
 	/* Occupancy: average per category, scaled to 100 %. */
 	for (size_t i = 0; i < n; i++) {
 		const Shelterd__V1__ReportRow *r = rows[i];
@@ -565,6 +721,45 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 	for (size_t i = 0; i < n; i++)
 		bars[i].value = rows[i]->days_critical;
 	svg_bars(f, "days at or over critical", bars, n, 0, "", NULL, 340);
+	/* Capacity against the norm: a red line per category with one. */
+	if (any_norm) {
+		for (size_t i = 0; i < n; i++) {
+			const Shelterd__V1__ReportRow *r = rows[i];
+
+			bars[i].known = !hidden(r, CELL(OCCUPANCY)) &&
+			    r->occupancy_secs > 0;
+			bars[i].value = r->peak_capacity;
+			norms[i] = r->norm_beds >= 0 ? (double)r->norm_beds :
+			    -1;
+		}
+		svg_bars(f, "peak capacity, beds; red line: the norm", bars,
+		    n, 0, "", norms, 340);
+	}
+	/* Reserve beds asked and confirmed, two bars per category that had
+	 * any. */
+	if (n_res > 0) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const Shelterd__V1__ReportRow *r = rows[i];
+
+			if (!has_reserve(r))
+				continue;
+			for (int k = 0; k < 2; k++, m++) {
+				snprintf(labels[m], sizeof(labels[0]), "%s %s",
+				    category_name((int)r->category), k ?
+				    "conf." : "asked");
+				bars[m].label = labels[m];
+				bars[m].known = !hidden(r, k ?
+				    CELL(RESERVE_CONFIRMED) :
+				    CELL(RESERVE_ACTIVATIONS));
+				bars[m].value = k ? r->reserve_beds_confirmed :
+				    r->reserve_beds_asked;
+			}
+		}
+		svg_bars(f, "reserve beds: asked and confirmed", bars, m, 0,
+		    "", NULL, 340);
+	}
 	/* Placements: three bars per category. */
 	for (size_t i = 0; i < n; i++) {
 		const Shelterd__V1__ReportRow *r = rows[i];
@@ -588,6 +783,7 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 	fprintf(f, "</div>\n</section>\n");
 	free(bars);
 	free(labels);
+	free(norms);
 }
 
 static int
@@ -632,7 +828,13 @@ report_html(const Shelterd__V1__Report *rep, const char *path)
 	    "%s</h1>\n<p class=\"note\">%s to %s (UTC). Critical: %u%% "
 	    "occupied or more. Occupancy is time-weighted over known beds. "
 	    "In: placed in the requesting region; elsewhere: in another "
-	    "region. No case reference or request id is in this report.</p>\n",
+	    "region. Norm: the capacity norm in force at the end of the "
+	    "period (national: the sum of the regions'). Reserve beds: "
+	    "activations made and the beds they asked for, beds shelters "
+	    "confirmed, bed-days (confirmed beds &times; the days of the "
+	    "period they counted as capacity) and placements accepted into "
+	    "reserve beds of the region. "
+	    "No case reference or request id is in this report.</p>\n",
 	    rep->month, rep->public_ ? " (public)" : "", rep->month,
 	    rep->public_ ? " (public)" : "", from, until, rep->critical_pct);
 	if (rep->public_)
@@ -640,9 +842,12 @@ report_html(const Shelterd__V1__Report *rep, const char *path)
 		    "suppressed, shown as &lt;%u (a count below %u) or &gt;=%u "
 		    "(hidden so that no small count can be worked out by "
 		    "subtraction); a hidden value is a dashed bar marked \"not "
-		    "shown\" in the charts.</p>\n", rep->suppressed_cells,
-		    rep->suppressed_cells == 1 ? "" : "s", rep->k, rep->k,
-		    rep->k);
+		    "shown\" in the charts. Reserve beds confirmed and "
+		    "bed-days are hidden where fewer than %u shelters of the "
+		    "region and category have reserve beds, and with them "
+		    "where subtraction would give them back.</p>\n",
+		    rep->suppressed_cells, rep->suppressed_cells == 1 ? "" :
+		    "s", rep->k, rep->k, rep->k, rep->k);
 	/* The nation first, then each region in the reply's order. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < rep->n_rows; i++) {

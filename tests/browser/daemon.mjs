@@ -32,8 +32,11 @@ export function freePort() {
 }
 
 export class Daemon {
-  constructor() {
+  /* registry: a registry dir (keys.csv for signed requests); none: the
+   * built-in demo registry. */
+  constructor({ registry } = {}) {
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shelterd-browser-'));
+    this.registry = registry;
     this.api = `ipc://${this.tmp}/api.sock`;
     this.events = `ipc://${this.tmp}/events.sock`;
     this.conf = path.join(this.tmp, 'shelterd.conf');
@@ -54,7 +57,8 @@ export class Daemon {
     const log = fs.openSync(this.logPath, 'a');
     this.proc = spawn(SHELTERD, ['--config', this.conf, '--data-dir',
       path.join(this.tmp, 'data'), '--api', this.api, '--events',
-      this.events, '--log-level', 'debug'],
+      this.events, '--log-level', 'debug',
+      ...(this.registry ? ['--registry', this.registry] : [])],
     { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     this.exited = once(this.proc, 'exit');

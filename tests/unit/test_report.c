@@ -626,6 +626,237 @@ public_report_of_the_issue(void **state)
 	assert_true(r->suppressed & (1u << REP_CELL_TTP));
 }
 
+/* ---- reserve beds ----------------------------------------------------- */
+
+/*
+ * March (31 days), women:
+ *   X0 R0: activated in February (6 beds asked), 4 confirmed in February,
+ *          released early on day 3: 4 beds x 3 days in March, nothing
+ *          else of it counts in March.
+ *   X1 R0: activated on day 10 (3 asked), 2 confirmed at once, released
+ *          half a day later: 2 x 0.5 day.
+ *   X2 R1: activated on March 30 (5 asked), 5 confirmed on March 31,
+ *          still open until April 5: 5 x 1 day in March, 5 x 5 days in
+ *          April.
+ *   X3 R1: activated on April 2 (1 asked), 1 confirmed, expired on
+ *          April 4: April only, 1 x 2 days.
+ * March: R0 1 activation, 3 asked, 2 confirmed, 13 bed-days; R1 1, 5, 5,
+ * 5 bed-days; the nation 2, 8, 7, 18.
+ */
+static const struct rep_reserve fx_reserves[] = {
+	{ MARCH - 2 * DAY, MARCH + 3 * DAY, 6, R0, WOMEN },
+	{ MARCH + 10 * DAY, MARCH + 10 * DAY + 12 * HOUR, 3, R0, WOMEN },
+	{ APRIL - 2 * DAY, APRIL + 5 * DAY, 5, R1, WOMEN },
+	{ APRIL + DAY, APRIL + 3 * DAY, 1, R1, WOMEN },
+};
+static const struct rep_confirm fx_confirms[] = {
+	{ MARCH - DAY, 4, 0 },
+	{ MARCH + 10 * DAY, 2, 1 },
+	{ APRIL - DAY, 5, 2 },
+	{ APRIL + DAY, 1, 3 },
+};
+
+static void
+with_reserves(struct fx *f)
+{
+	f->par.reserves = fx_reserves;
+	f->par.n_reserves = sizeof(fx_reserves) / sizeof(fx_reserves[0]);
+	f->par.confirms = fx_confirms;
+	f->par.n_confirms = sizeof(fx_confirms) / sizeof(fx_confirms[0]);
+}
+
+static void
+check_reserve(const struct rep_row *r, uint32_t act, uint32_t asked,
+    uint32_t conf, int64_t secs)
+{
+	assert_non_null(r);
+	assert_int_equal(r->reserve_activations, act);
+	assert_int_equal(r->reserve_beds_asked, asked);
+	assert_int_equal(r->reserve_beds_confirmed, conf);
+	assert_int_equal(r->reserve_bed_secs, secs);
+}
+
+static void
+reserves_are_counted_across_month_boundaries(void **state)
+{
+	struct fx *f = *state;
+
+	with_reserves(f);
+	build(f);
+	check_reserve(row(&f->r, R0, WOMEN), 1, 3, 2, 13 * DAY);
+	check_reserve(row(&f->r, R1, WOMEN), 1, 5, 5, 5 * DAY);
+	check_reserve(row(&f->r, NATIONAL, WOMEN), 2, 8, 7, 18 * DAY);
+	/* April: X2 goes on (its activation and beds were March's), X3 is
+	 * April's; nothing of R0. */
+	f->par.from = APRIL;
+	f->par.until = APRIL + 30 * DAY;
+	build(f);
+	check_reserve(row(&f->r, R1, WOMEN), 1, 1, 1, 25 * DAY + 2 * DAY);
+	check_reserve(row(&f->r, NATIONAL, WOMEN), 1, 1, 1, 27 * DAY);
+	/* R0's row (its occupancy) has no reserve beds in April. */
+	check_reserve(row(&f->r, R0, WOMEN), 0, 0, 0, 0);
+}
+
+static void
+an_open_reserve_counts_until_now(void **state)
+{
+	struct fx *f = *state;
+
+	/* The month so far, day 31 at noon: X2's 5 beds have counted for
+	 * 12 hours; its until (April 5) is not reached. */
+	with_reserves(f);
+	f->par.until = APRIL - 12 * HOUR;
+	build(f);
+	check_reserve(row(&f->r, R1, WOMEN), 1, 5, 5, 5 * 12 * HOUR);
+	/* Before its confirmation: asked, nothing confirmed yet. */
+	f->par.until = APRIL - DAY;
+	build(f);
+	check_reserve(row(&f->r, R1, WOMEN), 1, 5, 0, 0);
+	/* Released early: X1's 2 beds count half a day, not to its until. */
+	check_reserve(row(&f->r, R0, WOMEN), 1, 3, 2, 13 * DAY);
+}
+
+static void
+placements_into_reserve_beds_count_where_the_beds_are(void **state)
+{
+	struct fx *f = *state;
+	struct rep_place x;
+
+	f->np = 0;
+	/* From R0, accepted into R1's reserve beds. */
+	x = place(MARCH + DAY, 60, R0, REP_ACCEPTED, false, 0);
+	x.in_reserve = true;
+	x.held_group = R1;
+	f->p[f->np++] = x;
+	/* Held in reserve beds, not (yet) accepted: not a placement. */
+	x.step = REP_REQUESTED;
+	f->p[f->np++] = x;
+	/* Accepted in an ordinary bed. */
+	x = place(MARCH + DAY, 60, R1, REP_ACCEPTED, true, 0);
+	x.held_group = R1;
+	f->p[f->np++] = x;
+	/* In February; and into a shelter no longer in the registry. */
+	x = place(MARCH - DAY, 60, R1, REP_ACCEPTED, true, 0);
+	x.in_reserve = true;
+	x.held_group = R1;
+	f->p[f->np++] = x;
+	x.at = MARCH + DAY;
+	x.held_group = UINT16_MAX;
+	f->p[f->np++] = x;
+	build(f);
+	assert_int_equal(row(&f->r, R1, WOMEN)->placed_reserve, 1);
+	assert_int_equal(row(&f->r, R0, WOMEN)->placed_reserve, 0);
+	assert_int_equal(row(&f->r, NATIONAL, WOMEN)->placed_reserve, 1);
+	/* Placed supra by R0 all the same. */
+	assert_int_equal(row(&f->r, R0, WOMEN)->placed_supra, 1);
+}
+
+static void
+public_reserve_counts_below_k_are_hidden(void **state)
+{
+	struct fx *f = *state;
+	uint32_t shelters[(N_GROUPS + 1) * CAT_COUNT] = { 0 };
+	const uint32_t bit = 1u << REP_CELL_RESERVE_ACTIVATIONS;
+	const struct rep_row *r;
+	struct rep_place x;
+
+	with_reserves(f);
+	/* Enough shelters with reserve beds everywhere: only the counts. */
+	shelters[R0 * CAT_COUNT + WOMEN - 1] = 5;
+	shelters[R1 * CAT_COUNT + WOMEN - 1] = 6;
+	shelters[NATIONAL * CAT_COUNT + WOMEN - 1] = 11;
+	f->par.reserve_shelters = shelters;
+	f->par.public = true;
+	f->np = 0;
+	x = place(MARCH + DAY, 60, R0, REP_ACCEPTED, false, 0);
+	x.in_reserve = true;
+	x.held_group = R1;
+	f->p[f->np++] = x;
+	build(f);
+	for (int g = R0; g <= NATIONAL; g++) {
+		assert_non_null(r = row(&f->r, g, WOMEN));
+		/* 1 or 2 activations: "<k", the beds asked with them. */
+		assert_true(r->suppressed & bit);
+		assert_false(r->complementary & bit);
+		assert_int_equal(r->reserve_activations, 0);
+		assert_int_equal(r->reserve_beds_asked, 0);
+		/* One placement into R1's reserve, and the nation's. */
+		assert_true(r->suppressed &
+		    (1u << REP_CELL_PLACED_RESERVE));
+		assert_int_equal(r->placed_reserve, 0);
+		assert_false(r->suppressed &
+		    (1u << REP_CELL_RESERVE_CONFIRMED));
+	}
+	check_reserve(row(&f->r, R0, WOMEN), 0, 0, 2, 13 * DAY);
+	check_reserve(row(&f->r, NATIONAL, WOMEN), 0, 0, 7, 18 * DAY);
+}
+
+static void
+public_confirmed_beds_need_k_shelters(void **state)
+{
+	struct fx *f = *state;
+	uint32_t shelters[(N_GROUPS + 1) * CAT_COUNT] = { 0 };
+	const uint32_t bit = 1u << REP_CELL_RESERVE_CONFIRMED;
+	const struct rep_confirm one = { APRIL - DAY, 5, 0 };
+	const struct rep_row *r0, *r1, *nat;
+
+	with_reserves(f);
+	f->par.reserve_shelters = shelters;
+	f->par.public = true;
+	/* R0: one shelter with reserve beds (its answer), R1 six. R0 is
+	 * hidden; the nation minus R1 would give it back: R1 is hidden
+	 * too, as complementary, and the nation's 7 is shown. */
+	shelters[R0 * CAT_COUNT + WOMEN - 1] = 1;
+	shelters[R1 * CAT_COUNT + WOMEN - 1] = 6;
+	shelters[NATIONAL * CAT_COUNT + WOMEN - 1] = 7;
+	build(f);
+	r0 = row(&f->r, R0, WOMEN);
+	r1 = row(&f->r, R1, WOMEN);
+	nat = row(&f->r, NATIONAL, WOMEN);
+	assert_true((r0->suppressed & bit) && !(r0->complementary & bit));
+	assert_true((r1->suppressed & bit) && (r1->complementary & bit));
+	assert_false(nat->suppressed & bit);
+	check_reserve(r0, 0, 0, 0, 0);
+	check_reserve(r1, 0, 0, 0, 0);
+	check_reserve(nat, 0, 0, 7, 18 * DAY);
+	/* Hidden whatever the value: R0 with nothing confirmed too. */
+	f->par.confirms = &fx_confirms[2];
+	f->par.n_confirms = 1;
+	build(f);
+	assert_true(row(&f->r, R0, WOMEN)->suppressed & bit);
+	/* Fewer than k in the whole country: every row hidden. */
+	with_reserves(f);
+	shelters[R1 * CAT_COUNT + WOMEN - 1] = 3;
+	shelters[NATIONAL * CAT_COUNT + WOMEN - 1] = 4;
+	build(f);
+	for (int g = R0; g <= NATIONAL; g++) {
+		assert_true(row(&f->r, g, WOMEN)->suppressed & bit);
+		check_reserve(row(&f->r, g, WOMEN), 0, 0, 0, 0);
+	}
+	/* A category without any reserve activity hides nothing. */
+	assert_false(row(&f->r, R1, MINORS)->suppressed & bit);
+	/* No shelter with reserve beds and nothing confirmed: a 0 to show;
+	 * two regions of k or more: both shown. */
+	shelters[R0 * CAT_COUNT + WOMEN - 1] = 0;
+	shelters[R1 * CAT_COUNT + WOMEN - 1] = 5;
+	shelters[NATIONAL * CAT_COUNT + WOMEN - 1] = 5;
+	f->par.reserves = &fx_reserves[2];
+	f->par.n_reserves = 1;
+	f->par.confirms = &one;
+	f->par.n_confirms = 1;
+	build(f);
+	assert_false(row(&f->r, R0, WOMEN)->suppressed & bit);
+	assert_false(row(&f->r, R1, WOMEN)->suppressed & bit);
+	assert_false(row(&f->r, NATIONAL, WOMEN)->suppressed & bit);
+	/* Its 1 activation is "<k" all the same. */
+	check_reserve(row(&f->r, R1, WOMEN), 0, 0, 5, 5 * DAY);
+	/* k = 1 shows everything. */
+	f->par.k = 1;
+	with_reserves(f);
+	build(f);
+	check_reserve(row(&f->r, R0, WOMEN), 1, 3, 2, 13 * DAY);
+}
+
 /* ---- differencing: a reader who tries to undo the suppression --------- */
 
 /* xorshift64: the same months on every run. */
@@ -746,6 +977,28 @@ term_values(const struct seen *tot, struct seen *t, size_t n, size_t i,
 	return count;
 }
 
+/* The counts in the audit's sums, in its order: declines (5) are also the
+ * total of the reasons. */
+enum { N_AUDITED = 8 };
+static const int audited_bits[N_AUDITED] = { REP_CELL_REQUESTED,
+	REP_CELL_PLACED_IN_REGION, REP_CELL_PLACED_SUPRA, REP_CELL_UNPLACED,
+	REP_CELL_CANCELLED, REP_CELL_DECLINES, REP_CELL_RESERVE_ACTIVATIONS,
+	REP_CELL_PLACED_RESERVE };
+
+static uint32_t
+audited(const struct rep_row *r, int c)
+{
+	size_t n;
+
+	if (r == NULL)
+		return 0;
+	if (c == 6)
+		return r->reserve_activations;
+	if (c == 7)
+		return r->placed_reserve;
+	return counts(r, &n)[c];
+}
+
 /* The reader's view of one category of a public report, checked against
  * the truth: returns how many hidden counts it pins to one value. */
 static int
@@ -753,7 +1006,8 @@ reader_recovers(const struct rep_params *p, const struct report *pub,
     const struct report *truth, int cat)
 {
 	size_t ng = p->n_groups;
-	struct seen cells[N_GROUPS_MAX + 1][6], reasons[PLACE_REASON_COUNT];
+	struct seen cells[N_GROUPS_MAX + 1][N_AUDITED];
+	struct seen reasons[PLACE_REASON_COUNT];
 	int recovered = 0;
 
 	const struct rep_row *nat = row(pub, (int)ng, cat);
@@ -767,14 +1021,14 @@ reader_recovers(const struct rep_params *p, const struct report *pub,
 		const struct rep_row *r = row(pub, (int)g, cat);
 		const struct rep_row *t = row(truth, (int)g, cat);
 
-		for (int c = 0; c < 6; c++) {
-			int bit = REP_CELL_REQUESTED + c;
+		for (int c = 0; c < N_AUDITED; c++) {
+			int bit = audited_bits[c];
 			bool hid = r && (r->suppressed >> bit) & 1;
 			bool com = r && (r->complementary >> bit) & 1;
 			bool zero = g < ng && cells[ng][c].hidden &&
 			    cells[ng][c].hi < (int64_t)p->k;
-			uint32_t pv = r ? counts(r, &(size_t){ 0 })[c] : 0;
-			uint32_t tv = t ? counts(t, &(size_t){ 0 })[c] : 0;
+			uint32_t pv = audited(r, c);
+			uint32_t tv = audited(t, c);
 
 			/* Where the nation's count is "<k", every region's
 			 * is hidden; a missing row is all 0. */
@@ -820,7 +1074,7 @@ reader_recovers(const struct rep_params *p, const struct report *pub,
 		    d && d->complementary, nat_decl_hidden,
 		    d ? d->count : 0);
 	}
-	for (int c = 0; c < 6; c++) {
+	for (int c = 0; c < N_AUDITED; c++) {
 		struct seen t[N_GROUPS_MAX];
 		bool decl = c == 5;
 
@@ -876,9 +1130,36 @@ random_month(uint64_t *x, size_t ng, struct rep_place *v)
 					    (int64_t)(rnd(x) % 9000), (int)g,
 					    steps[s], s == 1, rs);
 					pl->category = (uint8_t)cats[ci];
+					/* Some accepted into reserve beds,
+					 * of any region. */
+					pl->in_reserve = s == 2 &&
+					    rnd(x) % 2 == 0;
+					pl->held_group = (uint16_t)(rnd(x) %
+					    ng);
 				}
 			}
 		}
+	return n;
+}
+
+/* Reserve activations of the same month: counts like the others. */
+static size_t
+random_reserves(uint64_t *x, size_t ng, struct rep_reserve *v)
+{
+	size_t n = 0;
+
+	for (size_t g = 0; g < ng; g++)
+		for (int cat = WOMEN; cat <= MINORS; cat += MINORS - WOMEN)
+			for (int i = rnd_count(x); i > 0; i--) {
+				struct rep_reserve *r = &v[n++];
+
+				memset(r, 0, sizeof(*r));
+				r->at = MARCH + DAY + i;
+				r->end = r->at + DAY;
+				r->beds = 1 + (uint32_t)(rnd(x) % 6);
+				r->group = (uint16_t)g;
+				r->category = (uint8_t)cat;
+			}
 	return n;
 }
 
@@ -888,15 +1169,19 @@ public_report_cannot_be_differenced(void **state)
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	struct rep_place *v = test_malloc(N_GROUPS_MAX * 2 * 7 * 16 *
 	    sizeof(*v));
+	struct rep_reserve *res = test_malloc(N_GROUPS_MAX * 2 * 16 *
+	    sizeof(*res));
 	size_t months = 3000, hidden = 0, complementary = 0;
 
 	(void)state;
 	for (size_t m = 0; m < months; m++) {
 		size_t ng = 1 + rnd(&x) % N_GROUPS_MAX;
 		size_t n = random_month(&x, ng, v);
+		size_t nr = random_reserves(&x, ng, res);
 		struct rep_params p = { .from = MARCH, .until = APRIL,
 			.n_shelters = 1, .n_groups = (uint16_t)ng,
-			.critical_pct = 100, .k = 5 };
+			.critical_pct = 100, .k = 5, .reserves = res,
+			.n_reserves = nr };
 		struct report truth, pub;
 
 		assert_int_equal(report_build(&p, NULL, 0, v, n, &truth), 0);
@@ -920,6 +1205,7 @@ public_report_cannot_be_differenced(void **state)
 	assert_true(hidden > months);
 	assert_true(complementary > months / 10);
 	test_free(v);
+	test_free(res);
 }
 
 /* ---- trend ------------------------------------------------------------- */
@@ -1033,6 +1319,11 @@ main(void)
 		fx_test(public_secondary_hides_the_nation_when_it_must),
 		fx_test(public_report_of_the_issue),
 		cmocka_unit_test(public_report_cannot_be_differenced),
+		fx_test(reserves_are_counted_across_month_boundaries),
+		fx_test(an_open_reserve_counts_until_now),
+		fx_test(placements_into_reserve_beds_count_where_the_beds_are),
+		fx_test(public_reserve_counts_below_k_are_hidden),
+		fx_test(public_confirmed_beds_need_k_shelters),
 		fx_test(trend_in_daily_buckets),
 		fx_test(trend_without_history_is_empty),
 		cmocka_unit_test(trend_window_is_calendar_days),
