@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "regionplan.h"
 #include "placement.h"
 #include "util.h"
 #include "report.h"
@@ -812,24 +813,6 @@ collect_confirm(void *arg, const struct reserve_answer *a)
 	return 0;
 }
 
-/* Has sh reserve beds of category? What it declared by report, else
- * reserves.csv's (as daemon/reserves.c asks the shelters). */
-static bool
-has_reserve(struct store *st, const struct registry *reg, MDB_txn *txn,
-    const struct reg_shelter *sh, int category)
-{
-	struct shelter_state ss;
-
-	if (store_get_shelter(st, txn, sh->id, &ss) == 0 &&
-	    (ss.reserve_declared & (1u << (category - 1))))
-		return ss.reserve_decl[category - 1].beds_72h > 0;
-	for (size_t i = 0; i < reg->n_reserves; i++)
-		if (reg->reserves[i].category == category &&
-		    strcmp(reg->reserves[i].shelter, sh->id) == 0)
-			return reg->reserves[i].beds_72h > 0;
-	return false;
-}
-
 /* A STORE_* code. */
 static int
 read_reserves(struct store *st, const struct registry *reg, MDB_txn *txn,
@@ -857,7 +840,8 @@ read_reserves(struct store *st, const struct registry *reg, MDB_txn *txn,
 		const struct reg_shelter *sh = &reg->shelters[i];
 
 		for (int c = 1; c <= CAT_COUNT; c++)
-			if (has_reserve(st, reg, txn, sh, c)) {
+			if (regionplan_shelter_reserve(reg, st, txn, sh,
+			    c) > 0) {
 				b->shelters[(size_t)sh->region * CAT_COUNT +
 				    (size_t)c - 1]++;
 				b->shelters[reg->n_regions * CAT_COUNT +

@@ -78,6 +78,22 @@ regionplan_reserve_open(struct store *st, MDB_txn *txn, const char *region,
 	return sc.rc;
 }
 
+uint32_t
+regionplan_shelter_reserve(const struct registry *reg, struct store *st,
+    MDB_txn *txn, const struct reg_shelter *sh, int category)
+{
+	struct shelter_state ss;
+
+	if (store_get_shelter(st, txn, sh->id, &ss) == 0 &&
+	    (ss.reserve_declared & (1u << (category - 1))))
+		return ss.reserve_decl[category - 1].beds_72h;
+	for (size_t i = 0; i < reg->n_reserves; i++)
+		if (reg->reserves[i].category == category &&
+		    strcmp(reg->reserves[i].shelter, sh->id) == 0)
+			return reg->reserves[i].beds_72h;
+	return 0;
+}
+
 int
 regionplan_fill(const struct registry *reg, struct store *st,
     MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,

@@ -24,6 +24,14 @@ int regionplan_fill(const struct registry *reg, struct store *st,
     MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
     int64_t now);
 
+/* A shelter's reserve beds of category within 72 h (0: none): what it
+ * declared by report, else reserves.csv's. Who is asked to open reserve
+ * beds (daemon/reserves.c) and whom the monthly report counts
+ * (daemon/history.c) agree by this one rule. */
+uint32_t regionplan_shelter_reserve(const struct registry *reg,
+    struct store *st, MDB_txn *txn, const struct reg_shelter *sh,
+    int category);
+
 /* Confirmed reserve beds open now per category (open[c]: category
  * c + 1) in region (NULL: the whole country), from the activations not
  * ended and their answers. 0 or STORE_E*. */

@@ -40,6 +40,7 @@
 #include "occupancy.h"
 #include "ops.h"
 #include "reply.h"
+#include "regionplan.h"
 #include "reserve.h"
 #include "util.h"
 
@@ -93,23 +94,13 @@ open_beds(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
 }
 
 
-/* This shelter's reserve beds of category within 72 h (0: none): what it
- * declared by report, else reserves.csv's. */
+/* This shelter's reserve beds of category within 72 h (0: none). */
 static uint32_t
 shelter_reserve(struct ctx *s, MDB_txn *txn, const struct reg_shelter *sh,
     int category)
 {
-	const struct registry *reg = s->reg;
-	struct shelter_state st;
-
-	if (store_get_shelter(s->store, txn, sh->id, &st) == 0 &&
-	    (st.reserve_declared & (1u << (category - 1))))
-		return st.reserve_decl[category - 1].beds_72h;
-	for (size_t i = 0; i < reg->n_reserves; i++)
-		if (reg->reserves[i].category == category &&
-		    strcmp(reg->reserves[i].shelter, sh->id) == 0)
-			return reg->reserves[i].beds_72h;
-	return 0;
+	return regionplan_shelter_reserve(s->reg, s->store, txn, sh,
+	    category);
 }
 
 /* Is this activation one the shelter is asked to answer? */
