@@ -503,7 +503,8 @@ lock_dir(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/shelterd.lock", dir);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		log_err("cannot open %s: %s", path, strerror(errno));
+		log_err("cannot open the store in %s: %s: %s", dir, path,
+		    strerror(errno));
 		return -1;
 	}
 	if (fcntl(fd, F_SETLK, &fl) != 0) {
