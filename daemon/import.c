@@ -313,6 +313,12 @@ write_import(struct ctx *s, MDB_txn *txn, const struct registry *next,
 			}
 		st.present &= (uint8_t)~dropped;
 		st.forecast &= (uint8_t)~dropped;
+		/* And a declared reserve of it counts nowhere either. */
+		st.reserve_declared &= (uint8_t)~dropped;
+		for (int cat = 0; cat < CAT_COUNT; cat++)
+			if (dropped & (1u << cat))
+				memset(&st.reserve_decl[cat], 0,
+				    sizeof(st.reserve_decl[cat]));
 		rc = store_put_shelter(s->store, txn, c->after->id, &st);
 	}
 	if (rc == 0)
@@ -493,6 +499,7 @@ import_norms(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
 	memcpy(stale_at, s->stale_at, next->n_shelters * sizeof(*stale_at));
 	s->next_reg = next;
 	s->next_stale_at = stale_at;
+	s->resv_reg = NULL;
 	return;
 refused:
 	import_refuse(it, reply, &ir, code, line, who, source);
@@ -561,6 +568,8 @@ answer:
 		/* The loop switches once this batch is answered. */
 		s->next_reg = next;
 		s->next_stale_at = stale_at;
+		/* Shelter indexes change: read the declarations again. */
+		s->resv_reg = NULL;
 		next = NULL;
 		stale_at = NULL;
 	}

@@ -14,13 +14,23 @@
 #include "store.h"
 
 /*
- * The norm in force, the registry's reserve beds and whether a
- * structural shortage is open (docs/planning.md), for the CAT_COUNT
- * totals t[c] (category c + 1) of region `region` of reg: every
- * RegionStatus has them (the clients' status, the dashboard's, the
+ * The norm in force, the reserve beds (a shelter's declared figures
+ * where ov has them, reserves.csv's otherwise: core/reserve.h) and
+ * whether a structural shortage is open (docs/planning.md), for the
+ * CAT_COUNT totals t[c] (category c + 1) of region `region` of reg:
+ * every RegionStatus has them (the clients' status, the dashboard's, the
  * plan). 0 or STORE_E*.
  */
-int regionplan_fill(const struct registry *reg, struct store *st,
-    MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
-    int64_t now);
+int regionplan_fill(const struct registry *reg,
+    const struct reserve_overlay *ov, struct store *st, MDB_txn *txn,
+    size_t region, Shelterd__V1__CategoryTotals *const *t, int64_t now);
+
+/*
+ * The reserve beds every shelter of reg declared by report, read from
+ * its stored state in txn into ov (reserve_overlay_init'ed for reg).
+ * One read per shelter: the loop keeps its copy (occupancy_reserves);
+ * the dashboard's threads read their own. 0 or STORE_E*.
+ */
+int regionplan_reserves(const struct registry *reg, struct store *st,
+    MDB_txn *txn, struct reserve_overlay *ov);
 #endif
