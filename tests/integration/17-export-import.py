@@ -103,7 +103,8 @@ def test_round_trip_changes_nothing():
         check_eq((j["region"], j["planned"], j["beds"]["women"]),
                  ("R3", {"women": 6}, {"capacity": 6, "occupied": 6,
                                        "out_of_service": 0, "held": 0,
-                                       "free": 0, "level": "warning"}),
+                                       "free": 0, "reserve_open": 0,
+                                       "level": "warning"}),
                  "a shelter in JSON")
         # The one JSON of a shelter: the export's is shelterctl's.
         check_eq(d.ctl("--json", "shelter", "S01234").json(), j,
