@@ -102,7 +102,8 @@ def test_three_reports_offline_one_flush(d):
     check_eq(sh["last_seq"], 3, "the snapshot holds the last report")
     check_eq(sh["beds"]["women"], {"capacity": 4, "occupied": 3,
                                    "out_of_service": 1, "held": 0,
-                                   "free": 0, "level": "warning"},
+                                   "free": 0, "reserve_open": 0,
+                                   "level": "warning"},
              "its counts")
     log = d.read_log()
     check("refused" not in log and "STALE_SEQ" not in log,
