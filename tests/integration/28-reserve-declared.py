@@ -7,12 +7,16 @@ an activation may ask for, what a shelter may confirm and the national
 critical alert's "reserve beds to activate". 0/0 says "none now" and
 overrides reserves.csv; bad declarations are refused and change nothing.
 """
+import json
 import os
 import shutil
 import time
+import urllib.request
 
-from harness import (Daemon, check, check_eq, encode, main, make_secrets,
-                     raw_request)
+from harness import (Daemon, check, check_eq, encode, free_ports, main,
+                     make_secrets, raw_request)
+
+TOKEN = "reserve-test-token-5b2e"
 
 REGIONS = """code,name,province,seat,lat,lon,neighbours
 R1,Region One,P,S1,52.0,5.0,R2
@@ -31,7 +35,9 @@ RESERVES = ("shelter,category,beds_24h,beds_72h\nA1,women,1,3\n"
 def daemon():
     """A daemon on the registry above, with a key per party (the
     activation is the national coordinator's, signed)."""
-    d = Daemon(config="[daemon]\ntick_ms = 100\n")
+    d = Daemon(config="[daemon]\ntick_ms = 100\n[http]\ntoken = %s\n"
+               % TOKEN)
+    d.http = "http://127.0.0.1:%d" % free_ports(1)[0]
     d.with_registry(REGIONS, SHELTERS)
     with open(os.path.join(d.registry, "reserves.csv"), "w") as f:
         f.write(RESERVES)
@@ -56,6 +62,18 @@ def reserve(d, region, category="women"):
 
 def national(d, category="women"):
     t = d.status()["national"][category]
+    return (t["reserve_24h"], t["reserve_72h"])
+
+
+def dashboard(d, region, category="women"):
+    """The dashboard's reserve figures of region (None: the nation)."""
+    req = urllib.request.Request(d.http + "/api/status")
+    req.add_header("Authorization", f"Bearer {TOKEN}")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        st = json.loads(r.read())
+    t = st["national"][category] if region is None else [
+        x for x in st["regions"] if x["region"] == region][0][
+            "categories"][category]
     return (t["reserve_24h"], t["reserve_72h"])
 
 
@@ -84,6 +102,8 @@ def test_declared_reserve_beds_count_everywhere():
         check_eq(reserve(d, "R1"), (3, 9), "A2's 2/6 in place of 0/2")
         check_eq(reserve(d, "R1", "minors"), (1, 1), "A2's minors")
         check_eq(national(d), (5, 11), "nationally too")
+        check_eq((dashboard(d, "R1"), dashboard(d, None)), ((3, 9), (5, 11)),
+                 "the dashboard's too")
         b = d.ctl("--json", "shelter", "A2").json()["beds"]["women"]
         check_eq((b["reserve_24h"], b["reserve_72h"]), (2, 6),
                  f"the shelter's JSON: {b}")
