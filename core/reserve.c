@@ -317,14 +317,17 @@ reserve_registry(struct registry *out, const struct registry *base,
 {
 	memset(out, 0, sizeof(*out));
 	*err_line = 0;
-	/* Shelters in the same order: the loop's per-shelter arrays carry
-	 * over. No id hash: lookups bsearch, as after a norms import. */
+	/* Shelters in the same order: the loop's per-shelter arrays and
+	 * base's id hash (which holds indexes) carry over. */
 	if (dup_array((void **)&out->regions, base->regions, base->n_regions,
 	    sizeof(*out->regions)) != 0 || dup_array((void **)&out->shelters,
 	    base->shelters, base->n_shelters, sizeof(*out->shelters)) != 0 ||
 	    dup_array((void **)&out->keys, base->keys, base->n_keys,
 	    sizeof(*out->keys)) != 0 || dup_array((void **)&out->norms,
-	    base->norms, base->n_norms, sizeof(*out->norms)) != 0) {
+	    base->norms, base->n_norms, sizeof(*out->norms)) != 0 ||
+	    (base->id_hash != NULL && dup_array((void **)&out->id_hash,
+	    base->id_hash, base->id_hash_mask + 1,
+	    sizeof(*out->id_hash)) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		registry_free(out);
 		return -1;
@@ -333,6 +336,7 @@ reserve_registry(struct registry *out, const struct registry *base,
 	out->n_shelters = base->n_shelters;
 	out->n_keys = base->n_keys;
 	out->n_norms = base->n_norms;
+	out->id_hash_mask = base->id_hash != NULL ? base->id_hash_mask : 0;
 	if (registry_parse_reserves(out, reserves_csv, err, errlen) != 0) {
 		/* Every line error reads "reserves line N: ...". */
 		if (sscanf(err, "reserves line %u", err_line) != 1)

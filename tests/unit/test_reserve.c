@@ -277,6 +277,9 @@ export_marks_the_source(void **state)
 	    &line), 0);
 	assert_int_equal(next.n_reserves, 2);
 	assert_int_equal(next.n_shelters, reg.n_shelters);
+	/* Same shelters, same order: base's id hash finds them. */
+	assert_non_null(next.id_hash);
+	assert_ptr_equal(registry_shelter(&next, "S3"), &next.shelters[2]);
 	free(text);
 	assert_non_null(text = reserve_format(&next, &ov));
 	assert_string_equal(text,
