@@ -56,6 +56,18 @@ usage(FILE *out)
 	    "default N24).\n"
 	    "                         e.g. --expect women=2/3; women=0 says "
 	    "none\n"
+	    "  -r, --reserve CAT=N24[/N72]\n"
+	    "                         contingency reserve beds for a "
+	    "category given with\n"
+	    "                         --beds: beds the shelter could open "
+	    "on request within\n"
+	    "                         24 h and within 72 h (N72 includes "
+	    "N24; default N24),\n"
+	    "                         in place of the registry's "
+	    "reserves.csv figures until\n"
+	    "                         a later --reserve; e.g. --reserve "
+	    "women=2/5;\n"
+	    "                         women=0 says none now\n"
 	    "  -S, --status STATUS    open (default), paused (no intake) or "
 	    "closed;\n"
 	    "                         beds of a paused or closed shelter are "
@@ -460,6 +472,8 @@ struct opts {
 	const char *cmd_name;
 	uint32_t expect[CAT_COUNT][2];
 	unsigned expect_given;
+	uint32_t reserve[CAT_COUNT][2];
+	unsigned reserve_given;
 };
 
 /* --beds: EXIT_USAGE, or -1 to go on. */
@@ -508,6 +522,29 @@ opt_expect(struct opts *o, const char *arg)
 	return -1;
 }
 
+/* --reserve: EXIT_USAGE, or -1 to go on. Same form as --expect. */
+static int
+opt_reserve(struct opts *o, const char *arg)
+{
+	int cat;
+	uint32_t r24, r72;
+
+	if (parse_expect(arg, &cat, &r24, &r72) != 0) {
+		fprintf(stderr, "shelter-report: --reserve '%s': expected "
+		    "CAT=N24[/N72], e.g. women=2/5\n", arg);
+		return EXIT_USAGE;
+	}
+	if (r24 > r72) {
+		fprintf(stderr, "shelter-report: --reserve '%s': N72 "
+		    "includes N24, so it cannot be smaller\n", arg);
+		return EXIT_USAGE;
+	}
+	o->reserve[cat - 1][0] = r24;
+	o->reserve[cat - 1][1] = r72;
+	o->reserve_given |= 1u << (cat - 1);
+	return -1;
+}
+
 /* The flags that fill in the report: EXIT_USAGE, or -1 to go on. */
 static int
 opt_report(struct opts *o, int c, const char *arg)
@@ -526,6 +563,9 @@ opt_report(struct opts *o, int c, const char *arg)
 	case 'e':
 		o->report_flag = "--expect";
 		return opt_expect(o, arg);
+	case 'r':
+		o->report_flag = "--reserve";
+		return opt_reserve(o, arg);
 	case 'S':
 		o->report_flag = "--status";
 		if ((status = status_parse(arg)) < 0) {
@@ -573,15 +613,17 @@ parse_flags(int argc, char **argv, struct opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "reserve", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:o:NqhK:e:",
+	while ((c = getopt_long(argc, argv, "s:b:S:n:t:a:T:o:NqhK:e:r:",
 	    lopts, NULL)) != -1) {
 		switch (c) {
-		case 's': case 'b': case 'e': case 'S': case 'n': case 't':
+		case 's': case 'b': case 'e': case 'r': case 'S': case 'n':
+		case 't':
 			if ((rc = opt_report(o, c, optarg)) >= 0)
 				return rc;
 			break;
@@ -625,8 +667,8 @@ parse_flags(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-/* Each forecast belongs to a category this report counts: EXIT_USAGE,
- * or -1 to go on. */
+/* Each forecast and reserve belongs to a category this report counts:
+ * EXIT_USAGE, or -1 to go on. */
 static int
 attach_forecasts(struct opts *o)
 {
@@ -643,6 +685,22 @@ attach_forecasts(struct opts *o)
 	}
 	if (o->expect_given != 0) {
 		fprintf(stderr, "shelter-report: --expect for a category "
+		    "without --beds\n");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < o->up.n_beds; i++) {
+		Shelterd__V1__BedCount *b = &o->beds[i];
+		unsigned bit = 1u << (b->category - 1);
+
+		if (!(o->reserve_given & bit))
+			continue;
+		b->has_reserve = 1;
+		b->reserve_24h = o->reserve[b->category - 1][0];
+		b->reserve_72h = o->reserve[b->category - 1][1];
+		o->reserve_given &= ~bit;
+	}
+	if (o->reserve_given != 0) {
+		fprintf(stderr, "shelter-report: --reserve for a category "
 		    "without --beds\n");
 		return EXIT_USAGE;
 	}

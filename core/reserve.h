@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "beds.h"
+
 struct registry;
 
 enum { RESERVE_BEDS_MAX = 10000 };
@@ -25,8 +27,12 @@ struct reg_reserve {
 
 /*
  * One row of reserves.csv, already split: shelter,category,beds_24h,
- * beds_72h. A header row ("shelter,...") is skipped. Appends to
- * reg->reserves and returns 0, or -1 with "reserves line N: ..." in err.
+ * beds_72h and optionally source (registry or report, as `shelterctl
+ * export --reserves` prints it). A header row ("shelter,...") is
+ * skipped, and so is a row whose source is report: a shelter's own
+ * declaration is the shelter's to change, by report, not the registry's.
+ * Appends to reg->reserves and returns 0, or -1 with "reserves line N:
+ * ..." in err.
  */
 int reserve_row(struct registry *reg, char **f, int nf, unsigned line,
     char *err, size_t errlen);
@@ -35,12 +41,38 @@ int reserve_row(struct registry *reg, char **f, int nf, unsigned line,
 int reserve_finish(struct registry *reg, char *err, size_t errlen);
 
 /*
- * The reserve beds of region (an index; -1: the whole country) and
- * category (1-based) in *b24 and *b72. Reserves of shelters no longer in
- * the registry (an import removed them) count nowhere.
+ * What shelters declared by report (BedCount.has_reserve), per shelter of
+ * one registry (its index) and category: these figures count in place of
+ * reserves.csv's row for that shelter and category, 0/0 included ("none
+ * now"). A copy of the stored states' reserve_declared and reserve_decl,
+ * so that a sum need not read every shelter's state.
  */
-void reserve_sum(const struct registry *reg, int region, int category,
-    uint32_t *b24, uint32_t *b72);
+struct reserve_overlay {
+	size_t n_shelters;      /* of the registry it follows */
+	uint8_t *declared;      /* per shelter: bit (cat-1) */
+	struct reserve_decl (*decl)[CAT_COUNT];
+	/* The shelters that declared anything, in the order noted: a sum
+	 * visits these, not all n_shelters (100,000 in the benchmarks). */
+	uint32_t *list;
+	size_t n_list;
+};
+
+/* For a registry of n_shelters, nothing declared: 0, or -1 (memory). */
+int reserve_overlay_init(struct reserve_overlay *ov, size_t n_shelters);
+void reserve_overlay_free(struct reserve_overlay *ov);
+/* Shelter (registry index) has the stored state st now. */
+void reserve_overlay_note(struct reserve_overlay *ov, size_t shelter,
+    const struct shelter_state *st);
+
+/*
+ * The reserve beds of region (an index; -1: the whole country) and
+ * category (1-based) in *b24 and *b72: a shelter's declared figures
+ * where ov has them (ov follows reg; NULL: none), else reserves.csv's.
+ * Reserves of shelters no longer in the registry (an import removed
+ * them) count nowhere.
+ */
+void reserve_sum(const struct registry *reg, const struct reserve_overlay *ov,
+    int region, int category, uint32_t *b24, uint32_t *b72);
 
 /* A region's reserve beds of one category (reserve_where). */
 struct reserve_region {
@@ -53,7 +85,8 @@ struct reserve_region {
  * beds within 72 h first (then within 24 h, then registry order), at
  * most max of them into out. Returns how many were written.
  */
-size_t reserve_where(const struct registry *reg, int category,
+size_t reserve_where(const struct registry *reg,
+    const struct reserve_overlay *ov, int category,
     struct reserve_region *out, size_t max);
 
 /* Why an activation is refused (reserve_check), as the wire's codes. */
@@ -70,11 +103,30 @@ enum { RESERVE_REASON_MAX = 79, RESERVE_MAX_SECS = 366 * 86400 };
  * May `beds` reserve beds of category in region be activated until
  * `until` (unix seconds) for reason, at `now`? RESERVE_OK with the
  * region's index in *region, or the refusal with what is wrong (and what
- * to do) in err. Beds may not exceed the region's reserve within 72 h.
+ * to do) in err. Beds may not exceed the region's reserve within 72 h
+ * (reserve_sum with ov).
  */
 enum reserve_refusal reserve_check(const struct registry *reg,
-    const char *region_id, int category, uint32_t beds, int64_t until,
-    const char *reason, int64_t now, int *region, char *err,
-    size_t errlen);
+    const struct reserve_overlay *ov, const char *region_id, int category,
+    uint32_t beds, int64_t until, const char *reason, int64_t now,
+    int *region, char *err, size_t errlen);
+
+/*
+ * The reserves in force as reserves.csv text with a fifth column,
+ * source: registry (reserves.csv's, or the last import's) or report (a
+ * shelter's declaration, which wins). The registry's rows in their
+ * order, then the declared ones in ov's. Rows of shelters no longer in
+ * the registry are left out. malloc'd; NULL when out of memory.
+ */
+char *reserve_format(const struct registry *reg,
+    const struct reserve_overlay *ov);
+
+/*
+ * A copy of base with the reserves of reserves_csv (an import): *out
+ * must not be in use. Returns 0, or -1 with "reserves line N: ..." in
+ * err and N in *err_line (0 when the error is not about one line).
+ */
+int reserve_registry(struct registry *out, const struct registry *base,
+    const char *reserves_csv, char *err, size_t errlen, unsigned *err_line);
 
 #endif

@@ -54,6 +54,29 @@ validate_refusal_is_final(int code)
 		return SHELTERD__V1__CODE__CODE_##code;      \
 	} while (0)
 
+/*
+ * A category's declared reserve beds (BedCount.has_reserve): 0 or a
+ * CODE with the reason in err. 0/0 is a declaration too: "none now",
+ * which overrides reserves.csv.
+ */
+static int
+reserve_declaration(const Shelterd__V1__BedCount *b, int cat,
+    const struct validate_limits *lim, char *err, size_t errlen)
+{
+	uint32_t max = lim->max_beds < RESERVE_BEDS_MAX ? lim->max_beds :
+	    RESERVE_BEDS_MAX;
+
+	if (b->reserve_24h > b->reserve_72h)
+		REFUSE(BAD_REQUEST, "'%s': %u reserve beds within 24 h but %u "
+		    "within 72 h: the 72 h figure includes the 24 h one",
+		    cat_name(cat), b->reserve_24h, b->reserve_72h);
+	if (b->reserve_72h > max)
+		REFUSE(BAD_REQUEST, "'%s': %u reserve beds within 72 h; at "
+		    "most %u are plausible for one shelter", cat_name(cat),
+		    b->reserve_72h, max);
+	return 0;
+}
+
 int
 validate_update(const Shelterd__V1__OccupancyUpdate *u,
     const struct registry *reg, const struct validate_limits *lim,
@@ -126,6 +149,20 @@ validate_update(const Shelterd__V1__OccupancyUpdate *u,
 			    "within 72 h but only %u occupied or out of "
 			    "service", cat_name(cat), b->expected_free_72h,
 			    b->occupied + b->out_of_service);
+		if (b->has_reserve) {
+			int rc = reserve_declaration(b, cat, lim, err,
+			    errlen);
+
+			if (rc != 0)
+				return rc;
+			out->reserve_declared |= (uint8_t)bit;
+			out->reserve_decl[cat - 1].beds_24h = b->reserve_24h;
+			out->reserve_decl[cat - 1].beds_72h = b->reserve_72h;
+		} else if (b->reserve_24h != 0 || b->reserve_72h != 0) {
+			REFUSE(BAD_REQUEST, "'%s': reserve beds without "
+			    "has_reserve: set it to declare them",
+			    cat_name(cat));
+		}
 		if (b->forecast || b->expected_free_72h > 0)
 			out->forecast |= (uint8_t)bit;
 		out->expect[cat - 1].free_24h = b->expected_free_24h;
@@ -167,7 +204,10 @@ validate_seq(const struct shelter_state *stored,
 	    next->present != stored->present ||
 	    memcmp(next->beds, stored->beds, sizeof(next->beds)) != 0 ||
 	    next->forecast != stored->forecast ||
-	    memcmp(next->expect, stored->expect, sizeof(next->expect)) != 0) {
+	    memcmp(next->expect, stored->expect, sizeof(next->expect)) != 0 ||
+	    next->reserve_declared != stored->reserve_declared ||
+	    memcmp(next->reserve_decl, stored->reserve_decl,
+	    sizeof(next->reserve_decl)) != 0) {
 		snprintf(err, errlen, "seq %" PRIu64 " was already applied "
 		    "with other counts: use a new seq", next->seq);
 		return -SHELTERD__V1__CODE__CODE_SEQ_CONFLICT;

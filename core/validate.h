@@ -21,9 +21,10 @@ void validate_limits_default(struct validate_limits *lim);
 
 /*
  * Check an update against the registry and limits. On success returns 0,
- * sets *shelter and fills *out (seq, observed_at, status, present, beds;
- * levels zero) and *over_occupied (bit cat-1: occupied + out of service
- * above capacity — real, accepted, flagged). Otherwise returns a
+ * sets *shelter and fills *out (seq, observed_at, status, present, beds,
+ * forecasts and declared reserve beds; levels zero) and *over_occupied
+ * (bit cat-1: occupied + out of service above capacity — real, accepted,
+ * flagged). Otherwise returns a
  * SHELTERD__V1__CODE__* value and says why in err.
  */
 int validate_update(const Shelterd__V1__OccupancyUpdate *u,

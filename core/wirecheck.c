@@ -40,6 +40,8 @@ const struct wirecheck_limit wirecheck_limits[] = {
 	{ DESC(registry_import), "shelters_csv", 16u << 20 },
 	/* A few hundred lines of ~30 bytes; room for a long history. */
 	{ DESC(registry_import), "norms_csv", 1u << 20 },
+	/* A row per shelter and category: room for a big registry. */
+	{ DESC(registry_import), "reserves_csv", 8u << 20 },
 	{ DESC(signed_request), "signer", 47 },
 };
 const size_t wirecheck_n_limits =

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "wire.h"
 #include "log.h"
+#include "occupancy.h"
 #include "util.h"
 #include "ctx.h"
 #include "ops.h"
@@ -429,7 +430,8 @@ alerts_op_list(struct ctx *s, MDB_txn *txn, struct item *it,
 		    SHELTERD__V1__EVENT_KIND__EVENT_KIND_OCCUPANCY ||
 		    l.v[i].level != SHELTERD__V1__LEVEL__LEVEL_CRITICAL)
 			continue;
-		wire_reserve(&rf[i], s->reg, l.v[i].category);
+		wire_reserve(&rf[i], s->reg, occupancy_reserves(s),
+		    l.v[i].category);
 		alerts[i].names_reserve = true;
 		alerts[i].reserve_24h = rf[i].beds_24h;
 		alerts[i].reserve_72h = rf[i].beds_72h;

@@ -319,6 +319,24 @@ audit_norms_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
 }
 
 int
+audit_reserves_import(struct ctx *s, MDB_txn *txn,
+    const struct identity *who, const char *source, size_t n_reserves,
+    int64_t now)
+{
+	Shelterd__V1__AuditEntry e = SHELTERD__V1__AUDIT_ENTRY__INIT;
+	uint8_t kid[AUDIT_KEY_ID];
+	char by[64], detail[160];
+
+	set_actor(s, who, &e, by, sizeof(by), kid);
+	e.kind = KIND(IMPORT);
+	e.decision = (char *)"reserves imported";
+	snprintf(detail, sizeof(detail), "%zu reserve rows from %.80s",
+	    n_reserves, source);
+	e.detail = detail;
+	return append(s, txn, &e, now);
+}
+
+int
 audit_reserve(struct ctx *s, MDB_txn *txn, const struct identity *who,
     const struct reserve_activation *r, int64_t now)
 {

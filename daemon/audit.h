@@ -49,6 +49,10 @@ int audit_reserve_answer(struct ctx *s, MDB_txn *txn,
 int audit_norms_import(struct ctx *s, MDB_txn *txn,
     const struct identity *who, const char *source, size_t n_norms,
     int64_t now);
+/* A reserves import by who: its source and how many rows it holds. */
+int audit_reserves_import(struct ctx *s, MDB_txn *txn,
+    const struct identity *who, const char *source, size_t n_reserves,
+    int64_t now);
 
 /* The `audit` verb: entries from..to and a head signed for the last. */
 /* An operator reset a shelter's seq (occupancy.c, reset_seq). */

@@ -88,6 +88,12 @@ struct ctx {
 	int64_t *stale_at;
 
 	int64_t next_hold_expiry;     /* earliest running hold; 0: none */
+	/* Reserve beds declared by report, per shelter of resv_reg
+	 * (occupancy_reserves): rebuilt when it is not reg. An import
+	 * clears resv_reg, so that a new registry at a freed one's address
+	 * is not taken for it. */
+	struct reserve_overlay resv;
+	const struct registry *resv_reg;
 	/* Earliest `until` of an open reserve activation; 0: none. */
 	int64_t next_reserve_expiry;
 	/* Free beds by category, region and security level, for ranking

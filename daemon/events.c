@@ -14,6 +14,7 @@
 #include "http.h"
 #include "events.h"
 #include "log.h"
+#include "occupancy.h"
 #include "ctx.h"
 #include "ops.h"
 #include "topic.h"
@@ -123,7 +124,8 @@ events_emit_transition(struct ctx *s, MDB_txn *txn,
 	} else if (tr->scope == SHELTERD__V1__SCOPE__SCOPE_NATIONAL &&
 	    tr->level == SHELTERD__V1__LEVEL__LEVEL_CRITICAL) {
 		/* The country is full: say where beds could be opened. */
-		wire_reserve(&rf, s->reg, tr->category);
+		wire_reserve(&rf, s->reg, occupancy_reserves(s),
+		    tr->category);
 		ev.names_reserve = true;
 		ev.reserve_24h = rf.beds_24h;
 		ev.reserve_72h = rf.beds_72h;

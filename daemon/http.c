@@ -284,8 +284,9 @@ leave(struct http *h)
 /* The JSON of every object is core/json.c's, the same as the clients
  * print: the store's structs become the proto's messages first. */
 static cJSON *
-aggregate_json(const struct registry *reg, const struct aggregate *a,
-    const uint32_t *open, const struct disclosure *public)
+aggregate_json(const struct registry *reg, const struct reserve_overlay *ov,
+    const struct aggregate *a, const uint32_t *open,
+    const struct disclosure *public)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -295,7 +296,8 @@ aggregate_json(const struct registry *reg, const struct aggregate *a,
 		totals_fill(&t, c + 1, &a->cat[c], &a->outlook[c],
 		    &a->cov[c]);
 		/* The nation's reserve beds, as shelterctl status. */
-		reserve_sum(reg, -1, c + 1, &t.reserve_24h, &t.reserve_72h);
+		reserve_sum(reg, ov, -1, c + 1, &t.reserve_24h,
+		    &t.reserve_72h);
 		t.reserve_open = open[c];
 		if (public != NULL && !disclose_national_public(public, c + 1))
 			totals_merge(&t);
@@ -313,10 +315,14 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	int64_t *oldest = NULL;
 	uint32_t open[CAT_COUNT];
 	struct aggregate agg;
+	/* Reserve beds declared by report: read here, with the ages, as
+	 * the loop's copy is the loop's alone. */
+	struct reserve_overlay ov;
 	uint64_t next;
 	int rc;
 
 	(void)uri;
+	REQUIRE(reserve_overlay_init(&ov, reg->n_shelters) == 0);
 	/* When each region's oldest report was received (0: none): an age
 	 * per region, not per shelter, so it is for everyone. */
 	oldest = calloc(reg->n_regions + 1, sizeof(*oldest));
@@ -330,6 +336,8 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 			goto out;
 		if (st.seq > 0 && (*o == 0 || st.received_at < *o))
 			*o = st.received_at;
+		if (st.reserve_declared != 0)
+			reserve_overlay_note(&ov, i, &st);
 	}
 	cats = cJSON_AddArrayToObject(root, "categories");
 	for (int c = 0; c < CAT_COUNT; c++)
@@ -376,7 +384,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 			tp[c] = &t[c];
 		}
 		/* Norm, reserve beds, open shortage: as shelterctl status. */
-		if ((rc = regionplan_fill(reg, h->store, txn, r, tp,
+		if ((rc = regionplan_fill(reg, &ov, h->store, txn, r, tp,
 		    (int64_t)time(NULL))) != 0)
 			goto out;
 		/* Without the token: no cell of one shelter's own figures
@@ -407,7 +415,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	    (int64_t)time(NULL), open)) != 0)
 		goto out;
 	cJSON_AddItemToObject(root, "national",
-	    aggregate_json(reg, &agg, open, auth ? NULL : h->disc));
+	    aggregate_json(reg, &ov, &agg, open, auth ? NULL : h->disc));
 	cJSON_AddNumberToObject(root, "shelters", (double)reg->n_shelters);
 	cJSON_AddNumberToObject(root, "shelters_reported",
 	    agg.shelters_reported);
@@ -415,6 +423,7 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 	cJSON_AddNumberToObject(root, "last_event_seq", (double)(next - 1));
 out:
 	free(oldest);
+	reserve_overlay_free(&ov);
 	if (stale != NULL) {
 		for (size_t r = 0; r < reg->n_regions; r++)
 			cJSON_Delete(stale[r]);

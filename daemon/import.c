@@ -74,13 +74,18 @@ import_op_export(struct ctx *s, MDB_txn *txn, struct item *it,
 	uint64_t next_seq;
 	int rc;
 
-	if (q->norms) {
+	if (q->norms || q->reserves) {
 		/* Every norm, past and future: the text a norms import
-		 * takes back. */
-		char *text = norms_format(reg);
+		 * takes back; or the reserves in force, each row with its
+		 * source, which a reserves import takes back too. */
+		char *text = q->norms ? norms_format(reg) :
+		    reserve_format(reg, occupancy_reserves(s));
 
 		REQUIRE(text != NULL);
-		page.norms_csv = text;
+		if (q->norms)
+			page.norms_csv = text;
+		else
+			page.reserves_csv = text;
 		page.read_at = (int64_t)time(NULL);
 		reply->body_case = SHELTERD__V1__REPLY__BODY_EXPORT_PAGE;
 		reply->export_page = &page;
@@ -278,6 +283,29 @@ move_alerts(struct ctx *s, MDB_txn *txn, const struct registry *next,
 	return rc;
 }
 
+/*
+ * The reserves of the last reserves import, if any, without the rows of
+ * shelters this import removes: the text must still parse against the
+ * shelters at the next start (main.c reads it then).
+ */
+static int
+keep_reserves(struct ctx *s, MDB_txn *txn, const struct registry *next)
+{
+	char *text = NULL, *kept;
+	int64_t at;
+	int rc;
+
+	if ((rc = store_get_reserves(s->store, txn, &text, &at)) != 0 ||
+	    text == NULL)
+		return rc; /* none imported: reserves.csv's stay */
+	kept = reserve_format(next, NULL);
+	REQUIRE(kept != NULL);
+	rc = store_put_reserves(s->store, txn, kept, at);
+	free(kept);
+	free(text);
+	return rc;
+}
+
 /* Everything the import changes in the store, in txn. */
 static int
 write_import(struct ctx *s, MDB_txn *txn, const struct registry *next,
@@ -313,12 +341,20 @@ write_import(struct ctx *s, MDB_txn *txn, const struct registry *next,
 			}
 		st.present &= (uint8_t)~dropped;
 		st.forecast &= (uint8_t)~dropped;
+		/* And a declared reserve of it counts nowhere either. */
+		st.reserve_declared &= (uint8_t)~dropped;
+		for (int cat = 0; cat < CAT_COUNT; cat++)
+			if (dropped & (1u << cat))
+				memset(&st.reserve_decl[cat], 0,
+				    sizeof(st.reserve_decl[cat]));
 		rc = store_put_shelter(s->store, txn, c->after->id, &st);
 	}
 	if (rc == 0)
 		rc = move_alerts(s, txn, next, d);
 	if (rc == 0)
 		rc = store_put_registry(s->store, txn, csv, now);
+	if (rc == 0)
+		rc = keep_reserves(s, txn, next);
 	if (rc == 0)
 		rc = occupancy_reconcile_txn(s, txn, next, stale_at, &rebuilt);
 	if (rc == 0)
@@ -419,15 +455,39 @@ import_refuse(struct item *it, Shelterd__V1__Reply *reply,
 	api_pack(it, reply);
 }
 
+/* A table that an import replaces whole, apart from the shelters. */
+struct table_import {
+	const char *what;             /* "norms", "reserves" */
+	/* A copy of base with the table of text: 0, or -1 with the error
+	 * ("WHAT line N: ...") and N. */
+	int (*parse)(struct registry *out, const struct registry *base,
+	    const char *text, char *err, size_t errlen, unsigned *line);
+	int (*put)(struct store *st, MDB_txn *txn, const char *text,
+	    int64_t at);
+	int (*audit)(struct ctx *s, MDB_txn *txn, const struct identity *who,
+	    const char *source, size_t n, int64_t now);
+};
+
+static const struct table_import norms_import = {
+	"norms", norms_registry, store_put_norms, audit_norms_import,
+};
+static const struct table_import reserves_import = {
+	"reserves", reserve_registry, store_put_reserves,
+	audit_reserves_import,
+};
+
 /*
- * A norms import: the text replaces every norm; the shelters, the live
- * state and the alerts stay (a structural shortage follows the new norm
- * at its next evaluation). Its own write txn, like a shelters import, and
- * the loop switches to the registry with the new norms after the batch.
+ * A norms or reserves import: the text replaces every norm, or the
+ * registry's reserves; the shelters, the live state and the alerts stay
+ * (a structural shortage follows the new norm at its next evaluation;
+ * reserve beds declared by report still win over the registry's). Its
+ * own write txn, like a shelters import, and the loop switches to the
+ * registry with the new table after the batch.
  */
 static void
-import_norms(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
-    const char *source, const char *who)
+import_table(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
+    const struct table_import *t, const char *text, const char *source,
+    const char *who)
 {
 	const Shelterd__V1__RegistryImport *q = it->req->registry_import;
 	Shelterd__V1__ImportReply ir = SHELTERD__V1__IMPORT_REPLY__INIT;
@@ -435,12 +495,15 @@ import_norms(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
 	int64_t now = (int64_t)time(NULL), *stale_at = NULL;
 	MDB_txn *txn = NULL;
 	unsigned line = 0;
+	size_t n;
 	int code = CODE(OK), rc;
 
 	REQUIRE(next != NULL);
-	if (*q->shelters_csv != '\0') {
-		snprintf(it->res.msg, sizeof(it->res.msg), "import shelters "
-		    "and norms one at a time");
+	if ((q->shelters_csv != NULL && *q->shelters_csv != '\0') ||
+	    (q->norms_csv != NULL && *q->norms_csv != '\0' &&
+	    q->reserves_csv != NULL && *q->reserves_csv != '\0')) {
+		snprintf(it->res.msg, sizeof(it->res.msg), "import shelters, "
+		    "norms and reserves one at a time");
 		code = CODE(BAD_REQUEST);
 		goto refused;
 	}
@@ -450,22 +513,24 @@ import_norms(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
 		code = CODE(BUSY);
 		goto refused;
 	}
-	if (norms_registry(next, s->reg, q->norms_csv, it->res.msg,
-	    sizeof(it->res.msg), &line) != 0) {
+	if (t->parse(next, s->reg, text, it->res.msg, sizeof(it->res.msg),
+	    &line) != 0) {
 		code = CODE(BAD_REQUEST);
 		goto refused;
 	}
-	ir.norms = (uint32_t)next->n_norms;
+	n = t == &norms_import ? next->n_norms : next->n_reserves;
+	ir.norms = t == &norms_import ? (uint32_t)n : 0;
+	ir.reserves = t == &reserves_import ? (uint32_t)n : 0;
 	if (!q->dry_run) {
 		if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0 ||
-		    (rc = store_put_norms(s->store, txn, q->norms_csv,
-		    now)) != 0 || (rc = audit_norms_import(s, txn, &it->who,
-		    source, next->n_norms, now)) != 0) {
+		    (rc = t->put(s->store, txn, text, now)) != 0 ||
+		    (rc = t->audit(s, txn, &it->who, source, n, now)) != 0) {
 			if (txn != NULL)
 				mdb_txn_abort(txn);
 			code = rc;
-			snprintf(it->res.msg, sizeof(it->res.msg), "the norms "
-			    "were not written: %s", store_strerror(rc));
+			snprintf(it->res.msg, sizeof(it->res.msg), "the %s "
+			    "were not written: %s", t->what,
+			    store_strerror(rc));
 			goto refused;
 		}
 		rc = store_commit(txn);
@@ -473,13 +538,14 @@ import_norms(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
 			rc = STORE_EIO;
 		if (rc != 0) {
 			code = rc;
-			snprintf(it->res.msg, sizeof(it->res.msg), "the norms "
-			    "were not written: %s", store_strerror(rc));
+			snprintf(it->res.msg, sizeof(it->res.msg), "the %s "
+			    "were not written: %s", t->what,
+			    store_strerror(rc));
 			goto refused;
 		}
 		ir.applied = true;
-		log_info("norms imported by %s from %s: %zu norms", who,
-		    source, next->n_norms);
+		log_info("%s imported by %s from %s: %zu rows", t->what, who,
+		    source, n);
 	}
 	it->res.rc = CODE(OK);
 	reply->body_case = SHELTERD__V1__REPLY__BODY_IMPORT_RESULT;
@@ -493,6 +559,7 @@ import_norms(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
 	memcpy(stale_at, s->stale_at, next->n_shelters * sizeof(*stale_at));
 	s->next_reg = next;
 	s->next_stale_at = stale_at;
+	s->resv_reg = NULL;
 	return;
 refused:
 	import_refuse(it, reply, &ir, code, line, who, source);
@@ -523,9 +590,15 @@ import_op_run(struct ctx *s, MDB_txn *rtxn, struct item *it,
 	(void)rtxn;
 	REQUIRE(next != NULL);
 	authz_format(&it->who, who, sizeof(who));
-	if (q->norms_csv != NULL && *q->norms_csv != '\0') {
+	if ((q->norms_csv != NULL && *q->norms_csv != '\0') ||
+	    (q->reserves_csv != NULL && *q->reserves_csv != '\0')) {
 		free(next);
-		import_norms(s, it, reply, source, who);
+		if (q->reserves_csv != NULL && *q->reserves_csv != '\0')
+			import_table(s, it, reply, &reserves_import,
+			    q->reserves_csv, source, who);
+		else
+			import_table(s, it, reply, &norms_import,
+			    q->norms_csv, source, who);
 		return;
 	}
 	if ((code = import_check_text(s, it, csv, next, &line)) != CODE(OK))
@@ -561,6 +634,8 @@ answer:
 		/* The loop switches once this batch is answered. */
 		s->next_reg = next;
 		s->next_stale_at = stale_at;
+		/* Shelter indexes change: read the declarations again. */
+		s->resv_reg = NULL;
 		next = NULL;
 		stale_at = NULL;
 	}

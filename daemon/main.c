@@ -150,6 +150,51 @@ out:
 }
 
 /*
+ * The reserves of the last `shelterctl import --reserves` win over the
+ * registry files' reserves.csv, as imported norms do; they are checked
+ * against the shelters in force (base). Returns the registry to run on,
+ * as imported_norms.
+ */
+static struct registry *
+imported_reserves(struct store *st, const struct registry *files,
+    struct registry *imported)
+{
+	const struct registry *base = imported ? imported : files;
+	struct registry *next = NULL;
+	MDB_txn *txn;
+	int64_t at = 0;
+	char *csv = NULL, err[512];
+	unsigned line;
+
+	if (store_begin(st, NULL, 0, &txn) != 0)
+		return imported;
+	if (store_get_reserves(st, txn, &csv, &at) != 0 || csv == NULL)
+		goto out;
+	if ((next = calloc(1, sizeof(*next))) == NULL)
+		goto out;
+	if (reserve_registry(next, base, csv, err, sizeof(err), &line) != 0) {
+		log_err("the reserves imported at %lld no longer fit the "
+		    "shelters (%s): using the registry's own reserves until "
+		    "they are imported again", (long long)at, err);
+		free(next);
+		next = NULL;
+		goto out;
+	}
+	log_info("registry: the reserves imported at %lld (%zu rows; the "
+	    "registry files' reserves are not used)", (long long)at,
+	    next->n_reserves);
+	if (imported != NULL) {
+		registry_free(imported);
+		free(imported);
+	}
+	imported = next;
+out:
+	free(csv);
+	mdb_txn_abort(txn);
+	return imported;
+}
+
+/*
  * The shelters of the last `shelterctl import` win over the registry
  * files (docs/registry.md). Returns the imported registry (to be owned by
  * the server), or NULL to go on with *files.
@@ -186,7 +231,7 @@ imported_registry(struct store *st, const struct registry *files)
 out:
 	free(csv);
 	mdb_txn_abort(txn);
-	return imported_norms(st, files, next);
+	return imported_reserves(st, files, imported_norms(st, files, next));
 }
 
 enum { OPT_API = 256, OPT_EVENTS, OPT_HTTP, OPT_MAX,

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "occupancy.h"
 #include "placements.h"
+#include "regionplan.h"
 #include "ctx.h"
 #include "ops.h"
 #include "reply.h"
@@ -146,6 +147,66 @@ apply_update(struct ctx *s, MDB_txn *txn,
 	return occupancy_store(s, txn, sh, &stored, &next, now);
 }
 
+/* ---- declared reserve beds -------------------------------------------- */
+
+const struct reserve_overlay *
+occupancy_reserves(struct ctx *s)
+{
+	MDB_txn *rtxn;
+	int rc;
+
+	if (s->resv_reg == s->reg)
+		return &s->resv;
+	/* The committed states, in a read txn of its own (MDB_NOTLS): a
+	 * write txn in progress may still abort. */
+	reserve_overlay_free(&s->resv);
+	if (reserve_overlay_init(&s->resv, s->reg->n_shelters) != 0)
+		return NULL;
+	if ((rc = store_begin(s->store, NULL, 0, &rtxn)) == 0) {
+		rc = regionplan_reserves(s->reg, s->store, rtxn, &s->resv);
+		mdb_txn_abort(rtxn);
+	}
+	if (rc != 0) {
+		log_err("declared reserve beds not read: %s (reserves.csv's "
+		    "figures only until the next try)", store_strerror(rc));
+		reserve_overlay_free(&s->resv);
+		return NULL;
+	}
+	s->resv_reg = s->reg;
+	return &s->resv;
+}
+
+/*
+ * A report that declares reserve beds was committed: the loop's copy
+ * follows. Only now, as the stale deadline: a txn that was aborted and
+ * redone must not leave a declaration behind. Categories the report
+ * does not declare keep theirs, as in the stored state.
+ */
+static void
+note_declared(struct ctx *s, uint32_t shelter,
+    const Shelterd__V1__OccupancyUpdate *u)
+{
+	struct reserve_overlay *ov = &s->resv;
+	struct shelter_state st;
+
+	if (s->resv_reg != s->reg || shelter >= ov->n_shelters)
+		return; /* read whole at its next use */
+	memset(&st, 0, sizeof(st));
+	st.reserve_declared = ov->declared[shelter];
+	memcpy(st.reserve_decl, ov->decl[shelter], sizeof(st.reserve_decl));
+	for (size_t i = 0; i < u->n_beds; i++) {
+		const Shelterd__V1__BedCount *b = u->beds[i];
+		int c = (int)b->category - 1;
+
+		if (!b->has_reserve || c < 0 || c >= CAT_COUNT)
+			continue;
+		st.reserve_declared |= (uint8_t)(1u << c);
+		st.reserve_decl[c].beds_24h = b->reserve_24h;
+		st.reserve_decl[c].beds_72h = b->reserve_72h;
+	}
+	reserve_overlay_note(ov, shelter, &st);
+}
+
 /* ---- the update and batch verbs (ops.h) ------------------------------ */
 
 int
@@ -193,9 +254,11 @@ occupancy_applied(struct ctx *s, struct item *it, size_t k, int64_t now)
 
 	/* Set only now: a txn that was aborted and redone must not leave
 	 * deadlines behind. */
-	if (res->written)
+	if (res->written) {
 		s->stale_at[res->shelter] = now +
 		    occupancy_deadline(s, &s->reg->shelters[res->shelter]);
+		note_declared(s, res->shelter, u);
+	}
 	if (res->res.rc != CODE(OK))
 		log_warn("refused update for '%.40s' seq %" PRIu64 ": %s",
 		    u->shelter_id, u->seq, res->res.msg);

@@ -24,6 +24,15 @@ int occupancy_store(struct ctx *s, MDB_txn *txn,
     const struct reg_shelter *sh, struct shelter_state *stored,
     const struct shelter_state *next, int64_t now);
 
+/*
+ * The reserve beds shelters declared by report, for reg's sums
+ * (core/reserve.h): the loop's copy, read from the committed states on
+ * its first use after a start or a registry switch, and kept up after
+ * each commit of a report that declares. NULL (reserves.csv's figures
+ * only) when it cannot be read.
+ */
+const struct reserve_overlay *occupancy_reserves(struct ctx *s);
+
 /* The reporting deadline of a registry shelter, in seconds. */
 int64_t occupancy_deadline(const struct ctx *s,
     const struct reg_shelter *sh);

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "history.h"
 #include "log.h"
+#include "occupancy.h"
 #include "ops.h"
 #include "reply.h"
 #include "report.h"
@@ -227,8 +228,8 @@ plan_rows(struct ctx *s, MDB_txn *txn, int only, int64_t now,
 		}
 		if ((rc = store_get_region(s->store, txn,
 		    s->reg->regions[r].id, &agg)) != 0 ||
-		    (rc = regionplan_fill(s->reg, s->store, txn, r, tp,
-		    now)) != 0)
+		    (rc = regionplan_fill(s->reg, occupancy_reserves(s),
+		    s->store, txn, r, tp, now)) != 0)
 			return rc;
 		for (int c = 1; c <= CAT_COUNT; c++)
 			if (plan_row(s, r, c, &days[(r * CAT_COUNT +

@@ -75,8 +75,8 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 		for (int c = 0; c < CAT_COUNT; c++)
 			totals_fill(rs->totals[c], c + 1, &agg.cat[c],
 			    &agg.outlook[c], &agg.cov[c]);
-		if ((rc = regionplan_fill(s->reg, s->store, txn, r,
-		    rs->totals, now)) != 0)
+		if ((rc = regionplan_fill(s->reg, occupancy_reserves(s),
+		    s->store, txn, r, rs->totals, now)) != 0)
 			return rc;
 		/* After the plan's figures: a merged cell shows none. */
 		for (int c = 0; c < CAT_COUNT; c++)
@@ -99,7 +99,7 @@ build_status(struct ctx *s, MDB_txn *txn, const struct identity *who,
 	for (int c = 0; c < CAT_COUNT; c++) {
 		totals_fill(b->status.national[c], c + 1, &agg.cat[c],
 		    &agg.outlook[c], &agg.cov[c]);
-		reserve_sum(s->reg, -1, c + 1,
+		reserve_sum(s->reg, occupancy_reserves(s), -1, c + 1,
 		    &b->status.national[c]->reserve_24h,
 		    &b->status.national[c]->reserve_72h);
 		b->status.national[c]->reserve_open = open[c];

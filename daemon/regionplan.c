@@ -1,7 +1,7 @@
 /*
  * regionplan.c — what a region's status says about planning: the norm
- * in force, the registry's reserve beds and those open now, an open
- * structural shortage. A
+ * in force, the reserve beds and those open now, an open structural
+ * shortage. A
  * leaf (store and core only), so that the status, the plan and the
  * dashboard (http.c) all fill a RegionStatus the same way without a
  * call up the module graph.
@@ -95,9 +95,9 @@ regionplan_shelter_reserve(const struct registry *reg, struct store *st,
 }
 
 int
-regionplan_fill(const struct registry *reg, struct store *st,
-    MDB_txn *txn, size_t region, Shelterd__V1__CategoryTotals *const *t,
-    int64_t now)
+regionplan_fill(const struct registry *reg,
+    const struct reserve_overlay *ov, struct store *st, MDB_txn *txn,
+    size_t region, Shelterd__V1__CategoryTotals *const *t, int64_t now)
 {
 	/* A scan, not a key: the alerts table holds the open alerts only,
 	 * and this leaf must not call up into alerts.c. */
@@ -112,10 +112,27 @@ regionplan_fill(const struct registry *reg, struct store *st,
 	for (int c = 0; c < CAT_COUNT; c++) {
 		t[c]->has_norm = norms_current(reg, (int)region, c + 1, now,
 		    &t[c]->norm);
-		reserve_sum(reg, (int)region, c + 1, &t[c]->reserve_24h,
+		reserve_sum(reg, ov, (int)region, c + 1, &t[c]->reserve_24h,
 		    &t[c]->reserve_72h);
 		t[c]->shortage = sc.open[c];
 		t[c]->reserve_open = open[c];
+	}
+	return 0;
+}
+
+int
+regionplan_reserves(const struct registry *reg, struct store *st,
+    MDB_txn *txn, struct reserve_overlay *ov)
+{
+	for (size_t i = 0; i < reg->n_shelters; i++) {
+		struct shelter_state sh;
+		int rc;
+
+		if ((rc = store_get_shelter(st, txn, reg->shelters[i].id,
+		    &sh)) != 0)
+			return rc;
+		if (sh.reserve_declared != 0)
+			reserve_overlay_note(ov, i, &sh);
 	}
 	return 0;
 }

@@ -150,9 +150,9 @@ reserves_op_activate(struct ctx *s, MDB_txn *txn, struct item *it,
 		return op_fail(&it->res, CODE(FORBIDDEN), "reserve beds are "
 		    "activated by a signed request of the national "
 		    "coordinator, not %s", who);
-	if ((why = reserve_check(s->reg, q->region_id, (int)q->category,
-	    q->beds, q->until, q->reason, now, &region, it->res.msg,
-	    sizeof(it->res.msg))) != RESERVE_OK)
+	if ((why = reserve_check(s->reg, occupancy_reserves(s), q->region_id,
+	    (int)q->category, q->beds, q->until, q->reason, now, &region,
+	    it->res.msg, sizeof(it->res.msg))) != RESERVE_OK)
 		return it->res.rc = refusal_code(why);
 	memset(&r, 0, sizeof(r));
 	r.id = s->next_event_seq; /* the event below gets this seq */

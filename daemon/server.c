@@ -961,6 +961,7 @@ server_deinit(struct server *s)
 	disclose_free(s->c.disc);
 	free(s->c.disc);
 	place_index_end(&s->c);
+	reserve_overlay_free(&s->c.resv);
 	if (s->reg_owned != NULL) {
 		registry_free(s->reg_owned);
 		free(s->reg_owned);

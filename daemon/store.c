@@ -740,6 +740,20 @@ store_put_norms(struct store *st, MDB_txn *txn, const char *csv,
 }
 
 int
+store_get_reserves(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at)
+{
+	return get_text(st, txn, "registry_reserves", csv, imported_at);
+}
+
+int
+store_put_reserves(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at)
+{
+	return put_text(st, txn, "registry_reserves", csv, imported_at);
+}
+
+int
 store_get_region(struct store *st, MDB_txn *txn, const char *id,
     struct aggregate *out)
 {

@@ -69,7 +69,9 @@ struct store {
 	MDB_dbi events;   /* event_seq (big-endian u64) -> packed Event */
 	MDB_dbi meta;     /* "schema", "national", "next_event_seq",
 			   * "registry_shelters" (the last import),
-			   * "registry_norms" (the last norms import) */
+			   * "registry_norms" (the last norms import),
+			   * "registry_reserves" (the last reserves
+			   * import) */
 	MDB_dbi alerts;   /* "kind/scope/region/shelter/category" -> alert */
 	MDB_dbi placements; /* request id -> struct placement_state */
 	MDB_dbi samples;  /* history (daemon/history.c): occupancy samples */
@@ -138,6 +140,11 @@ int store_put_registry(struct store *st, MDB_txn *txn, const char *csv,
 int store_get_norms(struct store *st, MDB_txn *txn, char **csv,
     int64_t *imported_at);
 int store_put_norms(struct store *st, MDB_txn *txn, const char *csv,
+    int64_t imported_at);
+/* And for the reserves of the last reserves import (reserves.csv text). */
+int store_get_reserves(struct store *st, MDB_txn *txn, char **csv,
+    int64_t *imported_at);
+int store_put_reserves(struct store *st, MDB_txn *txn, const char *csv,
     int64_t imported_at);
 int store_get_region(struct store *st, MDB_txn *txn, const char *id,
     struct aggregate *out);

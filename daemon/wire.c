@@ -134,13 +134,13 @@ wire_shelter(struct shelter_fill *f, const struct registry *reg,
 
 void
 wire_reserve(struct reserve_fill *f, const struct registry *reg,
-    int category)
+    const struct reserve_overlay *ov, int category)
 {
 	struct reserve_region w[WIRE_RESERVE_WHERE_MAX];
 
 	memset(f, 0, sizeof(*f));
-	reserve_sum(reg, -1, category, &f->beds_24h, &f->beds_72h);
-	f->n = reserve_where(reg, category, w, WIRE_RESERVE_WHERE_MAX);
+	reserve_sum(reg, ov, -1, category, &f->beds_24h, &f->beds_72h);
+	f->n = reserve_where(reg, ov, category, w, WIRE_RESERVE_WHERE_MAX);
 	for (size_t i = 0; i < f->n; i++) {
 		shelterd__v1__reserve_where__init(&f->where[i]);
 		f->where[i].region_id = (char *)reg->regions[w[i].region].id;

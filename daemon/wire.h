@@ -59,6 +59,6 @@ struct reserve_fill {
 	size_t n;
 };
 void wire_reserve(struct reserve_fill *f, const struct registry *reg,
-    int category);
+    const struct reserve_overlay *ov, int category);
 
 #endif

@@ -228,21 +228,25 @@ put_regions(const Shelterd__V1__StatusReply *st, cJSON *arr)
 	}
 }
 
-/* The norms, as the daemon formats them (norms.csv). */
+/* The norms (norms.csv) or the reserves in force (reserves.csv with a
+ * source column), as the daemon formats them. */
 static int
-export_norms(const char *api, int timeout_ms, bool json)
+export_table(const char *api, int timeout_ms, bool json,
+    enum registry_table table)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__ExportQuery eq = SHELTERD__V1__EXPORT_QUERY__INIT;
 	Shelterd__V1__Reply *reply = NULL;
+	const char *what = table == TABLE_NORMS ? "norms" : "reserves";
 	int rc;
 
 	if (json) {
-		fprintf(stderr, "shelterctl: norms are exported as CSV "
-		    "(norms.csv): use --csv\n");
+		fprintf(stderr, "shelterctl: %s are exported as CSV "
+		    "(%s.csv): use --csv\n", what, what);
 		return EXIT_USAGE;
 	}
-	eq.norms = true;
+	eq.norms = table == TABLE_NORMS;
+	eq.reserves = table == TABLE_RESERVES;
 	req.body_case = SHELTERD__V1__REQUEST__BODY_EXPORT_QUERY;
 	req.export_query = &eq;
 	if ((rc = call(api, timeout_ms, &req, &reply)) != EXIT_OK)
@@ -252,14 +256,15 @@ export_norms(const char *api, int timeout_ms, bool json)
 		shelterd__v1__reply__free_unpacked(reply, NULL);
 		return EXIT_REFUSED;
 	}
-	fputs(reply->export_page->norms_csv, stdout);
+	fputs(table == TABLE_NORMS ? reply->export_page->norms_csv :
+	    reply->export_page->reserves_csv, stdout);
 	shelterd__v1__reply__free_unpacked(reply, NULL);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
 int
 registry_cli_export(const char *api, int timeout_ms, bool json,
-    bool regions, bool norms)
+    bool regions, enum registry_table table)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__StatusQuery sq = SHELTERD__V1__STATUS_QUERY__INIT;
@@ -270,8 +275,8 @@ registry_cli_export(const char *api, int timeout_ms, bool json,
 	uint64_t first_seq = 0, last_seq = 0;
 	int rc;
 
-	if (norms)
-		return export_norms(api, timeout_ms, json);
+	if (table != TABLE_SHELTERS)
+		return export_table(api, timeout_ms, json, table);
 	if (json || regions) {
 		req.body_case = SHELTERD__V1__REQUEST__BODY_STATUS;
 		req.status = &sq;
@@ -353,10 +358,11 @@ print:
 
 /* ---- import ---------------------------------------------------------- */
 
-/* A norms file as it is: the daemon's line numbers are the file's. */
+/* A norms or reserves file as it is: the daemon's line numbers are the
+ * file's. */
 static int
-import_norms(const char *api, int timeout_ms, const char *path,
-    const char *text, bool dry_run, bool json)
+import_table(const char *api, int timeout_ms, const char *path,
+    const char *text, bool dry_run, bool json, enum registry_table table)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__RegistryImport ri = SHELTERD__V1__REGISTRY_IMPORT__INIT;
@@ -365,7 +371,10 @@ import_norms(const char *api, int timeout_ms, const char *path,
 	char err[512];
 	int rc;
 
-	ri.norms_csv = (char *)text;
+	if (table == TABLE_NORMS)
+		ri.norms_csv = (char *)text;
+	else
+		ri.reserves_csv = (char *)text;
 	ri.shelters_csv = (char *)"";
 	ri.dry_run = dry_run;
 	ri.source = (char *)path;
@@ -381,7 +390,8 @@ import_norms(const char *api, int timeout_ms, const char *path,
 	if (reply->code != SHELTERD__V1__CODE__CODE_OK || r == NULL) {
 		const char *why = reply->error, *colon;
 
-		/* "norms line N: why" is about the file's line N. */
+		/* "norms line N: why" (or "reserves line N") is about the
+		 * file's line N. */
 		if (r != NULL && r->error_line > 0 &&
 		    (colon = strstr(why, ": ")) != NULL)
 			fprintf(stderr, "shelterctl: %s line %u: %s (%s); "
@@ -399,10 +409,17 @@ import_norms(const char *api, int timeout_ms, const char *path,
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddBoolToObject(o, "applied", r->applied);
-		cJSON_AddNumberToObject(o, "norms", r->norms);
+		if (table == TABLE_NORMS)
+			cJSON_AddNumberToObject(o, "norms", r->norms);
+		else
+			cJSON_AddNumberToObject(o, "reserves", r->reserves);
 		client_print_json(o);
-	} else {
+	} else if (table == TABLE_NORMS) {
 		printf("%s: %u norms%s\n", path, r->norms, r->applied ? "" :
+		    " (dry run: nothing changed)");
+	} else {
+		printf("%s: %u reserve rows of the registry%s\n", path,
+		    r->reserves, r->applied ? "" :
 		    " (dry run: nothing changed)");
 	}
 	shelterd__v1__reply__free_unpacked(reply, NULL);
@@ -791,11 +808,12 @@ source_free(struct source *src)
 	free(src->sent);
 }
 
-/* import --norms: the file as it is; the daemon reads it as the
- * registry's norms.csv and names the line that is wrong. */
+/* import --norms or --reserves: the file as it is; the daemon reads it
+ * as the registry's norms.csv or reserves.csv and names the line that
+ * is wrong. */
 static int
-import_norms_file(const char *api, int timeout_ms, const char *path,
-    bool dry_run, bool json)
+import_table_file(const char *api, int timeout_ms, const char *path,
+    bool dry_run, bool json, enum registry_table table)
 {
 	size_t len;
 	char *text = read_file(path, &len);
@@ -810,14 +828,14 @@ import_norms_file(const char *api, int timeout_ms, const char *path,
 		free(text);
 		return EXIT_USAGE;
 	}
-	rc = import_norms(api, timeout_ms, path, text, dry_run, json);
+	rc = import_table(api, timeout_ms, path, text, dry_run, json, table);
 	free(text);
 	return rc;
 }
 
 int
 registry_cli_import(const char *api, int timeout_ms, const char *path,
-    bool dry_run, bool json, bool norms)
+    bool dry_run, bool json, enum registry_table table)
 {
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__RegistryImport ri = SHELTERD__V1__REGISTRY_IMPORT__INIT;
@@ -827,8 +845,9 @@ registry_cli_import(const char *api, int timeout_ms, const char *path,
 	char err[512], how[128] = "";
 	int rc;
 
-	if (norms)
-		return import_norms_file(api, timeout_ms, path, dry_run, json);
+	if (table != TABLE_SHELTERS)
+		return import_table_file(api, timeout_ms, path, dry_run,
+		    json, table);
 	if (read_source(&src) != 0) {
 		source_free(&src);
 		return EXIT_USAGE;

@@ -10,12 +10,16 @@
 #include "common.h"
 
 /* Long options, above shelterctl-history.h's. */
-enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN, ROPT_NORMS };
+enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN, ROPT_NORMS, ROPT_RESERVES };
+
+/* What an export or import is about. */
+enum registry_table { TABLE_SHELTERS, TABLE_NORMS, TABLE_RESERVES };
 
 #define REGISTRY_LONG_OPTIONS                                           \
 	{ "regions", no_argument, NULL, ROPT_REGIONS },                 \
 	{ "dry-run", no_argument, NULL, ROPT_DRY_RUN },                 \
-	{ "norms", no_argument, NULL, ROPT_NORMS }
+	{ "norms", no_argument, NULL, ROPT_NORMS },                     \
+	{ "reserves", no_argument, NULL, ROPT_RESERVES }
 
 #define REGISTRY_CLI_USAGE                                              \
 	"  export --csv|--json [--regions]\n"                           \
@@ -50,12 +54,26 @@ enum { ROPT_REGIONS = 0x300, ROPT_DRY_RUN, ROPT_NORMS };
 	"format) the\n"                                                 \
 	"                registry's, replacing every norm; checked "     \
 	"first, the line\n"                                             \
-	"                that is wrong is named\n"
+	"                that is wrong is named\n"                       \
+	"  export --csv --reserves\n"                                   \
+	"                the reserve beds in force (shelter, category, "  \
+	"beds_24h,\n"                                                   \
+	"                beds_72h, source): reserves.csv's format, "      \
+	"source registry,\n"                                            \
+	"                or report where the shelter declared its own\n"  \
+	"  import --reserves FILE [--dry-run]\n"                        \
+	"                operator: make the reserves in FILE (that "      \
+	"export, or a\n"                                                \
+	"                reserves.csv) the registry's, replacing them "   \
+	"all; rows of\n"                                                \
+	"                source report are the shelters' and skipped; "   \
+	"checked first,\n"                                              \
+	"                the line that is wrong is named\n"
 
 /* Print the export to stdout; returns an exit status. */
 int registry_cli_export(const char *api, int timeout_ms, bool json,
-    bool regions, bool norms);
+    bool regions, enum registry_table table);
 int registry_cli_import(const char *api, int timeout_ms, const char *path,
-    bool dry_run, bool json, bool norms);
+    bool dry_run, bool json, enum registry_table table);
 
 #endif

@@ -489,7 +489,8 @@ reset_seq(const char *api, int timeout_ms, const char *id, bool json)
 struct opts {
 	const char *api;
 	long long timeout;
-	bool timeout_set, json, regions, dry_run, norms;
+	bool timeout_set, json, regions, dry_run;
+	enum registry_table table;    /* --norms, --reserves */
 	long long beds;               /* reserve activate; -1: not given */
 	const char *until, *reason;
 	const char *by;
@@ -554,7 +555,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->dry_run = true;
 			break;
 		case ROPT_NORMS:
-			o->norms = true;
+			o->table = TABLE_NORMS;
+			break;
+		case ROPT_RESERVES:
+			o->table = TABLE_RESERVES;
 			break;
 		case POPT_BEDS:
 			if ((o->beds = client_parse_num(optarg,
@@ -663,13 +667,13 @@ run_own(struct opts *o, const char *cmd, int nargs, char **args)
 			return EXIT_USAGE;
 		}
 		return registry_cli_export(o->api, timeout, o->json,
-		    o->regions, o->norms);
+		    o->regions, o->table);
 	} else if (strcmp(cmd, "import") == 0 && nargs == 1) {
 		/* The daemon rebuilds every aggregate: give it time. */
 		if (!o->timeout_set)
 			timeout = 60000;
 		return registry_cli_import(o->api, timeout, args[0],
-		    o->dry_run, o->json, o->norms);
+		    o->dry_run, o->json, o->table);
 	} else if (strcmp(cmd, "plan") == 0 && nargs == 0) {
 		return plan_cli(o->api, timeout, o->hist.region, o->json,
 		    o->hist.csv);

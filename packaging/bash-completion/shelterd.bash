@@ -22,6 +22,7 @@ _shelterd_long()
 	shelter-report:-s) echo --shelter ;;
 	shelter-report:-b) echo --beds ;;
 	shelter-report:-e) echo --expect ;;
+	shelter-report:-r) echo --reserve ;;
 	shelter-report:-S) echo --status ;;
 	shelter-report:-n) echo --seq ;;
 	shelter-report:-t) echo --observed-at ;;
@@ -119,7 +120,7 @@ _shelterd_value()
 	--urgency)
 		COMPREPLY=($(compgen -W "normal high immediate" -- "$cur"))
 		;;
-	--beds | --expect)
+	--beds | --expect | --reserve)
 		# region-place --beds is a number.
 		[[ $3 == shelter-report ]] || { COMPREPLY=(); return 0; }
 		COMPREPLY=($(compgen -S = -W "$_shelterd_cats" -- "$cur"))
@@ -164,8 +165,9 @@ _shelterd_complete()
 		trend) opts="$opts --region --category --days --buckets --svg" ;;
 		plan) opts="$opts --region --csv" ;;
 		reserve) opts="$opts --region --category --beds --until --reason" ;;
-		export) opts="$opts --csv --regions --norms" ;;
-		import) opts="$opts --dry-run --norms"; [[ $cur != -* ]] && _filedir ;;
+		export) opts="$opts --csv --regions --norms --reserves" ;;
+		import) opts="$opts --dry-run --norms --reserves"
+			[[ $cur != -* ]] && _filedir ;;
 		backup) [[ $cur != -* ]] && _filedir -d ;;
 		esac
 		;;
@@ -177,7 +179,8 @@ _shelterd_complete()
 			    --key --help"
 			;;
 		*)
-			opts="--shelter --beds --expect --status --seq --observed-at
+			opts="--shelter --beds --expect --reserve --status --seq
+			    --observed-at
 			    --api --timeout --outbox --no-outbox --quiet --key
 			    --help"
 			;;

@@ -526,6 +526,83 @@ seq_same_other_forecast_conflict(void **state)
 	    -CODE(SEQ_CONFLICT));
 }
 
+/* ---- declared reserve beds ------------------------------------------ */
+
+static void
+reserve_declaration_is_kept(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(check(f), 0);
+	assert_int_equal(f->out.reserve_declared, 0);
+	f->bed[0].has_reserve = true;
+	f->bed[0].reserve_24h = 2;
+	f->bed[0].reserve_72h = 5;
+	assert_int_equal(check(f), 0);
+	assert_int_equal(f->out.reserve_declared, 0x01);
+	assert_int_equal(f->out.reserve_decl[0].beds_24h, 2);
+	assert_int_equal(f->out.reserve_decl[0].beds_72h, 5);
+	/* 0/0 is a declaration: none now, in place of reserves.csv's. */
+	f->bed[1].has_reserve = true;
+	assert_int_equal(check(f), 0);
+	assert_int_equal(f->out.reserve_declared, 0x05);
+	assert_int_equal(f->out.reserve_decl[2].beds_72h, 0);
+	/* Equal figures: all of them within 24 h. */
+	f->bed[0].reserve_24h = 5;
+	assert_int_equal(check(f), 0);
+}
+
+static void
+reserve_declaration_refused_when_impossible(void **state)
+{
+	struct fixture *f = *state;
+
+	f->bed[0].has_reserve = true;
+	f->bed[0].reserve_24h = 3;
+	f->bed[0].reserve_72h = 2;
+	assert_refused(f, CODE(BAD_REQUEST), "'women': 3 reserve beds within "
+	    "24 h but 2 within 72 h: the 72 h figure includes the 24 h one");
+	assert_int_equal(f->out.reserve_declared, 0);
+	f->bed[0].reserve_24h = 0;
+	f->bed[0].reserve_72h = RESERVE_BEDS_MAX + 1;
+	assert_refused(f, CODE(BAD_REQUEST), "'women': 10001 reserve beds "
+	    "within 72 h; at most 10000");
+	f->bed[0].reserve_72h = RESERVE_BEDS_MAX;
+	assert_int_equal(check(f), 0);
+	/* The limits' max_beds when it is lower. */
+	f->lim.max_beds = 50;
+	f->bed[0].reserve_72h = 51;
+	assert_refused(f, CODE(BAD_REQUEST), "at most 50 are plausible");
+	f->bed[0].reserve_72h = 50;
+	assert_int_equal(check(f), 0);
+	/* Figures without the flag would be read as no declaration. */
+	f->bed[0].has_reserve = false;
+	assert_refused(f, CODE(BAD_REQUEST), "'women': reserve beds without "
+	    "has_reserve");
+}
+
+static void
+seq_same_other_reserve_conflict(void **state)
+{
+	struct shelter_state stored = stored_state(), next = stored;
+	char err[128] = "";
+
+	(void)state;
+	stored.reserve_declared = 0x01;
+	stored.reserve_decl[0].beds_24h = 1;
+	stored.reserve_decl[0].beds_72h = 3;
+	next = stored;
+	assert_int_equal(validate_seq(&stored, &next, err, sizeof(err)),
+	    SEQ_DUPLICATE);
+	next.reserve_decl[0].beds_72h = 4;
+	assert_int_equal(validate_seq(&stored, &next, err, sizeof(err)),
+	    -CODE(SEQ_CONFLICT));
+	next = stored;
+	next.reserve_declared = 0x05;
+	assert_int_equal(validate_seq(&stored, &next, err, sizeof(err)),
+	    -CODE(SEQ_CONFLICT));
+}
+
 static void
 seq_far_ahead_refused(void **state)
 {
@@ -625,6 +702,9 @@ main(void)
 		fixture_test(forecast_is_kept),
 		fixture_test(forecast_refused_when_impossible),
 		cmocka_unit_test(seq_same_other_forecast_conflict),
+		fixture_test(reserve_declaration_is_kept),
+		fixture_test(reserve_declaration_refused_when_impossible),
+		cmocka_unit_test(seq_same_other_reserve_conflict),
 		fixture_test(seq_far_ahead_refused),
 		fixture_test(seq_up_to_a_day_ahead_accepted),
 		cmocka_unit_test(seq_ahead_follows_the_limit),
