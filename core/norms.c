@@ -169,39 +169,15 @@ norms_format(const struct registry *reg)
 	return buf;
 }
 
-/* Copies of an array of n elements, or NULL for none; -1: no memory. */
-static int
-dup_array(void **dst, const void *src, size_t n, size_t size)
-{
-	*dst = NULL;
-	if (n == 0)
-		return 0;
-	if ((*dst = malloc(n * size)) == NULL)
-		return -1;
-	memcpy(*dst, src, n * size);
-	return 0;
-}
-
 int
 norms_registry(struct registry *out, const struct registry *base,
     const char *norms_csv, char *err, size_t errlen, unsigned *err_line)
 {
-	memset(out, 0, sizeof(*out));
 	*err_line = 0;
-	if (dup_array((void **)&out->regions, base->regions, base->n_regions,
-	    sizeof(*out->regions)) != 0 || dup_array((void **)&out->shelters,
-	    base->shelters, base->n_shelters, sizeof(*out->shelters)) != 0 ||
-	    dup_array((void **)&out->keys, base->keys, base->n_keys,
-	    sizeof(*out->keys)) != 0 || dup_array((void **)&out->reserves,
-	    base->reserves, base->n_reserves, sizeof(*out->reserves)) != 0) {
+	if (registry_copy(out, base, false, true) != 0) {
 		snprintf(err, errlen, "out of memory");
-		registry_free(out);
 		return -1;
 	}
-	out->n_regions = base->n_regions;
-	out->n_shelters = base->n_shelters;
-	out->n_keys = base->n_keys;
-	out->n_reserves = base->n_reserves;
 	if (registry_parse_norms(out, norms_csv, err, errlen) != 0) {
 		/* Every line error reads "norms line N: ...". */
 		if (sscanf(err, "norms line %u", err_line) != 1)

@@ -393,6 +393,47 @@ registry_free(struct registry *reg)
 	memset(reg, 0, sizeof(*reg));
 }
 
+/* A copy of an array of n elements (NULL for none): 0, or -1. */
+static int
+dup_array(void **dst, const void *src, size_t n, size_t size)
+{
+	*dst = NULL;
+	if (n == 0)
+		return 0;
+	if ((*dst = malloc(n * size)) == NULL)
+		return -1;
+	memcpy(*dst, src, n * size);
+	return 0;
+}
+
+int
+registry_copy(struct registry *out, const struct registry *base,
+    bool norms, bool reserves)
+{
+	memset(out, 0, sizeof(*out));
+	if (dup_array((void **)&out->regions, base->regions, base->n_regions,
+	    sizeof(*out->regions)) != 0 || dup_array((void **)&out->shelters,
+	    base->shelters, base->n_shelters, sizeof(*out->shelters)) != 0 ||
+	    dup_array((void **)&out->keys, base->keys, base->n_keys,
+	    sizeof(*out->keys)) != 0 || (norms && dup_array((void **)
+	    &out->norms, base->norms, base->n_norms,
+	    sizeof(*out->norms)) != 0) || (reserves && dup_array((void **)
+	    &out->reserves, base->reserves, base->n_reserves,
+	    sizeof(*out->reserves)) != 0) || (base->id_hash != NULL &&
+	    dup_array((void **)&out->id_hash, base->id_hash,
+	    base->id_hash_mask + 1, sizeof(*out->id_hash)) != 0)) {
+		registry_free(out);
+		return -1;
+	}
+	out->n_regions = base->n_regions;
+	out->n_shelters = base->n_shelters;
+	out->n_keys = base->n_keys;
+	out->n_norms = norms ? base->n_norms : 0;
+	out->n_reserves = reserves ? base->n_reserves : 0;
+	out->id_hash_mask = base->id_hash != NULL ? base->id_hash_mask : 0;
+	return 0;
+}
+
 const struct reg_shelter *
 registry_shelter(const struct registry *reg, const char *id)
 {

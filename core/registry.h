@@ -6,6 +6,7 @@
 #ifndef SHELTERD_REGISTRY_H
 #define SHELTERD_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,15 @@ struct registry {
 int registry_parse(struct registry *reg, const char *regions_csv,
     const char *shelters_csv, char *err, size_t errlen);
 void registry_free(struct registry *reg);
+
+/*
+ * A copy of base into *out: regions, shelters (same order, so base's id
+ * hash and the loop's per-shelter arrays carry over) and keys, with
+ * base's norms and reserves where asked (a norms or reserves import
+ * parses new ones into the copy). 0, or -1 out of memory (*out empty).
+ */
+int registry_copy(struct registry *out, const struct registry *base,
+    bool norms, bool reserves);
 
 /*
  * Parse keys.csv ("identity,public_key_hex": 64 hex digits) into reg, after

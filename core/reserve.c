@@ -298,45 +298,15 @@ reserve_format(const struct registry *reg, const struct reserve_overlay *ov)
 	return buf;
 }
 
-/* A copy of an array of n elements (NULL for none): 0, or -1. */
-static int
-dup_array(void **dst, const void *src, size_t n, size_t size)
-{
-	*dst = NULL;
-	if (n == 0)
-		return 0;
-	if ((*dst = malloc(n * size)) == NULL)
-		return -1;
-	memcpy(*dst, src, n * size);
-	return 0;
-}
-
 int
 reserve_registry(struct registry *out, const struct registry *base,
     const char *reserves_csv, char *err, size_t errlen, unsigned *err_line)
 {
-	memset(out, 0, sizeof(*out));
 	*err_line = 0;
-	/* Shelters in the same order: the loop's per-shelter arrays and
-	 * base's id hash (which holds indexes) carry over. */
-	if (dup_array((void **)&out->regions, base->regions, base->n_regions,
-	    sizeof(*out->regions)) != 0 || dup_array((void **)&out->shelters,
-	    base->shelters, base->n_shelters, sizeof(*out->shelters)) != 0 ||
-	    dup_array((void **)&out->keys, base->keys, base->n_keys,
-	    sizeof(*out->keys)) != 0 || dup_array((void **)&out->norms,
-	    base->norms, base->n_norms, sizeof(*out->norms)) != 0 ||
-	    (base->id_hash != NULL && dup_array((void **)&out->id_hash,
-	    base->id_hash, base->id_hash_mask + 1,
-	    sizeof(*out->id_hash)) != 0)) {
+	if (registry_copy(out, base, true, false) != 0) {
 		snprintf(err, errlen, "out of memory");
-		registry_free(out);
 		return -1;
 	}
-	out->n_regions = base->n_regions;
-	out->n_shelters = base->n_shelters;
-	out->n_keys = base->n_keys;
-	out->n_norms = base->n_norms;
-	out->id_hash_mask = base->id_hash != NULL ? base->id_hash_mask : 0;
 	if (registry_parse_reserves(out, reserves_csv, err, errlen) != 0) {
 		/* Every line error reads "reserves line N: ...". */
 		if (sscanf(err, "reserves line %u", err_line) != 1)
