@@ -457,8 +457,11 @@ function renderMap() {
           text: `${t.occupancy_pct}%` }) : null),
       el('span', { class: 'name', text: r.name }),
       el('span', { class: 'counts cap', text: t.merged ? 'merged' :
-        t.capacity ? `${t.occupied}/${t.capacity}` + (plan.norm !== null ?
-          ` · norm ${plan.norm}` : ' occ.') : 'no beds' }),
+        t.capacity ? `${t.occupied}/${t.capacity} occ.` : 'no beds' }),
+      // Capacity against the norm on a line of its own: a tile is too
+      // narrow at 1280 px for both on one.
+      !t.merged && plan.norm !== null ? el('span', { class: 'counts norm',
+        text: `norm ${plan.norm}` }) : null,
       t.merged_categories ? el('span', { class: 'counts unk',
         text: `${t.merged_categories} merged` }) : null,
       el('span', { class: 'counts', text: (t.capacity ?
@@ -540,6 +543,11 @@ function alertWhat(a) {
     case 'placement':
       return `${where}: placement request ${a.request_id || ''} ` +
         `(${cat}): no suitable bed found`;
+    case 'structural_shortage':
+      // Not a full region: capacity short of its norm, or too many
+      // critical days, over the planning window (docs/planning.md).
+      return `${where}: ${cat} ${label('kind', a.kind)} (capacity ` +
+        'short of the norm, or critical too many days)';
     default:
       if (a.scope === 'shelter')
         return `${where}: shelter ${a.shelter || ''} full, ${cat}`;

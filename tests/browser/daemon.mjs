@@ -4,7 +4,7 @@
  * shelterctl). Shared by the *.test.mjs files.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SOURCE_ROOT = process.env.SOURCE_ROOT || path.join(HERE, '..', '..');
+export const SOURCE_ROOT = process.env.SOURCE_ROOT ||
+  path.join(HERE, '..', '..');
 const SHELTERD = process.env.SHELTERD;
 const SHELTER_REPORT = process.env.SHELTER_REPORT;
 export const TOKEN = 'browser-test-token-4f9c2a7e1b';
@@ -32,9 +33,11 @@ export function freePort() {
 }
 
 export class Daemon {
-  /* registry: a registry dir (keys.csv for signed requests); none: the
-   * built-in demo registry. */
-  constructor({ registry } = {}) {
+  /* registry: a registry dir (--registry; keys.csv for signed requests;
+   * default: the built-in demo); config: more lines for its config
+   * file. */
+  constructor({ registry = null, config = [] } = {}) {
+    this.extraConfig = config;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shelterd-browser-'));
     this.registry = registry;
     this.api = `ipc://${this.tmp}/api.sock`;
@@ -53,7 +56,8 @@ export class Daemon {
       '[http]', `token = ${TOKEN}`,
       // A config file turns unsigned requests off; this test is about
       // the page, and its api is a private ipc socket.
-      '[security]', 'allow_unsigned = 1', ''].join('\n'));
+      '[security]', 'allow_unsigned = 1', ...this.extraConfig, '']
+      .join('\n'));
     const log = fs.openSync(this.logPath, 'a');
     this.proc = spawn(SHELTERD, ['--config', this.conf, '--data-dir',
       path.join(this.tmp, 'data'), '--api', this.api, '--events',
@@ -105,6 +109,18 @@ export class Daemon {
     if (this.proc && this.proc.exitCode === null) this.proc.kill('SIGKILL');
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
+}
+
+/* tools/mksecrets into DIR: a key per party (of the registry dir given,
+ * or the demo) in DIR/keys, and DIR/registry, that registry with the
+ * public keys (keys.csv), to start the daemon with. */
+export function makeSecrets(dir, registry) {
+  for (const v of ['MKSECRETS', 'KEYGEN'])
+    assert.ok(process.env[v], `${v} must be set (run through meson)`);
+  const r = spawnSync(process.env.MKSECRETS, [dir,
+    ...(registry ? [registry] : [])], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, `mksecrets: ${r.stderr}`);
+  return dir;
 }
 
 /* The demo registry: id, region, beds [[category, capacity]]. */

@@ -5,8 +5,9 @@
  * `meson test -C build --suite browser`).
  *
  * Environment (tests/meson.build sets it): SHELTERD, SHELTER_REPORT,
- * BROWSER_OUT (where screenshots go: BUILD/meson-logs/browser, kept by CI
- * with the test logs), SOURCE_ROOT.
+ * SHELTERCTL, KEYGEN and MKSECRETS (the planning test's keys),
+ * BROWSER_OUT (where screenshots go: BUILD/meson-logs/browser, kept by
+ * CI with the test logs), SOURCE_ROOT.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,7 +17,8 @@ import { after, before, test } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
-import { Daemon, TOKEN, demoShelters, freePort, pool } from './daemon.mjs';
+import { Daemon, SOURCE_ROOT, TOKEN, demoShelters, freePort, makeSecrets,
+  pool, runTool } from './daemon.mjs';
 
 const SHELTERD = process.env.SHELTERD;
 const SHELTER_REPORT = process.env.SHELTER_REPORT;
@@ -183,8 +185,8 @@ async function assertNoOverflow(page, what) {
   assert.ok(sw <= cw, `${what}: page ${sw} px wide in a ${cw} px window`);
 }
 
-async function openDashboard(page, signedIn) {
-  await page.goto(daemon.url + '/');
+async function openDashboard(page, signedIn, d = daemon) {
+  await page.goto(d.url + '/');
   await page.evaluate((t) => {
     if (t) sessionStorage.setItem('shelterd.token', t);
     else sessionStorage.removeItem('shelterd.token');
@@ -276,38 +278,112 @@ test('sizes, sparklines, a region critical anywhere, the region chart',
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.match(svg, /<circle class="mark"/);
 
-    // Norm, structural shortage and reserve beds: rendered from the keys
-    // "norm", "shortage" and "reserve" of /api/status when present. This
-    // daemon does not emit them yet, so for this one assertion the test
-    // adds them to the daemon's real status (a playwright route
-    // intercept); everything above is the daemon's own JSON.
-    const page = await browser.newPage({ viewport: { width: 1280,
-      height: 800 } });
-    await page.route('**/api/status', async (route) => {
-      const res = await route.fetch();
-      const json = await res.json();
-      for (const r of json.regions) {
-        for (const t of Object.values(r.categories)) {
-          t.norm = r.region === 'VR09' ? t.capacity + 5 : t.capacity;
-          t.shortage = r.region === 'VR09';
-          t.reserve_open = r.region === 'VR09' ? 3 : 0;
-        }
-      }
-      await route.fulfill({ response: res, json });
-    });
-    await openDashboard(page, false);
-    await page.click('#categories [data-category="women"]');
-    const t9 = page.locator('.tile[data-region="VR09"]');
-    await page.waitForSelector('.tile[data-region="VR09"] .flag.shortage');
-    assert.match(await t9.innerText(), /norm \d+/, 'norm beside capacity');
-    assert.match(await t9.innerText(), /\+3 reserve open/, 'open reserve');
-    assert.equal(await page.locator('.tile[data-region="VR19"] .flag')
-      .count(), 0, 'no marker without shortage or reserve');
-    await t9.click();
-    await page.waitForSelector('#region-totals th:text("norm")');
-    await assertNoOverflow(page, 'with norms');
-    await page.screenshot({ path: path.join(OUT,
-      'dashboard-1280x800-norms.png') });
-    await page.close();
     await daemon.stop();
+  });
+
+/* Planning days of a second here: a structural shortage opens once the
+ * history covers WINDOW of them (docs/planning.md "Testing with short
+ * days"). */
+const WINDOW = 3;
+
+test('norm, structural shortage and open reserve beds, from the daemon',
+  async () => {
+    const shelters = demoShelters();
+    const women = (s) => (s.beds.find(([c]) => c === 'women') || [0, 0])[1];
+    const cap = (region) => shelters.filter((s) => s.region === region)
+      .reduce((n, s) => n + women(s), 0);
+    // Utrecht (VR09) is expected to give 5 women's beds more than its
+    // shelters have; Zeeland (VR19) meets its norm. One Utrecht shelter
+    // keeps 3 women's beds in reserve.
+    const norm9 = cap('VR09') + 5;
+    const spare = shelters.find((s) => s.region === 'VR09' &&
+      women(s) >= 3);
+    const plan = new Daemon({ config: ['[planning]', 'day_secs = 1',
+      `window_days = ${WINDOW}`, 'check_secs = 1'] });
+    try {
+      const reg = path.join(plan.tmp, 'registry');
+      fs.cpSync(path.join(SOURCE_ROOT, 'registry', 'demo'), reg,
+        { recursive: true });
+      fs.writeFileSync(path.join(reg, 'norms.csv'),
+        'region,category,beds,valid_from\n' +
+        `VR09,women,${norm9},2026-01-01\n` +
+        `VR19,women,${cap('VR19')},2026-01-01\n`);
+      fs.writeFileSync(path.join(reg, 'reserves.csv'),
+        'shelter,category,beds_24h,beds_72h\n' +
+        `${spare.id},women,3,3\n`);
+      // The daemon runs on the registry mksecrets writes: it holds the
+      // public keys the activation and the confirmation are signed with.
+      const sec = makeSecrets(path.join(plan.tmp, 'sec'), reg);
+      for (const f of ['norms.csv', 'reserves.csv'])
+        fs.copyFileSync(path.join(reg, f), path.join(sec, 'registry', f));
+      plan.registry = path.join(sec, 'registry');
+      const key = (who) => path.join(sec, 'keys', `${who}.key`);
+      await plan.start(await freePort());
+      const started = Date.now();
+      // Every shelter reports, none near critical.
+      await pool(shelters, 6, (s) => plan.report(s.id, s.beds.map(([c, n]) =>
+        [c, n, Math.floor(n / 2)])));
+
+      // The national coordinator activates the reserve (signed), the
+      // shelter confirms it (signed): 3 beds open in Utrecht.
+      const act = JSON.parse(await runTool('SHELTERCTL', plan, ['--key',
+        key('national'), '--json', 'reserve', 'activate', '--region',
+        'VR09', '--category', 'women', '--beds', '3', '--until',
+        String(Math.floor(Date.now() / 1000) + 86400), '--reason',
+        'surge']));
+      await runTool('SHELTER_REPORT', plan, ['reserve', '--key',
+        key(`shelter-${spare.id}`), 'confirm', String(act.activation_id),
+        '--shelter', spare.id, '--beds', '3']);
+
+      const women9 = async () => (await (await fetch(`${plan.url}` +
+        '/api/status')).json()).regions.find((r) => r.region === 'VR09')
+        .categories.women;
+      let t = await women9();
+      assert.equal(t.norm, norm9, 'the norm in /api/status');
+      assert.equal(t.reserve_open, 3, 'the confirmed beds are open');
+      assert.equal(t.capacity, cap('VR09') + 3, 'and count as capacity');
+      // The structural shortage: once the window is covered.
+      const deadline = Date.now() + 20000;
+      while (!t.shortage && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        t = await women9();
+      }
+      assert.equal(t.shortage, true, 'a structural shortage opened:\n' +
+        plan.log());
+      console.log(`VR09 women: structural shortage open ${Date.now() -
+        started} ms after the first report (window ${WINDOW} s)`);
+
+      const page = await browser.newPage({ viewport: { width: 1280,
+        height: 800 } });
+      await openDashboard(page, false, plan);
+      await page.click('#categories [data-category="women"]');
+      const t9 = page.locator('.tile[data-region="VR09"]');
+      await page.waitForSelector('.tile[data-region="VR09"] .flag.shortage');
+      assert.match(await t9.innerText(), new RegExp(`norm ${norm9}\\b`),
+        'norm beside capacity');
+      assert.match(await t9.innerText(), /\+3 reserve open/, 'open reserve');
+      // Readable, not only present: no norm line or flag is cut off.
+      const clipped = await page.$$eval('.tile .counts.norm, .tile .flag',
+        (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1)
+          .map((e) => e.textContent));
+      assert.deepEqual(clipped, [], 'cut off at 1280 px');
+      // The alert says what kind it is: a shortage, not a full region.
+      const alerts = await page.innerText('#alerts');
+      assert.match(alerts, /VR09 [^\n]*structural shortage \(capacity short/,
+        'the shortage alert by its kind:\n' + alerts);
+      assert.doesNotMatch(alerts, /VR09 [^\n]*nearly full/, alerts);
+      assert.match(await page.innerText('.tile[data-region="VR19"]'),
+        new RegExp(`norm ${cap('VR19')}\\b`), 'a norm met');
+      assert.equal(await page.locator('.tile[data-region="VR19"] .flag')
+        .count(), 0, 'no marker without shortage or reserve');
+      await t9.click();
+      await page.waitForSelector('#region-totals th:text("norm")');
+      await assertNoOverflow(page, 'with norms');
+      await page.screenshot({ path: path.join(OUT,
+        'dashboard-1280x800-norms.png') });
+      await page.close();
+      await plan.stop();
+    } finally {
+      plan.cleanup();
+    }
   });
