@@ -100,6 +100,17 @@ take(struct server *s, struct item *items, size_t max)
 	return n;
 }
 
+static bool
+queue_empty(struct server *s)
+{
+	bool empty;
+
+	uv_mutex_lock(&s->lock);
+	empty = s->q_len == 0;
+	uv_mutex_unlock(&s->lock);
+	return empty;
+}
+
 /* ---- the batch (loop thread) ----------------------------------------- */
 
 static void
@@ -599,8 +610,11 @@ process_batch(struct server *s, struct item *items, size_t n)
 		write_units(s, items, s->units, w, now, &commit_ns);
 	}
 	/* Events, long polls, waiting holds and an import's replies go out
-	 * as without overlap: after a sync on the loop. */
-	if (s->c.n_events > 0 || s->c.any_new_hold || s->c.next_reg != NULL)
+	 * as without overlap: after a sync on the loop. So does a batch with
+	 * no next one queued behind it: nothing to overlap, and a hop to the
+	 * thread pool and back would only add to its acks' latency. */
+	if (s->overlap && (s->c.n_events > 0 || s->c.any_new_hold ||
+	    s->c.next_reg != NULL || queue_empty(s)))
 		settle(s);
 	last = s->overlap ? store_last_txnid(s->c.store) : 0;
 	t1 = uv_hrtime();
