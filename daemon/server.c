@@ -610,11 +610,13 @@ process_batch(struct server *s, struct item *items, size_t n)
 		write_units(s, items, s->units, w, now, &commit_ns);
 	}
 	/* Events, long polls, waiting holds and an import's replies go out
-	 * as without overlap: after a sync on the loop. So does a batch with
-	 * no next one queued behind it: nothing to overlap, and a hop to the
-	 * thread pool and back would only add to its acks' latency. */
+	 * as without overlap: after a sync on the loop. So does a batch that
+	 * neither follows held replies nor has a next one queued behind it
+	 * (light load): nothing to overlap, and a hop to the thread pool and
+	 * back would only add to its acks' latency. Under load the held
+	 * replies keep the overlap going. */
 	if (s->overlap && (s->c.n_events > 0 || s->c.any_new_hold ||
-	    s->c.next_reg != NULL || queue_empty(s)))
+	    s->c.next_reg != NULL || (s->n_held == 0 && queue_empty(s))))
 		settle(s);
 	last = s->overlap ? store_last_txnid(s->c.store) : 0;
 	t1 = uv_hrtime();
