@@ -157,6 +157,8 @@ held_release(struct server *s, bool sent)
 		s->c.stats.replies_dropped++;
 		nng_msg_free(s->held[i]);
 	}
+	if (i == 0)
+		return; /* nothing released (held may be NULL yet) */
 	memmove(s->held, s->held + i, (s->n_held - i) * sizeof(*s->held));
 	memmove(s->held_txnid, s->held_txnid + i,
 	    (s->n_held - i) * sizeof(*s->held_txnid));
