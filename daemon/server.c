@@ -139,9 +139,9 @@ send_reply(struct server *s, struct item *it)
  * sync returns the commit may be lost in a crash, so nothing read after
  * it may leave: every reply of a batch is held with the last txn id it
  * could have read and sent when a sync that began after that commit
- * returns. Batches with events, new holds or an import, housekeeping and
- * stopping sync on the loop first (settle): events, long polls and waiters
- * then go out as without overlap. Readers on other threads (the
+ * returns. Batches with events, new holds or an import, a batch at light
+ * load, housekeeping, SIGHUP and stopping sync on the loop first (settle):
+ * events, long polls and waiters then go out as without overlap. Readers on other threads (the
  * dashboard, report/trend/backup on the thread pool) may see a commit up
  * to one sync before it is on disk; none of them acks anything.
  */
