@@ -168,8 +168,9 @@ class Daemon:
     """One shelterd at a time on this run's sockets and data dir; started,
     signalled and restarted by the killer, the final stop by main."""
 
-    def __init__(self, binary, tmp, registry, problems):
+    def __init__(self, binary, tmp, registry, problems, config=None):
         self.binary = binary
+        self.config = config
         self.data = os.path.join(tmp, "data")
         self.api = f"ipc://{tmp}/api.sock"
         self.events = f"ipc://{tmp}/events.sock"
@@ -212,7 +213,8 @@ class Daemon:
             self.proc = subprocess.Popen(
                 [self.binary, "--data-dir", self.data, "--api", self.api,
                  "--events", self.events, "--registry", self.registry,
-                 "--http", "", "--log-level", os.environ.get("CRASHTEST_LOG_LEVEL", "info")],
+                 "--http", "", "--log-level", os.environ.get("CRASHTEST_LOG_LEVEL", "info")]
+                + (["--config", self.config] if self.config else []),
                 stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, env=self.daemon_env)
         self.starts += 1
@@ -704,6 +706,9 @@ def parse_args(argv):
                     help="also fail when a report went unanswered while "
                     "shelterd was up, or (TERM) when a stop applied a "
                     "report without acknowledging it")
+    ap.add_argument("--config", default=None, metavar="PATH",
+                    help="a shelterd config file for every start (e.g. "
+                    "[daemon] overlap_sync = 1)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temp dir (it is always kept on failure)")
     args = ap.parse_args(argv)
@@ -739,7 +744,8 @@ def run(args, tmp, problems):
         Registry.write_default(registry_dir, args.shelters)
     registry = Registry(os.path.abspath(registry_dir), args.shelters, rng)
 
-    daemon = Daemon(args.shelterd, tmp, registry.path, problems)
+    daemon = Daemon(args.shelterd, tmp, registry.path, problems,
+                    os.path.abspath(args.config) if args.config else None)
     tools = Tools(args, daemon.env)
     stop = threading.Event()
     shelters, killer = [], None
