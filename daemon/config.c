@@ -66,13 +66,6 @@ static const struct key keys[] = {
 	NUM("daemon", "queue_max", K_U32, queue_max, 16, 10000000, "65536",
 	    START,
 	    "Received but not yet applied; above it, receiving pauses."),
-	NUM("daemon", "overlap_sync", K_U32, overlap_sync, 0, 1, "0", START,
-	    "1: a commit syncs its data pages on the loop and its meta page "
-	    "on a thread while the loop takes the next batch; replies wait "
-	    "for that sync (an ack still means on disk). Helps only where "
-	    "flushes are slow; measured: 0.83-2.06x single-update "
-	    "throughput, paced acks no better (BENCHMARKS.md, "
-	    "\"Single-update mode\")."),
 	NUM("daemon", "events_page_max", K_U32, events_page_max, 1, 100000,
 	    "1000", START, "Largest page of `events since N` replay."),
 	NUM("daemon", "max_batch_updates", K_U32, max_batch_updates, 1,

@@ -64,7 +64,6 @@ struct config {
 	uint32_t max_message_bytes;       /* larger requests refused, 262144 */
 	uint32_t batch_max;               /* requests per write txn, 1024 */
 	uint32_t queue_max;               /* received, not yet applied, 65536 */
-	uint32_t overlap_sync;            /* sync off the loop, acks after, 0 */
 	uint32_t events_page_max;         /* replay page size cap, 1000 */
 	uint32_t max_batch_updates;       /* updates per OccupancyBatch, 1000 */
 	uint32_t tick_ms;                 /* housekeeping timer, 1000 */

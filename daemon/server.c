@@ -100,17 +100,6 @@ take(struct server *s, struct item *items, size_t max)
 	return n;
 }
 
-static bool
-queue_empty(struct server *s)
-{
-	bool empty;
-
-	uv_mutex_lock(&s->lock);
-	empty = s->q_len == 0;
-	uv_mutex_unlock(&s->lock);
-	return empty;
-}
-
 /* ---- the batch (loop thread) ----------------------------------------- */
 
 static void
@@ -127,143 +116,6 @@ send_reply(struct server *s, struct item *it)
 		log_warn("reply dropped: %s", nng_strerror(rv));
 		nng_msg_free(it->msg);
 	}
-	it->msg = NULL;
-}
-
-/* ---- overlap_sync: the meta page's sync off the loop ------------------ */
-
-/*
- * With [daemon] overlap_sync a commit returns once its data pages are
- * synced; its meta page is synced by store_sync, on libuv's thread pool,
- * while the loop takes, applies and commits the next batch. Until that
- * sync returns the commit may be lost in a crash, so nothing read after
- * it may leave: every reply of a batch is held with the last txn id it
- * could have read and sent when a sync that began after that commit
- * returns. Batches with events, new holds or an import, a batch at light
- * load, housekeeping, SIGHUP and stopping sync on the loop first (settle):
- * events, long polls and waiters then go out as without overlap. Readers on other threads (the
- * dashboard, report/trend/backup on the thread pool) may see a commit up
- * to one sync before it is on disk; none of them acks anything.
- */
-static void
-held_release(struct server *s, bool sent)
-{
-	size_t i = 0;
-
-	for (; i < s->n_held && s->held_txnid[i] <= s->synced; i++) {
-		if (sent && nng_sendmsg(s->c.api, s->held[i],
-		    NNG_FLAG_NONBLOCK) == 0)
-			continue;
-		s->c.stats.replies_dropped++;
-		nng_msg_free(s->held[i]);
-	}
-	if (i == 0)
-		return; /* nothing released (held may be NULL yet) */
-	memmove(s->held, s->held + i, (s->n_held - i) * sizeof(*s->held));
-	memmove(s->held_txnid, s->held_txnid + i,
-	    (s->n_held - i) * sizeof(*s->held_txnid));
-	s->n_held -= i;
-}
-
-/* After a failed sync, what was read up to txn id upto cannot be acked:
- * drop those replies (the requesters re-send; a report's seq makes that
- * safe). synced stays: the next sync is tried for all of them again. */
-static void
-sync_failed(struct server *s, uint64_t upto, int rc)
-{
-	uint64_t synced = s->synced;
-
-	log_err("store sync failed: %s; %zu replies withheld",
-	    store_strerror(rc), s->n_held);
-	s->synced = upto;
-	held_release(s, false);
-	s->synced = synced;
-}
-
-/* Sync now, on the loop: everything committed so far is on disk after. */
-static void
-settle(struct server *s)
-{
-	uint64_t last;
-	int rc;
-
-	if (!s->overlap || (last = store_last_txnid(s->c.store)) <= s->synced)
-		return;
-	if ((rc = store_sync(s->c.store)) != 0) {
-		sync_failed(s, last, rc);
-		return;
-	}
-	s->synced = last;
-	held_release(s, true);
-}
-
-static void
-sync_work(uv_work_t *w)
-{
-	struct server *s = w->data;
-
-	s->sync_rc = store_sync(s->c.store);
-}
-
-static void kick_sync(struct server *s);
-
-static void
-sync_done(uv_work_t *w, int status)
-{
-	struct server *s = w->data;
-
-	s->sync_busy = false;
-	if (status != 0 || s->sync_rc != 0) {
-		/* Not again at once: the next batch or tick tries. */
-		sync_failed(s, s->sync_covers, status != 0 ? STORE_EIO :
-		    s->sync_rc);
-		return;
-	}
-	if (s->sync_covers > s->synced)
-		s->synced = s->sync_covers;
-	held_release(s, true);
-	kick_sync(s);
-}
-
-/* A sync for whatever is committed and not synced, if none is running. */
-static void
-kick_sync(struct server *s)
-{
-	uint64_t last;
-
-	if (!s->overlap || s->sync_busy ||
-	    (last = store_last_txnid(s->c.store)) <= s->synced)
-		return;
-	s->sync_covers = last;
-	s->sync_busy = true;
-	s->sync_req.data = s;
-	REQUIRE(uv_queue_work(s->c.loop, &s->sync_req, sync_work,
-	    sync_done) == 0);
-}
-
-/* Send it->msg now, or hold it until the commits it may have read (up to
- * txn id last) are synced. */
-static void
-send_or_hold(struct server *s, struct item *it, uint64_t last)
-{
-	if (!s->overlap || last <= s->synced || it->msg == NULL) {
-		send_reply(s, it);
-		return;
-	}
-	if (s->n_held == s->cap_held) {
-		size_t cap = s->cap_held ? s->cap_held * 2 : 256;
-		nng_msg **h = realloc(s->held, cap * sizeof(*h));
-		uint64_t *t;
-
-		REQUIRE(h != NULL);
-		s->held = h;
-		t = realloc(s->held_txnid, cap * sizeof(*t));
-		REQUIRE(t != NULL);
-		s->held_txnid = t;
-		s->cap_held = cap;
-	}
-	s->held[s->n_held] = it->msg;
-	s->held_txnid[s->n_held++] = last;
 	it->msg = NULL;
 }
 
@@ -573,7 +425,7 @@ static void
 process_batch(struct server *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
-	uint64_t t0 = uv_hrtime(), t1, t2, t3, last;
+	uint64_t t0 = uv_hrtime(), t1, t2, t3;
 	MDB_txn *rtxn = NULL;
 	size_t writes = 0, reads = 0;
 	uint64_t commit_ns = 0;
@@ -611,16 +463,6 @@ process_batch(struct server *s, struct item *items, size_t n)
 		}
 		write_units(s, items, s->units, w, now, &commit_ns);
 	}
-	/* Events, long polls, waiting holds and an import's replies go out
-	 * as without overlap: after a sync on the loop. So does a batch that
-	 * neither follows held replies nor has a next one queued behind it
-	 * (light load): nothing to overlap, and a hop to the thread pool and
-	 * back would only add to its acks' latency. Under load the held
-	 * replies keep the overlap going. */
-	if (s->overlap && (s->c.n_events > 0 || s->c.any_new_hold ||
-	    s->c.next_reg != NULL || (s->n_held == 0 && queue_empty(s))))
-		settle(s);
-	last = s->overlap ? store_last_txnid(s->c.store) : 0;
 	t1 = uv_hrtime();
 
 	if (reads > 0 && (rc = store_begin(s->c.store, NULL, 0, &rtxn)) != 0) {
@@ -635,7 +477,7 @@ process_batch(struct server *s, struct item *items, size_t n)
 			op_fail(&it->res, CODE(INTERNAL), "cannot read the "
 			    "store");
 		api_reply(&s->c, rtxn, it);
-		send_or_hold(s, it, last);
+		send_reply(s, it);
 		api_release(it);
 	}
 	if (rtxn != NULL)
@@ -654,7 +496,6 @@ process_batch(struct server *s, struct item *items, size_t n)
 	queries_answer_waiters(&s->c, false);
 	if (s->c.next_reg != NULL)
 		switch_registry(s);
-	kick_sync(s);
 	http_note_batch(s->c.http, &s->c.stats, n, commit_ns);
 	log_debug("batch: %zu requests, %zu writes", n, writes);
 }
@@ -711,8 +552,6 @@ on_signal(uv_signal_t *h, int signum)
 	/* No new requests; what was received is still applied and acked. */
 	nng_aio_stop(s->recv_aio);
 	drain(s);
-	/* Every reply held for a sync goes out before we stop. */
-	settle(s);
 	uv_close((uv_handle_t *)&s->wake, NULL);
 	uv_close((uv_handle_t *)&s->sig_int, NULL);
 	uv_close((uv_handle_t *)&s->sig_term, NULL);
@@ -734,9 +573,6 @@ on_tick(uv_timer_t *h)
 	bool stale, alerts = false, holds, reserves;
 	int rc;
 
-	/* Expired waits and the heartbeat read the store: only what is on
-	 * disk (overlap_sync). */
-	settle(s);
 	queries_answer_waiters(&s->c, true);
 	/* Liveness for the subscribers: pub/sub has none of its own. */
 	events_heartbeat(&s->c, uv_now(s->c.loop));
@@ -777,7 +613,6 @@ on_tick(uv_timer_t *h)
 	if (rc == 0) {
 		place_index_forget(s->c.pidx);
 		index_check(s);
-		settle(s);
 		events_publish(&s->c);
 		queries_answer_waiters(&s->c, false);
 		return;
@@ -791,7 +626,6 @@ fail:
 	    store_strerror(rc));
 	/* Stale marks were cleared in memory; rebuild them from the store. */
 	server_reconcile(s);
-	settle(s);
 	events_publish(&s->c);
 }
 
@@ -833,7 +667,6 @@ on_hup(uv_signal_t *h, int signum)
 	if ((rc = server_reconcile(s)) != 0)
 		log_err("SIGHUP: re-evaluation failed: %s",
 		    store_strerror(rc));
-	settle(s);
 	events_publish(&s->c);
 	log_info("SIGHUP: configuration reloaded (warning %u%%, critical "
 	    "%u%%, hysteresis %u, deadline %u s, hold ttl %u s, "
@@ -977,19 +810,6 @@ server_init(struct server *s, struct config *cfg,
 	    s->c.stale_at != NULL &&
 	    s->c.new_hold != NULL);
 	REQUIRE(uv_mutex_init(&s->lock) == 0);
-	if (cfg->overlap_sync) {
-		/* A daemon killed with its last meta page unsynced left it
-		 * in the page cache: on disk before we answer from it. */
-		if ((rv = store_set_overlap(st, 1)) != 0 ||
-		    (rv = store_sync(st)) != 0) {
-			log_err("overlap_sync: %s", store_strerror(rv));
-			return -1;
-		}
-		s->overlap = true;
-		s->synced = store_last_txnid(st);
-		log_info("overlap_sync: meta page synced off the loop, replies "
-		    "after it");
-	}
 
 	if ((rv = nng_rep0_open_raw(&s->c.api)) != 0 ||
 	    (rv = nng_pub0_open(&s->c.events)) != 0) {
@@ -1079,7 +899,6 @@ server_run(struct server *s)
 		log_err("cannot reconcile the store: %s", store_strerror(rc));
 		return -1;
 	}
-	settle(s);
 	events_publish(&s->c);
 	/* The day's history checkpoint before the first report, not at the
 	 * first tick (which a loaded machine may run after reports). */
@@ -1126,12 +945,6 @@ server_deinit(struct server *s)
 	conns_close(s->sub_conns);
 	for (size_t i = 0; i < s->q_len; i++)
 		nng_msg_free(s->queue[(s->q_head + i) % s->q_cap]);
-	/* Held replies went out at stop (settle); any left were never
-	 * synced. */
-	for (size_t i = 0; i < s->n_held; i++)
-		nng_msg_free(s->held[i]);
-	free(s->held);
-	free(s->held_txnid);
 	events_drop_from(&s->c, 0);
 	free(s->c.pending_events);
 	free(s->queue);

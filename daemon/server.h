@@ -6,9 +6,7 @@
  * (uv_async). The loop then takes every request that is ready as one batch:
  * decode and validate, apply all writes in ONE LMDB write transaction,
  * commit (synced), and only then send the replies and publish the events.
- * An ack therefore means "on disk". With [daemon] overlap_sync the meta
- * page's sync runs on a thread while the loop takes the next batch; the
- * replies wait for it.
+ * An ack therefore means "on disk".
  */
 #ifndef SHELTERD_SERVER_H
 #define SHELTERD_SERVER_H
@@ -61,19 +59,6 @@ struct server {
 	uint32_t stages[STAGE_COUNT][STAGE_BUCKETS];
 	bool recv_paused;
 	bool stopping;
-
-	/* [daemon] overlap_sync: commits whose meta page is not synced yet
-	 * (txn ids above synced) hold back every reply read after them;
-	 * a sync on libuv's thread pool releases them (server.c). */
-	bool overlap;
-	bool sync_busy;               /* sync_req is on the thread pool */
-	int sync_rc;                  /* its result, read in its callback */
-	uint64_t synced;              /* last txn id known on disk */
-	uint64_t sync_covers;         /* last txn id when sync_req began */
-	uv_work_t sync_req;
-	nng_msg **held;               /* replies waiting for a sync */
-	uint64_t *held_txnid;         /* the last commit each one read */
-	size_t n_held, cap_held;
 
 	struct item *items;           /* batch_max of them */
 	struct unit *units;           /* a batch's writes, in order */

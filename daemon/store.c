@@ -636,37 +636,6 @@ store_close(struct store *st)
 	st->lock_fd = -1;
 }
 
-/*
- * [daemon] overlap_sync: MDB_NOMETASYNC keeps LMDB's order (data pages
- * synced, then the meta page written), so a crash loses at most the last
- * commits and never the file's integrity; only the meta page waits for
- * store_sync. MDB_NOSYNC would also skip the data's sync, but then the
- * meta page may reach the disk before the pages it points to: a power
- * loss could corrupt the store (LMDB's documentation), not just lose the
- * last commit.
- */
-int
-store_set_overlap(struct store *st, int on)
-{
-	return store_error(mdb_env_set_flags(st->env, MDB_NOMETASYNC, on));
-}
-
-int
-store_sync(struct store *st)
-{
-	return store_error(mdb_env_sync(st->env, 1));
-}
-
-uint64_t
-store_last_txnid(struct store *st)
-{
-	MDB_envinfo info;
-
-	if (mdb_env_info(st->env, &info) != 0)
-		return 0;
-	return (uint64_t)info.me_last_txnid;
-}
-
 int
 store_begin(struct store *st, MDB_txn *parent, int write, MDB_txn **txn)
 {

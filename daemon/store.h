@@ -119,14 +119,6 @@ enum reserve_end {
 int store_open(struct store *st, const char *dir, uint64_t map_bytes);
 void store_close(struct store *st);
 
-/* on != 0: commits leave the meta page unsynced until store_sync, which
- * may run on another thread ([daemon] overlap_sync). 0 or STORE_E*. */
-int store_set_overlap(struct store *st, int on);
-/* Flush every commit so far to disk: 0 or STORE_E*. */
-int store_sync(struct store *st);
-/* The id of the last committed txn (0 if it cannot be read). */
-uint64_t store_last_txnid(struct store *st);
-
 /* parent may be NULL; write != 0 for a write txn. */
 int store_begin(struct store *st, MDB_txn *parent, int write, MDB_txn **txn);
 int store_commit(MDB_txn *txn);

@@ -168,9 +168,8 @@ class Daemon:
     """One shelterd at a time on this run's sockets and data dir; started,
     signalled and restarted by the killer, the final stop by main."""
 
-    def __init__(self, binary, tmp, registry, problems, config=None):
+    def __init__(self, binary, tmp, registry, problems):
         self.binary = binary
-        self.config = config
         self.data = os.path.join(tmp, "data")
         self.api = f"ipc://{tmp}/api.sock"
         self.events = f"ipc://{tmp}/events.sock"
@@ -213,8 +212,7 @@ class Daemon:
             self.proc = subprocess.Popen(
                 [self.binary, "--data-dir", self.data, "--api", self.api,
                  "--events", self.events, "--registry", self.registry,
-                 "--http", "", "--log-level", os.environ.get("CRASHTEST_LOG_LEVEL", "info")]
-                + (["--config", self.config] if self.config else []),
+                 "--http", "", "--log-level", os.environ.get("CRASHTEST_LOG_LEVEL", "info")],
                 stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, env=self.daemon_env)
         self.starts += 1
@@ -706,9 +704,6 @@ def parse_args(argv):
                     help="also fail when a report went unanswered while "
                     "shelterd was up, or (TERM) when a stop applied a "
                     "report without acknowledging it")
-    ap.add_argument("--config", default=None, metavar="PATH",
-                    help="a shelterd config file for every start (e.g. "
-                    "[daemon] overlap_sync = 1)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temp dir (it is always kept on failure)")
     args = ap.parse_args(argv)
@@ -744,8 +739,7 @@ def run(args, tmp, problems):
         Registry.write_default(registry_dir, args.shelters)
     registry = Registry(os.path.abspath(registry_dir), args.shelters, rng)
 
-    daemon = Daemon(args.shelterd, tmp, registry.path, problems,
-                    os.path.abspath(args.config) if args.config else None)
+    daemon = Daemon(args.shelterd, tmp, registry.path, problems)
     tools = Tools(args, daemon.env)
     stop = threading.Event()
     shelters, killer = [], None
