@@ -323,26 +323,6 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 
 	(void)uri;
 	REQUIRE(reserve_overlay_init(&ov, reg->n_shelters) == 0);
-	/* When each region's oldest report was received (0: none): an age
-	 * per region, not per shelter, so it is for everyone. */
-	oldest = calloc(reg->n_regions + 1, sizeof(*oldest));
-	REQUIRE(oldest != NULL);
-	for (size_t i = 0; i < reg->n_shelters; i++) {
-		struct shelter_state st;
-		int64_t *o = &oldest[reg->shelters[i].region];
-
-		if ((rc = store_get_shelter(h->store, txn,
-		    reg->shelters[i].id, &st)) != 0)
-			goto out;
-		if (st.seq > 0 && (*o == 0 || st.received_at < *o))
-			*o = st.received_at;
-		if (st.reserve_declared != 0)
-			reserve_overlay_note(&ov, i, &st);
-	}
-	cats = cJSON_AddArrayToObject(root, "categories");
-	for (int c = 0; c < CAT_COUNT; c++)
-		cJSON_AddItemToArray(cats,
-		    cJSON_CreateString(cat_name(c + 1)));
 	if (auth) {
 		/* Which shelters are stale: identities, so only with the
 		 * token. Their beds are in `unknown`, never in `free`. */
@@ -350,18 +330,30 @@ json_status(struct http *h, MDB_txn *txn, bool auth, const char *uri,
 		REQUIRE(stale != NULL);
 		for (size_t r = 0; r < reg->n_regions; r++)
 			stale[r] = cJSON_CreateArray();
-		for (size_t i = 0; i < reg->n_shelters; i++) {
-			struct shelter_state st;
-
-			if ((rc = store_get_shelter(h->store, txn,
-			    reg->shelters[i].id, &st)) != 0)
-				goto out;
-			if (st.stale)
-				cJSON_AddItemToArray(
-				    stale[reg->shelters[i].region],
-				    cJSON_CreateString(reg->shelters[i].id));
-		}
 	}
+	/* When each region's oldest report was received (0: none): an age
+	 * per region, not per shelter, so it is for everyone. */
+	oldest = calloc(reg->n_regions + 1, sizeof(*oldest));
+	REQUIRE(oldest != NULL);
+	for (size_t i = 0; i < reg->n_shelters; i++) {
+		const struct reg_shelter *sh = &reg->shelters[i];
+		struct shelter_state st;
+		int64_t *o = &oldest[sh->region];
+
+		if ((rc = store_get_shelter(h->store, txn, sh->id, &st)) != 0)
+			goto out;
+		if (st.seq > 0 && (*o == 0 || st.received_at < *o))
+			*o = st.received_at;
+		if (st.reserve_declared != 0)
+			reserve_overlay_note(&ov, i, &st);
+		if (stale != NULL && st.stale)
+			cJSON_AddItemToArray(stale[sh->region],
+			    cJSON_CreateString(sh->id));
+	}
+	cats = cJSON_AddArrayToObject(root, "categories");
+	for (int c = 0; c < CAT_COUNT; c++)
+		cJSON_AddItemToArray(cats,
+		    cJSON_CreateString(cat_name(c + 1)));
 	regions = cJSON_AddArrayToObject(root, "regions");
 	for (size_t r = 0; r < reg->n_regions; r++) {
 		const struct reg_region *rg = &reg->regions[r];

@@ -348,6 +348,13 @@ if [ "$scale" -eq 1 ]; then
 			--registry "$d/registry" --daemon-pid "$daemon" \
 			--data-dir "$d/data" --mode batch --connections "$c" \
 			--batch-size "$bsize" --duration 3 --warmup 0.5 --json
+		# The alarm at this size: the paced run, 3 s, as above.
+		step "paced_$n" "$B/tools/loadgen" --api "$sapi" \
+			--events "$sevents" --registry "$d/registry" \
+			--daemon-pid "$daemon" --data-dir "$d/data" \
+			--mode single --connections "$conns" --rate "$prate" \
+			--subscribers "$subs" --escalate-every 10 --duration 3 \
+			--warmup 0.5 --json
 		# The placement round trip at this size (the index of free
 		# beds should make it the same at every size).
 		step "place_$n" "$B/tools/loadgen" place --api "$sapi" \
@@ -563,8 +570,9 @@ if any(k.startswith("scale_") for k in R):
     print("| shelters | updates/s | peak RSS MB | data.mdb bytes/shelter "
           "| shelters table bytes/shelter | restart to serving ms "
           "| placement p50 / p99 ms "
+          f"| escalation p50 / p99 ms ({prate}/s, {subs} subscribers) "
           "| exit status | load avg at start |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (100, 10000, 100000):
         k = f"scale_{n}"
         if k not in R:
@@ -576,11 +584,15 @@ if any(k.startswith("scale_") for k in R):
         pl = (f"{ms(get(pk, 'round_trip', 'p50_us'))} / "
               f"{ms(get(pk, 'round_trip', 'p99_us'))}"
               f" ({get(pk, 'held')} held, load {load(pk)})")
+        ek = f"paced_{n}"
+        es = (f"{ms(get(ek, 'escalation', 'latency', 'p50_us'))} / "
+              f"{ms(get(ek, 'escalation', 'latency', 'p99_us'))}"
+              f" (load {load(ek)})")
         print(f"| {n:,} | {num(get(k, 'updates_per_s'))} | "
               f"{num(hwm and hwm / 1024, '{:.1f}')} | "
               f"{num(get(k, 'lmdb', 'bytes_per_shelter'))} | "
               f"{num(get(k, 'lmdb', 'shelters_db_bytes_per_entry'))} | "
-              f"{rms} | {pl} | "
+              f"{rms} | {pl} | {es} | "
               f"{R[k]['_rc'] if R[k] else '-'} | {load(k)} |")
     print()
 

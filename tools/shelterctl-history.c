@@ -593,7 +593,8 @@ report_table(const Shelterd__V1__Report *rep)
 		    "the region and category have reserve beds, and with "
 		    "them where subtraction\nwould give them back.\n",
 		    rep->suppressed_cells, rep->suppressed_cells == 1 ? "" :
-		    "s", rep->k, rep->k, rep->k, rep->k, rep->k, rep->k, rep->k);
+		    "s", rep->k, rep->k, rep->k, rep->k, rep->k, rep->k,
+		    rep->k);
 }
 
 /* ---- report as a printable page ------------------------------------- */
@@ -628,6 +629,91 @@ rows_of(const Shelterd__V1__Report *rep, const char *region,
 	return n;
 }
 
+/* The reserve beds of a region's categories that had any. */
+static void
+html_reserve_table(FILE *f, const Shelterd__V1__Report *rep,
+    const Shelterd__V1__ReportRow **rows, size_t n)
+{
+	char res[N_RESERVE][24];
+
+	fprintf(f, "<table class=\"reserve\"><thead><tr><th>reserve "
+	    "beds</th><th>activations</th><th>beds asked</th><th>beds "
+	    "confirmed</th><th>bed-days</th><th>placed into reserve "
+	    "beds</th></tr></thead><tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const Shelterd__V1__ReportRow *r = rows[i];
+
+		if (!has_reserve(r))
+			continue;
+		reserve_cells(rep, r, res);
+		fprintf(f, "<tr><td>%s</td>",
+		    category_name((int)r->category));
+		for (int k = 0; k < N_RESERVE; k++)
+			fprintf(f, "<td%s>%s</td>", (k == 0 &&
+			    hidden(r, CELL(RESERVE_ACTIVATIONS))) ||
+			    (k == 4 && hidden(r,
+			    CELL(PLACED_RESERVE))) || strcmp(res[k],
+			    "hidden") == 0 ? " class=\"hid\"" : "",
+			    res[k]);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
+/* A region's count charts: reserve beds asked and confirmed (two bars
+ * per category that had any), placements (three per category). bars
+ * and labels hold 3 * n. */
+static void
+html_count_charts(FILE *f, const Shelterd__V1__ReportRow **rows, size_t n,
+    bool any_reserve, struct svg_bar *bars, char (*labels)[32])
+{
+	/* Reserve beds asked and confirmed, two bars per category that had
+	 * any. */
+	if (any_reserve) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const Shelterd__V1__ReportRow *r = rows[i];
+
+			if (!has_reserve(r))
+				continue;
+			for (int k = 0; k < 2; k++, m++) {
+				snprintf(labels[m], sizeof(labels[0]), "%s %s",
+				    category_name((int)r->category), k ?
+				    "conf." : "asked");
+				bars[m].label = labels[m];
+				bars[m].known = !hidden(r, k ?
+				    CELL(RESERVE_CONFIRMED) :
+				    CELL(RESERVE_ACTIVATIONS));
+				bars[m].value = k ? r->reserve_beds_confirmed :
+				    r->reserve_beds_asked;
+			}
+		}
+		svg_bars(f, "reserve beds: asked and confirmed", bars, m, 0,
+		    "", NULL, 340);
+	}
+	/* Placements: three bars per category. */
+	for (size_t i = 0; i < n; i++) {
+		const Shelterd__V1__ReportRow *r = rows[i];
+		const int cells[3] = { CELL(PLACED_IN_REGION),
+			CELL(PLACED_SUPRA), CELL(UNPLACED) };
+		const char *what[3] = { "in", "out", "unpl." };
+
+		for (int k = 0; k < 3; k++) {
+			struct svg_bar *x = &bars[3 * i + (size_t)k];
+
+			snprintf(labels[3 * i + (size_t)k], sizeof(labels[0]),
+			    "%s %s", category_name((int)r->category),
+			    what[k]);
+			x->label = labels[3 * i + (size_t)k];
+			x->known = !hidden(r, cells[k]);
+			x->value = count_of(r, cells[k]);
+		}
+	}
+	svg_bars(f, "placements: in the region, elsewhere (out), unplaced",
+	    bars, 3 * n, 0, "", NULL, 340);
+}
+
 static void
 html_region(FILE *f, const Shelterd__V1__Report *rep,
     const Shelterd__V1__ReportRow **rows, size_t n)
@@ -635,7 +721,7 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 	struct svg_bar *bars = calloc(3 * n + 1, sizeof(*bars));
 	char (*labels)[32] = calloc(3 * n + 1, sizeof(*labels));
 	double *norms = calloc(3 * n + 1, sizeof(*norms));
-	char a[16], b[16], c[16], cap[16], nb[24], res[N_RESERVE][24];
+	char a[16], b[16], c[16], cap[16], nb[24];
 	const char *name = region_name(rows[0]->region_id);
 	size_t n_res = 0;
 	bool any_norm = false;
@@ -680,30 +766,8 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 	fprintf(f, "</tbody></table>\n");
 	/* Reserve beds: only the categories that had any, and no table (or
 	 * chart) when none had. */
-	if (n_res > 0) {
-		fprintf(f, "<table class=\"reserve\"><thead><tr><th>reserve "
-		    "beds</th><th>activations</th><th>beds asked</th><th>beds "
-		    "confirmed</th><th>bed-days</th><th>placed into reserve "
-		    "beds</th></tr></thead><tbody>\n");
-		for (size_t i = 0; i < n; i++) {
-			const Shelterd__V1__ReportRow *r = rows[i];
-
-			if (!has_reserve(r))
-				continue;
-			reserve_cells(rep, r, res);
-			fprintf(f, "<tr><td>%s</td>",
-			    category_name((int)r->category));
-			for (int k = 0; k < N_RESERVE; k++)
-				fprintf(f, "<td%s>%s</td>", (k == 0 &&
-				    hidden(r, CELL(RESERVE_ACTIVATIONS))) ||
-				    (k == 4 && hidden(r,
-				    CELL(PLACED_RESERVE))) || strcmp(res[k],
-				    "hidden") == 0 ? " class=\"hid\"" : "",
-				    res[k]);
-			fprintf(f, "</tr>\n");
-		}
-		fprintf(f, "</tbody></table>\n");
-	}
+	if (n_res > 0)
+		html_reserve_table(f, rep, rows, n);
 	fprintf(f, "<div class=\"charts\">\n");
 	/* Occupancy: average per category, scaled to 100 %. */
 	for (size_t i = 0; i < n; i++) {
@@ -735,51 +799,7 @@ html_region(FILE *f, const Shelterd__V1__Report *rep,
 		svg_bars(f, "peak capacity, beds; red line: the norm", bars,
 		    n, 0, "", norms, 340);
 	}
-	/* Reserve beds asked and confirmed, two bars per category that had
-	 * any. */
-	if (n_res > 0) {
-		size_t m = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			const Shelterd__V1__ReportRow *r = rows[i];
-
-			if (!has_reserve(r))
-				continue;
-			for (int k = 0; k < 2; k++, m++) {
-				snprintf(labels[m], sizeof(labels[0]), "%s %s",
-				    category_name((int)r->category), k ?
-				    "conf." : "asked");
-				bars[m].label = labels[m];
-				bars[m].known = !hidden(r, k ?
-				    CELL(RESERVE_CONFIRMED) :
-				    CELL(RESERVE_ACTIVATIONS));
-				bars[m].value = k ? r->reserve_beds_confirmed :
-				    r->reserve_beds_asked;
-			}
-		}
-		svg_bars(f, "reserve beds: asked and confirmed", bars, m, 0,
-		    "", NULL, 340);
-	}
-	/* Placements: three bars per category. */
-	for (size_t i = 0; i < n; i++) {
-		const Shelterd__V1__ReportRow *r = rows[i];
-		const int cells[3] = { CELL(PLACED_IN_REGION),
-			CELL(PLACED_SUPRA), CELL(UNPLACED) };
-		const char *what[3] = { "in", "out", "unpl." };
-
-		for (int k = 0; k < 3; k++) {
-			struct svg_bar *x = &bars[3 * i + (size_t)k];
-
-			snprintf(labels[3 * i + (size_t)k], sizeof(labels[0]),
-			    "%s %s", category_name((int)r->category),
-			    what[k]);
-			x->label = labels[3 * i + (size_t)k];
-			x->known = !hidden(r, cells[k]);
-			x->value = count_of(r, cells[k]);
-		}
-	}
-	svg_bars(f, "placements: in the region, elsewhere (out), unplaced",
-	    bars, 3 * n, 0, "", NULL, 340);
+	html_count_charts(f, rows, n, n_res > 0, bars, labels);
 	fprintf(f, "</div>\n</section>\n");
 	free(bars);
 	free(labels);
