@@ -16,8 +16,8 @@ runs once it printed its first line shown (ready, listening, watching).
 
 "With the daemon running" is `build/daemon/shelterd` with no options,
 started here from an empty directory, as the README says. The README's
-addresses are the built-in defaults (tcp://127.0.0.1:7450 ...): so that
-no fixed port of this machine is used, everything runs in a network
+addresses are the built-in defaults (fixed loopback ports): so that no
+fixed port of this machine is used, everything runs in a network
 namespace of its own (`unshare --map-root-user --net`: no root needed
 where user namespaces are on), where those ports are free and nothing
 else listens. The working directory is a fresh temp dir holding
