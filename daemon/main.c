@@ -106,14 +106,33 @@ out:
 	return rc;
 }
 
+/* A table an import replaces whole (norms, reserves), stored apart from
+ * the shelters and read back at start. */
+struct stored_table {
+	const char *what;     /* "norms", "reserves" */
+	const char *checked;  /* what it must still fit */
+	int (*get)(struct store *st, MDB_txn *txn, char **csv, int64_t *at);
+	int (*parse)(struct registry *out, const struct registry *base,
+	    const char *text, char *err, size_t errlen, unsigned *line);
+};
+
+static const struct stored_table stored_norms = {
+	"norms", "regions", store_get_norms, norms_registry,
+};
+static const struct stored_table stored_reserves = {
+	"reserves", "shelters", store_get_reserves, reserve_registry,
+};
+
 /*
- * The norms of the last `shelterctl import --norms` win over the registry
- * files' norms.csv, as imported shelters do. Returns the registry to run
- * on (owned by the server) or NULL for *files; takes *imported.
+ * The table of the last `shelterctl import --norms` (--reserves) wins
+ * over the registry files' norms.csv (reserves.csv), as imported
+ * shelters do; it is checked against the registry in force (imported, or
+ * *files). Returns the registry to run on (owned by the server) or NULL
+ * for *files; takes *imported.
  */
 static struct registry *
-imported_norms(struct store *st, const struct registry *files,
-    struct registry *imported)
+imported_table(struct store *st, const struct registry *files,
+    struct registry *imported, const struct stored_table *t)
 {
 	const struct registry *base = imported ? imported : files;
 	struct registry *next = NULL;
@@ -124,65 +143,22 @@ imported_norms(struct store *st, const struct registry *files,
 
 	if (store_begin(st, NULL, 0, &txn) != 0)
 		return imported;
-	if (store_get_norms(st, txn, &csv, &at) != 0 || csv == NULL)
+	if (t->get(st, txn, &csv, &at) != 0 || csv == NULL)
 		goto out;
 	if ((next = calloc(1, sizeof(*next))) == NULL)
 		goto out;
-	if (norms_registry(next, base, csv, err, sizeof(err), &line) != 0) {
-		log_err("the norms imported at %lld no longer fit the regions "
-		    "(%s): using the registry's own norms until they are "
-		    "imported again", (long long)at, err);
+	if (t->parse(next, base, csv, err, sizeof(err), &line) != 0) {
+		log_err("the %s imported at %lld no longer fit the %s (%s): "
+		    "using the registry's own %s until they are imported "
+		    "again", t->what, (long long)at, t->checked, err,
+		    t->what);
 		free(next);
 		next = NULL;
 		goto out;
 	}
-	log_info("registry: the norms imported at %lld (%zu; the registry "
-	    "files' norms are not used)", (long long)at, next->n_norms);
-	if (imported != NULL) {
-		registry_free(imported);
-		free(imported);
-	}
-	imported = next;
-out:
-	free(csv);
-	mdb_txn_abort(txn);
-	return imported;
-}
-
-/*
- * The reserves of the last `shelterctl import --reserves` win over the
- * registry files' reserves.csv, as imported norms do; they are checked
- * against the shelters in force (base). Returns the registry to run on,
- * as imported_norms.
- */
-static struct registry *
-imported_reserves(struct store *st, const struct registry *files,
-    struct registry *imported)
-{
-	const struct registry *base = imported ? imported : files;
-	struct registry *next = NULL;
-	MDB_txn *txn;
-	int64_t at = 0;
-	char *csv = NULL, err[512];
-	unsigned line;
-
-	if (store_begin(st, NULL, 0, &txn) != 0)
-		return imported;
-	if (store_get_reserves(st, txn, &csv, &at) != 0 || csv == NULL)
-		goto out;
-	if ((next = calloc(1, sizeof(*next))) == NULL)
-		goto out;
-	if (reserve_registry(next, base, csv, err, sizeof(err), &line) != 0) {
-		log_err("the reserves imported at %lld no longer fit the "
-		    "shelters (%s): using the registry's own reserves until "
-		    "they are imported again", (long long)at, err);
-		free(next);
-		next = NULL;
-		goto out;
-	}
-	log_info("registry: the reserves imported at %lld (%zu rows; the "
-	    "registry files' reserves are not used)", (long long)at,
-	    next->n_reserves);
+	log_info("registry: the %s imported at %lld (%zu rows; the registry "
+	    "files' %s are not used)", t->what, (long long)at,
+	    t == &stored_norms ? next->n_norms : next->n_reserves, t->what);
 	if (imported != NULL) {
 		registry_free(imported);
 		free(imported);
@@ -231,7 +207,8 @@ imported_registry(struct store *st, const struct registry *files)
 out:
 	free(csv);
 	mdb_txn_abort(txn);
-	return imported_reserves(st, files, imported_norms(st, files, next));
+	return imported_table(st, files, imported_table(st, files, next,
+	    &stored_norms), &stored_reserves);
 }
 
 enum { OPT_API = 256, OPT_EVENTS, OPT_HTTP, OPT_MAX,

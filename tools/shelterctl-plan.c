@@ -77,6 +77,32 @@ print_table(const Shelterd__V1__Plan *p)
 	}
 }
 
+/* Ask api and take only a reply of body_case: EXIT_OK with *reply, or
+ * the exit status after saying why on stderr. */
+static int
+call_for(const char *api, int timeout_ms, const Shelterd__V1__Request *req,
+    int body_case, Shelterd__V1__Reply **reply)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = client_call(api, timeout_ms, req, reply, err,
+	    sizeof(err))) != EXIT_OK) {
+		fprintf(stderr, "shelterctl: %s\n", err);
+		return rc;
+	}
+	if ((*reply)->code != SHELTERD__V1__CODE__CODE_OK ||
+	    (int)(*reply)->body_case != body_case) {
+		fprintf(stderr, "shelterctl: %s (%s)\n", *(*reply)->error ?
+		    (*reply)->error : "unexpected answer",
+		    client_code_name((*reply)->code));
+		shelterd__v1__reply__free_unpacked(*reply, NULL);
+		*reply = NULL;
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
 int
 plan_cli(const char *api, int timeout_ms, const char *region, bool json,
     bool csv)
@@ -84,7 +110,6 @@ plan_cli(const char *api, int timeout_ms, const char *region, bool json,
 	Shelterd__V1__Request req = SHELTERD__V1__REQUEST__INIT;
 	Shelterd__V1__PlanQuery pq = SHELTERD__V1__PLAN_QUERY__INIT;
 	Shelterd__V1__Reply *reply;
-	char err[512];
 	int rc;
 
 	if (json && csv) {
@@ -95,19 +120,9 @@ plan_cli(const char *api, int timeout_ms, const char *region, bool json,
 	pq.region_id = (char *)(region ? region : "");
 	req.body_case = SHELTERD__V1__REQUEST__BODY_PLAN;
 	req.plan = &pq;
-	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
-	    sizeof(err))) != EXIT_OK) {
-		fprintf(stderr, "shelterctl: %s\n", err);
+	if ((rc = call_for(api, timeout_ms, &req, SHELTERD__V1__REPLY__BODY_PLAN,
+	    &reply)) != EXIT_OK)
 		return rc;
-	}
-	if (reply->code != SHELTERD__V1__CODE__CODE_OK ||
-	    reply->body_case != SHELTERD__V1__REPLY__BODY_PLAN) {
-		fprintf(stderr, "shelterctl: %s (%s)\n", *reply->error ?
-		    reply->error : "unexpected answer",
-		    client_code_name(reply->code));
-		shelterd__v1__reply__free_unpacked(reply, NULL);
-		return EXIT_REFUSED;
-	}
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON *rows = cJSON_AddArrayToObject(o, "rows");
@@ -160,7 +175,7 @@ reserve_cli(const char *api, int timeout_ms, const char *region,
 	    SHELTERD__V1__RESERVE_ACTIVATE__INIT;
 	const Shelterd__V1__ReserveActivation *a;
 	Shelterd__V1__Reply *reply;
-	char err[512], when[32];
+	char when[32];
 	int rc;
 
 	if (region == NULL || category <= 0 || beds < 0 || until == NULL ||
@@ -181,19 +196,9 @@ reserve_cli(const char *api, int timeout_ms, const char *region,
 	ra.reason = (char *)reason;
 	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_ACTIVATE;
 	req.reserve_activate = &ra;
-	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
-	    sizeof(err))) != EXIT_OK) {
-		fprintf(stderr, "shelterctl: %s\n", err);
+	if ((rc = call_for(api, timeout_ms, &req, SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION,
+	    &reply)) != EXIT_OK)
 		return rc;
-	}
-	if (reply->code != SHELTERD__V1__CODE__CODE_OK || reply->body_case !=
-	    SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION) {
-		fprintf(stderr, "shelterctl: %s (%s)\n", *reply->error ?
-		    reply->error : "unexpected answer",
-		    client_code_name(reply->code));
-		shelterd__v1__reply__free_unpacked(reply, NULL);
-		return EXIT_REFUSED;
-	}
 	a = reply->reserve_activation;
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
@@ -234,7 +239,6 @@ reserve_release_cli(const char *api, int timeout_ms, const char *id,
 	Shelterd__V1__ReserveRelease rr = SHELTERD__V1__RESERVE_RELEASE__INIT;
 	const Shelterd__V1__ReserveActivation *a;
 	Shelterd__V1__Reply *reply;
-	char err[512];
 	long long n;
 	int rc;
 
@@ -246,19 +250,9 @@ reserve_release_cli(const char *api, int timeout_ms, const char *id,
 	rr.activation_id = (uint64_t)n;
 	req.body_case = SHELTERD__V1__REQUEST__BODY_RESERVE_RELEASE;
 	req.reserve_release = &rr;
-	if ((rc = client_call(api, timeout_ms, &req, &reply, err,
-	    sizeof(err))) != EXIT_OK) {
-		fprintf(stderr, "shelterctl: %s\n", err);
+	if ((rc = call_for(api, timeout_ms, &req, SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION,
+	    &reply)) != EXIT_OK)
 		return rc;
-	}
-	if (reply->code != SHELTERD__V1__CODE__CODE_OK || reply->body_case !=
-	    SHELTERD__V1__REPLY__BODY_RESERVE_ACTIVATION) {
-		fprintf(stderr, "shelterctl: %s (%s)\n", *reply->error ?
-		    reply->error : "unexpected answer",
-		    client_code_name(reply->code));
-		shelterd__v1__reply__free_unpacked(reply, NULL);
-		return EXIT_REFUSED;
-	}
 	a = reply->reserve_activation;
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
