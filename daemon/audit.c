@@ -302,25 +302,8 @@ audit_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
 }
 
 int
-audit_norms_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
-    const char *source, size_t n_norms, int64_t now)
-{
-	Shelterd__V1__AuditEntry e = SHELTERD__V1__AUDIT_ENTRY__INIT;
-	uint8_t kid[AUDIT_KEY_ID];
-	char by[64], detail[160];
-
-	set_actor(s, who, &e, by, sizeof(by), kid);
-	e.kind = KIND(IMPORT);
-	e.decision = (char *)"norms imported";
-	snprintf(detail, sizeof(detail), "%zu capacity norms from %.80s",
-	    n_norms, source);
-	e.detail = detail;
-	return append(s, txn, &e, now);
-}
-
-int
-audit_reserves_import(struct ctx *s, MDB_txn *txn,
-    const struct identity *who, const char *source, size_t n_reserves,
+audit_table_import(struct ctx *s, MDB_txn *txn, const struct identity *who,
+    const char *decision, const char *rows, const char *source, size_t n,
     int64_t now)
 {
 	Shelterd__V1__AuditEntry e = SHELTERD__V1__AUDIT_ENTRY__INIT;
@@ -329,9 +312,9 @@ audit_reserves_import(struct ctx *s, MDB_txn *txn,
 
 	set_actor(s, who, &e, by, sizeof(by), kid);
 	e.kind = KIND(IMPORT);
-	e.decision = (char *)"reserves imported";
-	snprintf(detail, sizeof(detail), "%zu reserve rows from %.80s",
-	    n_reserves, source);
+	e.decision = (char *)decision;
+	snprintf(detail, sizeof(detail), "%zu %s from %.80s", n, rows,
+	    source);
 	e.detail = detail;
 	return append(s, txn, &e, now);
 }

@@ -45,14 +45,11 @@ int audit_reserve(struct ctx *s, MDB_txn *txn, const struct identity *who,
 int audit_reserve_answer(struct ctx *s, MDB_txn *txn,
     const struct identity *who, const struct reserve_activation *r,
     const struct reserve_answer *a, int64_t now);
-/* A norms import by who: its source and how many norms it holds. */
-int audit_norms_import(struct ctx *s, MDB_txn *txn,
-    const struct identity *who, const char *source, size_t n_norms,
-    int64_t now);
-/* A reserves import by who: its source and how many rows it holds. */
-int audit_reserves_import(struct ctx *s, MDB_txn *txn,
-    const struct identity *who, const char *source, size_t n_reserves,
-    int64_t now);
+/* A norms or reserves import by who: decision ("norms imported"), and
+ * its source with how many rows of what ("capacity norms"). */
+int audit_table_import(struct ctx *s, MDB_txn *txn,
+    const struct identity *who, const char *decision, const char *rows,
+    const char *source, size_t n, int64_t now);
 
 /* The `audit` verb: entries from..to and a head signed for the last. */
 /* An operator reset a shelter's seq (occupancy.c, reset_seq). */

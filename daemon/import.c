@@ -464,16 +464,17 @@ struct table_import {
 	    const char *text, char *err, size_t errlen, unsigned *line);
 	int (*put)(struct store *st, MDB_txn *txn, const char *text,
 	    int64_t at);
-	int (*audit)(struct ctx *s, MDB_txn *txn, const struct identity *who,
-	    const char *source, size_t n, int64_t now);
+	const char *decision;         /* its audit entry's */
+	const char *rows;             /* what it counts, for the audit */
 };
 
 static const struct table_import norms_import = {
-	"norms", norms_registry, store_put_norms, audit_norms_import,
+	"norms", norms_registry, store_put_norms, "norms imported",
+	"capacity norms",
 };
 static const struct table_import reserves_import = {
 	"reserves", reserve_registry, store_put_reserves,
-	audit_reserves_import,
+	"reserves imported", "reserve rows",
 };
 
 /*
@@ -524,7 +525,8 @@ import_table(struct ctx *s, struct item *it, Shelterd__V1__Reply *reply,
 	if (!q->dry_run) {
 		if ((rc = store_begin(s->store, NULL, 1, &txn)) != 0 ||
 		    (rc = t->put(s->store, txn, text, now)) != 0 ||
-		    (rc = t->audit(s, txn, &it->who, source, n, now)) != 0) {
+		    (rc = audit_table_import(s, txn, &it->who,
+		    t->decision, t->rows, source, n, now)) != 0) {
 			if (txn != NULL)
 				mdb_txn_abort(txn);
 			code = rc;
